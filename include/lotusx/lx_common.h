@@ -22,9 +22,9 @@
 #define LX_WARN_UNUSED
 #endif
 
-#define LX_VERSION_MAJOR 0
-#define LX_VERSION_MINOR 1
-#define LX_VERSION_PATCH 0
+#define LX_VERSION_MAJOR  0
+#define LX_VERSION_MINOR  1
+#define LX_VERSION_PATCH  0
 #define LX_VERSION_STRING "0.1.0"
 
 /*

@@ -38,7 +38,7 @@
     XX(PERM, -14, "permission denied")                                         \
     XX(FILE, -15, "file error")                                                \
     XX(CONFIG, -16, "invalid configuration")                                   \
-    XX(NOCREDS, -17, "credentials required but not configured")               \
+    XX(NOCREDS, -17, "credentials required but not configured")                \
     XX(CANCELLED, -18, "cancelled")                                            \
     XX(IO, -30, "i/o error")                                                   \
     XX(TLS, -31, "tls error")                                                  \

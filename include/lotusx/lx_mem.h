@@ -40,9 +40,9 @@ struct lx_mem_failing {
     const struct lx_mem *base;
     unsigned long fail_at;
     int sticky;
-    unsigned long nalloc;   /* allocation calls seen, failed ones included */
-    unsigned long nfailed;  /* allocation calls that returned NULL on purpose */
-    long outstanding;       /* live blocks: allocations minus frees */
+    unsigned long nalloc;  /* allocation calls seen, failed ones included */
+    unsigned long nfailed; /* allocation calls that returned NULL on purpose */
+    long outstanding;      /* live blocks: allocations minus frees */
 };
 
 LX_EXTERN void lx_mem_failing_init(struct lx_mem_failing *f,

@@ -20,7 +20,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define REPLAY_MAX_FILE (4u << 20)
+#define REPLAY_MAX_FILE  (4u << 20)
 #define REPLAY_MAX_FILES 4096
 
 static int read_file(const char *path, uint8_t **out, size_t *len)

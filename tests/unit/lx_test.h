@@ -79,8 +79,7 @@ static inline void lx_test_failmalloc(lx_test_scenario_fn fn, void *ud)
                      lx_err_name(rc));
         }
     }
-    fail_msg("scenario made more than %lu allocations",
-             LX_TEST_FAILMALLOC_MAX);
+    fail_msg("scenario made more than %lu allocations", LX_TEST_FAILMALLOC_MAX);
 }
 
 #endif

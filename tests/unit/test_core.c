@@ -111,8 +111,8 @@ static void capture_sink(void *ud, int level, const char *subsys,
                          const char *msg)
 {
     struct log_capture *c = ud;
-    int n = lx__snprintf(c->text + c->len, sizeof(c->text) - c->len,
-                         "%s %s\n", subsys, msg);
+    int n = lx__snprintf(c->text + c->len, sizeof(c->text) - c->len, "%s %s\n",
+                         subsys, msg);
 
     if (n > 0) {
         c->len += (size_t)n;
