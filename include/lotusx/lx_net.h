@@ -81,8 +81,8 @@ typedef void (*lx_http_handler_fn)(struct lx_http_req *req, void *ud);
  * byte arrived, 60 s idle keep-alive, 64 requests in flight per connection.
  */
 LX_EXTERN int lx_http_server_new(struct lx_http_server **out,
-                                 struct lx_net *net,
-                                 lx_http_handler_fn handler, void *ud);
+                                 struct lx_net *net, lx_http_handler_fn handler,
+                                 void *ud);
 
 /*
  * Listens on addr ("127.0.0.1", "::1", "0.0.0.0") and port (0 = pick one;
@@ -183,8 +183,7 @@ LX_EXTERN int lx_http_client_new(struct lx_http_client **out,
  * now (the callback then never runs): LX_ERR_INVAL (bad URL), LX_ERR_NOMEM.
  */
 LX_EXTERN int lx_http_client_send(struct lx_http_client *c,
-                                  const char *base_url,
-                                  struct lx_http_msg *req,
+                                  const char *base_url, struct lx_http_msg *req,
                                   int64_t timeout_ns, lx_http_resp_fn cb,
                                   void *ud);
 
@@ -212,8 +211,10 @@ struct lx_ws_cbs {
                        size_t len, void *ud);
     void (*on_ping)(struct lx_ws *ws, const uint8_t *data, size_t len,
                     void *ud);
-    void (*on_close)(struct lx_ws *ws, int err, int code,
-                     const char *reason, void *ud);
+    void (*on_pong)(struct lx_ws *ws, const uint8_t *data, size_t len,
+                    void *ud);
+    void (*on_close)(struct lx_ws *ws, int err, int code, const char *reason,
+                     void *ud);
 };
 
 /*
@@ -224,8 +225,7 @@ struct lx_ws_cbs {
  * now: LX_ERR_INVAL (bad URL), LX_ERR_NOMEM.
  */
 LX_EXTERN int lx_ws_connect(struct lx_ws **out, struct lx_net *net,
-                            const char *url,
-                            const char *const *extra_headers,
+                            const char *url, const char *const *extra_headers,
                             const struct lx_ws_cbs *cbs, void *ud);
 
 /*
@@ -239,12 +239,9 @@ LX_EXTERN int lx_ws_accept(struct lx_ws **out, struct lx_http_req *req,
                            const struct lx_ws_cbs *cbs, void *ud);
 
 /* Queue a message or control frame. Errors: LX_ERR_STATE once closing. */
-LX_EXTERN int lx_ws_send_text(struct lx_ws *ws, const void *data,
-                              size_t len);
-LX_EXTERN int lx_ws_send_binary(struct lx_ws *ws, const void *data,
-                                size_t len);
-LX_EXTERN int lx_ws_send_ping(struct lx_ws *ws, const void *data,
-                              size_t len);
+LX_EXTERN int lx_ws_send_text(struct lx_ws *ws, const void *data, size_t len);
+LX_EXTERN int lx_ws_send_binary(struct lx_ws *ws, const void *data, size_t len);
+LX_EXTERN int lx_ws_send_ping(struct lx_ws *ws, const void *data, size_t len);
 
 /* Starts the close handshake; on_close follows. */
 LX_EXTERN int lx_ws_close(struct lx_ws *ws, int code, const char *reason);

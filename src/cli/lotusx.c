@@ -34,8 +34,7 @@ int lx_cli_version(int argc, char **argv)
             printf("usage: lotusx version\n");
             return 0;
         }
-        fprintf(stderr, "lotusx version: unexpected argument '%s'\n",
-                argv[1]);
+        fprintf(stderr, "lotusx version: unexpected argument '%s'\n", argv[1]);
         return 2;
     }
     printf("lotusx %s\n", lx_version());

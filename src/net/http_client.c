@@ -160,7 +160,7 @@ static void conn_close(struct cli_conn *k, const char *reason)
         lx__dial_cancel(k->dial);
     }
     if (k->bev != NULL) {
-        bufferevent_free(k->bev);
+        lx__dial_close(k->bev);
         lx__tap_close(&k->tap, o->client->net, reason);
     }
     lx__http_parser_free(k->parser);

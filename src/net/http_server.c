@@ -48,10 +48,11 @@ struct srv_conn {
     struct lx__tapper tap;
     char peer[64];
     int loopback;
-    int closing;   /* no more reads; free once output drains */
-    int partial;   /* bytes of an unfinished request are buffered */
-    int in_feed;   /* parser running: defer frees to after the feed */
-    int dead;      /* freed once the current feed returns */
+    int closing;  /* no more reads; free once output drains */
+    int partial;  /* bytes of an unfinished request are buffered */
+    int deadline; /* which limit the timer runs for: DL_NONE/REQUEST/IDLE */
+    int in_feed;  /* parser running: defer frees to after the feed */
+    int dead;     /* freed once the current feed returns */
     LIST_ENTRY(srv_conn) link;
 };
 
@@ -140,15 +141,21 @@ uint16_t lx_http_server_port(const struct lx_http_server *s)
  * request deadline while a request is partially received, the idle limit
  * while nothing is in flight, none while the handler holds a request.
  */
+enum { DL_NONE, DL_REQUEST, DL_IDLE };
+
 static void conn_arm_timer(struct srv_conn *c)
 {
     if (c->partial) {
-        if (!lx_timer_pending(c->timer)) {
+        /* The request deadline runs from its first byte: never extend it. */
+        if (c->deadline != DL_REQUEST) {
+            c->deadline = DL_REQUEST;
             lx_timer_start(c->timer, c->srv->request_timeout_ns, 0);
         }
     } else if (c->ninflight == 0) {
+        c->deadline = DL_IDLE;
         lx_timer_start(c->timer, c->srv->idle_timeout_ns, 0);
     } else {
+        c->deadline = DL_NONE;
         lx_timer_stop(c->timer);
     }
 }
@@ -159,8 +166,8 @@ static void conn_timer_cb(struct lx_timer *t, void *ud)
 
     LX_UNUSED(t);
     if (c->partial) {
-        LX_LOGI(c->srv->net->ctx, "http",
-                "request timeout peer=%s, closing", c->peer);
+        LX_LOGI(c->srv->net->ctx, "http", "request timeout peer=%s, closing",
+                c->peer);
         conn_free(c, "request timeout");
     } else if (c->ninflight == 0) {
         conn_free(c, "idle timeout");
@@ -184,8 +191,8 @@ static void conn_flush(struct srv_conn *c)
     struct lx_http_req *r;
 
     while ((r = TAILQ_FIRST(&c->reqs)) != NULL && r->resp != NULL) {
-        int keep = lx_http_msg_keep_alive(r->msg) &&
-                   lx_http_msg_keep_alive(r->resp);
+        int keep =
+            lx_http_msg_keep_alive(r->msg) && lx_http_msg_keep_alive(r->resp);
 
         if (lx__http_msg_write(r->resp, bufferevent_get_output(c->bev)) !=
             LX_OK) {
@@ -228,8 +235,8 @@ int lx_http_req_respond(struct lx_http_req *r, struct lx_http_msg *resp)
     }
     r->resp = resp;
     conn_flush(c);
-    if (c->closing && evbuffer_get_length(bufferevent_get_output(c->bev)) ==
-                          0) {
+    if (c->closing &&
+        evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
         conn_free(c, "closed after response");
     }
     return LX_OK;
@@ -247,8 +254,7 @@ int lx_http_req_respond_body(struct lx_http_req *r, int status,
     if (rc != LX_OK) {
         return rc;
     }
-    for (; headers != NULL && headers[0] != NULL && rc == LX_OK;
-         headers += 2) {
+    for (; headers != NULL && headers[0] != NULL && rc == LX_OK; headers += 2) {
         rc = lx_http_msg_add_header(m, headers[0], headers[1]);
     }
     if (rc == LX_OK && content_type != NULL) {
@@ -311,7 +317,7 @@ static void conn_free(struct srv_conn *c, const char *reason)
     lx_timer_free(c->timer);
     lx__http_parser_free(c->parser);
     if (c->bev != NULL) {
-        bufferevent_free(c->bev);
+        lx__dial_close(c->bev);
     }
     lx__free(s->net->mem, c);
 }
@@ -324,19 +330,17 @@ static void conn_reject(struct srv_conn *c, int status)
 
     c->closing = 1;
     bufferevent_disable(c->bev, EV_READ);
-    if (lx_http_msg_new_response(&m, c->srv->net->mem, status, NULL) ==
-        LX_OK) {
+    if (lx_http_msg_new_response(&m, c->srv->net->mem, status, NULL) == LX_OK) {
         if (lx_http_msg_add_header(m, "Connection", "close") == LX_OK &&
-            lx_http_msg_add_header(m, "Content-Type", "text/plain") ==
-                LX_OK &&
+            lx_http_msg_add_header(m, "Content-Type", "text/plain") == LX_OK &&
             lx_http_msg_set_body(m, body, strlen(body)) == LX_OK) {
             lx__http_msg_write(m, bufferevent_get_output(c->bev));
             lx__tap_http(&c->tap, c->srv->net, LX_TAP_OUT, m);
         }
         lx_http_msg_free(m);
     }
-    LX_LOGI(c->srv->net->ctx, "http", "bad request peer=%s status=%d",
-            c->peer, status);
+    LX_LOGI(c->srv->net->ctx, "http", "bad request peer=%s status=%d", c->peer,
+            status);
 }
 
 static void on_request(struct lx_http_msg *msg, void *ud)
@@ -361,8 +365,7 @@ static void on_request(struct lx_http_msg *msg, void *ud)
     c->srv->handler(r, c->srv->ud);
 }
 
-static int feed_extent(void *ud, const char *data, size_t len,
-                       size_t *consumed)
+static int feed_extent(void *ud, const char *data, size_t len, size_t *consumed)
 {
     struct srv_conn *c = ud;
 
@@ -405,8 +408,8 @@ static void conn_write_cb(struct bufferevent *bev, void *arg)
 {
     struct srv_conn *c = arg;
 
-    LX_UNUSED(bev);
-    if (c->closing) {
+    /* A deferred write callback may run while output is still queued. */
+    if (c->closing && evbuffer_get_length(bufferevent_get_output(bev)) == 0) {
         conn_free(c, "closed after response");
     }
 }
@@ -432,7 +435,7 @@ static int conn_new(struct lx_http_server *s, struct bufferevent *bev,
 
     c = lx__calloc(s->net->mem, 1, sizeof(*c));
     if (c == NULL) {
-        bufferevent_free(bev);
+        lx__dial_close(bev);
         return LX_ERR_NOMEM;
     }
     c->srv = s;
@@ -463,7 +466,7 @@ int lx_http_server_adopt(struct lx_http_server *s, struct bufferevent *bev,
 {
     if (s == NULL || bev == NULL) {
         if (bev != NULL) {
-            bufferevent_free(bev);
+            lx__dial_close(bev);
         }
         return LX_ERR_INVAL;
     }
@@ -510,9 +513,8 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd,
     if (s->tls != NULL) {
         lx__tls_server_wrap(s->tls, s->net->base, fd, &bev);
     } else {
-        bev = bufferevent_socket_new(s->net->base, fd,
-                                     BEV_OPT_CLOSE_ON_FREE |
-                                         BEV_OPT_DEFER_CALLBACKS);
+        bev = bufferevent_socket_new(
+            s->net->base, fd, BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
     }
     if (bev == NULL) {
         evutil_closesocket(fd);
@@ -526,7 +528,7 @@ int lx_http_server_listen(struct lx_http_server *s, const char *addr,
                           uint16_t port, struct lx_tls *tls)
 {
     struct sockaddr_storage ss;
-    int sslen = sizeof(ss);
+    int sslen;
     char spec[80];
 
     if (s == NULL || addr == NULL) {
@@ -537,10 +539,20 @@ int lx_http_server_listen(struct lx_http_server *s, const char *addr,
     }
     lx__snprintf(spec, sizeof(spec), strchr(addr, ':') ? "[%s]:%u" : "%s:%u",
                  addr, (unsigned)port);
+    /* evutil_parse_sockaddr_port rejects port 0 ("any free port"). */
     memset(&ss, 0, sizeof(ss));
-    if (evutil_parse_sockaddr_port(spec, (struct sockaddr *)&ss, &sslen) !=
-        0) {
-        LX_LOGE(s->net->ctx, "http", "listen bad_address=%s", addr);
+    if (inet_pton(AF_INET, addr, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
+        ((struct sockaddr_in *)&ss)->sin_family = AF_INET;
+        ((struct sockaddr_in *)&ss)->sin_port = htons(port);
+        sslen = (int)sizeof(struct sockaddr_in);
+    } else if (inet_pton(AF_INET6, addr,
+                         &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
+        ((struct sockaddr_in6 *)&ss)->sin6_family = AF_INET6;
+        ((struct sockaddr_in6 *)&ss)->sin6_port = htons(port);
+        sslen = (int)sizeof(struct sockaddr_in6);
+    } else {
+        LX_LOGE(s->net->ctx, "http",
+                "listen bad_address=%s (want an IPv4 or IPv6 literal)", addr);
         return LX_ERR_INVAL;
     }
     s->listener = evconnlistener_new_bind(
@@ -555,9 +567,9 @@ int lx_http_server_listen(struct lx_http_server *s, const char *addr,
     sslen = sizeof(ss);
     getsockname(evconnlistener_get_fd(s->listener), (struct sockaddr *)&ss,
                 (socklen_t *)&sslen);
-    s->port = ntohs(ss.ss_family == AF_INET6
-                        ? ((struct sockaddr_in6 *)&ss)->sin6_port
-                        : ((struct sockaddr_in *)&ss)->sin_port);
+    s->port =
+        ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                       : ((struct sockaddr_in *)&ss)->sin_port);
     s->tls = tls;
     return LX_OK;
 }
@@ -589,7 +601,7 @@ struct lx_net *lx__http_req_net(const struct lx_http_req *r)
 int lx__net_inmem_accept(struct lx_net *net, struct bufferevent *server_end)
 {
     if (net->inmem == NULL) {
-        bufferevent_free(server_end);
+        lx__dial_close(server_end);
         return LX_ERR_STATE;
     }
     return lx_http_server_adopt(net->inmem, server_end, "mem");

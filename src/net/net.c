@@ -11,8 +11,8 @@
 #include "net/dial.h"
 #include "net/net_internal.h"
 
-int lx_net_new(struct lx_net **out, struct lx_ctx *ctx,
-               struct event_base *base, struct lx_clock *clock)
+int lx_net_new(struct lx_net **out, struct lx_ctx *ctx, struct event_base *base,
+               struct lx_clock *clock)
 {
     struct lx_net *net;
     int rc;
@@ -63,9 +63,18 @@ void lx_net_set_tap(struct lx_net *net, lx_tap_fn fn, void *ud)
     net->tap_ud = ud;
 }
 
+static int inmem_accept(void *ud, const char *host, uint16_t port,
+                        struct bufferevent *server_end)
+{
+    LX_UNUSED(host);
+    LX_UNUSED(port);
+    return lx__net_inmem_accept(ud, server_end);
+}
+
 void lx_net_set_inmem_server(struct lx_net *net, struct lx_http_server *srv)
 {
     net->inmem = srv;
+    lx__dialer_set_inmem(net->dialer, srv != NULL ? inmem_accept : NULL, net);
 }
 
 /* ---- wire tap ------------------------------------------------------------ */
@@ -106,8 +115,7 @@ void lx__tap_open(struct lx__tapper *t, struct lx_net *net, const char *url,
     tap_emit(t, net, &ev);
 }
 
-void lx__tap_close(struct lx__tapper *t, struct lx_net *net,
-                   const char *reason)
+void lx__tap_close(struct lx__tapper *t, struct lx_net *net, const char *reason)
 {
     struct lx_tap_event ev;
 
@@ -135,8 +143,8 @@ void lx__tap_http(struct lx__tapper *t, struct lx_net *net, int dir,
     tap_emit(t, net, &ev);
 }
 
-void lx__tap_ws(struct lx__tapper *t, struct lx_net *net, int dir,
-                int opcode, const uint8_t *payload, size_t len)
+void lx__tap_ws(struct lx__tapper *t, struct lx_net *net, int dir, int opcode,
+                const uint8_t *payload, size_t len)
 {
     struct lx_tap_event ev;
 
@@ -152,7 +160,8 @@ void lx__tap_ws(struct lx__tapper *t, struct lx_net *net, int dir,
     tap_emit(t, net, &ev);
 }
 
-/* ---- feeding codecs -------------------------------------------------------- */
+/* ---- feeding codecs --------------------------------------------------------
+ */
 
 int lx__evbuffer_feed(struct evbuffer *in, lx__extent_fn fn, void *ud)
 {

@@ -48,8 +48,8 @@ void lx__tap_close(struct lx__tapper *t, struct lx_net *net,
                    const char *reason);
 void lx__tap_http(struct lx__tapper *t, struct lx_net *net, int dir,
                   const struct lx_http_msg *m);
-void lx__tap_ws(struct lx__tapper *t, struct lx_net *net, int dir,
-                int opcode, const uint8_t *payload, size_t len);
+void lx__tap_ws(struct lx__tapper *t, struct lx_net *net, int dir, int opcode,
+                const uint8_t *payload, size_t len);
 
 /*
  * Feeds every byte of `in` to fn in contiguous extents without copying,

@@ -16,6 +16,7 @@
 #include "net/http_server.h"
 #include "net/net_internal.h"
 #include "net/ws_codec.h"
+#include "net/ws_conn_internal.h"
 #include "lotusx/lx_url.h"
 #include "lotusx/lx_ws.h"
 
@@ -102,6 +103,11 @@ static void sess_on_pong(void *ud, const uint8_t *data, size_t len)
     struct lx_ws *ws = ud;
 
     lx__tap_ws(&ws->tap, ws->net, LX_TAP_IN, LX_WS_PONG, data, len);
+    if (ws->cbs.on_pong != NULL && !ws->freed) {
+        cb_enter(ws);
+        ws->cbs.on_pong(ws, data, len, ws->ud);
+        ws->in_cb--;
+    }
 }
 
 static void sess_on_close(void *ud, uint16_t code, const char *reason,
@@ -225,7 +231,7 @@ static void ws_finish(struct lx_ws *ws, int err, int code, const char *why)
     lx_timer_stop(ws->timer);
     lx_timer_stop(ws->keepalive);
     if (ws->bev != NULL) {
-        bufferevent_free(ws->bev);
+        lx__dial_close(ws->bev);
         ws->bev = NULL;
     }
     lx__tap_close(&ws->tap, ws->net, why);
@@ -269,7 +275,7 @@ static int ws_alloc(struct lx_ws **out, struct lx_net *net, int role,
 static int ws_start_session(struct lx_ws *ws)
 {
     static const struct lx__ws_cbs scbs = {sess_on_message, sess_on_ping,
-                                          sess_on_pong, sess_on_close};
+                                           sess_on_pong, sess_on_close};
     int rc;
 
     rc = lx__ws_new(&ws->sess, ws->net->mem, ws->role, NULL, &scbs, ws,
@@ -309,8 +315,7 @@ int lx_ws_accept(struct lx_ws **out, struct lx_http_req *req,
     key = lx_http_msg_header(m, "Sec-WebSocket-Key", NULL);
     rc = lx__ws_accept_for_key(key, strlen(key), accept);
     if (rc == LX_OK) {
-        rc = ws_alloc(&ws, net, LX__WS_SERVER, lx_http_msg_target(m), cbs,
-                      ud);
+        rc = ws_alloc(&ws, net, LX__WS_SERVER, lx_http_msg_target(m), cbs, ud);
     }
     if (rc != LX_OK) {
         lx_http_req_respond_body(req, 503, NULL, NULL, NULL, 0);
@@ -332,7 +337,7 @@ int lx_ws_accept(struct lx_ws **out, struct lx_http_req *req,
  * processes them on the next loop iteration, never inside this call.
  */
 static int server_takeover(struct lx_ws *ws, struct lx_http_req *req,
-                                  const char *accept)
+                           const char *accept)
 {
     struct lx_http_msg *resp;
     int rc;
@@ -367,7 +372,8 @@ static int server_takeover(struct lx_ws *ws, struct lx_http_req *req,
     return rc;
 }
 
-/* ---- client side ---------------------------------------------------------- */
+/* ---- client side ----------------------------------------------------------
+ */
 
 static void hs_on_response(struct lx_http_msg *resp, void *ud)
 {
@@ -452,8 +458,7 @@ static int build_handshake(struct lx_ws *ws, const struct lx_url *u,
     }
     if ((rc = lx_http_msg_add_header(req, "Host", host)) == LX_OK &&
         (rc = lx_http_msg_add_header(req, "Upgrade", "websocket")) == LX_OK &&
-        (rc = lx_http_msg_add_header(req, "Connection", "Upgrade")) ==
-            LX_OK &&
+        (rc = lx_http_msg_add_header(req, "Connection", "Upgrade")) == LX_OK &&
         (rc = lx_http_msg_add_header(req, "Sec-WebSocket-Key", ws->key)) ==
             LX_OK) {
         rc = lx_http_msg_add_header(req, "Sec-WebSocket-Version", "13");
@@ -503,8 +508,8 @@ static void dial_cb(void *ud, int err, struct bufferevent *bev,
 }
 
 int lx_ws_connect(struct lx_ws **out, struct lx_net *net, const char *url,
-                  const char *const *extra_headers,
-                  const struct lx_ws_cbs *cbs, void *ud)
+                  const char *const *extra_headers, const struct lx_ws_cbs *cbs,
+                  void *ud)
 {
     struct lx_url *u = NULL;
     struct lx_ws *ws = NULL;
@@ -543,10 +548,10 @@ int lx_ws_connect(struct lx_ws **out, struct lx_net *net, const char *url,
     return LX_OK;
 }
 
-/* ---- sending and closing ---------------------------------------------------- */
+/* ---- sending and closing ----------------------------------------------------
+ */
 
-static int ws_send(struct lx_ws *ws, int opcode, const void *data,
-                   size_t len)
+static int ws_send(struct lx_ws *ws, int opcode, const void *data, size_t len)
 {
     int rc;
 
@@ -584,6 +589,22 @@ int lx_ws_send_binary(struct lx_ws *ws, const void *data, size_t len)
 int lx_ws_send_ping(struct lx_ws *ws, const void *data, size_t len)
 {
     return ws_send(ws, LX_WS_PING, data, len);
+}
+
+int lx__ws_conn_send_fragmented(struct lx_ws *ws, int opcode, const void *data,
+                                size_t len, size_t fragment_size)
+{
+    int rc;
+
+    if (ws == NULL || ws->state != WS_OPEN) {
+        return LX_ERR_STATE;
+    }
+    rc = lx__ws_send_fragmented(ws->sess, opcode, data, len, fragment_size);
+    if (rc == LX_OK) {
+        lx__tap_ws(&ws->tap, ws->net, LX_TAP_OUT, opcode, data, len);
+        ws_flush(ws);
+    }
+    return rc;
 }
 
 int lx_ws_close(struct lx_ws *ws, int code, const char *reason)
@@ -632,7 +653,7 @@ void lx_ws_free(struct lx_ws *ws)
         lx__dial_cancel(ws->dial);
     }
     if (ws->bev != NULL) {
-        bufferevent_free(ws->bev);
+        lx__dial_close(ws->bev);
         lx__tap_close(&ws->tap, ws->net, "freed");
     }
     lx__http_parser_free(ws->hs_parser);

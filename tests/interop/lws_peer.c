@@ -35,8 +35,8 @@ struct peer {
     size_t qlen[16];
     int qbin[16];
     int qhead, qn;
-    int step;      /* client: what to send next */
-    int echoes;    /* client: echoes checked */
+    int step;   /* client: what to send next */
+    int echoes; /* client: echoes checked */
     int pongs;
     int done;
     int failed;
@@ -77,8 +77,7 @@ static int client_write(struct lws *wsi)
     case 3:
         return send_frag(wsi, f + 20, strlen(f) - 20, LWS_WRITE_CONTINUATION);
     case 4:
-        return send_frag(wsi, (const char *)bin, sizeof(bin),
-                         LWS_WRITE_BINARY);
+        return send_frag(wsi, (const char *)bin, sizeof(bin), LWS_WRITE_BINARY);
     case 5:
         return send_frag(wsi, "ping!", 5, LWS_WRITE_PING);
     default:
@@ -257,7 +256,8 @@ int main(int argc, char **argv)
     info.gid = -1;
     info.uid = -1;
     P.server = strcmp(argv[1], "server") == 0;
-    info.port = P.server ? (int)strtol(argv[2], NULL, 10) : CONTEXT_PORT_NO_LISTEN;
+    info.port =
+        P.server ? (int)strtol(argv[2], NULL, 10) : CONTEXT_PORT_NO_LISTEN;
     info.iface = P.server ? "127.0.0.1" : NULL;
     ctx = lws_create_context(&info);
     if (ctx == NULL) {

@@ -1,0 +1,18 @@
+/*
+ * ws_conn_internal.h - WebSocket connection operations for tests and the
+ * mock's fault injection, not for the public API.
+ */
+#ifndef LOTUSX_NET_WS_CONN_INTERNAL_H
+#define LOTUSX_NET_WS_CONN_INTERNAL_H
+
+#include "lotusx/lx_net.h"
+
+/*
+ * Sends one message as fragments of at most fragment_size payload bytes
+ * (first frame with the opcode, then continuation frames). Errors:
+ * LX_ERR_STATE when not open, LX_ERR_NOMEM.
+ */
+int lx__ws_conn_send_fragmented(struct lx_ws *ws, int opcode, const void *data,
+                                size_t len, size_t fragment_size);
+
+#endif
