@@ -115,7 +115,10 @@ LX_EXTERN void lx_http_server_set_limits(struct lx_http_server *srv,
                                          int64_t request_timeout_ns,
                                          int64_t idle_timeout_ns);
 
-/* Stops listening and closes every connection, then frees; NULL is ok. */
+/*
+ * Stops listening and closes every connection, then frees; NULL is ok.
+ * Not from inside a handler or callback of this server.
+ */
 LX_EXTERN void lx_http_server_free(struct lx_http_server *srv);
 
 /* The request; borrowed, valid as long as req. */

@@ -124,6 +124,8 @@ void lx_http_server_free(struct lx_http_server *s)
         evconnlistener_free(s->listener);
     }
     while (!LIST_EMPTY(&s->conns)) {
+        /* Not from a handler of this server (documented), so no feed runs. */
+        LIST_FIRST(&s->conns)->in_feed = 0;
         conn_free(LIST_FIRST(&s->conns), "server shutdown");
     }
     lx__free(s->net->mem, s);
@@ -191,8 +193,9 @@ static void conn_flush(struct srv_conn *c)
     struct lx_http_req *r;
 
     while ((r = TAILQ_FIRST(&c->reqs)) != NULL && r->resp != NULL) {
-        int keep =
-            lx_http_msg_keep_alive(r->msg) && lx_http_msg_keep_alive(r->resp);
+        int keep = lx_http_msg_keep_alive(r->msg) &&
+                   !lx_http_msg_upgrade(r->msg) &&
+                   lx_http_msg_keep_alive(r->resp);
 
         if (lx__http_msg_write(r->resp, bufferevent_get_output(c->bev)) !=
             LX_OK) {
@@ -224,7 +227,11 @@ int lx_http_req_respond(struct lx_http_req *r, struct lx_http_msg *resp)
         return LX_ERR_INVAL;
     }
     c = r->conn;
-    if (!lx_http_msg_keep_alive(r->msg)) {
+    /*
+     * The parser stopped at an upgrade request; answered with anything
+     * but a takeover (lx_ws_accept), the connection cannot go on.
+     */
+    if (!lx_http_msg_keep_alive(r->msg) || lx_http_msg_upgrade(r->msg)) {
         /* Tell the client too; it asked to close or spoke HTTP/1.0. */
         if (lx_http_msg_header(resp, "Connection", NULL) == NULL &&
             lx_http_msg_add_header(resp, "Connection", "close") != LX_OK) {

@@ -40,6 +40,7 @@ struct fx {
     int ws_srv_closed;
     int ws_close_code;
     int ws_close_err;
+    int ws_accept_rc;
     char ws_last[256];
     /* results */
     int nresp;
@@ -409,7 +410,8 @@ static void ws_accept_echo(struct fx *f, struct lx_http_req *req)
     static const struct lx_ws_cbs cbs = {NULL, srv_ws_message, NULL, NULL,
                                          srv_ws_close};
 
-    assert_int_equal(lx_ws_accept(&f->srv_ws, req, &cbs, f), LX_OK);
+    /* A bad handshake is answered 400 by lx_ws_accept itself. */
+    f->ws_accept_rc = lx_ws_accept(&f->srv_ws, req, &cbs, f);
 }
 
 static void cli_ws_open(struct lx_ws *ws, void *ud)
@@ -479,6 +481,8 @@ static void test_ws_bad_handshake(void **state)
     char *out = raw_exchange(f, in, sizeof(in) - 1);
 
     assert_memory_equal(out, "HTTP/1.1 400 ", 13);
+    assert_non_null(strstr(out, "Connection: close\r\n"));
+    assert_int_equal(f->ws_accept_rc, LX_ERR_PROTO);
     lx__free(NULL, out);
 }
 
