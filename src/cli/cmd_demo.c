@@ -100,7 +100,8 @@ static void tap_cb(void *ud, const struct lx_tap_event *ev)
            (unsigned long long)ev->conn_id, (unsigned long long)ev->seq, what);
 }
 
-/* ---- server side ---------------------------------------------------------- */
+/* ---- server side ----------------------------------------------------------
+ */
 
 static void srv_ws_message(struct lx_ws *ws, int opcode, const uint8_t *data,
                            size_t len, void *ud)
@@ -135,8 +136,8 @@ static void handler(struct lx_http_req *req, void *ud)
     if (strcmp(target, "/ws") == 0) {
         lx_ws_accept(&ws, req, &cbs, NULL); /* answers 400 itself */
     } else if (strncmp(target, "/api/v3/depth", 13) == 0) {
-        lx_http_req_respond_body(req, 200, NULL, "application/json",
-                                 depth_body, sizeof(depth_body) - 1);
+        lx_http_req_respond_body(req, 200, NULL, "application/json", depth_body,
+                                 sizeof(depth_body) - 1);
     } else {
         static const char nf[] = "{\"code\":-1,\"msg\":\"not found\"}";
 
@@ -145,7 +146,8 @@ static void handler(struct lx_http_req *req, void *ud)
     }
 }
 
-/* ---- client side ---------------------------------------------------------- */
+/* ---- client side ----------------------------------------------------------
+ */
 
 static void ws_open(struct lx_ws *ws, void *ud)
 {
@@ -248,7 +250,8 @@ static void depth_cb(void *ud, int err, const struct lx_http_msg *resp,
            lx_http_msg_status(resp), len);
     if (lx_http_msg_status(resp) != 200 ||
         lx__json_parse(body, len, &book, NULL) != LX_OK ||
-        print_side(book, "bids") != LX_OK || print_side(book, "asks") != LX_OK) {
+        print_side(book, "bids") != LX_OK ||
+        print_side(book, "asks") != LX_OK) {
         fail(d, "GET /api/v3/depth", "unexpected answer");
         cJSON_Delete(book);
         finish(d);
@@ -264,17 +267,16 @@ static void depth_cb(void *ud, int err, const struct lx_http_msg *resp,
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: lotusx demo [--inmem] [--messages N] [--quiet]\n"
-            "\n"
-            "Starts an HTTP + WebSocket server and a client in one event\n"
-            "loop, fetches an order book into exact decimals, echoes N\n"
-            "WebSocket messages (default 5) and closes cleanly.\n"
-            "\n"
-            "  --inmem        no sockets: an in-memory pair on a virtual "
-            "clock\n"
-            "  --messages N   WebSocket messages to echo (1..100000)\n"
-            "  --quiet        do not print the wire tap\n");
+    fprintf(f, "usage: lotusx demo [--inmem] [--messages N] [--quiet]\n"
+               "\n"
+               "Starts an HTTP + WebSocket server and a client in one event\n"
+               "loop, fetches an order book into exact decimals, echoes N\n"
+               "WebSocket messages (default 5) and closes cleanly.\n"
+               "\n"
+               "  --inmem        no sockets: an in-memory pair on a virtual "
+               "clock\n"
+               "  --messages N   WebSocket messages to echo (1..100000)\n"
+               "  --quiet        do not print the wire tap\n");
 }
 
 static int parse_args(struct demo *d, int *inmem, int argc, char **argv)
@@ -292,8 +294,8 @@ static int parse_args(struct demo *d, int *inmem, int argc, char **argv)
             d->verbose = 0;
         } else if (strcmp(argv[i], "--messages") == 0 && i + 1 < argc) {
             i++;
-            if (lx__parse_i64(argv[i], strlen(argv[i]), &n) != LX_OK ||
-                n < 1 || n > 100000) {
+            if (lx__parse_i64(argv[i], strlen(argv[i]), &n) != LX_OK || n < 1 ||
+                n > 100000) {
                 fprintf(stderr,
                         "lotusx demo: --messages wants 1..100000, got '%s'\n",
                         argv[i]);
