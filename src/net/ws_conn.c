@@ -46,6 +46,7 @@ struct lx_ws {
     int hs_done; /* client: a 101 arrived during the current feed */
     int hs_err;
     char hs_reason[160];
+    int fail_err; /* protocol error: reported once the close frame is out */
 };
 
 static void ws_finish(struct lx_ws *ws, int err, int code, const char *why);
@@ -132,16 +133,43 @@ static void ws_flush(struct lx_ws *ws)
     }
 }
 
-/* After each read or write: finish once the close handshake completed. */
+/*
+ * After each read or write: finish once the close handshake completed, or,
+ * after a protocol violation, once the close frame (1002, 1007 or 1009)
+ * has left the output buffer.
+ */
 static void ws_check_closed(struct lx_ws *ws)
 {
-    if (ws->sess != NULL && lx__ws_is_closed(ws->sess) &&
-        ws->state != WS_DONE &&
-        evbuffer_get_length(bufferevent_get_output(ws->bev)) == 0) {
-        int code = lx__ws_close_code(ws->sess);
+    size_t rlen = 0;
+    const char *reason;
+    int code;
 
-        ws_finish(ws, LX_OK, code, "closed");
+    if (ws->sess == NULL || ws->bev == NULL || ws->state == WS_DONE ||
+        evbuffer_get_length(bufferevent_get_output(ws->bev)) != 0) {
+        return;
     }
+    code = lx__ws_close_code(ws->sess);
+    if (ws->fail_err != LX_OK) {
+        ws_finish(ws, ws->fail_err, code != 0 ? code : 1006,
+                  ws->fail_err == LX_ERR_TOOBIG ? "message too big"
+                                                : "protocol error");
+    } else if (lx__ws_is_closed(ws->sess)) {
+        reason = lx__ws_close_reason(ws->sess, &rlen);
+        ws_finish(ws, LX_OK, code, rlen > 0 ? reason : "closed");
+    }
+}
+
+/*
+ * The peer broke the protocol: stop reading, let the queued close frame
+ * drain (bounded by the close-wait timer), then report err.
+ */
+static void ws_fail(struct lx_ws *ws, int err)
+{
+    ws->fail_err = err;
+    ws->state = WS_CLOSING;
+    bufferevent_disable(ws->bev, EV_READ);
+    lx_timer_start(ws->timer, WS_CLOSE_WAIT_NS, 0);
+    ws_check_closed(ws);
 }
 
 static int feed_sess(void *ud, const char *data, size_t len, size_t *used)
@@ -163,8 +191,11 @@ static void ws_read_cb(struct bufferevent *bev, void *arg)
     rc = lx__evbuffer_feed(bufferevent_get_input(ws->bev), feed_sess, ws);
     if (!ws->freed) {
         ws_flush(ws);
-        if (rc != LX_OK && ws->state != WS_DONE) {
-            ws_finish(ws, rc, 1006, "protocol error");
+        if ((rc == LX_ERR_PROTO || rc == LX_ERR_TOOBIG) &&
+            ws->state != WS_DONE) {
+            ws_fail(ws, rc);
+        } else if (rc != LX_OK && ws->state != WS_DONE) {
+            ws_finish(ws, rc, 1006, "session failed");
         } else {
             ws_check_closed(ws);
         }
@@ -189,7 +220,11 @@ static void ws_event_cb(struct bufferevent *bev, short what, void *arg)
     LX_UNUSED(bev);
     if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
         cb_enter(ws);
-        ws_finish(ws, ws->state == WS_CLOSING ? LX_OK : LX_ERR_CLOSED, 1006,
+        ws_finish(ws,
+                  ws->fail_err != LX_OK     ? ws->fail_err
+                  : ws->state == WS_CLOSING ? LX_OK
+                                            : LX_ERR_CLOSED,
+                  1006,
                   (what & BEV_EVENT_EOF) ? "peer closed the connection"
                                          : "transport error");
         cb_leave(ws);
@@ -202,7 +237,7 @@ static void ws_timer_cb(struct lx_timer *t, void *ud)
 
     LX_UNUSED(t);
     cb_enter(ws);
-    ws_finish(ws, LX_ERR_TIMEOUT, 1006,
+    ws_finish(ws, ws->fail_err != LX_OK ? ws->fail_err : LX_ERR_TIMEOUT, 1006,
               ws->state == WS_CLOSING ? "close handshake timed out"
                                       : "opening handshake timed out");
     cb_leave(ws);

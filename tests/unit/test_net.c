@@ -41,6 +41,8 @@ struct fx {
     int ws_close_code;
     int ws_close_err;
     int ws_accept_rc;
+    int ws_srv_err;
+    int ws_srv_code;
     char ws_last[256];
     /* results */
     int nresp;
@@ -397,9 +399,9 @@ static void srv_ws_close(struct lx_ws *ws, int err, int code,
 {
     struct fx *f = ud;
 
-    (void)err;
-    (void)code;
     (void)reason;
+    f->ws_srv_err = err;
+    f->ws_srv_code = code;
     f->ws_srv_closed++;
     lx_ws_free(ws); /* freeing inside the callback is allowed */
     f->srv_ws = NULL;
@@ -470,6 +472,31 @@ static void test_ws_echo_and_close(void **state)
     assert_int_equal(f->ws_close_code, 1000);
     run_until(f, &f->ws_srv_closed, 1);
     lx_ws_free(f->cli_ws);
+}
+
+/* A peer sending a frame with a reserved opcode gets close 1002, then EOF. */
+static void test_ws_garbage_frame_1002(void **state)
+{
+    struct fx *f = *state;
+    static const char in[] =
+        "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+        "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+        "\x83\x80\x01\x02\x03\x04"; /* FIN, opcode 3 (reserved), masked */
+    static const char close1002[] = "\x88\x02\x03\xea";
+    char *out = raw_exchange(f, in, sizeof(in) - 1);
+    const char *body;
+
+    assert_memory_equal(out, "HTTP/1.1 101 ", 13);
+    assert_non_null(
+        strstr(out, "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"));
+    body = strstr(out, "\r\n\r\n");
+    assert_non_null(body);
+    assert_memory_equal(body + 4, close1002, 4);
+    assert_int_equal(f->ws_srv_closed, 1);
+    assert_int_equal(f->ws_srv_err, LX_ERR_PROTO);
+    assert_int_equal(f->ws_srv_code, 1002);
+    lx__free(NULL, out);
 }
 
 static void test_ws_bad_handshake(void **state)
@@ -543,6 +570,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ws_echo_and_close, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_ws_bad_handshake, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ws_garbage_frame_1002, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_tls_verify, setup, teardown),
     };
 
