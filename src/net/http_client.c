@@ -204,6 +204,11 @@ static void on_response(struct lx_http_msg *resp, void *ud)
         k->dead = 1;
         return;
     }
+    if (lx_http_msg_status(resp) >= 100 && lx_http_msg_status(resp) < 200) {
+        /* Interim (100 Continue, 103 Early Hints): the answer follows. */
+        lx_http_msg_free(resp);
+        return;
+    }
     keep = keep && lx_http_msg_keep_alive(p->req);
     pending_done(p, LX_OK, resp, NULL);
     lx_http_msg_free(resp);

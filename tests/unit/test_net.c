@@ -13,6 +13,9 @@
 #include <event2/event.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/listener.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include "lotusx/lx_clock.h"
 #include "lotusx/lx_http.h"
@@ -367,6 +370,69 @@ static void test_many_concurrent(void **state)
     assert_true(f->ntap_open >= 1);
 }
 
+/* ---- raw server: answers any request with canned bytes ------------------ */
+
+struct canned {
+    const char *reply;
+    struct bufferevent *bev;
+};
+
+static void canned_read_cb(struct bufferevent *bev, void *ud)
+{
+    struct canned *c = ud;
+
+    evbuffer_drain(bufferevent_get_input(bev),
+                   evbuffer_get_length(bufferevent_get_input(bev)));
+    bufferevent_write(bev, c->reply, strlen(c->reply));
+}
+
+static void canned_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
+                             struct sockaddr *sa, int salen, void *ud)
+{
+    struct canned *c = ud;
+
+    (void)sa;
+    (void)salen;
+    c->bev = bufferevent_socket_new(evconnlistener_get_base(l), fd,
+                                    BEV_OPT_CLOSE_ON_FREE);
+    bufferevent_setcb(c->bev, canned_read_cb, NULL, NULL, c);
+    bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+/* An interim 100 Continue is skipped; the final answer is delivered. */
+static void test_interim_1xx_skipped(void **state)
+{
+    struct fx *f = *state;
+    struct canned c = {"HTTP/1.1 100 Continue\r\n\r\n"
+                       "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfinal",
+                       NULL};
+    struct sockaddr_in sin;
+    socklen_t slen = sizeof(sin);
+    struct evconnlistener *l;
+
+    memset(&sin, 0, sizeof(sin));
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    l = evconnlistener_new_bind(f->base, canned_accept_cb, &c,
+                                LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 8,
+                                (struct sockaddr *)&sin, sizeof(sin));
+    assert_non_null(l);
+    getsockname(evconnlistener_get_fd(l), (struct sockaddr *)&sin, &slen);
+    lx__snprintf(f->base_url, sizeof(f->base_url), "http://127.0.0.1:%u",
+                 (unsigned)ntohs(sin.sin_port));
+    send_req(f, "POST", "/api/v3/order", "symbol=BTCUSDT");
+    run_until(f, &f->nresp, 1);
+    assert_int_equal(f->last_err, LX_OK);
+    assert_int_equal(f->last_status, 200);
+    assert_string_equal(f->last_body, "final");
+    lx_http_client_free(f->cli);
+    f->cli = NULL;
+    if (c.bev != NULL) {
+        bufferevent_free(c.bev);
+    }
+    evconnlistener_free(l);
+}
+
 static void test_inmem(void **state)
 {
     struct fx *f = *state;
@@ -566,6 +632,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_connection_refused, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_many_concurrent, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_interim_1xx_skipped, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_inmem, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ws_echo_and_close, setup,
                                         teardown),
