@@ -1,0 +1,139 @@
+/*
+ * mock.h - the front door of lotusx-mock: routing of one venue's REST
+ * paths, request parameters, responses, and the per-client rate limiter.
+ *
+ * One struct lx_mock_door serves one venue on one lx_http_server (REST and
+ * WebSocket upgrades on the same port). A venue dialect (mock/venues/x)
+ * registers its routes; the door parses each request's parameters (query
+ * string and form body, as the venues accept both), charges its weight to
+ * the client's rate-limit window, and calls the route with a struct
+ * lx_mock_call. Paths under LX_MOCK_ADMIN_PREFIX are the admin API and are
+ * refused to non-loopback peers unless allowed.
+ *
+ * Mock-internal: never installed, names lx_mock_*.
+ */
+#ifndef LOTUSX_MOCK_H
+#define LOTUSX_MOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lotusx/lx_net.h"
+#include "lotusx/lx_url.h"
+
+#define LX_MOCK_ADMIN_PREFIX "/_lotusx/"
+
+struct lx_mock_door;
+struct lx_mock_call;
+
+/* Route flags. */
+enum {
+    LX_MOCK_ROUTE_ADMIN = 1 << 0, /* under LX_MOCK_ADMIN_PREFIX */
+    LX_MOCK_ROUTE_ORDER = 1 << 1  /* counts toward the order-count limits */
+};
+
+typedef void (*lx_mock_route_fn)(struct lx_mock_call *call, void *ud);
+
+/*
+ * What a venue tells the door about itself: how to answer an unknown path,
+ * a wrong method, a malformed parameter string and a rate-limit breach, in
+ * its own dialect. Each renders a complete response with
+ * lx_mock_respond*. NULL members fall back to plain-text answers.
+ */
+struct lx_mock_dialect {
+    void (*not_found)(struct lx_mock_call *call);
+    void (*bad_method)(struct lx_mock_call *call);
+    void (*bad_params)(struct lx_mock_call *call);
+    /* status 429 or 418; retry_after_s for the Retry-After header. */
+    void (*rate_limited)(struct lx_mock_call *call, int status,
+                         int64_t retry_after_s);
+    /* Adds the venue's usage headers (e.g. X-MBX-USED-WEIGHT-1M). */
+    int (*usage_headers)(struct lx_mock_call *call, struct lx_http_msg *resp);
+};
+
+/* Rate limits of one venue; 0 disables a limit. */
+struct lx_mock_limits {
+    int64_t weight_per_min; /* request weight per client per minute */
+    int64_t orders_per_10s; /* order requests per account per 10 s */
+    int64_t orders_per_day; /* order requests per account per day */
+    int64_t ban_after_429s; /* 429s in one window before 418 */
+    int64_t ban_seconds;    /* how long a 418 lasts */
+};
+
+/*
+ * Creates a door on srv's network (the lx_http_server's handler must call
+ * lx_mock_door_handle). Errors: LX_ERR_INVAL, LX_ERR_NOMEM.
+ */
+int lx_mock_door_new(struct lx_mock_door **out, struct lx_net *net,
+                     struct lx_clock *clock, const char *venue,
+                     const struct lx_mock_dialect *dialect,
+                     const struct lx_mock_limits *limits);
+void lx_mock_door_free(struct lx_mock_door *d);
+
+/*
+ * Adds a route: method ("GET", ...) and exact path ("/api/v3/depth").
+ * weight is charged before fn runs. Errors: LX_ERR_INVAL, LX_ERR_NOMEM,
+ * LX_ERR_EXISTS (same method and path twice).
+ */
+int lx_mock_door_route(struct lx_mock_door *d, const char *method,
+                       const char *path, int weight, int flags,
+                       lx_mock_route_fn fn, void *ud);
+
+/* Admin paths answer non-loopback peers too when allow is 1. */
+void lx_mock_door_allow_remote_admin(struct lx_mock_door *d, int allow);
+
+/* Forgets every rate-limit window and ban (admin reset). */
+void lx_mock_door_reset_limits(struct lx_mock_door *d);
+
+/*
+ * The lx_http_server handler: routes req. Upgrade requests (WebSocket)
+ * go to the upgrade function when one is set, else get 400.
+ */
+void lx_mock_door_handle(struct lx_http_req *req, void *door);
+void lx_mock_door_set_upgrade(struct lx_mock_door *d,
+                              void (*fn)(struct lx_http_req *req, void *ud),
+                              void *ud);
+
+/* ---- inside a route ------------------------------------------------------ */
+
+struct lx_http_req *lx_mock_call_req(const struct lx_mock_call *c);
+const struct lx_http_msg *lx_mock_call_msg(const struct lx_mock_call *c);
+const char *lx_mock_call_path(const struct lx_mock_call *c);
+/* The raw query string as sent ("" when none), for signature checks. */
+const char *lx_mock_call_query(const struct lx_mock_call *c, size_t *len);
+/* The raw body ("" when none). */
+const char *lx_mock_call_body(const struct lx_mock_call *c, size_t *len);
+/* Parameters from the query string, then the form body; decoded. */
+const struct lx_query *lx_mock_call_params(const struct lx_mock_call *c);
+/* A decoded parameter or NULL; len may be NULL. */
+const char *lx_mock_call_param(const struct lx_mock_call *c, const char *key,
+                               size_t *len);
+/* Current time of the mock's clock, ms since the epoch. */
+int64_t lx_mock_call_now_ms(const struct lx_mock_call *c);
+/* The client's rate-limit key (its address without port). */
+const char *lx_mock_call_client(const struct lx_mock_call *c);
+/* Weight used by this client in the current minute, this call included. */
+int64_t lx_mock_call_used_weight(const struct lx_mock_call *c);
+/* The door's limits. */
+const struct lx_mock_limits *lx_mock_call_limits(const struct lx_mock_call *c);
+/*
+ * Charges one order to account (a venue account id) against the order
+ * limits. Returns LX_OK or LX_ERR_RATE_LIMIT (the route then answers with
+ * the venue's error); *count_10s / *count_day receive the counts after the
+ * charge (for the venue's order-count headers); either may be NULL.
+ */
+int lx_mock_call_charge_order(struct lx_mock_call *c, uint64_t account,
+                              int64_t *count_10s, int64_t *count_day);
+
+/*
+ * Answers the call: status, a NULL-terminated name/value header list (may
+ * be NULL), content type and body. The venue's usage headers are added.
+ * Returns LX_OK or LX_ERR_NOMEM (the connection is then closed).
+ */
+int lx_mock_respond(struct lx_mock_call *c, int status,
+                    const char *const *headers, const char *content_type,
+                    const void *body, size_t len);
+int lx_mock_respond_json(struct lx_mock_call *c, int status, const char *json,
+                         size_t len);
+
+#endif

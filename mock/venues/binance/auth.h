@@ -1,0 +1,71 @@
+/*
+ * auth.h - how the Binance mock checks a signed (or API-key) request, as
+ * the venue does: X-MBX-APIKEY names an account; `signature` is the hex
+ * HMAC-SHA256 of totalParams (the query string concatenated with the body,
+ * exactly as sent, minus the signature parameter itself); `timestamp` must
+ * lie within recvWindow (default 5000 ms, at most 60000) of server time and
+ * no more than 1000 ms ahead of it.
+ *
+ * Each failure maps to the venue's code, HTTP status and message text
+ * (struct lx_mock_bn_err), so the route can answer in Binance's envelope.
+ */
+#ifndef LOTUSX_MOCK_BINANCE_AUTH_H
+#define LOTUSX_MOCK_BINANCE_AUTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct lx_secret;
+struct lx_mock_call;
+
+/* A Binance error as the venue answers it. */
+struct lx_mock_bn_err {
+    int http_status; /* 400, 401, ... */
+    int code;        /* -1022, ... */
+    char msg[200];
+};
+
+/* One API key of the mock: who it is and the secret it signs with. */
+struct lx_mock_bn_key {
+    const char *api_key;
+    const struct lx_secret *secret;
+    uint64_t account;
+};
+
+/* What a route needs: none, an API key only (listenKey), or a signature. */
+enum lx_mock_bn_security {
+    LX_MOCK_BN_NONE,
+    LX_MOCK_BN_APIKEY,
+    LX_MOCK_BN_SIGNED
+};
+
+/*
+ * Checks call against the key table. On success returns LX_OK with *key
+ * set (NULL for LX_MOCK_BN_NONE). Otherwise returns LX_ERR_VENUE with err
+ * filled (-2014 API-key format invalid, -2015 invalid key, -1102 missing
+ * parameter, -1131 bad recvWindow, -1021 timestamp outside the window,
+ * -1022 invalid signature); or LX_ERR_NOMEM.
+ */
+int lx_mock_bn_authenticate(const struct lx_mock_call *call,
+                            enum lx_mock_bn_security sec,
+                            const struct lx_mock_bn_key *keys, size_t nkeys,
+                            const struct lx_mock_bn_key **key,
+                            struct lx_mock_bn_err *err);
+
+/*
+ * totalParams without the signature parameter: the query (minus any
+ * `signature=...`) followed by the body (minus any `signature=...`).
+ * Writes the signature's value (raw, as sent) to *sig and *sig_len, NULL when
+ * absent. Returns the length written to out, or LX_ERR_TOOBIG when cap is
+ * too small. Exposed for the unit tests.
+ */
+int lx_mock_bn_total_params(const char *query, size_t qlen, const char *body,
+                            size_t blen, char *out, size_t cap,
+                            const char **sig, size_t *sig_len);
+
+/* Fills err with a venue error; msg is printf-formatted. */
+void lx_mock_bn_err_set(struct lx_mock_bn_err *err, int http_status, int code,
+                        const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+#endif

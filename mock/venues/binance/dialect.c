@@ -1,0 +1,96 @@
+/*
+ * dialect.c - Binance's answers at the mock's door (see dialect.h).
+ */
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "core/lx_internal.h"
+#include "lotusx/lx_http.h"
+#include "mock/venues/binance/dialect.h"
+
+/* exchangeInfo's rateLimits on spot: REQUEST_WEIGHT 6000/min, ORDERS
+ * 100/10 s and 200000/day. */
+const struct lx_mock_limits lx_mock_bn_spot_limits = {6000, 100, 200000, 2,
+                                                      120};
+
+int lx_mock_bn_respond_err(struct lx_mock_call *call,
+                           const struct lx_mock_bn_err *err)
+{
+    cJSON *o = cJSON_CreateObject();
+    char *json = NULL;
+    int rc = LX_ERR_NOMEM;
+
+    if (o != NULL && cJSON_AddNumberToObject(o, "code", err->code) != NULL &&
+        cJSON_AddStringToObject(o, "msg", err->msg) != NULL) {
+        json = cJSON_PrintUnformatted(o);
+    }
+    if (json != NULL) {
+        rc = lx_mock_respond_json(call, err->http_status, json, strlen(json));
+        cJSON_free(json);
+    } else {
+        rc = lx_mock_respond(call, 503, NULL, NULL, NULL, 0);
+    }
+    cJSON_Delete(o);
+    return rc;
+}
+
+static void bn_bad_params(struct lx_mock_call *call)
+{
+    struct lx_mock_bn_err err;
+
+    lx_mock_bn_err_set(&err, 400, -1100,
+                       "Illegal characters found in a parameter.");
+    lx_mock_bn_respond_err(call, &err);
+}
+
+static void bn_rate_limited(struct lx_mock_call *call, int status,
+                            int64_t retry_after_s)
+{
+    struct lx_mock_bn_err err;
+    char retry[24];
+    const char *headers[] = {"Retry-After", retry, NULL};
+    cJSON *o;
+    char *json;
+
+    lx__snprintf(retry, sizeof(retry), "%lld", (long long)retry_after_s);
+    if (status == 418) {
+        lx_mock_bn_err_set(
+            &err, 418, -1003,
+            "Way too much request weight used; IP banned "
+            "until %lld. Please use WebSocket Streams for "
+            "live updates to avoid bans.",
+            (long long)(lx_mock_call_now_ms(call) + retry_after_s * 1000));
+    } else {
+        lx_mock_bn_err_set(
+            &err, 429, -1003,
+            "Too many requests; current limit of IP(%s) is "
+            "%lld requests per minute. Please use the "
+            "websocket for live updates to avoid polling the "
+            "API.",
+            lx_mock_call_client(call),
+            (long long)lx_mock_call_limits(call)->weight_per_min);
+    }
+    o = cJSON_CreateObject();
+    json = NULL;
+    if (o != NULL && cJSON_AddNumberToObject(o, "code", err.code) != NULL &&
+        cJSON_AddStringToObject(o, "msg", err.msg) != NULL) {
+        json = cJSON_PrintUnformatted(o);
+    }
+    cJSON_Delete(o);
+    lx_mock_respond(call, status, headers, "application/json;charset=UTF-8",
+                    json != NULL ? json : "", json != NULL ? strlen(json) : 0);
+    cJSON_free(json);
+}
+
+static int bn_usage_headers(struct lx_mock_call *call, struct lx_http_msg *resp)
+{
+    char used[24];
+
+    lx__snprintf(used, sizeof(used), "%lld",
+                 (long long)lx_mock_call_used_weight(call));
+    return lx_http_msg_add_header(resp, "X-MBX-USED-WEIGHT-1M", used);
+}
+
+const struct lx_mock_dialect lx_mock_bn_dialect = {
+    NULL, NULL, bn_bad_params, bn_rate_limited, bn_usage_headers};

@@ -1,0 +1,391 @@
+/*
+ * test_mock_door.c - the mock's front door and Binance request
+ * authentication, driven by the real HTTP client over an in-memory pair on
+ * a virtual clock (so rate-limit windows and timestamps are exact).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "core/lx_internal.h"
+#include "core/secret_internal.h"
+#include "lotusx/lx_clock.h"
+#include "lotusx/lx_http.h"
+#include "lotusx/lx_net.h"
+#include "lotusx/lx_secret.h"
+#include "mock/server/mock.h"
+#include "mock/venues/binance/auth.h"
+#include "mock/venues/binance/dialect.h"
+#include "lx_test.h"
+
+/* The official example key pair of the Binance API docs. */
+#define DOC_KEY                                                                \
+    "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A"
+#define DOC_SECRET                                                             \
+    "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j"
+#define DOC_TS 1499827319559LL
+#define DOC_PARAMS                                                             \
+    "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.1"   \
+    "&recvWindow=5000&timestamp=1499827319559"
+#define DOC_SIG                                                                \
+    "c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71"
+/* Example 3 of the docs: part in the query, part in the body. */
+#define DOC_Q3 "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC"
+#define DOC_B3 "quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559"
+#define DOC_SIG3                                                               \
+    "0fd168b8ddb4876a0358a8d14d0c9f3da0e9b20c5d52b2a00fcf7d1c602f9a77"
+#define MS ((int64_t)1000000)
+
+struct fx {
+    struct event_base *base;
+    struct lx_clock *clock;
+    struct lx_net *net;
+    struct lx_http_server *srv;
+    struct lx_http_client *cli;
+    struct lx_mock_door *door;
+    struct lx_secret *secret;
+    struct lx_mock_bn_key key;
+    int nresp;
+    int status;
+    char body[512];
+    char weight[32];
+    char retry[32];
+};
+
+static void route_ping(struct lx_mock_call *c, void *ud)
+{
+    (void)ud;
+    lx_mock_respond_json(c, 200, "{}", 2);
+}
+
+/* Echoes the decoded parameters in order as k=v;k=v. */
+static void route_echo(struct lx_mock_call *c, void *ud)
+{
+    const struct lx_query *q = lx_mock_call_params(c);
+    char out[256];
+    size_t i, n = 0, vlen;
+
+    (void)ud;
+    out[0] = '\0';
+    for (i = 0; i < lx_query_count(q); i++) {
+        const char *v = lx_query_value(q, i, &vlen);
+        int w =
+            lx__snprintf(out + n, sizeof(out) - n, "%s%s=%.*s",
+                         i > 0 ? ";" : "", lx_query_key(q, i), (int)vlen, v);
+
+        assert_true(w > 0);
+        n += (size_t)w;
+    }
+    lx_mock_respond(c, 200, NULL, "text/plain", out, n);
+}
+
+static void route_signed(struct lx_mock_call *c, void *ud)
+{
+    struct fx *f = ud;
+    const struct lx_mock_bn_key *key;
+    struct lx_mock_bn_err err;
+
+    if (lx_mock_bn_authenticate(c, LX_MOCK_BN_SIGNED, &f->key, 1, &key, &err) !=
+        LX_OK) {
+        lx_mock_bn_respond_err(c, &err);
+        return;
+    }
+    assert_ptr_equal(key, &f->key);
+    lx_mock_respond_json(c, 200, "{\"ok\":true}", 11);
+}
+
+static int setup(void **state)
+{
+    struct fx *f = test_calloc(1, sizeof(*f));
+    struct lx_mock_limits lim = {10, 0, 0, 1, 30};
+
+    f->base = event_base_new();
+    assert_int_equal(
+        lx_clock_new_virtual(&f->clock, NULL, f->base, (DOC_TS + 100) * MS),
+        LX_OK);
+    assert_int_equal(lx_net_new(&f->net, NULL, f->base, f->clock), LX_OK);
+    assert_int_equal(lx_mock_door_new(&f->door, f->net, f->clock, "binance",
+                                      &lx_mock_bn_dialect, &lim),
+                     LX_OK);
+    assert_int_equal(
+        lx_http_server_new(&f->srv, f->net, lx_mock_door_handle, f->door),
+        LX_OK);
+    lx_net_set_inmem_server(f->net, f->srv);
+    assert_int_equal(lx_http_client_new(&f->cli, f->net), LX_OK);
+    assert_int_equal(
+        lx_secret_new(&f->secret, NULL, DOC_SECRET, strlen(DOC_SECRET)), LX_OK);
+    f->key.api_key = DOC_KEY;
+    f->key.secret = f->secret;
+    f->key.account = 7;
+    assert_int_equal(
+        lx_mock_door_route(f->door, "GET", "/api/v3/ping", 1, 0, route_ping, f),
+        LX_OK);
+    assert_int_equal(
+        lx_mock_door_route(f->door, "POST", "/echo", 1, 0, route_echo, f),
+        LX_OK);
+    assert_int_equal(
+        lx_mock_door_route(f->door, "GET", "/echo", 1, 0, route_echo, f),
+        LX_OK);
+    assert_int_equal(lx_mock_door_route(f->door, "POST", "/api/v3/order", 1,
+                                        LX_MOCK_ROUTE_ORDER, route_signed, f),
+                     LX_OK);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+
+    lx_http_client_free(f->cli);
+    lx_http_server_free(f->srv);
+    lx_mock_door_free(f->door);
+    lx_secret_free(f->secret);
+    lx_net_free(f->net);
+    lx_clock_free(f->clock);
+    event_base_loop(f->base, EVLOOP_NONBLOCK);
+    event_base_free(f->base);
+    test_free(f);
+    return 0;
+}
+
+static void resp_cb(void *ud, int err, const struct lx_http_msg *resp,
+                    const char *errmsg)
+{
+    struct fx *f = ud;
+    const char *b, *h;
+    size_t n = 0;
+
+    f->nresp++;
+    assert_int_equal(err, LX_OK);
+    (void)errmsg;
+    f->status = lx_http_msg_status(resp);
+    b = lx_http_msg_body(resp, &n);
+    lx__snprintf(f->body, sizeof(f->body), "%.*s", (int)n, b != NULL ? b : "");
+    h = lx_http_msg_header(resp, "X-MBX-USED-WEIGHT-1M", NULL);
+    lx__snprintf(f->weight, sizeof(f->weight), "%s", h != NULL ? h : "");
+    h = lx_http_msg_header(resp, "Retry-After", NULL);
+    lx__snprintf(f->retry, sizeof(f->retry), "%s", h != NULL ? h : "");
+}
+
+/* Sends one request and runs the virtual clock until it is answered. */
+static void call(struct fx *f, const char *method, const char *target,
+                 const char *body, const char *api_key)
+{
+    struct lx_http_msg *m;
+    int want = f->nresp + 1;
+
+    assert_int_equal(lx_http_msg_new_request(&m, NULL, method, target), LX_OK);
+    if (api_key != NULL) {
+        assert_int_equal(lx_http_msg_add_header(m, "X-MBX-APIKEY", api_key),
+                         LX_OK);
+    }
+    if (body != NULL) {
+        assert_int_equal(
+            lx_http_msg_add_header(m, "Content-Type",
+                                   "application/x-www-form-urlencoded"),
+            LX_OK);
+        assert_int_equal(lx_http_msg_set_body(m, body, strlen(body)), LX_OK);
+    }
+    assert_int_equal(lx_http_client_send(f->cli, "https://api.binance.com", m,
+                                         0, resp_cb, f),
+                     LX_OK);
+    assert_int_equal(lx_clock_run(f->clock, lx_clock_mono_ns(f->clock)), LX_OK);
+    assert_int_equal(f->nresp, want);
+}
+
+static void test_routes(void **state)
+{
+    struct fx *f = *state;
+
+    call(f, "GET", "/api/v3/ping", NULL, NULL);
+    assert_int_equal(f->status, 200);
+    assert_string_equal(f->body, "{}");
+    assert_string_equal(f->weight, "1");
+    call(f, "GET", "/api/v3/nothing", NULL, NULL);
+    assert_int_equal(f->status, 404);
+    call(f, "DELETE", "/api/v3/ping", NULL, NULL);
+    assert_int_equal(f->status, 405);
+    assert_int_equal(
+        lx_mock_door_route(f->door, "GET", "/api/v3/ping", 1, 0, route_ping, f),
+        LX_ERR_EXISTS);
+    assert_int_equal(
+        lx_mock_door_route(f->door, "GET", "no-slash", 1, 0, route_ping, f),
+        LX_ERR_INVAL);
+}
+
+static void test_params_query_then_body(void **state)
+{
+    struct fx *f = *state;
+
+    call(f, "POST", "/echo?symbol=BTCUSDT&note=a%20b", "side=BUY&qty=0.001",
+         NULL);
+    assert_int_equal(f->status, 200);
+    assert_string_equal(f->body, "symbol=BTCUSDT;note=a b;side=BUY;qty=0.001");
+    call(f, "GET", "/echo?bad=%zz", NULL, NULL);
+    assert_int_equal(f->status, 400);
+    assert_string_equal(f->body, "{\"code\":-1100,\"msg\":\"Illegal characters "
+                                 "found in a parameter.\"}");
+}
+
+static void test_weight_429_then_418(void **state)
+{
+    struct fx *f = *state;
+    int64_t start = lx_clock_wall_ms(f->clock);
+    int64_t to_next_min = 60000 - start % 60000;
+    int64_t retry = 0;
+    int i;
+
+    /* Limit 10 per minute; each ping weighs 1. */
+    for (i = 1; i <= 10; i++) {
+        call(f, "GET", "/api/v3/ping", NULL, NULL);
+        assert_int_equal(f->status, 200);
+    }
+    assert_string_equal(f->weight, "10");
+    call(f, "GET", "/api/v3/ping", NULL, NULL);
+    assert_int_equal(f->status, 429);
+    assert_int_equal(lx__parse_i64(f->retry, strlen(f->retry), &retry), LX_OK);
+    assert_int_equal(retry, (to_next_min + 999) / 1000);
+    assert_non_null(strstr(f->body, "\"code\":-1003"));
+    assert_non_null(strstr(f->body, "Too many requests"));
+    /* The second breach in the window is a ban (ban_after_429s = 1). */
+    call(f, "GET", "/api/v3/ping", NULL, NULL);
+    assert_int_equal(f->status, 418);
+    assert_string_equal(f->retry, "30");
+    assert_non_null(strstr(f->body, "IP banned until"));
+    /* Banned even in the next minute, until the ban ends. */
+    assert_int_equal(lx_clock_advance(f->clock, to_next_min * MS), LX_OK);
+    call(f, "GET", "/api/v3/ping", NULL, NULL);
+    assert_int_equal(f->status, 418);
+    assert_int_equal(lx_clock_advance(f->clock, 31000 * MS), LX_OK);
+    call(f, "GET", "/api/v3/ping", NULL, NULL);
+    assert_int_equal(f->status, 200);
+    assert_string_equal(f->weight, "1");
+    /* Admin reset forgets windows and bans. */
+    lx_mock_door_reset_limits(f->door);
+    call(f, "GET", "/api/v3/ping", NULL, NULL);
+    assert_string_equal(f->weight, "1");
+}
+
+static void test_auth_ok(void **state)
+{
+    struct fx *f = *state;
+
+    call(f, "POST", "/api/v3/order", DOC_PARAMS "&signature=" DOC_SIG, DOC_KEY);
+    assert_int_equal(f->status, 200);
+    assert_string_equal(f->body, "{\"ok\":true}");
+    /* All in the query, empty body (what @binance/connector sends). */
+    call(f, "POST", "/api/v3/order?" DOC_PARAMS "&signature=" DOC_SIG, NULL,
+         DOC_KEY);
+    assert_int_equal(f->status, 200);
+    /* Split between query and body: the docs' example 3. */
+    call(f, "POST", "/api/v3/order?" DOC_Q3, DOC_B3 "&signature=" DOC_SIG3,
+         DOC_KEY);
+    assert_int_equal(f->status, 200);
+    /* Upper-case hex is accepted. */
+    call(f, "POST", "/api/v3/order",
+         DOC_PARAMS "&signature="
+                    "C8DB56825AE71D6D79447849E617115F4A920FA2ACDCAB2B053C4B2838"
+                    "BD6B71",
+         DOC_KEY);
+    assert_int_equal(f->status, 200);
+}
+
+static void expect_err(struct fx *f, int status, const char *json)
+{
+    assert_int_equal(f->status, status);
+    assert_string_equal(f->body, json);
+}
+
+static void test_auth_errors(void **state)
+{
+    struct fx *f = *state;
+
+    call(f, "POST", "/api/v3/order", DOC_PARAMS "&signature=" DOC_SIG, NULL);
+    expect_err(f, 401, "{\"code\":-2014,\"msg\":\"API-key format invalid.\"}");
+    call(f, "POST", "/api/v3/order", DOC_PARAMS "&signature=" DOC_SIG,
+         "nosuchkey");
+    expect_err(f, 401,
+               "{\"code\":-2015,\"msg\":\"Invalid API-key, IP, or "
+               "permissions for action.\"}");
+    /* One character of the payload changed. */
+    call(f, "POST", "/api/v3/order",
+         "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC&quantity=2&price="
+         "0.1&recvWindow=5000&timestamp=1499827319559&signature=" DOC_SIG,
+         DOC_KEY);
+    expect_err(f, 400,
+               "{\"code\":-1022,\"msg\":\"Signature for this request is not "
+               "valid.\"}");
+    call(f, "POST", "/api/v3/order", DOC_PARAMS, DOC_KEY);
+    expect_err(f, 400,
+               "{\"code\":-1102,\"msg\":\"Mandatory parameter 'signature' "
+               "was not sent, was empty/null, or malformed.\"}");
+    call(f, "POST", "/api/v3/order", "symbol=LTCBTC&signature=" DOC_SIG,
+         DOC_KEY);
+    expect_err(f, 400,
+               "{\"code\":-1102,\"msg\":\"Mandatory parameter 'timestamp' "
+               "was not sent, was empty/null, or malformed.\"}");
+    call(f, "POST", "/api/v3/order",
+         "recvWindow=60001&timestamp=1499827319559&signature=" DOC_SIG,
+         DOC_KEY);
+    expect_err(f, 400,
+               "{\"code\":-1131,\"msg\":\"recvWindow must be less than "
+               "60000\"}");
+    /* 1001 ms ahead of the server. */
+    call(f, "POST", "/api/v3/order",
+         "timestamp=1499827320660&signature=" DOC_SIG, DOC_KEY);
+    expect_err(f, 400,
+               "{\"code\":-1021,\"msg\":\"Timestamp for this request was "
+               "1000ms ahead of the server's time.\"}");
+    /* Past the 5000 ms window: the clock moves, the request stays. */
+    assert_int_equal(lx_clock_advance(f->clock, 5000 * MS), LX_OK);
+    call(f, "POST", "/api/v3/order", DOC_PARAMS "&signature=" DOC_SIG, DOC_KEY);
+    expect_err(f, 400,
+               "{\"code\":-1021,\"msg\":\"Timestamp for this request is "
+               "outside of the recvWindow.\"}");
+}
+
+static void test_total_params(void **state)
+{
+    char out[256];
+    const char *sig;
+    size_t sig_len;
+    int n;
+
+    (void)state;
+    n = lx_mock_bn_total_params("a=1&signature=ab&b=2", 20, "c=3", 3, out,
+                                sizeof(out), &sig, &sig_len);
+    assert_int_equal(n, 10);
+    assert_memory_equal(out, "a=1&b=2c=3", 10);
+    assert_int_equal(sig_len, 2);
+    assert_memory_equal(sig, "ab", 2);
+    n = lx_mock_bn_total_params("", 0, "signature=ff", 12, out, sizeof(out),
+                                &sig, &sig_len);
+    assert_int_equal(n, 0);
+    assert_int_equal(sig_len, 2);
+    /* "xsignature=" is another parameter, not the signature. */
+    n = lx_mock_bn_total_params("xsignature=1", 12, "", 0, out, sizeof(out),
+                                &sig, &sig_len);
+    assert_int_equal(n, 12);
+    assert_null(sig);
+    n = lx_mock_bn_total_params("a=123456789", 11, "", 0, out, 5, &sig,
+                                &sig_len);
+    assert_int_equal(n, LX_ERR_TOOBIG);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_routes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_params_query_then_body, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_weight_429_then_418, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_auth_ok, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_auth_errors, setup, teardown),
+        cmocka_unit_test(test_total_params),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
