@@ -182,8 +182,9 @@ static int check_signature(const struct lx_mock_call *call,
     const char *q = lx_mock_call_query(call, &qlen);
     const char *b = lx_mock_call_body(call, &blen);
     const char *sig;
-    char hex[65];
+    char hex[65], lower[64];
     char *total;
+    size_t i;
     int n, rc;
 
     total = lx__malloc(NULL, BN_TOTAL_PARAMS_MAX);
@@ -208,7 +209,11 @@ static int check_signature(const struct lx_mock_call *call,
     if (rc != LX_OK) {
         return rc;
     }
-    if (sig_len != 64 || OPENSSL_strncasecmp(sig, hex, 64) != 0) {
+    for (i = 0; i < sig_len && i < sizeof(lower); i++) {
+        lower[i] =
+            (char)(sig[i] >= 'A' && sig[i] <= 'F' ? sig[i] + 32 : sig[i]);
+    }
+    if (sig_len != 64 || CRYPTO_memcmp(lower, hex, 64) != 0) {
         lx_mock_bn_err_set(err, 400, -1022,
                            "Signature for this request is not valid.");
         return LX_ERR_VENUE;
