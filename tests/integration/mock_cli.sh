@@ -6,10 +6,7 @@ set -u
 B=${LX_TOP_BUILDDIR:-.}
 MOCK="$B/lotusx-mock"
 tmp=$(mktemp -d)
-n=0; failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
-check() { if [ "$2" = "$3" ]; then ok "$1"; else notok "$1: got '$2', want '$3'"; fi; }
+. "${LX_TOP_SRCDIR:-.}/tests/tap-lib.sh"
 cleanup() {
     [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null
     wait 2>/dev/null
@@ -20,10 +17,7 @@ echo "1..11"
 
 "$MOCK" --quiet >"$tmp/out" 2>"$tmp/err" &
 pid=$!
-i=0
-while ! grep -q '^binance ' "$tmp/out" 2>/dev/null; do
-    i=$((i + 1)); [ $i -gt 100 ] && break; sleep 0.1
-done
+wait_line "$tmp/out" '^binance '
 url=$(sed -n 's/^binance //p' "$tmp/out")
 if [ -z "$url" ]; then
     echo "Bail out! lotusx-mock did not start: $(cat "$tmp/err")"

@@ -7,10 +7,7 @@ B=${LX_TOP_BUILDDIR:-.}
 PEER="$B/tests/interop/lx_peer"
 LWS="$B/tests/interop/lws_peer"
 tmp=$(mktemp -d)
-n=0; failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
-check() { if [ "$2" = "$3" ]; then ok "$1"; else notok "$1: got '$2', want '$3'"; fi; }
+. "${LX_TOP_SRCDIR:-.}/tests/tap-lib.sh"
 cleanup() {
     [ -n "${spid:-}" ] && kill "$spid" 2>/dev/null
     [ -n "${lpid:-}" ] && kill "$lpid" 2>/dev/null
@@ -22,10 +19,7 @@ echo "1..9"
 
 "$PEER" server "$tmp/cert.pem" >"$tmp/server.out" 2>&1 &
 spid=$!
-i=0
-while ! grep -q '^ports ' "$tmp/server.out" 2>/dev/null; do
-    i=$((i + 1)); [ $i -gt 100 ] && break; sleep 0.1
-done
+wait_line "$tmp/server.out" '^ports '
 set -- $(sed -n 's/^ports //p' "$tmp/server.out")
 plain=${1:-0}; tls=${2:-0}
 if [ "$plain" = 0 ]; then
@@ -66,10 +60,7 @@ fi
 port=$((20000 + $$ % 20000))
 "$LWS" server "$port" >"$tmp/lwss.out" 2>&1 &
 lpid=$!
-i=0
-while ! grep -q listening "$tmp/lwss.out" 2>/dev/null; do
-    i=$((i + 1)); [ $i -gt 50 ] && break; sleep 0.1
-done
+wait_line "$tmp/lwss.out" listening
 if "$PEER" wsclient "ws://127.0.0.1:$port/" >"$tmp/lxc.out" 2>&1; then
     ok "our client against libwebsockets server (fragments, ping, close)"
 else
