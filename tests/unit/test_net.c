@@ -188,7 +188,7 @@ static void send_req(struct fx *f, const char *method, const char *target,
         assert_int_equal(lx_http_msg_set_body(m, body, strlen(body)), LX_OK);
     }
     assert_int_equal(
-        lx_http_client_send(f->cli, f->base_url, m, 5 * SEC, resp_cb, f),
+        lx_http_client_send(f->cli, f->base_url, m, 30 * SEC, resp_cb, f),
         LX_OK);
 }
 
