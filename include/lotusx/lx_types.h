@@ -42,6 +42,7 @@
 #define LX_CLIENT_ID_LEN 64
 #define LX_INTERVAL_LEN  8
 #define LX_TAG_LEN       32
+#define LX_REASON_LEN    128
 
 /* ---- Enumerations (0 is always "not sent / unknown") ------------------- */
 
@@ -282,6 +283,7 @@ struct lx_order_req {
     struct lx_decimal qty, quote_qty, price, stop_price;
     struct lx_decimal activation_price, callback_rate, iceberg_qty;
     int64_t trailing_delta; /* basis points (spot trailing stops) */
+    int64_t good_till_ms;   /* expiry of a LX_TIF_GTD order */
     bool reduce_only, close_position, price_protect;
     enum lx_working_type working_type;
     enum lx_resp_type resp_type;
@@ -306,6 +308,9 @@ struct lx_fill {
  * An order as the venue reports it: a placement answer, a query, an open
  * order, a cancel answer or an update event. last_* and exec_type are set
  * by update events; fills by answers that carry them (Binance FULL).
+ * avg_price is what the venue sends (zero when it sends none, as Binance
+ * spot: divide cum_quote by filled_qty at the scale you need); nothing here
+ * is derived, so every value is the venue's own.
  */
 struct lx_order {
     char symbol[LX_SYMBOL_LEN];
@@ -339,7 +344,7 @@ struct lx_order {
     char commission_asset[LX_ASSET_LEN];
     int64_t trade_id;
     bool maker;
-    char reject_reason[LX_TAG_LEN];
+    char reject_reason[LX_REASON_LEN];
     struct lx_fill *fills; /* arena-owned */
     size_t nfills;
 };

@@ -1,0 +1,232 @@
+/*
+ * bench_binance.c - the cost of the Binance codec on the hot paths, each
+ * next to a reference measured in the same run:
+ *
+ * - sign + build one LIMIT order request (query builder, percent-encoding,
+ *   HMAC-SHA256 hex) against HMAC-SHA256 alone over the same bytes;
+ * - parse one FULL order answer into struct lx_order against cJSON parsing
+ *   the same bytes (the floor any tree-based parser pays);
+ * - parse recorded depth diffs (../shared/samples, or a documented frame
+ *   when absent) into struct lx_depth, in messages per second, against
+ *   cJSON alone on the same frames.
+ */
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "bench_util.h"
+#include "core/lx_internal.h"
+#include "crypto/crypto.h"
+#include "venues/binance/binance.h"
+
+static const char full_answer[] =
+    "{\"symbol\":\"BTCUSDT\",\"orderId\":28,\"orderListId\":-1,"
+    "\"clientOrderId\":\"6gCrw2kRUAF9CvJDGP16IP\",\"transactTime\":"
+    "1507725176595,\"price\":\"0.00000000\",\"origQty\":\"10.00000000\","
+    "\"executedQty\":\"10.00000000\",\"origQuoteOrderQty\":\"0.000000\","
+    "\"cummulativeQuoteQty\":\"10.00000000\",\"status\":\"FILLED\","
+    "\"timeInForce\":\"GTC\",\"type\":\"MARKET\",\"side\":\"SELL\","
+    "\"workingTime\":1507725176595,\"selfTradePreventionMode\":\"NONE\","
+    "\"fills\":[{\"price\":\"4000.00000000\",\"qty\":\"1.00000000\","
+    "\"commission\":\"4.00000000\",\"commissionAsset\":\"USDT\",\"tradeId\":"
+    "56},{\"price\":\"3999.00000000\",\"qty\":\"5.00000000\",\"commission\":"
+    "\"19.99500000\",\"commissionAsset\":\"USDT\",\"tradeId\":57}]}";
+
+static const char doc_diff[] =
+    "{\"stream\":\"btcusdt@depth@100ms\",\"data\":{\"e\":\"depthUpdate\","
+    "\"E\":1723161255208,\"s\":\"BTCUSDT\",\"U\":50093239189,\"u\":"
+    "50093239202,\"b\":[[\"61737.63000000\",\"0.00000000\"],"
+    "[\"61730.17000000\",\"0.00000000\"]],\"a\":[[\"61837.64000000\","
+    "\"1.54698000\"],[\"61839.85000000\",\"0.00000000\"]]}}";
+
+#define ORDERS 20000
+#define PARSES 20000
+
+static double per_op(int64_t ns, long n)
+{
+    return (double)ns / (double)n;
+}
+
+static void row(const char *what, double ns, const char *ref, double ref_ns)
+{
+    printf("%-28s %10.0f ns   %-26s %10.0f ns  %6.2fx\n", what, ns, ref, ref_ns,
+           ns / ref_ns);
+}
+
+static void bench_orders(struct lx_bn_signer *s)
+{
+    struct lx_order_req o;
+    struct lx_bn_request r;
+    struct lx_buf_part part;
+    char hex[LX_HMAC_SHA256_HEX_LEN];
+    int64_t t0, t1, t2;
+    long i;
+
+    memset(&o, 0, sizeof(o));
+    (void)lx__snprintf(o.symbol, sizeof(o.symbol), "BTCUSDT");
+    o.side = LX_SIDE_BUY;
+    o.type = LX_ORDER_LIMIT;
+    o.tif = LX_TIF_GTC;
+    o.has_qty = o.has_price = true;
+    o.qty = lx_decimal_from_i64(1000, 5);
+    o.price = lx_decimal_from_i64(6012345, 2);
+    t0 = bench_now_ns();
+    for (i = 0; i < ORDERS; i++) {
+        if (lx__bn_req_new_order(s, &o, 1700000000000LL + i, &r) != LX_OK) {
+            fprintf(stderr, "bench_binance: build failed\n");
+            exit(1);
+        }
+    }
+    t1 = bench_now_ns();
+    part.p = r.body;
+    part.len = strlen(r.body);
+    for (i = 0; i < ORDERS; i++) {
+        if (lx__hmac_sha256_hex(s->secret, &part, 1, hex) != LX_OK) {
+            exit(1);
+        }
+    }
+    t2 = bench_now_ns();
+    row("sign+build LIMIT order", per_op(t1 - t0, ORDERS),
+        "HMAC-SHA256 hex alone", per_op(t2 - t1, ORDERS));
+}
+
+static void bench_answer(struct lx_arena *a)
+{
+    struct lx_order o;
+    int64_t t0, t1, t2;
+    long i;
+
+    t0 = bench_now_ns();
+    for (i = 0; i < PARSES; i++) {
+        if (lx__bn_parse_order(LX_BN_SPOT, full_answer, sizeof(full_answer) - 1,
+                               a, &o, NULL) != LX_OK) {
+            exit(1);
+        }
+        lx_arena_reset(a);
+    }
+    t1 = bench_now_ns();
+    for (i = 0; i < PARSES; i++) {
+        cJSON_Delete(
+            cJSON_ParseWithLength(full_answer, sizeof(full_answer) - 1));
+    }
+    t2 = bench_now_ns();
+    row("parse FULL order answer", per_op(t1 - t0, PARSES), "cJSON parse alone",
+        per_op(t2 - t1, PARSES));
+}
+
+/* Frames: the depth lines of the recording, or the documented frame. */
+static size_t load_frames(char **buf, const char ***frames, size_t **lens)
+{
+    const char *dir = getenv("LX_SAMPLES_DIR");
+    char path[1024];
+    size_t n = 0, cap = 4096;
+    FILE *f;
+    long sz;
+
+    *frames = lx__malloc(NULL, cap * sizeof(**frames));
+    *lens = lx__malloc(NULL, cap * sizeof(**lens));
+    *buf = NULL;
+    (void)lx__snprintf(path, sizeof(path), "%s/%s",
+                       dir != NULL ? dir : "/work/shared/samples",
+                       "binance-spot/hftbacktest/"
+                       "btcusdt_20240808.first150s.txt");
+    f = fopen(path, "rb");
+    if (f != NULL && fseek(f, 0, SEEK_END) == 0 && (sz = ftell(f)) > 0 &&
+        fseek(f, 0, SEEK_SET) == 0) {
+        char *line, *end;
+
+        *buf = lx__malloc(NULL, (size_t)sz + 1);
+        if (*buf != NULL && fread(*buf, 1, (size_t)sz, f) == (size_t)sz) {
+            (*buf)[sz] = '\0';
+            for (line = *buf; *line != '\0' && n < cap; line = end + 1) {
+                end = strchr(line, '\n');
+                if (end == NULL) {
+                    break;
+                }
+                if (strstr(line, "@depth") != NULL &&
+                    strstr(line, "@depth") < end) {
+                    const char *j = strchr(line, ' ') + 1;
+
+                    (*frames)[n] = j;
+                    (*lens)[n++] = (size_t)(end - j);
+                }
+            }
+        }
+    }
+    if (f != NULL) {
+        fclose(f);
+    }
+    if (n == 0) {
+        (*frames)[0] = doc_diff;
+        (*lens)[0] = sizeof(doc_diff) - 1;
+        n = 1;
+    }
+    return n;
+}
+
+static void bench_depth(struct lx_arena *a)
+{
+    const char **frames;
+    size_t *lens, n, i, k, total = 0;
+    struct lx_bn_msg m;
+    char *buf;
+    int64_t t0, t1, t2;
+    int rounds = 20;
+
+    n = load_frames(&buf, &frames, &lens);
+    t0 = bench_now_ns();
+    for (k = 0; k < (size_t)rounds; k++) {
+        for (i = 0; i < n; i++) {
+            if (lx__bn_parse_ws(LX_BN_SPOT, frames[i], lens[i], a, &m, NULL) !=
+                LX_OK) {
+                exit(1);
+            }
+            lx_arena_reset(a);
+            total++;
+        }
+    }
+    t1 = bench_now_ns();
+    for (k = 0; k < (size_t)rounds; k++) {
+        for (i = 0; i < n; i++) {
+            cJSON_Delete(cJSON_ParseWithLength(frames[i], lens[i]));
+        }
+    }
+    t2 = bench_now_ns();
+    printf("%-28s %10.0f msg/s %-26s %10.0f msg/s (%zu frames x %d)\n",
+           "parse depth diffs", (double)total * 1e9 / (double)(t1 - t0),
+           "cJSON parse alone", (double)total * 1e9 / (double)(t2 - t1), n,
+           rounds);
+    lx__free(NULL, buf);
+    lx__free(NULL, frames);
+    lx__free(NULL, lens);
+}
+
+int main(void)
+{
+    static const char key[] = "bench-key", sec[] = "bench-secret";
+    struct lx_bn_signer s;
+    struct lx_arena *a = NULL;
+
+    memset(&s, 0, sizeof(s));
+    s.market = LX_BN_SPOT;
+    s.recv_window = 5000;
+    if (lx_secret_new((struct lx_secret **)&s.api_key, NULL, key,
+                      sizeof(key) - 1) != LX_OK ||
+        lx_secret_new((struct lx_secret **)&s.secret, NULL, sec,
+                      sizeof(sec) - 1) != LX_OK ||
+        lx_arena_new(&a, NULL, 0) != LX_OK) {
+        fprintf(stderr, "bench_binance: setup failed\n");
+        return 1;
+    }
+    bench_header("Binance codec (per call, lower is better; ratio = ours / "
+                 "reference)",
+                 "operation                       ours           reference "
+                 "                    ref        ratio");
+    bench_orders(&s);
+    bench_answer(a);
+    bench_depth(a);
+    lx_arena_free(a);
+    lx_secret_free((struct lx_secret *)s.api_key);
+    lx_secret_free((struct lx_secret *)s.secret);
+    return 0;
+}
