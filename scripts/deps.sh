@@ -11,6 +11,11 @@ PKGS="build-essential autoconf automake libtool pkg-config
  clang libclang-rt-14-dev clang-format valgrind curl zstd nginx-light wrk
  ca-certificates openssl"
 
+# Node.js and npm run the CCXT interop test; any node >= 18 will do.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    PKGS="$PKGS nodejs npm"
+fi
+
 missing=""
 for p in $PKGS; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then

@@ -13,7 +13,7 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-echo "1..11"
+echo "1..12"
 
 "$MOCK" --quiet >"$tmp/out" 2>"$tmp/err" &
 pid=$!
@@ -37,6 +37,16 @@ check "unknown path is 404" \
     "$(curl -s -o /dev/null -w '%{http_code}' "$url/api/v3/nothing")" "404"
 check "wrong method is 405" \
     "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$url/api/v3/ping")" "405"
+
+# A whole client session: market data, a signed order placed, queried and
+# cancelled, a market order, the account, a wrong secret refused.
+KEY=lotusxTestKey0000000000000000000000000000000000000000000000000
+SEC=lotusxTestSecret00000000000000000000000000000000000000000000000
+if sh "${LX_TOP_SRCDIR:-.}/scripts/session.sh" "$url" "$KEY" "$SEC" >"$tmp/session" 2>&1; then
+    ok "client session (scripts/session.sh)"
+else
+    notok "client session: $(tr '\n' ' ' <"$tmp/session")"
+fi
 
 # A second mock on the same port fails with a clear message and exit 1.
 port=${url##*:}

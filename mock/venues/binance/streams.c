@@ -32,6 +32,8 @@ struct conn {
     char **subs;
     size_t nsubs, cap;
     int combined;
+    int api;        /* a WebSocket API connection (/ws-api/v3) */
+    int64_t sub_id; /* API: events wrapped with this subscriptionId */
     int64_t win_start_ns;
     int win_count;
     LIST_ENTRY(conn) link;
@@ -43,6 +45,10 @@ struct lx_mock_bn_hub {
     struct lx_mock_bn_hub_opts opts;
     lx_mock_bn_stream_ok_fn ok;
     void *ok_ud;
+    lx_mock_bn_user_fn user;
+    void *user_ud;
+    lx_mock_bn_api_fn api;
+    void *api_ud;
     size_t nconns;
     LIST_HEAD(, conn) conns;
 };
@@ -99,6 +105,48 @@ void lx_mock_bn_hub_set_validator(struct lx_mock_bn_hub *hub,
 {
     hub->ok = fn;
     hub->ok_ud = ud;
+}
+
+void lx_mock_bn_hub_set_user(struct lx_mock_bn_hub *hub, lx_mock_bn_user_fn fn,
+                             void *ud)
+{
+    hub->user = fn;
+    hub->user_ud = ud;
+}
+
+static int sub_add(struct conn *c, const char *s);
+
+void lx_mock_bn_hub_set_api(struct lx_mock_bn_hub *hub, lx_mock_bn_api_fn fn,
+                            void *ud)
+{
+    hub->api = fn;
+    hub->api_ud = ud;
+}
+
+void lx_mock_bn_hub_reply(struct lx_mock_bn_conn *conn, const char *json,
+                          size_t len)
+{
+    struct conn *c = (struct conn *)conn;
+
+    lx_ws_send_text(c->ws, json, len);
+}
+
+int lx_mock_bn_hub_attach(struct lx_mock_bn_conn *conn, const char *stream,
+                          int64_t *sub_id)
+{
+    struct conn *c = (struct conn *)conn;
+    int rc;
+
+    if (c->sub_id >= 0) {
+        *sub_id = c->sub_id; /* one user-data subscription per connection */
+        return LX_OK;
+    }
+    rc = sub_add(c, stream);
+    if (rc == LX_OK) {
+        c->sub_id = 0;
+        *sub_id = 0;
+    }
+    return rc;
 }
 
 size_t lx_mock_bn_hub_clients(const struct lx_mock_bn_hub *hub)
@@ -201,6 +249,23 @@ int lx_mock_bn_hub_publish(struct lx_mock_bn_hub *hub, const char *stream,
     LIST_FOREACH(c, &hub->conns, link)
     {
         if (sub_find(c, stream) < 0) {
+            continue;
+        }
+        if (c->api) {
+            char *ev = lx__malloc(NULL, len + 64);
+            int n2;
+
+            if (ev == NULL) {
+                lx__free(NULL, wrapped);
+                return LX_ERR_NOMEM;
+            }
+            n2 = lx__snprintf(ev, len + 64,
+                              "{\"subscriptionId\":%lld,"
+                              "\"event\":%.*s}",
+                              (long long)c->sub_id, (int)len, json);
+            lx_ws_send_text(c->ws, ev, (size_t)n2);
+            lx__free(NULL, ev);
+            n++;
             continue;
         }
         if (c->combined && wrapped == NULL) {
@@ -483,7 +548,12 @@ static void ws_message(struct lx_ws *ws, int opcode, const uint8_t *data,
     if (over_limit(c)) {
         return;
     }
-    if (opcode == LX_WS_TEXT) {
+    if (opcode == LX_WS_TEXT && c->api) {
+        if (c->hub->api != NULL) {
+            c->hub->api((struct lx_mock_bn_conn *)c, (const char *)data, len,
+                        c->hub->api_ud);
+        }
+    } else if (opcode == LX_WS_TEXT) {
         on_control(c, (const char *)data, len);
     }
 }
@@ -550,6 +620,13 @@ static int parse_target(struct conn *c, const char *target)
 {
     const char *q;
 
+    if (strncmp(target, "/ws-api/v3", 10) == 0 &&
+        (target[10] == '\0' || target[10] == '?')) {
+        c->api = 1;
+        c->sub_id = -1;
+        return c->hub->api != NULL ? LX_OK : LX_ERR_NOTFOUND;
+    }
+
     if (strcmp(target, "/ws") == 0 || strcmp(target, "/ws/") == 0) {
         return LX_OK;
     }
@@ -558,7 +635,13 @@ static int parse_target(struct conn *c, const char *target)
 
         if (strchr(rest, '@') == NULL && strchr(rest, '/') == NULL &&
             strchr(rest, '?') == NULL) {
-            return LX_OK; /* a connection index: streams come by SUBSCRIBE */
+            const char *user = c->hub->user != NULL
+                                   ? c->hub->user(rest, c->hub->user_ud)
+                                   : NULL;
+
+            /* A listen key opens a user-data stream; anything else is a
+             * connection index (CCXT): streams come by SUBSCRIBE. */
+            return user != NULL ? sub_add(c, user) : LX_OK;
         }
         return add_names(c, rest, strlen(rest));
     }

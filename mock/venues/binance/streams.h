@@ -48,6 +48,30 @@ void lx_mock_bn_hub_set_validator(struct lx_mock_bn_hub *hub,
                                   lx_mock_bn_stream_ok_fn fn, void *ud);
 
 /*
+ * Resolves a listen key (the <key> of /ws/<key>) to the internal stream
+ * name its user-data events are published on, or NULL when it is not one.
+ */
+typedef const char *(*lx_mock_bn_user_fn)(const char *listen_key, void *ud);
+void lx_mock_bn_hub_set_user(struct lx_mock_bn_hub *hub, lx_mock_bn_user_fn fn,
+                             void *ud);
+
+/*
+ * The WebSocket API (/ws-api/v3): each text message of such a connection
+ * goes to fn, which answers with lx_mock_bn_hub_reply and may attach the
+ * connection to a user-data stream: its events then arrive wrapped as
+ * {"subscriptionId":N,"event":{...}}.
+ */
+struct lx_mock_bn_conn;
+typedef void (*lx_mock_bn_api_fn)(struct lx_mock_bn_conn *conn,
+                                  const char *text, size_t len, void *ud);
+void lx_mock_bn_hub_set_api(struct lx_mock_bn_hub *hub, lx_mock_bn_api_fn fn,
+                            void *ud);
+void lx_mock_bn_hub_reply(struct lx_mock_bn_conn *conn, const char *json,
+                          size_t len);
+int lx_mock_bn_hub_attach(struct lx_mock_bn_conn *conn, const char *stream,
+                          int64_t *sub_id);
+
+/*
  * The door's upgrade function (lx_mock_door_set_upgrade(door,
  * lx_mock_bn_hub_upgrade, hub)): accepts stream URLs, 404 otherwise.
  */

@@ -1,0 +1,405 @@
+/*
+ * engine.h - the matching engine of lotusx-mock (spot): instruments with
+ * venue filters, accounts with free/locked balances and fee rates, a
+ * price-time priority book per instrument, stop and take-profit triggers,
+ * self-trade prevention, and an append-only event log with a running hash.
+ *
+ * It is a pure library: no I/O, no clock (every call takes the time as int64
+ * nanoseconds), no allocation after setup (lx__engine_new and
+ * lx__engine_add_instrument allocate everything up front), no global state.
+ * Prices are integer ticks and quantities integer lots of the instrument;
+ * balances are integers in the asset's smallest unit (10^-scale). The
+ * lx_decimal conversions live at the boundary (lx__engine_submit_dec,
+ * lx__engine_price_dec, ...). See docs/engine.md for the semantics.
+ *
+ * Business outcomes (a rejection, an expiry) are not errors: the calls
+ * return LX_OK and report them in struct lx_eng_result and in the log.
+ * LX_ERR_* is returned only for caller bugs (NULL, unknown ids at setup) and
+ * capacity exhaustion during setup.
+ *
+ * Not thread-safe; one engine per thread. Mock-internal, never installed.
+ */
+#ifndef LOTUSX_MOCK_ENGINE_H
+#define LOTUSX_MOCK_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lotusx/lx_decimal.h"
+#include "lotusx/lx_mem.h"
+
+struct lx_engine;
+
+enum lx_eng_side { LX_ENG_BUY = 0, LX_ENG_SELL = 1 };
+
+enum lx_eng_type {
+    LX_ENG_LIMIT = 0,
+    LX_ENG_LIMIT_MAKER,       /* post-only: rejected when it would cross */
+    LX_ENG_MARKET,            /* by qty, or by quote_qty when qty is 0 */
+    LX_ENG_STOP_LOSS,         /* market once triggered */
+    LX_ENG_STOP_LOSS_LIMIT,   /* limit once triggered */
+    LX_ENG_TAKE_PROFIT,       /* market once triggered */
+    LX_ENG_TAKE_PROFIT_LIMIT, /* limit once triggered */
+    LX_ENG_TYPE_COUNT
+};
+
+enum lx_eng_tif {
+    LX_ENG_GTC = 0,
+    LX_ENG_IOC,
+    LX_ENG_FOK,
+    LX_ENG_GTX, /* post-only: expires (not rejected) when it would cross */
+    LX_ENG_TIF_COUNT
+};
+
+/* Self-trade prevention, decided by the taker's mode (as Binance). */
+enum lx_eng_stp {
+    LX_ENG_STP_NONE = 0,
+    LX_ENG_STP_EXPIRE_TAKER,
+    LX_ENG_STP_EXPIRE_MAKER,
+    LX_ENG_STP_EXPIRE_BOTH,
+    LX_ENG_STP_COUNT
+};
+
+/* Order states, named as Binance's order status values. */
+enum lx_eng_state {
+    LX_ENG_ST_NONE = 0,
+    LX_ENG_ST_NEW,
+    LX_ENG_ST_PARTIALLY_FILLED,
+    LX_ENG_ST_FILLED,
+    LX_ENG_ST_CANCELED,
+    LX_ENG_ST_EXPIRED,
+    LX_ENG_ST_EXPIRED_IN_MATCH, /* expired by self-trade prevention */
+    LX_ENG_ST_REJECTED
+};
+
+/*
+ * Why an order was rejected or expired. lx__engine_reason_binance maps each
+ * to the code and text Binance spot returns.
+ */
+#define LX_ENG_REASON_MAP(XX)                                                  \
+    XX(NONE, "none")                                                           \
+    XX(PRICE_FILTER, "price off the tick grid or outside min/max price")       \
+    XX(LOT_SIZE, "qty off the lot grid or outside min/max qty")                \
+    XX(MIN_NOTIONAL, "price * qty below the minimum notional")                 \
+    XX(MAX_NUM_ORDERS, "account has too many open orders")                     \
+    XX(INSUFFICIENT_BALANCE, "insufficient free balance")                      \
+    XX(DUPLICATE_ORDER, "client order id already in use")                      \
+    XX(UNKNOWN_ORDER, "no such open order")                                    \
+    XX(WOULD_TAKE, "post-only order would cross")                              \
+    XX(WOULD_TRIGGER, "stop would trigger immediately")                        \
+    XX(UNSUPPORTED, "unsupported order combination")                           \
+    XX(UNKNOWN_INSTRUMENT, "unknown instrument")                               \
+    XX(UNKNOWN_ACCOUNT, "unknown account")                                     \
+    XX(NO_LIQUIDITY, "no liquidity on the book")                               \
+    XX(BOOK_FULL, "engine capacity reached")                                   \
+    XX(BAD_PRECISION, "amount finer than the asset precision")                 \
+    XX(IOC, "immediate-or-cancel remainder")                                   \
+    XX(FOK, "fill-or-kill could not fill completely")                          \
+    XX(POST_ONLY, "GTX order would have crossed")                              \
+    XX(STP, "self-trade prevention")                                           \
+    XX(MARKET_REMAINDER, "market order ran out of liquidity")                  \
+    XX(USER, "cancelled by the user")
+
+enum lx_eng_reason {
+#define LX__ENG_REASON_ENUM(name, text) LX_ENG_R_##name,
+    LX_ENG_REASON_MAP(LX__ENG_REASON_ENUM)
+#undef LX__ENG_REASON_ENUM
+        LX_ENG_R_COUNT
+};
+
+/* Event types of the log. */
+enum lx_eng_ev_type {
+    LX_ENG_EV_ACCEPTED = 1,
+    LX_ENG_EV_REJECTED,
+    LX_ENG_EV_CLIENT_ID, /* the client order id of the order just accepted */
+    LX_ENG_EV_TRIGGERED,
+    LX_ENG_EV_FILL, /* one per order and trade: two per trade */
+    LX_ENG_EV_AMENDED,
+    LX_ENG_EV_CANCELLED,
+    LX_ENG_EV_EXPIRED,
+    LX_ENG_EV_BALANCE
+};
+
+/* BALANCE events: what moved the balance (in reason). */
+enum lx_eng_bal_cause {
+    LX_ENG_BAL_DEPOSIT = 1, /* deposit, or withdrawal when negative */
+    LX_ENG_BAL_LOCK,        /* reserved: locks are implied by order events */
+    LX_ENG_BAL_UNLOCK,      /* unspent market-by-quote budget released */
+    LX_ENG_BAL_TRADE        /* reserved: settlement is implied by FILL */
+};
+
+/*
+ * One log entry: 64 bytes, eight 64-bit words in the stable encoding
+ * (lx__engine_event_encode). Field use per type:
+ *
+ *   type        order_id account aux        price     qty        a       b
+ *   ACCEPTED    id       acct    packed(1)  limit     qty(lots)  stop    lock
+ *   REJECTED    0        acct    packed(1)  price     qty        stop    quote
+ *   CLIENT_ID   id       acct    len        bytes 0..31 of the id in price..b
+ *   TRIGGERED   id       acct    0          last px   qty        0       lock
+ *   FILL        id       acct    counter    price     qty        fee     lock
+ *   AMENDED     id       acct    0          price     remaining  orig    lock
+ *   CANCELLED   id       acct    0          0         remaining  0       lock
+ *   EXPIRED     id       acct    0          0         remaining  0       lock
+ *   BALANCE     0        acct    asset      d_free    d_locked   0       0
+ *
+ * (1) packed = type | tif << 8 | stp << 16. CLIENT_ID also carries bytes
+ * 32..35 in inst. "lock" is the change of the order's locked amount
+ * (ACCEPTED/TRIGGERED: the amount locked; FILL: consumed, negative;
+ * AMENDED: the delta; CANCELLED/EXPIRED: released, negative). FILL flags:
+ * LX_ENG_FILL_MAKER for the maker side, LX_ENG_FILL_LAST when the order
+ * has nothing left (FILLED); the fee is in the asset the side receives.
+ *
+ * Balance moves implied by an order event are not logged again: the lock
+ * change moves free -> locked on the order's lock asset (quote for buys,
+ * base for sells), and a FILL settles as docs/engine.md says (buyer: quote
+ * locked += lock, free += -lock - price*qty*k; base free += qty*l - fee;
+ * seller: base locked += lock; quote free += price*qty*k - fee). BALANCE
+ * events are deposits/withdrawals (reason DEPOSIT) and the release of an
+ * unspent market-by-quote budget (reason UNLOCK).
+ */
+struct lx_eng_event {
+    uint8_t type, reason, side, flags;
+    uint32_t inst;
+    int64_t time;
+    uint64_t order_id;
+    uint32_t account, aux;
+    int64_t price, qty, a, b;
+};
+
+#define LX_ENG_FILL_MAKER 1u /* FILL flags: this side was the maker */
+#define LX_ENG_FILL_LAST  2u /* FILL flags: the order is now fully filled */
+#define LX_ENG_AMEND_KEPT 1u /* AMENDED flags: queue priority kept */
+
+struct lx_eng_config {
+    uint32_t max_orders;      /* open orders (book + stops), all books */
+    uint32_t max_accounts;    /* default 64 */
+    uint32_t max_assets;      /* default 16 */
+    uint32_t max_instruments; /* default 16 */
+    uint32_t max_events;      /* log buffer between drains, default 4096 */
+};
+
+/*
+ * An instrument: base/quote asset ids and the venue filters as decimals.
+ * tick_size and lot_size are required; tick * lot must be a whole number of
+ * quote units and lot a whole number of base units. Zero means "no limit"
+ * for min/max price, min/max qty and min_notional. max_levels and
+ * max_stops size the per-book arrays (0: max_orders).
+ */
+struct lx_eng_instrument_spec {
+    uint32_t base, quote;
+    struct lx_decimal tick_size, lot_size;
+    struct lx_decimal min_price, max_price;
+    struct lx_decimal min_qty, max_qty;
+    struct lx_decimal min_notional;
+    uint32_t max_levels, max_stops;
+};
+
+/*
+ * An account: fee rates as decimals (0.001 is 10 bps; negative maker rates
+ * are rebates; at most 8 fractional digits), max_open_orders (0: no limit).
+ */
+struct lx_eng_account_spec {
+    struct lx_decimal maker_fee, taker_fee;
+    uint32_t max_open_orders;
+};
+
+/* A new order in engine units. */
+struct lx_eng_order_req {
+    uint32_t account, inst;
+    uint8_t side, type, tif, stp;
+    int64_t price;      /* ticks (limit types) */
+    int64_t qty;        /* lots; 0 for a market order by quote_qty */
+    int64_t quote_qty;  /* quote units (market by quote only) */
+    int64_t stop_price; /* ticks (stop and take-profit types) */
+    const char *cid;    /* client order id, may be NULL */
+    size_t cid_len;     /* at most LX_ENG_CID_MAX */
+    int64_t time;       /* ns */
+};
+
+#define LX_ENG_CID_MAX 36
+
+/* The same with venue decimals (converted exactly, else rejected). */
+struct lx_eng_order_dreq {
+    uint32_t account, inst;
+    uint8_t side, type, tif, stp;
+    struct lx_decimal price, qty, quote_qty, stop_price;
+    const char *cid;
+    size_t cid_len;
+    int64_t time;
+};
+
+/* What happened to one request. */
+struct lx_eng_result {
+    uint64_t order_id; /* 0 when rejected */
+    uint8_t state;     /* enum lx_eng_state after the call */
+    uint8_t reason;    /* enum lx_eng_reason (rejection or expiry) */
+    int64_t filled;    /* lots the order has executed in all, after the call */
+    int64_t quote;     /* quote units the order has executed in all */
+};
+
+/* A snapshot of one open order. */
+struct lx_eng_order_info {
+    uint64_t id;
+    uint32_t account, inst;
+    uint8_t side, type, tif, stp, state;
+    bool triggered; /* false for a stop still waiting */
+    int64_t price, stop_price, orig_qty, remaining, filled, quote_filled;
+    int64_t locked, time;
+    char cid[LX_ENG_CID_MAX + 1];
+};
+
+/* ---- Setup (allocates) ------------------------------------------------- */
+
+/*
+ * Creates an engine. cfg NULL or zero fields take the defaults
+ * (max_orders 65536). mem NULL is libc. Returns LX_OK, LX_ERR_INVAL,
+ * LX_ERR_NOMEM.
+ */
+int lx__engine_new(struct lx_engine **out, const struct lx_mem *mem,
+                   const struct lx_eng_config *cfg);
+void lx__engine_free(struct lx_engine *e);
+
+/* Adds an asset whose balances are integers of 10^-scale. */
+int lx__engine_add_asset(struct lx_engine *e, unsigned scale, uint32_t *id);
+
+/*
+ * Adds an instrument (allocates its book). Returns LX_OK, LX_ERR_INVAL
+ * (bad asset id, step not positive, tick*lot not a whole quote unit, ...),
+ * LX_ERR_TOOBIG (max_instruments reached), LX_ERR_NOMEM.
+ */
+int lx__engine_add_instrument(struct lx_engine *e,
+                              const struct lx_eng_instrument_spec *spec,
+                              uint32_t *id);
+int lx__engine_add_account(struct lx_engine *e,
+                           const struct lx_eng_account_spec *spec,
+                           uint32_t *id);
+
+/*
+ * Credits (amount > 0) or debits (amount < 0, free balance permitting) an
+ * account, logged as a BALANCE event with cause DEPOSIT. Returns LX_OK,
+ * LX_ERR_INVAL (unknown ids), LX_ERR_RANGE (debit beyond the free balance),
+ * LX_ERR_OVERFLOW.
+ */
+int lx__engine_deposit(struct lx_engine *e, uint32_t account, uint32_t asset,
+                       int64_t amount, int64_t time);
+
+/* ---- Trading (no allocation) ------------------------------------------- */
+
+int lx__engine_submit(struct lx_engine *e, const struct lx_eng_order_req *r,
+                      struct lx_eng_result *res);
+int lx__engine_submit_dec(struct lx_engine *e,
+                          const struct lx_eng_order_dreq *r,
+                          struct lx_eng_result *res);
+
+/*
+ * Cancels an open order of account by order_id, or when order_id is 0 by
+ * client order id. Unknown: result reason UNKNOWN_ORDER (LX_OK).
+ */
+int lx__engine_cancel(struct lx_engine *e, uint32_t account, uint64_t order_id,
+                      const char *cid, size_t cid_len, int64_t time,
+                      struct lx_eng_result *res);
+
+/* Cancels every open order (stops included) of account on inst. */
+int lx__engine_cancel_all(struct lx_engine *e, uint32_t account, uint32_t inst,
+                          int64_t time, uint32_t *ncancelled);
+
+/*
+ * Amends a resting limit order to new_price (ticks) and new_qty (lots, the
+ * new total quantity, which must exceed what has been filled). A lower
+ * quantity at the same price keeps queue priority; a price change or a
+ * higher quantity loses it, and a new price that crosses trades at once.
+ */
+int lx__engine_amend(struct lx_engine *e, uint32_t account, uint64_t order_id,
+                     int64_t new_price, int64_t new_qty, int64_t time,
+                     struct lx_eng_result *res);
+
+/* ---- Queries ------------------------------------------------------------ */
+
+int lx__engine_balance(const struct lx_engine *e, uint32_t account,
+                       uint32_t asset, int64_t *free_bal, int64_t *locked);
+/* The fees collected (net of rebates) in an asset. */
+int64_t lx__engine_fees(const struct lx_engine *e, uint32_t asset);
+int lx__engine_order(const struct lx_engine *e, uint64_t order_id,
+                     struct lx_eng_order_info *info);
+bool lx__engine_order_open(const struct lx_engine *e, uint64_t order_id);
+/* Best price and its total qty on a side; LX_ERR_NOTFOUND when empty. */
+int lx__engine_best(const struct lx_engine *e, uint32_t inst, int side,
+                    int64_t *price, int64_t *qty);
+/* Last trade price; LX_ERR_NOTFOUND before the first trade. */
+int lx__engine_last_price(const struct lx_engine *e, uint32_t inst,
+                          int64_t *price);
+uint32_t lx__engine_open_orders(const struct lx_engine *e, uint32_t account);
+/*
+ * Copies up to cap open orders of inst (book bids best first, then asks,
+ * then waiting stops) into out; returns how many exist.
+ */
+size_t lx__engine_list_orders(const struct lx_engine *e, uint32_t inst,
+                              struct lx_eng_order_info *out, size_t cap);
+/*
+ * Bytes the engine allocated in total. *node: the order node the matching
+ * loop touches; *per_order: everything one order slot costs (node, cold
+ * part with the client id, client-id table share); *per_level: one price
+ * level with its index entries.
+ */
+size_t lx__engine_memory(const struct lx_engine *e, size_t *node,
+                         size_t *per_order, size_t *per_level);
+
+/* ---- Decimal boundary ---------------------------------------------------- */
+
+int lx__engine_price_dec(const struct lx_engine *e, uint32_t inst,
+                         int64_t ticks, struct lx_decimal *out);
+int lx__engine_qty_dec(const struct lx_engine *e, uint32_t inst, int64_t lots,
+                       struct lx_decimal *out);
+int lx__engine_amount_dec(const struct lx_engine *e, uint32_t asset,
+                          int64_t units, struct lx_decimal *out);
+
+/* ---- Log ------------------------------------------------------------------
+ */
+
+/*
+ * The events since the last lx__engine_events_clear. When more than
+ * max_events accumulate the excess is counted in *dropped but still hashed.
+ */
+const struct lx_eng_event *lx__engine_events(const struct lx_engine *e,
+                                             size_t *n, uint64_t *dropped);
+void lx__engine_events_clear(struct lx_engine *e);
+/* Events ever logged, and the running hash over all of them. */
+uint64_t lx__engine_event_count(const struct lx_engine *e);
+uint64_t lx__engine_log_hash(const struct lx_engine *e);
+/* The stable 64-byte little-endian encoding the hash is taken over. */
+void lx__engine_event_encode(const struct lx_eng_event *ev, uint8_t out[64]);
+/* FNV-1a 64 over the eight words of ev, continuing from h. */
+uint64_t lx__engine_event_hash(uint64_t h, const struct lx_eng_event *ev);
+#define LX_ENG_HASH_INIT UINT64_C(0xcbf29ce484222325)
+
+/*
+ * Replay: applies one logged event to an engine set up with the same
+ * assets, instruments and accounts (and no orders). Applying a whole log
+ * rebuilds the book, stops, balances and fees; lx__engine_state_hash then
+ * matches the original's. Returns LX_OK or LX_ERR_CORRUPT (the event does
+ * not fit the state).
+ */
+int lx__engine_apply(struct lx_engine *e, const struct lx_eng_event *ev);
+
+/* A hash of the observable state: books in priority order, stops, balances. */
+uint64_t lx__engine_state_hash(const struct lx_engine *e);
+
+/*
+ * Checks every invariant (sorted, uncrossed books; level totals; locked ==
+ * sum of the open orders' locks; no negative balance; supply conserved
+ * including fees). O(orders + levels). Returns LX_OK or LX_ERR_CORRUPT.
+ */
+int lx__engine_check(const struct lx_engine *e);
+
+/* ---- Names and venue mapping ------------------------------------------- */
+
+const char *lx__engine_reason_name(int reason);
+/*
+ * Binance spot's error code and message for a rejection reason, or code 0
+ * for expiry-only reasons (those are order states, not errors).
+ */
+void lx__engine_reason_binance(int reason, int *code, const char **msg);
+
+#endif

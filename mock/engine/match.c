@@ -1,0 +1,1303 @@
+/*
+ * match.c - the book and the matching: validation of new orders against the
+ * instrument's filters and the account's balance, price-time priority
+ * matching with self-trade prevention, settlement with maker/taker fees,
+ * resting, cancel, cancel-all, amend, and stop/take-profit triggers on the
+ * last trade price.
+ *
+ * Every state change is logged (eng_ev/eng_commit) in the order it
+ * happens; replay.c relies on that order. Balance moves that an order event
+ * implies (locks, settlement) are applied with eng_move and not logged
+ * again: docs/engine.md gives the formulas. No allocation, no I/O.
+ */
+#include <string.h>
+
+#include "engine/engine_int.h"
+
+#define E8 100000000
+
+/* ---- Sorted level arrays ------------------------------------------------- */
+
+/*
+ * Index of the first key >= key: a branchless binary search (the compare
+ * feeds a conditional move, not a branch, so random prices cost no
+ * mispredictions). Most removals are at the best price, which is the end
+ * of the array; that case is checked first.
+ */
+static uint32_t lower_bound(const int64_t *keys, uint32_t n, int64_t key)
+{
+    const int64_t *base = keys;
+    uint32_t len = n;
+
+    if (n == 0 || keys[n - 1] < key) {
+        return n;
+    }
+    if (keys[n - 1] == key && (n == 1 || keys[n - 2] < key)) {
+        return n - 1;
+    }
+    while (len > 1) {
+        uint32_t half = len / 2;
+
+        base = base[half - 1] < key ? base + half : base;
+        len -= half;
+    }
+    return (uint32_t)(base - keys) + (*base < key);
+}
+
+static inline int64_t side_key(int side, int64_t price)
+{
+    return side == LX_ENG_BUY ? price : -price;
+}
+
+/*
+ * Home slot of (side, price) in the price table: the price itself, sides
+ * interleaved. Neighbouring prices land in neighbouring slots, so the
+ * active part of a book stays in a few cache lines and distinct prices
+ * within a table's span never collide; prices a table size apart probe
+ * linearly (slower, still correct).
+ */
+static inline uint32_t ltab_home(const struct eng_book *b, int side,
+                                 int64_t price)
+{
+    return (uint32_t)((uint64_t)price * 2 + (uint64_t)side) & b->lmask;
+}
+
+/* The level of (side, price), or ENG_NIL. */
+uint32_t lx__eng_level_find(const struct eng_book *b, int side, int64_t price)
+{
+    uint32_t i = ltab_home(b, side, price);
+
+    while (b->ltab[i] != 0) {
+        const struct eng_level *lv = &b->levels[b->ltab[i] - 1];
+
+        if (lv->price == price && lv->side == (uint32_t)side) {
+            return b->ltab[i] - 1;
+        }
+        i = (i + 1) & b->lmask;
+    }
+    return ENG_NIL;
+}
+
+static void ltab_insert(struct eng_book *b, uint32_t li)
+{
+    uint32_t i = ltab_home(b, (int)b->levels[li].side, b->levels[li].price);
+
+    while (b->ltab[i] != 0) {
+        i = (i + 1) & b->lmask;
+    }
+    b->ltab[i] = li + 1;
+}
+
+/* Deletion with backward shift (no tombstones). */
+static void ltab_remove(struct eng_book *b, uint32_t li)
+{
+    uint32_t i = ltab_home(b, (int)b->levels[li].side, b->levels[li].price);
+    uint32_t j;
+
+    while (b->ltab[i] != li + 1) {
+        if (LX_NEVER(b->ltab[i] == 0)) {
+            return;
+        }
+        i = (i + 1) & b->lmask;
+    }
+    for (j = i;;) {
+        const struct eng_level *lv;
+        uint32_t home;
+
+        j = (j + 1) & b->lmask;
+        if (b->ltab[j] == 0) {
+            break;
+        }
+        lv = &b->levels[b->ltab[j] - 1];
+        home = ltab_home(b, (int)lv->side, lv->price);
+        if (((j - home) & b->lmask) >= ((j - i) & b->lmask)) {
+            b->ltab[i] = b->ltab[j];
+            i = j;
+        }
+    }
+    b->ltab[i] = 0;
+}
+
+static void level_free(struct eng_book *b, uint32_t li)
+{
+    ltab_remove(b, li);
+    b->levels[li].head = b->level_free;
+    b->level_free = li;
+}
+
+/* Drops every empty level of both sides. O(levels). */
+static void compact(struct eng_book *b)
+{
+    int side;
+
+    for (side = 0; side < 2; side++) {
+        struct eng_side *sd = &b->side[side];
+        uint32_t i, n = 0;
+
+        for (i = 0; i < sd->n; i++) {
+            if (b->levels[sd->lv[i]].count == 0) {
+                level_free(b, sd->lv[i]);
+            } else {
+                sd->key[n] = sd->key[i];
+                sd->lv[n++] = sd->lv[i];
+            }
+        }
+        sd->n = n;
+    }
+}
+
+/* Inserts a new, empty level for (side, price); ENG_NIL when full. */
+static uint32_t level_new(struct eng_book *b, int side, int64_t price)
+{
+    struct eng_side *sd = &b->side[side];
+    int64_t key = side_key(side, price);
+    uint32_t li, pos;
+    struct eng_level *lv;
+
+    if (b->level_free == ENG_NIL || sd->n >= 2 * sd->live + 64) {
+        compact(b);
+        if (b->level_free == ENG_NIL) {
+            return ENG_NIL;
+        }
+    }
+    li = b->level_free;
+    lv = &b->levels[li];
+    b->level_free = lv->head;
+    lv->price = price;
+    lv->qty = 0;
+    lv->head = lv->tail = ENG_NIL;
+    lv->count = 0;
+    lv->side = (uint32_t)side;
+    pos = lower_bound(sd->key, sd->n, key);
+    if (pos < sd->n) {
+        memmove(&sd->key[pos + 1], &sd->key[pos],
+                (sd->n - pos) * sizeof(*sd->key));
+        memmove(&sd->lv[pos + 1], &sd->lv[pos],
+                (sd->n - pos) * sizeof(*sd->lv));
+    }
+    sd->key[pos] = key;
+    sd->lv[pos] = li;
+    sd->n++;
+    ltab_insert(b, li);
+    return li;
+}
+
+static inline void level_append(struct lx_engine *e, struct eng_book *b,
+                                uint32_t slot, bool *full)
+{
+    struct eng_order *o = &e->orders[slot];
+    uint32_t li = lx__eng_level_find(b, o->side, o->price);
+    struct eng_level *lv;
+
+    if (li == ENG_NIL) {
+        li = level_new(b, o->side, o->price);
+        if (li == ENG_NIL) {
+            *full = true;
+            return;
+        }
+    }
+    lv = &b->levels[li];
+    if (lv->count == 0) {
+        b->side[o->side].live++;
+    }
+    o->prev = lv->tail;
+    o->next = ENG_NIL;
+    if (lv->tail != ENG_NIL) {
+        e->orders[lv->tail].next = slot;
+    } else {
+        lv->head = slot;
+    }
+    lv->tail = slot;
+    lv->qty += o->qty;
+    lv->count++;
+    o->level = li;
+    o->where = W_BOOK;
+}
+
+/*
+ * A level just emptied. In the middle of the side it stays (lazy); at the
+ * best end it goes, with any empty levels behind it, so the best level is
+ * never empty.
+ */
+static void level_emptied(struct eng_book *b, int side)
+{
+    struct eng_side *sd = &b->side[side];
+
+    sd->live--;
+    while (sd->n > 0 && b->levels[sd->lv[sd->n - 1]].count == 0) {
+        level_free(b, sd->lv[--sd->n]);
+    }
+}
+
+static inline void level_unlink(struct lx_engine *e, struct eng_book *b,
+                                uint32_t slot)
+{
+    struct eng_order *o = &e->orders[slot];
+    struct eng_level *lv = &b->levels[o->level];
+
+    if (o->prev != ENG_NIL) {
+        e->orders[o->prev].next = o->next;
+    } else {
+        lv->head = o->next;
+    }
+    if (o->next != ENG_NIL) {
+        e->orders[o->next].prev = o->prev;
+    } else {
+        lv->tail = o->prev;
+    }
+    lv->qty -= o->qty;
+    if (--lv->count == 0) {
+        level_emptied(b, o->side);
+    }
+    o->next = o->prev = o->level = ENG_NIL;
+    o->where = W_LIVE;
+}
+
+/* The same for replay.c. */
+void lx__eng_level_append(struct lx_engine *e, struct eng_book *b,
+                          uint32_t slot, bool *full)
+{
+    level_append(e, b, slot, full);
+}
+
+void lx__eng_level_unlink(struct lx_engine *e, struct eng_book *b,
+                          uint32_t slot)
+{
+    level_unlink(e, b, slot);
+}
+
+/* ---- Stops --------------------------------------------------------------- */
+
+bool lx__eng_stop_insert(struct eng_book *b, uint32_t slot, int64_t stop,
+                         bool up)
+{
+    struct eng_stops *st = up ? &b->up : &b->down;
+    int64_t key = up ? -stop : stop;
+    uint32_t pos;
+
+    if (st->n >= b->stop_cap) {
+        return false;
+    }
+    /* Before equal keys: the older stop stays nearer the end, fires first. */
+    pos = lower_bound(st->key, st->n, key);
+    memmove(&st->key[pos + 1], &st->key[pos], (st->n - pos) * sizeof(int64_t));
+    memmove(&st->slot[pos + 1], &st->slot[pos],
+            (st->n - pos) * sizeof(uint32_t));
+    st->key[pos] = key;
+    st->slot[pos] = slot;
+    st->n++;
+    return true;
+}
+
+static bool stops_remove(struct eng_stops *st, uint32_t slot)
+{
+    uint32_t i;
+
+    for (i = 0; i < st->n; i++) {
+        if (st->slot[i] == slot) {
+            memmove(&st->key[i], &st->key[i + 1],
+                    (st->n - i - 1) * sizeof(int64_t));
+            memmove(&st->slot[i], &st->slot[i + 1],
+                    (st->n - i - 1) * sizeof(uint32_t));
+            st->n--;
+            return true;
+        }
+    }
+    return false;
+}
+
+void lx__eng_stop_remove(struct eng_book *b, uint32_t slot)
+{
+    if (!stops_remove(&b->up, slot)) {
+        stops_remove(&b->down, slot);
+    }
+}
+
+/* ---- Events -----------------------------------------------------------------
+ */
+
+static inline void order_ev_f(struct lx_engine *e, int type, int reason,
+                              int flags, uint32_t slot, int64_t price,
+                              int64_t qty, int64_t a, int64_t lock,
+                              int64_t time)
+{
+    const struct eng_order *o = &e->orders[slot];
+    uint64_t w[8];
+
+    w[0] = (uint64_t)(uint8_t)type | (uint64_t)(uint8_t)reason << 8 |
+           (uint64_t)o->side << 16 | (uint64_t)(uint8_t)flags << 24 |
+           (uint64_t)o->inst << 32;
+    w[1] = (uint64_t)time;
+    w[2] = o->id;
+    w[3] = o->account;
+    w[4] = (uint64_t)price;
+    w[5] = (uint64_t)qty;
+    w[6] = (uint64_t)a;
+    w[7] = (uint64_t)lock;
+    eng_emit(e, w);
+}
+
+static void order_ev(struct lx_engine *e, int type, int reason, uint32_t slot,
+                     int64_t price, int64_t qty, int64_t a, int64_t lock,
+                     int64_t time)
+{
+    order_ev_f(e, type, reason, 0, slot, price, qty, a, lock, time);
+}
+
+static uint32_t pack_kind(int type, int tif, int stp)
+{
+    return (uint32_t)type | (uint32_t)tif << 8 | (uint32_t)stp << 16;
+}
+
+/* ---- Order end ------------------------------------------------------------
+ */
+
+/*
+ * Ends an open order: takes it off the book or the stop list, logs
+ * CANCELLED or EXPIRED (ev_type 0 for a complete fill, which the FILL event
+ * already said), releases what it still has locked and frees the slot.
+ */
+static void finish(struct lx_engine *e, struct eng_book *b, uint32_t slot,
+                   int ev_type, int reason, int64_t time)
+{
+    struct eng_order *o = &e->orders[slot];
+    int64_t lk = o->locked;
+
+    if (o->where == W_BOOK) {
+        level_unlink(e, b, slot);
+    } else if (o->where == W_STOP) {
+        lx__eng_stop_remove(b, slot);
+    }
+    if (ev_type != 0) {
+        /* The event's lock field says what goes back to free. */
+        order_ev(e, ev_type, reason, slot, 0, o->qty, 0, -lk, time);
+        eng_move(e, o->account, eng_lock_asset(b, o->side), lk, -lk);
+    } else if (lk != 0) {
+        /* Filled with budget left (market by quote): its own event. */
+        lx__eng_balance(e, o->account, eng_lock_asset(b, o->side), lk, -lk,
+                        LX_ENG_BAL_UNLOCK, time);
+    }
+    o->locked = 0;
+    e->accounts[o->account].open--;
+    if (o->flags & OF_HAS_CID) {
+        lx__eng_cid_remove(e, slot);
+    }
+    eng_slot_release(e, slot);
+}
+
+/* ---- Settlement -----------------------------------------------------------
+ */
+
+/* amount * rate / 10^8, truncated toward zero; |rate| <= 10^8. */
+static int64_t fee_of(int64_t amount, int64_t rate_e8)
+{
+    int64_t p;
+
+    if (!__builtin_mul_overflow(amount, rate_e8, &p)) {
+        return p / E8; /* the common case, no 128-bit division */
+    }
+    return (int64_t)((__int128)amount * rate_e8 / E8);
+}
+
+/* What a fill of q lots at price consumes of the order's lock. */
+static int64_t lock_use(const struct eng_book *b, const struct eng_order *o,
+                        int64_t q, int64_t quote)
+{
+    if (o->side == LX_ENG_SELL) {
+        return q * b->l;
+    }
+    return eng_is_limit(o->type) ? q * o->price * b->k : quote;
+}
+
+static void fill_ev(struct lx_engine *e, uint32_t slot, uint32_t counter,
+                    int64_t price, int64_t q, int64_t fee, int64_t use,
+                    bool maker, int64_t time)
+{
+    const struct eng_order *o = &e->orders[slot];
+    uint64_t flags =
+        (maker ? LX_ENG_FILL_MAKER : 0) | (o->qty == q ? LX_ENG_FILL_LAST : 0);
+    uint64_t w[8];
+
+    w[0] = (uint64_t)LX_ENG_EV_FILL | (uint64_t)o->side << 16 | flags << 24 |
+           (uint64_t)o->inst << 32;
+    w[1] = (uint64_t)time;
+    w[2] = o->id;
+    w[3] = (uint64_t)o->account | (uint64_t)counter << 32;
+    w[4] = (uint64_t)price;
+    w[5] = (uint64_t)q;
+    w[6] = (uint64_t)fee;
+    w[7] = (uint64_t)-use;
+    eng_emit(e, w);
+}
+
+/* Settles one side of a fill: its order, its balances, its fee. */
+static void settle(struct lx_engine *e, struct eng_book *b, uint32_t slot,
+                   uint32_t counter_acct, int64_t price, int64_t q,
+                   int64_t quote, bool maker, int64_t time)
+{
+    struct eng_order *o = &e->orders[slot];
+    struct eng_cold *c = &e->cold[slot];
+    const struct eng_account *a = &e->accounts[o->account];
+    int64_t rate = maker ? a->maker_e8 : a->taker_e8;
+    int64_t use = lock_use(b, o, q, quote), fee;
+
+    if (o->side == LX_ENG_BUY) {
+        fee = fee_of(q * b->l, rate);
+        fill_ev(e, slot, counter_acct, price, q, fee, use, maker, time);
+        eng_move(e, o->account, b->quote, use - quote, -use);
+        eng_move(e, o->account, b->base, q * b->l - fee, 0);
+        e->fees[b->base] += fee;
+    } else {
+        fee = fee_of(quote, rate);
+        fill_ev(e, slot, counter_acct, price, q, fee, use, maker, time);
+        eng_move(e, o->account, b->base, 0, -use);
+        eng_move(e, o->account, b->quote, quote - fee, 0);
+        e->fees[b->quote] += fee;
+    }
+    o->qty -= q;
+    o->locked -= use;
+    o->filled += q;
+    c->quote_filled += quote;
+}
+
+/* ---- Matching -------------------------------------------------------------
+ */
+
+static inline bool crosses(int side, int64_t limit, int64_t level_price)
+{
+    return side == LX_ENG_BUY ? level_price <= limit : level_price >= limit;
+}
+
+/* How many lots of a maker at price the taker takes; 0 ends the walk. */
+static int64_t take_qty(const struct eng_book *b, const struct eng_order *t,
+                        const struct eng_cold *tc, int64_t price, int64_t avail)
+{
+    int64_t q = t->qty < avail ? t->qty : avail;
+
+    if (t->flags & OF_BY_QUOTE) {
+        int64_t afford = (tc->quote_qty - tc->quote_filled) / (price * b->k);
+
+        q = q < afford ? q : afford;
+    }
+    return q;
+}
+
+/*
+ * Self-trade prevention for taker ts meeting its own maker ms. Returns true
+ * when the taker has been expired (and freed).
+ */
+static bool stp_hit(struct lx_engine *e, struct eng_book *b, uint32_t ts,
+                    uint32_t ms, int64_t time)
+{
+    int mode = e->orders[ts].stp;
+
+    if (mode == LX_ENG_STP_EXPIRE_MAKER || mode == LX_ENG_STP_EXPIRE_BOTH) {
+        finish(e, b, ms, LX_ENG_EV_EXPIRED, LX_ENG_R_STP, time);
+    }
+    if (mode == LX_ENG_STP_EXPIRE_TAKER || mode == LX_ENG_STP_EXPIRE_BOTH) {
+        finish(e, b, ts, LX_ENG_EV_EXPIRED, LX_ENG_R_STP, time);
+        return true;
+    }
+    return false;
+}
+
+/*
+ * Matches taker ts against the opposite side. Returns true when the taker
+ * was expired by self-trade prevention (its slot is then free).
+ */
+static bool match(struct lx_engine *e, struct eng_book *b, uint32_t ts,
+                  int64_t time)
+{
+    struct eng_order *t = &e->orders[ts];
+    const struct eng_cold *tc = &e->cold[ts];
+    struct eng_side *sd = &b->side[t->side ^ 1];
+    bool limit = eng_is_limit(t->type);
+
+    while (sd->n > 0 && t->qty > 0) {
+        uint32_t li = sd->lv[sd->n - 1];
+        struct eng_level *lv = &b->levels[li];
+        int64_t price = lv->price;
+
+        if (limit && !crosses(t->side, t->price, price)) {
+            break;
+        }
+        while (lv->head != ENG_NIL && t->qty > 0) {
+            uint32_t ms = lv->head;
+            struct eng_order *m = &e->orders[ms];
+            int64_t q, quote;
+            bool last_level = lv->count == 1;
+
+            if (m->account == t->account && t->stp != LX_ENG_STP_NONE) {
+                if (stp_hit(e, b, ts, ms, time)) {
+                    return true;
+                }
+                if (last_level) {
+                    break; /* the level is gone */
+                }
+                continue;
+            }
+            q = take_qty(b, t, tc, price, m->qty);
+            if (q == 0) {
+                return false;
+            }
+            quote = price * q * b->k;
+            settle(e, b, ts, m->account, price, q, quote, false, time);
+            settle(e, b, ms, t->account, price, q, quote, true, time);
+            b->last = price;
+            b->has_last = true;
+            lv->qty -= q;
+            if (m->qty == 0) {
+                finish(e, b, ms, 0, 0, time);
+                if (last_level) {
+                    break;
+                }
+            }
+        }
+    }
+    return false;
+}
+
+/*
+ * Walks the opposite side as taker (acct, side, stp, limit) would: at most
+ * max_lots, at most budget quote units (budget < 0: none). Own orders are
+ * skipped under EXPIRE_MAKER, end the walk under EXPIRE_TAKER and
+ * EXPIRE_BOTH. Returns the lots and their cost, or -1 on overflow.
+ */
+static int64_t prewalk(const struct lx_engine *e, const struct eng_book *b,
+                       uint32_t acct, int side, int stp, int64_t limit,
+                       int64_t max_lots, int64_t budget, int64_t *cost)
+{
+    const struct eng_side *sd = &b->side[side ^ 1];
+    int64_t got = 0, spent = 0;
+    uint32_t i, s;
+
+    for (i = sd->n; i-- > 0 && got < max_lots;) {
+        const struct eng_level *lv = &b->levels[sd->lv[i]];
+        int64_t unit;
+
+        if (limit != 0 && !crosses(side, limit, lv->price)) {
+            break;
+        }
+        if (__builtin_mul_overflow(lv->price, b->k, &unit)) {
+            return -1;
+        }
+        for (s = lv->head; s != ENG_NIL && got < max_lots;
+             s = e->orders[s].next) {
+            const struct eng_order *m = &e->orders[s];
+            int64_t q = max_lots - got < m->qty ? max_lots - got : m->qty, c;
+
+            if (m->account == acct && stp != LX_ENG_STP_NONE) {
+                if (stp == LX_ENG_STP_EXPIRE_MAKER) {
+                    continue;
+                }
+                goto out;
+            }
+            if (budget >= 0 && (budget - spent) / unit < q) {
+                q = (budget - spent) / unit;
+            }
+            if (q == 0) {
+                goto out;
+            }
+            if (__builtin_mul_overflow(q, unit, &c) ||
+                __builtin_add_overflow(spent, c, &spent)) {
+                return -1;
+            }
+            got += q;
+        }
+    }
+out:
+    *cost = spent;
+    return got;
+}
+
+/*
+ * Runs an accepted, live order: post-only and FOK checks, matching, then
+ * rest (GTC/GTX limit) or expiry. Returns the final state.
+ */
+static int execute(struct lx_engine *e, struct eng_book *b, uint32_t ts,
+                   int64_t time, int *why)
+{
+    struct eng_order *t = &e->orders[ts];
+    bool limit = eng_is_limit(t->type), full = false;
+    int64_t cost;
+    int reason;
+
+    if (t->tif == LX_ENG_GTX && b->side[t->side ^ 1].n > 0) {
+        int64_t best =
+            b->levels[b->side[t->side ^ 1].lv[b->side[t->side ^ 1].n - 1]]
+                .price;
+
+        if (crosses(t->side, t->price, best)) {
+            finish(e, b, ts, LX_ENG_EV_EXPIRED, LX_ENG_R_POST_ONLY, time);
+            *why = LX_ENG_R_POST_ONLY;
+            return LX_ENG_ST_EXPIRED;
+        }
+    }
+    if (t->tif == LX_ENG_FOK && prewalk(e, b, t->account, t->side, t->stp,
+                                        t->price, t->qty, -1, &cost) < t->qty) {
+        finish(e, b, ts, LX_ENG_EV_EXPIRED, LX_ENG_R_FOK, time);
+        *why = LX_ENG_R_FOK;
+        return LX_ENG_ST_EXPIRED;
+    }
+    if (match(e, b, ts, time)) {
+        *why = LX_ENG_R_STP;
+        return LX_ENG_ST_EXPIRED_IN_MATCH;
+    }
+    if (t->qty == 0) {
+        finish(e, b, ts, 0, 0, time);
+        return LX_ENG_ST_FILLED;
+    }
+    if (limit && (t->tif == LX_ENG_GTC || t->tif == LX_ENG_GTX)) {
+        level_append(e, b, ts, &full);
+        if (!full) {
+            return e->orders[ts].filled > 0 ? LX_ENG_ST_PARTIALLY_FILLED
+                                            : LX_ENG_ST_NEW;
+        }
+        reason = LX_ENG_R_BOOK_FULL;
+    } else {
+        reason = limit ? LX_ENG_R_IOC : LX_ENG_R_MARKET_REMAINDER;
+    }
+    finish(e, b, ts, LX_ENG_EV_EXPIRED, reason, time);
+    *why = reason;
+    return LX_ENG_ST_EXPIRED;
+}
+
+/* ---- Triggers ---------------------------------------------------------------
+ */
+
+/* Locks what a market buy will spend; false if the balance is short. */
+static bool lock_market_buy(struct lx_engine *e, struct eng_book *b,
+                            uint32_t slot, int64_t *lock)
+{
+    struct eng_order *o = &e->orders[slot];
+    int64_t cost;
+
+    if (prewalk(e, b, o->account, o->side, o->stp, 0, o->qty, -1, &cost) < 0 ||
+        cost > eng_bal(e, o->account, b->quote)[0]) {
+        return false;
+    }
+    *lock = cost;
+    return true;
+}
+
+static void trigger(struct lx_engine *e, struct eng_book *b, uint32_t slot,
+                    int64_t time)
+{
+    struct eng_order *o = &e->orders[slot];
+    int64_t lock = 0;
+    bool ok = true;
+    int why;
+
+    o->where = W_LIVE;
+    o->flags |= OF_TRIGGERED;
+    if (!eng_is_limit(o->type) && o->side == LX_ENG_BUY) {
+        ok = lock_market_buy(e, b, slot, &lock);
+    }
+    o->locked += lock;
+    order_ev(e, LX_ENG_EV_TRIGGERED, 0, slot, b->last, o->qty, 0, lock, time);
+    eng_move(e, o->account, b->quote, -lock, lock);
+    if (!ok) {
+        finish(e, b, slot, LX_ENG_EV_EXPIRED, LX_ENG_R_INSUFFICIENT_BALANCE,
+               time);
+        return;
+    }
+    execute(e, b, slot, time, &why);
+}
+
+static void fire_triggers(struct lx_engine *e, struct eng_book *b, int64_t time)
+{
+    while (b->has_last) {
+        uint32_t s;
+
+        if (b->up.n > 0 && -b->up.key[b->up.n - 1] <= b->last) {
+            s = b->up.slot[--b->up.n];
+        } else if (b->down.n > 0 && b->down.key[b->down.n - 1] >= b->last) {
+            s = b->down.slot[--b->down.n];
+        } else {
+            break;
+        }
+        trigger(e, b, s, time);
+    }
+}
+
+/* Most books have no waiting stops: test that inline, before any call. */
+static inline void run_triggers(struct lx_engine *e, struct eng_book *b,
+                                int64_t time)
+{
+    if ((b->up.n | b->down.n) != 0) {
+        fire_triggers(e, b, time);
+    }
+}
+
+/*
+ * The common case of execute(): a GTC limit order that does not cross
+ * goes straight to the book. Returns false when execute() is needed.
+ */
+static inline bool rest_passive(struct lx_engine *e, struct eng_book *b,
+                                uint32_t ts, int *state)
+{
+    struct eng_order *t = &e->orders[ts];
+    const struct eng_side *opp = &b->side[t->side ^ 1];
+    bool full = false;
+
+    if (t->tif != LX_ENG_GTC || !eng_is_limit(t->type) ||
+        (opp->n > 0 &&
+         crosses(t->side, t->price, b->levels[opp->lv[opp->n - 1]].price))) {
+        return false;
+    }
+    level_append(e, b, ts, &full);
+    if (full) {
+        return false; /* execute() expires it with BOOK_FULL */
+    }
+    *state = t->filled > 0 ? LX_ENG_ST_PARTIALLY_FILLED : LX_ENG_ST_NEW;
+    return true;
+}
+
+/* ---- New orders ---------------------------------------------------------- */
+
+static void reject(struct lx_engine *e, const struct lx_eng_order_req *r,
+                   int reason, struct lx_eng_result *res)
+{
+    struct lx_eng_event *ev = eng_ev(e);
+
+    *ev = (struct lx_eng_event){
+        .type = LX_ENG_EV_REJECTED,
+        .reason = (uint8_t)reason,
+        .side = r->side,
+        .inst = r->inst,
+        .time = r->time,
+        .account = r->account,
+        .aux = pack_kind(r->type, r->tif, r->stp),
+        .price = r->price,
+        .qty = r->qty,
+        .a = r->stop_price,
+        .b = r->quote_qty,
+    };
+    eng_commit(e, ev);
+    res->state = LX_ENG_ST_REJECTED;
+    res->reason = (uint8_t)reason;
+}
+
+static inline int check_price(const struct eng_book *b, int64_t p)
+{
+    if (p <= 0 || (b->min_price != 0 && p < b->min_price) ||
+        (b->max_price != 0 && p > b->max_price)) {
+        return LX_ENG_R_PRICE_FILTER;
+    }
+    return LX_ENG_R_NONE;
+}
+
+static inline int check_qty(const struct eng_book *b, int64_t q)
+{
+    int64_t base;
+
+    if (q <= 0 || (b->min_qty != 0 && q < b->min_qty) ||
+        (b->max_qty != 0 && q > b->max_qty) ||
+        __builtin_mul_overflow(q, b->l, &base)) {
+        return LX_ENG_R_LOT_SIZE;
+    }
+    return LX_ENG_R_NONE;
+}
+
+/* Price and qty filters plus the notional of a limit price. */
+static inline int check_limit(const struct eng_book *b, int64_t p, int64_t q)
+{
+    int64_t n;
+    int r = check_price(b, p);
+
+    if (r == LX_ENG_R_NONE) {
+        r = check_qty(b, q);
+    }
+    if (r != LX_ENG_R_NONE) {
+        return r;
+    }
+    if (__builtin_mul_overflow(p, q, &n) ||
+        __builtin_mul_overflow(n, b->k, &n)) {
+        return LX_ENG_R_LOT_SIZE;
+    }
+    if (n < b->min_notional) {
+        return LX_ENG_R_MIN_NOTIONAL;
+    }
+    return LX_ENG_R_NONE;
+}
+
+static bool would_cross(const struct eng_book *b, int side, int64_t price)
+{
+    const struct eng_side *sd = &b->side[side ^ 1];
+
+    return sd->n > 0 &&
+           crosses(side, price, b->levels[sd->lv[sd->n - 1]].price);
+}
+
+/* Shape checks: enums in range and the fields each type needs. */
+static int check_shape(const struct lx_engine *e,
+                       const struct lx_eng_order_req *r)
+{
+    bool stop = eng_is_stop(r->type), limit = eng_is_limit(r->type);
+
+    if (r->account >= e->naccounts) {
+        return LX_ENG_R_UNKNOWN_ACCOUNT;
+    }
+    if (r->inst >= e->nbooks) {
+        return LX_ENG_R_UNKNOWN_INSTRUMENT;
+    }
+    if (r->side > LX_ENG_SELL || r->type >= LX_ENG_TYPE_COUNT ||
+        r->tif >= LX_ENG_TIF_COUNT || r->stp >= LX_ENG_STP_COUNT ||
+        r->cid_len > LX_ENG_CID_MAX || (r->cid_len > 0 && r->cid == NULL) ||
+        (stop != (r->stop_price != 0)) || (!limit && r->price != 0) ||
+        (r->type == LX_ENG_LIMIT_MAKER && r->tif != LX_ENG_GTC) ||
+        (stop && r->tif == LX_ENG_GTX) || (limit && r->quote_qty != 0) ||
+        (!limit && r->tif != LX_ENG_GTC && r->tif != LX_ENG_IOC) ||
+        (r->type != LX_ENG_MARKET && r->quote_qty != 0) ||
+        (r->qty != 0 && r->quote_qty != 0) || r->quote_qty < 0) {
+        return LX_ENG_R_UNSUPPORTED;
+    }
+    return LX_ENG_R_NONE;
+}
+
+static int check_filters(const struct lx_engine *e,
+                         const struct lx_eng_order_req *r)
+{
+    const struct eng_book *b = &e->books[r->inst];
+    int reason;
+
+    if (eng_is_limit(r->type)) {
+        reason = check_limit(b, r->price, r->qty);
+    } else {
+        reason = r->qty != 0 || r->quote_qty == 0 ? check_qty(b, r->qty)
+                                                  : LX_ENG_R_NONE;
+    }
+    if (reason == LX_ENG_R_NONE && eng_is_stop(r->type)) {
+        reason = check_price(b, r->stop_price);
+        if (reason == LX_ENG_R_NONE && b->has_last &&
+            (eng_stop_up(r->type, r->side) ? b->last >= r->stop_price
+                                           : b->last <= r->stop_price)) {
+            reason = LX_ENG_R_WOULD_TRIGGER;
+        }
+    }
+    return reason;
+}
+
+/* Account-side checks: duplicate id, open-order limit, capacity. */
+static int check_account(const struct lx_engine *e,
+                         const struct lx_eng_order_req *r)
+{
+    const struct eng_account *a = &e->accounts[r->account];
+    const struct eng_book *b = &e->books[r->inst];
+
+    if (r->cid_len > 0 &&
+        lx__eng_cid_find(e, r->account, r->cid, r->cid_len) != ENG_NIL) {
+        return LX_ENG_R_DUPLICATE_ORDER;
+    }
+    if (a->max_open != 0 && a->open >= a->max_open) {
+        return LX_ENG_R_MAX_NUM_ORDERS;
+    }
+    if (e->free_head == ENG_NIL ||
+        (eng_is_stop(r->type) &&
+         (eng_stop_up(r->type, r->side) ? b->up.n : b->down.n) >=
+             b->stop_cap)) {
+        return LX_ENG_R_BOOK_FULL;
+    }
+    if (r->type == LX_ENG_LIMIT_MAKER && would_cross(b, r->side, r->price)) {
+        return LX_ENG_R_WOULD_TAKE;
+    }
+    return LX_ENG_R_NONE;
+}
+
+/*
+ * What the order locks, and for a market order the lots it will take
+ * (*qty). Returns a rejection reason or NONE.
+ */
+static int compute_lock(const struct lx_engine *e,
+                        const struct lx_eng_order_req *r, int64_t *lock,
+                        int64_t *qty)
+{
+    const struct eng_book *b = &e->books[r->inst];
+    int64_t cost = 0, got, need;
+    bool by_quote = r->qty == 0;
+
+    *qty = r->qty;
+    if (eng_is_limit(r->type)) {
+        need = r->side == LX_ENG_BUY ? r->price * r->qty * b->k : r->qty * b->l;
+    } else if (eng_is_stop(r->type)) {
+        need = r->side == LX_ENG_BUY ? 0 : r->qty * b->l;
+    } else {
+        got = prewalk(e, b, r->account, r->side, r->stp, 0,
+                      by_quote ? INT64_MAX : r->qty,
+                      by_quote ? r->quote_qty : -1, &cost);
+        if (got < 0) {
+            return LX_ENG_R_LOT_SIZE;
+        }
+        if (by_quote) {
+            if (got == 0) {
+                return LX_ENG_R_NO_LIQUIDITY;
+            }
+            *qty = got;
+            if (__builtin_mul_overflow(got, b->l, &need)) {
+                return LX_ENG_R_LOT_SIZE;
+            }
+            need = r->side == LX_ENG_BUY ? r->quote_qty : need;
+        } else {
+            need = r->side == LX_ENG_BUY ? cost : r->qty * b->l;
+        }
+    }
+    if (need > eng_cbal(e, r->account, eng_lock_asset(b, r->side))[0]) {
+        return LX_ENG_R_INSUFFICIENT_BALANCE;
+    }
+    *lock = need;
+    return LX_ENG_R_NONE;
+}
+
+/* Logs the client order id of order id (1..36 bytes in 36 event bytes). */
+static void client_id_ev(struct lx_engine *e, const struct lx_eng_order_req *r,
+                         uint64_t id)
+{
+    struct lx_eng_event *cv = eng_ev(e);
+    uint8_t buf[36] = {0};
+
+    memcpy(buf, r->cid, r->cid_len);
+    *cv = (struct lx_eng_event){.type = LX_ENG_EV_CLIENT_ID,
+                                .time = r->time,
+                                .order_id = id,
+                                .account = r->account,
+                                .aux = (uint32_t)r->cid_len};
+    memcpy(&cv->price, buf, 8);
+    memcpy(&cv->qty, buf + 8, 8);
+    memcpy(&cv->a, buf + 16, 8);
+    memcpy(&cv->b, buf + 24, 8);
+    memcpy(&cv->inst, buf + 32, 4);
+    eng_commit(e, cv);
+}
+
+/* Creates the order in a free slot and logs its acceptance and lock. */
+static uint32_t accept(struct lx_engine *e, const struct lx_eng_order_req *r,
+                       int64_t qty, int64_t lock)
+{
+    struct eng_book *b = &e->books[r->inst];
+    uint32_t s = eng_slot_alloc(e);
+    struct eng_order *o = &e->orders[s];
+    struct eng_cold *c = &e->cold[s];
+    struct lx_eng_event *ev;
+
+    o->price = r->price;
+    o->qty = qty;
+    o->locked = lock;
+    o->id = e->seq++ << e->slot_bits | s;
+    o->level = ENG_NIL;
+    o->account = r->account;
+    o->inst = (uint16_t)r->inst;
+    o->side = r->side;
+    o->type = r->type;
+    o->tif = r->tif;
+    o->stp = r->stp;
+    o->where = W_LIVE;
+    o->flags = r->qty == 0 ? OF_BY_QUOTE : 0;
+    o->filled = 0;
+    c->quote_filled = 0;
+    c->stop_price = r->stop_price;
+    c->quote_qty = r->quote_qty;
+    c->time = r->time;
+    c->cid_len = (uint8_t)r->cid_len;
+    if (r->cid_len > 0) {
+        memcpy(c->cid, r->cid, r->cid_len);
+    }
+    e->accounts[r->account].open++;
+    ev = eng_ev(e);
+    *ev = (struct lx_eng_event){.type = LX_ENG_EV_ACCEPTED,
+                                .side = o->side,
+                                .flags = o->flags,
+                                .inst = r->inst,
+                                .time = r->time,
+                                .order_id = o->id,
+                                .account = r->account,
+                                .aux = pack_kind(r->type, r->tif, r->stp),
+                                .price = r->price,
+                                .qty = qty,
+                                .a = r->stop_price,
+                                .b = lock};
+    eng_commit(e, ev);
+    if (r->cid_len > 0) {
+        client_id_ev(e, r, o->id);
+        lx__eng_cid_insert(e, s);
+        o->flags |= OF_HAS_CID;
+    }
+    eng_move(e, r->account, eng_lock_asset(b, r->side), -lock, lock);
+    return s;
+}
+
+int lx__engine_submit(struct lx_engine *e, const struct lx_eng_order_req *r,
+                      struct lx_eng_result *res)
+{
+    struct eng_book *b;
+    int64_t lock = 0, qty = 0;
+    uint32_t s;
+    int reason, state, why = LX_ENG_R_NONE;
+
+    if (e == NULL || r == NULL || res == NULL) {
+        return LX_ERR_INVAL;
+    }
+    memset(res, 0, sizeof(*res));
+    reason = check_shape(e, r);
+    if (reason == LX_ENG_R_NONE) {
+        reason = check_filters(e, r);
+    }
+    if (reason == LX_ENG_R_NONE) {
+        reason = check_account(e, r);
+    }
+    if (reason == LX_ENG_R_NONE) {
+        reason = compute_lock(e, r, &lock, &qty);
+    }
+    if (reason != LX_ENG_R_NONE) {
+        reject(e, r, reason, res);
+        return LX_OK;
+    }
+    b = &e->books[r->inst];
+    s = accept(e, r, qty, lock);
+    res->order_id = e->orders[s].id;
+    if (eng_is_stop(r->type)) {
+        lx__eng_stop_insert(b, s, r->stop_price, eng_stop_up(r->type, r->side));
+        e->orders[s].where = W_STOP;
+        res->state = LX_ENG_ST_NEW;
+        return LX_OK;
+    }
+    if (!rest_passive(e, b, s, &state)) {
+        state = execute(e, b, s, r->time, &why);
+    }
+    res->state = (uint8_t)state;
+    res->reason = (uint8_t)why;
+    res->filled = e->orders[s].filled;
+    res->quote = res->filled > 0 ? e->cold[s].quote_filled : 0;
+    run_triggers(e, b, r->time);
+    return LX_OK;
+}
+
+/* ---- Decimal requests -----------------------------------------------------
+ */
+
+static int dec_to(struct lx_decimal d, struct lx_decimal step, int64_t *out)
+{
+    if (lx_decimal_is_zero(d)) {
+        *out = 0;
+        return LX_OK;
+    }
+    if (d.m < 0) {
+        return LX_ERR_RANGE;
+    }
+    return lx_decimal_to_ticks(d, step, out);
+}
+
+int lx__engine_submit_dec(struct lx_engine *e,
+                          const struct lx_eng_order_dreq *r,
+                          struct lx_eng_result *res)
+{
+    struct lx_eng_order_req q = {0};
+    const struct eng_book *b;
+    int reason = LX_ENG_R_NONE;
+
+    if (e == NULL || r == NULL || res == NULL) {
+        return LX_ERR_INVAL;
+    }
+    q.account = r->account;
+    q.inst = r->inst;
+    q.side = r->side;
+    q.type = r->type;
+    q.tif = r->tif;
+    q.stp = r->stp;
+    q.cid = r->cid;
+    q.cid_len = r->cid_len;
+    q.time = r->time;
+    if (r->inst >= e->nbooks) {
+        return lx__engine_submit(e, &q, res);
+    }
+    b = &e->books[r->inst];
+    if (dec_to(r->price, b->tick, &q.price) != LX_OK ||
+        dec_to(r->stop_price, b->tick, &q.stop_price) != LX_OK) {
+        reason = LX_ENG_R_PRICE_FILTER;
+    } else if (dec_to(r->qty, b->lot, &q.qty) != LX_OK) {
+        reason = LX_ENG_R_LOT_SIZE;
+    } else if (dec_to(r->quote_qty,
+                      lx_decimal_from_i64(1, e->asset_scale[b->quote]),
+                      &q.quote_qty) != LX_OK) {
+        reason = LX_ENG_R_BAD_PRECISION;
+    }
+    if (reason != LX_ENG_R_NONE) {
+        memset(res, 0, sizeof(*res));
+        reject(e, &q, reason, res);
+        return LX_OK;
+    }
+    return lx__engine_submit(e, &q, res);
+}
+
+/* ---- Cancel and amend ------------------------------------------------------
+ */
+
+static inline uint32_t find_open(const struct lx_engine *e, uint32_t account,
+                                 uint64_t id, const char *cid, size_t cid_len)
+{
+    uint32_t s;
+
+    if (id != 0) {
+        s = (uint32_t)(id & (((uint64_t)1 << e->slot_bits) - 1));
+        if (s >= e->cfg.max_orders || e->orders[s].id != id) {
+            return ENG_NIL;
+        }
+    } else if (cid != NULL && cid_len > 0 && cid_len <= LX_ENG_CID_MAX) {
+        s = lx__eng_cid_find(e, account, cid, cid_len);
+        if (s == ENG_NIL) {
+            return ENG_NIL;
+        }
+    } else {
+        return ENG_NIL;
+    }
+    if (e->orders[s].account != account ||
+        (e->orders[s].where != W_BOOK && e->orders[s].where != W_STOP)) {
+        return ENG_NIL;
+    }
+    return s;
+}
+
+static void reject_op(struct lx_engine *e, uint32_t account, uint64_t id,
+                      int reason, int64_t time, struct lx_eng_result *res)
+{
+    struct lx_eng_event *ev = eng_ev(e);
+
+    *ev = (struct lx_eng_event){.type = LX_ENG_EV_REJECTED,
+                                .reason = (uint8_t)reason,
+                                .time = time,
+                                .order_id = id,
+                                .account = account};
+    eng_commit(e, ev);
+    res->state = LX_ENG_ST_REJECTED;
+    res->reason = (uint8_t)reason;
+}
+
+int lx__engine_cancel(struct lx_engine *e, uint32_t account, uint64_t order_id,
+                      const char *cid, size_t cid_len, int64_t time,
+                      struct lx_eng_result *res)
+{
+    uint32_t s;
+
+    if (e == NULL || res == NULL) {
+        return LX_ERR_INVAL;
+    }
+    memset(res, 0, sizeof(*res));
+    s = find_open(e, account, order_id, cid, cid_len);
+    if (s == ENG_NIL) {
+        reject_op(e, account, order_id, LX_ENG_R_UNKNOWN_ORDER, time, res);
+        return LX_OK;
+    }
+    res->order_id = e->orders[s].id;
+    res->filled = e->orders[s].filled;
+    res->quote = res->filled > 0 ? e->cold[s].quote_filled : 0;
+    finish(e, &e->books[e->orders[s].inst], s, LX_ENG_EV_CANCELLED,
+           LX_ENG_R_USER, time);
+    res->state = LX_ENG_ST_CANCELED;
+    return LX_OK;
+}
+
+int lx__engine_cancel_all(struct lx_engine *e, uint32_t account, uint32_t inst,
+                          int64_t time, uint32_t *ncancelled)
+{
+    uint32_t s, n = 0;
+
+    if (e == NULL || inst >= e->nbooks || account >= e->naccounts) {
+        return LX_ERR_INVAL;
+    }
+    for (s = 0; s < e->cfg.max_orders && e->accounts[account].open > 0; s++) {
+        const struct eng_order *o = &e->orders[s];
+
+        if ((o->where == W_BOOK || o->where == W_STOP) &&
+            o->account == account && o->inst == inst) {
+            finish(e, &e->books[inst], s, LX_ENG_EV_CANCELLED, LX_ENG_R_USER,
+                   time);
+            n++;
+        }
+    }
+    if (ncancelled != NULL) {
+        *ncancelled = n;
+    }
+    return LX_OK;
+}
+
+static int check_amend(const struct lx_engine *e, uint32_t s, int64_t price,
+                       int64_t qty, int64_t *lock)
+{
+    const struct eng_order *o = &e->orders[s];
+    const struct eng_book *b = &e->books[o->inst];
+    int64_t rem = qty - e->orders[s].filled;
+    int reason = check_limit(b, price, qty);
+
+    if (reason != LX_ENG_R_NONE) {
+        return reason;
+    }
+    if (rem <= 0) {
+        return LX_ENG_R_LOT_SIZE;
+    }
+    if ((o->type == LX_ENG_LIMIT_MAKER || o->tif == LX_ENG_GTX) &&
+        would_cross(b, o->side, price)) {
+        return LX_ENG_R_WOULD_TAKE;
+    }
+    *lock = o->side == LX_ENG_BUY ? rem * price * b->k : rem * b->l;
+    if (*lock - o->locked >
+        eng_cbal(e, o->account, eng_lock_asset(b, o->side))[0]) {
+        return LX_ENG_R_INSUFFICIENT_BALANCE;
+    }
+    return LX_ENG_R_NONE;
+}
+
+int lx__engine_amend(struct lx_engine *e, uint32_t account, uint64_t order_id,
+                     int64_t new_price, int64_t new_qty, int64_t time,
+                     struct lx_eng_result *res)
+{
+    struct eng_order *o;
+    struct eng_book *b;
+    int64_t lock = 0, rem, delta;
+    uint32_t s;
+    int reason, why, state;
+    bool keep;
+
+    if (e == NULL || res == NULL) {
+        return LX_ERR_INVAL;
+    }
+    memset(res, 0, sizeof(*res));
+    s = find_open(e, account, order_id, NULL, 0);
+    reason = s == ENG_NIL || e->orders[s].where != W_BOOK
+                 ? LX_ENG_R_UNKNOWN_ORDER
+                 : check_amend(e, s, new_price, new_qty, &lock);
+    if (reason != LX_ENG_R_NONE) {
+        reject_op(e, account, order_id, reason, time, res);
+        return LX_OK;
+    }
+    o = &e->orders[s];
+    b = &e->books[o->inst];
+    rem = new_qty - o->filled;
+    delta = lock - o->locked;
+    keep = new_price == o->price && rem <= o->qty;
+    if (keep) {
+        b->levels[o->level].qty -= o->qty - rem;
+        o->qty = rem;
+    } else {
+        level_unlink(e, b, s);
+        o->price = new_price;
+        o->qty = rem;
+    }
+    o->locked = lock;
+    order_ev_f(e, LX_ENG_EV_AMENDED, 0, keep ? LX_ENG_AMEND_KEPT : 0, s,
+               new_price, rem, new_qty, delta, time);
+    eng_move(e, account, eng_lock_asset(b, o->side), -delta, delta);
+    res->order_id = order_id;
+    if (keep) {
+        res->state = o->filled > 0 ? LX_ENG_ST_PARTIALLY_FILLED : LX_ENG_ST_NEW;
+        return LX_OK;
+    }
+    why = LX_ENG_R_NONE;
+    if (!rest_passive(e, b, s, &state)) {
+        state = execute(e, b, s, time, &why);
+    }
+    res->state = (uint8_t)state;
+    res->reason = (uint8_t)why;
+    res->filled = e->orders[s].filled;
+    res->quote = res->filled > 0 ? e->cold[s].quote_filled : 0;
+    run_triggers(e, b, time);
+    return LX_OK;
+}

@@ -1,0 +1,532 @@
+/*
+ * replay.c - rebuilding an engine from its event log, hashing its
+ * observable state, and checking its invariants.
+ *
+ * Replay does not match: it applies what the log says happened (orders
+ * accepted, filled, amended, ended; balances moved) to an engine that has
+ * the same assets, instruments and accounts. An order id encodes its slot,
+ * so replay puts every order back in the slot it had. What replay cannot
+ * reproduce is the order of the free lists, which is not observable and is
+ * left out of lx__engine_state_hash.
+ */
+#include <string.h>
+
+#include "engine/engine_int.h"
+
+static uint32_t ev_slot(const struct lx_engine *e, uint64_t id)
+{
+    uint64_t s = id & (((uint64_t)1 << e->slot_bits) - 1);
+
+    return s < e->cfg.max_orders ? (uint32_t)s : ENG_NIL;
+}
+
+/* The open order an event names, or ENG_NIL. */
+static uint32_t ev_order(const struct lx_engine *e,
+                         const struct lx_eng_event *ev)
+{
+    uint32_t s = ev_slot(e, ev->order_id);
+
+    if (s == ENG_NIL || e->orders[s].where == W_FREE ||
+        e->orders[s].id != ev->order_id) {
+        return ENG_NIL;
+    }
+    return s;
+}
+
+static int place(struct lx_engine *e, uint32_t s)
+{
+    struct eng_order *o = &e->orders[s];
+    struct eng_book *b = &e->books[o->inst];
+    bool full = false;
+
+    if (eng_is_stop(o->type) && !(o->flags & OF_TRIGGERED)) {
+        if (!lx__eng_stop_insert(b, s, e->cold[s].stop_price,
+                                 eng_stop_up(o->type, o->side))) {
+            return LX_ERR_CORRUPT;
+        }
+        o->where = W_STOP;
+    } else if (eng_is_limit(o->type) &&
+               (o->tif == LX_ENG_GTC || o->tif == LX_ENG_GTX)) {
+        lx__eng_level_append(e, b, s, &full);
+    } else {
+        o->where = W_LIVE;
+    }
+    return full ? LX_ERR_CORRUPT : LX_OK;
+}
+
+/* The free -> locked move an order event implies (negative: back). */
+static void lock_move(struct lx_engine *e, uint32_t s, int64_t amount)
+{
+    const struct eng_order *o = &e->orders[s];
+
+    eng_move(e, o->account, eng_lock_asset(&e->books[o->inst], o->side),
+             -amount, amount);
+}
+
+static int apply_accepted(struct lx_engine *e, const struct lx_eng_event *ev)
+{
+    uint32_t s = ev_slot(e, ev->order_id);
+    struct eng_order *o;
+    struct eng_cold *c;
+
+    if (s == ENG_NIL || e->orders[s].where != W_FREE ||
+        ev->account >= e->naccounts || ev->inst >= e->nbooks ||
+        (ev->aux & 0xff) >= LX_ENG_TYPE_COUNT) {
+        return LX_ERR_CORRUPT;
+    }
+    eng_slot_take(e, s);
+    o = &e->orders[s];
+    c = &e->cold[s];
+    memset(c, 0, sizeof(*c));
+    o->price = ev->price;
+    o->qty = ev->qty;
+    o->locked = ev->b;
+    o->id = ev->order_id;
+    o->level = ENG_NIL;
+    o->account = ev->account;
+    o->inst = (uint16_t)ev->inst;
+    o->side = ev->side;
+    o->type = (uint8_t)(ev->aux & 0xff);
+    o->tif = (uint8_t)((ev->aux >> 8) & 0xff);
+    o->stp = (uint8_t)((ev->aux >> 16) & 0xff);
+    o->flags = ev->flags;
+    o->filled = 0;
+    c->stop_price = ev->a;
+    c->time = ev->time;
+    e->accounts[o->account].open++;
+    lock_move(e, s, ev->b);
+    if ((ev->order_id >> e->slot_bits) >= e->seq) {
+        e->seq = (ev->order_id >> e->slot_bits) + 1;
+    }
+    return place(e, s);
+}
+
+static int apply_cid(struct lx_engine *e, const struct lx_eng_event *ev)
+{
+    uint32_t s = ev_order(e, ev);
+    uint8_t buf[36];
+    struct eng_cold *c;
+
+    if (s == ENG_NIL || ev->aux == 0 || ev->aux > LX_ENG_CID_MAX) {
+        return LX_ERR_CORRUPT;
+    }
+    memcpy(buf, &ev->price, 8);
+    memcpy(buf + 8, &ev->qty, 8);
+    memcpy(buf + 16, &ev->a, 8);
+    memcpy(buf + 24, &ev->b, 8);
+    memcpy(buf + 32, &ev->inst, 4);
+    c = &e->cold[s];
+    memcpy(c->cid, buf, ev->aux);
+    c->cid_len = (uint8_t)ev->aux;
+    lx__eng_cid_insert(e, s);
+    e->orders[s].flags |= OF_HAS_CID;
+    return LX_OK;
+}
+
+/* An order ends: off the book or stop list, slot freed. */
+static void drop(struct lx_engine *e, uint32_t s)
+{
+    struct eng_order *o = &e->orders[s];
+    struct eng_book *b = &e->books[o->inst];
+
+    if (o->where == W_BOOK) {
+        lx__eng_level_unlink(e, b, s);
+    } else if (o->where == W_STOP) {
+        lx__eng_stop_remove(b, s);
+    }
+    e->accounts[o->account].open--;
+    if (o->flags & OF_HAS_CID) {
+        lx__eng_cid_remove(e, s);
+    }
+    eng_slot_release(e, s);
+}
+
+static int apply_fill(struct lx_engine *e, const struct lx_eng_event *ev)
+{
+    uint32_t s = ev_order(e, ev);
+    struct eng_order *o;
+    struct eng_book *b;
+    int64_t quote;
+
+    if (s == ENG_NIL || ev->qty <= 0 || ev->qty > e->orders[s].qty) {
+        return LX_ERR_CORRUPT;
+    }
+    o = &e->orders[s];
+    b = &e->books[o->inst];
+    quote = ev->price * ev->qty * b->k;
+    o->qty -= ev->qty;
+    o->locked += ev->b;
+    o->filled += ev->qty;
+    e->cold[s].quote_filled += quote;
+    /* The settlement the FILL implies (b is minus the lock used). */
+    if (o->side == LX_ENG_BUY) {
+        eng_move(e, o->account, b->quote, -ev->b - quote, ev->b);
+        eng_move(e, o->account, b->base, ev->qty * b->l - ev->a, 0);
+    } else {
+        eng_move(e, o->account, b->base, 0, ev->b);
+        eng_move(e, o->account, b->quote, quote - ev->a, 0);
+    }
+    if (o->where == W_BOOK) {
+        b->levels[o->level].qty -= ev->qty;
+    }
+    e->fees[o->side == LX_ENG_BUY ? b->base : b->quote] += ev->a;
+    b->last = ev->price;
+    b->has_last = true;
+    if (o->qty == 0) {
+        drop(e, s);
+    }
+    return LX_OK;
+}
+
+static int apply_amended(struct lx_engine *e, const struct lx_eng_event *ev)
+{
+    uint32_t s = ev_order(e, ev);
+    struct eng_order *o;
+    struct eng_book *b;
+    bool full = false;
+
+    if (s == ENG_NIL || e->orders[s].where != W_BOOK || ev->qty <= 0) {
+        return LX_ERR_CORRUPT;
+    }
+    o = &e->orders[s];
+    b = &e->books[o->inst];
+    if (ev->flags & LX_ENG_AMEND_KEPT) {
+        b->levels[o->level].qty -= o->qty - ev->qty;
+        o->qty = ev->qty;
+    } else {
+        lx__eng_level_unlink(e, b, s);
+        o->price = ev->price;
+        o->qty = ev->qty;
+        lx__eng_level_append(e, b, s, &full);
+    }
+    o->locked += ev->b;
+    lock_move(e, s, ev->b);
+    return full ? LX_ERR_CORRUPT : LX_OK;
+}
+
+static int apply_triggered(struct lx_engine *e, const struct lx_eng_event *ev)
+{
+    uint32_t s = ev_order(e, ev);
+    struct eng_order *o;
+
+    if (s == ENG_NIL || e->orders[s].where != W_STOP) {
+        return LX_ERR_CORRUPT;
+    }
+    o = &e->orders[s];
+    lx__eng_stop_remove(&e->books[o->inst], s);
+    o->flags |= OF_TRIGGERED;
+    o->locked += ev->b;
+    lock_move(e, s, ev->b);
+    return place(e, s);
+}
+
+static int apply_balance(struct lx_engine *e, const struct lx_eng_event *ev)
+{
+    int64_t *bal;
+
+    if (ev->account >= e->naccounts || ev->aux >= e->nassets) {
+        return LX_ERR_CORRUPT;
+    }
+    bal = eng_bal(e, ev->account, ev->aux);
+    bal[0] += ev->price;
+    bal[1] += ev->qty;
+    if (ev->reason == LX_ENG_BAL_DEPOSIT) {
+        e->supply[ev->aux] += ev->price;
+    }
+    return LX_OK;
+}
+
+int lx__engine_apply(struct lx_engine *e, const struct lx_eng_event *ev)
+{
+    struct lx_eng_event *copy;
+    uint32_t s;
+    int rc;
+
+    if (e == NULL || ev == NULL) {
+        return LX_ERR_INVAL;
+    }
+    switch (ev->type) {
+    case LX_ENG_EV_ACCEPTED:
+        rc = apply_accepted(e, ev);
+        break;
+    case LX_ENG_EV_REJECTED:
+        rc = LX_OK;
+        break;
+    case LX_ENG_EV_CLIENT_ID:
+        rc = apply_cid(e, ev);
+        break;
+    case LX_ENG_EV_TRIGGERED:
+        rc = apply_triggered(e, ev);
+        break;
+    case LX_ENG_EV_FILL:
+        rc = apply_fill(e, ev);
+        break;
+    case LX_ENG_EV_AMENDED:
+        rc = apply_amended(e, ev);
+        break;
+    case LX_ENG_EV_CANCELLED:
+    case LX_ENG_EV_EXPIRED:
+        s = ev_order(e, ev);
+        rc = s == ENG_NIL ? LX_ERR_CORRUPT : LX_OK;
+        if (rc == LX_OK) {
+            lock_move(e, s, ev->b);
+            drop(e, s);
+        }
+        break;
+    case LX_ENG_EV_BALANCE:
+        rc = apply_balance(e, ev);
+        break;
+    default:
+        rc = LX_ERR_CORRUPT;
+    }
+    if (rc == LX_OK) {
+        copy = eng_ev(e);
+        *copy = *ev;
+        eng_commit(e, copy);
+    }
+    return rc;
+}
+
+/* ---- State hash --------------------------------------------------------- */
+
+static uint64_t mix(uint64_t h, uint64_t w)
+{
+    return (h ^ w) * ENG_FNV_PRIME;
+}
+
+static uint64_t mix_order(const struct lx_engine *e, uint64_t h, uint32_t s)
+{
+    const struct eng_order *o = &e->orders[s];
+    const struct eng_cold *c = &e->cold[s];
+
+    h = mix(h, o->id);
+    h = mix(h, (uint64_t)o->price);
+    h = mix(h, (uint64_t)o->qty);
+    h = mix(h, (uint64_t)o->locked);
+    h = mix(h, (uint64_t)o->account | (uint64_t)o->side << 32 |
+                   (uint64_t)o->type << 40 | (uint64_t)o->tif << 48 |
+                   (uint64_t)o->stp << 56);
+    h = mix(h, (uint64_t)o->flags | (uint64_t)o->where << 8 |
+                   (uint64_t)o->inst << 16);
+    h = mix(h, (uint64_t)o->filled);
+    h = mix(h, (uint64_t)c->quote_filled);
+    h = mix(h, (uint64_t)c->stop_price);
+    h = mix(h, (uint64_t)c->time);
+    return mix(h, lx__eng_cid_hash(0, c->cid, c->cid_len));
+}
+
+static uint64_t hash_book(const struct lx_engine *e, const struct eng_book *b,
+                          uint64_t h)
+{
+    uint32_t side, i, s;
+
+    h = mix(h, b->has_last ? (uint64_t)b->last : UINT64_MAX);
+    for (side = 0; side < 2; side++) {
+        const struct eng_side *sd = &b->side[side];
+
+        h = mix(h, sd->live);
+        for (i = sd->n; i-- > 0;) {
+            const struct eng_level *lv = &b->levels[sd->lv[i]];
+
+            if (lv->count == 0) {
+                continue; /* kept lazily, not observable */
+            }
+            h = mix(h, (uint64_t)lv->price);
+            h = mix(h, (uint64_t)lv->qty);
+            h = mix(h, lv->count);
+            for (s = lv->head; s != ENG_NIL; s = e->orders[s].next) {
+                h = mix_order(e, h, s);
+            }
+        }
+    }
+    for (i = b->up.n; i-- > 0;) {
+        h = mix_order(e, h, b->up.slot[i]);
+    }
+    h = mix(h, 0x5709);
+    for (i = b->down.n; i-- > 0;) {
+        h = mix_order(e, h, b->down.slot[i]);
+    }
+    return h;
+}
+
+uint64_t lx__engine_state_hash(const struct lx_engine *e)
+{
+    uint64_t h = LX_ENG_HASH_INIT;
+    uint32_t i, a;
+
+    h = mix(h, e->seq);
+    for (i = 0; i < e->nbooks; i++) {
+        h = hash_book(e, &e->books[i], h);
+    }
+    for (a = 0; a < e->naccounts; a++) {
+        h = mix(h, e->accounts[a].open);
+        for (i = 0; i < e->nassets; i++) {
+            const int64_t *bal = eng_cbal(e, a, i);
+
+            h = mix(h, (uint64_t)bal[0]);
+            h = mix(h, (uint64_t)bal[1]);
+        }
+    }
+    for (i = 0; i < e->nassets; i++) {
+        h = mix(h, (uint64_t)e->fees[i]);
+        h = mix(h, (uint64_t)e->supply[i]);
+    }
+    return h;
+}
+
+/* ---- Invariants ------------------------------------------------------- */
+
+static int check_level(const struct lx_engine *e, const struct eng_book *b,
+                       uint32_t inst, int side, uint32_t li)
+{
+    const struct eng_level *lv = &b->levels[li];
+    uint32_t s, prev = ENG_NIL, n = 0;
+    int64_t qty = 0;
+
+    for (s = lv->head; s != ENG_NIL; s = e->orders[s].next) {
+        const struct eng_order *o = &e->orders[s];
+
+        if (o->where != W_BOOK || o->level != li || o->side != side ||
+            o->inst != inst || o->price != lv->price || o->qty <= 0 ||
+            o->prev != prev || ++n > lv->count) {
+            return LX_ERR_CORRUPT;
+        }
+        qty += o->qty;
+        prev = s;
+    }
+    if (n != lv->count || qty != lv->qty || lv->tail != prev ||
+        lv->side != (uint32_t)side ||
+        lx__eng_level_find(b, side, lv->price) != li) {
+        return LX_ERR_CORRUPT;
+    }
+    return LX_OK;
+}
+
+static int check_book(const struct lx_engine *e, uint32_t inst)
+{
+    const struct eng_book *b = &e->books[inst];
+    int side;
+    uint32_t i;
+
+    for (side = 0; side < 2; side++) {
+        const struct eng_side *sd = &b->side[side];
+        uint32_t live = 0;
+
+        for (i = 0; i < sd->n; i++) {
+            const struct eng_level *lv = &b->levels[sd->lv[i]];
+            int64_t key = side == LX_ENG_BUY ? lv->price : -lv->price;
+
+            if (sd->key[i] != key || (i > 0 && sd->key[i - 1] >= key) ||
+                check_level(e, b, inst, side, sd->lv[i]) != LX_OK) {
+                return LX_ERR_CORRUPT;
+            }
+            live += lv->count > 0;
+        }
+        /* Empty levels may wait in the middle, never at the best end. */
+        if (live != sd->live ||
+            (sd->n > 0 && b->levels[sd->lv[sd->n - 1]].count == 0)) {
+            return LX_ERR_CORRUPT;
+        }
+    }
+    if (b->side[0].n > 0 && b->side[1].n > 0 &&
+        b->side[0].key[b->side[0].n - 1] >= -b->side[1].key[b->side[1].n - 1]) {
+        return LX_ERR_CORRUPT; /* crossed */
+    }
+    for (i = 1; i < b->up.n; i++) {
+        if (b->up.key[i - 1] > b->up.key[i]) {
+            return LX_ERR_CORRUPT;
+        }
+    }
+    for (i = 1; i < b->down.n; i++) {
+        if (b->down.key[i - 1] > b->down.key[i]) {
+            return LX_ERR_CORRUPT;
+        }
+    }
+    return LX_OK;
+}
+
+/* Sums every open order's lock per account and asset into e->scratch. */
+static int sum_orders(const struct lx_engine *e, int64_t *locks, int64_t *open)
+{
+    uint32_t s, nstop = 0, i;
+
+    for (s = 0; s < e->cfg.max_orders; s++) {
+        const struct eng_order *o = &e->orders[s];
+        const struct eng_book *b;
+
+        if (o->where == W_FREE) {
+            continue;
+        }
+        if (o->where == W_LIVE || o->inst >= e->nbooks || o->locked < 0 ||
+            (o->id & (((uint64_t)1 << e->slot_bits) - 1)) != s) {
+            return LX_ERR_CORRUPT;
+        }
+        b = &e->books[o->inst];
+        locks[(size_t)o->account * e->cfg.max_assets +
+              eng_lock_asset(b, o->side)] += o->locked;
+        open[o->account]++;
+        nstop += o->where == W_STOP;
+    }
+    for (i = 0; i < e->nbooks; i++) {
+        nstop -= e->books[i].up.n + e->books[i].down.n;
+    }
+    return nstop == 0 ? LX_OK : LX_ERR_CORRUPT;
+}
+
+static int check_accounts(const struct lx_engine *e)
+{
+    size_t na = (size_t)e->cfg.max_accounts * e->cfg.max_assets;
+    int64_t *locks = e->scratch, *open = e->scratch + na;
+    uint32_t a, i;
+
+    memset(e->scratch, 0, sizeof(int64_t) * (na + e->cfg.max_accounts));
+    if (sum_orders(e, locks, open) != LX_OK) {
+        return LX_ERR_CORRUPT;
+    }
+    for (i = 0; i < e->nassets; i++) {
+        int64_t total = e->fees[i];
+
+        for (a = 0; a < e->naccounts; a++) {
+            const int64_t *bal = eng_cbal(e, a, i);
+
+            if (bal[0] < 0 || bal[1] < 0 ||
+                bal[1] != locks[(size_t)a * e->cfg.max_assets + i]) {
+                return LX_ERR_CORRUPT;
+            }
+            total += bal[0] + bal[1];
+        }
+        if (total != e->supply[i]) {
+            return LX_ERR_CORRUPT;
+        }
+    }
+    for (a = 0; a < e->naccounts; a++) {
+        if (open[a] != e->accounts[a].open) {
+            return LX_ERR_CORRUPT;
+        }
+    }
+    return LX_OK;
+}
+
+int lx__engine_check(const struct lx_engine *e)
+{
+    uint32_t i;
+
+    if (e == NULL) {
+        return LX_ERR_INVAL;
+    }
+    for (i = 0; i < e->nbooks; i++) {
+        if (check_book(e, i) != LX_OK) {
+            return LX_ERR_CORRUPT;
+        }
+    }
+    for (i = 0; i <= e->cid_mask; i++) {
+        uint32_t s = e->cid_tab[i];
+
+        if (s != 0 &&
+            (s - 1 >= e->cfg.max_orders || e->orders[s - 1].where == W_FREE ||
+             e->cold[s - 1].cid_len == 0)) {
+            return LX_ERR_CORRUPT;
+        }
+    }
+    return check_accounts(e);
+}

@@ -1,0 +1,42 @@
+/*
+ * synth.h - the synthetic market of lotusx-mock's embedded default: per
+ * symbol a random-walk mid price (seeded PRNG), a liquidity ladder a market
+ * maker account re-posts around it every period, and background trades by
+ * a taker account. Everything goes through the venue's matching engine,
+ * so REST snapshots, streams and client orders see one consistent market.
+ * Same seed and same clock: the same market, order for order.
+ */
+#ifndef LOTUSX_MOCK_FEED_SYNTH_H
+#define LOTUSX_MOCK_FEED_SYNTH_H
+
+#include <stdint.h>
+
+struct lx_clock;
+struct lx_mock_bn_spot;
+struct lx_mock_synth;
+
+struct lx_mock_synth_symbol {
+    const char *symbol;
+    const char *start_mid; /* "60000.00" */
+    const char *level_qty; /* size of each ladder level, "0.05000" */
+    int levels;            /* per side */
+    int spread_ticks;      /* distance between ladder levels, in ticks */
+};
+
+/*
+ * Starts the generator on venue v for the given maker and taker accounts
+ * (engine ids; both need ample balances). period_ns is the re-post period.
+ * Errors: LX_ERR_INVAL, LX_ERR_NOMEM.
+ */
+int lx_mock_synth_new(struct lx_mock_synth **out, struct lx_clock *clock,
+                      struct lx_mock_bn_spot *v, uint32_t maker, uint32_t taker,
+                      uint64_t seed, int64_t period_ns);
+int lx_mock_synth_add(struct lx_mock_synth *s,
+                      const struct lx_mock_synth_symbol *sym);
+/* Posts the first ladders now and starts the periodic timer. */
+int lx_mock_synth_start(struct lx_mock_synth *s);
+void lx_mock_synth_free(struct lx_mock_synth *s);
+/* Periods run so far. */
+uint64_t lx_mock_synth_steps(const struct lx_mock_synth *s);
+
+#endif

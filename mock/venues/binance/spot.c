@@ -1,0 +1,1192 @@
+/*
+ * spot.c - the simulated Binance spot venue: symbols and accounts on the
+ * matching engine, the order records the venue reports, and the streams
+ * derived from the engine's event log (see spot.h).
+ *
+ * After every engine call lx__mbn_drain walks the new events: order records
+ * are created and updated, every trade (the taker's fill) gets a venue
+ * trade id, is kept for GET /api/v3/trades and published on @trade and
+ * @aggTrade; then each touched book is compared with the book as last
+ * published and the changed levels go out as one depthUpdate whose id
+ * advances the sequence GET /api/v3/depth reports, so a client's REST
+ * snapshot and the diffs always line up.
+ */
+#include <string.h>
+
+#include "core/lx_internal.h"
+#include "lotusx/lx_clock.h"
+#include "mock/venues/binance/render.h"
+#include "mock/venues/binance/spot_int.h"
+#include "mock/venues/binance/streams.h"
+
+#define NS_PER_MS 1000000
+
+int64_t lx__mbn_now_ns(const struct lx_mock_bn_spot *v)
+{
+    return lx_clock_wall_ns(v->clock);
+}
+
+int64_t lx__mbn_now_ms(const struct lx_mock_bn_spot *v)
+{
+    return lx_clock_wall_ms(v->clock);
+}
+
+static struct lx_decimal at_scale(struct lx_decimal d)
+{
+    struct lx_decimal out;
+
+    if (lx_decimal_rescale(d, BN_SCALE, LX_ROUND_HALF_EVEN, &out) != LX_OK) {
+        return d;
+    }
+    return out;
+}
+
+struct lx_decimal lx__mbn_px(const struct lx_mock_bn_spot *v,
+                             const struct bn_symbol *s, int64_t ticks)
+{
+    struct lx_decimal d = lx_decimal_from_i64(0, 0);
+
+    lx__engine_price_dec(v->eng, s->inst, ticks, &d);
+    return at_scale(d);
+}
+
+struct lx_decimal lx__mbn_qty(const struct lx_mock_bn_spot *v,
+                              const struct bn_symbol *s, int64_t lots)
+{
+    struct lx_decimal d = lx_decimal_from_i64(0, 0);
+
+    lx__engine_qty_dec(v->eng, s->inst, lots, &d);
+    return at_scale(d);
+}
+
+struct lx_decimal lx__mbn_amt(const struct lx_mock_bn_spot *v, uint32_t asset,
+                              int64_t units)
+{
+    struct lx_decimal d = lx_decimal_from_i64(0, 0);
+
+    lx__engine_amount_dec(v->eng, asset, units, &d);
+    return at_scale(d);
+}
+
+const char *lx__mbn_asset_name(const struct lx_mock_bn_spot *v, uint32_t id)
+{
+    size_t i;
+
+    for (i = 0; i < v->nassets; i++) {
+        if (v->assets[i].id == id) {
+            return v->assets[i].name;
+        }
+    }
+    return "?";
+}
+
+const char *lx__mbn_type_name(int type)
+{
+    static const char *const n[LX_ENG_TYPE_COUNT] = {
+        "LIMIT",           "LIMIT_MAKER", "MARKET",           "STOP_LOSS",
+        "STOP_LOSS_LIMIT", "TAKE_PROFIT", "TAKE_PROFIT_LIMIT"};
+
+    return type >= 0 && type < LX_ENG_TYPE_COUNT ? n[type] : "LIMIT";
+}
+
+const char *lx__mbn_tif_name(int tif)
+{
+    static const char *const n[LX_ENG_TIF_COUNT] = {"GTC", "IOC", "FOK", "GTX"};
+
+    return tif >= 0 && tif < LX_ENG_TIF_COUNT ? n[tif] : "GTC";
+}
+
+const char *lx__mbn_state_name(int state)
+{
+    switch (state) {
+    case LX_ENG_ST_PARTIALLY_FILLED:
+        return "PARTIALLY_FILLED";
+    case LX_ENG_ST_FILLED:
+        return "FILLED";
+    case LX_ENG_ST_CANCELED:
+        return "CANCELED";
+    case LX_ENG_ST_EXPIRED:
+        return "EXPIRED";
+    case LX_ENG_ST_EXPIRED_IN_MATCH:
+        return "EXPIRED_IN_MATCH";
+    case LX_ENG_ST_REJECTED:
+        return "REJECTED";
+    default:
+        return "NEW";
+    }
+}
+
+const char *lx__mbn_stp_name(int stp)
+{
+    static const char *const n[LX_ENG_STP_COUNT] = {
+        "NONE", "EXPIRE_TAKER", "EXPIRE_MAKER", "EXPIRE_BOTH"};
+
+    return stp >= 0 && stp < LX_ENG_STP_COUNT ? n[stp] : "NONE";
+}
+
+/* ---- setup ----------------------------------------------------------------
+ */
+
+int lx_mock_bn_spot_new(struct lx_mock_bn_spot **out, struct lx_clock *clock,
+                        struct lx_mock_door *door, struct lx_mock_bn_hub *hub,
+                        const char **why)
+{
+    struct lx_eng_config cfg;
+    struct lx_mock_bn_spot *v;
+    int rc;
+
+    if (out == NULL || clock == NULL || door == NULL || hub == NULL) {
+        return LX_ERR_INVAL;
+    }
+    v = lx__calloc(NULL, 1, sizeof(*v));
+    *out = v;
+    if (v == NULL) {
+        return LX_ERR_NOMEM;
+    }
+    v->clock = clock;
+    v->door = door;
+    v->hub = hub;
+    lx_mock_sb_init(&v->sb);
+    lx_mock_sb_init(&v->sb2);
+    v->orders_cap = 1024;
+    v->orders = lx__calloc(NULL, v->orders_cap, sizeof(*v->orders));
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.max_accounts = BN_MAX_ACCOUNTS;
+    cfg.max_assets = BN_MAX_ASSETS;
+    cfg.max_instruments = BN_MAX_SYMBOLS;
+    cfg.max_events = 65536; /* drained after every call: ample */
+    rc = v->orders == NULL ? LX_ERR_NOMEM : lx__engine_new(&v->eng, NULL, &cfg);
+    if (rc == LX_OK) {
+        rc = lx__mbn_spot_routes(v);
+    }
+    if (rc != LX_OK) {
+        if (why != NULL) {
+            *why = "cannot create the venue";
+        }
+        lx_mock_bn_spot_free(v);
+        *out = NULL;
+    }
+    return rc;
+}
+
+void lx_mock_bn_spot_free(struct lx_mock_bn_spot *v)
+{
+    size_t i;
+
+    if (v == NULL) {
+        return;
+    }
+    for (i = 0; i < v->nsyms; i++) {
+        lx__free(NULL, v->syms[i].trades);
+        lx__free(NULL, v->syms[i].bids);
+        lx__free(NULL, v->syms[i].asks);
+    }
+    for (i = 0; i < v->naccounts; i++) {
+        lx__free(NULL, v->key_strs[i]);
+    }
+    for (i = 0; i < BN_MAX_ACCOUNTS; i++) {
+        lx__free(NULL, v->my[i].t);
+    }
+    lx__engine_free(v->eng);
+    lx__free(NULL, v->orders);
+    lx__free(NULL, v->scratch);
+    lx__free(NULL, v->fills);
+    lx__free(NULL, v->execs);
+    lx_mock_sb_free(&v->sb);
+    lx_mock_sb_free(&v->sb2);
+    lx__free(NULL, v);
+}
+
+/* The engine asset named name, added on first use (8 decimals). */
+static int asset_id(struct lx_mock_bn_spot *v, const char *name, uint32_t *id)
+{
+    size_t i;
+    int rc;
+
+    for (i = 0; i < v->nassets; i++) {
+        if (strcmp(v->assets[i].name, name) == 0) {
+            *id = v->assets[i].id;
+            return LX_OK;
+        }
+    }
+    if (v->nassets == BN_MAX_ASSETS || strlen(name) >= LX_ASSET_LEN ||
+        name[0] == '\0') {
+        return LX_ERR_CONFIG;
+    }
+    rc = lx__engine_add_asset(v->eng, BN_SCALE, id);
+    if (rc == LX_OK) {
+        lx__snprintf(v->assets[v->nassets].name, LX_ASSET_LEN, "%s", name);
+        v->assets[v->nassets++].id = *id;
+    }
+    return rc;
+}
+
+static int dec_or_zero(const char *s, struct lx_decimal *out)
+{
+    if (s == NULL || s[0] == '\0') {
+        *out = lx_decimal_from_i64(0, 0);
+        return LX_OK;
+    }
+    return lx_decimal_parse(s, strlen(s), out) == LX_OK ? LX_OK : LX_ERR_CONFIG;
+}
+
+int lx_mock_bn_spot_add_symbol(struct lx_mock_bn_spot *v,
+                               const struct lx_mock_bn_symbol_cfg *cfg,
+                               const char **why)
+{
+    struct lx_eng_instrument_spec spec;
+    struct bn_symbol *s;
+    size_t i;
+    int rc;
+
+    if (v->nsyms == BN_MAX_SYMBOLS || cfg->symbol == NULL ||
+        strlen(cfg->symbol) >= LX_SYMBOL_LEN || lx__mbn_sym(v, cfg->symbol)) {
+        *why = "too many symbols, a duplicate, or a bad name";
+        return LX_ERR_CONFIG;
+    }
+    s = &v->syms[v->nsyms];
+    memset(s, 0, sizeof(*s));
+    memset(&spec, 0, sizeof(spec));
+    rc = asset_id(v, cfg->base, &spec.base);
+    if (rc == LX_OK) {
+        rc = asset_id(v, cfg->quote, &spec.quote);
+    }
+    if (rc == LX_OK &&
+        (dec_or_zero(cfg->tick_size, &spec.tick_size) != LX_OK ||
+         dec_or_zero(cfg->lot_size, &spec.lot_size) != LX_OK ||
+         dec_or_zero(cfg->min_qty, &spec.min_qty) != LX_OK ||
+         dec_or_zero(cfg->max_qty, &spec.max_qty) != LX_OK ||
+         dec_or_zero(cfg->min_price, &spec.min_price) != LX_OK ||
+         dec_or_zero(cfg->max_price, &spec.max_price) != LX_OK ||
+         dec_or_zero(cfg->min_notional, &spec.min_notional) != LX_OK)) {
+        rc = LX_ERR_CONFIG;
+    }
+    if (rc == LX_OK) {
+        rc = lx__engine_add_instrument(v->eng, &spec, &s->inst);
+        if (rc == LX_ERR_INVAL) {
+            rc = LX_ERR_CONFIG;
+        }
+    }
+    if (rc != LX_OK) {
+        *why = "bad assets or filters";
+        return rc;
+    }
+    s->trades = lx__calloc(NULL, BN_TRADES, sizeof(*s->trades));
+    if (s->trades == NULL) {
+        return LX_ERR_NOMEM;
+    }
+    lx__snprintf(s->name, sizeof(s->name), "%s", cfg->symbol);
+    for (i = 0; s->name[i] != '\0'; i++) {
+        s->lower[i] =
+            (char)(s->name[i] >= 'A' && s->name[i] <= 'Z' ? s->name[i] + 32
+                                                          : s->name[i]);
+    }
+    lx__snprintf(s->base, sizeof(s->base), "%s", cfg->base);
+    lx__snprintf(s->quote, sizeof(s->quote), "%s", cfg->quote);
+    s->base_asset = spec.base;
+    s->quote_asset = spec.quote;
+    s->tick = spec.tick_size;
+    s->lot = spec.lot_size;
+    s->min_qty = spec.min_qty;
+    s->max_qty = spec.max_qty;
+    s->min_price = spec.min_price;
+    s->max_price = spec.max_price;
+    s->min_notional = spec.min_notional;
+    s->update_id = 1000;
+    v->nsyms++;
+    return LX_OK;
+}
+
+int lx_mock_bn_spot_add_account(struct lx_mock_bn_spot *v,
+                                const struct lx_mock_bn_account_cfg *cfg,
+                                uint32_t *id_out, const char **why)
+{
+    struct lx_eng_account_spec spec;
+    const char *const *b;
+    uint32_t id, asset;
+    size_t n = v->naccounts;
+    int rc;
+
+    if (n == BN_MAX_ACCOUNTS || cfg->api_key == NULL || cfg->secret == NULL) {
+        *why = "too many accounts, or no key";
+        return LX_ERR_CONFIG;
+    }
+    memset(&spec, 0, sizeof(spec));
+    if (dec_or_zero(cfg->maker_fee, &spec.maker_fee) != LX_OK ||
+        dec_or_zero(cfg->taker_fee, &spec.taker_fee) != LX_OK) {
+        *why = "bad fee rate";
+        return LX_ERR_CONFIG;
+    }
+    spec.max_open_orders = 200; /* MAX_NUM_ORDERS of Binance spot */
+    rc = lx__engine_add_account(v->eng, &spec, &id);
+    if (rc != LX_OK) {
+        *why = "engine refused the account";
+        return rc;
+    }
+    v->key_strs[n] = lx__strdup(NULL, cfg->api_key);
+    if (v->key_strs[n] == NULL) {
+        return LX_ERR_NOMEM;
+    }
+    v->keys[n].api_key = v->key_strs[n];
+    v->keys[n].secret = cfg->secret;
+    v->keys[n].account = id;
+    v->maker_fee[n] = spec.maker_fee;
+    v->taker_fee[n] = spec.taker_fee;
+    v->naccounts++;
+    for (b = cfg->balances; b != NULL && b[0] != NULL; b += 2) {
+        struct lx_decimal amt;
+        int64_t units;
+        struct lx_decimal one;
+
+        if (b[1] == NULL || asset_id(v, b[0], &asset) != LX_OK ||
+            lx_decimal_parse(b[1], strlen(b[1]), &amt) != LX_OK) {
+            *why = "bad opening balance";
+            return LX_ERR_CONFIG;
+        }
+        one = lx_decimal_from_i64(1, BN_SCALE);
+        if (lx_decimal_to_ticks(amt, one, &units) != LX_OK ||
+            lx__engine_deposit(v->eng, id, asset, units, lx__mbn_now_ns(v)) !=
+                LX_OK) {
+            *why = "opening balance out of range";
+            return LX_ERR_CONFIG;
+        }
+    }
+    lx__engine_events_clear(v->eng);
+    if (id_out != NULL) {
+        *id_out = id;
+    }
+    return LX_OK;
+}
+
+struct bn_symbol *lx__mbn_sym(struct lx_mock_bn_spot *v, const char *name)
+{
+    size_t i;
+
+    for (i = 0; name != NULL && i < v->nsyms; i++) {
+        if (strcmp(v->syms[i].name, name) == 0) {
+            return &v->syms[i];
+        }
+    }
+    return NULL;
+}
+
+static struct bn_symbol *sym_by_inst(struct lx_mock_bn_spot *v, uint32_t inst)
+{
+    size_t i;
+
+    for (i = 0; i < v->nsyms; i++) {
+        if (v->syms[i].inst == inst) {
+            return &v->syms[i];
+        }
+    }
+    return NULL;
+}
+
+/* ---- order records --------------------------------------------------------
+ */
+
+static size_t slot_of(uint64_t id, size_t cap)
+{
+    return (size_t)((id * UINT64_C(0x9E3779B97F4A7C15)) >> 20) & (cap - 1);
+}
+
+struct bn_order *lx__mbn_order(struct lx_mock_bn_spot *v, uint64_t id)
+{
+    size_t i = slot_of(id, v->orders_cap);
+
+    while (v->orders[i].id != 0) {
+        if (v->orders[i].id == id) {
+            return &v->orders[i];
+        }
+        i = (i + 1) & (v->orders_cap - 1);
+    }
+    return NULL;
+}
+
+struct bn_order *lx__mbn_order_by_cid(struct lx_mock_bn_spot *v,
+                                      uint32_t account, const char *cid)
+{
+    size_t i;
+    struct bn_order *best = NULL;
+
+    /* Client ids may be reused once an order closed: the newest wins. */
+    for (i = 0; i < v->orders_cap; i++) {
+        struct bn_order *o = &v->orders[i];
+
+        if (o->id != 0 && o->account == account && strcmp(o->cid, cid) == 0 &&
+            (best == NULL || o->id > best->id)) {
+            best = o;
+        }
+    }
+    return best;
+}
+
+static int grow_orders(struct lx_mock_bn_spot *v)
+{
+    size_t ncap = v->orders_cap * 2, i;
+    struct bn_order *old = v->orders, *n = lx__calloc(NULL, ncap, sizeof(*n));
+
+    if (n == NULL) {
+        return LX_ERR_NOMEM;
+    }
+    for (i = 0; i < v->orders_cap; i++) {
+        if (old[i].id != 0) {
+            size_t j = slot_of(old[i].id, ncap);
+
+            while (n[j].id != 0) {
+                j = (j + 1) & (ncap - 1);
+            }
+            n[j] = old[i];
+        }
+    }
+    v->orders = n;
+    v->orders_cap = ncap;
+    lx__free(NULL, old);
+    return LX_OK;
+}
+
+static struct bn_order *order_new(struct lx_mock_bn_spot *v, uint64_t id)
+{
+    size_t i;
+
+    if ((v->norders + 1) * 2 > v->orders_cap && grow_orders(v) != LX_OK) {
+        return NULL;
+    }
+    i = slot_of(id, v->orders_cap);
+    while (v->orders[i].id != 0) {
+        i = (i + 1) & (v->orders_cap - 1);
+    }
+    memset(&v->orders[i], 0, sizeof(v->orders[i]));
+    v->orders[i].id = id;
+    v->norders++;
+    return &v->orders[i];
+}
+
+/* ---- streams ----------------------------------------------------------------
+ */
+
+static void publish(struct lx_mock_bn_spot *v, const struct bn_symbol *s,
+                    const char *suffix, const struct lx_mock_sb *sb)
+{
+    char stream[64];
+
+    if (sb->err != LX_OK) {
+        return;
+    }
+    lx__snprintf(stream, sizeof(stream), "%s@%s", s->lower, suffix);
+    lx_mock_bn_hub_publish(v->hub, stream, sb->buf, sb->len);
+}
+
+static void on_trade(struct lx_mock_bn_spot *v, struct bn_symbol *s,
+                     const struct lx_eng_event *ev, int64_t trade_id)
+{
+    struct lx_trade *t = &s->trades[s->trade_head];
+
+    memset(t, 0, sizeof(*t));
+    lx__snprintf(t->symbol, sizeof(t->symbol), "%s", s->name);
+    t->trade_id = trade_id;
+    t->first_trade_id = t->last_trade_id = trade_id;
+    t->price = lx__mbn_px(v, s, ev->price);
+    t->qty = lx__mbn_qty(v, s, ev->qty);
+    /* The taker's side decides: a selling taker hit a buying maker. */
+    t->buyer_is_maker = ev->side == LX_ENG_SELL;
+    t->taker_side = ev->side == LX_ENG_SELL ? LX_SIDE_SELL : LX_SIDE_BUY;
+    t->trade_ms = ev->time / NS_PER_MS;
+    t->event_ms = t->trade_ms;
+    s->trade_head = (s->trade_head + 1) % BN_TRADES;
+    if (s->ntrades < BN_TRADES) {
+        s->ntrades++;
+    }
+    lx_mock_sb_reset(&v->sb);
+    lx_mock_bn_render_trade(&v->sb, t, false);
+    publish(v, s, "trade", &v->sb);
+    t->is_aggregate = true;
+    lx_mock_sb_reset(&v->sb);
+    lx_mock_bn_render_agg_trade(&v->sb, t, false);
+    publish(v, s, "aggTrade", &v->sb);
+    t->is_aggregate = false;
+}
+
+/* The book now, aggregated by price: resting limit orders only. */
+static int book_now(struct lx_mock_bn_spot *v, const struct bn_symbol *s,
+                    struct bn_level **bids, size_t *nb, struct bn_level **asks,
+                    size_t *na)
+{
+    size_t n, i, cap;
+    struct bn_level *b, *a;
+
+    n = lx__engine_list_orders(v->eng, s->inst, v->scratch, v->scratch_cap);
+    if (n > v->scratch_cap) {
+        struct lx_eng_order_info *p =
+            lx__realloc(NULL, v->scratch, n * 2 * sizeof(*p));
+
+        if (p == NULL) {
+            return LX_ERR_NOMEM;
+        }
+        v->scratch = p;
+        v->scratch_cap = n * 2;
+        n = lx__engine_list_orders(v->eng, s->inst, v->scratch, v->scratch_cap);
+    }
+    cap = n > 0 ? n : 1;
+    b = lx__malloc(NULL, cap * sizeof(*b));
+    a = lx__malloc(NULL, cap * sizeof(*a));
+    if (b == NULL || a == NULL) {
+        lx__free(NULL, b);
+        lx__free(NULL, a);
+        return LX_ERR_NOMEM;
+    }
+    *nb = *na = 0;
+    for (i = 0; i < n; i++) {
+        const struct lx_eng_order_info *o = &v->scratch[i];
+        struct bn_level *arr = o->side == LX_ENG_BUY ? b : a;
+        size_t *cnt = o->side == LX_ENG_BUY ? nb : na;
+
+        bool is_stop = o->type >= LX_ENG_STOP_LOSS;
+
+        if ((is_stop && !o->triggered) || o->remaining <= 0) {
+            continue; /* a stop waiting for its trigger is not on the book */
+        }
+        /* Listed best first per side, so equal prices are adjacent. */
+        if (*cnt > 0 && arr[*cnt - 1].price == o->price) {
+            arr[*cnt - 1].qty += o->remaining;
+        } else {
+            arr[*cnt].price = o->price;
+            arr[*cnt].qty = o->remaining;
+            (*cnt)++;
+        }
+    }
+    *bids = b;
+    *asks = a;
+    return LX_OK;
+}
+
+/*
+ * Appends to out the levels of side that differ between old and cur (both
+ * best first; desc for bids): new quantities, and 0 for levels gone.
+ */
+static size_t diff_side(const struct bn_level *old, size_t no,
+                        const struct bn_level *cur, size_t nc, int desc,
+                        struct bn_level *out)
+{
+    size_t i = 0, j = 0, n = 0;
+
+    while (i < no || j < nc) {
+        int cmp;
+
+        if (i == no) {
+            cmp = 1;
+        } else if (j == nc) {
+            cmp = -1;
+        } else if (old[i].price == cur[j].price) {
+            cmp = 0;
+        } else {
+            cmp = (old[i].price > cur[j].price) == desc ? -1 : 1;
+        }
+        if (cmp == 0) {
+            if (old[i].qty != cur[j].qty) {
+                out[n++] = cur[j];
+            }
+            i++;
+            j++;
+        } else if (cmp < 0) {
+            out[n].price = old[i++].price; /* gone */
+            out[n++].qty = 0;
+        } else {
+            out[n++] = cur[j++];
+        }
+    }
+    return n;
+}
+
+static int to_levels(const struct lx_mock_bn_spot *v, const struct bn_symbol *s,
+                     const struct bn_level *in, size_t n, struct lx_level **out)
+{
+    size_t i;
+
+    *out = lx__malloc(NULL, (n > 0 ? n : 1) * sizeof(**out));
+    if (*out == NULL) {
+        return LX_ERR_NOMEM;
+    }
+    for (i = 0; i < n; i++) {
+        (*out)[i].price = lx__mbn_px(v, s, in[i].price);
+        (*out)[i].qty = lx__mbn_qty(v, s, in[i].qty);
+    }
+    return LX_OK;
+}
+
+/* Publishes the changes of s's book since the last call, if any. */
+static int publish_depth(struct lx_mock_bn_spot *v, struct bn_symbol *s)
+{
+    struct bn_level *bids, *asks, *cb, *ca;
+    struct lx_level *lb = NULL, *la = NULL;
+    struct lx_depth d;
+    size_t nb, na, ncb, nca;
+    int rc = book_now(v, s, &bids, &nb, &asks, &na);
+    int64_t bbo[4];
+
+    if (rc != LX_OK) {
+        return rc;
+    }
+    cb = lx__malloc(NULL, (s->nbids + nb + 1) * sizeof(*cb));
+    ca = lx__malloc(NULL, (s->nasks + na + 1) * sizeof(*ca));
+    if (cb == NULL || ca == NULL) {
+        rc = LX_ERR_NOMEM;
+        goto out;
+    }
+    ncb = diff_side(s->bids, s->nbids, bids, nb, 1, cb);
+    nca = diff_side(s->asks, s->nasks, asks, na, 0, ca);
+    if (ncb + nca > 0) {
+        memset(&d, 0, sizeof(d));
+        lx__snprintf(d.symbol, sizeof(d.symbol), "%s", s->name);
+        d.first_id = s->update_id + 1;
+        d.final_id = s->update_id + 1;
+        d.event_ms = lx__mbn_now_ms(v);
+        rc = to_levels(v, s, cb, ncb, &lb);
+        if (rc == LX_OK) {
+            rc = to_levels(v, s, ca, nca, &la);
+        }
+        if (rc != LX_OK) {
+            goto out;
+        }
+        d.bids = lb;
+        d.nbids = ncb;
+        d.asks = la;
+        d.nasks = nca;
+        s->update_id++;
+        lx_mock_sb_reset(&v->sb);
+        lx_mock_bn_render_depth_update(&v->sb, &d, false);
+        publish(v, s, "depth", &v->sb);
+        publish(v, s, "depth@100ms", &v->sb);
+    }
+    bbo[0] = nb > 0 ? bids[0].price : 0;
+    bbo[1] = nb > 0 ? bids[0].qty : 0;
+    bbo[2] = na > 0 ? asks[0].price : 0;
+    bbo[3] = na > 0 ? asks[0].qty : 0;
+    if (memcmp(bbo, s->bbo, sizeof(bbo)) != 0) {
+        struct lx_book_ticker bt;
+
+        memcpy(s->bbo, bbo, sizeof(bbo));
+        memset(&bt, 0, sizeof(bt));
+        lx__snprintf(bt.symbol, sizeof(bt.symbol), "%s", s->name);
+        bt.update_id = s->update_id;
+        bt.bid = lx__mbn_px(v, s, bbo[0]);
+        bt.bid_qty = lx__mbn_qty(v, s, bbo[1]);
+        bt.ask = lx__mbn_px(v, s, bbo[2]);
+        bt.ask_qty = lx__mbn_qty(v, s, bbo[3]);
+        lx_mock_sb_reset(&v->sb);
+        lx_mock_bn_render_book_ticker(&v->sb, &bt, false);
+        publish(v, s, "bookTicker", &v->sb);
+    }
+    /* The published book becomes the current one. */
+    lx__free(NULL, s->bids);
+    lx__free(NULL, s->asks);
+    s->bids = bids;
+    s->nbids = nb;
+    s->asks = asks;
+    s->nasks = na;
+    bids = asks = NULL;
+out:
+    lx__free(NULL, bids);
+    lx__free(NULL, asks);
+    lx__free(NULL, cb);
+    lx__free(NULL, ca);
+    lx__free(NULL, lb);
+    lx__free(NULL, la);
+    return rc;
+}
+
+/* ---- user data ----------------------------------------------------------- */
+
+void lx__mbn_user_stream(uint32_t account, char out[24])
+{
+    lx__snprintf(out, 24, "user@%u", (unsigned)account);
+}
+
+static void queue_exec(struct lx_mock_bn_spot *v, const struct bn_order *o,
+                       int x, const struct lx_eng_event *fill, int64_t tid,
+                       int64_t fill_quote, int64_t time_ms)
+{
+    struct bn_exec *e;
+
+    if (v->nexecs == v->execs_cap) {
+        size_t ncap = v->execs_cap != 0 ? v->execs_cap * 2 : 32;
+        struct bn_exec *n = lx__realloc(NULL, v->execs, ncap * sizeof(*n));
+
+        if (n == NULL) {
+            return; /* reports are best effort under memory pressure */
+        }
+        v->execs = n;
+        v->execs_cap = ncap;
+    }
+    e = &v->execs[v->nexecs++];
+    memset(e, 0, sizeof(*e));
+    e->order_id = o->id;
+    e->x = (uint8_t)x;
+    e->X = o->state;
+    e->t = -1;
+    e->z = o->exec_qty;
+    e->Z = o->cum_quote;
+    e->T = time_ms;
+    if (fill != NULL) {
+        const struct bn_symbol *s = &v->syms[o->sym];
+
+        e->l = fill->qty;
+        e->L = fill->price;
+        e->n = fill->a;
+        e->fee_asset =
+            fill->side == LX_ENG_BUY ? s->base_asset : s->quote_asset;
+        e->t = tid;
+        e->Y = fill_quote;
+        e->maker = (fill->flags & LX_ENG_FILL_MAKER) != 0;
+    }
+}
+
+/* Keeps a fill in the account's ring for myTrades (allocated on first use). */
+static void my_trade(struct lx_mock_bn_spot *v, const struct bn_order *o,
+                     const struct lx_eng_event *ev, int64_t tid, int64_t quote,
+                     int64_t ms)
+{
+    struct bn_my_ring *r;
+    struct bn_my_trade *t;
+    const struct bn_symbol *s = &v->syms[o->sym];
+
+    if (o->account >= BN_MAX_ACCOUNTS) {
+        return;
+    }
+    r = &v->my[o->account];
+    if (r->t == NULL &&
+        (r->t = lx__calloc(NULL, BN_MY_TRADES, sizeof(*r->t))) == NULL) {
+        return;
+    }
+    t = &r->t[r->head];
+    r->head = (r->head + 1) % BN_MY_TRADES;
+    if (r->n < BN_MY_TRADES) {
+        r->n++;
+    }
+    t->order_id = o->id;
+    t->trade_id = tid;
+    t->price = ev->price;
+    t->qty = ev->qty;
+    t->quote = quote;
+    t->fee = ev->a;
+    t->fee_asset = ev->side == LX_ENG_BUY ? s->base_asset : s->quote_asset;
+    t->time_ms = ms;
+    t->sym = o->sym;
+    t->buyer = ev->side == LX_ENG_BUY;
+    t->maker = (ev->flags & LX_ENG_FILL_MAKER) != 0;
+}
+
+static const char *const x_names[] = {
+    "NEW", "TRADE", "CANCELED", "EXPIRED", "AMENDMENT", "TRADE_PREVENTION"};
+
+static void kv_dec(struct lx_mock_sb *sb, const char *k, struct lx_decimal d)
+{
+    lx_mock_sb_str(sb, k);
+    lx_mock_sb_dec_str(sb, d);
+}
+
+static void kv_i64(struct lx_mock_sb *sb, const char *k, int64_t n)
+{
+    lx_mock_sb_str(sb, k);
+    lx_mock_sb_i64(sb, n);
+}
+
+static void kv_str(struct lx_mock_sb *sb, const char *k, const char *str)
+{
+    lx_mock_sb_str(sb, k);
+    lx_mock_sb_json_str(sb, str);
+}
+
+/* Renders and publishes the queued executionReports to listening users. */
+static void flush_execs(struct lx_mock_bn_spot *v)
+{
+    struct lx_mock_sb *sb = &v->sb2;
+    char stream[24];
+    size_t i;
+
+    for (i = 0; i < v->nexecs; i++) {
+        const struct bn_exec *e = &v->execs[i];
+        const struct bn_order *o = lx__mbn_order(v, e->order_id);
+        const struct bn_symbol *s;
+
+        if (o == NULL) {
+            continue;
+        }
+        lx__mbn_user_stream(o->account, stream);
+        if (lx_mock_bn_hub_subscribers(v->hub, stream) == 0) {
+            continue;
+        }
+        s = &v->syms[o->sym];
+        lx_mock_sb_reset(sb);
+        kv_i64(sb, "{\"e\":\"executionReport\",\"E\":", e->T);
+        kv_str(sb, ",\"s\":", s->name);
+        kv_str(sb, ",\"c\":", o->cid);
+        kv_str(sb, ",\"S\":", o->side == LX_ENG_BUY ? "BUY" : "SELL");
+        kv_str(sb, ",\"o\":", lx__mbn_type_name(o->type));
+        kv_str(sb, ",\"f\":", lx__mbn_tif_name(o->tif));
+        kv_dec(sb, ",\"q\":", lx__mbn_qty(v, s, o->orig_qty));
+        kv_dec(sb, ",\"p\":", lx__mbn_px(v, s, o->price));
+        kv_dec(sb, ",\"P\":", lx__mbn_px(v, s, o->stop_price));
+        kv_dec(sb, ",\"F\":", lx_decimal_from_i64(0, BN_SCALE));
+        lx_mock_sb_str(sb, ",\"g\":-1,\"C\":\"\"");
+        kv_str(sb, ",\"x\":", x_names[e->x]);
+        kv_str(sb, ",\"X\":", lx__mbn_state_name(e->X));
+        kv_i64(sb, ",\"r\":\"NONE\",\"i\":", (int64_t)o->id);
+        kv_dec(sb, ",\"l\":", lx__mbn_qty(v, s, e->l));
+        kv_dec(sb, ",\"z\":", lx__mbn_qty(v, s, e->z));
+        kv_dec(sb, ",\"L\":", lx__mbn_px(v, s, e->L));
+        kv_dec(sb, ",\"n\":", lx__mbn_amt(v, e->fee_asset, e->n));
+        if (e->t >= 0) {
+            kv_str(sb, ",\"N\":", lx__mbn_asset_name(v, e->fee_asset));
+        } else {
+            lx_mock_sb_str(sb, ",\"N\":null");
+        }
+        kv_i64(sb, ",\"T\":", e->T);
+        kv_i64(sb, ",\"t\":", e->t);
+        kv_i64(sb, ",\"I\":", (int64_t)(o->id * 2 + i));
+        lx_mock_sb_str(sb, ",\"w\":");
+        lx_mock_sb_bool(sb, o->working && (e->X == LX_ENG_ST_NEW ||
+                                           e->X == LX_ENG_ST_PARTIALLY_FILLED));
+        lx_mock_sb_str(sb, ",\"m\":");
+        lx_mock_sb_bool(sb, e->maker);
+        kv_i64(sb, ",\"M\":false,\"O\":", o->time_ms);
+        kv_dec(sb, ",\"Z\":", lx__mbn_amt(v, s->quote_asset, e->Z));
+        kv_dec(sb, ",\"Y\":", lx__mbn_amt(v, s->quote_asset, e->Y));
+        kv_dec(sb, ",\"Q\":", lx__mbn_amt(v, s->quote_asset, o->orig_quote));
+        kv_i64(sb, ",\"W\":", o->working ? o->time_ms : -1);
+        kv_str(sb, ",\"V\":", lx__mbn_stp_name(o->stp));
+        lx_mock_sb_str(sb, "}");
+        if (sb->err == LX_OK) {
+            lx_mock_bn_hub_publish(v->hub, stream, sb->buf, sb->len);
+        }
+    }
+    v->nexecs = 0;
+}
+
+/* outboundAccountPosition for each account whose balances moved. */
+static void flush_balances(struct lx_mock_bn_spot *v)
+{
+    struct lx_mock_sb *sb = &v->sb2;
+    char stream[24];
+    uint32_t a;
+    size_t i;
+    int n;
+
+    for (a = 0; a < BN_MAX_ACCOUNTS; a++) {
+        if (v->bal_dirty[a] == 0) {
+            continue;
+        }
+        lx__mbn_user_stream(a, stream);
+        if (lx_mock_bn_hub_subscribers(v->hub, stream) > 0) {
+            lx_mock_sb_reset(sb);
+            kv_i64(sb, "{\"e\":\"outboundAccountPosition\",\"E\":",
+                   lx__mbn_now_ms(v));
+            kv_i64(sb, ",\"u\":", lx__mbn_now_ms(v));
+            lx_mock_sb_str(sb, ",\"B\":[");
+            for (i = 0, n = 0; i < v->nassets; i++) {
+                int64_t fr = 0, lk = 0;
+                uint32_t id = v->assets[i].id;
+
+                if (id >= 32 || !(v->bal_dirty[a] & (1u << id))) {
+                    continue;
+                }
+                lx__engine_balance(v->eng, a, id, &fr, &lk);
+                kv_str(sb, n++ > 0 ? ",{\"a\":" : "{\"a\":", v->assets[i].name);
+                kv_dec(sb, ",\"f\":", lx__mbn_amt(v, id, fr));
+                kv_dec(sb, ",\"l\":", lx__mbn_amt(v, id, lk));
+                lx_mock_sb_str(sb, "}");
+            }
+            lx_mock_sb_str(sb, "]}");
+            if (sb->err == LX_OK) {
+                lx_mock_bn_hub_publish(v->hub, stream, sb->buf, sb->len);
+            }
+        }
+        v->bal_dirty[a] = 0;
+    }
+}
+
+/* ---- engine events
+ * ------------------------------------------------------------ */
+
+static int add_fill(struct lx_mock_bn_spot *v, const struct lx_eng_event *ev,
+                    const struct bn_symbol *s, int64_t trade_id)
+{
+    if (v->nfills == v->fills_cap) {
+        size_t ncap = v->fills_cap != 0 ? v->fills_cap * 2 : 16;
+        struct bn_fill *n = lx__realloc(NULL, v->fills, ncap * sizeof(*n));
+
+        if (n == NULL) {
+            return LX_ERR_NOMEM;
+        }
+        v->fills = n;
+        v->fills_cap = ncap;
+    }
+    v->fills[v->nfills].price = ev->price;
+    v->fills[v->nfills].qty = ev->qty;
+    v->fills[v->nfills].fee = ev->a;
+    v->fills[v->nfills].trade_id = trade_id;
+    /* The fee is taken from what the order receives. */
+    v->fills[v->nfills].fee_asset =
+        ev->side == LX_ENG_BUY ? s->base_asset : s->quote_asset;
+    v->nfills++;
+    return LX_OK;
+}
+
+static void on_event(struct lx_mock_bn_spot *v, const struct lx_eng_event *ev,
+                     uint32_t *touched)
+{
+    struct bn_symbol *s = sym_by_inst(v, ev->inst);
+    struct bn_order *o =
+        ev->order_id != 0 ? lx__mbn_order(v, ev->order_id) : NULL;
+    int64_t ms = ev->time / NS_PER_MS;
+
+    if (s != NULL && ev->type != LX_ENG_EV_BALANCE) {
+        *touched |= 1u << (s - v->syms);
+        /* Order events move balances implicitly (locks, settlement). */
+        if (ev->type != LX_ENG_EV_CLIENT_ID && ev->type != LX_ENG_EV_REJECTED &&
+            ev->account < BN_MAX_ACCOUNTS && s->base_asset < 32 &&
+            s->quote_asset < 32) {
+            v->bal_dirty[ev->account] |=
+                (1u << s->base_asset) | (1u << s->quote_asset);
+        }
+    }
+    switch (ev->type) {
+    case LX_ENG_EV_ACCEPTED:
+        if (o == NULL && s != NULL) {
+            o = order_new(v, ev->order_id);
+        }
+        if (o != NULL && s != NULL) {
+            o->account = ev->account;
+            o->sym = (uint16_t)(s - v->syms);
+            o->side = ev->side;
+            o->type = (uint8_t)(ev->aux & 0xff);
+            o->tif = (uint8_t)((ev->aux >> 8) & 0xff);
+            o->stp = (uint8_t)((ev->aux >> 16) & 0xff);
+            o->price = ev->price;
+            o->orig_qty = ev->qty;
+            o->stop_price = ev->a;
+            o->state = LX_ENG_ST_NEW;
+            o->working = o->type != LX_ENG_STOP_LOSS &&
+                         o->type != LX_ENG_STOP_LOSS_LIMIT &&
+                         o->type != LX_ENG_TAKE_PROFIT &&
+                         o->type != LX_ENG_TAKE_PROFIT_LIMIT;
+            o->time_ms = o->update_ms = ms;
+        }
+        break;
+    case LX_ENG_EV_CLIENT_ID:
+        if (o != NULL) {
+            queue_exec(v, o, BN_X_NEW, NULL, -1, 0, ms);
+            /* Bytes 0..31 in price..b, 32..35 in inst (engine.h). */
+            uint8_t raw[36];
+            size_t len = ev->aux < sizeof(raw) ? ev->aux : sizeof(raw);
+
+            memcpy(raw, &ev->price, 8);
+            memcpy(raw + 8, &ev->qty, 8);
+            memcpy(raw + 16, &ev->a, 8);
+            memcpy(raw + 24, &ev->b, 8);
+            memcpy(raw + 32, &ev->inst, 4);
+            memcpy(o->cid, raw, len);
+            o->cid[len] = '\0';
+        }
+        break;
+    case LX_ENG_EV_TRIGGERED:
+        if (o != NULL) {
+            o->working = 1;
+            o->update_ms = ms;
+        }
+        break;
+    case LX_ENG_EV_FILL:
+        if (o != NULL && s != NULL) {
+            struct lx_decimal px = lx__mbn_px(v, s, ev->price);
+            struct lx_decimal q = lx__mbn_qty(v, s, ev->qty);
+            struct lx_decimal notional;
+            int64_t units = 0;
+
+            int64_t tid;
+
+            o->exec_qty += ev->qty;
+            if (lx_decimal_mul(px, q, BN_SCALE, LX_ROUND_HALF_EVEN,
+                               &notional) == LX_OK &&
+                lx_decimal_to_ticks(notional, lx_decimal_from_i64(1, BN_SCALE),
+                                    &units) == LX_OK) {
+                o->cum_quote += units;
+            }
+            o->state = o->exec_qty >= o->orig_qty && o->orig_qty > 0
+                           ? LX_ENG_ST_FILLED
+                           : LX_ENG_ST_PARTIALLY_FILLED;
+            o->update_ms = ms;
+            /* Both fills of a trade carry its id; the engine logs the
+             * taker's fill first, then the maker's. */
+            tid = (ev->flags & LX_ENG_FILL_MAKER) ? s->next_trade_id
+                                                  : ++s->next_trade_id;
+            if (!(ev->flags & LX_ENG_FILL_MAKER)) {
+                on_trade(v, s, ev, tid);
+                if (ev->order_id == v->fills_for) {
+                    add_fill(v, ev, s, tid);
+                }
+            }
+            queue_exec(v, o, BN_X_TRADE, ev, tid, units, ms);
+            my_trade(v, o, ev, tid, units, ms);
+        }
+        break;
+    case LX_ENG_EV_AMENDED:
+        if (o != NULL) {
+            o->price = ev->price;
+            o->orig_qty = o->exec_qty + ev->qty;
+            o->update_ms = ms;
+            queue_exec(v, o, BN_X_AMENDMENT, NULL, -1, 0, ms);
+        }
+        break;
+    case LX_ENG_EV_CANCELLED:
+        if (o != NULL) {
+            o->state = LX_ENG_ST_CANCELED;
+            o->update_ms = ms;
+            queue_exec(v, o, BN_X_CANCELED, NULL, -1, 0, ms);
+        }
+        break;
+    case LX_ENG_EV_EXPIRED:
+        if (o != NULL) {
+            o->state = ev->reason == LX_ENG_R_STP ? LX_ENG_ST_EXPIRED_IN_MATCH
+                                                  : LX_ENG_ST_EXPIRED;
+            o->update_ms = ms;
+            queue_exec(v, o,
+                       ev->reason == LX_ENG_R_STP ? BN_X_TRADE_PREVENTION
+                                                  : BN_X_EXPIRED,
+                       NULL, -1, 0, ms);
+        }
+        break;
+    case LX_ENG_EV_BALANCE:
+        if (ev->account < BN_MAX_ACCOUNTS && ev->aux < 32) {
+            v->bal_dirty[ev->account] |= 1u << ev->aux;
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+int lx__mbn_drain(struct lx_mock_bn_spot *v)
+{
+    const struct lx_eng_event *evs;
+    size_t n, i;
+    uint64_t dropped = 0;
+    uint32_t touched = 0;
+    int rc = LX_OK;
+
+    evs = lx__engine_events(v->eng, &n, &dropped);
+    for (i = 0; i < n; i++) {
+        on_event(v, &evs[i], &touched);
+    }
+    lx__engine_events_clear(v->eng);
+    for (i = 0; i < v->nsyms; i++) {
+        if ((touched & (1u << i)) && rc == LX_OK) {
+            rc = publish_depth(v, &v->syms[i]);
+        }
+    }
+    /* Venue order: the order's report, then the account position. */
+    flush_execs(v);
+    flush_balances(v);
+    return dropped > 0 ? LX_ERR_TOOBIG : rc;
+}
+
+/* ---- direct access
+ * ------------------------------------------------------------ */
+
+int lx_mock_bn_spot_place(struct lx_mock_bn_spot *v, uint32_t account,
+                          const char *symbol, const char *side,
+                          const char *type, const char *price, const char *qty,
+                          int *rejected)
+{
+    struct bn_symbol *s = lx__mbn_sym(v, symbol);
+    struct lx_eng_order_dreq r;
+    struct lx_eng_result res;
+    int t, rc;
+
+    if (s == NULL || side == NULL || type == NULL) {
+        return LX_ERR_INVAL;
+    }
+    memset(&r, 0, sizeof(r));
+    r.account = account;
+    r.inst = s->inst;
+    r.side = strcmp(side, "SELL") == 0 ? LX_ENG_SELL : LX_ENG_BUY;
+    for (t = 0; t < LX_ENG_TYPE_COUNT; t++) {
+        if (strcmp(type, lx__mbn_type_name(t)) == 0) {
+            break;
+        }
+    }
+    if (t == LX_ENG_TYPE_COUNT) {
+        return LX_ERR_INVAL;
+    }
+    r.type = (uint8_t)t;
+    r.tif = LX_ENG_GTC;
+    r.price = lx_decimal_from_i64(0, 0);
+    r.qty = lx_decimal_from_i64(0, 0);
+    r.quote_qty = lx_decimal_from_i64(0, 0);
+    r.stop_price = lx_decimal_from_i64(0, 0);
+    if ((price != NULL &&
+         lx_decimal_parse(price, strlen(price), &r.price) != LX_OK) ||
+        (qty != NULL && lx_decimal_parse(qty, strlen(qty), &r.qty) != LX_OK)) {
+        return LX_ERR_INVAL;
+    }
+    r.time = lx__mbn_now_ns(v);
+    rc = lx__engine_submit_dec(v->eng, &r, &res);
+    if (rejected != NULL) {
+        *rejected = rc == LX_OK && res.order_id == 0;
+    }
+    if (rc == LX_OK) {
+        rc = lx__mbn_drain(v);
+    }
+    return rc;
+}
+
+int lx_mock_bn_spot_cancel_all(struct lx_mock_bn_spot *v, uint32_t account,
+                               const char *symbol)
+{
+    struct bn_symbol *s = lx__mbn_sym(v, symbol);
+    uint32_t n = 0;
+    int rc;
+
+    if (s == NULL) {
+        return LX_ERR_INVAL;
+    }
+    rc = lx__engine_cancel_all(v->eng, account, s->inst, lx__mbn_now_ns(v), &n);
+    if (rc == LX_OK) {
+        rc = lx__mbn_drain(v);
+    }
+    return rc;
+}
+
+int lx_mock_bn_spot_mid_ticks(const struct lx_mock_bn_spot *v,
+                              const char *symbol, int64_t *mid)
+{
+    struct bn_symbol *s = lx__mbn_sym((struct lx_mock_bn_spot *)v, symbol);
+    int64_t bid, ask, q;
+
+    if (s == NULL) {
+        return LX_ERR_INVAL;
+    }
+    if (lx__engine_best(v->eng, s->inst, LX_ENG_BUY, &bid, &q) != LX_OK ||
+        lx__engine_best(v->eng, s->inst, LX_ENG_SELL, &ask, &q) != LX_OK) {
+        return LX_ERR_NOTFOUND;
+    }
+    *mid = bid + (ask - bid) / 2;
+    return LX_OK;
+}
+
+int lx_mock_bn_spot_steps(const struct lx_mock_bn_spot *v, const char *symbol,
+                          struct lx_decimal *tick, struct lx_decimal *lot)
+{
+    struct bn_symbol *s = lx__mbn_sym((struct lx_mock_bn_spot *)v, symbol);
+
+    if (s == NULL) {
+        return LX_ERR_INVAL;
+    }
+    *tick = s->tick;
+    *lot = s->lot;
+    return LX_OK;
+}
+
+uint64_t lx_mock_bn_spot_log_hash(const struct lx_mock_bn_spot *v)
+{
+    return lx__engine_log_hash(v->eng);
+}

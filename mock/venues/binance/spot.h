@@ -1,0 +1,82 @@
+/*
+ * spot.h - the simulated Binance spot venue of lotusx-mock: symbols with
+ * the venue's filters on the matching engine, accounts reached by API key,
+ * the /api/v3 REST routes (market data and signed trading) on a door, and
+ * market streams (trade, aggTrade, depth diffs continuous with REST
+ * snapshots, bookTicker) on a stream hub.
+ *
+ * Time comes from the mock's lx_clock (engine times are its wall ns).
+ */
+#ifndef LOTUSX_MOCK_BINANCE_SPOT_H
+#define LOTUSX_MOCK_BINANCE_SPOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lotusx/lx_decimal.h"
+
+struct lx_clock;
+struct lx_mock_door;
+struct lx_mock_bn_hub;
+struct lx_secret;
+struct lx_mock_bn_spot;
+
+/* One symbol: assets and filters as decimal strings ("0.01"). */
+struct lx_mock_bn_symbol_cfg {
+    const char *symbol, *base, *quote;
+    const char *tick_size, *lot_size, *min_qty, *max_qty;
+    const char *min_price, *max_price, *min_notional;
+};
+
+/* One account: its key pair, fees and opening balances. */
+struct lx_mock_bn_account_cfg {
+    const char *api_key;
+    const struct lx_secret *secret;    /* borrowed; must outlive the venue */
+    const char *maker_fee, *taker_fee; /* "0.001" = 10 bps */
+    /* NULL-terminated asset, amount, asset, amount, ... */
+    const char *const *balances;
+};
+
+/*
+ * Creates the venue and registers its routes on door and its streams on
+ * hub (both borrowed). Errors: LX_ERR_INVAL, LX_ERR_CONFIG (a filter does
+ * not parse or fit), LX_ERR_NOMEM; *why (may be NULL) names the problem.
+ */
+int lx_mock_bn_spot_new(struct lx_mock_bn_spot **out, struct lx_clock *clock,
+                        struct lx_mock_door *door, struct lx_mock_bn_hub *hub,
+                        const char **why);
+void lx_mock_bn_spot_free(struct lx_mock_bn_spot *v);
+
+int lx_mock_bn_spot_add_symbol(struct lx_mock_bn_spot *v,
+                               const struct lx_mock_bn_symbol_cfg *cfg,
+                               const char **why);
+/* Returns the account's engine id in *id (may be NULL). */
+int lx_mock_bn_spot_add_account(struct lx_mock_bn_spot *v,
+                                const struct lx_mock_bn_account_cfg *cfg,
+                                uint32_t *id, const char **why);
+
+/*
+ * Places an order for an account directly (the synthetic market maker and
+ * the admin API use it): side "BUY"/"SELL", type "LIMIT"/"MARKET"/...,
+ * decimals as strings. Streams are published as for a REST order.
+ * Returns LX_OK (the engine may still reject: *rejected set), or an error.
+ */
+int lx_mock_bn_spot_place(struct lx_mock_bn_spot *v, uint32_t account,
+                          const char *symbol, const char *side,
+                          const char *type, const char *price, const char *qty,
+                          int *rejected);
+/* Cancels every open order of account on symbol. */
+int lx_mock_bn_spot_cancel_all(struct lx_mock_bn_spot *v, uint32_t account,
+                               const char *symbol);
+
+/* Mid price of a symbol's book (best bid + best ask) / 2, in ticks. */
+int lx_mock_bn_spot_mid_ticks(const struct lx_mock_bn_spot *v,
+                              const char *symbol, int64_t *mid);
+/* Tick size and lot size of a symbol. */
+int lx_mock_bn_spot_steps(const struct lx_mock_bn_spot *v, const char *symbol,
+                          struct lx_decimal *tick, struct lx_decimal *lot);
+
+/* The engine's running log hash (determinism oracle). */
+uint64_t lx_mock_bn_spot_log_hash(const struct lx_mock_bn_spot *v);
+
+#endif

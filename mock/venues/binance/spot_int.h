@@ -1,0 +1,164 @@
+/*
+ * spot_int.h - what spot.c (state, engine events, streams) and
+ * spot_routes.c (REST) share. Private to the Binance spot mock.
+ */
+#ifndef LOTUSX_MOCK_BINANCE_SPOT_INT_H
+#define LOTUSX_MOCK_BINANCE_SPOT_INT_H
+
+#include "lotusx/lx_types.h"
+#include "mock/engine/engine.h"
+#include "mock/server/mock.h"
+#include "mock/server/sb.h"
+#include "mock/venues/binance/auth.h"
+#include "mock/venues/binance/spot.h"
+
+#define BN_MAX_SYMBOLS  16
+#define BN_MAX_ASSETS   32
+#define BN_MAX_ACCOUNTS 64
+#define BN_TRADES       1000 /* recent trades kept per symbol */
+#define BN_SCALE        8    /* spot renders amounts with 8 decimals */
+
+struct bn_level {
+    int64_t price, qty; /* ticks, lots */
+};
+
+struct bn_symbol {
+    char name[LX_SYMBOL_LEN], lower[LX_SYMBOL_LEN];
+    char base[LX_ASSET_LEN], quote[LX_ASSET_LEN];
+    uint32_t inst, base_asset, quote_asset;
+    struct lx_decimal tick, lot, min_qty, max_qty, min_price, max_price;
+    struct lx_decimal min_notional;
+    int64_t update_id; /* depth sequence shared by REST and streams */
+    int64_t next_trade_id;
+    struct lx_trade *trades; /* ring of BN_TRADES */
+    size_t ntrades, trade_head;
+    struct bn_level *bids, *asks; /* the book as last published */
+    size_t nbids, nasks, level_cap;
+    int64_t bbo[4]; /* bid, bid qty, ask, ask qty last published */
+};
+
+struct bn_asset {
+    char name[LX_ASSET_LEN];
+    uint32_t id;
+};
+
+/* An order as the venue reports it, kept after it is closed. */
+struct bn_order {
+    uint64_t id; /* engine id = Binance orderId; 0 = free slot */
+    uint32_t account;
+    uint16_t sym;
+    uint8_t side, type, tif, stp, state;
+    uint8_t working;
+    int64_t price, stop_price, orig_qty, exec_qty; /* ticks, lots */
+    int64_t cum_quote, orig_quote;                 /* quote asset units */
+    int64_t time_ms, update_ms;
+    char cid[LX_ENG_CID_MAX + 1];
+};
+
+/* One fill of an account, for GET /api/v3/myTrades. */
+struct bn_my_trade {
+    uint64_t order_id;
+    int64_t trade_id, price, qty, quote, fee, time_ms;
+    uint32_t fee_asset;
+    uint16_t sym;
+    uint8_t buyer, maker;
+};
+
+#define BN_MY_TRADES 1000 /* kept per account */
+
+struct bn_my_ring {
+    struct bn_my_trade *t;
+    size_t n, head;
+};
+
+/* An executionReport waiting for the end of the drain (see spot.c). */
+struct bn_exec {
+    uint64_t order_id;
+    uint8_t x, X; /* execution type (enum bn_x), order state */
+    uint8_t maker;
+    uint32_t fee_asset;
+    int64_t l, L, n, t, z, Z, Y, T; /* engine units; t = -1 without trade */
+};
+
+enum bn_x {
+    BN_X_NEW,
+    BN_X_TRADE,
+    BN_X_CANCELED,
+    BN_X_EXPIRED,
+    BN_X_AMENDMENT,
+    BN_X_TRADE_PREVENTION
+};
+
+#define BN_MAX_LISTEN 64
+
+struct bn_listen {
+    char key[65];
+    char stream[24]; /* "user@<account>" */
+    uint32_t account;
+};
+
+/* One fill of the order a REST call placed, for newOrderRespType FULL. */
+struct bn_fill {
+    int64_t price, qty, fee, trade_id;
+    uint32_t fee_asset;
+};
+
+struct lx_mock_bn_spot {
+    struct lx_clock *clock;
+    struct lx_mock_door *door;
+    struct lx_mock_bn_hub *hub;
+    struct lx_engine *eng;
+    struct bn_symbol syms[BN_MAX_SYMBOLS];
+    size_t nsyms;
+    struct bn_asset assets[BN_MAX_ASSETS];
+    size_t nassets;
+    struct lx_mock_bn_key keys[BN_MAX_ACCOUNTS];
+    char *key_strs[BN_MAX_ACCOUNTS];
+    struct lx_decimal maker_fee[BN_MAX_ACCOUNTS], taker_fee[BN_MAX_ACCOUNTS];
+    size_t naccounts;
+    struct bn_order *orders; /* open addressing on id */
+    size_t orders_cap, norders;
+    struct lx_eng_order_info *scratch;
+    size_t scratch_cap;
+    struct bn_fill *fills; /* the current call's taker fills */
+    size_t nfills, fills_cap;
+    uint64_t fills_for;    /* order id the fills belong to */
+    struct bn_exec *execs; /* reports of the current drain */
+    size_t nexecs, execs_cap;
+    uint32_t bal_dirty[BN_MAX_ACCOUNTS]; /* bit per asset id */
+    struct bn_my_ring my[BN_MAX_ACCOUNTS];
+    struct bn_listen listen[BN_MAX_LISTEN];
+    size_t nlisten;
+    uint64_t listen_seq;
+    struct lx_mock_sb sb, sb2;
+};
+
+/* spot.c */
+struct bn_symbol *lx__mbn_sym(struct lx_mock_bn_spot *v, const char *name);
+struct bn_order *lx__mbn_order(struct lx_mock_bn_spot *v, uint64_t id);
+struct bn_order *lx__mbn_order_by_cid(struct lx_mock_bn_spot *v,
+                                      uint32_t account, const char *cid);
+/* Processes the engine's new events: orders, trades, streams. */
+int lx__mbn_drain(struct lx_mock_bn_spot *v);
+int64_t lx__mbn_now_ms(const struct lx_mock_bn_spot *v);
+int64_t lx__mbn_now_ns(const struct lx_mock_bn_spot *v);
+/* Engine units to decimals at BN_SCALE ("1.50000000"). */
+struct lx_decimal lx__mbn_px(const struct lx_mock_bn_spot *v,
+                             const struct bn_symbol *s, int64_t ticks);
+struct lx_decimal lx__mbn_qty(const struct lx_mock_bn_spot *v,
+                              const struct bn_symbol *s, int64_t lots);
+struct lx_decimal lx__mbn_amt(const struct lx_mock_bn_spot *v, uint32_t asset,
+                              int64_t units);
+const char *lx__mbn_asset_name(const struct lx_mock_bn_spot *v, uint32_t id);
+const char *lx__mbn_type_name(int type);
+const char *lx__mbn_tif_name(int tif);
+const char *lx__mbn_state_name(int state);
+const char *lx__mbn_stp_name(int stp);
+
+/* The user-data stream name of an engine account ("user@3"). */
+void lx__mbn_user_stream(uint32_t account, char out[24]);
+
+/* spot_routes.c */
+int lx__mbn_spot_routes(struct lx_mock_bn_spot *v);
+
+#endif

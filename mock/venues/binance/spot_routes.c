@@ -1,0 +1,1566 @@
+/*
+ * spot_routes.c - the /api/v3 REST routes of the Binance spot mock:
+ * connectivity, exchangeInfo, depth, trades, bookTicker, price, and the
+ * signed order and account routes, with the venue's weights, parameter
+ * checks, error codes and response shapes.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "core/lx_internal.h"
+#include "core/secret_internal.h"
+#include "lotusx/lx_http.h"
+#include "mock/venues/binance/dialect.h"
+#include "mock/venues/binance/render.h"
+#include "mock/venues/binance/spot_int.h"
+#include "mock/venues/binance/streams.h"
+
+/* ---- helpers ----------------------------------------------------------------
+ */
+
+static void fail(struct lx_mock_call *c, int status, int code, const char *msg)
+{
+    struct lx_mock_bn_err err;
+
+    lx_mock_bn_err_set(&err, status, code, "%s", msg);
+    lx_mock_bn_respond_err(c, &err);
+}
+
+static void failf(struct lx_mock_call *c, int status, int code, const char *fmt,
+                  ...) LX_PRINTF(4, 5);
+
+static void failf(struct lx_mock_call *c, int status, int code, const char *fmt,
+                  ...)
+{
+    char msg[200];
+    va_list ap;
+
+    va_start(ap, fmt);
+    lx__vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    fail(c, status, code, msg);
+}
+
+static void mandatory(struct lx_mock_call *c, const char *name)
+{
+    failf(c, 400, -1102,
+          "Mandatory parameter '%s' was not sent, was empty/null, or "
+          "malformed.",
+          name);
+}
+
+/* A required parameter, or NULL after answering -1102. */
+static const char *need(struct lx_mock_call *c, const char *name)
+{
+    size_t len = 0;
+    const char *v = lx_mock_call_param(c, name, &len);
+
+    if (v == NULL || len == 0) {
+        mandatory(c, name);
+        return NULL;
+    }
+    return v;
+}
+
+static struct bn_symbol *need_symbol(struct lx_mock_call *c,
+                                     struct lx_mock_bn_spot *v)
+{
+    const char *name = need(c, "symbol");
+    struct bn_symbol *s;
+
+    if (name == NULL) {
+        return NULL;
+    }
+    s = lx__mbn_sym(v, name);
+    if (s == NULL) {
+        fail(c, 400, -1121, "Invalid symbol.");
+    }
+    return s;
+}
+
+/* An optional decimal parameter; 1 present, 0 absent, -1 answered -1100. */
+static int opt_dec(struct lx_mock_call *c, const char *name,
+                   struct lx_decimal *out)
+{
+    size_t len = 0;
+    const char *s = lx_mock_call_param(c, name, &len);
+
+    *out = lx_decimal_from_i64(0, 0);
+    if (s == NULL || len == 0) {
+        return 0;
+    }
+    if (lx_decimal_parse(s, len, out) != LX_OK || out->m < 0) {
+        failf(c, 400, -1100,
+              "Illegal characters found in parameter '%s'; legal range is "
+              "'^([0-9]{1,20})(\\.[0-9]{1,20})?$'.",
+              name);
+        return -1;
+    }
+    return 1;
+}
+
+/* An optional integer parameter in [lo, hi]; def when absent; -1 answered. */
+static int opt_int(struct lx_mock_call *c, const char *name, int64_t def,
+                   int64_t lo, int64_t hi, int64_t *out)
+{
+    size_t len = 0;
+    const char *s = lx_mock_call_param(c, name, &len);
+
+    *out = def;
+    if (s == NULL || len == 0) {
+        return 0;
+    }
+    if (lx__parse_i64(s, len, out) != LX_OK || *out < lo || *out > hi) {
+        failf(c, 400, -1100,
+              "Illegal characters found in parameter '%s'; legal range is "
+              "'^[0-9]{1,20}$'.",
+              name);
+        return -1;
+    }
+    return 1;
+}
+
+static const struct lx_mock_bn_key *auth(struct lx_mock_call *c,
+                                         struct lx_mock_bn_spot *v,
+                                         enum lx_mock_bn_security sec)
+{
+    const struct lx_mock_bn_key *key = NULL;
+    struct lx_mock_bn_err err;
+    int rc = lx_mock_bn_authenticate(c, sec, v->keys, v->naccounts, &key, &err);
+
+    if (rc == LX_ERR_VENUE) {
+        lx_mock_bn_respond_err(c, &err);
+        return NULL;
+    }
+    if (rc != LX_OK) {
+        lx_mock_respond(c, 503, NULL, NULL, NULL, 0);
+        return NULL;
+    }
+    return key;
+}
+
+static void send_sb(struct lx_mock_call *c, struct lx_mock_sb *sb)
+{
+    if (sb->err != LX_OK) {
+        lx_mock_respond(c, 503, NULL, NULL, NULL, 0);
+    } else {
+        lx_mock_respond_json(c, 200, sb->buf, sb->len);
+    }
+}
+
+static void kv_dec(struct lx_mock_sb *sb, const char *k, struct lx_decimal d)
+{
+    lx_mock_sb_str(sb, k);
+    lx_mock_sb_dec_str(sb, d);
+}
+
+static void kv_str(struct lx_mock_sb *sb, const char *k, const char *s)
+{
+    lx_mock_sb_str(sb, k);
+    lx_mock_sb_json_str(sb, s);
+}
+
+static void kv_i64(struct lx_mock_sb *sb, const char *k, int64_t n)
+{
+    lx_mock_sb_str(sb, k);
+    lx_mock_sb_i64(sb, n);
+}
+
+/* ---- public routes ----------------------------------------------------------
+ */
+
+static void r_ping(struct lx_mock_call *c, void *ud)
+{
+    LX_UNUSED(ud);
+    lx_mock_respond_json(c, 200, "{}", 2);
+}
+
+static void r_time(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_sb *sb = &((struct lx_mock_bn_spot *)ud)->sb;
+
+    lx_mock_sb_reset(sb);
+    kv_i64(sb, "{\"serverTime\":", lx_mock_call_now_ms(c));
+    lx_mock_sb_str(sb, "}");
+    send_sb(c, sb);
+}
+
+static void symbol_info(struct lx_mock_sb *sb, const struct bn_symbol *s)
+{
+    kv_str(sb, "{\"symbol\":", s->name);
+    kv_str(sb, ",\"status\":\"TRADING\",\"baseAsset\":", s->base);
+    kv_i64(sb, ",\"baseAssetPrecision\":", BN_SCALE);
+    kv_str(sb, ",\"quoteAsset\":", s->quote);
+    kv_i64(sb, ",\"quotePrecision\":", BN_SCALE);
+    kv_i64(sb, ",\"quoteAssetPrecision\":", BN_SCALE);
+    kv_i64(sb, ",\"baseCommissionPrecision\":", BN_SCALE);
+    kv_i64(sb, ",\"quoteCommissionPrecision\":", BN_SCALE);
+    lx_mock_sb_str(
+        sb, ",\"orderTypes\":[\"LIMIT\",\"LIMIT_MAKER\",\"MARKET\","
+            "\"STOP_LOSS\",\"STOP_LOSS_LIMIT\",\"TAKE_PROFIT\","
+            "\"TAKE_PROFIT_LIMIT\"],\"icebergAllowed\":false,"
+            "\"ocoAllowed\":false,\"otoAllowed\":false,"
+            "\"quoteOrderQtyMarketAllowed\":true,\"allowTrailingStop\":false,"
+            "\"cancelReplaceAllowed\":false,\"isSpotTradingAllowed\":true,"
+            "\"isMarginTradingAllowed\":false,\"filters\":[");
+    kv_dec(sb, "{\"filterType\":\"PRICE_FILTER\",\"minPrice\":", s->min_price);
+    kv_dec(sb, ",\"maxPrice\":", s->max_price);
+    kv_dec(sb, ",\"tickSize\":", s->tick);
+    kv_dec(sb, "},{\"filterType\":\"LOT_SIZE\",\"minQty\":", s->min_qty);
+    kv_dec(sb, ",\"maxQty\":", s->max_qty);
+    kv_dec(sb, ",\"stepSize\":", s->lot);
+    kv_dec(sb,
+           "},{\"filterType\":\"NOTIONAL\",\"minNotional\":", s->min_notional);
+    lx_mock_sb_str(sb, ",\"applyMinToMarket\":true,\"maxNotional\":"
+                       "\"9000000.00000000\",\"applyMaxToMarket\":false,"
+                       "\"avgPriceMins\":5},"
+                       "{\"filterType\":\"MAX_NUM_ORDERS\","
+                       "\"maxNumOrders\":200}],"
+                       "\"permissions\":[],\"permissionSets\":[[\"SPOT\"]],"
+                       "\"defaultSelfTradePreventionMode\":\"EXPIRE_MAKER\","
+                       "\"allowedSelfTradePreventionModes\":[\"NONE\","
+                       "\"EXPIRE_TAKER\",\"EXPIRE_MAKER\",\"EXPIRE_BOTH\"]}");
+}
+
+static void r_exchange_info(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_bn_spot *v = ud;
+    struct lx_mock_sb *sb = &v->sb;
+    const struct lx_mock_limits *l = lx_mock_call_limits(c);
+    const char *only = lx_mock_call_param(c, "symbol", NULL);
+    size_t i, n = 0;
+
+    if (only != NULL && lx__mbn_sym(v, only) == NULL) {
+        fail(c, 400, -1121, "Invalid symbol.");
+        return;
+    }
+    lx_mock_sb_reset(sb);
+    kv_i64(sb, "{\"timezone\":\"UTC\",\"serverTime\":", lx_mock_call_now_ms(c));
+    kv_i64(sb,
+           ",\"rateLimits\":[{\"rateLimitType\":\"REQUEST_WEIGHT\","
+           "\"interval\":\"MINUTE\",\"intervalNum\":1,\"limit\":",
+           l->weight_per_min);
+    kv_i64(sb,
+           "},{\"rateLimitType\":\"ORDERS\",\"interval\":\"SECOND\","
+           "\"intervalNum\":10,\"limit\":",
+           l->orders_per_10s);
+    kv_i64(sb,
+           "},{\"rateLimitType\":\"ORDERS\",\"interval\":\"DAY\","
+           "\"intervalNum\":1,\"limit\":",
+           l->orders_per_day);
+    lx_mock_sb_str(sb, "}],\"exchangeFilters\":[],\"symbols\":[");
+    for (i = 0; i < v->nsyms; i++) {
+        if (only != NULL && strcmp(only, v->syms[i].name) != 0) {
+            continue;
+        }
+        if (n++ > 0) {
+            lx_mock_sb_str(sb, ",");
+        }
+        symbol_info(sb, &v->syms[i]);
+    }
+    lx_mock_sb_str(sb, "]}");
+    send_sb(c, sb);
+}
+
+static void levels_json(struct lx_mock_sb *sb, struct lx_mock_bn_spot *v,
+                        const struct bn_symbol *s, const struct bn_level *l,
+                        size_t n)
+{
+    size_t i;
+
+    lx_mock_sb_str(sb, "[");
+    for (i = 0; i < n; i++) {
+        lx_mock_sb_str(sb, i > 0 ? ",[" : "[");
+        lx_mock_sb_dec_str(sb, lx__mbn_px(v, s, l[i].price));
+        lx_mock_sb_str(sb, ",");
+        lx_mock_sb_dec_str(sb, lx__mbn_qty(v, s, l[i].qty));
+        lx_mock_sb_str(sb, "]");
+    }
+    lx_mock_sb_str(sb, "]");
+}
+
+static void r_depth(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_bn_spot *v = ud;
+    struct bn_symbol *s = need_symbol(c, v);
+    int64_t limit;
+    struct lx_mock_sb *sb = &v->sb;
+
+    if (s == NULL || opt_int(c, "limit", 100, 1, 5000, &limit) < 0) {
+        return;
+    }
+    /* Weight: the door charges 5 (limit <= 100) whatever the limit. */
+    lx_mock_sb_reset(sb);
+    kv_i64(sb, "{\"lastUpdateId\":", s->update_id);
+    lx_mock_sb_str(sb, ",\"bids\":");
+    levels_json(sb, v, s, s->bids,
+                s->nbids < (size_t)limit ? s->nbids : (size_t)limit);
+    lx_mock_sb_str(sb, ",\"asks\":");
+    levels_json(sb, v, s, s->asks,
+                s->nasks < (size_t)limit ? s->nasks : (size_t)limit);
+    lx_mock_sb_str(sb, "}");
+    send_sb(c, sb);
+}
+
+static void r_trades(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_bn_spot *v = ud;
+    struct bn_symbol *s = need_symbol(c, v);
+    struct lx_mock_sb *sb = &v->sb;
+    int64_t limit;
+    size_t i, n, start;
+
+    if (s == NULL || opt_int(c, "limit", 500, 1, 1000, &limit) < 0) {
+        return;
+    }
+    n = s->ntrades < (size_t)limit ? s->ntrades : (size_t)limit;
+    start = (s->trade_head + BN_TRADES - n) % BN_TRADES;
+    lx_mock_sb_reset(sb);
+    lx_mock_sb_str(sb, "[");
+    for (i = 0; i < n; i++) {
+        const struct lx_trade *t = &s->trades[(start + i) % BN_TRADES];
+        struct lx_decimal quote;
+
+        if (lx_decimal_mul(t->price, t->qty, BN_SCALE, LX_ROUND_HALF_EVEN,
+                           &quote) != LX_OK) {
+            quote = lx_decimal_from_i64(0, BN_SCALE);
+        }
+        kv_i64(sb, i > 0 ? ",{\"id\":" : "{\"id\":", t->trade_id);
+        kv_dec(sb, ",\"price\":", t->price);
+        kv_dec(sb, ",\"qty\":", t->qty);
+        kv_dec(sb, ",\"quoteQty\":", quote);
+        kv_i64(sb, ",\"time\":", t->trade_ms);
+        lx_mock_sb_str(sb, ",\"isBuyerMaker\":");
+        lx_mock_sb_bool(sb, t->buyer_is_maker);
+        lx_mock_sb_str(sb, ",\"isBestMatch\":true}");
+    }
+    lx_mock_sb_str(sb, "]");
+    send_sb(c, sb);
+}
+
+static void book_ticker_one(struct lx_mock_sb *sb, struct lx_mock_bn_spot *v,
+                            const struct bn_symbol *s)
+{
+    kv_str(sb, "{\"symbol\":", s->name);
+    kv_dec(sb, ",\"bidPrice\":", lx__mbn_px(v, s, s->bbo[0]));
+    kv_dec(sb, ",\"bidQty\":", lx__mbn_qty(v, s, s->bbo[1]));
+    kv_dec(sb, ",\"askPrice\":", lx__mbn_px(v, s, s->bbo[2]));
+    kv_dec(sb, ",\"askQty\":", lx__mbn_qty(v, s, s->bbo[3]));
+    lx_mock_sb_str(sb, "}");
+}
+
+static void r_book_ticker(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_bn_spot *v = ud;
+    struct lx_mock_sb *sb = &v->sb;
+    size_t i;
+
+    lx_mock_sb_reset(sb);
+    if (lx_mock_call_param(c, "symbol", NULL) != NULL) {
+        struct bn_symbol *s = need_symbol(c, v);
+
+        if (s == NULL) {
+            return;
+        }
+        book_ticker_one(sb, v, s);
+    } else {
+        lx_mock_sb_str(sb, "[");
+        for (i = 0; i < v->nsyms; i++) {
+            if (i > 0) {
+                lx_mock_sb_str(sb, ",");
+            }
+            book_ticker_one(sb, v, &v->syms[i]);
+        }
+        lx_mock_sb_str(sb, "]");
+    }
+    send_sb(c, sb);
+}
+
+static void price_one(struct lx_mock_sb *sb, struct lx_mock_bn_spot *v,
+                      const struct bn_symbol *s)
+{
+    const struct lx_trade *t =
+        s->ntrades > 0 ? &s->trades[(s->trade_head + BN_TRADES - 1) % BN_TRADES]
+                       : NULL;
+
+    kv_str(sb, "{\"symbol\":", s->name);
+    kv_dec(sb,
+           ",\"price\":", t != NULL ? t->price : lx__mbn_px(v, s, s->bbo[0]));
+    lx_mock_sb_str(sb, "}");
+}
+
+static void r_price(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_bn_spot *v = ud;
+    struct lx_mock_sb *sb = &v->sb;
+    size_t i;
+
+    lx_mock_sb_reset(sb);
+    if (lx_mock_call_param(c, "symbol", NULL) != NULL) {
+        struct bn_symbol *s = need_symbol(c, v);
+
+        if (s == NULL) {
+            return;
+        }
+        price_one(sb, v, s);
+    } else {
+        lx_mock_sb_str(sb, "[");
+        for (i = 0; i < v->nsyms; i++) {
+            if (i > 0) {
+                lx_mock_sb_str(sb, ",");
+            }
+            price_one(sb, v, &v->syms[i]);
+        }
+        lx_mock_sb_str(sb, "]");
+    }
+    send_sb(c, sb);
+}
+
+/* ---- more market data ------------------------------------------------------
+ */
+
+static const struct lx_trade *trade_at(const struct bn_symbol *s, size_t i)
+{
+    /* i = 0 is the oldest kept trade. */
+    return &s->trades[(s->trade_head + BN_TRADES - s->ntrades + i) % BN_TRADES];
+}
+
+static void r_agg_trades(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_bn_spot *v = ud;
+    struct bn_symbol *s = need_symbol(c, v);
+    struct lx_mock_sb *sb = &v->sb;
+    int64_t limit;
+    size_t i, n;
+
+    if (s == NULL || opt_int(c, "limit", 500, 1, 1000, &limit) < 0) {
+        return;
+    }
+    n = s->ntrades < (size_t)limit ? s->ntrades : (size_t)limit;
+    lx_mock_sb_reset(sb);
+    lx_mock_sb_str(sb, "[");
+    for (i = s->ntrades - n; i < s->ntrades; i++) {
+        const struct lx_trade *t = trade_at(s, i);
+
+        kv_i64(sb, i > s->ntrades - n ? ",{\"a\":" : "{\"a\":", t->trade_id);
+        kv_dec(sb, ",\"p\":", t->price);
+        kv_dec(sb, ",\"q\":", t->qty);
+        kv_i64(sb, ",\"f\":", t->trade_id);
+        kv_i64(sb, ",\"l\":", t->trade_id);
+        kv_i64(sb, ",\"T\":", t->trade_ms);
+        lx_mock_sb_str(sb, ",\"m\":");
+        lx_mock_sb_bool(sb, t->buyer_is_maker);
+        lx_mock_sb_str(sb, ",\"M\":true}");
+    }
+    lx_mock_sb_str(sb, "]");
+    send_sb(c, sb);
+}
+
+/* Interval names and lengths Binance spot accepts for klines. */
+static int64_t interval_ms(const char *s)
+{
+    static const struct {
+        const char *name;
+        int64_t ms;
+    } t[] = {{"1s", 1000},     {"1m", 60000},     {"3m", 180000},
+             {"5m", 300000},   {"15m", 900000},   {"30m", 1800000},
+             {"1h", 3600000},  {"2h", 7200000},   {"4h", 14400000},
+             {"6h", 21600000}, {"8h", 28800000},  {"12h", 43200000},
+             {"1d", 86400000}, {"3d", 259200000}, {"1w", 604800000}};
+    size_t i;
+
+    for (i = 0; s != NULL && i < LX_ARRAY_LEN(t); i++) {
+        if (strcmp(s, t[i].name) == 0) {
+            return t[i].ms;
+        }
+    }
+    return 0;
+}
+
+/* Adds t to bar k (initialized when k->trades is 0). */
+static void bar_add(struct lx_kline *k, const struct lx_trade *t)
+{
+    struct lx_decimal q;
+
+    if (k->trades == 0) {
+        k->open = k->high = k->low = k->close = t->price;
+        k->first_trade_id = t->trade_id;
+    }
+    if (lx_decimal_cmp(t->price, k->high) > 0) {
+        k->high = t->price;
+    }
+    if (lx_decimal_cmp(t->price, k->low) < 0) {
+        k->low = t->price;
+    }
+    k->close = t->price;
+    k->last_trade_id = t->trade_id;
+    k->trades++;
+    if (lx_decimal_add(k->volume, t->qty, &k->volume) != LX_OK ||
+        lx_decimal_mul(t->price, t->qty, BN_SCALE, LX_ROUND_HALF_EVEN, &q) !=
+            LX_OK ||
+        lx_decimal_add(k->quote_volume, q, &k->quote_volume) != LX_OK) {
+        return;
+    }
+    if (!t->buyer_is_maker &&
+        (lx_decimal_add(k->taker_buy_volume, t->qty, &k->taker_buy_volume) !=
+             LX_OK ||
+         lx_decimal_add(k->taker_buy_quote_volume, q,
+                        &k->taker_buy_quote_volume) != LX_OK)) {
+        return;
+    }
+}
+
+static struct lx_decimal rescaled(struct lx_decimal d)
+{
+    struct lx_decimal out;
+
+    return lx_decimal_rescale(d, BN_SCALE, LX_ROUND_HALF_EVEN, &out) == LX_OK
+               ? out
+               : d;
+}
+
+static void r_klines(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_bn_spot *v = ud;
+    struct bn_symbol *s = need_symbol(c, v);
+    struct lx_mock_sb *sb = &v->sb;
+    const char *iv;
+    int64_t limit, len, now, first, b;
+    struct lx_decimal zero = lx_decimal_from_i64(0, BN_SCALE), last = zero;
+    size_t ti = 0;
+
+    if (s == NULL || (iv = need(c, "interval")) == NULL ||
+        opt_int(c, "limit", 500, 1, 1000, &limit) < 0) {
+        return;
+    }
+    if ((len = interval_ms(iv)) == 0) {
+        fail(c, 400, -1120, "Invalid interval.");
+        return;
+    }
+    now = lx_mock_call_now_ms(c);
+    first = now - now % len - (limit - 1) * len;
+    if (s->ntrades > 0) {
+        last = trade_at(s, 0)->price; /* bars before any trade: flat */
+    }
+    lx_mock_sb_reset(sb);
+    lx_mock_sb_str(sb, "[");
+    for (b = 0; b < limit; b++) {
+        struct lx_kline k;
+        int64_t start = first + b * len;
+
+        memset(&k, 0, sizeof(k));
+        k.open_ms = start;
+        k.close_ms = start + len - 1;
+        k.volume = k.quote_volume = zero;
+        k.taker_buy_volume = k.taker_buy_quote_volume = zero;
+        k.first_trade_id = k.last_trade_id = -1;
+        while (ti < s->ntrades && trade_at(s, ti)->trade_ms < start) {
+            last = trade_at(s, ti++)->price;
+        }
+        while (ti < s->ntrades && trade_at(s, ti)->trade_ms <= k.close_ms) {
+            bar_add(&k, trade_at(s, ti++));
+        }
+        if (k.trades == 0) {
+            k.open = k.high = k.low = k.close = last;
+        } else {
+            last = k.close;
+        }
+        k.open = rescaled(k.open);
+        k.high = rescaled(k.high);
+        k.low = rescaled(k.low);
+        k.close = rescaled(k.close);
+        k.volume = rescaled(k.volume);
+        k.taker_buy_volume = rescaled(k.taker_buy_volume);
+        if (b > 0) {
+            lx_mock_sb_str(sb, ",");
+        }
+        lx_mock_bn_render_kline_row(sb, &k);
+    }
+    lx_mock_sb_str(sb, "]");
+    send_sb(c, sb);
+}
+
+static void ticker_one(struct lx_mock_sb *sb, struct lx_mock_bn_spot *v,
+                       const struct bn_symbol *s, int64_t now)
+{
+    struct lx_kline k;
+    struct lx_decimal zero = lx_decimal_from_i64(0, BN_SCALE), chg, pct, avg;
+    size_t i;
+    const struct lx_trade *lt = NULL;
+
+    memset(&k, 0, sizeof(k));
+    k.volume = k.quote_volume = zero;
+    k.taker_buy_volume = k.taker_buy_quote_volume = zero;
+    k.first_trade_id = k.last_trade_id = -1;
+    k.open = k.high = k.low = k.close = zero;
+    for (i = 0; i < s->ntrades; i++) {
+        if (trade_at(s, i)->trade_ms >= now - 86400000) {
+            bar_add(&k, trade_at(s, i));
+            lt = trade_at(s, i);
+        }
+    }
+    chg = pct = avg = zero;
+    if (k.trades > 0 && lx_decimal_sub(k.close, k.open, &chg) == LX_OK &&
+        lx_decimal_div(chg, k.open, 5, LX_ROUND_HALF_EVEN, &pct) == LX_OK &&
+        lx_decimal_mul(pct, lx_decimal_from_i64(100, 0), 3, LX_ROUND_HALF_EVEN,
+                       &pct) == LX_OK &&
+        lx_decimal_div(k.quote_volume, k.volume, BN_SCALE, LX_ROUND_HALF_EVEN,
+                       &avg) == LX_OK) {
+        /* all set */
+    }
+    kv_str(sb, "{\"symbol\":", s->name);
+    kv_dec(sb, ",\"priceChange\":", rescaled(chg));
+    kv_dec(sb, ",\"priceChangePercent\":", pct);
+    kv_dec(sb, ",\"weightedAvgPrice\":", avg);
+    kv_dec(sb, ",\"prevClosePrice\":", rescaled(k.open));
+    kv_dec(sb, ",\"lastPrice\":", rescaled(k.close));
+    kv_dec(sb, ",\"lastQty\":", lt != NULL ? rescaled(lt->qty) : zero);
+    kv_dec(sb, ",\"bidPrice\":", lx__mbn_px(v, s, s->bbo[0]));
+    kv_dec(sb, ",\"bidQty\":", lx__mbn_qty(v, s, s->bbo[1]));
+    kv_dec(sb, ",\"askPrice\":", lx__mbn_px(v, s, s->bbo[2]));
+    kv_dec(sb, ",\"askQty\":", lx__mbn_qty(v, s, s->bbo[3]));
+    kv_dec(sb, ",\"openPrice\":", rescaled(k.open));
+    kv_dec(sb, ",\"highPrice\":", rescaled(k.high));
+    kv_dec(sb, ",\"lowPrice\":", rescaled(k.low));
+    kv_dec(sb, ",\"volume\":", rescaled(k.volume));
+    kv_dec(sb, ",\"quoteVolume\":", k.quote_volume);
+    kv_i64(sb, ",\"openTime\":", now - 86400000);
+    kv_i64(sb, ",\"closeTime\":", now);
+    kv_i64(sb, ",\"firstId\":", k.first_trade_id);
+    kv_i64(sb, ",\"lastId\":", k.last_trade_id);
+    kv_i64(sb, ",\"count\":", k.trades);
+    lx_mock_sb_str(sb, "}");
+}
+
+static void r_ticker_24h(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_bn_spot *v = ud;
+    struct lx_mock_sb *sb = &v->sb;
+    int64_t now = lx_mock_call_now_ms(c);
+    size_t i;
+
+    lx_mock_sb_reset(sb);
+    if (lx_mock_call_param(c, "symbol", NULL) != NULL) {
+        struct bn_symbol *s = need_symbol(c, v);
+
+        if (s == NULL) {
+            return;
+        }
+        ticker_one(sb, v, s, now);
+    } else {
+        lx_mock_sb_str(sb, "[");
+        for (i = 0; i < v->nsyms; i++) {
+            if (i > 0) {
+                lx_mock_sb_str(sb, ",");
+            }
+            ticker_one(sb, v, &v->syms[i], now);
+        }
+        lx_mock_sb_str(sb, "]");
+    }
+    send_sb(c, sb);
+}
+
+static void r_my_trades(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_bn_spot *v = ud;
+    const struct lx_mock_bn_key *key = auth(c, v, LX_MOCK_BN_SIGNED);
+    struct bn_symbol *s;
+    struct lx_mock_sb *sb = &v->sb;
+    const struct bn_my_ring *r;
+    int64_t limit;
+    size_t i, n = 0, start, want;
+
+    if (key == NULL || (s = need_symbol(c, v)) == NULL ||
+        opt_int(c, "limit", 500, 1, 1000, &limit) < 0) {
+        return;
+    }
+    r = key->account < BN_MAX_ACCOUNTS ? &v->my[key->account] : NULL;
+    lx_mock_sb_reset(sb);
+    lx_mock_sb_str(sb, "[");
+    if (r != NULL && r->t != NULL) {
+        /* The newest `limit` of this symbol, oldest first. */
+        size_t count = 0;
+
+        for (i = 0; i < r->n; i++) {
+            const struct bn_my_trade *t =
+                &r->t[(r->head + BN_MY_TRADES - r->n + i) % BN_MY_TRADES];
+
+            count += &v->syms[t->sym] == s;
+        }
+        want = count < (size_t)limit ? count : (size_t)limit;
+        start = count - want;
+        for (i = 0, count = 0; i < r->n; i++) {
+            const struct bn_my_trade *t =
+                &r->t[(r->head + BN_MY_TRADES - r->n + i) % BN_MY_TRADES];
+
+            if (&v->syms[t->sym] != s || count++ < start) {
+                continue;
+            }
+            kv_str(sb, n++ > 0 ? ",{\"symbol\":" : "{\"symbol\":", s->name);
+            kv_i64(sb, ",\"id\":", t->trade_id);
+            kv_i64(sb, ",\"orderId\":", (int64_t)t->order_id);
+            kv_i64(sb, ",\"orderListId\":", -1);
+            kv_dec(sb, ",\"price\":", lx__mbn_px(v, s, t->price));
+            kv_dec(sb, ",\"qty\":", lx__mbn_qty(v, s, t->qty));
+            kv_dec(sb,
+                   ",\"quoteQty\":", lx__mbn_amt(v, s->quote_asset, t->quote));
+            kv_dec(sb,
+                   ",\"commission\":", lx__mbn_amt(v, t->fee_asset, t->fee));
+            kv_str(sb, ",\"commissionAsset\":",
+                   lx__mbn_asset_name(v, t->fee_asset));
+            kv_i64(sb, ",\"time\":", t->time_ms);
+            lx_mock_sb_str(sb, ",\"isBuyer\":");
+            lx_mock_sb_bool(sb, t->buyer);
+            lx_mock_sb_str(sb, ",\"isMaker\":");
+            lx_mock_sb_bool(sb, t->maker);
+            lx_mock_sb_str(sb, ",\"isBestMatch\":true}");
+        }
+    }
+    lx_mock_sb_str(sb, "]");
+    send_sb(c, sb);
+}
+
+/* ---- orders
+ * ------------------------------------------------------------------ */
+
+static int pick(const char *s, const char *const *names, int n)
+{
+    int i;
+
+    for (i = 0; s != NULL && i < n; i++) {
+        if (names[i] != NULL && strcmp(s, names[i]) == 0) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+/* The order fields GET /api/v3/order and DELETE share. */
+static void order_body(struct lx_mock_sb *sb, struct lx_mock_bn_spot *v,
+                       const struct bn_order *o)
+{
+    const struct bn_symbol *s = &v->syms[o->sym];
+
+    kv_dec(sb, ",\"price\":", lx__mbn_px(v, s, o->price));
+    kv_dec(sb, ",\"origQty\":", lx__mbn_qty(v, s, o->orig_qty));
+    kv_dec(sb, ",\"executedQty\":", lx__mbn_qty(v, s, o->exec_qty));
+    kv_dec(sb, ",\"cummulativeQuoteQty\":",
+           lx__mbn_amt(v, s->quote_asset, o->cum_quote));
+    kv_str(sb, ",\"status\":", lx__mbn_state_name(o->state));
+    kv_str(sb, ",\"timeInForce\":", lx__mbn_tif_name(o->tif));
+    kv_str(sb, ",\"type\":", lx__mbn_type_name(o->type));
+    kv_str(sb, ",\"side\":", o->side == LX_ENG_BUY ? "BUY" : "SELL");
+}
+
+static void order_json(struct lx_mock_sb *sb, struct lx_mock_bn_spot *v,
+                       const struct bn_order *o)
+{
+    const struct bn_symbol *s = &v->syms[o->sym];
+
+    kv_str(sb, "{\"symbol\":", s->name);
+    kv_i64(sb, ",\"orderId\":", (int64_t)o->id);
+    kv_str(sb, ",\"orderListId\":-1,\"clientOrderId\":", o->cid);
+    order_body(sb, v, o);
+    if (o->type >= LX_ENG_STOP_LOSS) {
+        kv_dec(sb, ",\"stopPrice\":", lx__mbn_px(v, s, o->stop_price));
+    }
+    kv_dec(sb, ",\"icebergQty\":", lx_decimal_from_i64(0, BN_SCALE));
+    kv_i64(sb, ",\"time\":", o->time_ms);
+    kv_i64(sb, ",\"updateTime\":", o->update_ms);
+    lx_mock_sb_str(sb, ",\"isWorking\":");
+    lx_mock_sb_bool(sb, o->working);
+    kv_i64(sb, ",\"workingTime\":", o->working ? o->time_ms : -1);
+    kv_dec(sb, ",\"origQuoteOrderQty\":",
+           lx__mbn_amt(v, s->quote_asset, o->orig_quote));
+    kv_str(sb, ",\"selfTradePreventionMode\":", lx__mbn_stp_name(o->stp));
+    lx_mock_sb_str(sb, "}");
+}
+
+/* Answers a placed order with ACK, RESULT or FULL. */
+static void new_order_resp(struct lx_mock_call *c, struct lx_mock_bn_spot *v,
+                           const struct bn_order *o, int resp_type)
+{
+    const struct bn_symbol *s = &v->syms[o->sym];
+    struct lx_mock_sb *sb = &v->sb;
+    size_t i;
+
+    lx_mock_sb_reset(sb);
+    kv_str(sb, "{\"symbol\":", s->name);
+    kv_i64(sb, ",\"orderId\":", (int64_t)o->id);
+    kv_str(sb, ",\"orderListId\":-1,\"clientOrderId\":", o->cid);
+    kv_i64(sb, ",\"transactTime\":", o->time_ms);
+    if (resp_type >= 1) {
+        order_body(sb, v, o);
+        if (o->working) {
+            kv_i64(sb, ",\"workingTime\":", o->time_ms);
+        } else {
+            kv_i64(sb, ",\"workingTime\":", -1);
+        }
+        kv_dec(sb, ",\"origQuoteOrderQty\":",
+               lx__mbn_amt(v, s->quote_asset, o->orig_quote));
+        kv_str(sb, ",\"selfTradePreventionMode\":", lx__mbn_stp_name(o->stp));
+    }
+    if (resp_type == 2) {
+        lx_mock_sb_str(sb, ",\"fills\":[");
+        for (i = 0; i < v->nfills; i++) {
+            const struct bn_fill *f = &v->fills[i];
+
+            kv_dec(sb, i > 0 ? ",{\"price\":" : "{\"price\":",
+                   lx__mbn_px(v, s, f->price));
+            kv_dec(sb, ",\"qty\":", lx__mbn_qty(v, s, f->qty));
+            kv_dec(sb,
+                   ",\"commission\":", lx__mbn_amt(v, f->fee_asset, f->fee));
+            kv_str(sb, ",\"commissionAsset\":",
+                   lx__mbn_asset_name(v, f->fee_asset));
+            kv_i64(sb, ",\"tradeId\":", f->trade_id);
+            lx_mock_sb_str(sb, "}");
+        }
+        lx_mock_sb_str(sb, "]");
+    }
+    lx_mock_sb_str(sb, "}");
+    send_sb(c, sb);
+}
+
+/* Client order ids Binance generates look like this: 22 characters. */
+static void gen_cid(struct lx_mock_bn_spot *v, char *out, uint64_t seed)
+{
+    static const char a[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    uint64_t x = seed * UINT64_C(0x9E3779B97F4A7C15) ^ (uint64_t)v->norders;
+    int i;
+
+    for (i = 0; i < 22; i++) {
+        x ^= x >> 29;
+        x *= UINT64_C(0xBF58476D1CE4E5B9);
+        out[i] = a[(x >> 32) % (sizeof(a) - 1)];
+    }
+    out[22] = '\0';
+}
+
+static void place(struct lx_mock_call *c, struct lx_mock_bn_spot *v,
+                  int test_only)
+{
+    static const char *const sides[] = {"BUY", "SELL"};
+    static const char *const tifs[] = {"GTC", "IOC", "FOK"};
+    static const char *const resps[] = {"ACK", "RESULT", "FULL"};
+    static const char *const stps[] = {"NONE", "EXPIRE_TAKER", "EXPIRE_MAKER",
+                                       "EXPIRE_BOTH"};
+    const char *types[LX_ENG_TYPE_COUNT];
+    const struct lx_mock_bn_key *key = auth(c, v, LX_MOCK_BN_SIGNED);
+    struct bn_symbol *s;
+    struct lx_eng_order_dreq r;
+    struct lx_eng_result res;
+    struct lx_mock_bn_err err;
+    const char *p, *cid;
+    char gen[23];
+    int i, side, type, tif = LX_ENG_GTC, resp, stp = LX_ENG_STP_EXPIRE_MAKER;
+    int has_price, has_qty, has_quote, has_stop, code;
+    const char *msg;
+    struct bn_order *o;
+
+    if (key == NULL || (s = need_symbol(c, v)) == NULL) {
+        return;
+    }
+    for (i = 0; i < LX_ENG_TYPE_COUNT; i++) {
+        types[i] = lx__mbn_type_name(i);
+    }
+    if ((p = need(c, "side")) == NULL) {
+        return;
+    }
+    if ((side = pick(p, sides, 2)) < 0) {
+        fail(c, 400, -1117, "Invalid side.");
+        return;
+    }
+    if ((p = need(c, "type")) == NULL) {
+        return;
+    }
+    if ((type = pick(p, types, LX_ENG_TYPE_COUNT)) < 0) {
+        fail(c, 400, -1116, "Invalid orderType.");
+        return;
+    }
+    memset(&r, 0, sizeof(r));
+    if ((has_price = opt_dec(c, "price", &r.price)) < 0 ||
+        (has_qty = opt_dec(c, "quantity", &r.qty)) < 0 ||
+        (has_quote = opt_dec(c, "quoteOrderQty", &r.quote_qty)) < 0 ||
+        (has_stop = opt_dec(c, "stopPrice", &r.stop_price)) < 0) {
+        return;
+    }
+    p = lx_mock_call_param(c, "timeInForce", NULL);
+    if (type == LX_ENG_LIMIT || type == LX_ENG_STOP_LOSS_LIMIT ||
+        type == LX_ENG_TAKE_PROFIT_LIMIT) {
+        if (p == NULL) {
+            mandatory(c, "timeInForce");
+            return;
+        }
+        if (!has_price) {
+            mandatory(c, "price");
+            return;
+        }
+    }
+    if (p != NULL && (tif = pick(p, tifs, 3)) < 0) {
+        fail(c, 400, -1115, "Invalid timeInForce.");
+        return;
+    }
+    if (type == LX_ENG_LIMIT_MAKER && !has_price) {
+        mandatory(c, "price");
+        return;
+    }
+    if (type >= LX_ENG_STOP_LOSS && !has_stop) {
+        mandatory(c, "stopPrice");
+        return;
+    }
+    if (type == LX_ENG_MARKET) {
+        if (has_qty == has_quote) {
+            fail(c, 400, -1102,
+                 "Param 'quantity' or 'quoteOrderQty' must be sent, but both "
+                 "were empty/null!");
+            return;
+        }
+    } else if (!has_qty) {
+        mandatory(c, "quantity");
+        return;
+    }
+    p = lx_mock_call_param(c, "newOrderRespType", NULL);
+    resp = type == LX_ENG_MARKET || type == LX_ENG_LIMIT ? 2 : 0;
+    if (p != NULL && (resp = pick(p, resps, 3)) < 0) {
+        fail(c, 400, -1177, "Invalid newOrderRespType.");
+        return;
+    }
+    p = lx_mock_call_param(c, "selfTradePreventionMode", NULL);
+    if (p != NULL && (stp = pick(p, stps, 4)) < 0) {
+        fail(c, 400, -1100, "Invalid selfTradePreventionMode.");
+        return;
+    }
+    cid = lx_mock_call_param(c, "newClientOrderId", NULL);
+    if (cid != NULL && strlen(cid) > LX_ENG_CID_MAX) {
+        failf(c, 400, -1100,
+              "Illegal characters found in parameter '%s'; legal range is "
+              "'^[\\.A-Z\\:/a-z0-9_-]{1,36}$'.",
+              "newClientOrderId");
+        return;
+    }
+    if (cid == NULL) {
+        gen_cid(v, gen, (uint64_t)lx_mock_call_now_ms(c));
+        cid = gen;
+    }
+    if (test_only) {
+        lx_mock_respond_json(c, 200, "{}", 2);
+        return;
+    }
+    r.account = key->account;
+    r.inst = s->inst;
+    r.side = (uint8_t)side;
+    r.type = (uint8_t)type;
+    r.tif = (uint8_t)tif;
+    r.stp = (uint8_t)stp;
+    r.cid = cid;
+    r.cid_len = strlen(cid);
+    r.time = lx__mbn_now_ns(v);
+    v->nfills = 0;
+    if (lx__engine_submit_dec(v->eng, &r, &res) != LX_OK) {
+        lx_mock_respond(c, 503, NULL, NULL, NULL, 0);
+        return;
+    }
+    /* The events are still queued: collect this order's fills (FULL). */
+    v->fills_for = res.order_id;
+    lx__mbn_drain(v);
+    v->fills_for = 0;
+    if (res.order_id == 0) {
+        lx__engine_reason_binance(res.reason, &code, &msg);
+        lx_mock_bn_err_set(&err, 400, code != 0 ? code : -2010, "%s",
+                           msg != NULL ? msg : "New order rejected.");
+        lx_mock_bn_respond_err(c, &err);
+        return;
+    }
+    o = lx__mbn_order(v, res.order_id);
+    if (o == NULL) {
+        lx_mock_respond(c, 503, NULL, NULL, NULL, 0);
+        return;
+    }
+    o->state = res.state;
+    if (has_quote) {
+        int64_t units = 0;
+
+        if (lx_decimal_to_ticks(r.quote_qty, lx_decimal_from_i64(1, BN_SCALE),
+                                &units) == LX_OK) {
+            o->orig_quote = units;
+        }
+    }
+    new_order_resp(c, v, o, resp);
+}
+
+static void r_order_post(struct lx_mock_call *c, void *ud)
+{
+    place(c, ud, 0);
+}
+
+static void r_order_test(struct lx_mock_call *c, void *ud)
+{
+    place(c, ud, 1);
+}
+
+/* The order named by orderId or origClientOrderId; NULL after answering. */
+static struct bn_order *find_order(struct lx_mock_call *c,
+                                   struct lx_mock_bn_spot *v,
+                                   const struct lx_mock_bn_key *key,
+                                   const struct bn_symbol *s, int cancel)
+{
+    int64_t id;
+    const char *cid = lx_mock_call_param(c, "origClientOrderId", NULL);
+    struct bn_order *o = NULL;
+    int has_id = opt_int(c, "orderId", 0, 1, INT64_MAX, &id);
+
+    if (has_id < 0) {
+        return NULL;
+    }
+    if (!has_id && cid == NULL) {
+        fail(c, 400, -1102,
+             "Param 'origClientOrderId' or 'orderId' must be sent, but both "
+             "were empty/null!");
+        return NULL;
+    }
+    o = has_id ? lx__mbn_order(v, (uint64_t)id)
+               : lx__mbn_order_by_cid(v, key->account, cid);
+    if (o == NULL || o->account != key->account || &v->syms[o->sym] != s) {
+        if (cancel) {
+            fail(c, 400, -2011, "Unknown order sent.");
+        } else {
+            fail(c, 400, -2013, "Order does not exist.");
+        }
+        return NULL;
+    }
+    return o;
+}
+
+static void r_order_get(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_bn_spot *v = ud;
+    const struct lx_mock_bn_key *key = auth(c, v, LX_MOCK_BN_SIGNED);
+    struct bn_symbol *s;
+    struct bn_order *o;
+
+    if (key == NULL || (s = need_symbol(c, v)) == NULL ||
+        (o = find_order(c, v, key, s, 0)) == NULL) {
+        return;
+    }
+    lx_mock_sb_reset(&v->sb);
+    order_json(&v->sb, v, o);
+    send_sb(c, &v->sb);
+}
+
+static void r_order_delete(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_bn_spot *v = ud;
+    const struct lx_mock_bn_key *key = auth(c, v, LX_MOCK_BN_SIGNED);
+    struct bn_symbol *s;
+    struct bn_order *o;
+    struct lx_eng_result res;
+    struct lx_mock_sb *sb = &v->sb;
+    char orig_cid[LX_ENG_CID_MAX + 1], gen[23];
+    const char *new_cid;
+
+    if (key == NULL || (s = need_symbol(c, v)) == NULL ||
+        (o = find_order(c, v, key, s, 1)) == NULL) {
+        return;
+    }
+    if (lx__engine_cancel(v->eng, key->account, o->id, NULL, 0,
+                          lx__mbn_now_ns(v), &res) != LX_OK ||
+        res.reason == LX_ENG_R_UNKNOWN_ORDER) {
+        lx__mbn_drain(v);
+        fail(c, 400, -2011, "Unknown order sent.");
+        return;
+    }
+    lx__mbn_drain(v);
+    o = lx__mbn_order(v, o->id);
+    lx__snprintf(orig_cid, sizeof(orig_cid), "%s", o->cid);
+    new_cid = lx_mock_call_param(c, "newClientOrderId", NULL);
+    if (new_cid == NULL) {
+        gen_cid(v, gen, o->id);
+        new_cid = gen;
+    }
+    lx_mock_sb_reset(sb);
+    kv_str(sb, "{\"symbol\":", s->name);
+    kv_str(sb, ",\"origClientOrderId\":", orig_cid);
+    kv_i64(sb, ",\"orderId\":", (int64_t)o->id);
+    kv_str(sb, ",\"orderListId\":-1,\"clientOrderId\":", new_cid);
+    kv_i64(sb, ",\"transactTime\":", lx_mock_call_now_ms(c));
+    order_body(sb, v, o);
+    kv_dec(sb, ",\"origQuoteOrderQty\":",
+           lx__mbn_amt(v, s->quote_asset, o->orig_quote));
+    kv_str(sb, ",\"selfTradePreventionMode\":", lx__mbn_stp_name(o->stp));
+    lx_mock_sb_str(sb, "}");
+    send_sb(c, sb);
+}
+
+static int order_open(const struct bn_order *o)
+{
+    return o->state == LX_ENG_ST_NEW || o->state == LX_ENG_ST_PARTIALLY_FILLED;
+}
+
+static void r_open_orders(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_bn_spot *v = ud;
+    const struct lx_mock_bn_key *key = auth(c, v, LX_MOCK_BN_SIGNED);
+    const struct bn_symbol *s = NULL;
+    size_t i, n = 0;
+
+    if (key == NULL) {
+        return;
+    }
+    if (lx_mock_call_param(c, "symbol", NULL) != NULL &&
+        (s = need_symbol(c, v)) == NULL) {
+        return;
+    }
+    lx_mock_sb_reset(&v->sb);
+    lx_mock_sb_str(&v->sb, "[");
+    for (i = 0; i < v->orders_cap; i++) {
+        const struct bn_order *o = &v->orders[i];
+
+        if (o->id == 0 || o->account != key->account || !order_open(o) ||
+            (s != NULL && &v->syms[o->sym] != s)) {
+            continue;
+        }
+        if (n++ > 0) {
+            lx_mock_sb_str(&v->sb, ",");
+        }
+        order_json(&v->sb, v, o);
+    }
+    lx_mock_sb_str(&v->sb, "]");
+    send_sb(c, &v->sb);
+}
+
+static void r_cancel_all(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_bn_spot *v = ud;
+    const struct lx_mock_bn_key *key = auth(c, v, LX_MOCK_BN_SIGNED);
+    struct bn_symbol *s;
+    uint64_t *ids;
+    size_t i, n = 0;
+    uint32_t ncancelled = 0;
+
+    if (key == NULL || (s = need_symbol(c, v)) == NULL) {
+        return;
+    }
+    ids = lx__malloc(NULL, (v->norders + 1) * sizeof(*ids));
+    if (ids == NULL) {
+        lx_mock_respond(c, 503, NULL, NULL, NULL, 0);
+        return;
+    }
+    for (i = 0; i < v->orders_cap; i++) {
+        const struct bn_order *o = &v->orders[i];
+
+        if (o->id != 0 && o->account == key->account && order_open(o) &&
+            &v->syms[o->sym] == s) {
+            ids[n++] = o->id;
+        }
+    }
+    if (n == 0) {
+        lx__free(NULL, ids);
+        fail(c, 400, -2011, "Unknown order sent.");
+        return;
+    }
+    lx__engine_cancel_all(v->eng, key->account, s->inst, lx__mbn_now_ns(v),
+                          &ncancelled);
+    lx__mbn_drain(v);
+    lx_mock_sb_reset(&v->sb);
+    lx_mock_sb_str(&v->sb, "[");
+    for (i = 0; i < n; i++) {
+        const struct bn_order *o = lx__mbn_order(v, ids[i]);
+
+        if (i > 0) {
+            lx_mock_sb_str(&v->sb, ",");
+        }
+        kv_str(&v->sb, "{\"symbol\":", s->name);
+        kv_str(&v->sb, ",\"origClientOrderId\":", o->cid);
+        kv_i64(&v->sb, ",\"orderId\":", (int64_t)o->id);
+        kv_str(&v->sb, ",\"orderListId\":-1,\"clientOrderId\":", o->cid);
+        kv_i64(&v->sb, ",\"transactTime\":", lx_mock_call_now_ms(c));
+        order_body(&v->sb, v, o);
+        kv_str(&v->sb,
+               ",\"selfTradePreventionMode\":", lx__mbn_stp_name(o->stp));
+        lx_mock_sb_str(&v->sb, "}");
+    }
+    lx_mock_sb_str(&v->sb, "]");
+    lx__free(NULL, ids);
+    send_sb(c, &v->sb);
+}
+
+static struct lx_decimal at8(struct lx_decimal d)
+{
+    struct lx_decimal out;
+
+    return lx_decimal_rescale(d, BN_SCALE, LX_ROUND_HALF_EVEN, &out) == LX_OK
+               ? out
+               : d;
+}
+
+/* Fee rate in basis points as the account's integer commission fields. */
+static int64_t bps(struct lx_decimal rate)
+{
+    int64_t n = 0;
+
+    if (lx_decimal_to_ticks(rate, lx_decimal_from_i64(1, 4), &n) != LX_OK) {
+        return 0;
+    }
+    return n;
+}
+
+static void r_account(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_bn_spot *v = ud;
+    const struct lx_mock_bn_key *key = auth(c, v, LX_MOCK_BN_SIGNED);
+    struct lx_mock_sb *sb = &v->sb;
+    size_t i, k = 0;
+
+    if (key == NULL) {
+        return;
+    }
+    for (i = 0; i < v->naccounts; i++) {
+        if (v->keys[i].account == key->account) {
+            k = i;
+        }
+    }
+    lx_mock_sb_reset(sb);
+    kv_i64(sb, "{\"makerCommission\":", bps(v->maker_fee[k]));
+    kv_i64(sb, ",\"takerCommission\":", bps(v->taker_fee[k]));
+    lx_mock_sb_str(sb, ",\"buyerCommission\":0,\"sellerCommission\":0");
+    kv_dec(sb, ",\"commissionRates\":{\"maker\":", at8(v->maker_fee[k]));
+    kv_dec(sb, ",\"taker\":", at8(v->taker_fee[k]));
+    lx_mock_sb_str(sb, ",\"buyer\":\"0.00000000\",\"seller\":\"0.00000000\"}"
+                       ",\"canTrade\":true,\"canWithdraw\":true,"
+                       "\"canDeposit\":true,\"brokered\":false,"
+                       "\"requireSelfTradePrevention\":false,"
+                       "\"preventSor\":false");
+    kv_i64(sb, ",\"updateTime\":", lx_mock_call_now_ms(c));
+    lx_mock_sb_str(sb, ",\"accountType\":\"SPOT\",\"balances\":[");
+    for (i = 0; i < v->nassets; i++) {
+        int64_t fr = 0, lk = 0;
+
+        lx__engine_balance(v->eng, key->account, v->assets[i].id, &fr, &lk);
+        kv_str(sb, i > 0 ? ",{\"asset\":" : "{\"asset\":", v->assets[i].name);
+        kv_dec(sb, ",\"free\":", lx__mbn_amt(v, v->assets[i].id, fr));
+        kv_dec(sb, ",\"locked\":", lx__mbn_amt(v, v->assets[i].id, lk));
+        lx_mock_sb_str(sb, "}");
+    }
+    kv_i64(sb, "],\"permissions\":[\"SPOT\"],\"uid\":",
+           1000000 + (int64_t)key->account);
+    lx_mock_sb_str(sb, "}");
+    send_sb(c, sb);
+}
+
+/* ---- user-data streams ----------------------------------------------- */
+
+static struct bn_listen *listen_find(struct lx_mock_bn_spot *v, const char *key)
+{
+    size_t i;
+
+    for (i = 0; key != NULL && i < v->nlisten; i++) {
+        if (strcmp(v->listen[i].key, key) == 0) {
+            return &v->listen[i];
+        }
+    }
+    return NULL;
+}
+
+/* For the hub: /ws/<listenKey> subscribes to the account's stream. */
+static const char *listen_resolve(const char *key, void *ud)
+{
+    struct bn_listen *l = listen_find(ud, key);
+
+    return l != NULL ? l->stream : NULL;
+}
+
+static void r_listen_new(struct lx_mock_call *c, void *ud)
+{
+    static const char a[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    struct lx_mock_bn_spot *v = ud;
+    const struct lx_mock_bn_key *key = auth(c, v, LX_MOCK_BN_APIKEY);
+    struct bn_listen *l = NULL;
+    size_t i;
+    uint64_t x;
+
+    if (key == NULL) {
+        return;
+    }
+    for (i = 0; i < v->nlisten; i++) {
+        if (v->listen[i].account == key->account) {
+            l = &v->listen[i]; /* one key per account, as the venue */
+        }
+    }
+    if (l == NULL) {
+        if (v->nlisten == BN_MAX_LISTEN) {
+            fail(c, 400, -1125, "This listenKey does not exist.");
+            return;
+        }
+        l = &v->listen[v->nlisten++];
+        x = ++v->listen_seq * UINT64_C(0x9E3779B97F4A7C15) ^ key->account;
+        for (i = 0; i < 60; i++) {
+            x ^= x >> 29;
+            x *= UINT64_C(0xBF58476D1CE4E5B9);
+            l->key[i] = a[(x >> 32) % (sizeof(a) - 1)];
+        }
+        l->key[60] = '\0';
+        l->account = key->account;
+        lx__mbn_user_stream(key->account, l->stream);
+    }
+    lx_mock_sb_reset(&v->sb);
+    kv_str(&v->sb, "{\"listenKey\":", l->key);
+    lx_mock_sb_str(&v->sb, "}");
+    send_sb(c, &v->sb);
+}
+
+static void r_listen_keep(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_bn_spot *v = ud;
+    const struct lx_mock_bn_key *key = auth(c, v, LX_MOCK_BN_APIKEY);
+    const char *lk;
+    struct bn_listen *l;
+
+    if (key == NULL || (lk = need(c, "listenKey")) == NULL) {
+        return;
+    }
+    l = listen_find(v, lk);
+    if (l == NULL || l->account != key->account) {
+        fail(c, 400, -1125, "This listenKey does not exist.");
+        return;
+    }
+    if (strcmp(lx_http_msg_method(lx_mock_call_msg(c)), "DELETE") == 0) {
+        *l = v->listen[--v->nlisten];
+    }
+    lx_mock_respond_json(c, 200, "{}", 2);
+}
+
+/* ---- WebSocket API (/ws-api/v3): the user-data subscription CCXT uses --- */
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* "k=v&..." of params sorted by key, signature left out; NULL on error. */
+static char *sorted_params(const cJSON *params, const char **sig)
+{
+    const cJSON *p;
+    const char *keys[32];
+    size_t n = 0, i, len = 0;
+    char *out, num[32];
+
+    *sig = NULL;
+    cJSON_ArrayForEach (p, params) {
+        if (strcmp(p->string, "signature") == 0) {
+            *sig = cJSON_IsString(p) ? p->valuestring : NULL;
+        } else if (n < LX_ARRAY_LEN(keys)) {
+            keys[n++] = p->string;
+        } else {
+            return NULL;
+        }
+    }
+    qsort(keys, n, sizeof(keys[0]), cmp_str);
+    out = lx__malloc(NULL, 4096);
+    if (out == NULL) {
+        return NULL;
+    }
+    out[0] = '\0';
+    for (i = 0; i < n; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, keys[i]);
+        const char *val = cJSON_IsString(v) ? v->valuestring : num;
+        int w;
+
+        if (cJSON_IsNumber(v)) {
+            lx__snprintf(num, sizeof(num), "%.0f", v->valuedouble);
+        } else if (!cJSON_IsString(v)) {
+            lx__free(NULL, out);
+            return NULL;
+        }
+        w = lx__snprintf(out + len, 4096 - len, "%s%s=%s", i > 0 ? "&" : "",
+                         keys[i], val);
+        if (w < 0) {
+            lx__free(NULL, out);
+            return NULL;
+        }
+        len += (size_t)w;
+    }
+    return out;
+}
+
+static void api_answer(struct lx_mock_bn_conn *conn, struct lx_mock_sb *sb,
+                       const char *id, int status, int code, const char *msg,
+                       const char *result)
+{
+    lx_mock_sb_reset(sb);
+    lx_mock_sb_str(sb, "{\"id\":");
+    lx_mock_sb_str(sb, id);
+    kv_i64(sb, ",\"status\":", status);
+    if (msg != NULL) {
+        kv_i64(sb, ",\"error\":{\"code\":", code);
+        kv_str(sb, ",\"msg\":", msg);
+        lx_mock_sb_str(sb, "}");
+    } else {
+        lx_mock_sb_str(sb, ",\"result\":");
+        lx_mock_sb_str(sb, result);
+    }
+    lx_mock_sb_str(sb, ",\"rateLimits\":[]}");
+    if (sb->err == LX_OK) {
+        lx_mock_bn_hub_reply(conn, sb->buf, sb->len);
+    }
+}
+
+static void api_subscribe(struct lx_mock_bn_spot *v,
+                          struct lx_mock_bn_conn *conn, const char *id,
+                          const cJSON *params)
+{
+    const cJSON *k = cJSON_GetObjectItemCaseSensitive(params, "apiKey");
+    const cJSON *ts = cJSON_GetObjectItemCaseSensitive(params, "timestamp");
+    const cJSON *rw = cJSON_GetObjectItemCaseSensitive(params, "recvWindow");
+    const struct lx_mock_bn_key *key = NULL;
+    const char *sig;
+    char *payload, hex[65], lower[64], stream[24], res[48];
+    unsigned char md[32];
+    unsigned int mdlen = 0, j;
+    const uint8_t *sk;
+    size_t i, sklen;
+    int64_t t, now = lx__mbn_now_ms(v), window = 5000, sub;
+
+    for (i = 0; cJSON_IsString(k) && i < v->naccounts; i++) {
+        if (strcmp(v->keys[i].api_key, k->valuestring) == 0) {
+            key = &v->keys[i];
+        }
+    }
+    if (key == NULL) {
+        api_answer(conn, &v->sb2, id, 401, -2015,
+                   "Invalid API-key, IP, or permissions for action.", NULL);
+        return;
+    }
+    t = cJSON_IsNumber(ts)   ? (int64_t)ts->valuedouble
+        : cJSON_IsString(ts) ? 0
+                             : -1;
+    if (cJSON_IsString(ts) &&
+        lx__parse_i64(ts->valuestring, strlen(ts->valuestring), &t) != LX_OK) {
+        t = -1;
+    }
+    if (cJSON_IsNumber(rw)) {
+        window = (int64_t)rw->valuedouble;
+    }
+    if (t < 0 || t > now + 1000 || now - t > window) {
+        api_answer(conn, &v->sb2, id, 400, -1021,
+                   "Timestamp for this request is outside of the recvWindow.",
+                   NULL);
+        return;
+    }
+    payload = sorted_params(params, &sig);
+    if (payload == NULL || sig == NULL) {
+        lx__free(NULL, payload);
+        api_answer(conn, &v->sb2, id, 400, -1102,
+                   "Mandatory parameter 'signature' was not sent, was "
+                   "empty/null, or malformed.",
+                   NULL);
+        return;
+    }
+    sk = lx__secret_data(key->secret, &sklen);
+    HMAC(EVP_sha256(), sk, (int)sklen, (const unsigned char *)payload,
+         strlen(payload), md, &mdlen);
+    lx__free(NULL, payload);
+    for (j = 0; j < mdlen && j < 32; j++) {
+        lx__snprintf(hex + 2 * j, 3, "%02x", md[j]);
+    }
+    for (j = 0; j < 64 && sig[j] != '\0'; j++) {
+        lower[j] =
+            (char)(sig[j] >= 'A' && sig[j] <= 'F' ? sig[j] + 32 : sig[j]);
+    }
+    if (strlen(sig) != 64 || CRYPTO_memcmp(lower, hex, 64) != 0) {
+        api_answer(conn, &v->sb2, id, 400, -1022,
+                   "Signature for this request is not valid.", NULL);
+        return;
+    }
+    lx__mbn_user_stream(key->account, stream);
+    if (lx_mock_bn_hub_attach(conn, stream, &sub) != LX_OK) {
+        api_answer(conn, &v->sb2, id, 503, -1000, "Internal error.", NULL);
+        return;
+    }
+    lx__snprintf(res, sizeof(res), "{\"subscriptionId\":%lld}", (long long)sub);
+    api_answer(conn, &v->sb2, id, 200, 0, NULL, res);
+}
+
+static void api_message(struct lx_mock_bn_conn *conn, const char *text,
+                        size_t len, void *ud)
+{
+    struct lx_mock_bn_spot *v = ud;
+    cJSON *o = cJSON_ParseWithLength(text, len);
+    const cJSON *method = cJSON_GetObjectItemCaseSensitive(o, "method");
+    const cJSON *params = cJSON_GetObjectItemCaseSensitive(o, "params");
+    char *id = NULL, res[48];
+
+    if (o != NULL && cJSON_GetObjectItemCaseSensitive(o, "id") != NULL) {
+        id = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(o, "id"));
+    }
+    if (o == NULL || !cJSON_IsString(method)) {
+        api_answer(conn, &v->sb2, id != NULL ? id : "null", 400, -1100,
+                   "Illegal characters found in a parameter.", NULL);
+    } else if (strcmp(method->valuestring, "ping") == 0) {
+        api_answer(conn, &v->sb2, id != NULL ? id : "null", 200, 0, NULL, "{}");
+    } else if (strcmp(method->valuestring, "time") == 0) {
+        lx__snprintf(res, sizeof(res), "{\"serverTime\":%lld}",
+                     (long long)lx__mbn_now_ms(v));
+        api_answer(conn, &v->sb2, id != NULL ? id : "null", 200, 0, NULL, res);
+    } else if (strcmp(method->valuestring,
+                      "userDataStream.subscribe.signature") == 0 &&
+               cJSON_IsObject(params)) {
+        api_subscribe(v, conn, id != NULL ? id : "null", params);
+    } else {
+        api_answer(conn, &v->sb2, id != NULL ? id : "null", 400, -1100,
+                   "Unknown method.", NULL);
+    }
+    cJSON_free(id);
+    cJSON_Delete(o);
+}
+
+/* ---- table
+ * -------------------------------------------------------------------- */
+
+int lx__mbn_spot_routes(struct lx_mock_bn_spot *v)
+{
+    static const struct {
+        const char *method, *path;
+        int weight, flags;
+        lx_mock_route_fn fn;
+    } t[] = {
+        {"GET", "/api/v3/ping", 1, 0, r_ping},
+        {"GET", "/api/v3/time", 1, 0, r_time},
+        {"GET", "/api/v3/exchangeInfo", 20, 0, r_exchange_info},
+        {"GET", "/api/v3/depth", 5, 0, r_depth},
+        {"GET", "/api/v3/trades", 25, 0, r_trades},
+        {"GET", "/api/v3/ticker/bookTicker", 2, 0, r_book_ticker},
+        {"GET", "/api/v3/ticker/price", 2, 0, r_price},
+        {"GET", "/api/v3/ticker/24hr", 2, 0, r_ticker_24h},
+        {"GET", "/api/v3/aggTrades", 4, 0, r_agg_trades},
+        {"GET", "/api/v3/klines", 2, 0, r_klines},
+        {"GET", "/api/v3/myTrades", 20, 0, r_my_trades},
+        {"POST", "/api/v3/order", 1, LX_MOCK_ROUTE_ORDER, r_order_post},
+        {"POST", "/api/v3/order/test", 1, 0, r_order_test},
+        {"GET", "/api/v3/order", 4, 0, r_order_get},
+        {"DELETE", "/api/v3/order", 1, 0, r_order_delete},
+        {"GET", "/api/v3/openOrders", 6, 0, r_open_orders},
+        {"DELETE", "/api/v3/openOrders", 1, 0, r_cancel_all},
+        {"GET", "/api/v3/account", 20, 0, r_account},
+        {"POST", "/api/v3/userDataStream", 2, 0, r_listen_new},
+        {"PUT", "/api/v3/userDataStream", 2, 0, r_listen_keep},
+        {"DELETE", "/api/v3/userDataStream", 2, 0, r_listen_keep},
+    };
+    size_t i;
+    int rc = LX_OK;
+
+    for (i = 0; i < LX_ARRAY_LEN(t) && rc == LX_OK; i++) {
+        rc = lx_mock_door_route(v->door, t[i].method, t[i].path, t[i].weight,
+                                t[i].flags, t[i].fn, v);
+    }
+    lx_mock_bn_hub_set_user(v->hub, listen_resolve, v);
+    lx_mock_bn_hub_set_api(v->hub, api_message, v);
+    return rc;
+}
