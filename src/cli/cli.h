@@ -16,5 +16,6 @@ struct lx_cli_cmd {
 int lx_cli_is_help(const char *arg);
 int lx_cli_version(int argc, char **argv);
 int lx_cli_demo(int argc, char **argv);
+int lx_cli_capture(int argc, char **argv);
 
 #endif

@@ -12,6 +12,7 @@
 #include "cli/cli.h"
 
 static const struct lx_cli_cmd cmds[] = {
+    {"capture", "read a capture file: info, dump, verify", lx_cli_capture},
     {"demo", "a short tour of what is built, on loopback", lx_cli_demo},
     {"version", "print the library version", lx_cli_version},
 };

@@ -1,0 +1,483 @@
+/*
+ * bench_capture.c - capture-file write and read throughput and size, on
+ * real Binance WebSocket frames (the hftbacktest recordings in
+ * ../shared/samples: depth diffs, trades and a REST depth snapshot),
+ * against references measured in the same run:
+ *   - the zstd library compressing and decompressing the same payload
+ *     bytes in one shot at the same level;
+ *   - the same messages as NDJSON ("<local ns> <frame>" per line, the
+ *     tardis-style layout) through `gzip -6` and `zstd -19 --long`, when
+ *     those tools are installed.
+ * Throughput runs cycle the material (timestamps shifted per cycle) up to
+ * LX_BENCH_MSGS messages (default 1000000); size comparisons use one pass
+ * over the material, so nothing repeats.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <zstd.h>
+
+#include "core/lx_internal.h"
+#include "lotusx/lx_capture.h"
+#include "lotusx/lx_ws.h"
+#include "bench_util.h"
+
+#ifndef LX_SAMPLES_DIR
+#define LX_SAMPLES_DIR "../shared/samples"
+#endif
+
+static const char *const sample_files[] = {
+    LX_SAMPLES_DIR "/binance-spot/hftbacktest/btcusdt_20240808.first150s.txt",
+    LX_SAMPLES_DIR "/binance-usdm/hftbacktest/btcusdt_20240718.txt",
+};
+
+struct msg {
+    int64_t t; /* ns since the start of its file */
+    uint64_t conn;
+    const char *p;
+    size_t len;
+};
+
+struct material {
+    char *text[2];
+    struct msg *v;
+    size_t n;
+    int64_t span;
+    size_t bytes;
+};
+
+static char *read_text(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *p;
+    long n;
+
+    if (f == NULL) {
+        return NULL;
+    }
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    p = lx__malloc(NULL, (size_t)n + 1);
+    if (p != NULL && fread(p, 1, (size_t)n, f) != (size_t)n) {
+        lx__free(NULL, p);
+        p = NULL;
+    }
+    fclose(f);
+    if (p != NULL) {
+        p[n] = '\0';
+        *len = (size_t)n;
+    }
+    return p;
+}
+
+static int cmp_msg(const void *a, const void *b)
+{
+    const struct msg *x = a, *y = b;
+
+    return (x->t > y->t) - (x->t < y->t);
+}
+
+/* Parses "<ns> <json>" lines of one file into m->v. */
+static int add_file(struct material *m, int idx, char *text, size_t len)
+{
+    char *line = text, *end = text + len;
+    int64_t first = -1;
+
+    while (line < end) {
+        char *nl = memchr(line, '\n', (size_t)(end - line));
+        char *sp = memchr(line, ' ', (size_t)((nl ? nl : end) - line));
+        int64_t ts;
+
+        if (nl == NULL) {
+            nl = end;
+        }
+        if (sp != NULL &&
+            lx__parse_i64(line, (size_t)(sp - line), &ts) == LX_OK) {
+            struct msg *v = lx__realloc(NULL, m->v, (m->n + 1) * sizeof(*m->v));
+
+            if (v == NULL) {
+                return -1;
+            }
+            m->v = v;
+            first = first < 0 ? ts : first;
+            v[m->n].t = ts - first;
+            v[m->n].conn = (uint64_t)idx + 1;
+            v[m->n].p = sp + 1;
+            v[m->n].len = (size_t)(nl - sp - 1);
+            m->bytes += v[m->n].len;
+            m->span = v[m->n].t > m->span ? v[m->n].t : m->span;
+            m->n++;
+        }
+        line = nl + 1;
+    }
+    return 0;
+}
+
+static int load(struct material *m)
+{
+    size_t i, len;
+
+    memset(m, 0, sizeof(*m));
+    for (i = 0; i < 2; i++) {
+        m->text[i] = read_text(sample_files[i], &len);
+        if (m->text[i] == NULL || add_file(m, (int)i, m->text[i], len) != 0) {
+            fprintf(stderr, "bench_capture: cannot read %s\n", sample_files[i]);
+            return -1;
+        }
+    }
+    /* One timeline: both files from a common start, merged by time. */
+    qsort(m->v, m->n, sizeof(*m->v), cmp_msg);
+    m->span += 1000000;
+    return 0;
+}
+
+/* ---- capture write and read --------------------------------------------- */
+
+struct run {
+    uint64_t msgs;
+    uint64_t payload;
+    int64_t ns;
+    int64_t cpu; /* process CPU time: robust when the machine is busy */
+    uint64_t file;
+};
+
+static int64_t cpu_now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int write_capture(const char *path, const struct material *m,
+                         uint64_t total, int level, int bulk, size_t chunk,
+                         size_t dict, struct run *out)
+{
+    const int64_t base = 1723100000000000000LL;
+    struct lx_capture_writer *w = NULL;
+    struct lx_capture_wopts *o = NULL;
+    struct lx_tap_event ev;
+    uint64_t seq[3] = {0, 0, 0}, i;
+    int64_t t0;
+    int rc;
+
+    unlink(path);
+    lx_capture_wopts_new(&o, NULL);
+    lx_capture_wopts_set_level(o, level);
+    lx_capture_wopts_set_venue(o, "binance");
+    lx_capture_wopts_set_chunk_limits(o, chunk, 0);
+    lx_capture_wopts_set_dict(o, dict);
+    if (bulk) {
+        /* An import: no need to commit every second of stream time. */
+        lx_capture_wopts_set_commit(o, INT64_MAX, 256u << 20);
+    }
+    t0 = bench_now_ns();
+    out->cpu = cpu_now_ns();
+    rc = lx_capture_writer_open(&w, NULL, path, o, NULL);
+    lx_capture_wopts_free(o);
+    memset(&ev, 0, sizeof(ev));
+    for (i = 1; rc == LX_OK && i <= 2; i++) {
+        ev.kind = LX_TAP_CONN_OPEN;
+        ev.conn_id = i;
+        ev.url = i == 1 ? "wss://stream.binance.com:9443/stream"
+                        : "wss://fstream.binance.com/stream";
+        ev.transport = "tls";
+        ev.wall_ns = base;
+        ev.seq = seq[i]++;
+        rc = lx_capture_writer_write(w, &ev);
+    }
+    ev.kind = LX_TAP_WS_FRAME;
+    ev.dir = LX_TAP_IN;
+    ev.ws_opcode = LX_WS_TEXT;
+    out->payload = 0;
+    for (i = 0; rc == LX_OK && i < total; i++) {
+        const struct msg *x = &m->v[i % m->n];
+
+        ev.conn_id = x->conn;
+        ev.seq = seq[x->conn]++;
+        ev.mono_ns = (int64_t)(i / m->n) * m->span + x->t;
+        ev.wall_ns = base + ev.mono_ns;
+        ev.payload = (const uint8_t *)x->p;
+        ev.len = x->len;
+        out->payload += x->len;
+        rc = lx_capture_writer_write(w, &ev);
+    }
+    rc = rc == LX_OK ? lx_capture_writer_close(w) : rc;
+    out->ns = bench_now_ns() - t0;
+    out->cpu = cpu_now_ns() - out->cpu;
+    out->msgs = total;
+    if (rc != LX_OK) {
+        fprintf(stderr, "bench_capture: write: %s\n", lx_strerror(rc));
+        return -1;
+    }
+    {
+        FILE *f = fopen(path, "rb");
+
+        fseek(f, 0, SEEK_END);
+        out->file = (uint64_t)ftell(f);
+        fclose(f);
+    }
+    return 0;
+}
+
+static int read_capture(const char *path, struct run *out, int verify)
+{
+    struct lx_capture_reader *r = NULL;
+    const struct lx_capture_record *rec;
+    int64_t t0 = bench_now_ns(), c0 = cpu_now_ns();
+    uint64_t sum = 0;
+    int rc = lx_capture_open(&r, NULL, path, NULL);
+
+    out->msgs = 0;
+    out->payload = 0;
+    while (rc == LX_OK && (rc = lx_capture_reader_next(r, &rec)) == 1) {
+        out->msgs++;
+        out->payload += rec->len;
+        sum += rec->len > 0 ? rec->data[rec->len / 2] : 0;
+        rc = LX_OK;
+    }
+    if (rc == 0 && verify) {
+        rc = lx_capture_reader_verify(r, NULL);
+    }
+    out->ns = bench_now_ns() - t0;
+    out->cpu = cpu_now_ns() - c0;
+    lx_capture_reader_free(r);
+    if (rc != 0) {
+        fprintf(stderr, "bench_capture: read: %s\n", lx_strerror(rc));
+        return -1;
+    }
+    return sum == 1 ? 1 : 0; /* keeps sum alive */
+}
+
+/* ---- references --------------------------------------------------------- */
+
+/* Payloads concatenated (what the zstd one-shot reference compresses). */
+static char *concat(const struct material *m, size_t *len)
+{
+    char *p = lx__malloc(NULL, m->bytes + 1);
+    size_t i, off = 0;
+
+    for (i = 0; p != NULL && i < m->n; i++) {
+        memcpy(p + off, m->v[i].p, m->v[i].len);
+        off += m->v[i].len;
+    }
+    *len = off;
+    return p;
+}
+
+static int zstd_oneshot(const char *src, size_t len, int level, uint64_t repeat,
+                        struct run *c, struct run *d)
+{
+    size_t bound = ZSTD_compressBound(len), z = 0, back = 0;
+    char *dst = lx__malloc(NULL, bound), *out = lx__malloc(NULL, len + 1);
+    uint64_t i;
+    int64_t t0, c0;
+
+    if (dst == NULL || out == NULL) {
+        return -1;
+    }
+    t0 = bench_now_ns();
+    c0 = cpu_now_ns();
+    for (i = 0; i < repeat; i++) {
+        z = ZSTD_compress(dst, bound, src, len, level);
+    }
+    c->ns = bench_now_ns() - t0;
+    c->cpu = cpu_now_ns() - c0;
+    t0 = bench_now_ns();
+    c0 = cpu_now_ns();
+    for (i = 0; i < repeat; i++) {
+        back = ZSTD_decompress(out, len, dst, z);
+    }
+    d->ns = bench_now_ns() - t0;
+    d->cpu = cpu_now_ns() - c0;
+    c->payload = d->payload = (uint64_t)len * repeat;
+    c->file = d->file = z;
+    lx__free(NULL, dst);
+    lx__free(NULL, out);
+    return ZSTD_isError(z) || back != len ? -1 : 0;
+}
+
+/* Writes the NDJSON form ("<local ns> <frame>\n") and returns its size. */
+static uint64_t write_ndjson(const char *path, const struct material *m)
+{
+    FILE *f = fopen(path, "wb");
+    uint64_t n = 0;
+    size_t i;
+
+    if (f == NULL) {
+        return 0;
+    }
+    for (i = 0; i < m->n; i++) {
+        n += (uint64_t)fprintf(f, "%lld %.*s\n",
+                               (long long)(1723100000000000000LL + m->v[i].t),
+                               (int)m->v[i].len, m->v[i].p);
+    }
+    fclose(f);
+    return n;
+}
+
+/* Size of `cmd` output, or 0 if the tool is missing or failed. */
+static uint64_t tool_size(const char *cmd, int64_t *ns)
+{
+    char buf[64];
+    FILE *p;
+    int64_t t0 = bench_now_ns();
+    uint64_t v = 0;
+
+    p = popen(cmd, "r");
+    if (p == NULL) {
+        return 0;
+    }
+    if (fgets(buf, sizeof(buf), p) != NULL) {
+        lx__parse_u64(buf, strcspn(buf, "\n "), &v);
+    }
+    if (pclose(p) != 0) {
+        v = 0;
+    }
+    *ns = bench_now_ns() - t0;
+    return v;
+}
+
+/* ---- output ------------------------------------------------------------- */
+
+/* Rates are per CPU second of the process (wall seconds shown too). */
+static void row(const char *name, const struct run *r)
+{
+    double s = (double)r->cpu / 1e9;
+
+    printf("%-38s %8llu %8.1f %7.3f %7.3f %10.0f %8.1f\n", name,
+           (unsigned long long)r->msgs, (double)r->payload / 1e6,
+           (double)r->ns / 1e9, s, r->msgs > 0 ? (double)r->msgs / s : 0.0,
+           (double)r->payload / 1e6 / s);
+}
+
+static double mbps(const struct run *r)
+{
+    return (double)r->payload / (double)r->cpu;
+}
+
+static void size_row(const char *name, uint64_t size, uint64_t raw,
+                     uint64_t capture)
+{
+    if (size == 0) {
+        printf("%-36s %12s\n", name, "n/a");
+        return;
+    }
+    printf("%-36s %12llu %8.2f %10.3f\n", name, (unsigned long long)size,
+           (double)raw / (double)size, (double)capture / (double)size);
+}
+
+static void sizes(const struct material *m, const char *dir,
+                  const struct run *c3, const struct run *c19,
+                  const struct run *big19, const struct run *dict3, uint64_t z3,
+                  uint64_t z19)
+{
+    char nd[300], cmd[700];
+    uint64_t ndlen, gz, zl, cap3 = c3->file;
+    int64_t ns;
+
+    lx__snprintf(nd, sizeof(nd), "%s/bench_capture.ndjson", dir);
+    ndlen = write_ndjson(nd, m);
+    lx__snprintf(cmd, sizeof(cmd), "gzip -6 -c '%s' 2>/dev/null | wc -c", nd);
+    gz = tool_size(cmd, &ns);
+    lx__snprintf(cmd, sizeof(cmd),
+                 "zstd -19 --long -q -c '%s' 2>/dev/null | wc -c", nd);
+    zl = tool_size(cmd, &ns);
+    unlink(nd);
+    bench_header("Size, one pass over the material (nothing repeats)",
+                 "what                                        bytes  raw/x  "
+                 "capture/x");
+    printf("%-36s %12llu\n", "payload bytes (frames only)",
+           (unsigned long long)m->bytes);
+    size_row("NDJSON, uncompressed", ndlen, m->bytes, cap3);
+    size_row("NDJSON | gzip -6", gz, m->bytes, cap3);
+    size_row("NDJSON | zstd -19 --long", zl, m->bytes, cap3);
+    size_row("payloads, zstd lib L3 one shot", z3, m->bytes, cap3);
+    size_row("payloads, zstd lib L19 one shot", z19, m->bytes, cap3);
+    size_row("capture file, level 3 (default)", cap3, m->bytes, cap3);
+    size_row("capture file, level 3, 64 KiB dict", dict3->file, m->bytes, cap3);
+    size_row("capture file, level 19", c19->file, m->bytes, cap3);
+    size_row("capture file, level 19, 8 MiB chunks", big19->file, m->bytes,
+             cap3);
+    printf("capture vs gzip -6: L3 %.2f, L19 %.2f, L19/8MiB %.2f; vs zstd -19 "
+           "--long: %.2f, %.2f, %.2f\n",
+           gz ? (double)cap3 / (double)gz : 0.0,
+           gz ? (double)c19->file / (double)gz : 0.0,
+           gz ? (double)big19->file / (double)gz : 0.0,
+           zl ? (double)cap3 / (double)zl : 0.0,
+           zl ? (double)c19->file / (double)zl : 0.0,
+           zl ? (double)big19->file / (double)zl : 0.0);
+    printf("(goals of issue 4: <= 0.5 x gzip -6, <= 1.2 x zstd -19 --long)\n");
+}
+
+int main(void)
+{
+    const char *env = getenv("LX_BENCH_MSGS"), *tmp = getenv("TMPDIR");
+    struct material m;
+    struct run w, wb, w1, rd, rv, zc, zd, z1c, z1d, one3, one19, big19, dict3,
+        z19c, z19d;
+    uint64_t total = 1000000, reps;
+    char dir[256], path[300];
+    size_t cat_len;
+    char *cat;
+
+    if (env != NULL) {
+        lx__parse_u64(env, strlen(env), &total);
+    }
+    lx__snprintf(dir, sizeof(dir), "%s", tmp != NULL ? tmp : "/tmp");
+    lx__snprintf(path, sizeof(path), "%s/bench_capture_%d.lxcap", dir,
+                 (int)getpid());
+    if (load(&m) != 0) {
+        /* The samples live outside the tree; without them there is no run. */
+        printf("bench_capture: samples not found under %s; skipped\n",
+               LX_SAMPLES_DIR);
+        return 0;
+    }
+    printf("material: %zu real Binance frames, %.1f MB, %.1f bytes/frame\n",
+           m.n, (double)m.bytes / 1e6, (double)m.bytes / (double)m.n);
+    cat = concat(&m, &cat_len);
+    reps = (total + m.n - 1) / m.n;
+    if (write_capture(path, &m, total, 1, 1, 1u << 20, 0, &w1) != 0 ||
+        write_capture(path, &m, total, 3, 0, 1u << 20, 0, &w) != 0 ||
+        write_capture(path, &m, total, 3, 1, 1u << 20, 0, &wb) != 0 ||
+        read_capture(path, &rd, 0) < 0 || read_capture(path, &rv, 1) < 0 ||
+        zstd_oneshot(cat, cat_len, 3, reps, &zc, &zd) != 0 ||
+        zstd_oneshot(cat, cat_len, 1, reps, &z1c, &z1d) != 0) {
+        return 1;
+    }
+    zc.msgs = zd.msgs = z1c.msgs = z1d.msgs = reps * m.n;
+    bench_header("Throughput (one core; rates per CPU second)",
+                 "case                                       msgs  MB pay.  "
+                 "wall s   cpu s     msgs/s     MB/s");
+    row("write L3, recorder (commit 1 s)", &w);
+    row("write L3, bulk import", &wb);
+    row("ref: zstd lib L3 compress, one shot", &zc);
+    row("write L1, bulk import", &w1);
+    row("ref: zstd lib L1 compress, one shot", &z1c);
+    row("read, merged (next), L3 file", &rd);
+    row("read + verify, L3 file", &rv);
+    row("ref: zstd lib decompress L3, one shot", &zd);
+    printf("MB/s vs reference: write L3 recorder %.2f, bulk %.2f, "
+           "L1 bulk %.2f; read %.2f\n",
+           mbps(&w) / mbps(&zc), mbps(&wb) / mbps(&zc), mbps(&w1) / mbps(&z1c),
+           mbps(&rd) / mbps(&zd));
+
+    if (write_capture(path, &m, m.n, 3, 0, 1u << 20, 0, &one3) != 0 ||
+        write_capture(path, &m, m.n, 19, 0, 1u << 20, 0, &one19) != 0 ||
+        write_capture(path, &m, m.n, 19, 0, 8u << 20, 0, &big19) != 0 ||
+        write_capture(path, &m, m.n, 3, 0, 1u << 20, 64u << 10, &dict3) != 0 ||
+        zstd_oneshot(cat, cat_len, 19, 1, &z19c, &z19d) != 0 ||
+        zstd_oneshot(cat, cat_len, 3, 1, &zc, &zd) != 0) {
+        return 1;
+    }
+    unlink(path);
+    sizes(&m, dir, &one3, &one19, &big19, &dict3, zc.file, z19c.file);
+    lx__free(NULL, cat);
+    lx__free(NULL, m.text[0]);
+    lx__free(NULL, m.text[1]);
+    lx__free(NULL, m.v);
+    return 0;
+}

@@ -1,0 +1,241 @@
+/*
+ * fuzz_capture.c - libFuzzer target for everything in a capture file that
+ * comes from disk, and for the redactor, which scans untrusted bytes.
+ *
+ * An input starting with the SQLite header ("SQLite format 3\0") is a whole
+ * capture file: it is opened from memory, iterated (all, then filtered and
+ * seeked) and verified. Otherwise the first byte picks the mode:
+ *   0: a chunk's decompressed bytes, decoded record by record;
+ *   1: a chunk blob, decompressed (zstd, at most 1 MiB) then decoded;
+ *   2: a byte range given to the redactor with every rule kind;
+ *   3: as 0, then every record re-encoded and decoded again, which must
+ *      give back the same record (the codec round-trips what it accepts).
+ * Any crash, sanitizer report or broken invariant (abort) is a finding;
+ * errors are the expected outcome for most inputs.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <zstd.h>
+
+#include "core/lx_internal.h"
+#include "lotusx/lx_capture.h"
+#include "replay/capture_int.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define CHECK(cond)                                                            \
+    do {                                                                       \
+        if (!(cond)) {                                                         \
+            abort();                                                           \
+        }                                                                      \
+    } while (0)
+
+static void walk(struct lx_capture_reader *r)
+{
+    const struct lx_capture_record *rec;
+    int rc, guard = 0;
+
+    while ((rc = lx_capture_reader_next(r, &rec)) != 0 && guard++ < 100000) {
+        if (rc == 1) {
+            CHECK(rec->kind >= LX_CAPTURE_CONN_OPEN &&
+                  rec->kind <= LX_CAPTURE_ANNOTATION);
+            CHECK(rec->len == 0 || rec->data != NULL);
+        } else if (rc != LX_ERR_CORRUPT) {
+            break;
+        }
+    }
+}
+
+static void fuzz_file(const uint8_t *data, size_t size)
+{
+    struct lx_capture_reader *r = NULL;
+    struct lx_capture_info info;
+    struct lx_capture_error err;
+
+    if (lx_capture_open_mem(&r, NULL, data, size, &err) != LX_OK) {
+        CHECK(err.code < 0 && err.msg[0] != '\0');
+        return;
+    }
+    lx_capture_reader_info(r, &info);
+    walk(r);
+    if (lx_capture_reader_add_stream(r, 1) == LX_OK &&
+        lx_capture_reader_seek(r, info.first_wall_ns, info.last_wall_ns) ==
+            LX_OK) {
+        walk(r);
+    }
+    lx_capture_reader_clear_streams(r);
+    lx_capture_reader_set_kinds(r, LX_CAPTURE_KIND_BIT(LX_CAPTURE_WS_FRAME));
+    if (lx_capture_reader_rewind(r) == LX_OK) {
+        walk(r);
+    }
+    (void)lx_capture_reader_verify(r, NULL);
+    lx_capture_reader_free(r);
+}
+
+/* Re-encodes a decoded record; it must decode to the same fields. */
+static void reencode(const struct lx_capture_record *x)
+{
+    struct lx__cap_bytes hdr[2 * 16];
+    struct lx__cap_prev prev = {0, 0, 0, 0}, dprev = {0, 0, 0, 0};
+    struct lx__cap_scratch s;
+    struct lx_capture_record y;
+    struct lx__cap_rec r;
+    struct lx__cbuf b;
+    char msg[96];
+    size_t i;
+    int n;
+
+    if (x->nheaders > 16) {
+        return;
+    }
+    memset(&r, 0, sizeof(r));
+    r.kind = x->kind;
+    r.dir = x->dir;
+    r.gseq = x->gseq;
+    r.seq = x->seq;
+    r.wall_ns = x->wall_ns;
+    r.mono_ns = x->mono_ns;
+    r.s1.p = (const uint8_t *)(x->url      ? x->url
+                               : x->reason ? x->reason
+                               : x->method ? x->method
+                               : x->tag    ? x->tag
+                                           : "");
+    r.s1.len = strlen((const char *)r.s1.p);
+    r.s2.p = (const uint8_t *)(x->transport ? x->transport
+                               : x->target  ? x->target
+                                            : "");
+    r.s2.len = strlen((const char *)r.s2.p);
+    r.s3.p = (const uint8_t *)"";
+    r.n1 = x->kind == LX_CAPTURE_WS_FRAME ? (uint64_t)x->ws_opcode
+                                          : (uint64_t)x->http_version;
+    r.n2 = (uint64_t)x->status;
+    for (i = 0; i < x->nheaders; i++) {
+        hdr[2 * i].p = (const uint8_t *)x->headers[i].name;
+        hdr[2 * i].len = x->headers[i].name_len;
+        hdr[2 * i + 1].p = (const uint8_t *)x->headers[i].value;
+        hdr[2 * i + 1].len = x->headers[i].value_len;
+    }
+    r.nheaders = x->nheaders;
+    r.headers = hdr;
+    r.data.p = x->data;
+    r.data.len = x->len;
+    lx__cbuf_init(&b, NULL);
+    lx__cap_scratch_init(&s, NULL);
+    if (lx__cap_rec_encode(&b, &r, &prev) == LX_OK) {
+        n = lx__cap_rec_decode(b.p, b.len, &dprev, &s, &y, msg, sizeof(msg));
+        CHECK(n > 0 && (size_t)n == b.len);
+        CHECK(y.kind == x->kind && y.gseq == x->gseq && y.seq == x->seq &&
+              y.wall_ns == x->wall_ns && y.mono_ns == x->mono_ns &&
+              y.len == x->len && y.nheaders == x->nheaders);
+        CHECK(x->len == 0 || memcmp(y.data, x->data, x->len) == 0);
+    }
+    lx__cbuf_free(&b);
+    lx__cap_scratch_free(&s);
+}
+
+static void fuzz_records(const uint8_t *p, size_t len, int again)
+{
+    struct lx__cap_prev prev = {0, 0, 0, 0};
+    struct lx__cap_scratch s;
+    struct lx_capture_record rec;
+    char msg[96];
+    size_t pos = 0;
+
+    memset(&rec, 0, sizeof(rec));
+    lx__cap_scratch_init(&s, NULL);
+    while (pos < len) {
+        int n = lx__cap_rec_decode(p + pos, len - pos, &prev, &s, &rec, msg,
+                                   sizeof(msg));
+
+        if (n <= 0) {
+            CHECK(n == LX_ERR_CORRUPT || n == LX_ERR_NOMEM);
+            break;
+        }
+        CHECK((size_t)n <= len - pos);
+        if (again) {
+            struct lx_capture_record copy = rec;
+
+            reencode(&copy);
+        }
+        pos += (size_t)n;
+    }
+    lx__cap_scratch_free(&s);
+}
+
+static void fuzz_chunk(const uint8_t *p, size_t len)
+{
+    unsigned long long n = ZSTD_getFrameContentSize(p, len);
+    uint8_t *raw;
+    size_t got;
+
+    if (n == ZSTD_CONTENTSIZE_ERROR || n == ZSTD_CONTENTSIZE_UNKNOWN ||
+        n > (1u << 20)) {
+        return;
+    }
+    raw = lx__malloc(NULL, (size_t)n + 1);
+    if (raw == NULL) {
+        return;
+    }
+    got = ZSTD_decompress(raw, (size_t)n, p, len);
+    if (!ZSTD_isError(got)) {
+        fuzz_records(raw, got, 1);
+    }
+    lx__free(NULL, raw);
+}
+
+static void fuzz_redact(const uint8_t *p, size_t len)
+{
+    static const unsigned flags[] = {LX__RD_EXACT | LX__RD_QUERY,
+                                     LX__RD_EXACT | LX__RD_FORM,
+                                     LX__RD_EXACT | LX__RD_JSON, LX__RD_HEADER};
+    struct lx__redactor *rd = NULL;
+    struct lx__cbuf arena;
+    size_t i;
+
+    if (lx__redactor_new(&rd, NULL, true) != LX_OK) {
+        return;
+    }
+    lx__cbuf_init(&arena, NULL);
+    for (i = 0; i < LX_ARRAY_LEN(flags); i++) {
+        const uint8_t *out;
+        size_t off, olen;
+
+        arena.len = 0;
+        if (lx__redact(rd, flags[i], p, len, &arena, &out, &off, &olen) ==
+            LX_OK) {
+            CHECK(out != NULL || off + olen <= arena.len);
+        }
+    }
+    lx__cbuf_free(&arena);
+    lx__redactor_free(rd);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static const char sqlite_magic[16] = "SQLite format 3";
+
+    if (size >= 16 && memcmp(data, sqlite_magic, 16) == 0) {
+        fuzz_file(data, size);
+        return 0;
+    }
+    if (size == 0) {
+        return 0;
+    }
+    switch (data[0] & 3) {
+    case 0:
+        fuzz_records(data + 1, size - 1, 0);
+        break;
+    case 1:
+        fuzz_chunk(data + 1, size - 1);
+        break;
+    case 2:
+        fuzz_redact(data + 1, size - 1);
+        break;
+    default:
+        fuzz_records(data + 1, size - 1, 1);
+        break;
+    }
+    return 0;
+}

@@ -1,0 +1,2019 @@
+/*
+ * test_capture.c - capture files: the varint and record codec, round trips
+ * of every record kind through a file (merge order, timestamps, bytes),
+ * filters and seeks, the redaction rules and the proof that secrets never
+ * reach the file, crash safety (kill -9 during recording, a copy of the
+ * db+wal taken mid-write), corrupted and foreign files, dictionaries,
+ * options and API errors, and failmalloc runs of writer and reader.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <sqlite3.h>
+#include <zstd.h>
+
+#include "core/lx_internal.h"
+#include "lotusx/lx_capture.h"
+#include "lotusx/lx_clock.h"
+#include "lotusx/lx_http.h"
+#include "lotusx/lx_net.h"
+#include "lotusx/lx_rng.h"
+#include "lotusx/lx_secret.h"
+#include "lotusx/lx_ws.h"
+#include "replay/capture_int.h"
+#include "lx_test.h"
+
+#ifndef LX_CAPTURE_FIXTURES
+#define LX_CAPTURE_FIXTURES "fixtures/fuzz/fuzz_capture"
+#endif
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static char tmpdir[256];
+
+static void tmp_path(char *buf, size_t cap, const char *name)
+{
+    lx__snprintf(buf, cap, "%s/%s", tmpdir, name);
+    unlink(buf);
+    {
+        char side[300];
+
+        lx__snprintf(side, sizeof(side), "%s-wal", buf);
+        unlink(side);
+        lx__snprintf(side, sizeof(side), "%s-shm", buf);
+        unlink(side);
+    }
+}
+
+static int group_setup(void **state)
+{
+    const char *base = getenv("TMPDIR");
+
+    (void)state;
+    lx__snprintf(tmpdir, sizeof(tmpdir), "%s/lx_capture_XXXXXX",
+                 base != NULL ? base : "/tmp");
+    return mkdtemp(tmpdir) != NULL ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+    char cmd[300];
+
+    (void)state;
+    lx__snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* A growable text, for rendering events and records the same way. */
+struct text {
+    char *p;
+    size_t len;
+    size_t cap;
+};
+
+static void text_add(struct text *t, const void *p, size_t n)
+{
+    if (t->len + n + 1 > t->cap) {
+        size_t cap = t->cap != 0 ? t->cap : 256;
+
+        while (cap < t->len + n + 1) {
+            cap *= 2;
+        }
+        t->p = lx__realloc(NULL, t->p, cap);
+        assert_non_null(t->p);
+        t->cap = cap;
+    }
+    if (n > 0) {
+        memcpy(t->p + t->len, p, n);
+    }
+    t->len += n;
+    t->p[t->len] = '\0';
+}
+
+static void text_fmt(struct text *t, const char *fmt, ...) LX_PRINTF(2, 3);
+
+static void text_fmt(struct text *t, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = lx__vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    assert_true(n >= 0);
+    text_add(t, buf, (size_t)n);
+}
+
+static void text_bytes(struct text *t, const void *p, size_t n)
+{
+    text_fmt(t, "[%zu:", n);
+    text_add(t, p, n);
+    text_add(t, "]", 1);
+}
+
+/* Texts may hold NUL bytes (binary payloads): compare lengths and bytes. */
+static void assert_text_equal(const struct text *a, const struct text *b)
+{
+    assert_int_equal(a->len, b->len);
+    assert_memory_equal(a->p, b->p, a->len);
+}
+
+static void text_free(struct text *t)
+{
+    lx__free(NULL, t->p);
+    memset(t, 0, sizeof(*t));
+}
+
+static void render_common(struct text *t, int kind, int dir, int side,
+                          uint64_t conn, uint64_t seq, int64_t wall,
+                          int64_t mono)
+{
+    text_fmt(t, "k%d d%d s%d c%llu q%llu w%lld m%lld", kind, dir, side,
+             (unsigned long long)conn, (unsigned long long)seq, (long long)wall,
+             (long long)mono);
+}
+
+static void render_http(struct text *t, const struct lx_http_msg *m)
+{
+    size_t i, n = lx_http_msg_header_count(m), blen = 0;
+    const char *body = lx_http_msg_body(m, &blen);
+
+    text_fmt(t, " v%d", lx_http_msg_version(m));
+    if (lx_http_msg_is_request(m)) {
+        text_fmt(t, " %s %s", lx_http_msg_method(m), lx_http_msg_target(m));
+    } else {
+        text_fmt(t, " %d %s", lx_http_msg_status(m), lx_http_msg_reason(m));
+    }
+    for (i = 0; i < n; i++) {
+        const char *nm, *v;
+        size_t nl, vl;
+
+        lx_http_msg_header_at(m, i, &nm, &nl, &v, &vl);
+        text_bytes(t, nm, nl);
+        text_bytes(t, v, vl);
+    }
+    text_bytes(t, body, blen);
+}
+
+static void render_event(struct text *t, const struct lx_tap_event *ev)
+{
+    int kind = ev->kind == LX_TAP_CONN_OPEN       ? LX_CAPTURE_CONN_OPEN
+               : ev->kind == LX_TAP_CONN_CLOSE    ? LX_CAPTURE_CONN_CLOSE
+               : ev->kind == LX_TAP_WS_FRAME      ? LX_CAPTURE_WS_FRAME
+               : lx_http_msg_is_request(ev->http) ? LX_CAPTURE_HTTP_REQUEST
+                                                  : LX_CAPTURE_HTTP_RESPONSE;
+
+    render_common(t, kind, ev->dir, ev->side, ev->conn_id, ev->seq, ev->wall_ns,
+                  ev->mono_ns);
+    switch (ev->kind) {
+    case LX_TAP_CONN_OPEN:
+        text_fmt(t, " %s %s", ev->url, ev->transport);
+        break;
+    case LX_TAP_CONN_CLOSE:
+        text_fmt(t, " %s", ev->reason);
+        break;
+    case LX_TAP_HTTP:
+        render_http(t, ev->http);
+        break;
+    default:
+        text_fmt(t, " op%d", ev->ws_opcode);
+        text_bytes(t, ev->payload, ev->len);
+        break;
+    }
+    text_add(t, "\n", 1);
+}
+
+static void render_record(struct text *t, const struct lx_capture_record *r)
+{
+    size_t i;
+
+    render_common(t, r->kind, r->dir, r->side, r->conn_id, r->seq, r->wall_ns,
+                  r->mono_ns);
+    switch (r->kind) {
+    case LX_CAPTURE_CONN_OPEN:
+        text_fmt(t, " %s %s", r->url, r->transport);
+        break;
+    case LX_CAPTURE_CONN_CLOSE:
+        text_fmt(t, " %s", r->reason);
+        break;
+    case LX_CAPTURE_HTTP_REQUEST:
+    case LX_CAPTURE_HTTP_RESPONSE:
+        text_fmt(t, " v%d", r->http_version);
+        if (r->kind == LX_CAPTURE_HTTP_REQUEST) {
+            text_fmt(t, " %s %s", r->method, r->target);
+        } else {
+            text_fmt(t, " %d %s", r->status, r->reason);
+        }
+        for (i = 0; i < r->nheaders; i++) {
+            assert_int_equal(strlen(r->headers[i].name),
+                             r->headers[i].name_len);
+            text_bytes(t, r->headers[i].name, r->headers[i].name_len);
+            text_bytes(t, r->headers[i].value, r->headers[i].value_len);
+        }
+        text_bytes(t, r->data, r->len);
+        break;
+    case LX_CAPTURE_ANNOTATION:
+        text_fmt(t, " %s", r->tag);
+        text_bytes(t, r->data, r->len);
+        break;
+    default:
+        text_fmt(t, " op%d", r->ws_opcode);
+        text_bytes(t, r->data, r->len);
+        break;
+    }
+    text_add(t, "\n", 1);
+}
+
+/* Reads every record of the reader's current iteration into t. */
+static size_t read_all(struct lx_capture_reader *r, struct text *t)
+{
+    const struct lx_capture_record *rec;
+    uint64_t last = 0;
+    size_t n = 0;
+    int rc;
+
+    while ((rc = lx_capture_reader_next(r, &rec)) == 1) {
+        assert_true(rec->gseq > last);
+        last = rec->gseq;
+        if (t != NULL) {
+            render_record(t, rec);
+        }
+        n++;
+    }
+    assert_int_equal(rc, 0);
+    return n;
+}
+
+/* ---- a synthetic recording ---------------------------------------------- */
+
+struct gen {
+    struct lx_rng rng;
+    int64_t wall;
+    int64_t mono;
+    uint64_t seq[16][2];
+    struct text expect;
+    size_t count;
+};
+
+static void gen_init(struct gen *g, uint64_t seed)
+{
+    memset(g, 0, sizeof(*g));
+    lx_rng_seed(&g->rng, seed);
+    g->wall = 1700000000000000000LL;
+    g->mono = 5000000000LL;
+}
+
+static int gen_emit(struct lx_capture_writer *w, struct gen *g,
+                    struct lx_tap_event *ev)
+{
+    g->wall += 1 + (int64_t)lx_rng_below(&g->rng, 3000000);
+    g->mono += 1 + (int64_t)lx_rng_below(&g->rng, 3000000);
+    ev->wall_ns = g->wall;
+    ev->mono_ns = g->mono;
+    ev->seq = g->seq[ev->conn_id % 16][ev->side]++;
+    render_event(&g->expect, ev);
+    g->count++;
+    return lx_capture_writer_write(w, ev);
+}
+
+static int gen_open(struct lx_capture_writer *w, struct gen *g, uint64_t conn,
+                    int side, const char *url)
+{
+    struct lx_tap_event ev;
+
+    memset(&ev, 0, sizeof(ev));
+    ev.kind = LX_TAP_CONN_OPEN;
+    ev.side = side;
+    ev.dir = side == LX_TAP_CLIENT ? LX_TAP_OUT : LX_TAP_IN;
+    ev.conn_id = conn;
+    ev.url = url;
+    ev.transport = "mem";
+    return gen_emit(w, g, &ev);
+}
+
+static int gen_close(struct lx_capture_writer *w, struct gen *g, uint64_t conn,
+                     int side, const char *reason)
+{
+    struct lx_tap_event ev;
+
+    memset(&ev, 0, sizeof(ev));
+    ev.kind = LX_TAP_CONN_CLOSE;
+    ev.side = side;
+    ev.conn_id = conn;
+    ev.reason = reason;
+    return gen_emit(w, g, &ev);
+}
+
+static int gen_ws(struct lx_capture_writer *w, struct gen *g, uint64_t conn,
+                  int side, int dir, int opcode, const void *p, size_t len)
+{
+    struct lx_tap_event ev;
+
+    memset(&ev, 0, sizeof(ev));
+    ev.kind = LX_TAP_WS_FRAME;
+    ev.side = side;
+    ev.dir = dir;
+    ev.conn_id = conn;
+    ev.ws_opcode = opcode;
+    ev.payload = p;
+    ev.len = len;
+    return gen_emit(w, g, &ev);
+}
+
+static int gen_http(struct lx_capture_writer *w, struct gen *g, uint64_t conn,
+                    int side, int dir, const struct lx_http_msg *m)
+{
+    struct lx_tap_event ev;
+
+    memset(&ev, 0, sizeof(ev));
+    ev.kind = LX_TAP_HTTP;
+    ev.side = side;
+    ev.dir = dir;
+    ev.conn_id = conn;
+    ev.http = m;
+    return gen_emit(w, g, &ev);
+}
+
+static struct lx_http_msg *make_request(const char *method, const char *target,
+                                        const char *body)
+{
+    struct lx_http_msg *m = NULL;
+
+    assert_int_equal(lx_http_msg_new_request(&m, NULL, method, target), LX_OK);
+    assert_int_equal(lx_http_msg_add_header(m, "Host", "api.example.com"),
+                     LX_OK);
+    assert_int_equal(lx_http_msg_add_header(m, "X-Dup", "a"), LX_OK);
+    assert_int_equal(lx_http_msg_add_header(m, "X-Dup", "b\tc"), LX_OK);
+    if (body != NULL) {
+        assert_int_equal(lx_http_msg_set_body(m, body, strlen(body)), LX_OK);
+    }
+    return m;
+}
+
+static struct lx_http_msg *make_response(int status, const char *body)
+{
+    struct lx_http_msg *m = NULL;
+
+    assert_int_equal(lx_http_msg_new_response(&m, NULL, status, NULL), LX_OK);
+    assert_int_equal(
+        lx_http_msg_add_header(m, "Content-Type", "application/json"), LX_OK);
+    if (body != NULL) {
+        assert_int_equal(lx_http_msg_set_body(m, body, strlen(body)), LX_OK);
+    }
+    return m;
+}
+
+/* A session: REST calls, several WS streams, both sides, binary frames. */
+static int gen_session(struct lx_capture_writer *w, struct gen *g, int frames)
+{
+    struct lx_http_msg *req =
+        make_request("GET", "/api/v3/depth?limit=5", NULL);
+    struct lx_http_msg *resp = make_response(200, "{\"lastUpdateId\":1}");
+    uint8_t bin[300];
+    int rc, i;
+
+    lx_rng_fill(&g->rng, bin, sizeof(bin));
+    rc = gen_open(w, g, 1, LX_TAP_CLIENT, "https://api.example.com");
+    rc = rc ? rc : gen_http(w, g, 1, LX_TAP_CLIENT, LX_TAP_OUT, req);
+    rc = rc ? rc : gen_open(w, g, 1, LX_TAP_SERVER, "http://127.0.0.1:0/");
+    rc = rc ? rc : gen_http(w, g, 1, LX_TAP_SERVER, LX_TAP_IN, req);
+    rc = rc ? rc : gen_http(w, g, 1, LX_TAP_SERVER, LX_TAP_OUT, resp);
+    rc = rc ? rc : gen_http(w, g, 1, LX_TAP_CLIENT, LX_TAP_IN, resp);
+    rc = rc ? rc : gen_open(w, g, 2, LX_TAP_CLIENT, "wss://s.example.com/ws/a");
+    rc = rc ? rc : gen_open(w, g, 3, LX_TAP_CLIENT, "wss://s.example.com/ws/b");
+    for (i = 0; rc == LX_OK && i < frames; i++) {
+        char msg[200];
+        int n = lx__snprintf(msg, sizeof(msg),
+                             "{\"e\":\"depthUpdate\",\"u\":%d,\"b\":[[\"%d.%02d"
+                             "\",\"1.5\"]],\"a\":[]}",
+                             i, 60000 + i % 97, i % 100);
+        uint64_t conn = 2 + (uint64_t)lx_rng_below(&g->rng, 2);
+
+        rc = gen_ws(w, g, conn, LX_TAP_CLIENT, LX_TAP_IN, LX_WS_TEXT, msg,
+                    (size_t)n);
+        if (rc == LX_OK && i % 50 == 7) {
+            rc = gen_ws(w, g, 3, LX_TAP_CLIENT, LX_TAP_IN, LX_WS_BINARY, bin,
+                        1 + (size_t)(i % 299));
+        }
+        if (rc == LX_OK && i % 100 == 9) {
+            rc = gen_ws(w, g, 2, LX_TAP_CLIENT, LX_TAP_OUT, LX_WS_PING, "", 0);
+        }
+    }
+    rc = rc ? rc : gen_close(w, g, 1, LX_TAP_CLIENT, "keep-alive expired");
+    rc = rc ? rc : gen_close(w, g, 2, LX_TAP_CLIENT, "");
+    lx_http_msg_free(req);
+    lx_http_msg_free(resp);
+    return rc;
+}
+
+static struct lx_capture_wopts *small_chunks(void)
+{
+    struct lx_capture_wopts *o = NULL;
+
+    assert_int_equal(lx_capture_wopts_new(&o, NULL), LX_OK);
+    assert_int_equal(lx_capture_wopts_set_chunk_limits(o, 4096, 37), LX_OK);
+    assert_int_equal(lx_capture_wopts_set_commit(o, 200000000, 64 << 10),
+                     LX_OK);
+    assert_int_equal(lx_capture_wopts_set_venue(o, "binance-spot"), LX_OK);
+    return o;
+}
+
+/* Writes a recording of `frames` frames to path; returns its expectation. */
+static void write_recording(const char *path, int frames, struct gen *g,
+                            const struct lx_capture_wopts *o)
+{
+    struct lx_capture_writer *w = NULL;
+
+    gen_init(g, 42);
+    assert_int_equal(lx_capture_writer_open(&w, NULL, path, o, NULL), LX_OK);
+    assert_int_equal(gen_session(w, g, frames), LX_OK);
+    assert_int_equal(lx_capture_writer_close(w), LX_OK);
+}
+
+static uint8_t *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    uint8_t *p;
+    long n;
+
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    p = lx__malloc(NULL, (size_t)n + 1);
+    assert_non_null(p);
+    assert_int_equal(fread(p, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    *len = (size_t)n;
+    return p;
+}
+
+static int64_t sql_int(const char *path, const char *sql);
+
+static bool contains(const uint8_t *hay, size_t n, const void *needle,
+                     size_t nl)
+{
+    size_t i;
+
+    for (i = 0; nl > 0 && i + nl <= n; i++) {
+        if (memcmp(hay + i, needle, nl) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* ---- codec -------------------------------------------------------------- */
+
+static void test_varint(void **state)
+{
+    static const uint64_t v[] = {
+        0, 1, 127, 128, 16383, 16384, UINT32_MAX, UINT64_MAX, UINT64_MAX / 3};
+    uint8_t buf[12];
+    uint64_t x = 0;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < LX_ARRAY_LEN(v); i++) {
+        uint64_t back = 0;
+        size_t n = lx__cap_put_uvarint(buf, v[i]);
+
+        assert_true(n >= 1 && n <= 10);
+        assert_int_equal(lx__cap_get_uvarint(buf, n, &back), n);
+        assert_true(back == v[i]);
+        assert_int_equal(lx__cap_get_uvarint(buf, n - 1, &back), 0);
+        assert_true(lx__cap_unzigzag(lx__cap_zigzag(v[i])) == v[i]);
+    }
+    /* Overlong and over-64-bit encodings are refused. */
+    memset(buf, 0xff, sizeof(buf));
+    assert_int_equal(lx__cap_get_uvarint(buf, sizeof(buf), &x), 0);
+    buf[9] = 0x02;
+    assert_int_equal(lx__cap_get_uvarint(buf, 10, &x), 0);
+    buf[9] = 0x01;
+    assert_int_equal(lx__cap_get_uvarint(buf, 10, &x), 10);
+    assert_true(x == UINT64_MAX);
+    assert_true(lx__cap_zigzag((uint64_t)-1) == 1);
+    assert_true(lx__cap_zigzag(1) == 2);
+}
+
+static void test_record_codec(void **state)
+{
+    struct lx__cap_bytes hdr[4] = {{(const uint8_t *)"A", 1},
+                                   {(const uint8_t *)"x", 1},
+                                   {(const uint8_t *)"Bb", 2},
+                                   {(const uint8_t *)"", 0}};
+    struct lx__cap_rec r;
+    struct lx__cap_prev prev = {0, 0, 0, 0}, dprev = {0, 0, 0, 0};
+    struct lx__cap_scratch s;
+    struct lx_capture_record out;
+    struct lx__cbuf b;
+    char msg[96];
+    int kind, n;
+    size_t pos = 0;
+
+    (void)state;
+    lx__cbuf_init(&b, lx_test_mem());
+    lx__cap_scratch_init(&s, lx_test_mem());
+    for (kind = LX_CAPTURE_CONN_OPEN; kind <= LX_CAPTURE_ANNOTATION; kind++) {
+        memset(&r, 0, sizeof(r));
+        r.kind = kind;
+        r.dir = kind & 1;
+        r.gseq = (uint64_t)kind * 3;
+        r.seq = (uint64_t)(7 - kind);
+        r.wall_ns = kind == 2 ? INT64_MIN : INT64_MAX - kind;
+        r.mono_ns = -kind;
+        r.s1 = (struct lx__cap_bytes){(const uint8_t *)"one", 3};
+        r.s2 = (struct lx__cap_bytes){(const uint8_t *)"two", 3};
+        r.s3 = (struct lx__cap_bytes){(const uint8_t *)"", 0};
+        r.n1 = 11;
+        r.n2 = 404;
+        r.nheaders = 2;
+        r.headers = hdr;
+        r.data = (struct lx__cap_bytes){(const uint8_t *)"\0pay\0", 5};
+        {
+            size_t before = b.len, want = lx__cap_rec_size(&r, &prev);
+
+            assert_int_equal(lx__cap_rec_encode(&b, &r, &prev), LX_OK);
+            assert_int_equal(b.len - before, want);
+        }
+    }
+    for (kind = LX_CAPTURE_CONN_OPEN; kind <= LX_CAPTURE_ANNOTATION; kind++) {
+        n = lx__cap_rec_decode(b.p + pos, b.len - pos, &dprev, &s, &out, msg,
+                               sizeof(msg));
+        assert_true(n > 0);
+        pos += (size_t)n;
+        assert_int_equal(out.kind, kind);
+        assert_int_equal(out.dir, kind & 1);
+        assert_true(out.gseq == (uint64_t)kind * 3);
+        assert_true(out.seq == (uint64_t)(7 - kind));
+        assert_true(out.wall_ns == (kind == 2 ? INT64_MIN : INT64_MAX - kind));
+        assert_true(out.mono_ns == -kind);
+        if (kind == LX_CAPTURE_HTTP_RESPONSE) {
+            assert_int_equal(out.status, 404);
+            assert_string_equal(out.reason, "one");
+            assert_int_equal(out.nheaders, 2);
+            assert_string_equal(out.headers[1].name, "Bb");
+            assert_string_equal(out.headers[1].value, "");
+        }
+        if (kind == LX_CAPTURE_CONN_OPEN) {
+            assert_string_equal(out.url, "one");
+            assert_string_equal(out.transport, "two");
+        }
+        if (kind >= LX_CAPTURE_HTTP_REQUEST) {
+            assert_int_equal(out.len, 5);
+            assert_memory_equal(out.data, "\0pay\0", 5);
+        }
+    }
+    assert_int_equal(pos, b.len);
+    /* Every truncation of the last record is rejected, never overread. */
+    for (pos = 1; pos < (size_t)n; pos++) {
+        struct lx__cap_prev p2 = {0, 0, 0, 0};
+
+        assert_int_equal(lx__cap_rec_decode(b.p + b.len - (size_t)n, pos, &p2,
+                                            &s, &out, msg, sizeof(msg)),
+                         LX_ERR_CORRUPT);
+    }
+    lx__cbuf_free(&b);
+    lx__cap_scratch_free(&s);
+}
+
+/* ---- round trips -------------------------------------------------------- */
+
+static void test_roundtrip(void **state)
+{
+    struct lx_capture_wopts *o = small_chunks();
+    struct lx_capture_reader *r = NULL;
+    struct lx_capture_info info;
+    struct lx_capture_stream st;
+    struct text got = {0};
+    struct gen g;
+    char path[300];
+    size_t i;
+
+    (void)state;
+    tmp_path(path, sizeof(path), "roundtrip.lxcap");
+    assert_int_equal(lx_capture_wopts_add_label(o, "purpose", "unit test"),
+                     LX_OK);
+    assert_int_equal(lx_capture_wopts_set_creator(o, "test_capture"), LX_OK);
+    assert_int_equal(lx_capture_wopts_set_created_ns(o, 123), LX_OK);
+    write_recording(path, 3000, &g, o);
+    lx_capture_wopts_free(o);
+
+    assert_int_equal(lx_capture_open(&r, NULL, path, NULL), LX_OK);
+    assert_int_equal(read_all(r, &got), g.count);
+    assert_text_equal(&got, &g.expect);
+
+    lx_capture_reader_info(r, &info);
+    assert_int_equal(info.format_version, LX_CAPTURE_FORMAT_VERSION);
+    assert_int_equal(info.finalized, 1);
+    assert_true(info.records == g.count);
+    assert_true(info.chunks > 10);
+    assert_int_equal(info.streams, 4);
+    assert_string_equal(info.creator, "test_capture");
+    assert_string_equal(info.venue, "binance-spot");
+    assert_true(info.created_wall_ns == 123);
+    assert_true(info.stored_bytes < info.raw_bytes);
+    assert_string_equal(lx_capture_reader_meta(r, "label.purpose"),
+                        "unit test");
+    assert_null(lx_capture_reader_meta(r, "nope"));
+    assert_int_equal(lx_capture_reader_stream_count(r), 4);
+    for (i = 0; i < 4; i++) {
+        assert_int_equal(lx_capture_reader_stream_at(r, i, &st), LX_OK);
+        assert_string_equal(st.venue, "binance-spot");
+        assert_string_equal(st.transport, "mem");
+        if (st.conn_id == 1 && st.side == LX_TAP_CLIENT) {
+            assert_string_equal(st.close_reason, "keep-alive expired");
+            assert_int_equal(st.records, 4);
+        }
+        if (st.conn_id == 3) {
+            assert_null(st.close_reason);
+            assert_int_equal(st.close_wall_ns, 0);
+        }
+    }
+    assert_int_equal(lx_capture_reader_stream_at(r, 4, &st), LX_ERR_RANGE);
+
+    /* Rewind gives the same again; verify passes. */
+    text_free(&got);
+    assert_int_equal(lx_capture_reader_rewind(r), LX_OK);
+    assert_int_equal(read_all(r, &got), g.count);
+    assert_text_equal(&got, &g.expect);
+    assert_int_equal(lx_capture_reader_verify(r, NULL), LX_OK);
+    lx_capture_reader_free(r);
+    text_free(&got);
+    text_free(&g.expect);
+
+    /* The file is one self-contained file: no -wal left behind. */
+    lx__snprintf(path + strlen(path), 8, "-wal");
+    assert_int_equal(access(path, F_OK), -1);
+}
+
+static void test_tap_fn_and_annotations(void **state)
+{
+    struct lx_capture_writer *w = NULL;
+    struct lx_capture_reader *r = NULL;
+    const struct lx_capture_record *rec;
+    lx_tap_fn fn = lx_capture_tap;
+    struct lx_tap_event ev;
+    char path[300];
+    int n = 0;
+
+    (void)state;
+    tmp_path(path, sizeof(path), "tap.lxcap");
+    assert_int_equal(lx_capture_writer_open(&w, NULL, path, NULL, NULL), LX_OK);
+    assert_int_equal(lx_capture_writer_set_venue(w, "okx"), LX_OK);
+    memset(&ev, 0, sizeof(ev));
+    ev.kind = LX_TAP_CONN_OPEN;
+    ev.conn_id = 9;
+    ev.url = "wss://ws.okx.com/ws/v5/private";
+    ev.transport = "tls";
+    ev.wall_ns = 10;
+    ev.mono_ns = 20;
+    fn(w, &ev);
+    ev.kind = LX_TAP_WS_FRAME;
+    ev.dir = LX_TAP_OUT;
+    ev.seq = 1;
+    ev.ws_opcode = LX_WS_TEXT;
+    ev.payload = (const uint8_t *)"{\"op\":\"order\",\"clOrdId\":\"c1\"}";
+    ev.len = strlen((const char *)ev.payload);
+    fn(w, &ev);
+    assert_int_equal(lx_capture_writer_annotate(w, LX_TAP_CLIENT, 9, 11, 21,
+                                                "client_order_id", "c1", 2),
+                     LX_OK);
+    assert_int_equal(lx_capture_writer_annotate(w, LX_TAP_CLIENT, 0, 12, 22,
+                                                "marker", "start", 5),
+                     LX_OK);
+    /* A bad event is refused and does not stop the writer. */
+    ev.kind = 77;
+    assert_int_equal(lx_capture_writer_write(w, &ev), LX_ERR_INVAL);
+    assert_int_equal(lx_capture_writer_status(w), LX_OK);
+    assert_int_equal(lx_capture_writer_close(w), LX_OK);
+
+    assert_int_equal(lx_capture_open(&r, NULL, path, NULL), LX_OK);
+    while (lx_capture_reader_next(r, &rec) == 1) {
+        assert_string_equal(rec->venue, "okx");
+        if (n == 2) {
+            assert_int_equal(rec->kind, LX_CAPTURE_ANNOTATION);
+            assert_string_equal(rec->tag, "client_order_id");
+            assert_int_equal(rec->seq, 1);
+            assert_memory_equal(rec->data, "c1", 2);
+            assert_true(rec->conn_id == 9);
+        }
+        if (n == 3) {
+            assert_string_equal(rec->tag, "marker");
+            assert_true(rec->conn_id == 0);
+        }
+        n++;
+    }
+    assert_int_equal(n, 4);
+    lx_capture_reader_free(r);
+}
+
+/* ---- copying records (slice / merge tools) ------------------------------ */
+
+static void render_streams(struct lx_capture_reader *r, struct text *t)
+{
+    struct lx_capture_stream st;
+    size_t i;
+
+    for (i = 0; i < lx_capture_reader_stream_count(r); i++) {
+        assert_int_equal(lx_capture_reader_stream_at(r, i, &st), LX_OK);
+        text_fmt(t, "%d %llu %s %s %s %lld %s %lld %llu\n", st.side,
+                 (unsigned long long)st.conn_id, st.venue, st.url, st.transport,
+                 (long long)st.open_wall_ns,
+                 st.close_reason != NULL ? st.close_reason : "-",
+                 (long long)st.close_wall_ns, (unsigned long long)st.records);
+    }
+}
+
+static void test_copy_records(void **state)
+{
+    struct lx_capture_wopts *o = small_chunks();
+    struct lx_capture_reader *r = NULL, *c = NULL;
+    struct lx_capture_writer *w = NULL;
+    const struct lx_capture_record *rec;
+    struct text a = {0}, b = {0}, sa = {0}, sb = {0};
+    struct lx_capture_record bad;
+    struct gen g;
+    char path[300], copy[300];
+    int rc;
+
+    (void)state;
+    tmp_path(path, sizeof(path), "copy-src.lxcap");
+    tmp_path(copy, sizeof(copy), "copy-dst.lxcap");
+    write_recording(path, 1000, &g, o);
+    text_free(&g.expect);
+    assert_int_equal(lx_capture_open(&r, NULL, path, NULL), LX_OK);
+    assert_int_equal(lx_capture_writer_open(&w, NULL, copy, o, NULL), LX_OK);
+    lx_capture_wopts_free(o);
+    while ((rc = lx_capture_reader_next(r, &rec)) == 1) {
+        render_record(&a, rec);
+        assert_int_equal(lx_capture_writer_write_record(w, rec), LX_OK);
+    }
+    assert_int_equal(rc, 0);
+    memset(&bad, 0, sizeof(bad));
+    bad.kind = 9;
+    assert_int_equal(lx_capture_writer_write_record(w, &bad), LX_ERR_INVAL);
+    bad.kind = LX_CAPTURE_HTTP_REQUEST;
+    bad.nheaders = 5000;
+    assert_int_equal(lx_capture_writer_write_record(w, &bad), LX_ERR_INVAL);
+    assert_int_equal(lx_capture_writer_close(w), LX_OK);
+
+    /* The copy holds the same records and the same streams. */
+    assert_int_equal(lx_capture_open(&c, NULL, copy, NULL), LX_OK);
+    read_all(c, &b);
+    assert_text_equal(&a, &b);
+    render_streams(r, &sa);
+    render_streams(c, &sb);
+    assert_string_equal(sa.p, sb.p);
+    assert_int_equal(lx_capture_reader_verify(c, NULL), LX_OK);
+    lx_capture_reader_free(r);
+    lx_capture_reader_free(c);
+    text_free(&a);
+    text_free(&b);
+    text_free(&sa);
+    text_free(&sb);
+}
+
+/* ---- a real tapped session ---------------------------------------------- */
+
+/* A tap that renders each event and hands it to the writer. */
+struct tee {
+    struct lx_capture_writer *w;
+    struct text expect;
+    size_t n;
+    int nresp;
+    struct lx_ws *srv_ws;
+    struct lx_ws *cli_ws;
+    int echoes;
+    int closed;
+};
+
+static void tee_tap(void *ud, const struct lx_tap_event *ev)
+{
+    struct tee *t = ud;
+
+    render_event(&t->expect, ev);
+    t->n++;
+    lx_capture_tap(t->w, ev);
+}
+
+static void live_handler(struct lx_http_req *req, void *ud)
+{
+    const struct lx_http_msg *m = lx_http_req_msg(req);
+    size_t blen = 0;
+    const char *b = lx_http_msg_body(m, &blen);
+
+    (void)ud;
+    assert_int_equal(
+        lx_http_req_respond_body(req, 200, NULL, "application/json",
+                                 b != NULL ? b : "{}", b != NULL ? blen : 2),
+        LX_OK);
+}
+
+static void live_resp(void *ud, int err, const struct lx_http_msg *resp,
+                      const char *errmsg)
+{
+    struct tee *t = ud;
+
+    (void)resp;
+    (void)errmsg;
+    assert_int_equal(err, LX_OK);
+    t->nresp++;
+}
+
+static void live_send(struct lx_http_client *cli, const char *url,
+                      const char *method, const char *target, const char *body,
+                      struct tee *t)
+{
+    struct lx_http_msg *m = NULL;
+
+    assert_int_equal(lx_http_msg_new_request(&m, NULL, method, target), LX_OK);
+    if (body != NULL) {
+        assert_int_equal(lx_http_msg_set_body(m, body, strlen(body)), LX_OK);
+    }
+    assert_int_equal(lx_http_client_send(cli, url, m, 0, live_resp, t), LX_OK);
+}
+
+static void srv_ws_msg(struct lx_ws *ws, int opcode, const uint8_t *data,
+                       size_t len, void *ud)
+{
+    (void)ud;
+    if (opcode == LX_WS_TEXT) {
+        assert_int_equal(lx_ws_send_text(ws, data, len), LX_OK);
+    } else {
+        assert_int_equal(lx_ws_send_binary(ws, data, len), LX_OK);
+    }
+}
+
+static void ws_closed(struct lx_ws *ws, int err, int code, const char *reason,
+                      void *ud)
+{
+    struct tee *t = ud;
+
+    (void)ws;
+    (void)err;
+    (void)code;
+    (void)reason;
+    t->closed++;
+}
+
+static void ws_handler(struct lx_http_req *req, void *ud)
+{
+    static const struct lx_ws_cbs cbs = {NULL, srv_ws_msg, NULL, NULL,
+                                         ws_closed};
+    struct tee *t = ud;
+
+    assert_int_equal(lx_ws_accept(&t->srv_ws, req, &cbs, t), LX_OK);
+}
+
+static void cli_ws_open(struct lx_ws *ws, void *ud)
+{
+    static const uint8_t bin[] = {0, 1, 2, 0xff, 0, 'x'};
+    const char *sub =
+        "{\"method\":\"SUBSCRIBE\",\"params\":[\"btcusdt@depth\"],"
+        "\"id\":1}";
+
+    (void)ud;
+    assert_int_equal(lx_ws_send_text(ws, sub, strlen(sub)), LX_OK);
+    assert_int_equal(lx_ws_send_binary(ws, bin, sizeof(bin)), LX_OK);
+    assert_int_equal(lx_ws_send_ping(ws, "p", 1), LX_OK);
+}
+
+static void cli_ws_msg(struct lx_ws *ws, int opcode, const uint8_t *data,
+                       size_t len, void *ud)
+{
+    struct tee *t = ud;
+
+    (void)opcode;
+    (void)data;
+    (void)len;
+    if (++t->echoes == 2) {
+        assert_int_equal(lx_ws_close(ws, 1000, "done"), LX_OK);
+    }
+}
+
+/* The same through a WebSocket: handshake, frames both ways, close. */
+static void test_live_websocket(void **state)
+{
+    static const struct lx_ws_cbs cbs = {cli_ws_open, cli_ws_msg, NULL, NULL,
+                                         ws_closed};
+    struct event_base *base = event_base_new();
+    struct lx_clock *clock = NULL;
+    struct lx_net *net = NULL;
+    struct lx_http_server *srv = NULL;
+    struct lx_capture_reader *r = NULL;
+    struct text got = {0};
+    struct tee t;
+    char path[300], url[80];
+
+    (void)state;
+    memset(&t, 0, sizeof(t));
+    tmp_path(path, sizeof(path), "live-ws.lxcap");
+    assert_int_equal(lx_capture_writer_open(&t.w, NULL, path, NULL, NULL),
+                     LX_OK);
+    assert_int_equal(lx_clock_new_real(&clock, NULL, base), LX_OK);
+    assert_int_equal(lx_net_new(&net, NULL, base, clock), LX_OK);
+    lx_net_set_tap(net, tee_tap, &t);
+    assert_int_equal(lx_http_server_new(&srv, net, ws_handler, &t), LX_OK);
+    assert_int_equal(lx_http_server_listen(srv, "127.0.0.1", 0, NULL), LX_OK);
+    lx__snprintf(url, sizeof(url), "ws://127.0.0.1:%u/ws/btcusdt@depth",
+                 (unsigned)lx_http_server_port(srv));
+    assert_int_equal(lx_ws_connect(&t.cli_ws, net, url, NULL, &cbs, &t), LX_OK);
+    while (t.closed < 2) {
+        assert_int_equal(event_base_loop(base, EVLOOP_ONCE), 0);
+    }
+    lx_ws_free(t.cli_ws);
+    lx_ws_free(t.srv_ws);
+    lx_http_server_free(srv);
+    event_base_loop(base, EVLOOP_NONBLOCK);
+    lx_net_free(net);
+    lx_clock_free(clock);
+    event_base_loop(base, EVLOOP_NONBLOCK);
+    event_base_free(base);
+    assert_int_equal(lx_capture_writer_close(t.w), LX_OK);
+
+    assert_int_equal(lx_capture_open(&r, NULL, path, NULL), LX_OK);
+    assert_int_equal(read_all(r, &got), t.n);
+    assert_text_equal(&got, &t.expect);
+    /* Frames of both sides, binary bytes intact, and the close. */
+    assert_true(
+        contains((const uint8_t *)got.p, got.len, "op2[6:\0\1\2\xff\0x]", 13));
+    assert_true(contains((const uint8_t *)got.p, got.len, "op9[1:p]", 8));
+    assert_true(contains((const uint8_t *)got.p, got.len, "op8[", 4));
+    lx_capture_reader_free(r);
+    text_free(&got);
+    text_free(&t.expect);
+}
+
+/*
+ * Acceptance: a session on the real HTTP stack (client and server tapped,
+ * loopback TCP) comes back byte-identical, in order, with its timestamps.
+ */
+static void test_live_session(void **state)
+{
+    struct event_base *base = event_base_new();
+    struct lx_clock *clock = NULL;
+    struct lx_net *net = NULL;
+    struct lx_http_server *srv = NULL;
+    struct lx_http_client *cli = NULL;
+    struct lx_capture_reader *r = NULL;
+    struct text got = {0};
+    struct tee t;
+    char path[300], url[64];
+
+    (void)state;
+    memset(&t, 0, sizeof(t));
+    tmp_path(path, sizeof(path), "live-session.lxcap");
+    assert_int_equal(lx_capture_writer_open(&t.w, NULL, path, NULL, NULL),
+                     LX_OK);
+    assert_int_equal(lx_clock_new_real(&clock, NULL, base), LX_OK);
+    assert_int_equal(lx_net_new(&net, NULL, base, clock), LX_OK);
+    lx_net_set_tap(net, tee_tap, &t);
+    assert_int_equal(lx_http_server_new(&srv, net, live_handler, NULL), LX_OK);
+    assert_int_equal(lx_http_server_listen(srv, "127.0.0.1", 0, NULL), LX_OK);
+    lx__snprintf(url, sizeof(url), "http://127.0.0.1:%u",
+                 (unsigned)lx_http_server_port(srv));
+    assert_int_equal(lx_http_client_new(&cli, net), LX_OK);
+    live_send(cli, url, "GET", "/api/v3/depth?symbol=BTCUSDT&limit=5", NULL,
+              &t);
+    live_send(cli, url, "POST", "/api/v3/order",
+              "{\"symbol\":\"BTCUSDT\",\"qty\":\"0.001\"}", &t);
+    while (t.nresp < 2) {
+        assert_int_equal(event_base_loop(base, EVLOOP_ONCE), 0);
+    }
+    lx_http_client_free(cli);
+    lx_http_server_free(srv);
+    event_base_loop(base, EVLOOP_NONBLOCK);
+    lx_net_free(net);
+    lx_clock_free(clock);
+    event_base_loop(base, EVLOOP_NONBLOCK);
+    event_base_free(base);
+    assert_true(t.n >= 10); /* 2 opens, 4 messages per side */
+    assert_int_equal(lx_capture_writer_close(t.w), LX_OK);
+
+    assert_int_equal(lx_capture_open(&r, NULL, path, NULL), LX_OK);
+    assert_int_equal(read_all(r, &got), t.n);
+    assert_text_equal(&got, &t.expect);
+    lx_capture_reader_free(r);
+    text_free(&got);
+    text_free(&t.expect);
+}
+
+/* ---- filters and seeks -------------------------------------------------- */
+
+struct flat {
+    int64_t stream;
+    int kind;
+    int64_t wall;
+    uint64_t gseq;
+};
+
+static size_t flatten(struct lx_capture_reader *r, struct flat *v, size_t cap)
+{
+    const struct lx_capture_record *rec;
+    size_t n = 0;
+
+    while (lx_capture_reader_next(r, &rec) == 1) {
+        assert_true(n < cap);
+        v[n].stream = rec->stream_id;
+        v[n].kind = rec->kind;
+        v[n].wall = rec->wall_ns;
+        v[n].gseq = rec->gseq;
+        n++;
+    }
+    return n;
+}
+
+static void check_filter(struct lx_capture_reader *r, const struct flat *all,
+                         size_t nall, const int64_t *streams, size_t ns,
+                         unsigned kinds, int64_t from, int64_t to)
+{
+    static struct flat got[8000];
+    size_t i, j = 0, n;
+
+    lx_capture_reader_clear_streams(r);
+    for (i = 0; i < ns; i++) {
+        assert_int_equal(lx_capture_reader_add_stream(r, streams[i]), LX_OK);
+    }
+    lx_capture_reader_set_kinds(r, kinds);
+    assert_int_equal(lx_capture_reader_seek(r, from, to), LX_OK);
+    n = flatten(r, got, LX_ARRAY_LEN(got));
+    for (i = 0; i < nall; i++) {
+        bool want = all[i].wall >= from && all[i].wall < to &&
+                    (kinds == 0 || (kinds & (1u << all[i].kind)));
+        size_t k;
+
+        if (ns > 0) {
+            bool in = false;
+
+            for (k = 0; k < ns; k++) {
+                in = in || streams[k] == all[i].stream;
+            }
+            want = want && in;
+        }
+        if (want) {
+            assert_true(j < n);
+            assert_true(got[j].gseq == all[i].gseq);
+            j++;
+        }
+    }
+    assert_int_equal(j, n);
+}
+
+static void test_filters_and_seek(void **state)
+{
+    static struct flat all[8000];
+    struct lx_capture_wopts *o = small_chunks();
+    struct lx_capture_reader *r = NULL;
+    struct lx_capture_info info;
+    struct gen g;
+    char path[300];
+    size_t nall;
+    int64_t s1[] = {3}, s2[] = {1, 4}, mid;
+
+    (void)state;
+    tmp_path(path, sizeof(path), "filters.lxcap");
+    assert_int_equal(lx_capture_wopts_set_chunk_span(o, 100000000), LX_OK);
+    assert_int_equal(lx_capture_wopts_set_chunk_limits(o, 1 << 20, 0), LX_OK);
+    write_recording(path, 4000, &g, o);
+    lx_capture_wopts_free(o);
+    text_free(&g.expect);
+    /* No chunk spans the limit. */
+    assert_true(sql_int(path, "SELECT max(max_wall_ns - min_wall_ns) FROM"
+                              " chunks") < 100000000);
+    assert_true(sql_int(path, "SELECT count(*) FROM chunks") > 20);
+    assert_int_equal(lx_capture_open(&r, NULL, path, NULL), LX_OK);
+    nall = flatten(r, all, LX_ARRAY_LEN(all));
+    assert_int_equal(nall, g.count);
+    lx_capture_reader_info(r, &info);
+    mid = info.first_wall_ns + (info.last_wall_ns - info.first_wall_ns) / 2;
+
+    check_filter(r, all, nall, NULL, 0, 0, INT64_MIN, INT64_MAX);
+    check_filter(r, all, nall, s1, 1, 0, INT64_MIN, INT64_MAX);
+    check_filter(r, all, nall, s2, 2, 0, INT64_MIN, INT64_MAX);
+    check_filter(r, all, nall, NULL, 0,
+                 LX_CAPTURE_KIND_BIT(LX_CAPTURE_HTTP_REQUEST) |
+                     LX_CAPTURE_KIND_BIT(LX_CAPTURE_CONN_CLOSE),
+                 INT64_MIN, INT64_MAX);
+    check_filter(r, all, nall, NULL, 0, 0, mid, INT64_MAX);
+    check_filter(r, all, nall, NULL, 0, 0, mid, mid + 500000000);
+    check_filter(r, all, nall, s1, 1, 0, mid, mid + 50000000);
+    check_filter(r, all, nall, s2, 2, LX_CAPTURE_KIND_BIT(LX_CAPTURE_WS_FRAME),
+                 mid, INT64_MAX);
+    check_filter(r, all, nall, NULL, 0, 0, info.last_wall_ns + 1, INT64_MAX);
+    check_filter(r, all, nall, NULL, 0, 0, all[5].wall, all[5].wall + 1);
+    assert_int_equal(lx_capture_reader_seek(r, 5, 4), LX_ERR_INVAL);
+    lx_capture_reader_free(r);
+}
+
+/* ---- redaction ---------------------------------------------------------- */
+
+#define API_KEY   "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91"
+#define PASSPHR   "Correct-Horse-Battery-9"
+#define SIGNATURE "c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd"
+#define LISTENKEY                                                              \
+    "pqia91ma19a5s61cv6a81va65sdf19v8a65a1a5s61cv6a81va65sdf19v8a6"
+#define ACCESS "1582628593997.1ErzxSc7.b3Fw2KjGMO9hWMKbtT8j7sZR"
+
+/* Writes a session full of secrets; returns the redaction count. */
+static uint64_t write_secrets(const char *path, struct lx_secret *key,
+                              struct lx_secret *pass)
+{
+    struct lx_capture_writer *w = NULL;
+    struct lx_capture_wopts *o = NULL;
+    struct lx_capture_wstats st;
+    struct lx_http_msg *m;
+    struct gen g;
+    const char *frames[] = {
+        "{\"op\":\"login\",\"args\":[{\"apiKey\":\"" API_KEY
+        "\",\"passphrase\":\"" PASSPHR
+        "\",\"timestamp\":\"1\",\"sign\":\"" SIGNATURE "\"}]}",
+        "{\"action\":\"order\",\"signature\":{\"r\":\"0x" SIGNATURE
+        "\",\"s\":\"0x1\",\"v\":27},\"nonce\":1}",
+        /* Positional: only the registered key is found (not the sig). */
+        "{\"op\":\"auth\",\"args\":[\"" API_KEY "\",1662350400000,\"b1\"]}",
+        "{\"method\":\"public/auth\",\"params\":{\"grant_type\":"
+        "\"client_credentials\",\"client_id\":\"x\",\"client_secret\":"
+        "\"" PASSPHR "\"}}",
+        "{\"result\":{\"access_token\":\"" ACCESS "\",\"expires_in\":900}}",
+        "{\"access\":\"" ACCESS "\",\"n\":"
+        "98765432109876"
+        "}",
+        "{\"e\":\"x\",\"passphrase\":1234567, \"ok\":true}",
+    };
+    size_t i;
+
+    gen_init(&g, 7);
+    assert_int_equal(lx_capture_wopts_new(&o, NULL), LX_OK);
+    assert_int_equal(lx_capture_wopts_redact_field(o, "myToken", 0), LX_OK);
+    assert_int_equal(lx_capture_wopts_redact_header(o, "X-Custom-*"), LX_OK);
+    assert_int_equal(lx_capture_writer_open(&w, NULL, path, o, NULL), LX_OK);
+    lx_capture_wopts_free(o);
+    assert_int_equal(lx_capture_writer_add_secret(w, key), LX_OK);
+    assert_int_equal(lx_capture_writer_add_secret(w, pass), LX_OK);
+    assert_int_equal(lx_capture_writer_add_secret(w, NULL), LX_ERR_INVAL);
+
+    assert_int_equal(gen_open(w, &g, 1, LX_TAP_CLIENT,
+                              "https://api.binance.com/x?apiKey=" API_KEY),
+                     LX_OK);
+    m = make_request(
+        "POST",
+        "/api/v3/order?symbol=BTCUSDT&timestamp=1&signature=" SIGNATURE
+        "&myToken=abc",
+        "symbol=BTCUSDT&side=BUY&signature=" SIGNATURE);
+    assert_int_equal(lx_http_msg_add_header(m, "X-MBX-APIKEY", API_KEY), LX_OK);
+    assert_int_equal(lx_http_msg_add_header(m, "ok-access-passphrase", PASSPHR),
+                     LX_OK);
+    assert_int_equal(lx_http_msg_add_header(m, "X-Custom-Thing", "hidden"),
+                     LX_OK);
+    assert_int_equal(lx_http_msg_add_header(m, "X-Echo", "k=" API_KEY ";"),
+                     LX_OK);
+    assert_int_equal(gen_http(w, &g, 1, LX_TAP_CLIENT, LX_TAP_OUT, m), LX_OK);
+    lx_http_msg_free(m);
+    m = make_response(200, "{\"listenKey\":\"" LISTENKEY "\"}");
+    assert_int_equal(lx_http_msg_add_header(m, "Set-Cookie", "sid=" PASSPHR),
+                     LX_OK);
+    assert_int_equal(gen_http(w, &g, 1, LX_TAP_CLIENT, LX_TAP_IN, m), LX_OK);
+    lx_http_msg_free(m);
+    /* The learned listen key, now in a URL path and a close reason. */
+    assert_int_equal(gen_open(w, &g, 2, LX_TAP_CLIENT,
+                              "wss://stream.binance.com:9443/ws/" LISTENKEY),
+                     LX_OK);
+    for (i = 0; i < LX_ARRAY_LEN(frames); i++) {
+        assert_int_equal(gen_ws(w, &g, 2, LX_TAP_CLIENT, LX_TAP_OUT, LX_WS_TEXT,
+                                frames[i], strlen(frames[i])),
+                         LX_OK);
+    }
+    assert_int_equal(gen_ws(w, &g, 2, LX_TAP_CLIENT, LX_TAP_IN, LX_WS_BINARY,
+                            "\x01" PASSPHR "\x02", strlen(PASSPHR) + 2),
+                     LX_OK);
+    assert_int_equal(lx_capture_writer_annotate(w, LX_TAP_CLIENT, 2, 1, 1,
+                                                "note", API_KEY,
+                                                strlen(API_KEY)),
+                     LX_OK);
+    assert_int_equal(
+        gen_close(w, &g, 2, LX_TAP_CLIENT, "listen key " LISTENKEY " expired"),
+        LX_OK);
+    lx_capture_writer_stats(w, &st);
+    assert_int_equal(lx_capture_writer_close(w), LX_OK);
+    text_free(&g.expect);
+    return st.redactions;
+}
+
+static void test_redaction(void **state)
+{
+    static const char *const secrets[] = {API_KEY,   PASSPHR,      SIGNATURE,
+                                          LISTENKEY, ACCESS,       "1234567",
+                                          "hidden",  "myToken=abc"};
+    struct lx_secret *key = NULL, *pass = NULL;
+    struct lx_capture_reader *r = NULL;
+    struct text got = {0};
+    char path[300];
+    uint8_t *raw;
+    size_t len, i;
+
+    (void)state;
+    assert_int_equal(lx_secret_new(&key, NULL, API_KEY, strlen(API_KEY)),
+                     LX_OK);
+    assert_int_equal(lx_secret_new(&pass, NULL, PASSPHR, strlen(PASSPHR)),
+                     LX_OK);
+    tmp_path(path, sizeof(path), "secrets.lxcap");
+    assert_true(write_secrets(path, key, pass) >= 20);
+    lx_secret_free(key);
+    lx_secret_free(pass);
+
+    /* Neither the raw file nor any decompressed record holds a secret. */
+    raw = slurp(path, &len);
+    assert_int_equal(lx_capture_open(&r, NULL, path, NULL), LX_OK);
+    read_all(r, &got);
+    for (i = 0; i < LX_ARRAY_LEN(secrets); i++) {
+        assert_false(contains(raw, len, secrets[i], strlen(secrets[i])));
+        if (contains((const uint8_t *)got.p, got.len, secrets[i],
+                     strlen(secrets[i]))) {
+            fail_msg("secret %zu found in:\n%s", i, got.p);
+        }
+    }
+    /* The redacted forms are stable and keep the structure around them. */
+    assert_non_null(strstr(got.p, "?apiKey=<redacted>"));
+    assert_non_null(strstr(got.p, "&signature=<redacted>&myToken=<redacted>"));
+    assert_non_null(strstr(got.p, "side=BUY&signature=<redacted>]"));
+    assert_non_null(strstr(got.p, "[12:X-MBX-APIKEY][10:<redacted>]"));
+    assert_non_null(strstr(got.p, "[14:X-Custom-Thing][10:<redacted>]"));
+    assert_non_null(strstr(got.p, "k=<redacted>;"));
+    assert_non_null(strstr(got.p, "{\"listenKey\":\"<redacted>\"}"));
+    assert_non_null(strstr(got.p, "/ws/<redacted> mem"));
+    assert_non_null(strstr(got.p, "\"signature\":\"<redacted>\",\"nonce\""));
+    assert_non_null(strstr(got.p, "\"passphrase\":\"<redacted>\", \"ok\""));
+    assert_non_null(strstr(got.p, "\"timestamp\":\"1\",\"sign\":\"<redacted>"));
+    assert_non_null(strstr(got.p, "listen key <redacted> expired"));
+    assert_non_null(strstr(got.p, "[Host][api.example.com]") == NULL
+                        ? strstr(got.p, "[4:Host][15:api.example.com]")
+                        : NULL);
+    lx_capture_reader_free(r);
+    text_free(&got);
+    lx__free(NULL, raw);
+}
+
+static void test_redactor_unit(void **state)
+{
+    static const struct {
+        unsigned flags;
+        const char *in;
+        const char *out;
+    } cases[] = {
+        {LX__RD_QUERY, "/a?x=1&signature=abc#frag",
+         "/a?x=1&signature=<redacted>#frag"},
+        {LX__RD_QUERY, "/a/signature=abc", "/a/signature=abc"},
+        {LX__RD_QUERY, "/a?signature=&sign", "/a?signature=&sign"},
+        {LX__RD_FORM, "sign=1&apiKey=2", "sign=<redacted>&apiKey=<redacted>"},
+        {LX__RD_JSON, "{\"sign\" : \"a\\\"b\" }",
+         "{\"sign\" : \"<redacted>\" }"},
+        {LX__RD_JSON, "{\"sign\":[1,{\"a\":\"]\"}],\"b\":2}",
+         "{\"sign\":\"<redacted>\",\"b\":2}"},
+        {LX__RD_JSON, "{\"sign\":null}", "{\"sign\":\"<redacted>\"}"},
+        {LX__RD_JSON, "[\"sign\",\"x\"]", "[\"sign\",\"x\"]"},
+        {LX__RD_JSON, "{\"sign\":", "{\"sign\":"},
+        {LX__RD_JSON, "{\"sign\":\"unterminated", "{\"sign\":\"<redacted>"},
+        {LX__RD_JSON, "\"", "\""},
+        {LX__RD_JSON, "{\"signs\":\"x\",\"Sign\":\"y\"}",
+         "{\"signs\":\"x\",\"Sign\":\"y\"}"},
+    };
+    struct lx__redactor *rd = NULL;
+    struct lx__cbuf arena;
+    size_t i;
+
+    (void)state;
+    assert_int_equal(lx__redactor_new(&rd, lx_test_mem(), true), LX_OK);
+    lx__cbuf_init(&arena, lx_test_mem());
+    for (i = 0; i < LX_ARRAY_LEN(cases); i++) {
+        const uint8_t *out;
+        size_t off, olen;
+
+        arena.len = 0;
+        assert_int_equal(
+            lx__redact(rd, cases[i].flags, (const uint8_t *)cases[i].in,
+                       strlen(cases[i].in), &arena, &out, &off, &olen),
+            LX_OK);
+        if (out == NULL) {
+            out = arena.p + off;
+        }
+        if (olen != strlen(cases[i].out) ||
+            memcmp(out, cases[i].out, olen) != 0) {
+            fail_msg("case %zu: got %.*s", i, (int)olen, (const char *)out);
+        }
+    }
+    assert_true(lx__redactor_header_secret(rd, "ok-access-sign", 14));
+    assert_true(lx__redactor_header_secret(rd, "AUTHORIZATION", 13));
+    assert_false(lx__redactor_header_secret(rd, "Content-Type", 12));
+    assert_false(lx__redactor_header_secret(rd, "OK-ACCESS", 9) &&
+                 lx__redactor_header_secret(rd, "OK-ACCES", 8));
+    assert_int_equal(lx__redactor_add_field(rd, "", false), LX_ERR_INVAL);
+    lx__cbuf_free(&arena);
+    lx__redactor_free(rd);
+}
+
+/* Many matches in one value need more than one pass of spans. */
+static void test_redact_many(void **state)
+{
+    struct lx__redactor *rd = NULL;
+    struct lx__cbuf arena;
+    struct text in = {0};
+    const uint8_t *out;
+    size_t off, olen, i;
+
+    (void)state;
+    assert_int_equal(lx__redactor_new(&rd, lx_test_mem(), true), LX_OK);
+    lx__cbuf_init(&arena, lx_test_mem());
+    text_add(&in, "{", 1);
+    for (i = 0; i < 300; i++) {
+        text_fmt(&in, "\"sign\":\"s%zu\",\"x\":%zu,", i, i);
+    }
+    text_add(&in, "\"end\":1}", 8);
+    assert_int_equal(lx__redact(rd, LX__RD_JSON, (const uint8_t *)in.p, in.len,
+                                &arena, &out, &off, &olen),
+                     LX_OK);
+    assert_null(out);
+    out = arena.p + off;
+    assert_false(contains(out, olen, "\"s1", 3));
+    assert_true(contains(out, olen, "\"x\":299,", 8));
+    assert_int_equal(lx__redactor_count(rd), 300);
+    text_free(&in);
+    lx__cbuf_free(&arena);
+    lx__redactor_free(rd);
+}
+
+/* ---- crash safety ------------------------------------------------------- */
+
+/* Writes n frames on conn 5 with mono times 1 ms apart from start_ms. */
+static void write_frames(struct lx_capture_writer *w, int start_ms, int n)
+{
+    struct lx_tap_event ev;
+    char msg[64];
+    int i;
+
+    memset(&ev, 0, sizeof(ev));
+    ev.kind = LX_TAP_WS_FRAME;
+    ev.dir = LX_TAP_IN;
+    ev.conn_id = 5;
+    ev.ws_opcode = LX_WS_TEXT;
+    for (i = start_ms; i < start_ms + n; i++) {
+        ev.seq = (uint64_t)i;
+        ev.wall_ns = 1700000000000000000LL + (int64_t)i * 1000000;
+        ev.mono_ns = (int64_t)i * 1000000;
+        ev.len = (size_t)lx__snprintf(msg, sizeof(msg), "{\"i\":%d}", i);
+        ev.payload = (const uint8_t *)msg;
+        if (lx_capture_writer_write(w, &ev) != LX_OK) {
+            _exit(3);
+        }
+    }
+}
+
+static int64_t sql_int(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    int64_t v = -1;
+
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        v = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+static size_t count_and_verify(const char *path, int *finalized)
+{
+    struct lx_capture_reader *r = NULL;
+    struct lx_capture_error err;
+    struct lx_capture_info info;
+    const struct lx_capture_record *rec;
+    uint64_t expect = 0;
+    size_t n = 0;
+
+    if (lx_capture_open(&r, NULL, path, &err) != LX_OK) {
+        fail_msg("open after crash: %s", err.msg);
+    }
+    assert_int_equal(lx_capture_reader_verify(r, NULL), LX_OK);
+    while (lx_capture_reader_next(r, &rec) == 1) {
+        assert_true(rec->seq == expect);
+        expect++;
+        n++;
+    }
+    lx_capture_reader_info(r, &info);
+    assert_true(info.records == n);
+    *finalized = info.finalized;
+    lx_capture_reader_free(r);
+    return n;
+}
+
+static void test_kill9(void **state)
+{
+    char path[300];
+    int fds[2], status, fin = 1;
+    pid_t pid;
+    char c;
+
+    (void)state;
+    tmp_path(path, sizeof(path), "kill9.lxcap");
+    assert_int_equal(pipe(fds), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct lx_capture_writer *w = NULL;
+
+        close(fds[0]);
+        if (lx_capture_writer_open(&w, NULL, path, NULL, NULL) != LX_OK) {
+            _exit(2);
+        }
+        /* 3000 frames over 3 s (commits every 1 s), then a flush. */
+        write_frames(w, 0, 3000);
+        if (lx_capture_writer_flush(w) != LX_OK) {
+            _exit(4);
+        }
+        /* 500 more within one interval: buffered, never committed. */
+        write_frames(w, 3000, 500);
+        if (write(fds[1], "k", 1) != 1) {
+            _exit(5);
+        }
+        for (;;) {
+            pause();
+        }
+    }
+    close(fds[1]);
+    assert_int_equal(read(fds[0], &c, 1), 1);
+    close(fds[0]);
+    assert_int_equal(kill(pid, SIGKILL), 0);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFSIGNALED(status));
+    /* Everything committed survives; nothing more, and nothing breaks. */
+    assert_int_equal(count_and_verify(path, &fin), 3000);
+    assert_int_equal(fin, 0);
+}
+
+static void test_crash_interval(void **state)
+{
+    char path[300];
+    int status, fin = 1;
+    size_t n;
+    pid_t pid;
+
+    (void)state;
+    tmp_path(path, sizeof(path), "exit.lxcap");
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct lx_capture_writer *w = NULL;
+
+        if (lx_capture_writer_open(&w, NULL, path, NULL, NULL) != LX_OK) {
+            _exit(2);
+        }
+        write_frames(w, 0, 4321);
+        /* No close: a crash (a signal, so no exit handler runs either). */
+        kill(getpid(), SIGKILL);
+        _exit(9);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    /* At most one interval (1 s = 1000 frames) is lost. */
+    n = count_and_verify(path, &fin);
+    assert_true(n >= 4321 - 1000 && n <= 4321);
+    assert_int_equal(fin, 0);
+}
+
+static void copy_file(const char *from, const char *to)
+{
+    size_t len;
+    uint8_t *p = slurp(from, &len);
+    FILE *f = fopen(to, "wb");
+
+    assert_non_null(f);
+    assert_int_equal(fwrite(p, 1, len, f), len);
+    fclose(f);
+    lx__free(NULL, p);
+}
+
+static void test_copy_mid_write(void **state)
+{
+    struct lx_capture_writer *w = NULL;
+    struct lx_capture_wstats st;
+    char path[300], copy[300], a[310], b[310];
+    int fin = 1;
+
+    (void)state;
+    tmp_path(path, sizeof(path), "live.lxcap");
+    tmp_path(copy, sizeof(copy), "copy.lxcap");
+    assert_int_equal(lx_capture_writer_open(&w, NULL, path, NULL, NULL), LX_OK);
+    write_frames(w, 0, 2500);
+    /* A copy of db + wal while the writer is busy, like a backup tool. */
+    copy_file(path, copy);
+    lx__snprintf(a, sizeof(a), "%s-wal", path);
+    lx__snprintf(b, sizeof(b), "%s-wal", copy);
+    copy_file(a, b);
+    /*
+     * Commits came with the records at 1000 ms and 2001 ms (the first
+     * record 1 s after the first uncommitted one), each included.
+     */
+    assert_int_equal(count_and_verify(copy, &fin), 2002);
+    /* And the live file can be read while being written. */
+    assert_int_equal(count_and_verify(path, &fin), 2002);
+    assert_int_equal(lx_capture_writer_tick(w, 3500000000LL), LX_OK);
+    assert_int_equal(count_and_verify(path, &fin), 2500);
+    /* The running totals match the committed rows (three pieces). */
+    lx_capture_writer_stats(w, &st);
+    assert_true(st.records == 2500 && st.commits == 3 && st.chunks == 3);
+    assert_true((int64_t)st.chunks ==
+                sql_int(path, "SELECT count(*) FROM chunks"));
+    assert_true((int64_t)st.raw_bytes ==
+                sql_int(path, "SELECT sum(raw_size) FROM chunks"));
+    assert_true((int64_t)st.stored_bytes ==
+                sql_int(path, "SELECT sum(length(data)) FROM chunks"));
+    assert_int_equal(lx_capture_writer_close(w), LX_OK);
+    assert_int_equal(count_and_verify(path, &fin), 2500);
+    assert_int_equal(fin, 1);
+    /* The committed pieces became one chunk; their pages were released. */
+    assert_int_equal(sql_int(path, "SELECT count(*) FROM chunks"), 1);
+    assert_int_equal(sql_int(path, "PRAGMA freelist_count"), 0);
+}
+
+/* ---- corrupted and foreign files ---------------------------------------- */
+
+static int open_err(const char *path, struct lx_capture_error *err)
+{
+    struct lx_capture_reader *r = NULL;
+    int rc = lx_capture_open(&r, NULL, path, err);
+
+    if (rc == LX_OK) {
+        lx_capture_reader_free(r);
+    } else {
+        assert_null(r);
+        assert_int_equal(err->code, rc);
+        assert_true(err->msg[0] != '\0');
+    }
+    return rc;
+}
+
+static void sql_on(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+    }
+    sqlite3_close(db);
+}
+
+static void test_foreign_files(void **state)
+{
+    struct lx_capture_error err;
+    char path[300];
+    FILE *f;
+
+    (void)state;
+    tmp_path(path, sizeof(path), "missing.lxcap");
+    assert_int_equal(open_err(path, &err), LX_ERR_FILE);
+    assert_int_equal(open_err(tmpdir, &err), LX_ERR_FILE);
+
+    tmp_path(path, sizeof(path), "text.lxcap");
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    fputs("{\"this is\":\"not a database, but long enough to look like a "
+          "header of one, and then some more bytes to pass 100\"}\n",
+          f);
+    fclose(f);
+    assert_int_equal(open_err(path, &err), LX_ERR_PARSE);
+    assert_non_null(strstr(err.msg, "not an SQLite database"));
+
+    tmp_path(path, sizeof(path), "empty.lxcap");
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    fclose(f);
+    assert_int_equal(open_err(path, &err), LX_ERR_PARSE);
+
+    tmp_path(path, sizeof(path), "other.db");
+    sql_on(path, "CREATE TABLE t(x); PRAGMA user_version = 1;");
+    assert_int_equal(open_err(path, &err), LX_ERR_PARSE);
+    assert_non_null(strstr(err.msg, "application_id"));
+}
+
+static void test_wrong_version_and_schema(void **state)
+{
+    struct lx_capture_wopts *o = small_chunks();
+    struct lx_capture_error err;
+    struct gen g;
+    char path[300];
+
+    (void)state;
+    tmp_path(path, sizeof(path), "version.lxcap");
+    write_recording(path, 100, &g, o);
+    text_free(&g.expect);
+    sql_on(path, "PRAGMA user_version = 2");
+    assert_int_equal(open_err(path, &err), LX_ERR_VERSION);
+    assert_non_null(strstr(err.msg, "version 2"));
+
+    tmp_path(path, sizeof(path), "schema.lxcap");
+    write_recording(path, 100, &g, o);
+    text_free(&g.expect);
+    sql_on(path, "DROP TABLE streams");
+    assert_int_equal(open_err(path, &err), LX_ERR_CORRUPT);
+    lx_capture_wopts_free(o);
+}
+
+static void test_flipped_chunk(void **state)
+{
+    struct lx_capture_wopts *o = small_chunks();
+    struct lx_capture_reader *r = NULL;
+    const struct lx_capture_record *rec;
+    const struct lx_capture_error *e;
+    uint64_t bad = 0;
+    size_t n = 0, corrupt = 0;
+    struct gen g;
+    char path[300];
+    int rc;
+
+    (void)state;
+    tmp_path(path, sizeof(path), "flip.lxcap");
+    write_recording(path, 2000, &g, o);
+    text_free(&g.expect);
+    lx_capture_wopts_free(o);
+    /* Flip one byte in the middle of chunk 7's frame. */
+    sql_on(path, "UPDATE chunks SET data = substr(data, 1, length(data) / 2)"
+                 " || CAST(X'5A' AS BLOB) || substr(data, length(data) / 2 + 2)"
+                 " WHERE id = 7");
+    assert_int_equal(lx_capture_open(&r, NULL, path, NULL), LX_OK);
+    assert_int_equal(lx_capture_reader_verify(r, &bad), LX_ERR_CORRUPT);
+    assert_int_equal(bad, 1);
+    e = lx_capture_reader_error(r);
+    assert_int_equal(e->chunk_id, 7);
+    assert_non_null(strstr(e->msg, "chunk 7"));
+    /* Iteration reports the bad chunk once and goes on with the rest. */
+    assert_int_equal(lx_capture_reader_rewind(r), LX_OK);
+    while ((rc = lx_capture_reader_next(r, &rec)) != 0) {
+        if (rc == LX_ERR_CORRUPT) {
+            assert_int_equal(lx_capture_reader_error(r)->chunk_id, 7);
+            corrupt++;
+            continue;
+        }
+        assert_int_equal(rc, 1);
+        assert_true(rec->chunk_id != 7);
+        n++;
+    }
+    assert_int_equal(corrupt, 1);
+    assert_true(n < g.count && n > g.count - 40);
+    lx_capture_reader_free(r);
+}
+
+/* Truncations and random byte flips: errors, never a crash or a hang. */
+static void test_truncated_and_fuzzed(void **state)
+{
+    struct lx_capture_wopts *o = small_chunks();
+    struct lx_rng rng;
+    struct gen g;
+    char path[300], bad[300];
+    uint8_t *img;
+    size_t len, cut, round;
+
+    (void)state;
+    tmp_path(path, sizeof(path), "whole.lxcap");
+    write_recording(path, 1500, &g, o);
+    text_free(&g.expect);
+    lx_capture_wopts_free(o);
+    img = slurp(path, &len);
+    lx_rng_seed(&rng, 99);
+    tmp_path(bad, sizeof(bad), "bad.lxcap");
+    for (round = 0; round < 40; round++) {
+        struct lx_capture_reader *r = NULL;
+        struct lx_capture_error err;
+        FILE *f = fopen(bad, "wb");
+        size_t k;
+        int rc;
+
+        assert_non_null(f);
+        if (round < 10) {
+            cut = len * (round + 1) / 11; /* truncated */
+            assert_int_equal(fwrite(img, 1, cut, f), cut);
+        } else {
+            uint8_t *copy = lx__memdup(NULL, img, len);
+
+            for (k = 0; k < 1 + round % 7; k++) {
+                copy[lx_rng_below(&rng, len)] ^=
+                    (uint8_t)(1 + lx_rng_below(&rng, 255));
+            }
+            assert_int_equal(fwrite(copy, 1, len, f), len);
+            lx__free(NULL, copy);
+        }
+        fclose(f);
+        rc = lx_capture_open(&r, NULL, bad, &err);
+        if (rc == LX_OK) {
+            const struct lx_capture_record *rec;
+            int guard = 0;
+
+            (void)lx_capture_reader_verify(r, NULL);
+            lx_capture_reader_rewind(r);
+            while ((rc = lx_capture_reader_next(r, &rec)) != 0 &&
+                   guard++ < 100000) {
+                assert_true(rc == 1 || rc == LX_ERR_CORRUPT ||
+                            rc == LX_ERR_FILE || rc == LX_ERR_PARSE);
+                if (rc != 1 && rc != LX_ERR_CORRUPT) {
+                    break;
+                }
+            }
+            lx_capture_reader_free(r);
+        } else {
+            assert_true(rc == LX_ERR_CORRUPT || rc == LX_ERR_PARSE ||
+                        rc == LX_ERR_FILE || rc == LX_ERR_VERSION);
+        }
+        unlink(bad);
+    }
+    lx__free(NULL, img);
+}
+
+static void test_open_mem(void **state)
+{
+    struct lx_capture_wopts *o = small_chunks();
+    struct lx_capture_reader *r = NULL;
+    struct lx_capture_error err;
+    struct text got = {0};
+    struct gen g;
+    char path[300];
+    uint8_t *img;
+    size_t len;
+
+    (void)state;
+    tmp_path(path, sizeof(path), "mem.lxcap");
+    write_recording(path, 500, &g, o);
+    lx_capture_wopts_free(o);
+    img = slurp(path, &len);
+    assert_int_equal(lx_capture_open_mem(&r, NULL, img, len, &err), LX_OK);
+    assert_int_equal(read_all(r, &got), g.count);
+    assert_text_equal(&got, &g.expect);
+    lx_capture_reader_free(r);
+    assert_int_equal(lx_capture_open_mem(&r, NULL, "junk", 4, &err),
+                     LX_ERR_PARSE);
+    assert_int_equal(lx_capture_open_mem(&r, NULL, NULL, 0, &err),
+                     LX_ERR_PARSE);
+    text_free(&got);
+    text_free(&g.expect);
+    lx__free(NULL, img);
+}
+
+/* ---- dictionary, options, API errors ------------------------------------ */
+
+static void test_dictionary(void **state)
+{
+    struct lx_capture_wopts *o = small_chunks();
+    struct lx_capture_reader *r = NULL;
+    struct lx_capture_info info;
+    struct text got = {0};
+    struct gen g;
+    char path[300];
+
+    (void)state;
+    assert_int_equal(lx_capture_wopts_set_dict(o, 8192), LX_OK);
+    assert_int_equal(lx_capture_wopts_set_commit(o, INT64_MAX, 1 << 20), LX_OK);
+    assert_int_equal(lx_capture_wopts_set_chunk_limits(o, 1 << 20, 100), LX_OK);
+    tmp_path(path, sizeof(path), "dict.lxcap");
+    write_recording(path, 5000, &g, o);
+    lx_capture_wopts_free(o);
+    assert_int_equal(lx_capture_open(&r, NULL, path, NULL), LX_OK);
+    lx_capture_reader_info(r, &info);
+    assert_int_equal(info.has_dict, 1);
+    assert_int_equal(read_all(r, &got), g.count);
+    assert_text_equal(&got, &g.expect);
+    assert_int_equal(lx_capture_reader_verify(r, NULL), LX_OK);
+    lx_capture_reader_free(r);
+    text_free(&got);
+    text_free(&g.expect);
+}
+
+static void test_api_errors(void **state)
+{
+    struct lx_capture_wopts *o = NULL;
+    struct lx_capture_writer *w = NULL;
+    struct lx_capture_reader *r = NULL;
+    struct lx_capture_error err;
+    const struct lx_capture_record *rec;
+    char path[300];
+
+    (void)state;
+    assert_int_equal(lx_capture_wopts_new(NULL, NULL), LX_ERR_INVAL);
+    assert_int_equal(lx_capture_wopts_new(&o, NULL), LX_OK);
+    assert_int_equal(lx_capture_wopts_set_level(o, 0), LX_ERR_RANGE);
+    assert_int_equal(lx_capture_wopts_set_level(o, 20), LX_ERR_RANGE);
+    assert_int_equal(lx_capture_wopts_set_level(o, 19), LX_OK);
+    assert_int_equal(lx_capture_wopts_set_chunk_limits(o, 100, 0),
+                     LX_ERR_RANGE);
+    assert_int_equal(lx_capture_wopts_set_commit(o, 0, 1), LX_ERR_RANGE);
+    assert_int_equal(lx_capture_wopts_set_chunk_span(o, 0), LX_ERR_RANGE);
+    assert_int_equal(lx_capture_wopts_set_dict(o, 10), LX_ERR_RANGE);
+    assert_int_equal(lx_capture_wopts_add_label(o, "bad key", "x"),
+                     LX_ERR_INVAL);
+    assert_int_equal(lx_capture_wopts_add_label(o, "k", "1"), LX_OK);
+    assert_int_equal(lx_capture_wopts_add_label(o, "k", "2"), LX_OK);
+    assert_int_equal(lx_capture_wopts_redact_header(o, ""), LX_ERR_INVAL);
+    assert_int_equal(lx_capture_wopts_set_default_redaction(o, 0), LX_OK);
+    assert_int_equal(lx_capture_wopts_set_venue(o, NULL), LX_ERR_INVAL);
+    tmp_path(path, sizeof(path), "api.lxcap");
+    assert_int_equal(lx_capture_writer_open(&w, NULL, path, o, &err), LX_OK);
+    assert_int_equal(lx_capture_writer_close(w), LX_OK);
+    /* Never clobbers an existing file. */
+    assert_int_equal(lx_capture_writer_open(&w, NULL, path, o, &err),
+                     LX_ERR_EXISTS);
+    assert_null(w);
+    assert_int_equal(err.code, LX_ERR_EXISTS);
+    tmp_path(path, sizeof(path), "no/such/dir.lxcap");
+    assert_int_equal(lx_capture_writer_open(&w, NULL, path, o, &err),
+                     LX_ERR_FILE);
+    lx_capture_wopts_free(o);
+    assert_int_equal(lx_capture_writer_close(NULL), LX_OK);
+    assert_int_equal(lx_capture_writer_write(NULL, NULL), LX_ERR_INVAL);
+
+    /* An empty capture opens and iterates to the end at once. */
+    lx__snprintf(path, sizeof(path), "%s/api.lxcap", tmpdir);
+    assert_int_equal(lx_capture_open(&r, NULL, path, &err), LX_OK);
+    assert_string_equal(lx_capture_reader_meta(r, "label.k"), "2");
+    assert_int_equal(lx_capture_reader_next(r, &rec), 0);
+    assert_int_equal(lx_capture_reader_next(NULL, &rec), LX_ERR_INVAL);
+    assert_int_equal(lx_capture_reader_verify(r, NULL), LX_OK);
+    lx_capture_reader_free(r);
+    lx_capture_reader_free(NULL);
+    assert_int_equal(lx_capture_open(NULL, NULL, path, &err), LX_ERR_INVAL);
+}
+
+/* ---- a checked-in version 1 file ---------------------------------------- */
+
+/*
+ * A small capture written by an earlier build and checked in: every later
+ * reader must still read it the same way (format compatibility).
+ */
+static void test_format_v1_fixture(void **state)
+{
+    struct lx_capture_reader *r = NULL;
+    const struct lx_capture_record *rec;
+    struct lx_capture_info info;
+    struct lx_capture_error err;
+    struct text got = {0};
+    int n = 0;
+
+    (void)state;
+    if (lx_capture_open(&r, NULL, LX_CAPTURE_FIXTURES "/02-capture.lxcap",
+                        &err) != LX_OK) {
+        fail_msg("fixture: %s", err.msg);
+    }
+    lx_capture_reader_info(r, &info);
+    assert_int_equal(info.format_version, 1);
+    assert_int_equal(info.finalized, 1);
+    assert_int_equal(info.records, 10);
+    assert_string_equal(info.venue, "binance-spot");
+    while (lx_capture_reader_next(r, &rec) == 1) {
+        assert_string_equal(rec->venue, "binance-spot");
+        render_record(&got, rec);
+        n++;
+    }
+    assert_int_equal(n, 10);
+    assert_string_equal(
+        got.p,
+        "k1 d0 s0 c1 q0 w1000 m10 wss://stream.binance.com:9443/stream tls\n"
+        "k3 d0 s0 c1 q1 w1001 m11 v11 GET /stream?streams=btcusdt@depth"
+        "[7:Upgrade][9:websocket][0:]\n"
+        "k4 d1 s0 c1 q2 w1500 m500 v11 101 Switching Protocols[0:]\n"
+        "k5 d1 s0 c1 q3 w2000 m1000 op1[65:{\"stream\":\"btcusdt@depth\","
+        "\"data\":{\"u\":0,\"b\":[[\"60000.1\",\"0.5\"]]}}]\n"
+        "k5 d1 s0 c1 q4 w2100 m1100 op1[65:{\"stream\":\"btcusdt@depth\","
+        "\"data\":{\"u\":1,\"b\":[[\"60001.1\",\"0.5\"]]}}]\n"
+        "k5 d1 s0 c1 q5 w2200 m1200 op1[65:{\"stream\":\"btcusdt@depth\","
+        "\"data\":{\"u\":2,\"b\":[[\"60002.1\",\"0.5\"]]}}]\n"
+        "k5 d1 s0 c1 q6 w2300 m1300 op1[65:{\"stream\":\"btcusdt@depth\","
+        "\"data\":{\"u\":3,\"b\":[[\"60003.1\",\"0.5\"]]}}]\n"
+        "k5 d1 s0 c1 q7 w2400 m1400 op1[65:{\"stream\":\"btcusdt@depth\","
+        "\"data\":{\"u\":4,\"b\":[[\"60004.1\",\"0.5\"]]}}]\n"
+        "k6 d0 s0 c1 q7 w3000 m2000 client_order_id[3:abc]\n"
+        "k2 d0 s0 c1 q8 w4000 m3000 bye\n");
+    assert_int_equal(lx_capture_reader_verify(r, NULL), LX_OK);
+    lx_capture_reader_free(r);
+    text_free(&got);
+}
+
+/* ---- failmalloc --------------------------------------------------------- */
+
+static int scenario_write(const struct lx_mem *mem, void *ud)
+{
+    struct lx_capture_wopts *o = NULL;
+    struct lx_capture_writer *w = NULL;
+    struct lx_ctx *ctx = NULL;
+    const char *path = ud;
+    struct gen g;
+    int rc;
+
+    tmp_path((char *)path, 300, "failmalloc.lxcap");
+    gen_init(&g, 1);
+    rc = lx_ctx_new(&ctx, mem);
+    if (rc == LX_OK) {
+        rc = lx_capture_wopts_new(&o, ctx);
+    }
+    if (rc == LX_OK) {
+        rc = lx_capture_wopts_set_dict(o, 2048);
+    }
+    if (rc == LX_OK) {
+        rc = lx_capture_wopts_add_label(o, "a", "b");
+    }
+    if (rc == LX_OK) {
+        rc = lx_capture_wopts_set_chunk_limits(o, 4096, 5);
+    }
+    if (rc == LX_OK) {
+        rc = lx_capture_writer_open(&w, ctx, path, o, NULL);
+    }
+    if (rc == LX_OK) {
+        rc = gen_session(w, &g, 40);
+        if (rc == LX_OK) {
+            rc = lx_capture_writer_annotate(w, 0, 2, 1, 1, "t", "x", 1);
+        }
+        {
+            int c = lx_capture_writer_close(w);
+
+            rc = rc != LX_OK ? rc : c;
+        }
+    }
+    lx_capture_wopts_free(o);
+    lx_ctx_free(ctx);
+    text_free(&g.expect);
+    return rc;
+}
+
+static int scenario_read(const struct lx_mem *mem, void *ud)
+{
+    struct lx_capture_reader *r = NULL;
+    const struct lx_capture_record *rec;
+    struct lx_ctx *ctx = NULL;
+    int rc = lx_ctx_new(&ctx, mem), n = 0;
+
+    if (rc == LX_OK) {
+        rc = lx_capture_open(&r, ctx, ud, NULL);
+    }
+    if (rc == LX_OK) {
+        rc = lx_capture_reader_add_stream(r, 3);
+        rc = rc == LX_OK ? lx_capture_reader_add_stream(r, 2) : rc;
+        rc = rc == LX_OK ? lx_capture_reader_rewind(r) : rc;
+        while (rc == LX_OK && (n = lx_capture_reader_next(r, &rec)) == 1) {
+        }
+        rc = rc == LX_OK && n < 0 ? n : rc;
+        rc = rc == LX_OK ? lx_capture_reader_verify(r, NULL) : rc;
+        lx_capture_reader_free(r);
+    }
+    lx_ctx_free(ctx);
+    return rc;
+}
+
+static void test_failmalloc(void **state)
+{
+    char path[300];
+
+    (void)state;
+    lx_test_failmalloc(scenario_write, path);
+    /* The last run succeeded: read its file under failing allocators. */
+    lx_test_failmalloc(scenario_read, path);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_varint),
+        cmocka_unit_test(test_record_codec),
+        cmocka_unit_test(test_roundtrip),
+        cmocka_unit_test(test_tap_fn_and_annotations),
+        cmocka_unit_test(test_live_session),
+        cmocka_unit_test(test_live_websocket),
+        cmocka_unit_test(test_copy_records),
+        cmocka_unit_test(test_filters_and_seek),
+        cmocka_unit_test(test_redaction),
+        cmocka_unit_test(test_redactor_unit),
+        cmocka_unit_test(test_redact_many),
+        cmocka_unit_test(test_kill9),
+        cmocka_unit_test(test_crash_interval),
+        cmocka_unit_test(test_copy_mid_write),
+        cmocka_unit_test(test_foreign_files),
+        cmocka_unit_test(test_wrong_version_and_schema),
+        cmocka_unit_test(test_flipped_chunk),
+        cmocka_unit_test(test_truncated_and_fuzzed),
+        cmocka_unit_test(test_open_mem),
+        cmocka_unit_test(test_dictionary),
+        cmocka_unit_test(test_api_errors),
+        cmocka_unit_test(test_format_v1_fixture),
+        cmocka_unit_test(test_failmalloc),
+    };
+
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
