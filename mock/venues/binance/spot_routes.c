@@ -344,9 +344,43 @@ static void r_trades(struct lx_mock_call *c, void *ud)
     send_sb(c, sb);
 }
 
-static void book_ticker_one(struct lx_mock_sb *sb, struct lx_mock_bn_spot *v,
-                            const struct bn_symbol *s)
+/* Renders one symbol of a "symbol=X or all symbols" route. */
+typedef void (*sym_fn)(struct lx_mock_sb *sb, struct lx_mock_bn_spot *v,
+                       const struct bn_symbol *s, int64_t now);
+
+/* Answers with one object when symbol is given, else an array of all. */
+static void one_or_all(struct lx_mock_call *c, struct lx_mock_bn_spot *v,
+                       sym_fn one)
 {
+    struct lx_mock_sb *sb = &v->sb;
+    int64_t now = lx_mock_call_now_ms(c);
+    size_t i;
+
+    lx_mock_sb_reset(sb);
+    if (lx_mock_call_param(c, "symbol", NULL) != NULL) {
+        struct bn_symbol *s = need_symbol(c, v);
+
+        if (s == NULL) {
+            return;
+        }
+        one(sb, v, s, now);
+    } else {
+        lx_mock_sb_str(sb, "[");
+        for (i = 0; i < v->nsyms; i++) {
+            if (i > 0) {
+                lx_mock_sb_str(sb, ",");
+            }
+            one(sb, v, &v->syms[i], now);
+        }
+        lx_mock_sb_str(sb, "]");
+    }
+    send_sb(c, sb);
+}
+
+static void book_ticker_one(struct lx_mock_sb *sb, struct lx_mock_bn_spot *v,
+                            const struct bn_symbol *s, int64_t now)
+{
+    LX_UNUSED(now);
     kv_str(sb, "{\"symbol\":", s->name);
     kv_dec(sb, ",\"bidPrice\":", lx__mbn_px(v, s, s->bbo[0]));
     kv_dec(sb, ",\"bidQty\":", lx__mbn_qty(v, s, s->bbo[1]));
@@ -357,38 +391,17 @@ static void book_ticker_one(struct lx_mock_sb *sb, struct lx_mock_bn_spot *v,
 
 static void r_book_ticker(struct lx_mock_call *c, void *ud)
 {
-    struct lx_mock_bn_spot *v = ud;
-    struct lx_mock_sb *sb = &v->sb;
-    size_t i;
-
-    lx_mock_sb_reset(sb);
-    if (lx_mock_call_param(c, "symbol", NULL) != NULL) {
-        struct bn_symbol *s = need_symbol(c, v);
-
-        if (s == NULL) {
-            return;
-        }
-        book_ticker_one(sb, v, s);
-    } else {
-        lx_mock_sb_str(sb, "[");
-        for (i = 0; i < v->nsyms; i++) {
-            if (i > 0) {
-                lx_mock_sb_str(sb, ",");
-            }
-            book_ticker_one(sb, v, &v->syms[i]);
-        }
-        lx_mock_sb_str(sb, "]");
-    }
-    send_sb(c, sb);
+    one_or_all(c, ud, book_ticker_one);
 }
 
 static void price_one(struct lx_mock_sb *sb, struct lx_mock_bn_spot *v,
-                      const struct bn_symbol *s)
+                      const struct bn_symbol *s, int64_t now)
 {
     const struct lx_trade *t =
         s->ntrades > 0 ? &s->trades[(s->trade_head + BN_TRADES - 1) % BN_TRADES]
                        : NULL;
 
+    LX_UNUSED(now);
     kv_str(sb, "{\"symbol\":", s->name);
     kv_dec(sb,
            ",\"price\":", t != NULL ? t->price : lx__mbn_px(v, s, s->bbo[0]));
@@ -397,29 +410,7 @@ static void price_one(struct lx_mock_sb *sb, struct lx_mock_bn_spot *v,
 
 static void r_price(struct lx_mock_call *c, void *ud)
 {
-    struct lx_mock_bn_spot *v = ud;
-    struct lx_mock_sb *sb = &v->sb;
-    size_t i;
-
-    lx_mock_sb_reset(sb);
-    if (lx_mock_call_param(c, "symbol", NULL) != NULL) {
-        struct bn_symbol *s = need_symbol(c, v);
-
-        if (s == NULL) {
-            return;
-        }
-        price_one(sb, v, s);
-    } else {
-        lx_mock_sb_str(sb, "[");
-        for (i = 0; i < v->nsyms; i++) {
-            if (i > 0) {
-                lx_mock_sb_str(sb, ",");
-            }
-            price_one(sb, v, &v->syms[i]);
-        }
-        lx_mock_sb_str(sb, "]");
-    }
-    send_sb(c, sb);
+    one_or_all(c, ud, price_one);
 }
 
 /* ---- more market data ------------------------------------------------------
@@ -640,30 +631,7 @@ static void ticker_one(struct lx_mock_sb *sb, struct lx_mock_bn_spot *v,
 
 static void r_ticker_24h(struct lx_mock_call *c, void *ud)
 {
-    struct lx_mock_bn_spot *v = ud;
-    struct lx_mock_sb *sb = &v->sb;
-    int64_t now = lx_mock_call_now_ms(c);
-    size_t i;
-
-    lx_mock_sb_reset(sb);
-    if (lx_mock_call_param(c, "symbol", NULL) != NULL) {
-        struct bn_symbol *s = need_symbol(c, v);
-
-        if (s == NULL) {
-            return;
-        }
-        ticker_one(sb, v, s, now);
-    } else {
-        lx_mock_sb_str(sb, "[");
-        for (i = 0; i < v->nsyms; i++) {
-            if (i > 0) {
-                lx_mock_sb_str(sb, ",");
-            }
-            ticker_one(sb, v, &v->syms[i], now);
-        }
-        lx_mock_sb_str(sb, "]");
-    }
-    send_sb(c, sb);
+    one_or_all(c, ud, ticker_one);
 }
 
 static void r_my_trades(struct lx_mock_call *c, void *ud)
