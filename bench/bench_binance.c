@@ -127,7 +127,7 @@ static size_t load_frames(char **buf, const char ***frames, size_t **lens)
     *lens = lx__malloc(NULL, cap * sizeof(**lens));
     *buf = NULL;
     (void)lx__snprintf(path, sizeof(path), "%s/%s",
-                       dir != NULL ? dir : "/work/shared/samples",
+                       dir != NULL ? dir : LX_SAMPLES_DEFAULT,
                        "binance-spot/hftbacktest/"
                        "btcusdt_20240808.first150s.txt");
     f = fopen(path, "rb");

@@ -196,7 +196,7 @@ static bool load_stream(struct stream *s, const char *rel, bool usdm)
     memset(s, 0, sizeof(*s));
     s->usdm = usdm;
     lx__snprintf(path, sizeof(path), "%s/%s",
-                 dir != NULL ? dir : "/work/shared/samples", rel);
+                 dir != NULL ? dir : LX_SAMPLES_DEFAULT, rel);
     buf = read_file(path, &n);
     if (buf == NULL) {
         return false;

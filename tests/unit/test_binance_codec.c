@@ -76,7 +76,7 @@ static char *sample(const char *rel, size_t *len)
     char path[1024];
 
     lx__snprintf(path, sizeof(path), "%s/%s",
-                 dir != NULL ? dir : "/work/shared/samples", rel);
+                 dir != NULL ? dir : LX_SAMPLES_DEFAULT, rel);
     return read_path(path, len);
 }
 

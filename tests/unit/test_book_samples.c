@@ -104,7 +104,7 @@ static char *read_sample(const char *rel, size_t *len)
     long n;
 
     lx__snprintf(path, sizeof(path), "%s/%s",
-                 dir != NULL ? dir : "/work/shared/samples", rel);
+                 dir != NULL ? dir : LX_SAMPLES_DEFAULT, rel);
     f = fopen(path, "rb");
     if (f == NULL) {
         return NULL;

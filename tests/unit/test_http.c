@@ -1392,7 +1392,7 @@ static void check_against_sample(const char *body, size_t len)
 
     lx__snprintf(path, sizeof(path),
                  "%s/binance-spot/hftbacktest/btcusdt_20240808.first150s.txt",
-                 dir != NULL ? dir : "/work/shared/samples");
+                 dir != NULL ? dir : LX_SAMPLES_DEFAULT);
     buf = read_file(path, &n);
     if (buf == NULL) {
         return; /* the samples are not shipped with the sources */

@@ -1543,7 +1543,7 @@ static bool scan_sample(const char *rel, unsigned max_lines,
     unsigned no = 0;
 
     lx__snprintf(path, sizeof(path), "%s/%s",
-                 dir != NULL ? dir : "/work/shared/samples", rel);
+                 dir != NULL ? dir : LX_SAMPLES_DEFAULT, rel);
     buf = read_all(path, &n);
     if (buf == NULL) {
         return false; /* the samples are not shipped with the sources */
