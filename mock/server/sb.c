@@ -117,3 +117,22 @@ void lx_mock_sb_json_str(struct lx_mock_sb *sb, const char *s)
     lx_mock_sb_add(sb, run, (size_t)(s - run));
     lx_mock_sb_add(sb, "\"", 1);
 }
+
+void lx_mock_sb_kv_i64(struct lx_mock_sb *sb, const char *k, int64_t v)
+{
+    lx_mock_sb_str(sb, k);
+    lx_mock_sb_i64(sb, v);
+}
+
+void lx_mock_sb_kv_dec(struct lx_mock_sb *sb, const char *k,
+                       struct lx_decimal d)
+{
+    lx_mock_sb_str(sb, k);
+    lx_mock_sb_dec_str(sb, d);
+}
+
+void lx_mock_sb_kv_str(struct lx_mock_sb *sb, const char *k, const char *s)
+{
+    lx_mock_sb_str(sb, k);
+    lx_mock_sb_json_str(sb, s);
+}

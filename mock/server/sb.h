@@ -33,4 +33,10 @@ void lx_mock_sb_dec_str(struct lx_mock_sb *sb, struct lx_decimal d);
 /* A JSON string literal with escapes; s is UTF-8. */
 void lx_mock_sb_json_str(struct lx_mock_sb *sb, const char *s);
 
+/* `k` (a literal JSON fragment such as ",\"price\":") then the value. */
+void lx_mock_sb_kv_i64(struct lx_mock_sb *sb, const char *k, int64_t v);
+void lx_mock_sb_kv_dec(struct lx_mock_sb *sb, const char *k,
+                       struct lx_decimal d);
+void lx_mock_sb_kv_str(struct lx_mock_sb *sb, const char *k, const char *s);
+
 #endif

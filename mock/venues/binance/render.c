@@ -5,26 +5,6 @@
  */
 #include "mock/venues/binance/render.h"
 
-/* ,"k":<int> */
-static void kv_i64(struct lx_mock_sb *sb, const char *k, int64_t v)
-{
-    lx_mock_sb_str(sb, k);
-    lx_mock_sb_i64(sb, v);
-}
-
-/* ,"k":"<decimal>" */
-static void kv_dec(struct lx_mock_sb *sb, const char *k, struct lx_decimal v)
-{
-    lx_mock_sb_str(sb, k);
-    lx_mock_sb_dec_str(sb, v);
-}
-
-static void kv_sym(struct lx_mock_sb *sb, const char *k, const char *sym)
-{
-    lx_mock_sb_str(sb, k);
-    lx_mock_sb_json_str(sb, sym);
-}
-
 static void levels(struct lx_mock_sb *sb, const struct lx_level *l, size_t n)
 {
     size_t i;
@@ -43,23 +23,23 @@ static void levels(struct lx_mock_sb *sb, const struct lx_level *l, size_t n)
 void lx_mock_bn_render_trade(struct lx_mock_sb *sb, const struct lx_trade *t,
                              bool futures)
 {
-    kv_i64(sb, "{\"e\":\"trade\",\"E\":", t->event_ms);
+    lx_mock_sb_kv_i64(sb, "{\"e\":\"trade\",\"E\":", t->event_ms);
     if (futures) {
-        kv_i64(sb, ",\"T\":", t->trade_ms);
-        kv_sym(sb, ",\"s\":", t->symbol);
-        kv_i64(sb, ",\"t\":", t->trade_id);
-        kv_dec(sb, ",\"p\":", t->price);
-        kv_dec(sb, ",\"q\":", t->qty);
+        lx_mock_sb_kv_i64(sb, ",\"T\":", t->trade_ms);
+        lx_mock_sb_kv_str(sb, ",\"s\":", t->symbol);
+        lx_mock_sb_kv_i64(sb, ",\"t\":", t->trade_id);
+        lx_mock_sb_kv_dec(sb, ",\"p\":", t->price);
+        lx_mock_sb_kv_dec(sb, ",\"q\":", t->qty);
         lx_mock_sb_str(sb, ",\"X\":\"MARKET\",\"m\":");
         lx_mock_sb_bool(sb, t->buyer_is_maker);
         lx_mock_sb_add(sb, "}", 1);
         return;
     }
-    kv_sym(sb, ",\"s\":", t->symbol);
-    kv_i64(sb, ",\"t\":", t->trade_id);
-    kv_dec(sb, ",\"p\":", t->price);
-    kv_dec(sb, ",\"q\":", t->qty);
-    kv_i64(sb, ",\"T\":", t->trade_ms);
+    lx_mock_sb_kv_str(sb, ",\"s\":", t->symbol);
+    lx_mock_sb_kv_i64(sb, ",\"t\":", t->trade_id);
+    lx_mock_sb_kv_dec(sb, ",\"p\":", t->price);
+    lx_mock_sb_kv_dec(sb, ",\"q\":", t->qty);
+    lx_mock_sb_kv_i64(sb, ",\"T\":", t->trade_ms);
     lx_mock_sb_str(sb, ",\"m\":");
     lx_mock_sb_bool(sb, t->buyer_is_maker);
     lx_mock_sb_str(sb, ",\"M\":true}");
@@ -68,19 +48,19 @@ void lx_mock_bn_render_trade(struct lx_mock_sb *sb, const struct lx_trade *t,
 void lx_mock_bn_render_agg_trade(struct lx_mock_sb *sb,
                                  const struct lx_trade *t, bool futures)
 {
-    kv_i64(sb, "{\"e\":\"aggTrade\",\"E\":", t->event_ms);
+    lx_mock_sb_kv_i64(sb, "{\"e\":\"aggTrade\",\"E\":", t->event_ms);
     if (futures) {
-        kv_i64(sb, ",\"a\":", t->trade_id);
-        kv_sym(sb, ",\"s\":", t->symbol);
+        lx_mock_sb_kv_i64(sb, ",\"a\":", t->trade_id);
+        lx_mock_sb_kv_str(sb, ",\"s\":", t->symbol);
     } else {
-        kv_sym(sb, ",\"s\":", t->symbol);
-        kv_i64(sb, ",\"a\":", t->trade_id);
+        lx_mock_sb_kv_str(sb, ",\"s\":", t->symbol);
+        lx_mock_sb_kv_i64(sb, ",\"a\":", t->trade_id);
     }
-    kv_dec(sb, ",\"p\":", t->price);
-    kv_dec(sb, ",\"q\":", t->qty);
-    kv_i64(sb, ",\"f\":", t->first_trade_id);
-    kv_i64(sb, ",\"l\":", t->last_trade_id);
-    kv_i64(sb, ",\"T\":", t->trade_ms);
+    lx_mock_sb_kv_dec(sb, ",\"p\":", t->price);
+    lx_mock_sb_kv_dec(sb, ",\"q\":", t->qty);
+    lx_mock_sb_kv_i64(sb, ",\"f\":", t->first_trade_id);
+    lx_mock_sb_kv_i64(sb, ",\"l\":", t->last_trade_id);
+    lx_mock_sb_kv_i64(sb, ",\"T\":", t->trade_ms);
     lx_mock_sb_str(sb, ",\"m\":");
     lx_mock_sb_bool(sb, t->buyer_is_maker);
     lx_mock_sb_str(sb, futures ? "}" : ",\"M\":true}");
@@ -89,15 +69,15 @@ void lx_mock_bn_render_agg_trade(struct lx_mock_sb *sb,
 void lx_mock_bn_render_depth_update(struct lx_mock_sb *sb,
                                     const struct lx_depth *d, bool futures)
 {
-    kv_i64(sb, "{\"e\":\"depthUpdate\",\"E\":", d->event_ms);
+    lx_mock_sb_kv_i64(sb, "{\"e\":\"depthUpdate\",\"E\":", d->event_ms);
     if (futures) {
-        kv_i64(sb, ",\"T\":", d->tx_ms);
+        lx_mock_sb_kv_i64(sb, ",\"T\":", d->tx_ms);
     }
-    kv_sym(sb, ",\"s\":", d->symbol);
-    kv_i64(sb, ",\"U\":", d->first_id);
-    kv_i64(sb, ",\"u\":", d->final_id);
+    lx_mock_sb_kv_str(sb, ",\"s\":", d->symbol);
+    lx_mock_sb_kv_i64(sb, ",\"U\":", d->first_id);
+    lx_mock_sb_kv_i64(sb, ",\"u\":", d->final_id);
     if (futures) {
-        kv_i64(sb, ",\"pu\":", d->prev_final_id);
+        lx_mock_sb_kv_i64(sb, ",\"pu\":", d->prev_final_id);
     }
     lx_mock_sb_str(sb, ",\"b\":");
     levels(sb, d->bids, d->nbids);
@@ -109,10 +89,10 @@ void lx_mock_bn_render_depth_update(struct lx_mock_sb *sb,
 void lx_mock_bn_render_depth_snapshot(struct lx_mock_sb *sb,
                                       const struct lx_depth *d, bool futures)
 {
-    kv_i64(sb, "{\"lastUpdateId\":", d->last_update_id);
+    lx_mock_sb_kv_i64(sb, "{\"lastUpdateId\":", d->last_update_id);
     if (futures) {
-        kv_i64(sb, ",\"E\":", d->event_ms);
-        kv_i64(sb, ",\"T\":", d->tx_ms);
+        lx_mock_sb_kv_i64(sb, ",\"E\":", d->event_ms);
+        lx_mock_sb_kv_i64(sb, ",\"T\":", d->tx_ms);
     }
     lx_mock_sb_str(sb, ",\"bids\":");
     levels(sb, d->bids, d->nbids);
@@ -124,57 +104,57 @@ void lx_mock_bn_render_depth_snapshot(struct lx_mock_sb *sb,
 void lx_mock_bn_render_book_ticker(struct lx_mock_sb *sb,
                                    const struct lx_book_ticker *b, bool futures)
 {
-    kv_i64(sb,
-           futures ? "{\"e\":\"bookTicker\",\"u\":" : "{\"u\":", b->update_id);
-    kv_sym(sb, ",\"s\":", b->symbol);
-    kv_dec(sb, ",\"b\":", b->bid);
-    kv_dec(sb, ",\"B\":", b->bid_qty);
-    kv_dec(sb, ",\"a\":", b->ask);
-    kv_dec(sb, ",\"A\":", b->ask_qty);
+    lx_mock_sb_kv_i64(
+        sb, futures ? "{\"e\":\"bookTicker\",\"u\":" : "{\"u\":", b->update_id);
+    lx_mock_sb_kv_str(sb, ",\"s\":", b->symbol);
+    lx_mock_sb_kv_dec(sb, ",\"b\":", b->bid);
+    lx_mock_sb_kv_dec(sb, ",\"B\":", b->bid_qty);
+    lx_mock_sb_kv_dec(sb, ",\"a\":", b->ask);
+    lx_mock_sb_kv_dec(sb, ",\"A\":", b->ask_qty);
     if (futures) {
-        kv_i64(sb, ",\"T\":", b->tx_ms);
-        kv_i64(sb, ",\"E\":", b->event_ms);
+        lx_mock_sb_kv_i64(sb, ",\"T\":", b->tx_ms);
+        lx_mock_sb_kv_i64(sb, ",\"E\":", b->event_ms);
     }
     lx_mock_sb_add(sb, "}", 1);
 }
 
 void lx_mock_bn_render_kline_ws(struct lx_mock_sb *sb, const struct lx_kline *k)
 {
-    kv_i64(sb, "{\"e\":\"kline\",\"E\":", k->event_ms);
-    kv_sym(sb, ",\"s\":", k->symbol);
-    kv_i64(sb, ",\"k\":{\"t\":", k->open_ms);
-    kv_i64(sb, ",\"T\":", k->close_ms);
-    kv_sym(sb, ",\"s\":", k->symbol);
-    kv_sym(sb, ",\"i\":", k->interval);
-    kv_i64(sb, ",\"f\":", k->first_trade_id);
-    kv_i64(sb, ",\"L\":", k->last_trade_id);
-    kv_dec(sb, ",\"o\":", k->open);
-    kv_dec(sb, ",\"c\":", k->close);
-    kv_dec(sb, ",\"h\":", k->high);
-    kv_dec(sb, ",\"l\":", k->low);
-    kv_dec(sb, ",\"v\":", k->volume);
-    kv_i64(sb, ",\"n\":", k->trades);
+    lx_mock_sb_kv_i64(sb, "{\"e\":\"kline\",\"E\":", k->event_ms);
+    lx_mock_sb_kv_str(sb, ",\"s\":", k->symbol);
+    lx_mock_sb_kv_i64(sb, ",\"k\":{\"t\":", k->open_ms);
+    lx_mock_sb_kv_i64(sb, ",\"T\":", k->close_ms);
+    lx_mock_sb_kv_str(sb, ",\"s\":", k->symbol);
+    lx_mock_sb_kv_str(sb, ",\"i\":", k->interval);
+    lx_mock_sb_kv_i64(sb, ",\"f\":", k->first_trade_id);
+    lx_mock_sb_kv_i64(sb, ",\"L\":", k->last_trade_id);
+    lx_mock_sb_kv_dec(sb, ",\"o\":", k->open);
+    lx_mock_sb_kv_dec(sb, ",\"c\":", k->close);
+    lx_mock_sb_kv_dec(sb, ",\"h\":", k->high);
+    lx_mock_sb_kv_dec(sb, ",\"l\":", k->low);
+    lx_mock_sb_kv_dec(sb, ",\"v\":", k->volume);
+    lx_mock_sb_kv_i64(sb, ",\"n\":", k->trades);
     lx_mock_sb_str(sb, ",\"x\":");
     lx_mock_sb_bool(sb, k->closed);
-    kv_dec(sb, ",\"q\":", k->quote_volume);
-    kv_dec(sb, ",\"V\":", k->taker_buy_volume);
-    kv_dec(sb, ",\"Q\":", k->taker_buy_quote_volume);
+    lx_mock_sb_kv_dec(sb, ",\"q\":", k->quote_volume);
+    lx_mock_sb_kv_dec(sb, ",\"V\":", k->taker_buy_volume);
+    lx_mock_sb_kv_dec(sb, ",\"Q\":", k->taker_buy_quote_volume);
     lx_mock_sb_str(sb, ",\"B\":\"0\"}}");
 }
 
 void lx_mock_bn_render_kline_row(struct lx_mock_sb *sb,
                                  const struct lx_kline *k)
 {
-    kv_i64(sb, "[", k->open_ms);
-    kv_dec(sb, ",", k->open);
-    kv_dec(sb, ",", k->high);
-    kv_dec(sb, ",", k->low);
-    kv_dec(sb, ",", k->close);
-    kv_dec(sb, ",", k->volume);
-    kv_i64(sb, ",", k->close_ms);
-    kv_dec(sb, ",", k->quote_volume);
-    kv_i64(sb, ",", k->trades);
-    kv_dec(sb, ",", k->taker_buy_volume);
-    kv_dec(sb, ",", k->taker_buy_quote_volume);
+    lx_mock_sb_kv_i64(sb, "[", k->open_ms);
+    lx_mock_sb_kv_dec(sb, ",", k->open);
+    lx_mock_sb_kv_dec(sb, ",", k->high);
+    lx_mock_sb_kv_dec(sb, ",", k->low);
+    lx_mock_sb_kv_dec(sb, ",", k->close);
+    lx_mock_sb_kv_dec(sb, ",", k->volume);
+    lx_mock_sb_kv_i64(sb, ",", k->close_ms);
+    lx_mock_sb_kv_dec(sb, ",", k->quote_volume);
+    lx_mock_sb_kv_i64(sb, ",", k->trades);
+    lx_mock_sb_kv_dec(sb, ",", k->taker_buy_volume);
+    lx_mock_sb_kv_dec(sb, ",", k->taker_buy_quote_volume);
     lx_mock_sb_str(sb, ",\"0\"]");
 }

@@ -779,24 +779,6 @@ static void my_trade(struct lx_mock_bn_spot *v, const struct bn_order *o,
 static const char *const x_names[] = {
     "NEW", "TRADE", "CANCELED", "EXPIRED", "AMENDMENT", "TRADE_PREVENTION"};
 
-static void kv_dec(struct lx_mock_sb *sb, const char *k, struct lx_decimal d)
-{
-    lx_mock_sb_str(sb, k);
-    lx_mock_sb_dec_str(sb, d);
-}
-
-static void kv_i64(struct lx_mock_sb *sb, const char *k, int64_t n)
-{
-    lx_mock_sb_str(sb, k);
-    lx_mock_sb_i64(sb, n);
-}
-
-static void kv_str(struct lx_mock_sb *sb, const char *k, const char *str)
-{
-    lx_mock_sb_str(sb, k);
-    lx_mock_sb_json_str(sb, str);
-}
-
 /* Renders and publishes the queued executionReports to listening users. */
 static void flush_execs(struct lx_mock_bn_spot *v)
 {
@@ -818,43 +800,46 @@ static void flush_execs(struct lx_mock_bn_spot *v)
         }
         s = &v->syms[o->sym];
         lx_mock_sb_reset(sb);
-        kv_i64(sb, "{\"e\":\"executionReport\",\"E\":", e->T);
-        kv_str(sb, ",\"s\":", s->name);
-        kv_str(sb, ",\"c\":", o->cid);
-        kv_str(sb, ",\"S\":", o->side == LX_ENG_BUY ? "BUY" : "SELL");
-        kv_str(sb, ",\"o\":", lx__mbn_type_name(o->type));
-        kv_str(sb, ",\"f\":", lx__mbn_tif_name(o->tif));
-        kv_dec(sb, ",\"q\":", lx__mbn_qty(v, s, o->orig_qty));
-        kv_dec(sb, ",\"p\":", lx__mbn_px(v, s, o->price));
-        kv_dec(sb, ",\"P\":", lx__mbn_px(v, s, o->stop_price));
-        kv_dec(sb, ",\"F\":", lx_decimal_from_i64(0, BN_SCALE));
+        lx_mock_sb_kv_i64(sb, "{\"e\":\"executionReport\",\"E\":", e->T);
+        lx_mock_sb_kv_str(sb, ",\"s\":", s->name);
+        lx_mock_sb_kv_str(sb, ",\"c\":", o->cid);
+        lx_mock_sb_kv_str(sb,
+                          ",\"S\":", o->side == LX_ENG_BUY ? "BUY" : "SELL");
+        lx_mock_sb_kv_str(sb, ",\"o\":", lx__mbn_type_name(o->type));
+        lx_mock_sb_kv_str(sb, ",\"f\":", lx__mbn_tif_name(o->tif));
+        lx_mock_sb_kv_dec(sb, ",\"q\":", lx__mbn_qty(v, s, o->orig_qty));
+        lx_mock_sb_kv_dec(sb, ",\"p\":", lx__mbn_px(v, s, o->price));
+        lx_mock_sb_kv_dec(sb, ",\"P\":", lx__mbn_px(v, s, o->stop_price));
+        lx_mock_sb_kv_dec(sb, ",\"F\":", lx_decimal_from_i64(0, BN_SCALE));
         lx_mock_sb_str(sb, ",\"g\":-1,\"C\":\"\"");
-        kv_str(sb, ",\"x\":", x_names[e->x]);
-        kv_str(sb, ",\"X\":", lx__mbn_state_name(e->X));
-        kv_i64(sb, ",\"r\":\"NONE\",\"i\":", (int64_t)o->id);
-        kv_dec(sb, ",\"l\":", lx__mbn_qty(v, s, e->l));
-        kv_dec(sb, ",\"z\":", lx__mbn_qty(v, s, e->z));
-        kv_dec(sb, ",\"L\":", lx__mbn_px(v, s, e->L));
-        kv_dec(sb, ",\"n\":", lx__mbn_amt(v, e->fee_asset, e->n));
+        lx_mock_sb_kv_str(sb, ",\"x\":", x_names[e->x]);
+        lx_mock_sb_kv_str(sb, ",\"X\":", lx__mbn_state_name(e->X));
+        lx_mock_sb_kv_i64(sb, ",\"r\":\"NONE\",\"i\":", (int64_t)o->id);
+        lx_mock_sb_kv_dec(sb, ",\"l\":", lx__mbn_qty(v, s, e->l));
+        lx_mock_sb_kv_dec(sb, ",\"z\":", lx__mbn_qty(v, s, e->z));
+        lx_mock_sb_kv_dec(sb, ",\"L\":", lx__mbn_px(v, s, e->L));
+        lx_mock_sb_kv_dec(sb, ",\"n\":", lx__mbn_amt(v, e->fee_asset, e->n));
         if (e->t >= 0) {
-            kv_str(sb, ",\"N\":", lx__mbn_asset_name(v, e->fee_asset));
+            lx_mock_sb_kv_str(sb,
+                              ",\"N\":", lx__mbn_asset_name(v, e->fee_asset));
         } else {
             lx_mock_sb_str(sb, ",\"N\":null");
         }
-        kv_i64(sb, ",\"T\":", e->T);
-        kv_i64(sb, ",\"t\":", e->t);
-        kv_i64(sb, ",\"I\":", (int64_t)(o->id * 2 + i));
+        lx_mock_sb_kv_i64(sb, ",\"T\":", e->T);
+        lx_mock_sb_kv_i64(sb, ",\"t\":", e->t);
+        lx_mock_sb_kv_i64(sb, ",\"I\":", (int64_t)(o->id * 2 + i));
         lx_mock_sb_str(sb, ",\"w\":");
         lx_mock_sb_bool(sb, o->working && (e->X == LX_ENG_ST_NEW ||
                                            e->X == LX_ENG_ST_PARTIALLY_FILLED));
         lx_mock_sb_str(sb, ",\"m\":");
         lx_mock_sb_bool(sb, e->maker);
-        kv_i64(sb, ",\"M\":false,\"O\":", o->time_ms);
-        kv_dec(sb, ",\"Z\":", lx__mbn_amt(v, s->quote_asset, e->Z));
-        kv_dec(sb, ",\"Y\":", lx__mbn_amt(v, s->quote_asset, e->Y));
-        kv_dec(sb, ",\"Q\":", lx__mbn_amt(v, s->quote_asset, o->orig_quote));
-        kv_i64(sb, ",\"W\":", o->working ? o->time_ms : -1);
-        kv_str(sb, ",\"V\":", lx__mbn_stp_name(o->stp));
+        lx_mock_sb_kv_i64(sb, ",\"M\":false,\"O\":", o->time_ms);
+        lx_mock_sb_kv_dec(sb, ",\"Z\":", lx__mbn_amt(v, s->quote_asset, e->Z));
+        lx_mock_sb_kv_dec(sb, ",\"Y\":", lx__mbn_amt(v, s->quote_asset, e->Y));
+        lx_mock_sb_kv_dec(
+            sb, ",\"Q\":", lx__mbn_amt(v, s->quote_asset, o->orig_quote));
+        lx_mock_sb_kv_i64(sb, ",\"W\":", o->working ? o->time_ms : -1);
+        lx_mock_sb_kv_str(sb, ",\"V\":", lx__mbn_stp_name(o->stp));
         lx_mock_sb_str(sb, "}");
         if (sb->err == LX_OK) {
             lx_mock_bn_hub_publish(v->hub, stream, sb->buf, sb->len);
@@ -879,9 +864,9 @@ static void flush_balances(struct lx_mock_bn_spot *v)
         lx__mbn_user_stream(a, stream);
         if (lx_mock_bn_hub_subscribers(v->hub, stream) > 0) {
             lx_mock_sb_reset(sb);
-            kv_i64(sb, "{\"e\":\"outboundAccountPosition\",\"E\":",
-                   lx__mbn_now_ms(v));
-            kv_i64(sb, ",\"u\":", lx__mbn_now_ms(v));
+            lx_mock_sb_kv_i64(sb, "{\"e\":\"outboundAccountPosition\",\"E\":",
+                              lx__mbn_now_ms(v));
+            lx_mock_sb_kv_i64(sb, ",\"u\":", lx__mbn_now_ms(v));
             lx_mock_sb_str(sb, ",\"B\":[");
             for (i = 0, n = 0; i < v->nassets; i++) {
                 int64_t fr = 0, lk = 0;
@@ -891,9 +876,10 @@ static void flush_balances(struct lx_mock_bn_spot *v)
                     continue;
                 }
                 lx__engine_balance(v->eng, a, id, &fr, &lk);
-                kv_str(sb, n++ > 0 ? ",{\"a\":" : "{\"a\":", v->assets[i].name);
-                kv_dec(sb, ",\"f\":", lx__mbn_amt(v, id, fr));
-                kv_dec(sb, ",\"l\":", lx__mbn_amt(v, id, lk));
+                lx_mock_sb_kv_str(
+                    sb, n++ > 0 ? ",{\"a\":" : "{\"a\":", v->assets[i].name);
+                lx_mock_sb_kv_dec(sb, ",\"f\":", lx__mbn_amt(v, id, fr));
+                lx_mock_sb_kv_dec(sb, ",\"l\":", lx__mbn_amt(v, id, lk));
                 lx_mock_sb_str(sb, "}");
             }
             lx_mock_sb_str(sb, "]}");

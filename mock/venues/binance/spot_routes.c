@@ -154,24 +154,6 @@ static void send_sb(struct lx_mock_call *c, struct lx_mock_sb *sb)
     }
 }
 
-static void kv_dec(struct lx_mock_sb *sb, const char *k, struct lx_decimal d)
-{
-    lx_mock_sb_str(sb, k);
-    lx_mock_sb_dec_str(sb, d);
-}
-
-static void kv_str(struct lx_mock_sb *sb, const char *k, const char *s)
-{
-    lx_mock_sb_str(sb, k);
-    lx_mock_sb_json_str(sb, s);
-}
-
-static void kv_i64(struct lx_mock_sb *sb, const char *k, int64_t n)
-{
-    lx_mock_sb_str(sb, k);
-    lx_mock_sb_i64(sb, n);
-}
-
 /* ---- public routes ----------------------------------------------------------
  */
 
@@ -186,21 +168,21 @@ static void r_time(struct lx_mock_call *c, void *ud)
     struct lx_mock_sb *sb = &((struct lx_mock_bn_spot *)ud)->sb;
 
     lx_mock_sb_reset(sb);
-    kv_i64(sb, "{\"serverTime\":", lx_mock_call_now_ms(c));
+    lx_mock_sb_kv_i64(sb, "{\"serverTime\":", lx_mock_call_now_ms(c));
     lx_mock_sb_str(sb, "}");
     send_sb(c, sb);
 }
 
 static void symbol_info(struct lx_mock_sb *sb, const struct bn_symbol *s)
 {
-    kv_str(sb, "{\"symbol\":", s->name);
-    kv_str(sb, ",\"status\":\"TRADING\",\"baseAsset\":", s->base);
-    kv_i64(sb, ",\"baseAssetPrecision\":", BN_SCALE);
-    kv_str(sb, ",\"quoteAsset\":", s->quote);
-    kv_i64(sb, ",\"quotePrecision\":", BN_SCALE);
-    kv_i64(sb, ",\"quoteAssetPrecision\":", BN_SCALE);
-    kv_i64(sb, ",\"baseCommissionPrecision\":", BN_SCALE);
-    kv_i64(sb, ",\"quoteCommissionPrecision\":", BN_SCALE);
+    lx_mock_sb_kv_str(sb, "{\"symbol\":", s->name);
+    lx_mock_sb_kv_str(sb, ",\"status\":\"TRADING\",\"baseAsset\":", s->base);
+    lx_mock_sb_kv_i64(sb, ",\"baseAssetPrecision\":", BN_SCALE);
+    lx_mock_sb_kv_str(sb, ",\"quoteAsset\":", s->quote);
+    lx_mock_sb_kv_i64(sb, ",\"quotePrecision\":", BN_SCALE);
+    lx_mock_sb_kv_i64(sb, ",\"quoteAssetPrecision\":", BN_SCALE);
+    lx_mock_sb_kv_i64(sb, ",\"baseCommissionPrecision\":", BN_SCALE);
+    lx_mock_sb_kv_i64(sb, ",\"quoteCommissionPrecision\":", BN_SCALE);
     lx_mock_sb_str(
         sb, ",\"orderTypes\":[\"LIMIT\",\"LIMIT_MAKER\",\"MARKET\","
             "\"STOP_LOSS\",\"STOP_LOSS_LIMIT\",\"TAKE_PROFIT\","
@@ -209,14 +191,16 @@ static void symbol_info(struct lx_mock_sb *sb, const struct bn_symbol *s)
             "\"quoteOrderQtyMarketAllowed\":true,\"allowTrailingStop\":false,"
             "\"cancelReplaceAllowed\":false,\"isSpotTradingAllowed\":true,"
             "\"isMarginTradingAllowed\":false,\"filters\":[");
-    kv_dec(sb, "{\"filterType\":\"PRICE_FILTER\",\"minPrice\":", s->min_price);
-    kv_dec(sb, ",\"maxPrice\":", s->max_price);
-    kv_dec(sb, ",\"tickSize\":", s->tick);
-    kv_dec(sb, "},{\"filterType\":\"LOT_SIZE\",\"minQty\":", s->min_qty);
-    kv_dec(sb, ",\"maxQty\":", s->max_qty);
-    kv_dec(sb, ",\"stepSize\":", s->lot);
-    kv_dec(sb,
-           "},{\"filterType\":\"NOTIONAL\",\"minNotional\":", s->min_notional);
+    lx_mock_sb_kv_dec(
+        sb, "{\"filterType\":\"PRICE_FILTER\",\"minPrice\":", s->min_price);
+    lx_mock_sb_kv_dec(sb, ",\"maxPrice\":", s->max_price);
+    lx_mock_sb_kv_dec(sb, ",\"tickSize\":", s->tick);
+    lx_mock_sb_kv_dec(sb,
+                      "},{\"filterType\":\"LOT_SIZE\",\"minQty\":", s->min_qty);
+    lx_mock_sb_kv_dec(sb, ",\"maxQty\":", s->max_qty);
+    lx_mock_sb_kv_dec(sb, ",\"stepSize\":", s->lot);
+    lx_mock_sb_kv_dec(
+        sb, "},{\"filterType\":\"NOTIONAL\",\"minNotional\":", s->min_notional);
     lx_mock_sb_str(sb, ",\"applyMinToMarket\":true,\"maxNotional\":"
                        "\"9000000.00000000\",\"applyMaxToMarket\":false,"
                        "\"avgPriceMins\":5},"
@@ -241,19 +225,20 @@ static void r_exchange_info(struct lx_mock_call *c, void *ud)
         return;
     }
     lx_mock_sb_reset(sb);
-    kv_i64(sb, "{\"timezone\":\"UTC\",\"serverTime\":", lx_mock_call_now_ms(c));
-    kv_i64(sb,
-           ",\"rateLimits\":[{\"rateLimitType\":\"REQUEST_WEIGHT\","
-           "\"interval\":\"MINUTE\",\"intervalNum\":1,\"limit\":",
-           l->weight_per_min);
-    kv_i64(sb,
-           "},{\"rateLimitType\":\"ORDERS\",\"interval\":\"SECOND\","
-           "\"intervalNum\":10,\"limit\":",
-           l->orders_per_10s);
-    kv_i64(sb,
-           "},{\"rateLimitType\":\"ORDERS\",\"interval\":\"DAY\","
-           "\"intervalNum\":1,\"limit\":",
-           l->orders_per_day);
+    lx_mock_sb_kv_i64(
+        sb, "{\"timezone\":\"UTC\",\"serverTime\":", lx_mock_call_now_ms(c));
+    lx_mock_sb_kv_i64(sb,
+                      ",\"rateLimits\":[{\"rateLimitType\":\"REQUEST_WEIGHT\","
+                      "\"interval\":\"MINUTE\",\"intervalNum\":1,\"limit\":",
+                      l->weight_per_min);
+    lx_mock_sb_kv_i64(sb,
+                      "},{\"rateLimitType\":\"ORDERS\",\"interval\":\"SECOND\","
+                      "\"intervalNum\":10,\"limit\":",
+                      l->orders_per_10s);
+    lx_mock_sb_kv_i64(sb,
+                      "},{\"rateLimitType\":\"ORDERS\",\"interval\":\"DAY\","
+                      "\"intervalNum\":1,\"limit\":",
+                      l->orders_per_day);
     lx_mock_sb_str(sb, "}],\"exchangeFilters\":[],\"symbols\":[");
     for (i = 0; i < v->nsyms; i++) {
         if (only != NULL && strcmp(only, v->syms[i].name) != 0) {
@@ -297,7 +282,7 @@ static void r_depth(struct lx_mock_call *c, void *ud)
     }
     /* Weight: the door charges 5 (limit <= 100) whatever the limit. */
     lx_mock_sb_reset(sb);
-    kv_i64(sb, "{\"lastUpdateId\":", s->update_id);
+    lx_mock_sb_kv_i64(sb, "{\"lastUpdateId\":", s->update_id);
     lx_mock_sb_str(sb, ",\"bids\":");
     levels_json(sb, v, s, s->bids,
                 s->nbids < (size_t)limit ? s->nbids : (size_t)limit);
@@ -331,11 +316,11 @@ static void r_trades(struct lx_mock_call *c, void *ud)
                            &quote) != LX_OK) {
             quote = lx_decimal_from_i64(0, BN_SCALE);
         }
-        kv_i64(sb, i > 0 ? ",{\"id\":" : "{\"id\":", t->trade_id);
-        kv_dec(sb, ",\"price\":", t->price);
-        kv_dec(sb, ",\"qty\":", t->qty);
-        kv_dec(sb, ",\"quoteQty\":", quote);
-        kv_i64(sb, ",\"time\":", t->trade_ms);
+        lx_mock_sb_kv_i64(sb, i > 0 ? ",{\"id\":" : "{\"id\":", t->trade_id);
+        lx_mock_sb_kv_dec(sb, ",\"price\":", t->price);
+        lx_mock_sb_kv_dec(sb, ",\"qty\":", t->qty);
+        lx_mock_sb_kv_dec(sb, ",\"quoteQty\":", quote);
+        lx_mock_sb_kv_i64(sb, ",\"time\":", t->trade_ms);
         lx_mock_sb_str(sb, ",\"isBuyerMaker\":");
         lx_mock_sb_bool(sb, t->buyer_is_maker);
         lx_mock_sb_str(sb, ",\"isBestMatch\":true}");
@@ -381,11 +366,11 @@ static void book_ticker_one(struct lx_mock_sb *sb, struct lx_mock_bn_spot *v,
                             const struct bn_symbol *s, int64_t now)
 {
     LX_UNUSED(now);
-    kv_str(sb, "{\"symbol\":", s->name);
-    kv_dec(sb, ",\"bidPrice\":", lx__mbn_px(v, s, s->bbo[0]));
-    kv_dec(sb, ",\"bidQty\":", lx__mbn_qty(v, s, s->bbo[1]));
-    kv_dec(sb, ",\"askPrice\":", lx__mbn_px(v, s, s->bbo[2]));
-    kv_dec(sb, ",\"askQty\":", lx__mbn_qty(v, s, s->bbo[3]));
+    lx_mock_sb_kv_str(sb, "{\"symbol\":", s->name);
+    lx_mock_sb_kv_dec(sb, ",\"bidPrice\":", lx__mbn_px(v, s, s->bbo[0]));
+    lx_mock_sb_kv_dec(sb, ",\"bidQty\":", lx__mbn_qty(v, s, s->bbo[1]));
+    lx_mock_sb_kv_dec(sb, ",\"askPrice\":", lx__mbn_px(v, s, s->bbo[2]));
+    lx_mock_sb_kv_dec(sb, ",\"askQty\":", lx__mbn_qty(v, s, s->bbo[3]));
     lx_mock_sb_str(sb, "}");
 }
 
@@ -402,9 +387,9 @@ static void price_one(struct lx_mock_sb *sb, struct lx_mock_bn_spot *v,
                        : NULL;
 
     LX_UNUSED(now);
-    kv_str(sb, "{\"symbol\":", s->name);
-    kv_dec(sb,
-           ",\"price\":", t != NULL ? t->price : lx__mbn_px(v, s, s->bbo[0]));
+    lx_mock_sb_kv_str(sb, "{\"symbol\":", s->name);
+    lx_mock_sb_kv_dec(
+        sb, ",\"price\":", t != NULL ? t->price : lx__mbn_px(v, s, s->bbo[0]));
     lx_mock_sb_str(sb, "}");
 }
 
@@ -439,12 +424,13 @@ static void r_agg_trades(struct lx_mock_call *c, void *ud)
     for (i = s->ntrades - n; i < s->ntrades; i++) {
         const struct lx_trade *t = trade_at(s, i);
 
-        kv_i64(sb, i > s->ntrades - n ? ",{\"a\":" : "{\"a\":", t->trade_id);
-        kv_dec(sb, ",\"p\":", t->price);
-        kv_dec(sb, ",\"q\":", t->qty);
-        kv_i64(sb, ",\"f\":", t->trade_id);
-        kv_i64(sb, ",\"l\":", t->trade_id);
-        kv_i64(sb, ",\"T\":", t->trade_ms);
+        lx_mock_sb_kv_i64(
+            sb, i > s->ntrades - n ? ",{\"a\":" : "{\"a\":", t->trade_id);
+        lx_mock_sb_kv_dec(sb, ",\"p\":", t->price);
+        lx_mock_sb_kv_dec(sb, ",\"q\":", t->qty);
+        lx_mock_sb_kv_i64(sb, ",\"f\":", t->trade_id);
+        lx_mock_sb_kv_i64(sb, ",\"l\":", t->trade_id);
+        lx_mock_sb_kv_i64(sb, ",\"T\":", t->trade_ms);
         lx_mock_sb_str(sb, ",\"m\":");
         lx_mock_sb_bool(sb, t->buyer_is_maker);
         lx_mock_sb_str(sb, ",\"M\":true}");
@@ -605,27 +591,28 @@ static void ticker_one(struct lx_mock_sb *sb, struct lx_mock_bn_spot *v,
                        &avg) == LX_OK) {
         /* all set */
     }
-    kv_str(sb, "{\"symbol\":", s->name);
-    kv_dec(sb, ",\"priceChange\":", rescaled(chg));
-    kv_dec(sb, ",\"priceChangePercent\":", pct);
-    kv_dec(sb, ",\"weightedAvgPrice\":", avg);
-    kv_dec(sb, ",\"prevClosePrice\":", rescaled(k.open));
-    kv_dec(sb, ",\"lastPrice\":", rescaled(k.close));
-    kv_dec(sb, ",\"lastQty\":", lt != NULL ? rescaled(lt->qty) : zero);
-    kv_dec(sb, ",\"bidPrice\":", lx__mbn_px(v, s, s->bbo[0]));
-    kv_dec(sb, ",\"bidQty\":", lx__mbn_qty(v, s, s->bbo[1]));
-    kv_dec(sb, ",\"askPrice\":", lx__mbn_px(v, s, s->bbo[2]));
-    kv_dec(sb, ",\"askQty\":", lx__mbn_qty(v, s, s->bbo[3]));
-    kv_dec(sb, ",\"openPrice\":", rescaled(k.open));
-    kv_dec(sb, ",\"highPrice\":", rescaled(k.high));
-    kv_dec(sb, ",\"lowPrice\":", rescaled(k.low));
-    kv_dec(sb, ",\"volume\":", rescaled(k.volume));
-    kv_dec(sb, ",\"quoteVolume\":", k.quote_volume);
-    kv_i64(sb, ",\"openTime\":", now - 86400000);
-    kv_i64(sb, ",\"closeTime\":", now);
-    kv_i64(sb, ",\"firstId\":", k.first_trade_id);
-    kv_i64(sb, ",\"lastId\":", k.last_trade_id);
-    kv_i64(sb, ",\"count\":", k.trades);
+    lx_mock_sb_kv_str(sb, "{\"symbol\":", s->name);
+    lx_mock_sb_kv_dec(sb, ",\"priceChange\":", rescaled(chg));
+    lx_mock_sb_kv_dec(sb, ",\"priceChangePercent\":", pct);
+    lx_mock_sb_kv_dec(sb, ",\"weightedAvgPrice\":", avg);
+    lx_mock_sb_kv_dec(sb, ",\"prevClosePrice\":", rescaled(k.open));
+    lx_mock_sb_kv_dec(sb, ",\"lastPrice\":", rescaled(k.close));
+    lx_mock_sb_kv_dec(sb,
+                      ",\"lastQty\":", lt != NULL ? rescaled(lt->qty) : zero);
+    lx_mock_sb_kv_dec(sb, ",\"bidPrice\":", lx__mbn_px(v, s, s->bbo[0]));
+    lx_mock_sb_kv_dec(sb, ",\"bidQty\":", lx__mbn_qty(v, s, s->bbo[1]));
+    lx_mock_sb_kv_dec(sb, ",\"askPrice\":", lx__mbn_px(v, s, s->bbo[2]));
+    lx_mock_sb_kv_dec(sb, ",\"askQty\":", lx__mbn_qty(v, s, s->bbo[3]));
+    lx_mock_sb_kv_dec(sb, ",\"openPrice\":", rescaled(k.open));
+    lx_mock_sb_kv_dec(sb, ",\"highPrice\":", rescaled(k.high));
+    lx_mock_sb_kv_dec(sb, ",\"lowPrice\":", rescaled(k.low));
+    lx_mock_sb_kv_dec(sb, ",\"volume\":", rescaled(k.volume));
+    lx_mock_sb_kv_dec(sb, ",\"quoteVolume\":", k.quote_volume);
+    lx_mock_sb_kv_i64(sb, ",\"openTime\":", now - 86400000);
+    lx_mock_sb_kv_i64(sb, ",\"closeTime\":", now);
+    lx_mock_sb_kv_i64(sb, ",\"firstId\":", k.first_trade_id);
+    lx_mock_sb_kv_i64(sb, ",\"lastId\":", k.last_trade_id);
+    lx_mock_sb_kv_i64(sb, ",\"count\":", k.trades);
     lx_mock_sb_str(sb, "}");
 }
 
@@ -670,19 +657,20 @@ static void r_my_trades(struct lx_mock_call *c, void *ud)
             if (&v->syms[t->sym] != s || count++ < start) {
                 continue;
             }
-            kv_str(sb, n++ > 0 ? ",{\"symbol\":" : "{\"symbol\":", s->name);
-            kv_i64(sb, ",\"id\":", t->trade_id);
-            kv_i64(sb, ",\"orderId\":", (int64_t)t->order_id);
-            kv_i64(sb, ",\"orderListId\":", -1);
-            kv_dec(sb, ",\"price\":", lx__mbn_px(v, s, t->price));
-            kv_dec(sb, ",\"qty\":", lx__mbn_qty(v, s, t->qty));
-            kv_dec(sb,
-                   ",\"quoteQty\":", lx__mbn_amt(v, s->quote_asset, t->quote));
-            kv_dec(sb,
-                   ",\"commission\":", lx__mbn_amt(v, t->fee_asset, t->fee));
-            kv_str(sb, ",\"commissionAsset\":",
-                   lx__mbn_asset_name(v, t->fee_asset));
-            kv_i64(sb, ",\"time\":", t->time_ms);
+            lx_mock_sb_kv_str(
+                sb, n++ > 0 ? ",{\"symbol\":" : "{\"symbol\":", s->name);
+            lx_mock_sb_kv_i64(sb, ",\"id\":", t->trade_id);
+            lx_mock_sb_kv_i64(sb, ",\"orderId\":", (int64_t)t->order_id);
+            lx_mock_sb_kv_i64(sb, ",\"orderListId\":", -1);
+            lx_mock_sb_kv_dec(sb, ",\"price\":", lx__mbn_px(v, s, t->price));
+            lx_mock_sb_kv_dec(sb, ",\"qty\":", lx__mbn_qty(v, s, t->qty));
+            lx_mock_sb_kv_dec(
+                sb, ",\"quoteQty\":", lx__mbn_amt(v, s->quote_asset, t->quote));
+            lx_mock_sb_kv_dec(
+                sb, ",\"commission\":", lx__mbn_amt(v, t->fee_asset, t->fee));
+            lx_mock_sb_kv_str(sb, ",\"commissionAsset\":",
+                              lx__mbn_asset_name(v, t->fee_asset));
+            lx_mock_sb_kv_i64(sb, ",\"time\":", t->time_ms);
             lx_mock_sb_str(sb, ",\"isBuyer\":");
             lx_mock_sb_bool(sb, t->buyer);
             lx_mock_sb_str(sb, ",\"isMaker\":");
@@ -715,15 +703,15 @@ static void order_body(struct lx_mock_sb *sb, struct lx_mock_bn_spot *v,
 {
     const struct bn_symbol *s = &v->syms[o->sym];
 
-    kv_dec(sb, ",\"price\":", lx__mbn_px(v, s, o->price));
-    kv_dec(sb, ",\"origQty\":", lx__mbn_qty(v, s, o->orig_qty));
-    kv_dec(sb, ",\"executedQty\":", lx__mbn_qty(v, s, o->exec_qty));
-    kv_dec(sb, ",\"cummulativeQuoteQty\":",
-           lx__mbn_amt(v, s->quote_asset, o->cum_quote));
-    kv_str(sb, ",\"status\":", lx__mbn_state_name(o->state));
-    kv_str(sb, ",\"timeInForce\":", lx__mbn_tif_name(o->tif));
-    kv_str(sb, ",\"type\":", lx__mbn_type_name(o->type));
-    kv_str(sb, ",\"side\":", o->side == LX_ENG_BUY ? "BUY" : "SELL");
+    lx_mock_sb_kv_dec(sb, ",\"price\":", lx__mbn_px(v, s, o->price));
+    lx_mock_sb_kv_dec(sb, ",\"origQty\":", lx__mbn_qty(v, s, o->orig_qty));
+    lx_mock_sb_kv_dec(sb, ",\"executedQty\":", lx__mbn_qty(v, s, o->exec_qty));
+    lx_mock_sb_kv_dec(sb, ",\"cummulativeQuoteQty\":",
+                      lx__mbn_amt(v, s->quote_asset, o->cum_quote));
+    lx_mock_sb_kv_str(sb, ",\"status\":", lx__mbn_state_name(o->state));
+    lx_mock_sb_kv_str(sb, ",\"timeInForce\":", lx__mbn_tif_name(o->tif));
+    lx_mock_sb_kv_str(sb, ",\"type\":", lx__mbn_type_name(o->type));
+    lx_mock_sb_kv_str(sb, ",\"side\":", o->side == LX_ENG_BUY ? "BUY" : "SELL");
 }
 
 static void order_json(struct lx_mock_sb *sb, struct lx_mock_bn_spot *v,
@@ -731,22 +719,24 @@ static void order_json(struct lx_mock_sb *sb, struct lx_mock_bn_spot *v,
 {
     const struct bn_symbol *s = &v->syms[o->sym];
 
-    kv_str(sb, "{\"symbol\":", s->name);
-    kv_i64(sb, ",\"orderId\":", (int64_t)o->id);
-    kv_str(sb, ",\"orderListId\":-1,\"clientOrderId\":", o->cid);
+    lx_mock_sb_kv_str(sb, "{\"symbol\":", s->name);
+    lx_mock_sb_kv_i64(sb, ",\"orderId\":", (int64_t)o->id);
+    lx_mock_sb_kv_str(sb, ",\"orderListId\":-1,\"clientOrderId\":", o->cid);
     order_body(sb, v, o);
     if (o->type >= LX_ENG_STOP_LOSS) {
-        kv_dec(sb, ",\"stopPrice\":", lx__mbn_px(v, s, o->stop_price));
+        lx_mock_sb_kv_dec(sb,
+                          ",\"stopPrice\":", lx__mbn_px(v, s, o->stop_price));
     }
-    kv_dec(sb, ",\"icebergQty\":", lx_decimal_from_i64(0, BN_SCALE));
-    kv_i64(sb, ",\"time\":", o->time_ms);
-    kv_i64(sb, ",\"updateTime\":", o->update_ms);
+    lx_mock_sb_kv_dec(sb, ",\"icebergQty\":", lx_decimal_from_i64(0, BN_SCALE));
+    lx_mock_sb_kv_i64(sb, ",\"time\":", o->time_ms);
+    lx_mock_sb_kv_i64(sb, ",\"updateTime\":", o->update_ms);
     lx_mock_sb_str(sb, ",\"isWorking\":");
     lx_mock_sb_bool(sb, o->working);
-    kv_i64(sb, ",\"workingTime\":", o->working ? o->time_ms : -1);
-    kv_dec(sb, ",\"origQuoteOrderQty\":",
-           lx__mbn_amt(v, s->quote_asset, o->orig_quote));
-    kv_str(sb, ",\"selfTradePreventionMode\":", lx__mbn_stp_name(o->stp));
+    lx_mock_sb_kv_i64(sb, ",\"workingTime\":", o->working ? o->time_ms : -1);
+    lx_mock_sb_kv_dec(sb, ",\"origQuoteOrderQty\":",
+                      lx__mbn_amt(v, s->quote_asset, o->orig_quote));
+    lx_mock_sb_kv_str(
+        sb, ",\"selfTradePreventionMode\":", lx__mbn_stp_name(o->stp));
     lx_mock_sb_str(sb, "}");
 }
 
@@ -759,34 +749,35 @@ static void new_order_resp(struct lx_mock_call *c, struct lx_mock_bn_spot *v,
     size_t i;
 
     lx_mock_sb_reset(sb);
-    kv_str(sb, "{\"symbol\":", s->name);
-    kv_i64(sb, ",\"orderId\":", (int64_t)o->id);
-    kv_str(sb, ",\"orderListId\":-1,\"clientOrderId\":", o->cid);
-    kv_i64(sb, ",\"transactTime\":", o->time_ms);
+    lx_mock_sb_kv_str(sb, "{\"symbol\":", s->name);
+    lx_mock_sb_kv_i64(sb, ",\"orderId\":", (int64_t)o->id);
+    lx_mock_sb_kv_str(sb, ",\"orderListId\":-1,\"clientOrderId\":", o->cid);
+    lx_mock_sb_kv_i64(sb, ",\"transactTime\":", o->time_ms);
     if (resp_type >= 1) {
         order_body(sb, v, o);
         if (o->working) {
-            kv_i64(sb, ",\"workingTime\":", o->time_ms);
+            lx_mock_sb_kv_i64(sb, ",\"workingTime\":", o->time_ms);
         } else {
-            kv_i64(sb, ",\"workingTime\":", -1);
+            lx_mock_sb_kv_i64(sb, ",\"workingTime\":", -1);
         }
-        kv_dec(sb, ",\"origQuoteOrderQty\":",
-               lx__mbn_amt(v, s->quote_asset, o->orig_quote));
-        kv_str(sb, ",\"selfTradePreventionMode\":", lx__mbn_stp_name(o->stp));
+        lx_mock_sb_kv_dec(sb, ",\"origQuoteOrderQty\":",
+                          lx__mbn_amt(v, s->quote_asset, o->orig_quote));
+        lx_mock_sb_kv_str(
+            sb, ",\"selfTradePreventionMode\":", lx__mbn_stp_name(o->stp));
     }
     if (resp_type == 2) {
         lx_mock_sb_str(sb, ",\"fills\":[");
         for (i = 0; i < v->nfills; i++) {
             const struct bn_fill *f = &v->fills[i];
 
-            kv_dec(sb, i > 0 ? ",{\"price\":" : "{\"price\":",
-                   lx__mbn_px(v, s, f->price));
-            kv_dec(sb, ",\"qty\":", lx__mbn_qty(v, s, f->qty));
-            kv_dec(sb,
-                   ",\"commission\":", lx__mbn_amt(v, f->fee_asset, f->fee));
-            kv_str(sb, ",\"commissionAsset\":",
-                   lx__mbn_asset_name(v, f->fee_asset));
-            kv_i64(sb, ",\"tradeId\":", f->trade_id);
+            lx_mock_sb_kv_dec(sb, i > 0 ? ",{\"price\":" : "{\"price\":",
+                              lx__mbn_px(v, s, f->price));
+            lx_mock_sb_kv_dec(sb, ",\"qty\":", lx__mbn_qty(v, s, f->qty));
+            lx_mock_sb_kv_dec(
+                sb, ",\"commission\":", lx__mbn_amt(v, f->fee_asset, f->fee));
+            lx_mock_sb_kv_str(sb, ",\"commissionAsset\":",
+                              lx__mbn_asset_name(v, f->fee_asset));
+            lx_mock_sb_kv_i64(sb, ",\"tradeId\":", f->trade_id);
             lx_mock_sb_str(sb, "}");
         }
         lx_mock_sb_str(sb, "]");
@@ -795,20 +786,29 @@ static void new_order_resp(struct lx_mock_call *c, struct lx_mock_bn_spot *v,
     send_sb(c, sb);
 }
 
-/* Client order ids Binance generates look like this: 22 characters. */
-static void gen_cid(struct lx_mock_bn_spot *v, char *out, uint64_t seed)
+/*
+ * n characters of [A-Za-z0-9] derived from seed, NUL-terminated: the shape
+ * of the ids Binance generates (22 for client order ids, 60 for listen
+ * keys). Deterministic, so a seeded run repeats.
+ */
+static void gen_id(char *out, size_t n, uint64_t seed)
 {
     static const char a[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    uint64_t x = seed * UINT64_C(0x9E3779B97F4A7C15) ^ (uint64_t)v->norders;
-    int i;
+    uint64_t x = seed * UINT64_C(0x9E3779B97F4A7C15);
+    size_t i;
 
-    for (i = 0; i < 22; i++) {
+    for (i = 0; i < n; i++) {
         x ^= x >> 29;
         x *= UINT64_C(0xBF58476D1CE4E5B9);
         out[i] = a[(x >> 32) % (sizeof(a) - 1)];
     }
-    out[22] = '\0';
+    out[n] = '\0';
+}
+
+static void gen_cid(struct lx_mock_bn_spot *v, char *out, uint64_t seed)
+{
+    gen_id(out, 22, seed ^ (uint64_t)v->norders * UINT64_C(0x100000001B3));
 }
 
 static void place(struct lx_mock_call *c, struct lx_mock_bn_spot *v,
@@ -1053,15 +1053,16 @@ static void r_order_delete(struct lx_mock_call *c, void *ud)
         new_cid = gen;
     }
     lx_mock_sb_reset(sb);
-    kv_str(sb, "{\"symbol\":", s->name);
-    kv_str(sb, ",\"origClientOrderId\":", orig_cid);
-    kv_i64(sb, ",\"orderId\":", (int64_t)o->id);
-    kv_str(sb, ",\"orderListId\":-1,\"clientOrderId\":", new_cid);
-    kv_i64(sb, ",\"transactTime\":", lx_mock_call_now_ms(c));
+    lx_mock_sb_kv_str(sb, "{\"symbol\":", s->name);
+    lx_mock_sb_kv_str(sb, ",\"origClientOrderId\":", orig_cid);
+    lx_mock_sb_kv_i64(sb, ",\"orderId\":", (int64_t)o->id);
+    lx_mock_sb_kv_str(sb, ",\"orderListId\":-1,\"clientOrderId\":", new_cid);
+    lx_mock_sb_kv_i64(sb, ",\"transactTime\":", lx_mock_call_now_ms(c));
     order_body(sb, v, o);
-    kv_dec(sb, ",\"origQuoteOrderQty\":",
-           lx__mbn_amt(v, s->quote_asset, o->orig_quote));
-    kv_str(sb, ",\"selfTradePreventionMode\":", lx__mbn_stp_name(o->stp));
+    lx_mock_sb_kv_dec(sb, ",\"origQuoteOrderQty\":",
+                      lx__mbn_amt(v, s->quote_asset, o->orig_quote));
+    lx_mock_sb_kv_str(
+        sb, ",\"selfTradePreventionMode\":", lx__mbn_stp_name(o->stp));
     lx_mock_sb_str(sb, "}");
     send_sb(c, sb);
 }
@@ -1144,14 +1145,15 @@ static void r_cancel_all(struct lx_mock_call *c, void *ud)
         if (i > 0) {
             lx_mock_sb_str(&v->sb, ",");
         }
-        kv_str(&v->sb, "{\"symbol\":", s->name);
-        kv_str(&v->sb, ",\"origClientOrderId\":", o->cid);
-        kv_i64(&v->sb, ",\"orderId\":", (int64_t)o->id);
-        kv_str(&v->sb, ",\"orderListId\":-1,\"clientOrderId\":", o->cid);
-        kv_i64(&v->sb, ",\"transactTime\":", lx_mock_call_now_ms(c));
+        lx_mock_sb_kv_str(&v->sb, "{\"symbol\":", s->name);
+        lx_mock_sb_kv_str(&v->sb, ",\"origClientOrderId\":", o->cid);
+        lx_mock_sb_kv_i64(&v->sb, ",\"orderId\":", (int64_t)o->id);
+        lx_mock_sb_kv_str(&v->sb,
+                          ",\"orderListId\":-1,\"clientOrderId\":", o->cid);
+        lx_mock_sb_kv_i64(&v->sb, ",\"transactTime\":", lx_mock_call_now_ms(c));
         order_body(&v->sb, v, o);
-        kv_str(&v->sb,
-               ",\"selfTradePreventionMode\":", lx__mbn_stp_name(o->stp));
+        lx_mock_sb_kv_str(
+            &v->sb, ",\"selfTradePreventionMode\":", lx__mbn_stp_name(o->stp));
         lx_mock_sb_str(&v->sb, "}");
     }
     lx_mock_sb_str(&v->sb, "]");
@@ -1195,29 +1197,33 @@ static void r_account(struct lx_mock_call *c, void *ud)
         }
     }
     lx_mock_sb_reset(sb);
-    kv_i64(sb, "{\"makerCommission\":", bps(v->maker_fee[k]));
-    kv_i64(sb, ",\"takerCommission\":", bps(v->taker_fee[k]));
+    lx_mock_sb_kv_i64(sb, "{\"makerCommission\":", bps(v->maker_fee[k]));
+    lx_mock_sb_kv_i64(sb, ",\"takerCommission\":", bps(v->taker_fee[k]));
     lx_mock_sb_str(sb, ",\"buyerCommission\":0,\"sellerCommission\":0");
-    kv_dec(sb, ",\"commissionRates\":{\"maker\":", at8(v->maker_fee[k]));
-    kv_dec(sb, ",\"taker\":", at8(v->taker_fee[k]));
+    lx_mock_sb_kv_dec(sb,
+                      ",\"commissionRates\":{\"maker\":", at8(v->maker_fee[k]));
+    lx_mock_sb_kv_dec(sb, ",\"taker\":", at8(v->taker_fee[k]));
     lx_mock_sb_str(sb, ",\"buyer\":\"0.00000000\",\"seller\":\"0.00000000\"}"
                        ",\"canTrade\":true,\"canWithdraw\":true,"
                        "\"canDeposit\":true,\"brokered\":false,"
                        "\"requireSelfTradePrevention\":false,"
                        "\"preventSor\":false");
-    kv_i64(sb, ",\"updateTime\":", lx_mock_call_now_ms(c));
+    lx_mock_sb_kv_i64(sb, ",\"updateTime\":", lx_mock_call_now_ms(c));
     lx_mock_sb_str(sb, ",\"accountType\":\"SPOT\",\"balances\":[");
     for (i = 0; i < v->nassets; i++) {
         int64_t fr = 0, lk = 0;
 
         lx__engine_balance(v->eng, key->account, v->assets[i].id, &fr, &lk);
-        kv_str(sb, i > 0 ? ",{\"asset\":" : "{\"asset\":", v->assets[i].name);
-        kv_dec(sb, ",\"free\":", lx__mbn_amt(v, v->assets[i].id, fr));
-        kv_dec(sb, ",\"locked\":", lx__mbn_amt(v, v->assets[i].id, lk));
+        lx_mock_sb_kv_str(
+            sb, i > 0 ? ",{\"asset\":" : "{\"asset\":", v->assets[i].name);
+        lx_mock_sb_kv_dec(sb,
+                          ",\"free\":", lx__mbn_amt(v, v->assets[i].id, fr));
+        lx_mock_sb_kv_dec(sb,
+                          ",\"locked\":", lx__mbn_amt(v, v->assets[i].id, lk));
         lx_mock_sb_str(sb, "}");
     }
-    kv_i64(sb, "],\"permissions\":[\"SPOT\"],\"uid\":",
-           1000000 + (int64_t)key->account);
+    lx_mock_sb_kv_i64(sb, "],\"permissions\":[\"SPOT\"],\"uid\":",
+                      1000000 + (int64_t)key->account);
     lx_mock_sb_str(sb, "}");
     send_sb(c, sb);
 }
@@ -1246,13 +1252,10 @@ static const char *listen_resolve(const char *key, void *ud)
 
 static void r_listen_new(struct lx_mock_call *c, void *ud)
 {
-    static const char a[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     struct lx_mock_bn_spot *v = ud;
     const struct lx_mock_bn_key *key = auth(c, v, LX_MOCK_BN_APIKEY);
     struct bn_listen *l = NULL;
     size_t i;
-    uint64_t x;
 
     if (key == NULL) {
         return;
@@ -1268,18 +1271,12 @@ static void r_listen_new(struct lx_mock_call *c, void *ud)
             return;
         }
         l = &v->listen[v->nlisten++];
-        x = ++v->listen_seq * UINT64_C(0x9E3779B97F4A7C15) ^ key->account;
-        for (i = 0; i < 60; i++) {
-            x ^= x >> 29;
-            x *= UINT64_C(0xBF58476D1CE4E5B9);
-            l->key[i] = a[(x >> 32) % (sizeof(a) - 1)];
-        }
-        l->key[60] = '\0';
+        gen_id(l->key, 60, ++v->listen_seq << 8 ^ key->account);
         l->account = key->account;
         lx__mbn_user_stream(key->account, l->stream);
     }
     lx_mock_sb_reset(&v->sb);
-    kv_str(&v->sb, "{\"listenKey\":", l->key);
+    lx_mock_sb_kv_str(&v->sb, "{\"listenKey\":", l->key);
     lx_mock_sb_str(&v->sb, "}");
     send_sb(c, &v->sb);
 }
@@ -1365,10 +1362,10 @@ static void api_answer(struct lx_mock_bn_conn *conn, struct lx_mock_sb *sb,
     lx_mock_sb_reset(sb);
     lx_mock_sb_str(sb, "{\"id\":");
     lx_mock_sb_str(sb, id);
-    kv_i64(sb, ",\"status\":", status);
+    lx_mock_sb_kv_i64(sb, ",\"status\":", status);
     if (msg != NULL) {
-        kv_i64(sb, ",\"error\":{\"code\":", code);
-        kv_str(sb, ",\"msg\":", msg);
+        lx_mock_sb_kv_i64(sb, ",\"error\":{\"code\":", code);
+        lx_mock_sb_kv_str(sb, ",\"msg\":", msg);
         lx_mock_sb_str(sb, "}");
     } else {
         lx_mock_sb_str(sb, ",\"result\":");
