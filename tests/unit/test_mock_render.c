@@ -337,10 +337,7 @@ static void test_full_samples(void **state)
     (void)state;
     lx__snprintf(path, sizeof(path), "%s%s", LX_SAMPLES, plain[0]);
     if (!exists(path)) {
-        /* A release tarball has no ../shared: the excerpt test stands in.
-         * (cmocka's skip() reads as a failure through automake's TAP.) */
-        printf("# %s not found: full-sample check not run\n", path);
-        return;
+        skip(); /* a release tarball: the excerpt test stands in */
     }
     memset(&t, 0, sizeof(t));
     for (i = 0; i < LX_ARRAY_LEN(plain); i++) {
