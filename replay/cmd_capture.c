@@ -1,14 +1,17 @@
 /*
- * cmd_capture.c - `lotusx capture info|dump|verify FILE`: read a capture
- * file back. info prints the file's facts and its streams, dump prints one
- * line per record in recording order (bodies and payloads shortened and
- * escaped), verify checks every chunk and exits 1 on damage.
+ * cmd_capture.c - `lotusx capture ACTION ...`: the dispatcher, and the
+ * three actions that only look at a file. info prints the file's facts and
+ * its streams, dump prints one line per record in recording order (bodies
+ * and payloads shortened and escaped), verify checks every chunk and exits
+ * 1 on damage. cat/export live in cmd_capture_cat.c, import in
+ * cmd_capture_import.c, slice/merge in cmd_capture_edit.c.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "lotusx/lx_capture.h"
+#include "cmd_capture_int.h"
 
 static const char *const kind_names[] = {"?",    "open", "close", "request",
                                          "resp", "ws",   "note"};
@@ -18,10 +21,20 @@ static void usage(FILE *f)
     fprintf(f, "usage: lotusx capture info FILE\n"
                "       lotusx capture dump FILE [--limit N] [--full]\n"
                "       lotusx capture verify FILE\n"
+               "       lotusx capture cat FILE [--stream ID] [--conn N] "
+               "[--kind K] [--from T] [--to T]\n"
+               "       lotusx capture export FILE [-o OUT]\n"
+               "       lotusx capture import IN -o OUT --venue V --url U "
+               "[--format F]\n"
+               "       lotusx capture slice IN -o OUT [--from T] [--to T] "
+               "[--stream ID]\n"
+               "       lotusx capture merge A B... -o OUT\n"
                "\n"
-               "Reads a capture file (*.lxcap). dump prints one line per "
-               "record in\n"
-               "recording order; bodies are cut at 120 bytes unless --full.\n");
+               "Reads and converts capture files (*.lxcap). dump prints one "
+               "line per\n"
+               "record in recording order; bodies are cut at 120 bytes unless "
+               "--full.\n"
+               "`lotusx capture ACTION --help` describes each action.\n");
 }
 
 /* Prints len bytes with non-printable bytes as \xNN. */
@@ -150,6 +163,16 @@ static int do_verify(struct lx_capture_reader *rd, const char *path)
     return 1;
 }
 
+/* The actions with their own argument parsing. */
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+} actions[] = {
+    {"cat", lxc_cmd_cat},       {"export", lxc_cmd_export},
+    {"import", lxc_cmd_import}, {"slice", lxc_cmd_slice},
+    {"merge", lxc_cmd_merge},
+};
+
 int lx_cli_capture(int argc, char **argv)
 {
     struct lx_capture_reader *rd = NULL;
@@ -159,6 +182,21 @@ int lx_cli_capture(int argc, char **argv)
     const char *cmd, *path;
 
     if (argc >= 2 && lx_cli_is_help(argv[1])) {
+        usage(stdout);
+        return 0;
+    }
+    for (i = 0; argc >= 2 && i < (int)LX_ARRAY_LEN(actions); i++) {
+        if (strcmp(argv[1], actions[i].name) == 0) {
+            return actions[i].run(argc - 1, argv + 1);
+        }
+    }
+    if (argc >= 2 && strcmp(argv[1], "info") != 0 &&
+        strcmp(argv[1], "dump") != 0 && strcmp(argv[1], "verify") != 0) {
+        fprintf(stderr, "lotusx capture: unknown action '%s'\n\n", argv[1]);
+        usage(stderr);
+        return 2;
+    }
+    if (argc >= 3 && lx_cli_is_help(argv[2])) {
         usage(stdout);
         return 0;
     }
@@ -182,12 +220,6 @@ int lx_cli_capture(int argc, char **argv)
             usage(stderr);
             return 2;
         }
-    }
-    if (strcmp(cmd, "info") != 0 && strcmp(cmd, "dump") != 0 &&
-        strcmp(cmd, "verify") != 0) {
-        fprintf(stderr, "lotusx capture: unknown action '%s'\n\n", cmd);
-        usage(stderr);
-        return 2;
     }
     memset(&err, 0, sizeof(err));
     rc = lx_capture_open(&rd, NULL, path, &err);

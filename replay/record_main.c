@@ -11,12 +11,24 @@
  * are registered with the writer, so their bytes can never reach the file.
  * On a terminal a status line shows progress every second.
  *
+ * Named streams (--stream binance-spot:btcusdt@depth@100ms) are grouped per
+ * venue into one combined-stream connection (/stream?streams=a/b) on the
+ * venue's host or on --base (to record lotusx-mock); with
+ * --snapshot-every N the REST depth of every depth stream's symbol is
+ * fetched once all sockets are open and then every N seconds. With
+ * --rotate-size / --rotate-time the recording moves to a new numbered file
+ * (FILE.0001.lxcap, ...) when the current one (file plus WAL) reaches the
+ * size or has run for the time; the tap switches writers between two
+ * events, so nothing is lost, but a connection continues in the next file
+ * without its open record (each file is labelled with its part number).
+ *
  * Exit codes: 0 recorded and finalized; 1 a run-time failure (file exists,
  * a connection failed, disk error); 2 bad usage.
  */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -32,6 +44,19 @@
 
 #define REC_MAX_URLS 32
 #define SEC          ((int64_t)1000000000)
+#define REC_URL_MAX  8192
+
+/* Venues whose streams can be named (--stream VENUE:NAME). */
+struct rec_venue {
+    const char *name, *ws, *rest, *depth_path;
+};
+
+static const struct rec_venue venues[] = {
+    {"binance-spot", "wss://stream.binance.com:9443", "https://api.binance.com",
+     "/api/v3/depth"},
+    {"binance-usdm", "wss://fstream.binance.com", "https://fapi.binance.com",
+     "/fapi/v1/depth"},
+};
 
 struct rec_ws {
     struct rec *r;
@@ -51,39 +76,76 @@ struct rec {
     struct lx_creds *creds;
     struct lx_timer *tick, *stop;
     struct event *sigint, *sigterm;
-    const char *out, *venue, *ca_file, *env_file;
+    struct lx_timer *snap_timer;
+    const char *out, *venue, *ca_file, *env_file, *base_url;
     const char *rest[REC_MAX_URLS];
     struct rec_ws ws[REC_MAX_URLS];
     int nrest, nws;
     int rest_pending, rest_started;
     int64_t duration_s, frames_max, frames;
     int failures, stopping, tty, quiet;
+    /* --stream names, and the URLs built from them (owned). */
+    const char *streams[REC_MAX_URLS];
+    int nstreams;
+    char *owned[3 * REC_MAX_URLS];
+    int nowned;
+    const char *snap[REC_MAX_URLS];
+    int nsnap;
+    int64_t snap_every_s, rotate_size, rotate_time_s;
+    /* The current file: part 0 without rotation, else 1, 2, ... */
+    int part;
+    int64_t part_start_ns;
+    char path[4096];
 };
+
+static void maybe_rotate(struct rec *r);
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: lotusx-record -o FILE [--venue NAME] [--ws URL [--send "
-            "TEXT]]...\n"
-            "                     [--rest URL]... [--duration SECONDS] "
-            "[--frames N]\n"
-            "                     [--ca-file PEM] [--env-file PATH] "
-            "[--quiet]\n"
-            "\n"
-            "Records live HTTP and WebSocket sessions into a capture file.\n"
-            "WebSockets open first (each --send goes out once its socket "
-            "is open),\n"
-            "then each --rest URL is fetched once. Recording stops after "
-            "--duration\n"
-            "(default 10 s), after N WebSocket frames received, or on "
-            "SIGINT/SIGTERM;\n"
-            "the file is then finalized. FILE must not exist.\n"
-            "\n"
-            "  --venue NAME     venue label; its credentials "
-            "(LOTUSX_<NAME>_API_KEY, ...)\n"
-            "                   from the environment or --env-file are "
-            "redacted\n"
-            "  --ca-file PEM    trust this CA instead of the system store\n");
+    fprintf(f, "usage: lotusx-record -o FILE [--venue NAME] [--ws URL [--send "
+               "TEXT]]...\n"
+               "                     [--rest URL]... [--duration SECONDS] "
+               "[--frames N]\n"
+               "                     [--ca-file PEM] [--env-file PATH] "
+               "[--quiet]\n"
+               "                     [--stream VENUE:NAME]... [--base URL] "
+               "[--snapshot-every S]\n"
+               "                     [--rotate-size BYTES] [--rotate-time "
+               "SECONDS]\n"
+               "\n"
+               "Records live HTTP and WebSocket sessions into a capture file.\n"
+               "WebSockets open first (each --send goes out once its socket "
+               "is open),\n"
+               "then each --rest URL is fetched once. Recording stops after "
+               "--duration\n"
+               "(default 10 s), after N WebSocket frames received, or on "
+               "SIGINT/SIGTERM;\n"
+               "the file is then finalized. FILE must not exist.\n"
+               "\n"
+               "  --venue NAME     venue label; its credentials "
+               "(LOTUSX_<NAME>_API_KEY, ...)\n"
+               "                   from the environment or --env-file are "
+               "redacted\n"
+               "  --ca-file PEM    trust this CA instead of the system store\n"
+               "  --stream V:NAME  a stream of venue V (binance-spot, "
+               "binance-usdm), e.g.\n"
+               "                   binance-spot:btcusdt@depth@100ms; the "
+               "streams of a venue\n"
+               "                   share one combined-stream connection\n"
+               "  --base URL       host for --stream and snapshots instead of "
+               "the venue's\n"
+               "                   (http://127.0.0.1:PORT for lotusx-mock)\n"
+               "  --snapshot-every S  GET the REST depth (limit 1000) of each "
+               "depth stream's\n"
+               "                   symbol once the sockets are open, then "
+               "every S seconds\n"
+               "  --rotate-size BYTES, --rotate-time SECONDS  numbered parts: "
+               "-o rec.lxcap\n"
+               "                   writes rec.0001.lxcap, rec.0002.lxcap, ...; "
+               "the next part\n"
+               "                   starts when one (with its WAL) reaches "
+               "BYTES or has run\n"
+               "                   for SECONDS\n");
 }
 
 static int add_url(const char **list, int *n, const char *url, const char *flag)
@@ -112,6 +174,165 @@ static int parse_num(const char *flag, const char *s, int64_t lo, int64_t hi,
         fprintf(stderr, "lotusx-record: %s wants %lld..%lld, got '%s'\n", flag,
                 (long long)lo, (long long)hi, s);
         return 2;
+    }
+    return -1;
+}
+
+static const struct rec_venue *find_venue(const char *name, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i < LX_ARRAY_LEN(venues); i++) {
+        if (strlen(venues[i].name) == len &&
+            strncmp(venues[i].name, name, len) == 0) {
+            return &venues[i];
+        }
+    }
+    return NULL;
+}
+
+/* Checks "VENUE:NAME" (NAME: letters, digits, '@', '_', '.', '-'). */
+static int add_stream(struct rec *r, const char *v)
+{
+    const char *colon = strchr(v, ':');
+    size_t n;
+
+    if (colon == NULL || find_venue(v, (size_t)(colon - v)) == NULL) {
+        fprintf(stderr,
+                "lotusx-record: --stream '%s': want VENUE:NAME with VENUE "
+                "binance-spot or binance-usdm\n",
+                v);
+        return 2;
+    }
+    n = strspn(colon + 1, "abcdefghijklmnopqrstuvwxyz0123456789@_.-"
+                          "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+    if (n == 0 || colon[1 + n] != '\0') {
+        fprintf(stderr, "lotusx-record: --stream '%s': bad stream name\n", v);
+        return 2;
+    }
+    if (r->nstreams >= REC_MAX_URLS) {
+        fprintf(stderr, "lotusx-record: at most %d --stream names\n",
+                REC_MAX_URLS);
+        return 2;
+    }
+    r->streams[r->nstreams++] = v;
+    return -1;
+}
+
+/* A copy of s owned by r (freed in finish), or NULL. */
+static char *own(struct rec *r, const char *s)
+{
+    char *c;
+
+    if (r->nowned >= (int)LX_ARRAY_LEN(r->owned) ||
+        (c = lx__strdup(NULL, s)) == NULL) {
+        return NULL;
+    }
+    r->owned[r->nowned++] = c;
+    return c;
+}
+
+/*
+ * The WebSocket (ws=1) or REST base of venue v: the venue's host, or
+ * --base with its scheme mapped (http <-> ws, https <-> wss).
+ */
+static void venue_base(const struct rec *r, const struct rec_venue *v, int ws,
+                       char *buf, size_t cap)
+{
+    const char *b = r->base_url, *rest;
+    size_t n;
+    int tls;
+
+    if (b == NULL) {
+        lx__snprintf(buf, cap, "%s", ws ? v->ws : v->rest);
+        return;
+    }
+    tls = strncmp(b, "https:", 6) == 0 || strncmp(b, "wss:", 4) == 0;
+    rest = strstr(b, "://");
+    rest = rest != NULL ? rest + 3 : b;
+    n = strlen(rest);
+    while (n > 0 && rest[n - 1] == '/') {
+        n--;
+    }
+    lx__snprintf(buf, cap, "%s://%.*s",
+                 ws ? (tls ? "wss" : "ws") : (tls ? "https" : "http"), (int)n,
+                 rest);
+}
+
+/* Adds the depth snapshot URL of stream name (if it is a depth stream). */
+static int add_snapshot(struct rec *r, const struct rec_venue *v,
+                        const char *name)
+{
+    char base[1024], url[REC_URL_MAX], sym[64];
+    size_t n = strcspn(name, "@"), i;
+    int k;
+
+    if (strstr(name, "@depth") == NULL || n == 0 || n >= sizeof(sym)) {
+        return 0;
+    }
+    for (i = 0; i < n; i++) { /* REST symbols are upper case */
+        sym[i] =
+            name[i] >= 'a' && name[i] <= 'z' ? (char)(name[i] - 32) : name[i];
+    }
+    sym[n] = '\0';
+    venue_base(r, v, 0, base, sizeof(base));
+    lx__snprintf(url, sizeof(url), "%s%s?symbol=%s&limit=1000", base,
+                 v->depth_path, sym);
+    for (k = 0; k < r->nsnap; k++) {
+        if (strcmp(r->snap[k], url) == 0) {
+            return 0; /* depth and depth@100ms of one symbol: one GET */
+        }
+    }
+    if (r->nrest >= REC_MAX_URLS || (r->snap[r->nsnap] = own(r, url)) == NULL) {
+        fprintf(stderr, "lotusx-record: too many snapshot URLs\n");
+        return 2;
+    }
+    r->rest[r->nrest++] = r->snap[r->nsnap++];
+    return 0;
+}
+
+/* One combined-stream connection per venue named by --stream. */
+static int build_stream_urls(struct rec *r)
+{
+    char url[REC_URL_MAX];
+    size_t vi, len;
+    int i, any, rc;
+
+    for (vi = 0; vi < LX_ARRAY_LEN(venues); vi++) {
+        const struct rec_venue *v = &venues[vi];
+        venue_base(r, v, 1, url, sizeof(url));
+        len = strlen(url);
+        any = 0;
+        for (i = 0; i < r->nstreams; i++) {
+            const char *name = strchr(r->streams[i], ':') + 1;
+            if (find_venue(r->streams[i], (size_t)(name - 1 - r->streams[i])) !=
+                v) {
+                continue;
+            }
+            rc = lx__snprintf(url + len, sizeof(url) - len, "%s%s",
+                              any ? "/" : "/stream?streams=", name);
+            if (rc < 0) {
+                fprintf(stderr, "lotusx-record: --stream URL too long\n");
+                return 2;
+            }
+            len += (size_t)rc;
+            any = 1;
+            if (r->snap_every_s > 0 && add_snapshot(r, v, name) != 0) {
+                return 2;
+            }
+        }
+        if (!any) {
+            continue;
+        }
+        if (r->venue == NULL) {
+            r->venue = v->name; /* the file's venue: the first one named */
+        }
+        if (r->nws >= REC_MAX_URLS ||
+            (r->ws[r->nws].url = own(r, url)) == NULL) {
+            fprintf(stderr, "lotusx-record: too many WebSocket URLs\n");
+            return 2;
+        }
+        r->nws++;
     }
     return -1;
 }
@@ -168,6 +389,21 @@ static int parse_args(struct rec *r, int argc, char **argv)
         } else if (strcmp(a, "--frames") == 0) {
             rc = parse_num(a, v, 1, INT64_MAX, &r->frames_max);
             i++;
+        } else if (strcmp(a, "--stream") == 0) {
+            rc = add_stream(r, v);
+            i++;
+        } else if (strcmp(a, "--base") == 0) {
+            r->base_url = v;
+            i++;
+        } else if (strcmp(a, "--snapshot-every") == 0) {
+            rc = parse_num(a, v, 1, 86400, &r->snap_every_s);
+            i++;
+        } else if (strcmp(a, "--rotate-size") == 0) {
+            rc = parse_num(a, v, 65536, INT64_MAX, &r->rotate_size);
+            i++;
+        } else if (strcmp(a, "--rotate-time") == 0) {
+            rc = parse_num(a, v, 1, 7 * 86400, &r->rotate_time_s);
+            i++;
         } else {
             fprintf(stderr, "lotusx-record: unexpected argument '%s'\n\n", a);
             usage(stderr);
@@ -177,13 +413,21 @@ static int parse_args(struct rec *r, int argc, char **argv)
     if (rc >= 0) {
         return rc;
     }
-    if (r->out == NULL || (r->nrest == 0 && r->nws == 0)) {
-        fprintf(stderr, "lotusx-record: need -o FILE and at least one --ws "
-                        "or --rest URL\n\n");
+    if (r->out == NULL || (r->nrest == 0 && r->nws == 0 && r->nstreams == 0)) {
+        fprintf(stderr, "lotusx-record: need -o FILE and at least one --ws, "
+                        "--rest or --stream\n\n");
         usage(stderr);
         return 2;
     }
-    return -1;
+    if (r->snap_every_s > 0 && r->nstreams == 0) {
+        fprintf(stderr, "lotusx-record: --snapshot-every needs a --stream\n");
+        return 2;
+    }
+    if (r->base_url != NULL && r->nstreams == 0) {
+        fprintf(stderr, "lotusx-record: --base needs a --stream\n");
+        return 2;
+    }
+    return build_stream_urls(r);
 }
 
 /* ---- stopping --------------------------------------------------------------
@@ -213,6 +457,7 @@ static void stop_all(struct rec *r, const char *why)
         return;
     }
     r->stopping = 1;
+    lx_timer_stop(r->snap_timer);
     if (!r->quiet) {
         fprintf(stderr, "%slotusx-record: stopping (%s)\n", r->tty ? "\n" : "",
                 why);
@@ -253,12 +498,16 @@ static void tick_cb(struct lx_timer *t, void *ud)
     struct lx_capture_wstats st;
 
     LX_UNUSED(t);
+    if (r->w == NULL) {
+        return; /* the next part could not be created: stopping */
+    }
     lx_capture_writer_tick(r->w, lx_clock_mono_ns(r->clock));
     if (lx_capture_writer_status(r->w) != LX_OK) {
         r->failures++;
         stop_all(r, "capture write failed");
         return;
     }
+    maybe_rotate(r);
     if (r->tty && !r->quiet) {
         lx_capture_writer_stats(r->w, &st);
         fprintf(stderr,
@@ -293,6 +542,49 @@ static void rest_cb(void *ud, int err, const struct lx_http_msg *resp,
     }
 }
 
+/* Sends GET url; the answer lands in rest_cb. */
+static void send_get(struct rec *r, const char *url)
+{
+    struct lx_url *u = NULL;
+    struct lx_http_msg *m = NULL;
+    char host[280], base[300], target[2048];
+    int rc = lx_url_parse(&u, NULL, url, strlen(url));
+
+    if (rc == LX_OK) {
+        rc = lx_url_host_header(u, host, sizeof(host));
+    }
+    if (rc >= 0) {
+        lx__snprintf(base, sizeof(base), "%s://%s", lx_url_scheme(u), host);
+        rc = lx_url_request_target(u, target, sizeof(target));
+    }
+    if (rc >= 0) {
+        rc = lx_http_msg_new_request(&m, NULL, "GET", target);
+    }
+    if (rc == LX_OK) {
+        rc = lx_http_client_send(r->cli, base, m, 0, rest_cb, r);
+    }
+    lx_url_free(u);
+    if (rc != LX_OK) {
+        r->failures++;
+        fprintf(stderr, "lotusx-record: cannot send GET %s: %s\n", url,
+                lx_strerror(rc));
+        return;
+    }
+    r->rest_pending++;
+}
+
+/* --snapshot-every: the depth snapshots again. */
+static void snap_cb(struct lx_timer *t, void *ud)
+{
+    struct rec *r = ud;
+    int i;
+
+    LX_UNUSED(t);
+    for (i = 0; i < r->nsnap && !r->stopping; i++) {
+        send_get(r, r->snap[i]);
+    }
+}
+
 static void start_rest(struct rec *r)
 {
     int i;
@@ -302,32 +594,11 @@ static void start_rest(struct rec *r)
     }
     r->rest_started = 1;
     for (i = 0; i < r->nrest; i++) {
-        struct lx_url *u = NULL;
-        struct lx_http_msg *m = NULL;
-        char host[280], base[300], target[2048];
-        int rc = lx_url_parse(&u, NULL, r->rest[i], strlen(r->rest[i]));
-
-        if (rc == LX_OK) {
-            rc = lx_url_host_header(u, host, sizeof(host));
-        }
-        if (rc >= 0) {
-            lx__snprintf(base, sizeof(base), "%s://%s", lx_url_scheme(u), host);
-            rc = lx_url_request_target(u, target, sizeof(target));
-        }
-        if (rc >= 0) {
-            rc = lx_http_msg_new_request(&m, NULL, "GET", target);
-        }
-        if (rc == LX_OK) {
-            rc = lx_http_client_send(r->cli, base, m, 0, rest_cb, r);
-        }
-        lx_url_free(u);
-        if (rc != LX_OK) {
-            r->failures++;
-            fprintf(stderr, "lotusx-record: cannot send GET %s: %s\n",
-                    r->rest[i], lx_strerror(rc));
-            continue;
-        }
-        r->rest_pending++;
+        send_get(r, r->rest[i]);
+    }
+    if (r->nsnap > 0) {
+        lx_timer_start(r->snap_timer, r->snap_every_s * SEC,
+                       r->snap_every_s * SEC);
     }
     if (r->rest_pending == 0 && r->nws == 0) {
         stop_all(r, "nothing to wait for");
@@ -390,34 +661,11 @@ static void ws_closed(struct lx_ws *ws, int err, int code, const char *reason,
 /* ---- setup -----------------------------------------------------------------
  */
 
-static int open_writer(struct rec *r)
+/* Loads the credentials of --venue (once: every rotated file gets them). */
+static int load_creds(struct rec *r)
 {
-    struct lx_capture_wopts *o = NULL;
-    struct lx_capture_error cerr;
-    int rc, f;
+    int rc;
 
-    memset(&cerr, 0, sizeof(cerr));
-    rc = lx_capture_wopts_new(&o, NULL);
-    if (rc == LX_OK) {
-        rc =
-            lx_capture_wopts_set_creator(o, "lotusx-record " LX_VERSION_STRING);
-    }
-    if (rc == LX_OK && r->venue != NULL) {
-        rc = lx_capture_wopts_set_venue(o, r->venue);
-    }
-    if (rc == LX_OK) {
-        rc = lx_capture_wopts_set_created_ns(o, lx_clock_wall_ns(r->clock));
-    }
-    if (rc == LX_OK) {
-        rc = lx_capture_writer_open(&r->w, NULL, r->out, o, &cerr);
-    }
-    lx_capture_wopts_free(o);
-    if (rc != LX_OK) {
-        fprintf(stderr, "lotusx-record: cannot create '%s': %s%s%s\n", r->out,
-                rc == LX_ERR_EXISTS ? "file exists" : lx_strerror(rc),
-                cerr.msg[0] != '\0' ? ": " : "", cerr.msg);
-        return rc;
-    }
     if (r->venue == NULL) {
         return LX_OK;
     }
@@ -440,9 +688,70 @@ static int open_writer(struct rec *r)
     if (rc != LX_OK) {
         fprintf(stderr, "lotusx-record: credentials of '%s': %s\n", r->venue,
                 lx_strerror(rc));
+    }
+    return rc;
+}
+
+/* FILE, or with rotation FILE's stem + ".NNNN" + its extension. */
+static void part_path(struct rec *r)
+{
+    const char *slash = strrchr(r->out, '/');
+    const char *dot = strrchr(slash != NULL ? slash : r->out, '.');
+
+    if (r->part == 0) {
+        lx__snprintf(r->path, sizeof(r->path), "%s", r->out);
+    } else if (dot == NULL || dot == r->out || dot[-1] == '/') {
+        lx__snprintf(r->path, sizeof(r->path), "%s.%04d", r->out, r->part);
+    } else {
+        lx__snprintf(r->path, sizeof(r->path), "%.*s.%04d%s",
+                     (int)(dot - r->out), r->out, r->part, dot);
+    }
+}
+
+static int writer_options(struct rec *r, struct lx_capture_wopts **o)
+{
+    char part[16];
+    int rc = lx_capture_wopts_new(o, NULL);
+
+    if (rc == LX_OK) {
+        rc = lx_capture_wopts_set_creator(*o,
+                                          "lotusx-record " LX_VERSION_STRING);
+    }
+    if (rc == LX_OK && r->venue != NULL) {
+        rc = lx_capture_wopts_set_venue(*o, r->venue);
+    }
+    if (rc == LX_OK) {
+        rc = lx_capture_wopts_set_created_ns(*o, lx_clock_wall_ns(r->clock));
+    }
+    if (rc == LX_OK && r->part > 0) {
+        lx__snprintf(part, sizeof(part), "%d", r->part);
+        rc = lx_capture_wopts_add_label(*o, "part", part);
+    }
+    return rc;
+}
+
+/* Creates the current file (r->path) and registers the secrets. */
+static int open_writer(struct rec *r)
+{
+    struct lx_capture_wopts *o = NULL;
+    struct lx_capture_error cerr;
+    int rc, f;
+
+    memset(&cerr, 0, sizeof(cerr));
+    part_path(r);
+    rc = writer_options(r, &o);
+    if (rc == LX_OK) {
+        rc = lx_capture_writer_open(&r->w, NULL, r->path, o, &cerr);
+    }
+    lx_capture_wopts_free(o);
+    if (rc != LX_OK) {
+        fprintf(stderr, "lotusx-record: cannot create '%s': %s%s%s\n", r->path,
+                rc == LX_ERR_EXISTS ? "file exists" : lx_strerror(rc),
+                cerr.msg[0] != '\0' ? ": " : "", cerr.msg);
         return rc;
     }
-    for (f = 0; f < LX_CRED_FIELD_COUNT; f++) {
+    r->part_start_ns = lx_clock_mono_ns(r->clock);
+    for (f = 0; r->creds != NULL && f < LX_CRED_FIELD_COUNT; f++) {
         const struct lx_secret *s = lx_creds_get(r->creds, f);
 
         if (s != NULL && (rc = lx_capture_writer_add_secret(r->w, s)) != 0) {
@@ -450,6 +759,86 @@ static int open_writer(struct rec *r)
         }
     }
     return LX_OK;
+}
+
+/* Finalizes the current file, with a summary line unless --quiet. */
+static int close_writer(struct rec *r)
+{
+    struct lx_capture_wstats st;
+    int rc;
+
+    lx_capture_writer_stats(r->w, &st);
+    rc = lx_capture_writer_close(r->w);
+    r->w = NULL;
+    if (rc != LX_OK) {
+        fprintf(stderr, "lotusx-record: finalizing '%s': %s\n", r->path,
+                lx_strerror(rc));
+    } else if (!r->quiet) {
+        fprintf(stderr,
+                "%slotusx-record: wrote %s: %llu records, %llu streams, "
+                "%llu raw bytes in %llu chunks, %llu redactions\n",
+                r->tty ? "\n" : "", r->path, (unsigned long long)st.records,
+                (unsigned long long)st.streams,
+                (unsigned long long)st.raw_bytes, (unsigned long long)st.chunks,
+                (unsigned long long)st.redactions);
+    }
+    return rc;
+}
+
+/* The size of the current file and its WAL, what --rotate-size bounds. */
+static int64_t file_size(const struct rec *r)
+{
+    char wal[4200];
+    struct stat st;
+    int64_t n = 0;
+
+    if (stat(r->path, &st) == 0) {
+        n += (int64_t)st.st_size;
+    }
+    lx__snprintf(wal, sizeof(wal), "%s-wal", r->path);
+    if (stat(wal, &st) == 0) {
+        n += (int64_t)st.st_size;
+    }
+    return n;
+}
+
+/*
+ * Moves the recording to the next part when the current one is big or old
+ * enough. Runs on the loop between two tap events, so the old file gets
+ * everything up to now and the new one everything after.
+ */
+static void maybe_rotate(struct rec *r)
+{
+    int64_t age = lx_clock_mono_ns(r->clock) - r->part_start_ns;
+
+    if (r->part == 0 || r->stopping ||
+        !((r->rotate_size > 0 && file_size(r) >= r->rotate_size) ||
+          (r->rotate_time_s > 0 && age >= r->rotate_time_s * SEC))) {
+        return;
+    }
+    if (close_writer(r) != LX_OK) {
+        r->failures++;
+    }
+    r->part++;
+    if (open_writer(r) != LX_OK) {
+        r->failures++;
+        stop_all(r, "cannot open the next file");
+    }
+}
+
+/*
+ * The wire tap. A connection keeps the tap it was made with
+ * (lx_net_set_tap), so rotation cannot re-point it: it goes through r,
+ * whose current writer changes. Between parts (or if the next part could
+ * not be created) there is no writer and events are dropped.
+ */
+static void rec_tap(void *ud, const struct lx_tap_event *ev)
+{
+    struct rec *r = ud;
+
+    if (r->w != NULL) {
+        lx_capture_tap(r->w, ev);
+    }
 }
 
 static int setup(struct rec *r)
@@ -477,15 +866,22 @@ static int setup(struct rec *r)
     if (rc == LX_OK) {
         rc = lx_timer_new(&r->stop, r->clock, stop_cb, r);
     }
+    if (rc == LX_OK) {
+        rc = lx_timer_new(&r->snap_timer, r->clock, snap_cb, r);
+    }
     if (rc != LX_OK) {
         fprintf(stderr, "lotusx-record: setup: %s\n", lx_strerror(rc));
         return rc;
     }
-    rc = open_writer(r);
+    r->part = r->rotate_size > 0 || r->rotate_time_s > 0 ? 1 : 0;
+    rc = load_creds(r);
+    if (rc == LX_OK) {
+        rc = open_writer(r);
+    }
     if (rc != LX_OK) {
         return rc;
     }
-    lx_net_set_tap(r->net, lx_capture_tap, r->w);
+    lx_net_set_tap(r->net, rec_tap, r);
     for (i = 0; i < r->nws; i++) {
         r->ws[i].r = r;
         rc = lx_ws_connect(&r->ws[i].ws, r->net, r->ws[i].url, NULL, &cbs,
@@ -512,7 +908,6 @@ static int setup(struct rec *r)
 
 static int finish(struct rec *r)
 {
-    struct lx_capture_wstats st;
     int i, rc = LX_OK;
 
     for (i = 0; i < r->nws; i++) {
@@ -520,21 +915,7 @@ static int finish(struct rec *r)
     }
     lx_http_client_free(r->cli);
     if (r->w != NULL) {
-        lx_capture_writer_stats(r->w, &st);
-        rc = lx_capture_writer_close(r->w);
-        if (rc != LX_OK) {
-            fprintf(stderr, "lotusx-record: finalizing '%s': %s\n", r->out,
-                    lx_strerror(rc));
-        } else if (!r->quiet) {
-            fprintf(stderr,
-                    "%slotusx-record: wrote %s: %llu records, %llu streams, "
-                    "%llu raw bytes in %llu chunks, %llu redactions\n",
-                    r->tty ? "\n" : "", r->out, (unsigned long long)st.records,
-                    (unsigned long long)st.streams,
-                    (unsigned long long)st.raw_bytes,
-                    (unsigned long long)st.chunks,
-                    (unsigned long long)st.redactions);
-        }
+        rc = close_writer(r);
     }
     if (r->sigint != NULL) {
         event_free(r->sigint);
@@ -544,6 +925,10 @@ static int finish(struct rec *r)
     }
     lx_timer_free(r->tick);
     lx_timer_free(r->stop);
+    lx_timer_free(r->snap_timer);
+    for (i = 0; i < r->nowned; i++) {
+        lx__free(NULL, r->owned[i]);
+    }
     lx_creds_free(r->creds);
     lx_net_free(r->net);
     lx_clock_free(r->clock);

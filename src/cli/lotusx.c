@@ -12,7 +12,9 @@
 #include "cli/cli.h"
 
 static const struct lx_cli_cmd cmds[] = {
-    {"capture", "read a capture file: info, dump, verify", lx_cli_capture},
+    {"capture",
+     "capture files: info, dump, verify, cat, export, import, slice, merge",
+     lx_cli_capture},
     {"demo", "a short tour of what is built, on loopback", lx_cli_demo},
     {"version", "print the library version", lx_cli_version},
 };

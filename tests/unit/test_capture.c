@@ -4,7 +4,9 @@
  * filters and seeks, the redaction rules and the proof that secrets never
  * reach the file, crash safety (kill -9 during recording, a copy of the
  * db+wal taken mid-write), corrupted and foreign files, dictionaries,
- * options and API errors, and failmalloc runs of writer and reader.
+ * options and API errors, and failmalloc runs of writer and reader; the
+ * pure helpers of the `lotusx capture` tools (time parsing and ISO 8601
+ * formatting, UTF-8 checks, JSON and base64 output, kind names).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +31,7 @@
 #include "lotusx/lx_secret.h"
 #include "lotusx/lx_ws.h"
 #include "replay/capture_int.h"
+#include "replay/cmd_capture_int.h"
 #include "lx_test.h"
 
 #ifndef LX_CAPTURE_FIXTURES
@@ -1987,6 +1990,218 @@ static void test_failmalloc(void **state)
     lx_test_failmalloc(scenario_read, path);
 }
 
+/* ---- `lotusx capture` helpers (replay/cmd_capture_util.c) ---------------- */
+
+static int64_t ptime(const char *s)
+{
+    int64_t ns = 0;
+
+    assert_int_equal(lxc_parse_time(s, &ns), LX_OK);
+    return ns;
+}
+
+static void test_cmd_parse_time(void **state)
+{
+    static const char *const bad[] = {"",
+                                      "yesterday",
+                                      "2024-13-01T00:00:00Z",
+                                      "2023-02-29T00:00:00Z",
+                                      "2024-04-31T00:00:00Z",
+                                      "2024-01-01T24:00:00Z",
+                                      "2024-01-01T00:00:00",
+                                      "2024-01-01T00:00:00.Z",
+                                      "2024-01-01T00:00:00.1234567890Z",
+                                      "2024-01-01T00:00:00Zx",
+                                      "2024-01-01T00:00:00+0100",
+                                      "2024-1-01T00:00:00Z",
+                                      "12a",
+                                      "--5",
+                                      "2024-01-01"};
+    int64_t ns;
+    size_t i;
+
+    (void)state;
+    assert_int_equal(ptime("0"), 0);
+    assert_int_equal(ptime("-5"), -5);
+    assert_int_equal(ptime("1723161253937085768"), 1723161253937085768LL);
+    assert_int_equal(ptime("1970-01-01T00:00:00Z"), 0);
+    assert_int_equal(ptime("2024-08-08T23:54:13.937085768Z"),
+                     1723161253937085768LL);
+    assert_int_equal(ptime("2024-08-08t23:54:13.5z"), 1723161253500000000LL);
+    assert_int_equal(ptime("2024-08-08 23:54:13.5Z"), 1723161253500000000LL);
+    assert_int_equal(ptime("2024-08-09T01:54:13.5+02:00"),
+                     1723161253500000000LL);
+    assert_int_equal(ptime("2024-08-08T20:24:13.5-03:30"),
+                     1723161253500000000LL);
+    assert_int_equal(ptime("2024-02-29T00:00:00Z"), 1709164800000000000LL);
+    assert_int_equal(ptime("2000-02-29T00:00:00Z"), 951782400000000000LL);
+    assert_int_equal(ptime("1969-12-31T23:59:59.999999999Z"), -1);
+    for (i = 0; i < LX_ARRAY_LEN(bad); i++) {
+        assert_int_not_equal(lxc_parse_time(bad[i], &ns), LX_OK);
+    }
+    assert_int_equal(lxc_parse_time("2263-01-01T00:00:00Z", &ns), LX_ERR_RANGE);
+    assert_int_equal(lxc_parse_time("99999999999999999999", &ns), LX_ERR_RANGE);
+}
+
+static void test_cmd_format_time(void **state)
+{
+    struct lx_rng rng;
+    char buf[48];
+    int64_t ns, back;
+    int i;
+
+    (void)state;
+    lxc_format_iso_us(1723161253937085768LL, buf, sizeof(buf));
+    assert_string_equal(buf, "2024-08-08T23:54:13.937085Z");
+    lxc_format_iso_us(0, buf, sizeof(buf));
+    assert_string_equal(buf, "1970-01-01T00:00:00.000000Z");
+    lxc_format_iso_us(-1, buf, sizeof(buf)); /* floor, not toward zero */
+    assert_string_equal(buf, "1969-12-31T23:59:59.999999Z");
+    lxc_format_iso_us(951782400000000000LL, buf, sizeof(buf));
+    assert_string_equal(buf, "2000-02-29T00:00:00.000000Z");
+    /* format then parse gives the time truncated to the microsecond. */
+    lx_rng_seed(&rng, 42);
+    for (i = 0; i < 10000; i++) {
+        ns = lx_rng_range(&rng, -9000000000000000000LL, 9000000000000000000LL);
+        lxc_format_iso_us(ns, buf, sizeof(buf));
+        back = ptime(buf);
+        assert_true(back <= ns && ns - back < 1000);
+        assert_int_equal(back % 1000 == 0 || back < 0, 1);
+    }
+}
+
+/* What f received, NUL-terminated, in buf. */
+static const char *drain(FILE *f, char *buf, size_t cap)
+{
+    size_t n;
+
+    rewind(f);
+    n = fread(buf, 1, cap - 1, f);
+    buf[n] = '\0';
+    rewind(f);
+    assert_int_equal(ftruncate(fileno(f), 0), 0);
+    return buf;
+}
+
+static void test_cmd_json_output(void **state)
+{
+    static const struct {
+        const char *in, *b64;
+    } v[] = {{"", "\"\""},
+             {"f", "\"Zg==\""},
+             {"fo", "\"Zm8=\""},
+             {"foo", "\"Zm9v\""},
+             {"foob", "\"Zm9vYg==\""},
+             {"foobar", "\"Zm9vYmFy\""}};
+    FILE *f = tmpfile();
+    char buf[256];
+    size_t i;
+
+    (void)state;
+    assert_non_null(f);
+    assert_true(lxc_utf8_valid((const uint8_t *)"a\xc3\xa9\xe2\x82\xac"
+                                                "\xf0\x9f\x98\x80",
+                               10));
+    assert_false(lxc_utf8_valid((const uint8_t *)"\xc0\x80", 2));
+    assert_false(lxc_utf8_valid((const uint8_t *)"\xed\xa0\x80", 3));
+    assert_false(lxc_utf8_valid((const uint8_t *)"\xf4\x90\x80\x80", 4));
+    assert_false(lxc_utf8_valid((const uint8_t *)"caf\xe9", 4));
+    assert_false(lxc_utf8_valid((const uint8_t *)"\xe2\x82", 2));
+    lxc_json_str(f, (const uint8_t *)"a\"b\\c\n\r\t\x01\x7f\xc3\xa9/", 13);
+    assert_string_equal(drain(f, buf, sizeof(buf)),
+                        "\"a\\\"b\\\\c\\n\\r\\t\\u0001\\u007f\xc3\xa9/\"");
+    lxc_json_str(f, (const uint8_t *)"x\0y\xe9", 4);
+    assert_string_equal(drain(f, buf, sizeof(buf)), "\"x\\u0000y\\u00e9\"");
+    for (i = 0; i < LX_ARRAY_LEN(v); i++) {
+        lxc_json_b64(f, (const uint8_t *)v[i].in, strlen(v[i].in));
+        assert_string_equal(drain(f, buf, sizeof(buf)), v[i].b64);
+    }
+    lxc_json_b64(f,
+                 (const uint8_t *)"\x00\xff\x10\x80"
+                                  "a",
+                 5);
+    assert_string_equal(drain(f, buf, sizeof(buf)), "\"AP8QgGE=\"");
+    fclose(f);
+}
+
+static void test_cmd_kinds(void **state)
+{
+    (void)state;
+    assert_int_equal(lxc_parse_kinds("ws"),
+                     LX_CAPTURE_KIND_BIT(LX_CAPTURE_WS_FRAME));
+    assert_int_equal(lxc_parse_kinds("open,close,3,response,note"),
+                     LX_CAPTURE_KIND_BIT(1) | LX_CAPTURE_KIND_BIT(2) |
+                         LX_CAPTURE_KIND_BIT(3) | LX_CAPTURE_KIND_BIT(4) |
+                         LX_CAPTURE_KIND_BIT(6));
+    assert_int_equal(lxc_parse_kinds("ws,"), 0);
+    assert_int_equal(lxc_parse_kinds("frame"), 0);
+    assert_int_equal(lxc_parse_kinds("7"), 0);
+    assert_int_equal(lxc_parse_kinds("w"), 0);
+    assert_string_equal(lxc_kind_name(LX_CAPTURE_HTTP_RESPONSE), "response");
+    assert_string_equal(lxc_kind_name(99), "?");
+}
+
+/*
+ * fixtures/capture/mixed.lxcap, which the `lotusx capture` integration
+ * test reads, holds exactly what its README says (a regenerated fixture
+ * must keep it).
+ */
+static void test_cmd_fixture(void **state)
+{
+    static const struct {
+        int kind, dir, op;
+        uint64_t conn;
+        const char *data;
+        size_t len;
+    } want[] = {
+        {LX_CAPTURE_CONN_OPEN, 0, 0, 1, "", 0},
+        {LX_CAPTURE_WS_FRAME, 1, 1, 1, "{\"a\":\"\xc3\xa9\\\"q\\\"\"}", 15},
+        {LX_CAPTURE_WS_FRAME, 1, 2, 1,
+         "\x00\xff\x10\x80"
+         "a",
+         5},
+        {LX_CAPTURE_WS_FRAME, 1, 1, 1, "caf\xe9", 4},
+        {LX_CAPTURE_WS_FRAME, 1, 1, 1, "line1\nline2", 11},
+        {LX_CAPTURE_WS_FRAME, 1, 9, 1, "hb", 2},
+        {LX_CAPTURE_WS_FRAME, 0, 1, 1, "{\"method\":\"SUBSCRIBE\"}", 22},
+        {LX_CAPTURE_CONN_OPEN, 0, 0, 2, "", 0},
+        {LX_CAPTURE_HTTP_REQUEST, 0, 0, 2, "", 0},
+        {LX_CAPTURE_HTTP_RESPONSE, 1, 0, 2, "{\"lastUpdateId\":1}", 18},
+        {LX_CAPTURE_ANNOTATION, 0, 0, 1, "abc", 3},
+        {LX_CAPTURE_WS_FRAME, 1, 1, 3, "{\"server\":\"side\"}", 17},
+        {LX_CAPTURE_WS_FRAME, 1, 1, 1, "{\"last\":1}", 10},
+        {LX_CAPTURE_CONN_CLOSE, 0, 0, 1, "", 0},
+        {LX_CAPTURE_CONN_CLOSE, 0, 0, 2, "", 0},
+    };
+    const struct lx_capture_record *rec;
+    struct lx_capture_reader *r = NULL;
+    size_t i;
+
+    (void)state;
+    assert_int_equal(
+        lx_capture_open(&r, NULL,
+                        LX_CAPTURE_FIXTURES "/../../capture/mixed.lxcap", NULL),
+        LX_OK);
+    for (i = 0; i < LX_ARRAY_LEN(want); i++) {
+        assert_int_equal(lx_capture_reader_next(r, &rec), 1);
+        assert_int_equal(rec->gseq, i + 1);
+        assert_int_equal(rec->kind, want[i].kind);
+        assert_int_equal(rec->dir, want[i].dir);
+        assert_int_equal(rec->conn_id, want[i].conn);
+        assert_int_equal(rec->side, want[i].conn == 3);
+        if (rec->kind >= LX_CAPTURE_HTTP_REQUEST) {
+            assert_int_equal(rec->len, want[i].len);
+            assert_memory_equal(rec->data, want[i].data, want[i].len);
+        }
+        if (rec->kind == LX_CAPTURE_WS_FRAME) {
+            assert_int_equal(rec->ws_opcode, want[i].op);
+        }
+    }
+    assert_int_equal(lx_capture_reader_next(r, &rec), 0);
+    assert_int_equal(lx_capture_reader_verify(r, NULL), LX_OK);
+    lx_capture_reader_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2013,6 +2228,11 @@ int main(void)
         cmocka_unit_test(test_api_errors),
         cmocka_unit_test(test_format_v1_fixture),
         cmocka_unit_test(test_failmalloc),
+        cmocka_unit_test(test_cmd_parse_time),
+        cmocka_unit_test(test_cmd_format_time),
+        cmocka_unit_test(test_cmd_json_output),
+        cmocka_unit_test(test_cmd_kinds),
+        cmocka_unit_test(test_cmd_fixture),
     };
 
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
