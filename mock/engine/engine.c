@@ -109,9 +109,13 @@ int lx__engine_new(struct lx_engine **out, const struct lx_mem *mem,
     e->supply = eng_alloc(e, sizeof(*e->supply) * c.max_assets);
     e->ev = eng_alloc(e, sizeof(*e->ev) * ((size_t)c.max_events + 1));
     e->scratch = eng_alloc(e, sizeof(*e->scratch) * (nb / 2 + c.max_accounts));
+    e->insurance = eng_alloc(e, sizeof(*e->insurance) * c.max_assets);
+    e->margin_asset = eng_alloc(e, c.max_assets);
+    e->ai = eng_alloc(e, sizeof(*e->ai) * c.max_accounts * c.max_instruments);
     if (e->books == NULL || e->asset_scale == NULL || e->accounts == NULL ||
         e->bal == NULL || e->fees == NULL || e->supply == NULL ||
-        e->ev == NULL || e->scratch == NULL || init_pool(e) != LX_OK) {
+        e->ev == NULL || e->scratch == NULL || e->insurance == NULL ||
+        e->margin_asset == NULL || e->ai == NULL || init_pool(e) != LX_OK) {
         lx__engine_free(e);
         return LX_ERR_NOMEM;
     }
@@ -131,6 +135,7 @@ static void free_book(struct lx_engine *e, struct eng_book *b)
     lx__free(e->mem, b->up.slot);
     lx__free(e->mem, b->down.key);
     lx__free(e->mem, b->down.slot);
+    lx__free(e->mem, b->pst);
 }
 
 void lx__engine_free(struct lx_engine *e)
@@ -151,6 +156,9 @@ void lx__engine_free(struct lx_engine *e)
     lx__free(e->mem, e->supply);
     lx__free(e->mem, e->ev);
     lx__free(e->mem, e->scratch);
+    lx__free(e->mem, e->insurance);
+    lx__free(e->mem, e->margin_asset);
+    lx__free(e->mem, e->ai);
     lx__free(e->mem, e->orders_mem);
     lx__free(e->mem, e->cold);
     lx__free(e->mem, e->cid_tab);
@@ -181,6 +189,37 @@ static int dec_units(struct lx_decimal d, struct lx_decimal step, int64_t *out)
         return LX_ERR_INVAL;
     }
     return lx_decimal_to_ticks(d, step, out);
+}
+
+/*
+ * Perp parameters: max leverage (default 125), maintenance margin rate
+ * (default 0.4%, a single tier), and the lock asset of a sell (quote).
+ */
+static int book_perp(struct eng_book *b, const struct lx_eng_instrument_spec *s)
+{
+    struct lx_decimal r;
+
+    b->lock_asset[LX_ENG_BUY] = b->quote;
+    b->lock_asset[LX_ENG_SELL] = b->base;
+    if (s->kind == LX_ENG_SPOT) {
+        return LX_OK;
+    }
+    if (s->kind != LX_ENG_PERP || s->max_leverage > 1000) {
+        return LX_ERR_INVAL;
+    }
+    b->perp = true;
+    b->lock_asset[LX_ENG_SELL] = b->quote;
+    b->max_lev = s->max_leverage ? s->max_leverage : 125;
+    b->mmr_e8 = 400000;
+    if (!lx_decimal_is_zero(s->maint_margin_rate)) {
+        if (lx_decimal_rescale(s->maint_margin_rate, 8, LX_ROUND_EXACT, &r) !=
+                LX_OK ||
+            r.m <= 0 || r.m >= 100000000) {
+            return LX_ERR_INVAL;
+        }
+        b->mmr_e8 = r.m;
+    }
+    return LX_OK;
 }
 
 static int book_filters(struct lx_engine *e, struct eng_book *b,
@@ -219,6 +258,9 @@ static int book_filters(struct lx_engine *e, struct eng_book *b,
     if (rc == LX_OK) {
         rc = dec_units(s->min_notional, qunit, &b->min_notional);
     }
+    if (rc == LX_OK) {
+        rc = book_perp(b, s);
+    }
     return rc == LX_OK ? LX_OK : LX_ERR_INVAL;
 }
 
@@ -247,8 +289,12 @@ static int book_arrays(struct lx_engine *e, struct eng_book *b,
     b->up.slot = eng_alloc(e, sizeof(uint32_t) * ns);
     b->down.key = eng_alloc(e, sizeof(int64_t) * ns);
     b->down.slot = eng_alloc(e, sizeof(uint32_t) * ns);
+    if (b->perp) {
+        b->pst = eng_alloc(e, sizeof(uint32_t) * ns);
+    }
     if (b->levels == NULL || b->ltab == NULL || b->up.key == NULL ||
-        b->up.slot == NULL || b->down.key == NULL || b->down.slot == NULL) {
+        b->up.slot == NULL || b->down.key == NULL || b->down.slot == NULL ||
+        (b->perp && b->pst == NULL)) {
         return LX_ERR_NOMEM;
     }
     for (i = 0; i < nl; i++) {
@@ -284,6 +330,9 @@ int lx__engine_add_instrument(struct lx_engine *e,
         free_book(e, b);
         memset(b, 0, sizeof(*b));
         return rc;
+    }
+    if (b->perp) {
+        e->margin_asset[b->quote] = 1;
     }
     *id = e->nbooks++;
     return LX_OK;
@@ -590,6 +639,13 @@ void lx__eng_fill_info(const struct lx_engine *e, uint32_t slot,
     info->time = c->time;
     memcpy(info->cid, c->cid, c->cid_len);
     info->cid[c->cid_len] = '\0';
+    info->pos_side = (uint8_t)PX_PS(c->pext);
+    info->working_type = (c->pext & PX_MARK) ? LX_ENG_WT_MARK : 0;
+    info->reduce_only = (c->pext & PX_REDUCE) != 0;
+    info->close_position = (c->pext & PX_CLOSE) != 0;
+    info->callback_bps = c->callback_bps;
+    info->activation_price = c->activation;
+    info->trail_best = (c->pext & PX_ACTIVE) ? c->extreme : 0;
 }
 
 int lx__engine_order(const struct lx_engine *e, uint64_t order_id,
@@ -688,6 +744,11 @@ size_t lx__engine_list_orders(const struct lx_engine *e, uint32_t inst,
     for (i = b->down.n; i-- > 0; n++) {
         if (n < cap) {
             lx__eng_fill_info(e, b->down.slot[i], &out[n]);
+        }
+    }
+    for (i = 0; i < b->npst; i++, n++) {
+        if (n < cap) {
+            lx__eng_fill_info(e, b->pst[i], &out[n]);
         }
     }
     return n;
@@ -790,6 +851,21 @@ void lx__engine_reason_binance(int reason, int *code, const char **msg)
                                        "processing the request."},
         [LX_ENG_R_BAD_PRECISION] =
             {-1111, "Precision is over the maximum defined for this asset."},
+        /* USD-M futures codes (perp books only). */
+        [LX_ENG_R_REDUCE_ONLY] = {-2022, "ReduceOnly Order is rejected."},
+        [LX_ENG_R_MARGIN_INSUFFICIENT] = {-2019, "Margin is insufficient."},
+        [LX_ENG_R_POSITION_SIDE] =
+            {-4061, "Order's position side does not match user's setting."},
+        [LX_ENG_R_BAD_LEVERAGE] = {-4028, "Invalid leverage"},
+        [LX_ENG_R_NO_CHANGE] = {-4046, "No need to change margin type."},
+        [LX_ENG_R_HAS_POSITION] =
+            {-4048, "Margin type cannot be changed if there exists position."},
+        [LX_ENG_R_HAS_ORDERS] =
+            {-4047,
+             "Margin type cannot be changed if there exists open orders."},
+        [LX_ENG_R_LEVERAGE_REDUCTION] =
+            {-4161, "Leverage reduction is not supported in Isolated Margin "
+                    "Mode with open positions."},
     };
 
     if (reason < 0 || reason >= LX_ENG_R_COUNT || map[reason].code == 0) {
@@ -799,4 +875,42 @@ void lx__engine_reason_binance(int reason, int *code, const char **msg)
     }
     *code = map[reason].code;
     *msg = map[reason].msg;
+}
+
+/*
+ * USD-M futures: the codes that differ from spot's for the same reason;
+ * setting 1 means the rejection came from lx__engine_set_position_mode
+ * (Binance words those as "position side").
+ */
+void lx__engine_reason_binance_usdm(int reason, int setting, int *code,
+                                    const char **msg)
+{
+    static const struct binance_err mode[LX_ENG_R_COUNT] = {
+        [LX_ENG_R_NO_CHANGE] = {-4059, "No need to change position side."},
+        [LX_ENG_R_HAS_ORDERS] =
+            {-4067,
+             "Position side cannot be changed if there exists open orders."},
+        [LX_ENG_R_HAS_POSITION] =
+            {-4068, "Position side cannot be changed if there exists "
+                    "position."},
+    };
+    static const struct binance_err fut[LX_ENG_R_COUNT] = {
+        [LX_ENG_R_WOULD_TRIGGER] = {-2021, "Order would immediately trigger."},
+        [LX_ENG_R_DUPLICATE_ORDER] = {-4116, "ClientOrderId is duplicated."},
+        [LX_ENG_R_MAX_NUM_ORDERS] = {-2025, "Reach max open order limit."},
+        [LX_ENG_R_INSUFFICIENT_BALANCE] = {-2019, "Margin is insufficient."},
+    };
+    const struct binance_err *m = NULL;
+
+    if (reason >= 0 && reason < LX_ENG_R_COUNT) {
+        m = setting == 1 && mode[reason].code != 0 ? &mode[reason]
+            : fut[reason].code != 0                ? &fut[reason]
+                                                   : NULL;
+    }
+    if (m == NULL) {
+        lx__engine_reason_binance(reason, code, msg);
+        return;
+    }
+    *code = m->code;
+    *msg = m->msg;
 }

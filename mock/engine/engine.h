@@ -1,5 +1,6 @@
 /*
- * engine.h - the matching engine of lotusx-mock (spot): instruments with
+ * engine.h - the matching engine of lotusx-mock (spot and linear perpetuals,
+ * see "Perpetuals" in docs/engine.md): instruments with
  * venue filters, accounts with free/locked balances and fee rates, a
  * price-time priority book per instrument, stop and take-profit triggers,
  * self-trade prevention, and an append-only event log with a running hash.
@@ -41,8 +42,35 @@ enum lx_eng_type {
     LX_ENG_STOP_LOSS_LIMIT,   /* limit once triggered */
     LX_ENG_TAKE_PROFIT,       /* market once triggered */
     LX_ENG_TAKE_PROFIT_LIMIT, /* limit once triggered */
-    LX_ENG_TYPE_COUNT
+    LX_ENG_TYPE_COUNT,        /* spot types end here (venue name tables) */
+    /*
+     * Perpetual only: market once the price retraces callback_bps from the
+     * best price seen since activation (Binance TRAILING_STOP_MARKET). On a
+     * perp book STOP_LOSS is STOP_MARKET, STOP_LOSS_LIMIT is STOP,
+     * TAKE_PROFIT is TAKE_PROFIT_MARKET, TAKE_PROFIT_LIMIT is TAKE_PROFIT.
+     */
+    LX_ENG_TRAILING_STOP_MARKET = LX_ENG_TYPE_COUNT,
+    LX_ENG_TYPE_ALL
 };
+
+/* Instrument kinds. */
+enum lx_eng_kind { LX_ENG_SPOT = 0, LX_ENG_PERP /* linear, USD-M style */ };
+
+/* Position side of a perp order (Binance positionSide). */
+enum lx_eng_pos_side {
+    LX_ENG_PS_BOTH = 0, /* one-way mode */
+    LX_ENG_PS_LONG,     /* hedge mode */
+    LX_ENG_PS_SHORT,
+    LX_ENG_PS_COUNT
+};
+
+/* What a perp conditional order triggers on (Binance workingType). */
+enum lx_eng_working {
+    LX_ENG_WT_CONTRACT = 0, /* last trade price (CONTRACT_PRICE) */
+    LX_ENG_WT_MARK          /* mark price (MARK_PRICE) */
+};
+
+enum lx_eng_margin_type { LX_ENG_CROSS = 0, LX_ENG_ISOLATED };
 
 enum lx_eng_tif {
     LX_ENG_GTC = 0,
@@ -99,7 +127,16 @@ enum lx_eng_state {
     XX(POST_ONLY, "GTX order would have crossed")                              \
     XX(STP, "self-trade prevention")                                           \
     XX(MARKET_REMAINDER, "market order ran out of liquidity")                  \
-    XX(USER, "cancelled by the user")
+    XX(USER, "cancelled by the user")                                          \
+    XX(REDUCE_ONLY, "reduce-only order would increase the position")           \
+    XX(MARGIN_INSUFFICIENT, "not enough available margin")                     \
+    XX(POSITION_SIDE, "position side does not match the position mode")        \
+    XX(BAD_LEVERAGE, "leverage outside 1..max")                                \
+    XX(NO_CHANGE, "setting already has that value")                            \
+    XX(HAS_POSITION, "setting cannot change with an open position")            \
+    XX(HAS_ORDERS, "setting cannot change with open orders")                   \
+    XX(LEVERAGE_REDUCTION, "isolated leverage cannot drop with a position")    \
+    XX(LIQUIDATION, "cancelled by liquidation")
 
 enum lx_eng_reason {
 #define LX__ENG_REASON_ENUM(name, text) LX_ENG_R_##name,
@@ -118,7 +155,15 @@ enum lx_eng_ev_type {
     LX_ENG_EV_AMENDED,
     LX_ENG_EV_CANCELLED,
     LX_ENG_EV_EXPIRED,
-    LX_ENG_EV_BALANCE
+    LX_ENG_EV_BALANCE,
+    /* Perpetuals (see the table below and docs/engine.md). */
+    LX_ENG_EV_POSITION,     /* a position after a fill */
+    LX_ENG_EV_MARK,         /* mark price input */
+    LX_ENG_EV_FUNDING,      /* one position's funding payment */
+    LX_ENG_EV_LIQUIDATION,  /* a position closed by liquidation */
+    LX_ENG_EV_LEVERAGE,     /* leverage of (account, instrument) set */
+    LX_ENG_EV_MARGIN_TYPE,  /* margin type of (account, instrument) set */
+    LX_ENG_EV_POSITION_MODE /* position mode of an account set */
 };
 
 /* BALANCE events: what moved the balance (in reason). */
@@ -126,7 +171,8 @@ enum lx_eng_bal_cause {
     LX_ENG_BAL_DEPOSIT = 1, /* deposit, or withdrawal when negative */
     LX_ENG_BAL_LOCK,        /* reserved: locks are implied by order events */
     LX_ENG_BAL_UNLOCK,      /* unspent market-by-quote budget released */
-    LX_ENG_BAL_TRADE        /* reserved: settlement is implied by FILL */
+    LX_ENG_BAL_TRADE,       /* reserved: settlement is implied by FILL */
+    LX_ENG_BAL_INSURANCE    /* liquidation: free <-> insurance fund */
 };
 
 /*
@@ -143,6 +189,25 @@ enum lx_eng_bal_cause {
  *   CANCELLED   id       acct    0          0         remaining  0       lock
  *   EXPIRED     id       acct    0          0         remaining  0       lock
  *   BALANCE     0        acct    asset      d_free    d_locked   0       0
+ *   POSITION    id       acct    pos idx    iso marg  size(2)    rpnl    cost
+ *   MARK        0        0       0          mark      0          0       0
+ *   FUNDING     0        acct    pos idx    mark      size(2)    rate_e8 paid
+ *   LIQUIDATION 0        acct    pos idx    mark      size(2)    rpnl    insur
+ *   LEVERAGE    0        acct    leverage   0         0          0       0
+ *   MARGIN_TYPE 0        acct    type       0         0          0       0
+ *   POSITION_MODE 0      acct    hedge      0         0          0       0
+ *
+ * Perp orders add to packed (1) bits 24..31: pos_side | reduce_only << 2 |
+ * close_position << 3 | working_type << 4 (reduce_only is also set for
+ * hedge-mode closing orders). A TRAILING_STOP_MARKET ACCEPTED carries
+ * callback_bps in price and the activation price in a. (2) size is the
+ * signed position size in lots after the event (before it for FUNDING and
+ * LIQUIDATION); "pos idx" is 0 in one-way mode, 0 LONG / 1 SHORT in hedge
+ * mode; rpnl is the realized PnL of the fill; cost the position's entry
+ * cost after it; "paid" the signed funding (+ received); "insur" what went
+ * to the insurance fund (isolated; negative when the fund covered a loss).
+ * On a perp book, lock, FILL lock and fee are all in the margin (quote)
+ * asset; FILL is followed by the POSITION event of that side.
  *
  * (1) packed = type | tif << 8 | stp << 16. CLIENT_ID also carries bytes
  * 32..35 in inst. "lock" is the change of the order's locked amount
@@ -194,6 +259,10 @@ struct lx_eng_instrument_spec {
     struct lx_decimal min_qty, max_qty;
     struct lx_decimal min_notional;
     uint32_t max_levels, max_stops;
+    /* Perpetuals (kind LX_ENG_PERP; zero for spot). */
+    uint8_t kind;                        /* enum lx_eng_kind */
+    uint32_t max_leverage;               /* 0: 125 */
+    struct lx_decimal maint_margin_rate; /* e.g. 0.004; 0: 0.004 */
 };
 
 /*
@@ -216,6 +285,13 @@ struct lx_eng_order_req {
     const char *cid;    /* client order id, may be NULL */
     size_t cid_len;     /* at most LX_ENG_CID_MAX */
     int64_t time;       /* ns */
+    /* Perpetuals only (zero on spot books). */
+    uint8_t pos_side;         /* enum lx_eng_pos_side */
+    uint8_t working_type;     /* enum lx_eng_working (conditional orders) */
+    bool reduce_only;         /* one-way mode only */
+    bool close_position;      /* STOP_LOSS/TAKE_PROFIT (market), qty 0 */
+    uint32_t callback_bps;    /* trailing: 10..1000 (0.1%..10%) */
+    int64_t activation_price; /* trailing: ticks, 0 = at once */
 };
 
 #define LX_ENG_CID_MAX 36
@@ -228,6 +304,10 @@ struct lx_eng_order_dreq {
     const char *cid;
     size_t cid_len;
     int64_t time;
+    uint8_t pos_side, working_type;
+    bool reduce_only, close_position;
+    uint32_t callback_bps;
+    struct lx_decimal activation_price;
 };
 
 /* What happened to one request. */
@@ -248,6 +328,13 @@ struct lx_eng_order_info {
     int64_t price, stop_price, orig_qty, remaining, filled, quote_filled;
     int64_t locked, time;
     char cid[LX_ENG_CID_MAX + 1];
+    /* Perp orders. */
+    uint8_t pos_side, working_type;
+    bool reduce_only;    /* also set for hedge-mode closing orders */
+    bool close_position; /* orig_qty is 0 until triggered */
+    uint32_t callback_bps;
+    int64_t activation_price;
+    int64_t trail_best; /* trailing: best price since activation, else 0 */
 };
 
 /* ---- Setup (allocates) ------------------------------------------------- */
@@ -393,6 +480,84 @@ uint64_t lx__engine_state_hash(const struct lx_engine *e);
  */
 int lx__engine_check(const struct lx_engine *e);
 
+/* ---- Perpetuals (no allocation) ------------------------------------------ */
+
+/*
+ * Account settings on a perp instrument, as Binance's /fapi/v1/leverage,
+ * /marginType and /positionSide/dual. A refusal is a business outcome:
+ * LX_OK with *reason set (NONE when applied) and a REJECTED event; an
+ * applied change logs LEVERAGE / MARGIN_TYPE / POSITION_MODE. LX_ERR_INVAL
+ * for unknown ids or a spot instrument.
+ *
+ * Leverage: 1..max_leverage (BAD_LEVERAGE); with an isolated position it
+ * may not drop (LEVERAGE_REDUCTION); in cross it may not leave the
+ * available balance negative (MARGIN_INSUFFICIENT). Margin type: NO_CHANGE,
+ * HAS_ORDERS, HAS_POSITION on that instrument. Position mode (hedge true):
+ * NO_CHANGE, HAS_ORDERS / HAS_POSITION on any perp instrument.
+ */
+int lx__engine_set_leverage(struct lx_engine *e, uint32_t account,
+                            uint32_t inst, uint32_t leverage, int64_t time,
+                            int *reason);
+int lx__engine_set_margin_type(struct lx_engine *e, uint32_t account,
+                               uint32_t inst, int margin_type, int64_t time,
+                               int *reason);
+int lx__engine_set_position_mode(struct lx_engine *e, uint32_t account,
+                                 bool hedge, int64_t time, int *reason);
+
+/*
+ * Mark price input (ticks > 0; LX_ERR_RANGE outside the instrument's
+ * min/max price): logged as MARK, then mark-price conditional orders and
+ * trailing stops are checked, then liquidations (docs/engine.md).
+ */
+int lx__engine_set_mark(struct lx_engine *e, uint32_t inst, int64_t mark,
+                        int64_t time);
+
+/*
+ * Funding at rate_e8 (10^-8, positive: longs pay shorts) on the mark (the
+ * last trade price without one; LX_ERR_NOTFOUND with neither). One FUNDING
+ * event per open position; payers pay the amount rounded up, receivers get
+ * it rounded down, the insurance fund keeps the difference.
+ */
+int lx__engine_funding(struct lx_engine *e, uint32_t inst, int64_t rate_e8,
+                       int64_t time);
+
+struct lx_eng_position {
+    int64_t size;        /* signed lots (hedge: LONG >= 0, SHORT <= 0) */
+    int64_t cost;        /* entry cost, margin units (sum of open notional) */
+    int64_t entry_price; /* ticks, cost / (|size| * k), truncated */
+    int64_t isolated_margin;
+    int64_t realized;     /* realized PnL of this position, before fees */
+    int64_t mark;         /* ticks; the entry price without a mark */
+    int64_t notional;     /* |size| * mark * k */
+    int64_t upnl;         /* size * mark * k - signed cost */
+    int64_t init_margin;  /* ceil(notional / leverage) */
+    int64_t maint_margin; /* ceil(notional * mmr) */
+    uint32_t leverage;
+    uint8_t margin_type;
+    bool hedge;
+};
+
+/* The position of account on inst (pos_side BOTH, or LONG/SHORT in hedge). */
+int lx__engine_position(const struct lx_engine *e, uint32_t account,
+                        uint32_t inst, int pos_side,
+                        struct lx_eng_position *out);
+
+/* An account's margin summary in one margin asset (docs/engine.md). */
+struct lx_eng_margin {
+    int64_t wallet;         /* free + locked + isolated margins */
+    int64_t upnl;           /* all positions */
+    int64_t margin_balance; /* wallet + upnl */
+    int64_t position_im;    /* sum of init_margin */
+    int64_t order_im;       /* locked by open orders */
+    int64_t maint_margin;   /* sum of maint_margin */
+    int64_t available;      /* free + cross upnl - cross position_im */
+};
+
+int lx__engine_margin(const struct lx_engine *e, uint32_t account,
+                      uint32_t asset, struct lx_eng_margin *out);
+/* The insurance fund in an asset (liquidation remainders, funding residue). */
+int64_t lx__engine_insurance(const struct lx_engine *e, uint32_t asset);
+
 /* ---- Names and venue mapping ------------------------------------------- */
 
 const char *lx__engine_reason_name(int reason);
@@ -401,5 +566,13 @@ const char *lx__engine_reason_name(int reason);
  * for expiry-only reasons (those are order states, not errors).
  */
 void lx__engine_reason_binance(int reason, int *code, const char **msg);
+/*
+ * The same for Binance USD-M futures (perp books): spot's table with the
+ * futures codes where they differ (-2021 would trigger, -4116 duplicate
+ * client id, -2025 max open orders, -2019 margin); setting 1 for a
+ * rejection of lx__engine_set_position_mode (-4059, -4067, -4068).
+ */
+void lx__engine_reason_binance_usdm(int reason, int setting, int *code,
+                                    const char **msg);
 
 #endif

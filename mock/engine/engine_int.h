@@ -42,11 +42,38 @@ struct eng_order {
 #define OF_TRIGGERED 1u /* a stop order that has been triggered */
 #define OF_BY_QUOTE  2u /* market order by quote amount */
 #define OF_HAS_CID   4u /* has a client order id (in the cid table) */
+#define OF_REDUCE    8u /* perp: may only reduce its position */
+
+/* Perp attributes of an order (eng_cold.pext), as ACCEPTED's aux >> 24. */
+#define PX_PS(x)  ((x)&3u) /* enum lx_eng_pos_side */
+#define PX_REDUCE 4u
+#define PX_CLOSE  8u
+#define PX_MARK   16u
+#define PX_ACTIVE 32u /* trailing stop: activated (not logged) */
+#define PX_LOGGED 31u /* the bits that go into the log */
 
 struct eng_cold {
     int64_t quote_filled, stop_price, quote_qty, time;
+    int64_t activation, extreme; /* trailing: activation, best price */
+    uint32_t callback_bps;
+    uint8_t pext;
     uint8_t cid_len;
     char cid[LX_ENG_CID_MAX + 1];
+};
+
+/* A perp position (margin units: the quote asset's smallest unit). */
+struct eng_pos {
+    int64_t size;     /* signed lots */
+    int64_t cost;     /* entry cost, >= 0 */
+    int64_t margin;   /* isolated margin */
+    int64_t realized; /* cumulative realized PnL */
+};
+
+/* Per (account, perp instrument). */
+struct eng_ai {
+    struct eng_pos pos[2]; /* one-way: [0]; hedge: [0] LONG, [1] SHORT */
+    uint32_t lev;          /* 0: the default */
+    uint8_t isolated;
 };
 
 struct eng_level {
@@ -85,6 +112,16 @@ struct eng_book {
     uint32_t lmask;
     struct eng_stops up, down; /* up: fires when last >= stop */
     uint32_t stop_cap;
+    /* Perp. */
+    uint32_t lock_asset[2]; /* per side: quote / base (perp: quote twice) */
+    bool perp, has_mark;
+    uint32_t max_lev;
+    int64_t mmr_e8; /* maintenance margin rate, 10^-8 */
+    int64_t mark;
+    /* Mark-price and trailing stops, in arrival order (linear scan). */
+    uint32_t *pst;
+    uint32_t npst;
+    int64_t ins_size, ins_cost; /* insurance fund's position (liquidations) */
     int64_t last;
     bool has_last;
     /* Instrument. */
@@ -101,6 +138,7 @@ struct eng_book {
 struct eng_account {
     int64_t maker_e8, taker_e8;
     uint32_t open, max_open;
+    bool hedge;
 };
 
 struct lx_engine {
@@ -121,9 +159,12 @@ struct lx_engine {
     struct eng_account *accounts;
     int64_t *bal; /* [account][asset][free, locked] */
     uint32_t naccounts;
-    int64_t *fees;    /* per asset */
-    int64_t *supply;  /* per asset: deposits minus withdrawals */
-    int64_t *scratch; /* lx__engine_check: [account][asset] + [account] */
+    int64_t *fees;         /* per asset */
+    int64_t *supply;       /* per asset: deposits minus withdrawals */
+    int64_t *scratch;      /* lx__engine_check: [account][asset] + [account] */
+    int64_t *insurance;    /* per asset */
+    uint8_t *margin_asset; /* per asset: settles some perp */
+    struct eng_ai *ai;     /* [account][instrument] */
     struct lx_eng_event *ev;
     size_t ev_n;
     uint64_t ev_dropped, ev_total, ev_hash;
@@ -142,15 +183,27 @@ static inline const int64_t *eng_cbal(const struct lx_engine *e, uint32_t acct,
     return &e->bal[((size_t)acct * e->cfg.max_assets + asset) * 2];
 }
 
-/* The asset an order locks: quote for buys, base for sells. */
+/* The asset an order locks: quote for buys, base for spot sells. */
 static inline uint32_t eng_lock_asset(const struct eng_book *b, int side)
 {
-    return side == LX_ENG_BUY ? b->quote : b->base;
+    return b->lock_asset[side];
+}
+
+static inline struct eng_ai *eng_ai(const struct lx_engine *e, uint32_t acct,
+                                    uint32_t inst)
+{
+    return &e->ai[(size_t)acct * e->cfg.max_instruments + inst];
 }
 
 static inline bool eng_is_stop(int type)
 {
     return type >= LX_ENG_STOP_LOSS;
+}
+
+/* Is a perp stop kept in the linear list (mark price, trailing)? */
+static inline bool eng_in_pst(int type, unsigned pext)
+{
+    return type == LX_ENG_TRAILING_STOP_MARKET || (pext & PX_MARK) != 0;
 }
 
 static inline bool eng_is_limit(int type)
@@ -337,5 +390,31 @@ void lx__eng_level_unlink(struct lx_engine *e, struct eng_book *b,
 bool lx__eng_stop_insert(struct eng_book *b, uint32_t slot, int64_t stop,
                          bool up);
 void lx__eng_stop_remove(struct eng_book *b, uint32_t slot);
+bool lx__eng_stop_add(struct lx_engine *e, struct eng_book *b, uint32_t slot);
+void lx__eng_run_triggers(struct lx_engine *e, struct eng_book *b,
+                          int64_t time);
+void lx__eng_cancel_slot(struct lx_engine *e, uint32_t slot, int reason,
+                         int64_t time);
+
+/* perp.c */
+int64_t lx__eng_ceil_div(int64_t a, int64_t b);
+int64_t lx__eng_muldiv(int64_t a, int64_t b, int64_t c); /* floor a*b/c */
+uint32_t lx__eng_lev(const struct lx_engine *e, uint32_t acct, uint32_t inst);
+int lx__eng_pos_idx(const struct lx_engine *e, uint32_t acct, int pos_side);
+int64_t lx__eng_closable(const struct lx_engine *e, uint32_t acct,
+                         uint32_t inst, int side, int pos_side);
+int64_t lx__eng_available(const struct lx_engine *e, uint32_t acct,
+                          uint32_t asset);
+void lx__eng_perp_settle(struct lx_engine *e, struct eng_book *b, uint32_t slot,
+                         int64_t price, int64_t q, bool emit, int64_t time);
+int lx__eng_perp_check_pos(const struct lx_engine *e,
+                           const struct lx_eng_event *ev);
+void lx__eng_trail_update(struct lx_engine *e, struct eng_book *b,
+                          int64_t price, bool mark);
+void lx__eng_trail_init(struct lx_engine *e, struct eng_book *b, uint32_t s);
+int lx__eng_apply_perp(struct lx_engine *e, const struct lx_eng_event *ev);
+uint64_t lx__eng_perp_hash(const struct lx_engine *e, uint64_t h);
+int lx__eng_perp_conserve(const struct lx_engine *e, uint32_t asset,
+                          int64_t *total);
 
 #endif

@@ -3,7 +3,9 @@
  * instrument's filters and the account's balance, price-time priority
  * matching with self-trade prevention, settlement with maker/taker fees,
  * resting, cancel, cancel-all, amend, and stop/take-profit triggers on the
- * last trade price.
+ * last trade price. On perp books (perp.c holds the positions): margin
+ * reservations instead of asset locks, reduce-only clipping, triggers on
+ * the mark price and trailing stops.
  *
  * Every state change is logged (eng_ev/eng_commit) in the order it
  * happens; replay.c relies on that order. Balance moves that an order event
@@ -306,11 +308,47 @@ static bool stops_remove(struct eng_stops *st, uint32_t slot)
     return false;
 }
 
+static bool pst_remove(struct eng_book *b, uint32_t slot)
+{
+    uint32_t i;
+
+    for (i = 0; i < b->npst; i++) {
+        if (b->pst[i] == slot) {
+            memmove(&b->pst[i], &b->pst[i + 1],
+                    (b->npst - i - 1) * sizeof(uint32_t));
+            b->npst--;
+            return true;
+        }
+    }
+    return false;
+}
+
 void lx__eng_stop_remove(struct eng_book *b, uint32_t slot)
 {
-    if (!stops_remove(&b->up, slot)) {
-        stops_remove(&b->down, slot);
+    if (!stops_remove(&b->up, slot) && !stops_remove(&b->down, slot) &&
+        b->npst != 0) {
+        pst_remove(b, slot);
     }
+}
+
+/*
+ * Puts a waiting stop where it is watched: mark-price and trailing stops of
+ * perp books in the arrival-ordered list, the others in the sorted arrays.
+ */
+bool lx__eng_stop_add(struct lx_engine *e, struct eng_book *b, uint32_t slot)
+{
+    const struct eng_order *o = &e->orders[slot];
+
+    if (b->perp && eng_in_pst(o->type, e->cold[slot].pext)) {
+        if (b->npst >= b->stop_cap) {
+            return false;
+        }
+        b->pst[b->npst++] = slot;
+        lx__eng_trail_init(e, b, slot);
+        return true;
+    }
+    return lx__eng_stop_insert(b, slot, e->cold[slot].stop_price,
+                               eng_stop_up(o->type, o->side));
 }
 
 /* ---- Events -----------------------------------------------------------------
@@ -430,6 +468,31 @@ static void fill_ev(struct lx_engine *e, uint32_t slot, uint32_t counter,
     eng_emit(e, w);
 }
 
+/*
+ * A perp fill: the fee on the notional and the lock use (a share of the
+ * order's margin, all of it on the last fill) in the margin asset, then
+ * the position (perp.c), which logs POSITION after the FILL.
+ */
+static void settle_perp(struct lx_engine *e, struct eng_book *b, uint32_t slot,
+                        uint32_t counter_acct, int64_t price, int64_t q,
+                        int64_t quote, bool maker, int64_t time)
+{
+    struct eng_order *o = &e->orders[slot];
+    const struct eng_account *a = &e->accounts[o->account];
+    int64_t fee = fee_of(quote, maker ? a->maker_e8 : a->taker_e8);
+    int64_t use =
+        o->qty == q ? o->locked : lx__eng_muldiv(o->locked, q, o->qty);
+
+    fill_ev(e, slot, counter_acct, price, q, fee, use, maker, time);
+    eng_move(e, o->account, b->quote, use - fee, -use);
+    e->fees[b->quote] += fee;
+    lx__eng_perp_settle(e, b, slot, price, q, true, time);
+    o->qty -= q;
+    o->locked -= use;
+    o->filled += q;
+    e->cold[slot].quote_filled += quote;
+}
+
 /* Settles one side of a fill: its order, its balances, its fee. */
 static void settle(struct lx_engine *e, struct eng_book *b, uint32_t slot,
                    uint32_t counter_acct, int64_t price, int64_t q,
@@ -439,8 +502,13 @@ static void settle(struct lx_engine *e, struct eng_book *b, uint32_t slot,
     struct eng_cold *c = &e->cold[slot];
     const struct eng_account *a = &e->accounts[o->account];
     int64_t rate = maker ? a->maker_e8 : a->taker_e8;
-    int64_t use = lock_use(b, o, q, quote), fee;
+    int64_t use, fee;
 
+    if (b->perp) {
+        settle_perp(e, b, slot, counter_acct, price, q, quote, maker, time);
+        return;
+    }
+    use = lock_use(b, o, q, quote);
     if (o->side == LX_ENG_BUY) {
         fee = fee_of(q * b->l, rate);
         fill_ev(e, slot, counter_acct, price, q, fee, use, maker, time);
@@ -501,6 +569,39 @@ static bool stp_hit(struct lx_engine *e, struct eng_book *b, uint32_t ts,
     return false;
 }
 
+static int64_t closable_of(const struct lx_engine *e, uint32_t s)
+{
+    const struct eng_order *o = &e->orders[s];
+
+    return lx__eng_closable(e, o->account, o->inst, o->side,
+                            (int)PX_PS(e->cold[s].pext));
+}
+
+/*
+ * Reduce-only orders never trade more than their position can close: the
+ * lots taker ts may take from maker ms (0: the taker stops), or -1 when the
+ * maker has nothing left to close and has been expired.
+ */
+static int64_t reduce_clip(struct lx_engine *e, struct eng_book *b, uint32_t ts,
+                           uint32_t ms, int64_t q, int64_t time)
+{
+    int64_t c;
+
+    if (e->orders[ms].flags & OF_REDUCE) {
+        c = closable_of(e, ms);
+        if (c == 0) {
+            finish(e, b, ms, LX_ENG_EV_EXPIRED, LX_ENG_R_REDUCE_ONLY, time);
+            return -1;
+        }
+        q = q < c ? q : c;
+    }
+    if (e->orders[ts].flags & OF_REDUCE) {
+        c = closable_of(e, ts);
+        q = q < c ? q : c;
+    }
+    return q;
+}
+
 /*
  * Matches taker ts against the opposite side. Returns true when the taker
  * was expired by self-trade prevention (its slot is then free).
@@ -537,6 +638,15 @@ static bool match(struct lx_engine *e, struct eng_book *b, uint32_t ts,
                 continue;
             }
             q = take_qty(b, t, tc, price, m->qty);
+            if (((t->flags | m->flags) & OF_REDUCE) != 0) {
+                q = reduce_clip(e, b, ts, ms, q, time);
+                if (q < 0) { /* the maker expired */
+                    if (last_level) {
+                        break;
+                    }
+                    continue;
+                }
+            }
             if (q == 0) {
                 return false;
             }
@@ -546,8 +656,16 @@ static bool match(struct lx_engine *e, struct eng_book *b, uint32_t ts,
             b->last = price;
             b->has_last = true;
             lv->qty -= q;
+            if (b->npst != 0) {
+                lx__eng_trail_update(e, b, price, false);
+            }
             if (m->qty == 0) {
                 finish(e, b, ms, 0, 0, time);
+                if (last_level) {
+                    break;
+                }
+            } else if ((m->flags & OF_REDUCE) && closable_of(e, ms) == 0) {
+                finish(e, b, ms, LX_ENG_EV_EXPIRED, LX_ENG_R_REDUCE_ONLY, time);
                 if (last_level) {
                     break;
                 }
@@ -647,6 +765,11 @@ static int execute(struct lx_engine *e, struct eng_book *b, uint32_t ts,
         finish(e, b, ts, 0, 0, time);
         return LX_ENG_ST_FILLED;
     }
+    if ((t->flags & OF_REDUCE) && closable_of(e, ts) == 0) {
+        finish(e, b, ts, LX_ENG_EV_EXPIRED, LX_ENG_R_REDUCE_ONLY, time);
+        *why = LX_ENG_R_REDUCE_ONLY;
+        return LX_ENG_ST_EXPIRED;
+    }
     if (limit && (t->tif == LX_ENG_GTC || t->tif == LX_ENG_GTX)) {
         level_append(e, b, ts, &full);
         if (!full) {
@@ -680,43 +803,124 @@ static bool lock_market_buy(struct lx_engine *e, struct eng_book *b,
     return true;
 }
 
+/*
+ * A perp stop at its trigger: a close-position order takes the position's
+ * size, reduce-only ones need a position to close, others lock their
+ * initial margin now. Returns the expiry reason or NONE.
+ */
+static int perp_trigger(struct lx_engine *e, struct eng_book *b, uint32_t slot,
+                        int64_t *lock)
+{
+    struct eng_order *o = &e->orders[slot];
+    int64_t n, c;
+
+    if (o->flags & OF_REDUCE) {
+        c = closable_of(e, slot);
+        if (e->cold[slot].pext & PX_CLOSE) {
+            o->qty = c;
+        }
+        return c == 0 ? LX_ENG_R_REDUCE_ONLY : LX_ENG_R_NONE;
+    }
+    if (eng_is_limit(o->type)) {
+        n = o->price * o->qty * b->k;
+    } else if (prewalk(e, b, o->account, o->side, o->stp, 0, o->qty, -1, &n) <
+               0) {
+        return LX_ENG_R_MARGIN_INSUFFICIENT;
+    }
+    n = lx__eng_ceil_div(n, lx__eng_lev(e, o->account, o->inst));
+    if (n > lx__eng_available(e, o->account, b->quote)) {
+        return LX_ENG_R_MARGIN_INSUFFICIENT;
+    }
+    *lock = n;
+    return LX_ENG_R_NONE;
+}
+
 static void trigger(struct lx_engine *e, struct eng_book *b, uint32_t slot,
-                    int64_t time)
+                    int64_t price, int64_t time)
 {
     struct eng_order *o = &e->orders[slot];
     int64_t lock = 0;
-    bool ok = true;
-    int why;
+    int why = LX_ENG_R_NONE;
 
     o->where = W_LIVE;
     o->flags |= OF_TRIGGERED;
-    if (!eng_is_limit(o->type) && o->side == LX_ENG_BUY) {
-        ok = lock_market_buy(e, b, slot, &lock);
+    if (b->perp) {
+        why = perp_trigger(e, b, slot, &lock);
+    } else if (!eng_is_limit(o->type) && o->side == LX_ENG_BUY &&
+               !lock_market_buy(e, b, slot, &lock)) {
+        why = LX_ENG_R_INSUFFICIENT_BALANCE;
     }
     o->locked += lock;
-    order_ev(e, LX_ENG_EV_TRIGGERED, 0, slot, b->last, o->qty, 0, lock, time);
+    order_ev(e, LX_ENG_EV_TRIGGERED, 0, slot, price, o->qty, 0, lock, time);
     eng_move(e, o->account, b->quote, -lock, lock);
-    if (!ok) {
-        finish(e, b, slot, LX_ENG_EV_EXPIRED, LX_ENG_R_INSUFFICIENT_BALANCE,
-               time);
+    if (why != LX_ENG_R_NONE) {
+        finish(e, b, slot, LX_ENG_EV_EXPIRED, why, time);
         return;
     }
     execute(e, b, slot, time, &why);
 }
 
+/* Does the waiting perp stop in slot fire at the current prices? */
+static bool pst_fires(const struct lx_engine *e, const struct eng_book *b,
+                      uint32_t slot, int64_t *price)
+{
+    const struct eng_order *o = &e->orders[slot];
+    const struct eng_cold *c = &e->cold[slot];
+    bool mark = (c->pext & PX_MARK) != 0;
+    __int128 p, x;
+
+    if (mark ? !b->has_mark : !b->has_last) {
+        return false;
+    }
+    *price = mark ? b->mark : b->last;
+    if (o->type != LX_ENG_TRAILING_STOP_MARKET) {
+        return eng_stop_up(o->type, o->side) ? *price >= c->stop_price
+                                             : *price <= c->stop_price;
+    }
+    if (!(c->pext & PX_ACTIVE)) {
+        return false;
+    }
+    /* Retraced callback_bps from the best price, compared exactly. */
+    p = (__int128)*price * 10000;
+    if (o->side == LX_ENG_SELL) {
+        x = (__int128)c->extreme * (10000 - (int64_t)c->callback_bps);
+        return p <= x;
+    }
+    x = (__int128)c->extreme * (10000 + (int64_t)c->callback_bps);
+    return p >= x;
+}
+
+/* The first (oldest) perp stop that fires, taken off the list; or NIL. */
+static uint32_t pst_next(struct lx_engine *e, struct eng_book *b,
+                         int64_t *price)
+{
+    uint32_t i, s;
+
+    for (i = 0; i < b->npst; i++) {
+        s = b->pst[i];
+        if (pst_fires(e, b, s, price)) {
+            pst_remove(b, s);
+            return s;
+        }
+    }
+    return ENG_NIL;
+}
+
 static void fire_triggers(struct lx_engine *e, struct eng_book *b, int64_t time)
 {
-    while (b->has_last) {
+    for (;;) {
         uint32_t s;
+        int64_t price = b->last;
 
-        if (b->up.n > 0 && -b->up.key[b->up.n - 1] <= b->last) {
+        if (b->has_last && b->up.n > 0 && -b->up.key[b->up.n - 1] <= b->last) {
             s = b->up.slot[--b->up.n];
-        } else if (b->down.n > 0 && b->down.key[b->down.n - 1] >= b->last) {
+        } else if (b->has_last && b->down.n > 0 &&
+                   b->down.key[b->down.n - 1] >= b->last) {
             s = b->down.slot[--b->down.n];
-        } else {
+        } else if (b->npst == 0 || (s = pst_next(e, b, &price)) == ENG_NIL) {
             break;
         }
-        trigger(e, b, s, time);
+        trigger(e, b, s, price, time);
     }
 }
 
@@ -724,9 +928,14 @@ static void fire_triggers(struct lx_engine *e, struct eng_book *b, int64_t time)
 static inline void run_triggers(struct lx_engine *e, struct eng_book *b,
                                 int64_t time)
 {
-    if ((b->up.n | b->down.n) != 0) {
+    if ((b->up.n | b->down.n | b->npst) != 0) {
         fire_triggers(e, b, time);
     }
+}
+
+void lx__eng_run_triggers(struct lx_engine *e, struct eng_book *b, int64_t time)
+{
+    run_triggers(e, b, time);
 }
 
 /*
@@ -829,6 +1038,39 @@ static bool would_cross(const struct eng_book *b, int side, int64_t price)
            crosses(side, price, b->levels[sd->lv[sd->n - 1]].price);
 }
 
+/*
+ * The perp fields: position side against the account's mode, reduce-only
+ * (one-way only), close-position (stop/take-profit market, qty 0, not
+ * reduce-only, in hedge mode only the closing side), trailing (callback
+ * 0.1%..10%, no stop price), no quote qty.
+ */
+static int check_perp_shape(const struct lx_engine *e,
+                            const struct lx_eng_order_req *r)
+{
+    bool hedge = e->accounts[r->account].hedge;
+    bool trail = r->type == LX_ENG_TRAILING_STOP_MARKET;
+
+    if (r->quote_qty != 0 || r->working_type > LX_ENG_WT_MARK ||
+        r->pos_side >= LX_ENG_PS_COUNT || (r->reduce_only && hedge) ||
+        (r->working_type != 0 && !eng_is_stop(r->type)) ||
+        (r->close_position &&
+         ((r->type != LX_ENG_STOP_LOSS && r->type != LX_ENG_TAKE_PROFIT) ||
+          r->qty != 0 || r->reduce_only)) ||
+        (!r->close_position && r->qty == 0) ||
+        (r->close_position && hedge &&
+         (r->pos_side == LX_ENG_PS_LONG) == (r->side == LX_ENG_BUY)) ||
+        (trail != (r->callback_bps != 0)) ||
+        (trail && (r->callback_bps < 10 || r->callback_bps > 1000 ||
+                   r->stop_price != 0 || r->activation_price < 0)) ||
+        (!trail && r->activation_price != 0)) {
+        return LX_ENG_R_UNSUPPORTED;
+    }
+    if (hedge != (r->pos_side != LX_ENG_PS_BOTH)) {
+        return LX_ENG_R_POSITION_SIDE;
+    }
+    return LX_ENG_R_NONE;
+}
+
 /* Shape checks: enums in range and the fields each type needs. */
 static int check_shape(const struct lx_engine *e,
                        const struct lx_eng_order_req *r)
@@ -841,10 +1083,12 @@ static int check_shape(const struct lx_engine *e,
     if (r->inst >= e->nbooks) {
         return LX_ENG_R_UNKNOWN_INSTRUMENT;
     }
-    if (r->side > LX_ENG_SELL || r->type >= LX_ENG_TYPE_COUNT ||
+    if (r->side > LX_ENG_SELL || r->type >= LX_ENG_TYPE_ALL ||
         r->tif >= LX_ENG_TIF_COUNT || r->stp >= LX_ENG_STP_COUNT ||
         r->cid_len > LX_ENG_CID_MAX || (r->cid_len > 0 && r->cid == NULL) ||
-        (stop != (r->stop_price != 0)) || (!limit && r->price != 0) ||
+        (stop != (r->stop_price != 0) &&
+         r->type != LX_ENG_TRAILING_STOP_MARKET) ||
+        (!limit && r->price != 0) ||
         (r->type == LX_ENG_LIMIT_MAKER && r->tif != LX_ENG_GTC) ||
         (stop && r->tif == LX_ENG_GTX) || (limit && r->quote_qty != 0) ||
         (!limit && r->tif != LX_ENG_GTC && r->tif != LX_ENG_IOC) ||
@@ -852,7 +1096,12 @@ static int check_shape(const struct lx_engine *e,
         (r->qty != 0 && r->quote_qty != 0) || r->quote_qty < 0) {
         return LX_ENG_R_UNSUPPORTED;
     }
-    return LX_ENG_R_NONE;
+    return e->books[r->inst].perp ? check_perp_shape(e, r)
+           : (r->type >= LX_ENG_TYPE_COUNT || r->pos_side != 0 ||
+              r->working_type != 0 || r->reduce_only || r->close_position ||
+              r->callback_bps != 0 || r->activation_price != 0)
+               ? LX_ENG_R_UNSUPPORTED
+               : LX_ENG_R_NONE;
 }
 
 static int check_filters(const struct lx_engine *e,
@@ -861,21 +1110,70 @@ static int check_filters(const struct lx_engine *e,
     const struct eng_book *b = &e->books[r->inst];
     int reason;
 
+    bool mark = r->working_type == LX_ENG_WT_MARK;
+
     if (eng_is_limit(r->type)) {
         reason = check_limit(b, r->price, r->qty);
+    } else if (r->close_position) {
+        reason = LX_ENG_R_NONE;
     } else {
         reason = r->qty != 0 || r->quote_qty == 0 ? check_qty(b, r->qty)
                                                   : LX_ENG_R_NONE;
     }
-    if (reason == LX_ENG_R_NONE && eng_is_stop(r->type)) {
-        reason = check_price(b, r->stop_price);
-        if (reason == LX_ENG_R_NONE && b->has_last &&
-            (eng_stop_up(r->type, r->side) ? b->last >= r->stop_price
-                                           : b->last <= r->stop_price)) {
+    if (reason != LX_ENG_R_NONE || !eng_is_stop(r->type)) {
+        return reason;
+    }
+    if (r->type == LX_ENG_TRAILING_STOP_MARKET) {
+        return r->activation_price != 0 ? check_price(b, r->activation_price)
+                                        : LX_ENG_R_NONE;
+    }
+    reason = check_price(b, r->stop_price);
+    if (reason == LX_ENG_R_NONE && (mark ? b->has_mark : b->has_last)) {
+        int64_t p = mark ? b->mark : b->last;
+
+        if (eng_stop_up(r->type, r->side) ? p >= r->stop_price
+                                          : p <= r->stop_price) {
             reason = LX_ENG_R_WOULD_TRIGGER;
         }
     }
     return reason;
+}
+
+/* Does a perp order only reduce (reduce-only, hedge-mode close, close-all)? */
+static bool is_reduce(const struct lx_eng_order_req *r)
+{
+    return r->reduce_only || r->close_position ||
+           (r->pos_side == LX_ENG_PS_LONG && r->side == LX_ENG_SELL) ||
+           (r->pos_side == LX_ENG_PS_SHORT && r->side == LX_ENG_BUY);
+}
+
+/*
+ * Initial margin a perp order reserves: notional / leverage rounded up
+ * (a market order's notional is its walk's cost); nothing for reducing
+ * orders and for conditional orders until they trigger.
+ */
+static int perp_lock(const struct lx_engine *e,
+                     const struct lx_eng_order_req *r, int64_t *lock)
+{
+    const struct eng_book *b = &e->books[r->inst];
+    int64_t n;
+
+    *lock = 0;
+    if (eng_is_stop(r->type) || is_reduce(r)) {
+        return LX_ENG_R_NONE;
+    }
+    if (eng_is_limit(r->type)) {
+        n = r->price * r->qty * b->k;
+    } else if (prewalk(e, b, r->account, r->side, r->stp, 0, r->qty, -1, &n) <
+               0) {
+        return LX_ENG_R_LOT_SIZE;
+    }
+    n = lx__eng_ceil_div(n, lx__eng_lev(e, r->account, r->inst));
+    if (n > lx__eng_available(e, r->account, b->quote)) {
+        return LX_ENG_R_MARGIN_INSUFFICIENT;
+    }
+    *lock = n;
+    return LX_ENG_R_NONE;
 }
 
 /* Account-side checks: duplicate id, open-order limit, capacity. */
@@ -894,9 +1192,15 @@ static int check_account(const struct lx_engine *e,
     }
     if (e->free_head == ENG_NIL ||
         (eng_is_stop(r->type) &&
-         (eng_stop_up(r->type, r->side) ? b->up.n : b->down.n) >=
-             b->stop_cap)) {
+         (b->perp && eng_in_pst(r->type, r->working_type ? PX_MARK : 0)
+              ? b->npst
+          : eng_stop_up(r->type, r->side) ? b->up.n
+                                          : b->down.n) >= b->stop_cap)) {
         return LX_ENG_R_BOOK_FULL;
+    }
+    if (b->perp && !eng_is_stop(r->type) && is_reduce(r) &&
+        lx__eng_closable(e, r->account, r->inst, r->side, r->pos_side) == 0) {
+        return LX_ENG_R_REDUCE_ONLY;
     }
     if (r->type == LX_ENG_LIMIT_MAKER && would_cross(b, r->side, r->price)) {
         return LX_ENG_R_WOULD_TAKE;
@@ -917,6 +1221,9 @@ static int compute_lock(const struct lx_engine *e,
     bool by_quote = r->qty == 0;
 
     *qty = r->qty;
+    if (b->perp) {
+        return perp_lock(e, r, lock);
+    }
     if (eng_is_limit(r->type)) {
         need = r->side == LX_ENG_BUY ? r->price * r->qty * b->k : r->qty * b->l;
     } else if (eng_is_stop(r->type)) {
@@ -969,6 +1276,48 @@ static void client_id_ev(struct lx_engine *e, const struct lx_eng_order_req *r,
     eng_commit(e, cv);
 }
 
+/* The perp attributes of a new order (cold record, OF_REDUCE). */
+static void perp_cold(struct eng_order *o, struct eng_cold *c,
+                      const struct lx_eng_order_req *r)
+{
+    c->pext = (uint8_t)(r->pos_side | (is_reduce(r) ? PX_REDUCE : 0) |
+                        (r->close_position ? PX_CLOSE : 0) |
+                        (r->working_type == LX_ENG_WT_MARK ? PX_MARK : 0));
+    c->callback_bps = r->callback_bps;
+    c->activation = r->activation_price;
+    if (c->pext & PX_REDUCE) {
+        o->flags |= OF_REDUCE;
+    }
+}
+
+/*
+ * Logs ACCEPTED (a perp order's attributes in aux bits 24.., a trailing
+ * stop's callback and activation in price and a).
+ */
+static void accepted_ev(struct lx_engine *e, const struct lx_eng_order_req *r,
+                        uint32_t s, int64_t qty, int64_t lock)
+{
+    const struct eng_order *o = &e->orders[s];
+    struct lx_eng_event *ev = eng_ev(e);
+    bool trail = r->type == LX_ENG_TRAILING_STOP_MARKET;
+
+    *ev = (struct lx_eng_event){
+        .type = LX_ENG_EV_ACCEPTED,
+        .side = o->side,
+        .flags = o->flags,
+        .inst = r->inst,
+        .time = r->time,
+        .order_id = o->id,
+        .account = r->account,
+        .aux = pack_kind(r->type, r->tif, r->stp) | (uint32_t)e->cold[s].pext
+                                                        << 24,
+        .price = trail ? (int64_t)r->callback_bps : r->price,
+        .qty = qty,
+        .a = trail ? r->activation_price : r->stop_price,
+        .b = lock};
+    eng_commit(e, ev);
+}
+
 /* Creates the order in a free slot and logs its acceptance and lock. */
 static uint32_t accept(struct lx_engine *e, const struct lx_eng_order_req *r,
                        int64_t qty, int64_t lock)
@@ -977,7 +1326,6 @@ static uint32_t accept(struct lx_engine *e, const struct lx_eng_order_req *r,
     uint32_t s = eng_slot_alloc(e);
     struct eng_order *o = &e->orders[s];
     struct eng_cold *c = &e->cold[s];
-    struct lx_eng_event *ev;
 
     o->price = r->price;
     o->qty = qty;
@@ -991,31 +1339,24 @@ static uint32_t accept(struct lx_engine *e, const struct lx_eng_order_req *r,
     o->tif = r->tif;
     o->stp = r->stp;
     o->where = W_LIVE;
-    o->flags = r->qty == 0 ? OF_BY_QUOTE : 0;
+    o->flags = r->qty == 0 && r->quote_qty != 0 ? OF_BY_QUOTE : 0;
     o->filled = 0;
     c->quote_filled = 0;
     c->stop_price = r->stop_price;
     c->quote_qty = r->quote_qty;
     c->time = r->time;
+    c->pext = 0;
+    c->callback_bps = 0;
+    c->activation = c->extreme = 0;
+    if (b->perp) {
+        perp_cold(o, c, r);
+    }
     c->cid_len = (uint8_t)r->cid_len;
     if (r->cid_len > 0) {
         memcpy(c->cid, r->cid, r->cid_len);
     }
     e->accounts[r->account].open++;
-    ev = eng_ev(e);
-    *ev = (struct lx_eng_event){.type = LX_ENG_EV_ACCEPTED,
-                                .side = o->side,
-                                .flags = o->flags,
-                                .inst = r->inst,
-                                .time = r->time,
-                                .order_id = o->id,
-                                .account = r->account,
-                                .aux = pack_kind(r->type, r->tif, r->stp),
-                                .price = r->price,
-                                .qty = qty,
-                                .a = r->stop_price,
-                                .b = lock};
-    eng_commit(e, ev);
+    accepted_ev(e, r, s, qty, lock);
     if (r->cid_len > 0) {
         client_id_ev(e, r, o->id);
         lx__eng_cid_insert(e, s);
@@ -1055,7 +1396,7 @@ int lx__engine_submit(struct lx_engine *e, const struct lx_eng_order_req *r,
     s = accept(e, r, qty, lock);
     res->order_id = e->orders[s].id;
     if (eng_is_stop(r->type)) {
-        lx__eng_stop_insert(b, s, r->stop_price, eng_stop_up(r->type, r->side));
+        lx__eng_stop_add(e, b, s);
         e->orders[s].where = W_STOP;
         res->state = LX_ENG_ST_NEW;
         return LX_OK;
@@ -1106,12 +1447,18 @@ int lx__engine_submit_dec(struct lx_engine *e,
     q.cid = r->cid;
     q.cid_len = r->cid_len;
     q.time = r->time;
+    q.pos_side = r->pos_side;
+    q.working_type = r->working_type;
+    q.reduce_only = r->reduce_only;
+    q.close_position = r->close_position;
+    q.callback_bps = r->callback_bps;
     if (r->inst >= e->nbooks) {
         return lx__engine_submit(e, &q, res);
     }
     b = &e->books[r->inst];
     if (dec_to(r->price, b->tick, &q.price) != LX_OK ||
-        dec_to(r->stop_price, b->tick, &q.stop_price) != LX_OK) {
+        dec_to(r->stop_price, b->tick, &q.stop_price) != LX_OK ||
+        dec_to(r->activation_price, b->tick, &q.activation_price) != LX_OK) {
         reason = LX_ENG_R_PRICE_FILTER;
     } else if (dec_to(r->qty, b->lot, &q.qty) != LX_OK) {
         reason = LX_ENG_R_LOT_SIZE;
@@ -1195,6 +1542,14 @@ int lx__engine_cancel(struct lx_engine *e, uint32_t account, uint64_t order_id,
     return LX_OK;
 }
 
+/* Cancels one open order (liquidation). */
+void lx__eng_cancel_slot(struct lx_engine *e, uint32_t slot, int reason,
+                         int64_t time)
+{
+    finish(e, &e->books[e->orders[slot].inst], slot, LX_ENG_EV_CANCELLED,
+           reason, time);
+}
+
 int lx__engine_cancel_all(struct lx_engine *e, uint32_t account, uint32_t inst,
                           int64_t time, uint32_t *ncancelled)
 {
@@ -1236,6 +1591,15 @@ static int check_amend(const struct lx_engine *e, uint32_t s, int64_t price,
     if ((o->type == LX_ENG_LIMIT_MAKER || o->tif == LX_ENG_GTX) &&
         would_cross(b, o->side, price)) {
         return LX_ENG_R_WOULD_TAKE;
+    }
+    if (b->perp) {
+        *lock = o->flags & OF_REDUCE
+                    ? 0
+                    : lx__eng_ceil_div(rem * price * b->k,
+                                       lx__eng_lev(e, o->account, o->inst));
+        return *lock - o->locked > lx__eng_available(e, o->account, b->quote)
+                   ? LX_ENG_R_MARGIN_INSUFFICIENT
+                   : LX_ENG_R_NONE;
     }
     *lock = o->side == LX_ENG_BUY ? rem * price * b->k : rem * b->l;
     if (*lock - o->locked >

@@ -40,8 +40,7 @@ static int place(struct lx_engine *e, uint32_t s)
     bool full = false;
 
     if (eng_is_stop(o->type) && !(o->flags & OF_TRIGGERED)) {
-        if (!lx__eng_stop_insert(b, s, e->cold[s].stop_price,
-                                 eng_stop_up(o->type, o->side))) {
+        if (!lx__eng_stop_add(e, b, s)) {
             return LX_ERR_CORRUPT;
         }
         o->where = W_STOP;
@@ -71,7 +70,7 @@ static int apply_accepted(struct lx_engine *e, const struct lx_eng_event *ev)
 
     if (s == ENG_NIL || e->orders[s].where != W_FREE ||
         ev->account >= e->naccounts || ev->inst >= e->nbooks ||
-        (ev->aux & 0xff) >= LX_ENG_TYPE_COUNT) {
+        (ev->aux & 0xff) >= LX_ENG_TYPE_ALL) {
         return LX_ERR_CORRUPT;
     }
     eng_slot_take(e, s);
@@ -93,6 +92,13 @@ static int apply_accepted(struct lx_engine *e, const struct lx_eng_event *ev)
     o->filled = 0;
     c->stop_price = ev->a;
     c->time = ev->time;
+    c->pext = (uint8_t)((ev->aux >> 24) & PX_LOGGED);
+    if (o->type == LX_ENG_TRAILING_STOP_MARKET) {
+        c->callback_bps = (uint32_t)ev->price;
+        c->activation = ev->a;
+        o->price = 0;
+        c->stop_price = 0;
+    }
     e->accounts[o->account].open++;
     lock_move(e, s, ev->b);
     if ((ev->order_id >> e->slot_bits) >= e->seq) {
@@ -154,12 +160,20 @@ static int apply_fill(struct lx_engine *e, const struct lx_eng_event *ev)
     o = &e->orders[s];
     b = &e->books[o->inst];
     quote = ev->price * ev->qty * b->k;
+    if (b->perp) {
+        /* Fee and lock use in the margin asset, then the position. */
+        eng_move(e, o->account, b->quote, -ev->b - ev->a, ev->b);
+        e->fees[b->quote] += ev->a;
+        lx__eng_perp_settle(e, b, s, ev->price, ev->qty, false, ev->time);
+    }
     o->qty -= ev->qty;
     o->locked += ev->b;
     o->filled += ev->qty;
     e->cold[s].quote_filled += quote;
     /* The settlement the FILL implies (b is minus the lock used). */
-    if (o->side == LX_ENG_BUY) {
+    if (b->perp) {
+        /* settled above */
+    } else if (o->side == LX_ENG_BUY) {
         eng_move(e, o->account, b->quote, -ev->b - quote, ev->b);
         eng_move(e, o->account, b->base, ev->qty * b->l - ev->a, 0);
     } else {
@@ -169,9 +183,14 @@ static int apply_fill(struct lx_engine *e, const struct lx_eng_event *ev)
     if (o->where == W_BOOK) {
         b->levels[o->level].qty -= ev->qty;
     }
-    e->fees[o->side == LX_ENG_BUY ? b->base : b->quote] += ev->a;
+    if (!b->perp) {
+        e->fees[o->side == LX_ENG_BUY ? b->base : b->quote] += ev->a;
+    }
     b->last = ev->price;
     b->has_last = true;
+    if (b->npst != 0) {
+        lx__eng_trail_update(e, b, ev->price, false);
+    }
     if (o->qty == 0) {
         drop(e, s);
     }
@@ -215,6 +234,10 @@ static int apply_triggered(struct lx_engine *e, const struct lx_eng_event *ev)
     o = &e->orders[s];
     lx__eng_stop_remove(&e->books[o->inst], s);
     o->flags |= OF_TRIGGERED;
+    if (ev->qty < 0) {
+        return LX_ERR_CORRUPT;
+    }
+    o->qty = ev->qty; /* a close-position order takes its size here */
     o->locked += ev->b;
     lock_move(e, s, ev->b);
     return place(e, s);
@@ -232,6 +255,8 @@ static int apply_balance(struct lx_engine *e, const struct lx_eng_event *ev)
     bal[1] += ev->qty;
     if (ev->reason == LX_ENG_BAL_DEPOSIT) {
         e->supply[ev->aux] += ev->price;
+    } else if (ev->reason == LX_ENG_BAL_INSURANCE) {
+        e->insurance[ev->aux] -= ev->price;
     }
     return LX_OK;
 }
@@ -276,6 +301,15 @@ int lx__engine_apply(struct lx_engine *e, const struct lx_eng_event *ev)
     case LX_ENG_EV_BALANCE:
         rc = apply_balance(e, ev);
         break;
+    case LX_ENG_EV_POSITION:
+    case LX_ENG_EV_MARK:
+    case LX_ENG_EV_FUNDING:
+    case LX_ENG_EV_LIQUIDATION:
+    case LX_ENG_EV_LEVERAGE:
+    case LX_ENG_EV_MARGIN_TYPE:
+    case LX_ENG_EV_POSITION_MODE:
+        rc = lx__eng_apply_perp(e, ev);
+        break;
     default:
         rc = LX_ERR_CORRUPT;
     }
@@ -312,6 +346,11 @@ static uint64_t mix_order(const struct lx_engine *e, uint64_t h, uint32_t s)
     h = mix(h, (uint64_t)c->quote_filled);
     h = mix(h, (uint64_t)c->stop_price);
     h = mix(h, (uint64_t)c->time);
+    if (e->books[o->inst].perp) {
+        h = mix(h, (uint64_t)c->pext | (uint64_t)c->callback_bps << 8);
+        h = mix(h, (uint64_t)c->activation);
+        h = mix(h, (uint64_t)c->extreme);
+    }
     return mix(h, lx__eng_cid_hash(0, c->cid, c->cid_len));
 }
 
@@ -342,6 +381,9 @@ static uint64_t hash_book(const struct lx_engine *e, const struct eng_book *b,
     for (i = b->up.n; i-- > 0;) {
         h = mix_order(e, h, b->up.slot[i]);
     }
+    for (i = 0; i < b->npst; i++) {
+        h = mix_order(e, h, b->pst[i]);
+    }
     h = mix(h, 0x5709);
     for (i = b->down.n; i-- > 0;) {
         h = mix_order(e, h, b->down.slot[i]);
@@ -371,7 +413,7 @@ uint64_t lx__engine_state_hash(const struct lx_engine *e)
         h = mix(h, (uint64_t)e->fees[i]);
         h = mix(h, (uint64_t)e->supply[i]);
     }
-    return h;
+    return lx__eng_perp_hash(e, h);
 }
 
 /* ---- Invariants ------------------------------------------------------- */
@@ -442,6 +484,13 @@ static int check_book(const struct lx_engine *e, uint32_t inst)
             return LX_ERR_CORRUPT;
         }
     }
+    for (i = 0; i < b->npst; i++) {
+        const struct eng_order *o = &e->orders[b->pst[i]];
+
+        if (o->where != W_STOP || o->inst != inst) {
+            return LX_ERR_CORRUPT;
+        }
+    }
     return LX_OK;
 }
 
@@ -468,7 +517,7 @@ static int sum_orders(const struct lx_engine *e, int64_t *locks, int64_t *open)
         nstop += o->where == W_STOP;
     }
     for (i = 0; i < e->nbooks; i++) {
-        nstop -= e->books[i].up.n + e->books[i].down.n;
+        nstop -= e->books[i].up.n + e->books[i].down.n + e->books[i].npst;
     }
     return nstop == 0 ? LX_OK : LX_ERR_CORRUPT;
 }
@@ -486,10 +535,14 @@ static int check_accounts(const struct lx_engine *e)
     for (i = 0; i < e->nassets; i++) {
         int64_t total = e->fees[i];
 
+        if (lx__eng_perp_conserve(e, i, &total) != LX_OK) {
+            return LX_ERR_CORRUPT;
+        }
         for (a = 0; a < e->naccounts; a++) {
             const int64_t *bal = eng_cbal(e, a, i);
 
-            if (bal[0] < 0 || bal[1] < 0 ||
+            /* Perp losses may leave a margin wallet negative (docs). */
+            if ((bal[0] < 0 && !e->margin_asset[i]) || bal[1] < 0 ||
                 bal[1] != locks[(size_t)a * e->cfg.max_assets + i]) {
                 return LX_ERR_CORRUPT;
             }

@@ -8,6 +8,13 @@
  *   byte 3  price offset (ticks around 100), byte 4 qty (lots)
  *   byte 5  stop price offset, byte 6 client id, byte 7 which order
  *
+ * Bit 3 of byte 0 switches to the perpetual instrument (same quote asset):
+ * byte 0 >> 4 then picks a perp order (any type, with reduce-only,
+ * close-position, working type and trailing fields from bytes 5..7), a
+ * mark price, funding, leverage, margin type or position mode; the
+ * conservation check then includes positions, isolated margins and the
+ * insurance fund.
+ *
  * After every request every invariant must hold (lx__engine_check: sorted,
  * uncrossed book, level totals, locked == open orders' locks, balances
  * conserved with fees). At the end the log is replayed into a fresh engine
@@ -42,7 +49,7 @@ static struct lx_decimal d(int64_t m, unsigned scale)
 
 static struct lx_engine *make(void)
 {
-    struct lx_eng_config cfg = {NORDERS, 4, 2, 1, NEVENTS};
+    struct lx_eng_config cfg = {NORDERS, 4, 2, 2, NEVENTS};
     struct lx_eng_instrument_spec is = {0};
     struct lx_engine *e = NULL;
     uint32_t id, a;
@@ -58,12 +65,84 @@ static struct lx_engine *make(void)
     is.max_qty = d(200, 0);
     is.min_notional = d(50, 0);
     CHECK(lx__engine_add_instrument(e, &is, &id) == LX_OK);
+    is.kind = LX_ENG_PERP;
+    is.max_leverage = 50;
+    is.maint_margin_rate = d(2, 2);
+    CHECK(lx__engine_add_instrument(e, &is, &id) == LX_OK);
     for (a = 0; a < NACCT; a++) {
         struct lx_eng_account_spec as = {d((int64_t)a - 1, 3), d(2, 3), 20};
 
         CHECK(lx__engine_add_account(e, &as, &id) == LX_OK);
     }
     return e;
+}
+
+static void perp_order(struct lx_engine *e, const uint8_t *p, uint32_t acct,
+                       uint64_t *ids, size_t *nids, int64_t t)
+{
+    struct lx_eng_order_req r = {0};
+    struct lx_eng_result res;
+    struct lx_eng_position pos;
+    bool hedge = lx__engine_position(e, acct, 1, 0, &pos) != LX_OK;
+
+    r.account = acct;
+    r.inst = 1;
+    r.side = p[1] & 1;
+    r.type = (uint8_t)(p[2] % LX_ENG_TYPE_ALL);
+    r.tif = (uint8_t)((p[2] >> 3) % LX_ENG_TIF_COUNT);
+    r.stp = (uint8_t)((p[2] >> 5) % LX_ENG_STP_COUNT);
+    r.price = r.type == LX_ENG_LIMIT || r.type == LX_ENG_LIMIT_MAKER ||
+                      r.type == LX_ENG_STOP_LOSS_LIMIT ||
+                      r.type == LX_ENG_TAKE_PROFIT_LIMIT
+                  ? 90 + p[3] % 24
+                  : 0;
+    r.qty = p[4] % 40;
+    r.stop_price =
+        r.type >= LX_ENG_STOP_LOSS && r.type != LX_ENG_TRAILING_STOP_MARKET
+            ? 90 + p[5] % 24
+            : 0;
+    /* Mostly valid combinations; now and then a wrong one. */
+    r.pos_side = (uint8_t)(hedge ? 1 + (p[6] & 1) : (p[6] & 0x41) == 0x41);
+    r.reduce_only = (p[6] & 0x06) == 0x06;
+    r.close_position = (p[6] & 0x30) == 0x30 && r.qty == 0;
+    r.working_type = (uint8_t)((p[6] >> 3) & 1);
+    r.callback_bps =
+        r.type == LX_ENG_TRAILING_STOP_MARKET ? 10u + p[5] * 4u : 0;
+    r.activation_price = r.type == LX_ENG_TRAILING_STOP_MARKET && (p[7] & 1)
+                             ? 90 + p[7] % 24
+                             : 0;
+    r.time = t;
+    CHECK(lx__engine_submit(e, &r, &res) == LX_OK);
+    if (res.order_id != 0 && *nids < MAXREQ) {
+        ids[(*nids)++] = res.order_id;
+    }
+}
+
+static void perp_op(struct lx_engine *e, const uint8_t *p, uint32_t acct,
+                    uint64_t *ids, size_t *nids, int64_t t)
+{
+    int why;
+
+    switch ((p[0] >> 4) % 8) {
+    case 4:
+        CHECK(lx__engine_set_mark(e, 1, 90 + p[3] % 24, t) == LX_OK);
+        break;
+    case 5:
+        why = lx__engine_funding(e, 1, (int8_t)p[3] * 1000, t);
+        CHECK(why == LX_OK || why == LX_ERR_NOTFOUND);
+        break;
+    case 6:
+        CHECK(lx__engine_set_leverage(e, acct, 1, p[3] % 60, t, &why) == LX_OK);
+        break;
+    case 7:
+        CHECK(lx__engine_set_margin_type(e, acct, 1, p[3] & 1, t, &why) ==
+              LX_OK);
+        CHECK(lx__engine_set_position_mode(e, acct, (p[3] & 2) != 0, t, &why) ==
+              LX_OK);
+        break;
+    default:
+        perp_order(e, p, acct, ids, nids, t);
+    }
 }
 
 static void one(struct lx_engine *e, const uint8_t *p, uint64_t *ids,
@@ -75,6 +154,10 @@ static void one(struct lx_engine *e, const uint8_t *p, uint64_t *ids,
     uint64_t id = *nids ? ids[p[7] % *nids] : 0;
     uint32_t acct = (p[1] >> 1) % NACCT, n;
 
+    if (p[0] & 0x08) {
+        perp_op(e, p, acct, ids, nids, t);
+        return;
+    }
     switch (p[0] % 8) {
     case 0:
     case 1:

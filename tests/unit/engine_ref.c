@@ -1,6 +1,9 @@
 /*
  * engine_ref.c - the slow reference engine (see engine_ref.h). Written for
- * obviousness: every decision re-scans the open-order array.
+ * obviousness: every decision re-scans the open-order array. At the end,
+ * the perp accounting reference: positions, entry costs, realized PnL and
+ * wallets rebuilt from the event log with its own arithmetic (it does not
+ * match orders or check margin; the engine's invariants cover those).
  */
 #include <string.h>
 
@@ -580,4 +583,97 @@ void ref_amend(struct ref_engine *r, uint32_t account, uint64_t id,
     res->state = (uint8_t)execute(r, id, &why);
     res->reason = (uint8_t)why;
     triggers(r);
+}
+
+/* ---- Perp accounting reference ------------------------------------------ */
+
+void ref_perp_init(struct ref_perp *r, uint32_t inst, uint32_t quote, int64_t k)
+{
+    memset(r, 0, sizeof(*r));
+    r->inst = inst;
+    r->quote = quote;
+    r->k = k;
+}
+
+/*
+ * One fill on a position: the reducing part releases cost pro rata
+ * (rounded down; all of it when the position closes), the rest opens.
+ */
+static int64_t ref_perp_fill(struct ref_perp_pos *p, int side, int64_t price,
+                             int64_t qty, int64_t k)
+{
+    int64_t dir = side == LX_ENG_BUY ? 1 : -1, pnl = 0;
+
+    if (p->size * dir < 0) {
+        int64_t held = p->size < 0 ? -p->size : p->size;
+        int64_t close = qty < held ? qty : held;
+        int64_t part = (int64_t)((__int128)p->cost * close / held);
+
+        if (close == held) {
+            part = p->cost;
+        }
+        /* A long sells at price (gets it); a short buys back (pays it). */
+        pnl = dir < 0 ? price * close * k - part : part - price * close * k;
+        p->cost -= part;
+        p->size += dir * close;
+        qty -= close;
+    }
+    p->cost += price * qty * k;
+    p->size += dir * qty;
+    p->realized += pnl;
+    return pnl;
+}
+
+void ref_perp_event(struct ref_perp *r, const struct lx_eng_event *ev)
+{
+    struct ref_perp_pos *p;
+
+    if (ev->account >= REF_MAX_ACCOUNTS) {
+        return;
+    }
+    switch (ev->type) {
+    case LX_ENG_EV_FILL:
+        if (ev->inst == r->inst) {
+            r->pending = true;
+            r->p_acct = ev->account;
+            r->p_side = ev->side;
+            r->p_price = ev->price;
+            r->p_qty = ev->qty;
+            r->p_fee = ev->a;
+        }
+        break;
+    case LX_ENG_EV_POSITION:
+        if (!r->pending || ev->account != r->p_acct || ev->aux > 1) {
+            r->mismatches++;
+            break;
+        }
+        r->pending = false;
+        p = &r->pos[ev->account][ev->aux];
+        r->wallet[ev->account] +=
+            ref_perp_fill(p, r->p_side, r->p_price, r->p_qty, r->k) - r->p_fee;
+        r->fees += r->p_fee;
+        if (p->size != ev->qty || p->cost != ev->b) {
+            r->mismatches++;
+        }
+        break;
+    case LX_ENG_EV_FUNDING:
+        r->wallet[ev->account] += ev->b;
+        break;
+    case LX_ENG_EV_LIQUIDATION:
+        p = &r->pos[ev->account][ev->aux & 1];
+        if (p->size != ev->qty) {
+            r->mismatches++;
+        }
+        p->realized += ev->a;
+        p->size = p->cost = 0;
+        r->wallet[ev->account] += ev->a - ev->b;
+        break;
+    case LX_ENG_EV_BALANCE:
+        if (ev->aux == r->quote) {
+            r->wallet[ev->account] += ev->price + ev->qty;
+        }
+        break;
+    default:
+        break;
+    }
 }

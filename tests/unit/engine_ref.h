@@ -1,6 +1,7 @@
 /*
  * engine_ref.h - a slow, simple reference of the matching engine's spot
- * semantics (docs/engine.md) for the property tests and the benchmark.
+ * semantics (docs/engine.md) for the property tests and the benchmark, and
+ * an accounting reference for perpetual positions (ref_perp, below).
  *
  * One instrument, open orders in a flat array, every "best order" found by
  * an O(n) scan over price then arrival sequence; no levels, no lists, no
@@ -54,5 +55,34 @@ void ref_amend(struct ref_engine *r, uint32_t account, uint64_t id,
 uint32_t ref_cancel_all(struct ref_engine *r, uint32_t account);
 struct ref_order *ref_find(struct ref_engine *r, uint64_t id);
 uint32_t ref_open(const struct ref_engine *r, uint32_t account);
+
+/*
+ * Perp accounting reference: positions and wallets recomputed from the
+ * engine's event log alone (FILL, POSITION, FUNDING, LIQUIDATION,
+ * BALANCE), with its own arithmetic, for comparison with
+ * lx__engine_position and lx__engine_margin after every step.
+ */
+struct ref_perp_pos {
+    int64_t size, cost, realized;
+};
+
+struct ref_perp {
+    uint32_t inst, quote;
+    int64_t k;
+    struct ref_perp_pos pos[REF_MAX_ACCOUNTS][2];
+    int64_t wallet[REF_MAX_ACCOUNTS]; /* free + locked + isolated margins */
+    int64_t fees;
+    /* The FILL waiting for its POSITION event. */
+    bool pending;
+    uint32_t p_acct;
+    int p_side;
+    int64_t p_price, p_qty, p_fee;
+    uint64_t mismatches;
+};
+
+void ref_perp_init(struct ref_perp *r, uint32_t inst, uint32_t quote,
+                   int64_t k);
+/* Applies one event; a POSITION that disagrees counts a mismatch. */
+void ref_perp_event(struct ref_perp *r, const struct lx_eng_event *ev);
 
 #endif

@@ -233,11 +233,19 @@ static void run_steps(struct lx_engine *e, const struct step *st, size_t n)
 
         switch (p->op) {
         case OP_NEW:
-            r = (struct lx_eng_order_req){
-                p->acct,        0,       p->side,  p->type,
-                p->tif,         p->stp,  p->price, p->qty,
-                p->quote,       p->stop, p->cid,   p->cid ? strlen(p->cid) : 0,
-                T0 + (int64_t)i};
+            r = (struct lx_eng_order_req){.account = p->acct,
+                                          .side = p->side,
+                                          .type = p->type,
+                                          .tif = p->tif,
+                                          .stp = p->stp,
+                                          .price = p->price,
+                                          .qty = p->qty,
+                                          .quote_qty = p->quote,
+                                          .stop_price = p->stop,
+                                          .cid = p->cid,
+                                          .cid_len =
+                                              p->cid ? strlen(p->cid) : 0,
+                                          .time = T0 + (int64_t)i};
             assert_int_equal(lx__engine_submit(e, &r, &res), LX_OK);
             ids[i] = res.order_id;
             break;
@@ -1112,6 +1120,1103 @@ static void test_bad_args(void **state)
     lx__engine_free(e);
 }
 
+/* ---- Perpetuals -----------------------------------------------------------
+ */
+
+/*
+ * A BTCUSDT-like linear perp: USDT at scale 8, tick 0.1, lot 0.001, so
+ * k = 0.1 * 0.001 USDT = 10^4 units; a price of P USDT is 10*P ticks and
+ * 1 BTC is 1000 lots. Fees 0.02% maker / 0.04% taker (Binance's
+ * defaults), maintenance margin rate 0.5%, max leverage 125.
+ */
+#define PK              10000
+#define PT(p)           ((int64_t)(p)*10)
+#define BTC(q)          ((int64_t)(q)*1000)
+#define USDT(x)         ((int64_t)(x)*100000000)
+#define PACCT           4
+#define E8_RATE_TOO_BIG 100000001 /* a funding rate above 100% */
+#define PBTC            0
+#define PUSDT           1
+#define LIM_            LX_ENG_LIMIT
+#define MKT_            LX_ENG_MARKET
+#define B_              LX_ENG_BUY
+#define S_              LX_ENG_SELL
+
+static struct lx_engine *perp_new(bool funded)
+{
+    struct lx_eng_config cfg = {256, 8, 4, 2, 65536};
+    struct lx_eng_instrument_spec is = {0};
+    struct lx_engine *e = NULL;
+    uint32_t id, i;
+
+    assert_int_equal(lx__engine_new(&e, lx_test_mem(), &cfg), LX_OK);
+    assert_int_equal(lx__engine_add_asset(e, 8, &id), LX_OK);
+    assert_int_equal(lx__engine_add_asset(e, 8, &id), LX_OK);
+    is.base = PBTC;
+    is.quote = PUSDT;
+    is.tick_size = dec("0.1");
+    is.lot_size = dec("0.001");
+    is.kind = LX_ENG_PERP;
+    is.max_leverage = 125;
+    is.maint_margin_rate = dec("0.005");
+    assert_int_equal(lx__engine_add_instrument(e, &is, &id), LX_OK);
+    for (i = 0; i < PACCT; i++) {
+        struct lx_eng_account_spec as = {dec("0.0002"), dec("0.0004"), 0};
+
+        assert_int_equal(lx__engine_add_account(e, &as, &id), LX_OK);
+        if (funded) {
+            assert_int_equal(lx__engine_deposit(e, i, PUSDT, USDT(100000), T0),
+                             LX_OK);
+        }
+    }
+    return e;
+}
+
+struct preq {
+    uint32_t acct;
+    int side, type, tif;
+    int64_t price, qty, stop;
+    int ps, wt;
+    bool ro, cp;
+    uint32_t cb;
+    int64_t act;
+};
+
+static struct lx_eng_result psub(struct lx_engine *e, struct preq q)
+{
+    struct lx_eng_order_req r = {.account = q.acct,
+                                 .side = (uint8_t)q.side,
+                                 .type = (uint8_t)q.type,
+                                 .tif = (uint8_t)q.tif,
+                                 .price = q.price,
+                                 .qty = q.qty,
+                                 .stop_price = q.stop,
+                                 .time = T0,
+                                 .pos_side = (uint8_t)q.ps,
+                                 .working_type = (uint8_t)q.wt,
+                                 .reduce_only = q.ro,
+                                 .close_position = q.cp,
+                                 .callback_bps = q.cb,
+                                 .activation_price = q.act};
+    struct lx_eng_result res;
+
+    assert_int_equal(lx__engine_submit(e, &r, &res), LX_OK);
+    assert_int_equal(lx__engine_check(e), LX_OK);
+    return res;
+}
+
+static struct lx_eng_position ppos(struct lx_engine *e, uint32_t a, int ps)
+{
+    struct lx_eng_position p;
+
+    assert_int_equal(lx__engine_position(e, a, 0, ps, &p), LX_OK);
+    return p;
+}
+
+static struct lx_eng_margin pmargin(struct lx_engine *e, uint32_t a)
+{
+    struct lx_eng_margin m;
+
+    assert_int_equal(lx__engine_margin(e, a, PUSDT, &m), LX_OK);
+    return m;
+}
+
+/* Replays the whole log into a fresh engine: same state, same log hash. */
+static void perp_replay_check(struct lx_engine *e)
+{
+    struct lx_engine *r = perp_new(false);
+    size_t n, i;
+    uint64_t dropped;
+    const struct lx_eng_event *ev = lx__engine_events(e, &n, &dropped);
+
+    assert_int_equal(dropped, 0);
+    for (i = 0; i < n; i++) {
+        if (lx__engine_apply(r, &ev[i]) != LX_OK) {
+            fail_msg("replay failed at event %zu (type %d)", i, ev[i].type);
+        }
+    }
+    assert_int_equal(lx__engine_check(r), LX_OK);
+    assert_true(lx__engine_state_hash(r) == lx__engine_state_hash(e));
+    assert_true(lx__engine_log_hash(r) == lx__engine_log_hash(e));
+    lx__engine_free(r);
+}
+
+/* Feeds the events after *done to the accounting reference. */
+static void perp_ref_feed(struct lx_engine *e, struct ref_perp *rp,
+                          size_t *done)
+{
+    size_t n;
+    const struct lx_eng_event *ev = lx__engine_events(e, &n, NULL);
+
+    for (; *done < n; (*done)++) {
+        ref_perp_event(rp, &ev[*done]);
+    }
+}
+
+/* Positions, realized PnL, wallets and fees against the reference. */
+static void perp_ref_compare(struct lx_engine *e, const struct ref_perp *rp)
+{
+    uint32_t a;
+
+    assert_int_equal(rp->mismatches, 0);
+    assert_true(rp->fees == lx__engine_fees(e, PUSDT));
+    for (a = 0; a < PACCT; a++) {
+        struct lx_eng_position p;
+        bool hedge = lx__engine_position(e, a, 0, LX_ENG_PS_BOTH, &p) != LX_OK;
+        int k;
+
+        assert_true(pmargin(e, a).wallet == rp->wallet[a]);
+        for (k = 0; k < (hedge ? 2 : 1); k++) {
+            if (hedge) {
+                p = ppos(e, a, k == 0 ? LX_ENG_PS_LONG : LX_ENG_PS_SHORT);
+            }
+            assert_true(p.size == rp->pos[a][k].size);
+            assert_true(p.cost == rp->pos[a][k].cost);
+            assert_true(p.realized == rp->pos[a][k].realized);
+        }
+        if (!hedge) {
+            assert_true(rp->pos[a][1].size == 0);
+        }
+    }
+}
+
+/* The whole log through a fresh reference. */
+static void perp_ref_check(struct lx_engine *e)
+{
+    struct ref_perp rp;
+    size_t done = 0;
+
+    ref_perp_init(&rp, 0, PUSDT, PK);
+    perp_ref_feed(e, &rp, &done);
+    perp_ref_compare(e, &rp);
+}
+
+static int set_lev(struct lx_engine *e, uint32_t a, uint32_t lev)
+{
+    int why = -1;
+
+    assert_int_equal(lx__engine_set_leverage(e, a, 0, lev, T0, &why), LX_OK);
+    return why;
+}
+
+static int set_mt(struct lx_engine *e, uint32_t a, int mt)
+{
+    int why = -1;
+
+    assert_int_equal(lx__engine_set_margin_type(e, a, 0, mt, T0, &why), LX_OK);
+    return why;
+}
+
+static int set_hedge(struct lx_engine *e, uint32_t a, bool h)
+{
+    int why = -1;
+
+    assert_int_equal(lx__engine_set_position_mode(e, a, h, T0, &why), LX_OK);
+    return why;
+}
+
+static void mark(struct lx_engine *e, int64_t ticks)
+{
+    assert_int_equal(lx__engine_set_mark(e, 0, ticks, T0), LX_OK);
+    assert_int_equal(lx__engine_check(e), LX_OK);
+}
+
+/* Number of events of a type in the log. */
+static size_t ev_count(struct lx_engine *e, int type)
+{
+    size_t n, i, c = 0;
+    const struct lx_eng_event *ev = lx__engine_events(e, &n, NULL);
+
+    for (i = 0; i < n; i++) {
+        c += ev[i].type == type;
+    }
+    return c;
+}
+
+static const struct lx_eng_event *ev_last(struct lx_engine *e, int type)
+{
+    size_t n, i;
+    const struct lx_eng_event *ev = lx__engine_events(e, &n, NULL);
+
+    for (i = n; i-- > 0;) {
+        if (ev[i].type == type) {
+            return &ev[i];
+        }
+    }
+    fail_msg("no event of type %d", type);
+    return NULL;
+}
+
+/* Open long 1 BTC at 30000 with 10x, mark 33000, close: exact numbers. */
+static void test_perp_open_close(void **state)
+{
+    struct lx_engine *e = perp_new(true);
+    struct lx_eng_result r;
+    struct lx_eng_position p;
+    struct lx_eng_margin m;
+    int64_t bal, locked;
+
+    (void)state;
+    assert_int_equal(set_lev(e, 0, 10), LX_ENG_R_NONE);
+    r = psub(e, (struct preq){.acct = 1,
+                              .side = S_,
+                              .type = LIM_,
+                              .price = PT(30000),
+                              .qty = BTC(1)});
+    assert_int_equal(r.state, LX_ENG_ST_NEW);
+    /* Default leverage 20: 30000 / 20 = 1500 USDT reserved. */
+    assert_int_equal(lx__engine_balance(e, 1, PUSDT, &bal, &locked), LX_OK);
+    assert_true(locked == USDT(1500) && bal == USDT(98500));
+    r = psub(e,
+             (struct preq){.acct = 0, .side = B_, .type = MKT_, .qty = BTC(1)});
+    assert_int_equal(r.state, LX_ENG_ST_FILLED);
+    p = ppos(e, 0, LX_ENG_PS_BOTH);
+    assert_true(p.size == BTC(1) && p.cost == USDT(30000));
+    assert_true(p.entry_price == PT(30000) && p.leverage == 10);
+    /* Taker fee 0.04% of 30000 = 12 USDT; maker 0.02% = 6 USDT. */
+    m = pmargin(e, 0);
+    assert_true(m.wallet == USDT(100000) - USDT(12));
+    assert_true(pmargin(e, 1).wallet == USDT(100000) - USDT(6));
+    assert_true(lx__engine_fees(e, PUSDT) == USDT(18));
+    assert_true(ppos(e, 1, LX_ENG_PS_BOTH).size == -BTC(1));
+
+    mark(e, PT(33000));
+    p = ppos(e, 0, LX_ENG_PS_BOTH);
+    assert_true(p.upnl == USDT(3000) && p.notional == USDT(33000));
+    assert_true(p.init_margin == USDT(3300));
+    assert_true(p.maint_margin == USDT(165)); /* 0.5% of 33000 */
+    assert_true(ppos(e, 1, LX_ENG_PS_BOTH).upnl == -USDT(3000));
+    m = pmargin(e, 0);
+    assert_true(m.upnl == USDT(3000));
+    assert_true(m.margin_balance == USDT(100000) - USDT(12) + USDT(3000));
+    assert_true(m.position_im == USDT(3300) && m.maint_margin == USDT(165));
+    assert_true(m.available == m.margin_balance - USDT(3300));
+
+    /* Close with a reduce-only market sell at 33000. */
+    psub(e, (struct preq){.acct = 2,
+                          .side = B_,
+                          .type = LIM_,
+                          .price = PT(33000),
+                          .qty = BTC(1)});
+    r = psub(
+        e, (struct preq){
+               .acct = 0, .side = S_, .type = MKT_, .qty = BTC(1), .ro = true});
+    assert_int_equal(r.state, LX_ENG_ST_FILLED);
+    p = ppos(e, 0, LX_ENG_PS_BOTH);
+    assert_true(p.size == 0 && p.cost == 0 && p.realized == USDT(3000));
+    assert_true(ev_last(e, LX_ENG_EV_POSITION)->a == 0); /* maker side */
+    /* 3000 realized minus 12 + 13.2 taker fees. */
+    assert_true(pmargin(e, 0).wallet ==
+                USDT(100000) + USDT(3000) - USDT(12) - 1320000000);
+    assert_true(pmargin(e, 0).position_im == 0);
+    perp_ref_check(e);
+    perp_replay_check(e);
+    lx__engine_free(e);
+}
+
+/* Exact entry cost: pro-rata release rounds down, the rest stays. */
+static void test_perp_rounding_and_flip(void **state)
+{
+    struct lx_engine *e = perp_new(true);
+    struct lx_eng_position p;
+
+    (void)state;
+    psub(e,
+         (struct preq){
+             .acct = 1, .side = S_, .type = LIM_, .price = 300000, .qty = 1});
+    psub(e,
+         (struct preq){
+             .acct = 1, .side = S_, .type = LIM_, .price = 300001, .qty = 2});
+    psub(e, (struct preq){.acct = 0, .side = B_, .type = MKT_, .qty = 3});
+    p = ppos(e, 0, LX_ENG_PS_BOTH);
+    assert_true(p.size == 3 && p.cost == 9000020000);
+    assert_true(p.entry_price == 300000); /* 300000.67 truncated */
+    psub(e,
+         (struct preq){
+             .acct = 2, .side = B_, .type = LIM_, .price = 300000, .qty = 1});
+    psub(e, (struct preq){.acct = 0, .side = S_, .type = MKT_, .qty = 1});
+    p = ppos(e, 0, LX_ENG_PS_BOTH);
+    /* released floor(9000020000 / 3) = 3000006666; pnl -6666 */
+    assert_true(p.size == 2 && p.cost == 6000013334);
+    assert_true(p.realized == -6666);
+    /* Flip: sell 5 at 310000 closes 2 and opens a 3-lot short. */
+    psub(e,
+         (struct preq){
+             .acct = 2, .side = B_, .type = LIM_, .price = 310000, .qty = 5});
+    psub(e, (struct preq){.acct = 0, .side = S_, .type = MKT_, .qty = 5});
+    p = ppos(e, 0, LX_ENG_PS_BOTH);
+    assert_true(p.size == -3 && p.cost == 3 * 310000 * (int64_t)PK);
+    assert_true(p.realized == -6666 + (2 * 310000 * (int64_t)PK - 6000013334));
+    assert_true(p.entry_price == 310000);
+    perp_ref_check(e);
+    perp_replay_check(e);
+    lx__engine_free(e);
+}
+
+static void test_perp_settings(void **state)
+{
+    struct lx_engine *e = perp_new(true), *spot = NULL;
+    struct lx_eng_result r;
+    int code, why;
+    const char *msg;
+
+    (void)state;
+    assert_int_equal(set_lev(e, 0, 0), LX_ENG_R_BAD_LEVERAGE);
+    assert_int_equal(set_lev(e, 0, 126), LX_ENG_R_BAD_LEVERAGE);
+    assert_int_equal(set_lev(e, 0, 125), LX_ENG_R_NONE);
+    assert_int_equal(ppos(e, 0, LX_ENG_PS_BOTH).leverage, 125);
+    assert_int_equal(ppos(e, 1, LX_ENG_PS_BOTH).leverage, 20);
+    assert_int_equal(set_mt(e, 0, LX_ENG_CROSS), LX_ENG_R_NO_CHANGE);
+    assert_int_equal(set_mt(e, 0, LX_ENG_ISOLATED), LX_ENG_R_NONE);
+    r = psub(e, (struct preq){.acct = 0,
+                              .side = B_,
+                              .type = LIM_,
+                              .price = PT(30000),
+                              .qty = BTC(1)});
+    assert_int_equal(set_mt(e, 0, LX_ENG_CROSS), LX_ENG_R_HAS_ORDERS);
+    assert_int_equal(set_hedge(e, 0, true), LX_ENG_R_HAS_ORDERS);
+    /* Isolated at 125x: 30000 / 125 = 240 USDT locked. */
+    assert_true(pmargin(e, 0).order_im == USDT(240));
+    psub(e, (struct preq){.acct = 1, .side = S_, .type = MKT_, .qty = BTC(1)});
+    assert_false(lx__engine_order_open(e, r.order_id));
+    assert_true(ppos(e, 0, LX_ENG_PS_BOTH).isolated_margin == USDT(240));
+    assert_int_equal(set_mt(e, 0, LX_ENG_CROSS), LX_ENG_R_HAS_POSITION);
+    assert_int_equal(set_hedge(e, 0, true), LX_ENG_R_HAS_POSITION);
+    assert_int_equal(set_lev(e, 0, 100), LX_ENG_R_LEVERAGE_REDUCTION);
+    assert_int_equal(set_hedge(e, 2, false), LX_ENG_R_NO_CHANGE);
+    assert_int_equal(set_hedge(e, 2, true), LX_ENG_R_NONE);
+    r = psub(e, (struct preq){.acct = 2,
+                              .side = B_,
+                              .type = LIM_,
+                              .price = PT(20000),
+                              .qty = BTC(1)});
+    assert_int_equal(r.reason, LX_ENG_R_POSITION_SIDE);
+    r = psub(e, (struct preq){.acct = 3,
+                              .side = B_,
+                              .type = LIM_,
+                              .price = PT(20000),
+                              .qty = BTC(1),
+                              .ps = LX_ENG_PS_LONG});
+    assert_int_equal(r.reason, LX_ENG_R_POSITION_SIDE);
+    /* Margin: 100000 USDT at 20x is at most 2,000,000 of notional. */
+    r = psub(e, (struct preq){.acct = 3,
+                              .side = B_,
+                              .type = LIM_,
+                              .price = PT(20000),
+                              .qty = BTC(101)});
+    assert_int_equal(r.reason, LX_ENG_R_MARGIN_INSUFFICIENT);
+    r = psub(e, (struct preq){.acct = 3,
+                              .side = B_,
+                              .type = LIM_,
+                              .price = PT(20000),
+                              .qty = BTC(100)});
+    assert_int_equal(r.state, LX_ENG_ST_NEW);
+    assert_true(pmargin(e, 3).available == 0);
+    assert_int_equal(set_lev(e, 3, 10), LX_ENG_R_NONE); /* no position */
+    /* Venue mapping of the perp reasons. */
+    lx__engine_reason_binance(LX_ENG_R_REDUCE_ONLY, &code, &msg);
+    assert_int_equal(code, -2022);
+    assert_string_equal(msg, "ReduceOnly Order is rejected.");
+    lx__engine_reason_binance(LX_ENG_R_MARGIN_INSUFFICIENT, &code, &msg);
+    assert_int_equal(code, -2019);
+    lx__engine_reason_binance(LX_ENG_R_POSITION_SIDE, &code, &msg);
+    assert_int_equal(code, -4061);
+    lx__engine_reason_binance(LX_ENG_R_NO_CHANGE, &code, &msg);
+    assert_int_equal(code, -4046);
+    lx__engine_reason_binance(LX_ENG_R_LIQUIDATION, &code, &msg);
+    assert_int_equal(code, 0);
+    lx__engine_reason_binance_usdm(LX_ENG_R_WOULD_TRIGGER, 0, &code, &msg);
+    assert_int_equal(code, -2021);
+    assert_string_equal(msg, "Order would immediately trigger.");
+    lx__engine_reason_binance_usdm(LX_ENG_R_NO_CHANGE, 1, &code, &msg);
+    assert_int_equal(code, -4059);
+    lx__engine_reason_binance_usdm(LX_ENG_R_NO_CHANGE, 0, &code, &msg);
+    assert_int_equal(code, -4046);
+    lx__engine_reason_binance_usdm(LX_ENG_R_HAS_POSITION, 1, &code, &msg);
+    assert_int_equal(code, -4068);
+    lx__engine_reason_binance_usdm(LX_ENG_R_PRICE_FILTER, 0, &code, &msg);
+    assert_int_equal(code, -1013);
+    lx__engine_reason_binance_usdm(LX_ENG_R_IOC, 0, &code, &msg);
+    assert_int_equal(code, 0);
+    /* Perp calls and fields on a spot book. */
+    assert_int_equal(setup_engine(&spot, lx_test_mem(), 16, 64, 0), LX_OK);
+    assert_int_equal(lx__engine_set_leverage(spot, 0, 0, 5, T0, &why),
+                     LX_ERR_INVAL);
+    assert_int_equal(lx__engine_set_mark(spot, 0, 5, T0), LX_ERR_INVAL);
+    assert_int_equal(lx__engine_funding(spot, 0, 5, T0), LX_ERR_INVAL);
+    r = psub(spot, (struct preq){.acct = 0,
+                                 .side = B_,
+                                 .type = LIM_,
+                                 .price = 100,
+                                 .qty = 2,
+                                 .ro = true});
+    assert_int_equal(r.reason, LX_ENG_R_UNSUPPORTED);
+    r = psub(spot, (struct preq){.acct = 0,
+                                 .side = S_,
+                                 .type = LX_ENG_TRAILING_STOP_MARKET,
+                                 .qty = 2,
+                                 .cb = 100});
+    assert_int_equal(r.reason, LX_ENG_R_UNSUPPORTED);
+    lx__engine_free(spot);
+    assert_int_equal(lx__engine_funding(e, 0, 5, T0), LX_OK); /* last px */
+    perp_ref_check(e);
+    perp_replay_check(e);
+    lx__engine_free(e);
+}
+
+static void test_perp_reduce_only(void **state)
+{
+    struct lx_engine *e = perp_new(true);
+    struct lx_eng_result r, ro;
+
+    (void)state;
+    r = psub(e, (struct preq){.acct = 0,
+                              .side = S_,
+                              .type = LIM_,
+                              .price = PT(31000),
+                              .qty = BTC(1),
+                              .ro = true});
+    assert_int_equal(r.reason, LX_ENG_R_REDUCE_ONLY);
+    psub(e, (struct preq){.acct = 1,
+                          .side = S_,
+                          .type = LIM_,
+                          .price = PT(30000),
+                          .qty = BTC(2)});
+    psub(e, (struct preq){.acct = 0, .side = B_, .type = MKT_, .qty = BTC(2)});
+    r = psub(e, (struct preq){.acct = 0,
+                              .side = B_,
+                              .type = LIM_,
+                              .price = PT(29000),
+                              .qty = BTC(1),
+                              .ro = true});
+    assert_int_equal(r.reason, LX_ENG_R_REDUCE_ONLY);
+    /* A resting reduce-only sell of 3 with a 2 BTC long: locks nothing. */
+    ro = psub(e, (struct preq){.acct = 0,
+                               .side = S_,
+                               .type = LIM_,
+                               .price = PT(31000),
+                               .qty = BTC(3),
+                               .ro = true});
+    assert_int_equal(ro.state, LX_ENG_ST_NEW);
+    assert_true(pmargin(e, 0).order_im == 0);
+    psub(e, (struct preq){.acct = 3,
+                          .side = S_,
+                          .type = LIM_,
+                          .price = PT(32000),
+                          .qty = BTC(5)});
+    r = psub(e,
+             (struct preq){.acct = 2, .side = B_, .type = MKT_, .qty = BTC(3)});
+    /* 2 from the reduce-only maker (clipped, rest expired), 1 at 32000. */
+    assert_int_equal(r.state, LX_ENG_ST_FILLED);
+    assert_false(lx__engine_order_open(e, ro.order_id));
+    assert_true(ev_count(e, LX_ENG_EV_EXPIRED) == 1);
+    assert_int_equal(ev_last(e, LX_ENG_EV_EXPIRED)->reason,
+                     LX_ENG_R_REDUCE_ONLY);
+    assert_true(ppos(e, 0, LX_ENG_PS_BOTH).size == 0);
+    assert_true(ppos(e, 0, LX_ENG_PS_BOTH).realized == USDT(2000));
+    assert_true(ppos(e, 2, LX_ENG_PS_BOTH).cost ==
+                USDT(2 * 31000) + USDT(32000));
+    /* A reduce-only taker larger than the position: 3 fill, 2 expire. */
+    psub(e, (struct preq){.acct = 1,
+                          .side = B_,
+                          .type = LIM_,
+                          .price = PT(30500),
+                          .qty = BTC(10)});
+    r = psub(
+        e, (struct preq){
+               .acct = 2, .side = S_, .type = MKT_, .qty = BTC(5), .ro = true});
+    assert_int_equal(r.state, LX_ENG_ST_EXPIRED);
+    assert_int_equal(r.reason, LX_ENG_R_REDUCE_ONLY);
+    assert_true(r.filled == BTC(3));
+    assert_true(ppos(e, 2, LX_ENG_PS_BOTH).size == 0);
+    perp_ref_check(e);
+    perp_replay_check(e);
+    lx__engine_free(e);
+}
+
+static void test_perp_hedge(void **state)
+{
+    struct lx_engine *e = perp_new(true);
+    struct lx_eng_result r;
+
+    (void)state;
+    assert_int_equal(set_hedge(e, 0, true), LX_ENG_R_NONE);
+    r = psub(e, (struct preq){.acct = 0,
+                              .side = B_,
+                              .type = MKT_,
+                              .qty = BTC(1),
+                              .ps = LX_ENG_PS_LONG,
+                              .ro = true});
+    assert_int_equal(r.reason, LX_ENG_R_UNSUPPORTED); /* no reduceOnly */
+    r = psub(e, (struct preq){.acct = 0,
+                              .side = B_,
+                              .type = MKT_,
+                              .qty = BTC(1),
+                              .ps = LX_ENG_PS_SHORT});
+    assert_int_equal(r.reason, LX_ENG_R_REDUCE_ONLY); /* closes nothing */
+    psub(e, (struct preq){.acct = 1,
+                          .side = S_,
+                          .type = LIM_,
+                          .price = PT(30000),
+                          .qty = BTC(1)});
+    psub(e, (struct preq){.acct = 2,
+                          .side = B_,
+                          .type = LIM_,
+                          .price = PT(29900),
+                          .qty = BTC(3)});
+    psub(e, (struct preq){.acct = 0,
+                          .side = B_,
+                          .type = MKT_,
+                          .qty = BTC(1),
+                          .ps = LX_ENG_PS_LONG});
+    psub(e, (struct preq){.acct = 0,
+                          .side = S_,
+                          .type = MKT_,
+                          .qty = BTC(1),
+                          .ps = LX_ENG_PS_SHORT});
+    assert_true(ppos(e, 0, LX_ENG_PS_LONG).size == BTC(1));
+    assert_true(ppos(e, 0, LX_ENG_PS_SHORT).size == -BTC(1));
+    assert_true(ppos(e, 0, LX_ENG_PS_SHORT).cost == USDT(29900));
+    mark(e, PT(30500));
+    assert_true(ppos(e, 0, LX_ENG_PS_LONG).upnl == USDT(500));
+    assert_true(ppos(e, 0, LX_ENG_PS_SHORT).upnl == -USDT(600));
+    /* Closing the long with 2 BTC: 1 fills, 1 expires, never flips. */
+    r = psub(e, (struct preq){.acct = 0,
+                              .side = S_,
+                              .type = MKT_,
+                              .qty = BTC(2),
+                              .ps = LX_ENG_PS_LONG});
+    assert_int_equal(r.reason, LX_ENG_R_REDUCE_ONLY);
+    assert_true(r.filled == BTC(1));
+    assert_true(ppos(e, 0, LX_ENG_PS_LONG).size == 0);
+    assert_true(ppos(e, 0, LX_ENG_PS_LONG).realized == -USDT(100));
+    assert_true(ppos(e, 0, LX_ENG_PS_SHORT).size == -BTC(1));
+    assert_int_equal(set_hedge(e, 0, false), LX_ENG_R_HAS_POSITION);
+    /* closePosition in hedge mode: only the closing side of a position. */
+    r = psub(e, (struct preq){.acct = 0,
+                              .side = B_,
+                              .type = LX_ENG_STOP_LOSS,
+                              .stop = PT(40000),
+                              .cp = true,
+                              .ps = LX_ENG_PS_LONG});
+    assert_int_equal(r.reason, LX_ENG_R_UNSUPPORTED);
+    r = psub(e, (struct preq){.acct = 0,
+                              .side = B_,
+                              .type = LX_ENG_STOP_LOSS,
+                              .stop = PT(40000),
+                              .cp = true,
+                              .ps = LX_ENG_PS_SHORT});
+    assert_int_equal(r.state, LX_ENG_ST_NEW);
+    perp_ref_check(e);
+    perp_replay_check(e);
+    lx__engine_free(e);
+}
+
+static void test_perp_funding(void **state)
+{
+    struct lx_engine *e = perp_new(true);
+    const struct lx_eng_event *ev;
+
+    (void)state;
+    assert_int_equal(lx__engine_funding(e, 0, 100, T0), LX_ERR_NOTFOUND);
+    psub(e, (struct preq){.acct = 1,
+                          .side = S_,
+                          .type = LIM_,
+                          .price = PT(30000),
+                          .qty = BTC(1)});
+    psub(e, (struct preq){.acct = 0, .side = B_, .type = MKT_, .qty = BTC(1)});
+    mark(e, PT(30000));
+    /* 0.01%: the long pays 3 USDT, the short receives 3. */
+    assert_int_equal(lx__engine_funding(e, 0, 10000, T0), LX_OK);
+    assert_true(ev_count(e, LX_ENG_EV_FUNDING) == 2);
+    assert_true(pmargin(e, 0).wallet == USDT(100000) - USDT(12) - USDT(3));
+    assert_true(pmargin(e, 1).wallet == USDT(100000) - USDT(6) + USDT(3));
+    assert_true(lx__engine_insurance(e, PUSDT) == 0);
+    /* 1e-8 on 30000.1 USDT = 30000.1 units: payer 30001, receiver 30000. */
+    mark(e, 300001);
+    assert_int_equal(lx__engine_funding(e, 0, 1, T0), LX_OK);
+    ev = ev_last(e, LX_ENG_EV_FUNDING);
+    assert_true(ev->account == 1 && ev->b == 30000 && ev->a == 1);
+    assert_true(lx__engine_insurance(e, PUSDT) == 1);
+    /* Negative: shorts pay. Isolated funding goes to the margin. */
+    assert_int_equal(lx__engine_funding(e, 0, -2, T0), LX_OK);
+    assert_true(ev_last(e, LX_ENG_EV_FUNDING)->b == -60001);
+    assert_true(lx__engine_insurance(e, PUSDT) == 2);
+    assert_int_equal(lx__engine_check(e), LX_OK);
+    perp_ref_check(e);
+    perp_replay_check(e);
+    lx__engine_free(e);
+}
+
+static void test_perp_isolated_liquidation(void **state)
+{
+    struct lx_engine *e = perp_new(true);
+    const struct lx_eng_event *ev;
+    struct lx_eng_position p;
+
+    (void)state;
+    assert_int_equal(set_mt(e, 0, LX_ENG_ISOLATED), LX_ENG_R_NONE);
+    assert_int_equal(set_lev(e, 0, 10), LX_ENG_R_NONE);
+    psub(e, (struct preq){.acct = 1,
+                          .side = S_,
+                          .type = LIM_,
+                          .price = PT(30000),
+                          .qty = BTC(1)});
+    psub(e, (struct preq){.acct = 0, .side = B_, .type = MKT_, .qty = BTC(1)});
+    p = ppos(e, 0, LX_ENG_PS_BOTH);
+    assert_true(p.isolated_margin == USDT(3000));
+    assert_true(pmargin(e, 0).wallet == USDT(100000) - USDT(12));
+    /* A resting order of the account is cancelled by the liquidation. */
+    psub(e, (struct preq){.acct = 0,
+                          .side = B_,
+                          .type = LIM_,
+                          .price = PT(20000),
+                          .qty = BTC(1)});
+    /* 27500: margin 3000 - 2500 = 500 >= 0.5% of 27500 = 137.5. */
+    mark(e, PT(27500));
+    assert_true(ev_count(e, LX_ENG_EV_LIQUIDATION) == 0);
+    /* 27100: 3000 - 2900 = 100 < 135.5: liquidated at the mark. */
+    mark(e, PT(27100));
+    assert_true(ev_count(e, LX_ENG_EV_LIQUIDATION) == 1);
+    ev = ev_last(e, LX_ENG_EV_LIQUIDATION);
+    assert_true(ev->qty == BTC(1) && ev->a == -USDT(2900));
+    assert_true(ev->b == USDT(100) && ev->price == PT(27100));
+    assert_int_equal(ev_last(e, LX_ENG_EV_CANCELLED)->reason,
+                     LX_ENG_R_LIQUIDATION);
+    p = ppos(e, 0, LX_ENG_PS_BOTH);
+    assert_true(p.size == 0 && p.isolated_margin == 0);
+    assert_true(p.realized == -USDT(2900));
+    assert_true(lx__engine_insurance(e, PUSDT) == USDT(100));
+    assert_true(pmargin(e, 0).wallet == USDT(100000) - USDT(12) - USDT(3000));
+    assert_true(pmargin(e, 0).order_im == 0);
+    perp_ref_check(e);
+    perp_replay_check(e);
+    lx__engine_free(e);
+}
+
+static void test_perp_cross_liquidation(void **state)
+{
+    struct lx_engine *e = perp_new(true);
+    const struct lx_eng_event *ev;
+
+    (void)state;
+    assert_int_equal(lx__engine_deposit(e, 0, PUSDT, -USDT(97000), T0), LX_OK);
+    psub(e, (struct preq){.acct = 1,
+                          .side = S_,
+                          .type = LIM_,
+                          .price = PT(30000),
+                          .qty = BTC(1)});
+    psub(e, (struct preq){.acct = 0, .side = B_, .type = MKT_, .qty = BTC(1)});
+    /* Wallet 2988; at 27100 equity 88 >= 135.5? no: 88 < 135.5. */
+    mark(e, PT(27200));
+    assert_true(ev_count(e, LX_ENG_EV_LIQUIDATION) == 0); /* 188 >= 136 */
+    mark(e, PT(27000));
+    assert_true(ev_count(e, LX_ENG_EV_LIQUIDATION) == 1);
+    ev = ev_last(e, LX_ENG_EV_LIQUIDATION);
+    assert_true(ev->a == -USDT(3000) && ev->b == 0);
+    /* Equity -12: the fund covers the deficit; the wallet ends at 0. */
+    ev = ev_last(e, LX_ENG_EV_BALANCE);
+    assert_int_equal(ev->reason, LX_ENG_BAL_INSURANCE);
+    assert_true(ev->price == USDT(12));
+    assert_true(pmargin(e, 0).wallet == 0);
+    assert_true(lx__engine_insurance(e, PUSDT) == -USDT(12));
+    /* A healthy cross account pays up to its maintenance margin. */
+    assert_int_equal(lx__engine_deposit(e, 2, PUSDT, -USDT(98000), T0), LX_OK);
+    psub(e, (struct preq){.acct = 1,
+                          .side = S_,
+                          .type = LIM_,
+                          .price = PT(27000),
+                          .qty = BTC(1)});
+    psub(e, (struct preq){.acct = 2, .side = B_, .type = MKT_, .qty = BTC(1)});
+    /* wallet 2000 - 10.8; at 25100: -1900 -> 89.2 < 125.5 */
+    mark(e, PT(25100));
+    ev = ev_last(e, LX_ENG_EV_BALANCE);
+    assert_int_equal(ev->reason, LX_ENG_BAL_INSURANCE);
+    assert_true(ev->price == -8920000000); /* all 89.2 (< 125.5) */
+    assert_true(pmargin(e, 2).wallet == 0);
+    perp_ref_check(e);
+    perp_replay_check(e);
+    lx__engine_free(e);
+}
+
+static void test_perp_conditional(void **state)
+{
+    struct lx_engine *e = perp_new(true);
+    struct lx_eng_result r, sl, tp, tr;
+
+    (void)state;
+    psub(e, (struct preq){.acct = 1,
+                          .side = S_,
+                          .type = LIM_,
+                          .price = PT(30000),
+                          .qty = BTC(2)});
+    psub(e, (struct preq){.acct = 0, .side = B_, .type = MKT_, .qty = BTC(2)});
+    mark(e, PT(30000));
+    r = psub(e, (struct preq){.acct = 0,
+                              .side = S_,
+                              .type = LX_ENG_STOP_LOSS,
+                              .stop = PT(30500),
+                              .cp = true,
+                              .wt = LX_ENG_WT_MARK});
+    assert_int_equal(r.reason, LX_ENG_R_WOULD_TRIGGER);
+    r = psub(e, (struct preq){.acct = 0,
+                              .side = S_,
+                              .type = LX_ENG_STOP_LOSS,
+                              .stop = PT(29000),
+                              .qty = BTC(1),
+                              .cp = true});
+    assert_int_equal(r.reason, LX_ENG_R_UNSUPPORTED); /* qty with close */
+    /* STOP_MARKET closePosition on the mark. */
+    sl = psub(e, (struct preq){.acct = 0,
+                               .side = S_,
+                               .type = LX_ENG_STOP_LOSS,
+                               .stop = PT(29000),
+                               .cp = true,
+                               .wt = LX_ENG_WT_MARK});
+    assert_int_equal(sl.state, LX_ENG_ST_NEW);
+    /* TAKE_PROFIT_MARKET reduce-only on the last price. */
+    tp = psub(e, (struct preq){.acct = 0,
+                               .side = S_,
+                               .type = LX_ENG_TAKE_PROFIT,
+                               .stop = PT(31000),
+                               .qty = BTC(1),
+                               .ro = true});
+    assert_int_equal(tp.state, LX_ENG_ST_NEW);
+    psub(e, (struct preq){.acct = 2,
+                          .side = B_,
+                          .type = LIM_,
+                          .price = PT(31000),
+                          .qty = BTC(1)});
+    psub(e, (struct preq){.acct = 3,
+                          .side = S_,
+                          .type = LIM_,
+                          .price = PT(31000),
+                          .qty = BTC(1) / 2});
+    /* The trade at 31000 fires the take profit: it sells the rest. */
+    assert_false(lx__engine_order_open(e, tp.order_id));
+    assert_true(ppos(e, 0, LX_ENG_PS_BOTH).size == BTC(2) - BTC(1) / 2);
+    assert_true(ppos(e, 0, LX_ENG_PS_BOTH).realized == USDT(500));
+    mark(e, PT(29500));
+    assert_true(lx__engine_order_open(e, sl.order_id));
+    psub(e, (struct preq){.acct = 2,
+                          .side = B_,
+                          .type = LIM_,
+                          .price = PT(28800),
+                          .qty = BTC(5)});
+    mark(e, PT(28900));
+    assert_false(lx__engine_order_open(e, sl.order_id));
+    assert_true(ppos(e, 0, LX_ENG_PS_BOTH).size == 0);
+    assert_true(ev_last(e, LX_ENG_EV_TRIGGERED)->qty == BTC(1) + BTC(1) / 2);
+
+    /* TRAILING_STOP_MARKET: 1%, activation 31000, on the mark. */
+    psub(e, (struct preq){.acct = 3,
+                          .side = S_,
+                          .type = LIM_,
+                          .price = PT(29000),
+                          .qty = BTC(1)});
+    psub(e, (struct preq){.acct = 0, .side = B_, .type = MKT_, .qty = BTC(1)});
+    r = psub(e, (struct preq){.acct = 0,
+                              .side = S_,
+                              .type = LX_ENG_TRAILING_STOP_MARKET,
+                              .qty = BTC(1),
+                              .cb = 5});
+    assert_int_equal(r.reason, LX_ENG_R_UNSUPPORTED); /* below 0.1% */
+    tr = psub(e, (struct preq){.acct = 0,
+                               .side = S_,
+                               .type = LX_ENG_TRAILING_STOP_MARKET,
+                               .qty = BTC(1),
+                               .ro = true,
+                               .cb = 100,
+                               .act = PT(31000),
+                               .wt = LX_ENG_WT_MARK});
+    assert_int_equal(tr.state, LX_ENG_ST_NEW);
+    mark(e, PT(25000)); /* not active yet: no trigger */
+    assert_true(lx__engine_order_open(e, tr.order_id));
+    mark(e, PT(31000));
+    mark(e, PT(32000));
+    mark(e, PT(31690)); /* above 32000 * 0.99 = 31680 */
+    assert_true(lx__engine_order_open(e, tr.order_id));
+    {
+        struct lx_eng_order_info info[4];
+
+        /* acct 2's rest of the 28800 bid, then the trailing stop. */
+        assert_int_equal(lx__engine_list_orders(e, 0, info, 4), 2);
+        assert_true(info[0].price == PT(28800));
+        assert_true(info[1].id == tr.order_id && info[1].callback_bps == 100);
+        assert_true(info[1].trail_best == PT(32000) && info[1].reduce_only);
+        assert_true(info[1].activation_price == PT(31000));
+        assert_int_equal(info[1].working_type, LX_ENG_WT_MARK);
+    }
+    psub(e, (struct preq){.acct = 2,
+                          .side = B_,
+                          .type = LIM_,
+                          .price = PT(31600),
+                          .qty = BTC(1)});
+    perp_replay_check(e); /* a live trailing stop replays too */
+    mark(e, PT(31680));
+    assert_false(lx__engine_order_open(e, tr.order_id));
+    assert_true(ppos(e, 0, LX_ENG_PS_BOTH).size == 0);
+    /* A reduce-only stop with nothing to close expires at the trigger. */
+    sl = psub(e, (struct preq){.acct = 0,
+                               .side = B_,
+                               .type = LX_ENG_STOP_LOSS,
+                               .stop = PT(32000),
+                               .qty = BTC(1),
+                               .ro = true,
+                               .wt = LX_ENG_WT_MARK});
+    assert_int_equal(sl.state, LX_ENG_ST_NEW);
+    mark(e, PT(32000));
+    assert_false(lx__engine_order_open(e, sl.order_id));
+    assert_int_equal(ev_last(e, LX_ENG_EV_EXPIRED)->reason,
+                     LX_ENG_R_REDUCE_ONLY);
+    /* STOP (limit) on the mark: nothing reserved until it triggers. */
+    sl = psub(e, (struct preq){.acct = 3,
+                               .side = B_,
+                               .type = LX_ENG_STOP_LOSS_LIMIT,
+                               .stop = PT(33000),
+                               .price = PT(33100),
+                               .qty = BTC(1),
+                               .wt = LX_ENG_WT_MARK});
+    assert_int_equal(sl.state, LX_ENG_ST_NEW);
+    assert_true(pmargin(e, 3).order_im == 0);
+    mark(e, PT(33000));
+    {
+        struct lx_eng_order_info info;
+
+        assert_int_equal(lx__engine_order(e, sl.order_id, &info), LX_OK);
+        assert_true(info.triggered && info.locked == USDT(1655));
+        assert_true(pmargin(e, 3).order_im == USDT(1655));
+    }
+    perp_ref_check(e);
+    perp_replay_check(e);
+    lx__engine_free(e);
+}
+
+/* Amend re-prices the reservation; decimals; a tampered log is refused. */
+static void test_perp_amend_dec_corrupt(void **state)
+{
+    struct lx_engine *e = perp_new(true), *r;
+    struct lx_eng_result res;
+    struct lx_eng_order_dreq d = {0};
+    struct lx_eng_event bad;
+    const struct lx_eng_event *ev;
+    size_t n, i;
+
+    (void)state;
+    res = psub(e, (struct preq){.acct = 0,
+                                .side = B_,
+                                .type = LIM_,
+                                .price = PT(30000),
+                                .qty = BTC(1)});
+    assert_true(pmargin(e, 0).order_im == USDT(1500));
+    assert_int_equal(
+        lx__engine_amend(e, 0, res.order_id, PT(20000), BTC(2), T0, &res),
+        LX_OK);
+    assert_true(pmargin(e, 0).order_im == USDT(2000));
+    assert_int_equal(
+        lx__engine_amend(e, 0, res.order_id, PT(20000), BTC(101), T0, &res),
+        LX_OK);
+    assert_int_equal(res.reason, LX_ENG_R_MARGIN_INSUFFICIENT);
+    assert_int_equal(lx__engine_set_mark(e, 0, 0, T0), LX_ERR_INVAL);
+    assert_int_equal(lx__engine_set_mark(e, 0, INT64_MAX / 2, T0),
+                     LX_ERR_RANGE);
+    assert_int_equal(lx__engine_set_mark(e, 1, 5, T0), LX_ERR_INVAL);
+    assert_int_equal(lx__engine_funding(e, 0, E8_RATE_TOO_BIG, T0),
+                     LX_ERR_INVAL);
+    d.account = 1;
+    d.side = S_;
+    d.type = LX_ENG_TRAILING_STOP_MARKET;
+    d.qty = dec("0.5");
+    d.callback_bps = 250;
+    d.activation_price = dec("31000.05");
+    assert_int_equal(lx__engine_submit_dec(e, &d, &res), LX_OK);
+    assert_int_equal(res.reason, LX_ENG_R_PRICE_FILTER); /* off the grid */
+    d.activation_price = dec("31000.1");
+    d.working_type = LX_ENG_WT_MARK;
+    assert_int_equal(lx__engine_submit_dec(e, &d, &res), LX_OK);
+    assert_int_equal(res.state, LX_ENG_ST_NEW);
+    psub(e, (struct preq){.acct = 1, .side = S_, .type = MKT_, .qty = BTC(1)});
+    perp_replay_check(e);
+    /* A POSITION event that does not match the fill is corrupt. */
+    r = perp_new(false);
+    ev = lx__engine_events(e, &n, NULL);
+    for (i = 0; i < n; i++) {
+        if (ev[i].type == LX_ENG_EV_POSITION) {
+            bad = ev[i];
+            bad.b += 1;
+            assert_int_equal(lx__engine_apply(r, &bad), LX_ERR_CORRUPT);
+        }
+        assert_int_equal(lx__engine_apply(r, &ev[i]), LX_OK);
+    }
+    bad = *ev_last(e, LX_ENG_EV_POSITION);
+    bad.type = LX_ENG_EV_LIQUIDATION;
+    bad.qty += 7;
+    assert_int_equal(lx__engine_apply(r, &bad), LX_ERR_CORRUPT);
+    assert_true(lx__engine_state_hash(r) == lx__engine_state_hash(e));
+    lx__engine_free(r);
+    lx__engine_free(e);
+}
+
+/*
+ * Random perp streams: orders of every kind, cancels, marks, funding and
+ * settings from 4 accounts; after every step the invariants (conservation
+ * with positions, netting) and the accounting reference (positions, cost,
+ * realized PnL, wallets, fees); at the end a full replay.
+ */
+static void perp_random_step(struct lx_engine *e, struct lx_rng *g, int64_t *px,
+                             uint64_t *ids, size_t nids)
+{
+    uint32_t op = lx_rng_below(g, 100), a = lx_rng_below(g, PACCT);
+    struct preq q = {.acct = a, .side = (int)lx_rng_below(g, 2)};
+    struct lx_eng_result r;
+    bool hedge = false;
+    struct lx_eng_position pp;
+
+    hedge = lx__engine_position(e, a, 0, LX_ENG_PS_BOTH, &pp) != LX_OK;
+    if (op < 12) {
+        *px += (int64_t)lx_rng_below(g, 40001) - 20000;
+        *px = *px < PT(15000) ? PT(15000) : *px > PT(45000) ? PT(45000) : *px;
+        mark(e, *px);
+        return;
+    }
+    if (op < 14) {
+        lx__engine_funding(e, 0, (int64_t)lx_rng_below(g, 20001) - 10000, T0);
+        return;
+    }
+    if (op < 16) {
+        set_lev(e, a, 1 + lx_rng_below(g, 125));
+        return;
+    }
+    if (op < 17) {
+        set_mt(e, a, (int)lx_rng_below(g, 2));
+        return;
+    }
+    if (op < 18) {
+        uint32_t n;
+
+        /* Clear the account's orders first so the mode can change. */
+        lx__engine_cancel_all(e, a, 0, T0, &n);
+        set_hedge(e, a, lx_rng_below(g, 2) != 0);
+        set_mt(e, a, (int)lx_rng_below(g, 2));
+        return;
+    }
+    if (op < 26) {
+        struct lx_eng_result c;
+
+        lx__engine_cancel(e, a, ids[lx_rng_below(g, (uint32_t)nids)], NULL, 0,
+                          T0, &c);
+        return;
+    }
+    q.qty = 1 + lx_rng_below(g, lx_rng_below(g, 4) == 0 ? 30000 : 3000);
+    q.ps = hedge ? 1 + (int)lx_rng_below(g, 2) : 0;
+    q.ro = !hedge && lx_rng_below(g, 5) == 0;
+    if (op < 60) {
+        q.type = LIM_;
+        q.tif = (int)lx_rng_below(g, 3);
+        q.price = *px + (int64_t)lx_rng_below(g, 601) - 300;
+    } else if (op < 80) {
+        q.type = MKT_;
+    } else if (op < 90) {
+        static const int st[4] = {LX_ENG_STOP_LOSS, LX_ENG_TAKE_PROFIT,
+                                  LX_ENG_STOP_LOSS_LIMIT,
+                                  LX_ENG_TAKE_PROFIT_LIMIT};
+
+        q.type = st[lx_rng_below(g, 4)];
+        q.stop = *px + (int64_t)lx_rng_below(g, 2001) - 1000;
+        if (q.type == LX_ENG_STOP_LOSS_LIMIT ||
+            q.type == LX_ENG_TAKE_PROFIT_LIMIT) {
+            q.price = q.stop + (int64_t)lx_rng_below(g, 201) - 100;
+        }
+        q.wt = (int)lx_rng_below(g, 2);
+        if (q.price == 0 && lx_rng_below(g, 3) == 0 && !q.ro) {
+            q.cp = true;
+            q.qty = 0;
+        }
+    } else {
+        q.type = LX_ENG_TRAILING_STOP_MARKET;
+        q.cb = 10 + lx_rng_below(g, 300);
+        q.act =
+            lx_rng_below(g, 2) ? 0 : *px + (int64_t)lx_rng_below(g, 1001) - 500;
+        q.wt = (int)lx_rng_below(g, 2);
+    }
+    r = psub(e, q);
+    if (r.order_id != 0) {
+        ids[lx_rng_below(g, (uint32_t)nids)] = r.order_id;
+    }
+}
+
+static void test_perp_property(void **state)
+{
+    uint64_t seed, liqs = 0, fills = 0, trig = 0, modes = 0, types = 0;
+
+    (void)state;
+    /* Half of LX_ENGINE_SEEDS (default 24) seeds. */
+    for (seed = 1; seed <= (prop_seeds() + 1) / 2; seed++) {
+        struct lx_engine *e = perp_new(true);
+        struct lx_rng g;
+        struct ref_perp rp;
+        uint64_t ids[16] = {0};
+        int64_t px = PT(30000);
+        size_t i, done = 0;
+        uint32_t a;
+
+        lx_rng_seed(&g, seed);
+        ref_perp_init(&rp, 0, PUSDT, PK);
+        /* Account 3 in hedge mode, account 2 isolated (odd seeds). */
+        assert_int_equal(set_hedge(e, 3, true), LX_ENG_R_NONE);
+        if (seed % 2 == 1) {
+            assert_int_equal(set_mt(e, 2, LX_ENG_ISOLATED), LX_ENG_R_NONE);
+        }
+        psub(e, (struct preq){.acct = 1,
+                              .side = S_,
+                              .type = LIM_,
+                              .price = PT(30000),
+                              .qty = 500});
+        psub(e, (struct preq){.acct = 0,
+                              .side = B_,
+                              .type = LIM_,
+                              .price = PT(30000),
+                              .qty = 500});
+        for (i = 0; i < 700; i++) {
+            perp_random_step(e, &g, &px, ids, LX_ARRAY_LEN(ids));
+            assert_int_equal(lx__engine_check(e), LX_OK);
+            perp_ref_feed(e, &rp, &done);
+            perp_ref_compare(e, &rp);
+        }
+        if (ev_count(e, LX_ENG_EV_LIQUIDATION) == 0) {
+            int64_t net = 0;
+
+            for (a = 0; a < PACCT; a++) {
+                struct lx_eng_position p;
+
+                if (lx__engine_position(e, a, 0, 0, &p) == LX_OK) {
+                    net += p.size;
+                } else {
+                    net += ppos(e, a, 1).size + ppos(e, a, 2).size;
+                }
+            }
+            assert_true(net == 0);
+        }
+        liqs += ev_count(e, LX_ENG_EV_LIQUIDATION);
+        modes += ev_count(e, LX_ENG_EV_POSITION_MODE);
+        types += ev_count(e, LX_ENG_EV_MARGIN_TYPE);
+        fills += ev_count(e, LX_ENG_EV_FILL);
+        trig += ev_count(e, LX_ENG_EV_TRIGGERED);
+        perp_ref_check(e);
+        perp_replay_check(e);
+        lx__engine_free(e);
+    }
+    print_message("# perp: fills %llu triggers %llu liquidations %llu "
+                  "mode changes %llu margin type changes %llu\n",
+                  (unsigned long long)fills, (unsigned long long)trig,
+                  (unsigned long long)liqs, (unsigned long long)modes,
+                  (unsigned long long)types);
+    assert_true(fills > 1000);
+    assert_true(trig > 20);
+    assert_true(liqs > 5);
+    assert_true(modes > 12 && types > 6);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1129,6 +2234,17 @@ int main(void)
         cmocka_unit_test(test_two_instruments_and_stops),
         cmocka_unit_test(test_failmalloc),
         cmocka_unit_test(test_bad_args),
+        cmocka_unit_test(test_perp_open_close),
+        cmocka_unit_test(test_perp_rounding_and_flip),
+        cmocka_unit_test(test_perp_settings),
+        cmocka_unit_test(test_perp_reduce_only),
+        cmocka_unit_test(test_perp_hedge),
+        cmocka_unit_test(test_perp_funding),
+        cmocka_unit_test(test_perp_isolated_liquidation),
+        cmocka_unit_test(test_perp_cross_liquidation),
+        cmocka_unit_test(test_perp_conditional),
+        cmocka_unit_test(test_perp_amend_dec_corrupt),
+        cmocka_unit_test(test_perp_property),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
