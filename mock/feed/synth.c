@@ -3,6 +3,7 @@
  * the mid moves by -3..+3 ticks, the maker cancels its ladder and posts a
  * new one (sizes 1..4 x level_qty), and with probability 1/2 the taker
  * sends a market order of 0.1..0.5 x level_qty on a random side.
+ * The admin clock control freezes it and makes it catch up on advances.
  */
 #include <string.h>
 
@@ -31,6 +32,8 @@ struct lx_mock_synth {
     struct synth_sym syms[SYNTH_MAX];
     size_t nsyms;
     uint64_t steps;
+    int frozen;
+    int64_t carry_ns; /* advanced time not yet worth a period */
 };
 
 int lx_mock_synth_new(struct lx_mock_synth **out, struct lx_clock *clock,
@@ -176,8 +179,37 @@ static void step(struct lx_mock_synth *s)
 
 static void timer_cb(struct lx_timer *t, void *ud)
 {
+    struct lx_mock_synth *s = ud;
+
     LX_UNUSED(t);
-    step(ud);
+    if (!s->frozen) {
+        step(s);
+    }
+}
+
+int64_t lx_mock_synth_period(const struct lx_mock_synth *s)
+{
+    return s->period_ns;
+}
+
+void lx_mock_synth_clock(int frozen, int64_t advanced_ns, void *ud)
+{
+    struct lx_mock_synth *s = ud;
+    int64_t n = 0;
+
+    if (s == NULL) {
+        return;
+    }
+    s->frozen = frozen;
+    s->carry_ns += advanced_ns;
+    while (s->carry_ns >= s->period_ns && n < LX_MOCK_SYNTH_MAX_CATCHUP) {
+        s->carry_ns -= s->period_ns;
+        step(s);
+        n++;
+    }
+    if (n == LX_MOCK_SYNTH_MAX_CATCHUP) {
+        s->carry_ns %= s->period_ns;
+    }
 }
 
 int lx_mock_synth_start(struct lx_mock_synth *s)

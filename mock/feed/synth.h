@@ -36,6 +36,17 @@ int lx_mock_synth_add(struct lx_mock_synth *s,
 /* Posts the first ladders now and starts the periodic timer. */
 int lx_mock_synth_start(struct lx_mock_synth *s);
 void lx_mock_synth_free(struct lx_mock_synth *s);
+/*
+ * Follows the mock's clock (an lx_mock_clock_hook, ud = the synth): while
+ * frozen the periodic timer steps nothing; an advance of advanced_ns runs
+ * the periods it skips over at once (at most LX_MOCK_SYNTH_MAX_CATCHUP per
+ * call; a remainder below one period carries to the next advance). Give
+ * the door the synth's period as step_ns so each runs at its instant.
+ */
+#define LX_MOCK_SYNTH_MAX_CATCHUP 100
+void lx_mock_synth_clock(int frozen, int64_t advanced_ns, void *synth);
+/* The period given to lx_mock_synth_new. */
+int64_t lx_mock_synth_period(const struct lx_mock_synth *s);
 /* Periods run so far. */
 uint64_t lx_mock_synth_steps(const struct lx_mock_synth *s);
 

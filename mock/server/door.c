@@ -6,13 +6,21 @@
  * method); a venue has a few dozen, registered once at start-up. Rate
  * limits use fixed windows aligned to the clock (minute, 10 s, day), as
  * Binance counts them: a window's counter resets when the clock enters the
- * next window. Time comes from the mock's lx_clock only.
+ * next window. Time comes from the mock's lx_clock only, through the
+ * door's offset/freeze layer (admin clock control).
+ *
+ * Fault injection: before routing, a non-admin request is matched against
+ * the door's HTTP fault rules (fault.h). A delay parks the request on an
+ * lx_timer and routes it (or fails it) when the timer fires; a status
+ * answers with the venue's error instead of routing. Faulted requests are
+ * not charged request weight.
  */
 #include <string.h>
 
 #include "core/lx_internal.h"
 #include "lotusx/lx_clock.h"
 #include "lotusx/lx_http.h"
+#include "mock/server/fault.h"
 #include "mock/server/mock.h"
 
 #define MS_PER_MIN 60000
@@ -25,6 +33,7 @@ struct route {
     char *path;
     int weight;
     int flags;
+    lx_mock_weight_fn weigher;
     lx_mock_route_fn fn;
     void *ud;
 };
@@ -53,6 +62,23 @@ struct lx_mock_door {
     int remote_admin;
     void (*upgrade)(struct lx_http_req *req, void *ud);
     void *upgrade_ud;
+    struct lx_mock_faults *faults;
+    struct parked *parked; /* requests delayed by a fault rule */
+    int frozen;
+    int64_t offset_ns, frozen_ns;
+    lx_mock_clock_hook clock_hook;
+    void *clock_hook_ud;
+    int64_t hook_step_ns;
+};
+
+/* A request held back by a delay rule. */
+struct parked {
+    struct lx_mock_door *door;
+    struct lx_http_req *req;
+    struct lx_timer *timer;
+    int status;
+    int64_t retry_after_s;
+    struct parked *next;
 };
 
 struct lx_mock_call {
@@ -99,8 +125,27 @@ int lx_mock_door_new(struct lx_mock_door **out, struct lx_net *net,
     if (limits != NULL) {
         d->limits = *limits;
     }
+    if (lx_mock_faults_new(&d->faults) != LX_OK) {
+        lx__free(mem, d->venue);
+        lx__free(mem, d);
+        return LX_ERR_NOMEM;
+    }
     *out = d;
     return LX_OK;
+}
+
+static void parked_unlink(struct parked *p)
+{
+    struct parked **pp = &p->door->parked;
+
+    while (*pp != NULL && *pp != p) {
+        pp = &(*pp)->next;
+    }
+    if (*pp == p) {
+        *pp = p->next;
+    }
+    lx_timer_free(p->timer);
+    lx__free(NULL, p);
 }
 
 void lx_mock_door_free(struct lx_mock_door *d)
@@ -115,6 +160,12 @@ void lx_mock_door_free(struct lx_mock_door *d)
         lx__free(d->mem, d->routes[i].path);
     }
     lx__free(d->mem, d->routes);
+    while (d->parked != NULL) {
+        /* The server outlived the door: the requests are orphaned. */
+        lx_http_req_set_abort_cb(d->parked->req, NULL, NULL);
+        parked_unlink(d->parked);
+    }
+    lx_mock_faults_free(d->faults);
     lx_mock_door_reset_limits(d);
     lx__free(d->mem, d->buckets);
     lx__free(d->mem, d->venue);
@@ -190,6 +241,121 @@ int lx_mock_door_route(struct lx_mock_door *d, const char *method,
     d->routes[at] = r;
     d->nroutes++;
     return LX_OK;
+}
+
+int lx_mock_door_set_weigher(struct lx_mock_door *d, const char *method,
+                             const char *path, lx_mock_weight_fn fn)
+{
+    size_t at = route_lower(d, path, method);
+
+    if (at >= d->nroutes || route_cmp(path, method, &d->routes[at]) != 0) {
+        return LX_ERR_NOTFOUND;
+    }
+    d->routes[at].weigher = fn;
+    return LX_OK;
+}
+
+struct lx_mock_faults *lx_mock_door_faults(struct lx_mock_door *d)
+{
+    return d->faults;
+}
+
+/* ---- the mock's clock --------------------------------------------------- */
+
+int64_t lx_mock_door_now_ns(const struct lx_mock_door *d)
+{
+    return d->frozen ? d->frozen_ns : lx_clock_wall_ns(d->clock) + d->offset_ns;
+}
+
+int64_t lx_mock_door_now_ms(const struct lx_mock_door *d)
+{
+    int64_t ns = lx_mock_door_now_ns(d);
+
+    return ns >= 0 ? ns / 1000000 : -((-ns + 999999) / 1000000);
+}
+
+int lx_mock_door_frozen(const struct lx_mock_door *d)
+{
+    return d->frozen;
+}
+
+int64_t lx_mock_door_offset_ns(const struct lx_mock_door *d)
+{
+    return lx_mock_door_now_ns(d) - lx_clock_wall_ns(d->clock);
+}
+
+void lx_mock_door_freeze(struct lx_mock_door *d)
+{
+    if (!d->frozen) {
+        d->frozen_ns = lx_mock_door_now_ns(d);
+        d->frozen = 1;
+    }
+    if (d->clock_hook != NULL) {
+        d->clock_hook(1, 0, d->clock_hook_ud);
+    }
+}
+
+void lx_mock_door_resume(struct lx_mock_door *d)
+{
+    if (d->frozen) {
+        /* Carry on from the frozen instant: time never goes back. */
+        d->offset_ns = d->frozen_ns - lx_clock_wall_ns(d->clock);
+        d->frozen = 0;
+    }
+    if (d->clock_hook != NULL) {
+        d->clock_hook(0, 0, d->clock_hook_ud);
+    }
+}
+
+/* Moves the clock by ns and tells the hook. */
+static void advance_by(struct lx_mock_door *d, int64_t ns)
+{
+    if (d->frozen) {
+        d->frozen_ns += ns;
+    } else {
+        d->offset_ns += ns;
+    }
+    if (d->clock_hook != NULL) {
+        d->clock_hook(d->frozen, ns, d->clock_hook_ud);
+    }
+}
+
+/*
+ * Advances in steps of the hook's period, so a stepping hook (the
+ * synthetic market) runs each skipped period at its own instant; past
+ * LX_MOCK_CLOCK_MAX_STEPS steps the rest is one jump.
+ */
+int lx_mock_door_advance(struct lx_mock_door *d, int64_t ms)
+{
+    int64_t left, n = 0;
+
+    if (ms < 0 || ms > INT64_C(10) * 365 * 86400000) {
+        return LX_ERR_INVAL;
+    }
+    left = ms * 1000000;
+    if (left == 0) {
+        advance_by(d, 0);
+    }
+    while (left > 0) {
+        int64_t chunk = left;
+
+        if (d->hook_step_ns > 0 && n < LX_MOCK_CLOCK_MAX_STEPS &&
+            chunk > d->hook_step_ns) {
+            chunk = d->hook_step_ns;
+        }
+        advance_by(d, chunk);
+        left -= chunk;
+        n++;
+    }
+    return LX_OK;
+}
+
+void lx_mock_door_on_clock(struct lx_mock_door *d, lx_mock_clock_hook fn,
+                           void *ud, int64_t step_ns)
+{
+    d->clock_hook = fn;
+    d->clock_hook_ud = ud;
+    d->hook_step_ns = step_ns;
 }
 
 void lx_mock_door_allow_remote_admin(struct lx_mock_door *d, int allow)
@@ -485,7 +651,10 @@ static int call_parse(struct lx_mock_call *c)
     }
     body = lx_mock_call_body(c, &blen);
     ct = lx_http_msg_header(c->msg, "Content-Type", NULL);
+    /* Admin routes take JSON bodies, whatever the Content-Type says. */
     if (blen > 0 &&
+        strncmp(c->path, LX_MOCK_ADMIN_PREFIX,
+                sizeof(LX_MOCK_ADMIN_PREFIX) - 1) != 0 &&
         (ct == NULL ||
          strncmp(ct, "application/x-www-form-urlencoded", 33) == 0)) {
         rc = lx_query_parse(&bq, NULL, body, blen, LX_QUERY_PLUS_SPACE);
@@ -501,24 +670,170 @@ static int call_parse(struct lx_mock_call *c)
     return rc;
 }
 
-void lx_mock_door_handle(struct lx_http_req *req, void *ud)
+static int is_admin(const char *target)
 {
-    struct lx_mock_door *d = ud;
-    struct lx_mock_call c;
-    const char *method;
-    size_t at;
+    return strncmp(target, LX_MOCK_ADMIN_PREFIX,
+                   sizeof(LX_MOCK_ADMIN_PREFIX) - 1) == 0;
+}
+
+/* Answers an injected status in the venue's dialect (no weight charged). */
+static void fault_answer(struct lx_mock_call *c, int status, int64_t retry_s)
+{
+    struct lx_mock_door *d = c->door;
+
+    c->bucket = bucket_get(d, c->client, 0);
+    if (c->bucket != NONE) {
+        bucket_roll(&d->buckets[c->bucket], c->now_ms);
+    }
+    if (status == 429 || status == 418) {
+        if (retry_s < 0) {
+            retry_s = status == 418 && d->limits.ban_seconds > 0
+                          ? d->limits.ban_seconds
+                          : (MS_PER_MIN - c->now_ms % MS_PER_MIN + 999) / 1000;
+        }
+        if (d->dialect.rate_limited != NULL) {
+            d->dialect.rate_limited(c, status, retry_s);
+        } else {
+            plain(c, status, "rate limited (injected)");
+        }
+    } else if (d->dialect.server_error != NULL) {
+        d->dialect.server_error(c, status);
+    } else {
+        plain(c, status, "injected fault");
+    }
+}
+
+static void dispatch(struct lx_mock_door *d, struct lx_http_req *req,
+                     int faults_ok, int forced, int64_t forced_retry);
+
+static void parked_fire(struct lx_timer *t, void *ud)
+{
+    struct parked *p = ud;
+    struct lx_mock_door *d = p->door;
+    struct lx_http_req *req = p->req;
+    int status = p->status;
+    int64_t retry = p->retry_after_s;
+
+    LX_UNUSED(t);
+    lx_http_req_set_abort_cb(req, NULL, NULL);
+    parked_unlink(p); /* frees t: allowed inside its own callback */
+    dispatch(d, req, 0, status, retry);
+}
+
+static void parked_abort(struct lx_http_req *req, void *ud)
+{
+    LX_UNUSED(req);
+    parked_unlink(ud);
+}
+
+/* Holds req back for r->delay_ms on the clock; LX_OK or an error. */
+static int park(struct lx_mock_door *d, struct lx_http_req *req,
+                const struct lx_mock_fault *r)
+{
+    struct parked *p = lx__calloc(NULL, 1, sizeof(*p));
+    int rc;
+
+    if (p == NULL) {
+        return LX_ERR_NOMEM;
+    }
+    p->door = d;
+    p->req = req;
+    p->status = r->status;
+    p->retry_after_s = r->retry_after_s;
+    rc = lx_timer_new(&p->timer, d->clock, parked_fire, p);
+    if (rc == LX_OK) {
+        rc = lx_timer_start(p->timer, r->delay_ms * 1000000, 0);
+    }
+    if (rc != LX_OK) {
+        lx_timer_free(p->timer);
+        lx__free(NULL, p);
+        return rc;
+    }
+    p->next = d->parked;
+    d->parked = p;
+    lx_http_req_set_abort_cb(req, parked_abort, p);
+    return LX_OK;
+}
+
+/* Finds the route of c (answering 404/405 itself when there is none). */
+static size_t find_route(struct lx_mock_call *c, const char *method)
+{
+    struct lx_mock_door *d = c->door;
+    size_t at = route_lower(d, c->path, "");
+
+    if (at >= d->nroutes || strcmp(d->routes[at].path, c->path) != 0) {
+        if (d->dialect.not_found != NULL) {
+            d->dialect.not_found(c);
+        } else {
+            plain(c, 404, "not found");
+        }
+        return NONE;
+    }
+    while (at < d->nroutes && strcmp(d->routes[at].path, c->path) == 0 &&
+           strcmp(d->routes[at].method, method) != 0) {
+        at++;
+    }
+    if (at >= d->nroutes || strcmp(d->routes[at].path, c->path) != 0) {
+        if (d->dialect.bad_method != NULL) {
+            d->dialect.bad_method(c);
+        } else {
+            plain(c, 405, "method not allowed");
+        }
+        return NONE;
+    }
+    return at;
+}
+
+/* Charges the route's weight; answers 429/418 itself. 0 = go on. */
+static int charge_route(struct lx_mock_call *c, const struct route *r)
+{
     int64_t retry_s = 0;
     int status;
+
+    c->bucket = bucket_get(c->door, c->client, 0);
+    if (c->bucket == NONE) {
+        plain(c, 503, "out of memory");
+        return -1;
+    }
+    status = charge_weight(c, r->weigher != NULL ? r->weigher(c) : r->weight,
+                           &retry_s);
+    if (status != 0) {
+        if (c->door->dialect.rate_limited != NULL) {
+            c->door->dialect.rate_limited(c, status, retry_s);
+        } else {
+            plain(c, status, "rate limited");
+        }
+        return -1;
+    }
+    return 0;
+}
+
+static void dispatch(struct lx_mock_door *d, struct lx_http_req *req,
+                     int faults_ok, int forced, int64_t forced_retry)
+{
+    struct lx_mock_call c;
+    struct lx_mock_fault rule;
+    const char *method, *target;
+    size_t at;
 
     memset(&c, 0, sizeof(c));
     c.bucket = NONE;
     c.door = d;
     c.req = req;
     c.msg = lx_http_req_msg(req);
-    c.now_ms = lx_clock_wall_ms(d->clock);
+    c.now_ms = lx_mock_door_now_ms(d);
     method = lx_http_msg_method(c.msg);
+    target = lx_http_msg_target(c.msg);
     client_key(lx_http_req_peer(req), c.client, sizeof(c.client));
-    if (lx_http_msg_upgrade(c.msg)) {
+    if (faults_ok && !is_admin(target) &&
+        lx_mock_faults_take_http(d->faults, target, &rule)) {
+        if (rule.delay_ms > 0 && park(d, req, &rule) == LX_OK) {
+            return;
+        }
+        forced = rule.status;
+        forced_retry = rule.retry_after_s;
+    }
+    if (forced == 0 && lx_http_msg_upgrade(c.msg)) {
         if (d->upgrade != NULL) {
             d->upgrade(req, d->upgrade_ud);
         } else {
@@ -531,55 +846,30 @@ void lx_mock_door_handle(struct lx_http_req *req, void *ud)
         if (c.path[0] == '\0') {
             lx__snprintf(c.path, sizeof(c.path), "/");
         }
-        if (d->dialect.bad_params != NULL) {
+        if (forced != 0) {
+            fault_answer(&c, forced, forced_retry);
+        } else if (d->dialect.bad_params != NULL) {
             d->dialect.bad_params(&c);
         } else {
             plain(&c, 400, "malformed parameters");
         }
         goto out;
     }
-    if (strncmp(c.path, LX_MOCK_ADMIN_PREFIX,
-                sizeof(LX_MOCK_ADMIN_PREFIX) - 1) == 0 &&
-        !d->remote_admin && !lx_http_req_is_loopback(req)) {
+    if (forced != 0) {
+        fault_answer(&c, forced, forced_retry);
+        goto out;
+    }
+    if (is_admin(c.path) && !d->remote_admin && !lx_http_req_is_loopback(req)) {
         plain(&c, 403, "admin API is loopback-only");
         goto out;
     }
-    at = route_lower(d, c.path, "");
-    if (at >= d->nroutes || strcmp(d->routes[at].path, c.path) != 0) {
-        if (d->dialect.not_found != NULL) {
-            d->dialect.not_found(&c);
-        } else {
-            plain(&c, 404, "not found");
-        }
+    at = find_route(&c, method);
+    if (at == NONE) {
         goto out;
     }
-    while (at < d->nroutes && strcmp(d->routes[at].path, c.path) == 0 &&
-           strcmp(d->routes[at].method, method) != 0) {
-        at++;
-    }
-    if (at >= d->nroutes || strcmp(d->routes[at].path, c.path) != 0) {
-        if (d->dialect.bad_method != NULL) {
-            d->dialect.bad_method(&c);
-        } else {
-            plain(&c, 405, "method not allowed");
-        }
+    if (!(d->routes[at].flags & LX_MOCK_ROUTE_ADMIN) &&
+        charge_route(&c, &d->routes[at]) != 0) {
         goto out;
-    }
-    if (!(d->routes[at].flags & LX_MOCK_ROUTE_ADMIN)) {
-        c.bucket = bucket_get(d, c.client, 0);
-        if (c.bucket == NONE) {
-            plain(&c, 503, "out of memory");
-            goto out;
-        }
-        status = charge_weight(&c, d->routes[at].weight, &retry_s);
-        if (status != 0) {
-            if (d->dialect.rate_limited != NULL) {
-                d->dialect.rate_limited(&c, status, retry_s);
-            } else {
-                plain(&c, status, "rate limited");
-            }
-            goto out;
-        }
     }
     d->routes[at].fn(&c, d->routes[at].ud);
     if (!c.answered) {
@@ -587,4 +877,9 @@ void lx_mock_door_handle(struct lx_http_req *req, void *ud)
     }
 out:
     lx_query_free(c.params);
+}
+
+void lx_mock_door_handle(struct lx_http_req *req, void *ud)
+{
+    dispatch(ud, req, 1, 0, -1);
 }

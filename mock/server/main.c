@@ -3,11 +3,13 @@
  * REST and WebSocket on the same port, plus the admin API under
  * LX_MOCK_ADMIN_PREFIX.
  *
- * What is served today (the rest of issue 6 builds on it): Binance spot's
- * connectivity routes (/api/v3/ping, /api/v3/time) with the venue's
- * weights, rate-limit windows and headers, and the admin routes health and
- * reset. Exit codes: 0 after a clean shutdown (SIGINT/SIGTERM), 1 when the
- * server cannot start (busy port, ...), 2 on bad usage.
+ * It wires the parts together: the Binance spot venue (symbols and
+ * accounts from --config or the embedded default), its stream hub, the
+ * synthetic market (following the admin clock control) and the admin API
+ * (admin.c). It does not serve anything itself. Config secrets are never
+ * printed. Exit codes: 0 after a clean shutdown (SIGINT/SIGTERM), 1 when
+ * the server cannot start (busy port, ...), 2 on bad usage or a bad
+ * configuration file.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -22,6 +24,8 @@
 #include "lotusx/lx_rng.h"
 #include "lotusx/lx_secret.h"
 #include "mock/feed/synth.h"
+#include "mock/server/admin.h"
+#include "mock/server/config.h"
 #include "mock/server/mock.h"
 #include "mock/venues/binance/dialect.h"
 #include "mock/venues/binance/spot.h"
@@ -39,6 +43,7 @@ struct mock_main {
     struct lx_net *net;
     struct lx_http_server *srv;
     struct lx_mock_door *door;
+    struct lx_mock_admin *admin;
     struct lx_mock_bn_hub *hub;
     struct lx_mock_bn_spot *spot;
     struct lx_mock_synth *synth;
@@ -49,11 +54,17 @@ struct mock_main {
     const char *addr;
     uint16_t port;
     int quiet;
+    /* which of the above the command line set (they win over --config) */
+    int set_seed, set_market, set_addr, set_port;
+    const char *config_path;
+    struct lx_mock_config cfg;
+    int have_cfg;
 };
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: lotusx-mock [--listen ADDR] [--port N] [--quiet]\n"
+    fprintf(f, "usage: lotusx-mock [--config FILE] [--listen ADDR] [--port N]\n"
+               "                   [--seed N] [--no-market] [--quiet]\n"
                "\n"
                "Serves a simulated Binance spot on ADDR:N (default "
                "127.0.0.1, port 0 =\n"
@@ -63,6 +74,9 @@ static void usage(FILE *f)
                " (loopback peers only).\n"
                "Stops cleanly on SIGINT or SIGTERM.\n"
                "\n"
+               "  --config FILE  JSON configuration (seed, port, symbols, "
+               "accounts,\n"
+               "                 rate limits, generator); flags override it\n"
                "  --listen ADDR  IPv4 or IPv6 literal to listen on\n"
                "  --port N       TCP port, 0..65535\n"
                "  --seed N       seed of the synthetic market (default 1)\n"
@@ -83,6 +97,9 @@ static int parse_args(struct mock_main *m, int argc, char **argv)
             m->quiet = 1;
         } else if (strcmp(argv[i], "--no-market") == 0) {
             m->no_market = 1;
+            m->set_market = 1;
+        } else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+            m->config_path = argv[++i];
         } else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) {
             i++;
             if (lx__parse_i64(argv[i], strlen(argv[i]), &n) != LX_OK || n < 0) {
@@ -92,8 +109,10 @@ static int parse_args(struct mock_main *m, int argc, char **argv)
                 return 2;
             }
             m->seed = (uint64_t)n;
+            m->set_seed = 1;
         } else if (strcmp(argv[i], "--listen") == 0 && i + 1 < argc) {
             m->addr = argv[++i];
+            m->set_addr = 1;
         } else if (strcmp(argv[i], "--port") == 0 && i + 1 < argc) {
             i++;
             if (lx__parse_i64(argv[i], strlen(argv[i]), &n) != LX_OK || n < 0 ||
@@ -104,6 +123,7 @@ static int parse_args(struct mock_main *m, int argc, char **argv)
                 return 2;
             }
             m->port = (uint16_t)n;
+            m->set_port = 1;
         } else {
             fprintf(stderr, "lotusx-mock: unexpected argument '%s'\n\n",
                     argv[i]);
@@ -114,38 +134,29 @@ static int parse_args(struct mock_main *m, int argc, char **argv)
     return -1;
 }
 
-/* ---- routes -------------------------------------------------------------- */
+/* ---- admin --------------------------------------------------------------- */
 
-static void admin_health(struct lx_mock_call *c, void *ud)
-{
-    char json[128];
-    int n = lx__snprintf(json, sizeof(json),
-                         "{\"status\":\"ok\",\"venue\":\"binance\","
-                         "\"time\":%lld}",
-                         (long long)lx_mock_call_now_ms(c));
-
-    LX_UNUSED(ud);
-    lx_mock_respond_json(c, 200, json, (size_t)n);
-}
-
-static void admin_reset(struct lx_mock_call *c, void *ud)
+static int admin_state(void *ud, size_t levels, struct lx_mock_sb *sb)
 {
     struct mock_main *m = ud;
 
-    lx_mock_door_reset_limits(m->door);
-    lx_mock_respond_json(c, 200, "{\"reset\":true}", 14);
+    return lx_mock_bn_spot_state(m->spot, levels, sb);
 }
 
-static int add_routes(struct mock_main *m)
+static int admin_expire(void *ud, const char *key, size_t *n)
 {
-    int rc = lx_mock_door_route(m->door, "GET", LX_MOCK_ADMIN_PREFIX "health",
-                                0, LX_MOCK_ROUTE_ADMIN, admin_health, m);
+    struct mock_main *m = ud;
 
-    if (rc == LX_OK) {
-        rc = lx_mock_door_route(m->door, "POST", LX_MOCK_ADMIN_PREFIX "reset",
-                                0, LX_MOCK_ROUTE_ADMIN, admin_reset, m);
-    }
-    return rc;
+    return lx_mock_bn_spot_expire_listen(m->spot, key[0] != '\0' ? key : NULL,
+                                         n);
+}
+
+static int add_admin(struct mock_main *m)
+{
+    struct lx_mock_admin_venue av = {"binance", admin_state, admin_expire, m};
+
+    lx_mock_bn_hub_set_faults(m->hub, lx_mock_door_faults(m->door));
+    return lx_mock_admin_new(&m->admin, m->door, &av);
 }
 
 static int setup_venue(struct mock_main *m);
@@ -164,28 +175,40 @@ static const struct lx_mock_synth_symbol default_synth[] = {
     {"ETHUSDT", "3000.00", "0.5000", 10, 20},
 };
 
-static int setup_venue(struct mock_main *m)
+/* The symbols: the config's, else the embedded default. */
+static int add_symbols(struct mock_main *m, const char **why)
+{
+    const struct lx_mock_bn_symbol_cfg *syms = default_symbols;
+    size_t i, n = LX_ARRAY_LEN(default_symbols);
+    int rc = LX_OK;
+
+    if (m->have_cfg && m->cfg.nsyms > 0) {
+        syms = m->cfg.syms;
+        n = m->cfg.nsyms;
+    }
+    for (i = 0; rc == LX_OK && i < n; i++) {
+        rc = lx_mock_bn_spot_add_symbol(m->spot, &syms[i], why);
+    }
+    return rc;
+}
+
+/* The accounts: the config's (secrets never shown), else the test one. */
+static int add_accounts(struct mock_main *m, const char **why)
 {
     static const char *const test_bal[] = {"USDT", "100000", "BTC", "1",
                                            "ETH",  "10",     NULL};
-    static const char *const mm_bal[] = {"USDT", "100000000", "BTC", "10000",
-                                         "ETH",  "100000",    NULL};
     struct lx_mock_bn_account_cfg acct;
-    uint32_t maker, taker;
-    uint8_t mm_key[32];
-    struct lx_rng rng;
-    const char *why = "";
     size_t i;
     int rc;
 
-    rc = lx_mock_bn_spot_new(&m->spot, m->clock, m->door, m->hub, &why);
-    for (i = 0; rc == LX_OK && i < LX_ARRAY_LEN(default_symbols); i++) {
-        rc = lx_mock_bn_spot_add_symbol(m->spot, &default_symbols[i], &why);
+    if (m->have_cfg && m->cfg.naccts > 0) {
+        for (i = 0, rc = LX_OK; rc == LX_OK && i < m->cfg.naccts; i++) {
+            rc = lx_mock_bn_spot_add_account(m->spot, &m->cfg.accts[i].cfg,
+                                             NULL, why);
+        }
+        return rc;
     }
-    if (rc == LX_OK) {
-        rc = lx_secret_new(&m->secret, NULL, TEST_SECRET,
-                           sizeof(TEST_SECRET) - 1);
-    }
+    rc = lx_secret_new(&m->secret, NULL, TEST_SECRET, sizeof(TEST_SECRET) - 1);
     if (rc == LX_OK) {
         memset(&acct, 0, sizeof(acct));
         acct.api_key = TEST_API_KEY;
@@ -193,41 +216,138 @@ static int setup_venue(struct mock_main *m)
         acct.maker_fee = "0.001";
         acct.taker_fee = "0.001";
         acct.balances = test_bal;
-        rc = lx_mock_bn_spot_add_account(m->spot, &acct, NULL, &why);
+        rc = lx_mock_bn_spot_add_account(m->spot, &acct, NULL, why);
     }
-    /* The market maker's and taker's keys are random and never shown. */
+    return rc;
+}
+
+/*
+ * The synthetic market's maker and taker: random keys never shown, and a
+ * deep balance in every asset of every symbol.
+ */
+static int add_internal(struct mock_main *m, uint32_t *maker, uint32_t *taker,
+                        const char **why)
+{
+    const char *bal[4 * LX_MOCK_CFG_SYMBOLS + 1];
+    const struct lx_mock_bn_symbol_cfg *syms = default_symbols;
+    size_t i, nsyms = LX_ARRAY_LEN(default_symbols), n = 0;
+    struct lx_mock_bn_account_cfg acct;
+    uint8_t mm_key[32];
+    struct lx_rng rng;
+    int rc;
+
+    if (m->have_cfg && m->cfg.nsyms > 0) {
+        syms = m->cfg.syms;
+        nsyms = m->cfg.nsyms;
+    }
+    for (i = 0; i < nsyms; i++) {
+        const struct lx_mock_bn_symbol_cfg *s = &syms[i];
+
+        bal[n++] = s->base;
+        bal[n++] = "1000000";
+        bal[n++] = s->quote;
+        bal[n++] = "100000000";
+    }
+    bal[n] = NULL;
     lx_rng_seed(&rng, m->seed ^ UINT64_C(0x6d6d6b6579));
     lx_rng_fill(&rng, mm_key, sizeof(mm_key));
+    rc = lx_secret_new(&m->mm_secret, NULL, mm_key, sizeof(mm_key));
+    memset(&acct, 0, sizeof(acct));
+    acct.api_key = "lotusx-internal-maker";
+    acct.secret = m->mm_secret;
+    acct.maker_fee = "0";
+    acct.taker_fee = "0";
+    acct.balances = bal;
     if (rc == LX_OK) {
-        rc = lx_secret_new(&m->mm_secret, NULL, mm_key, sizeof(mm_key));
+        rc = lx_mock_bn_spot_add_account(m->spot, &acct, maker, why);
     }
+    acct.api_key = "lotusx-internal-taker";
     if (rc == LX_OK) {
-        acct.api_key = "lotusx-internal-maker";
-        acct.secret = m->mm_secret;
-        acct.maker_fee = "0";
-        acct.taker_fee = "0";
-        acct.balances = mm_bal;
-        rc = lx_mock_bn_spot_add_account(m->spot, &acct, &maker, &why);
+        rc = lx_mock_bn_spot_add_account(m->spot, &acct, taker, why);
     }
-    if (rc == LX_OK) {
-        acct.api_key = "lotusx-internal-taker";
-        rc = lx_mock_bn_spot_add_account(m->spot, &acct, &taker, &why);
-    }
-    if (rc == LX_OK && !m->no_market) {
-        rc = lx_mock_synth_new(&m->synth, m->clock, m->spot, maker, taker,
-                               m->seed, 1000000000);
+    return rc;
+}
+
+/* The generator: over the config's symbols that have one, else default. */
+static int add_market(struct mock_main *m, uint32_t maker, uint32_t taker)
+{
+    int64_t period = m->have_cfg ? m->cfg.period_ms : 1000;
+    size_t i;
+    int rc = lx_mock_synth_new(&m->synth, m->clock, m->spot, maker, taker,
+                               m->seed, period * 1000000);
+
+    if (m->have_cfg && m->cfg.nsyms > 0) {
+        for (i = 0; rc == LX_OK && i < m->cfg.nsyms; i++) {
+            if (m->cfg.has_gen[i]) {
+                rc = lx_mock_synth_add(m->synth, &m->cfg.gens[i]);
+            }
+        }
+    } else {
         for (i = 0; rc == LX_OK && i < LX_ARRAY_LEN(default_synth); i++) {
             rc = lx_mock_synth_add(m->synth, &default_synth[i]);
         }
-        if (rc == LX_OK) {
-            rc = lx_mock_synth_start(m->synth);
-        }
+    }
+    if (rc == LX_OK) {
+        rc = lx_mock_synth_start(m->synth);
+    }
+    lx_mock_door_on_clock(m->door, lx_mock_synth_clock, m->synth,
+                          period * 1000000);
+    return rc;
+}
+
+static int setup_venue(struct mock_main *m)
+{
+    uint32_t maker = 0, taker = 0;
+    const char *why = "";
+    int rc;
+
+    rc = lx_mock_bn_spot_new(&m->spot, m->clock, m->door, m->hub, &why);
+    if (rc == LX_OK) {
+        rc = add_symbols(m, &why);
+    }
+    if (rc == LX_OK) {
+        rc = add_accounts(m, &why);
+    }
+    if (rc == LX_OK) {
+        rc = add_internal(m, &maker, &taker, &why);
+    }
+    if (rc == LX_OK && !m->no_market) {
+        rc = add_market(m, maker, taker);
     }
     if (rc != LX_OK) {
         fprintf(stderr, "lotusx-mock: market setup: %s%s%s\n", lx_strerror(rc),
                 why[0] != '\0' ? ": " : "", why);
     }
     return rc;
+}
+
+/* ---- configuration file -------------------------------------------------- */
+
+/* Loads --config; the command line's own flags win over the file. */
+static int load_config(struct mock_main *m)
+{
+    char err[256];
+    int rc = lx_mock_config_load(&m->cfg, m->config_path, err, sizeof(err));
+
+    if (rc != LX_OK) {
+        fprintf(stderr, "lotusx-mock: config %s: %s\n", m->config_path,
+                rc == LX_ERR_NOMEM ? "out of memory" : err);
+        return rc;
+    }
+    m->have_cfg = 1;
+    if (!m->set_seed && m->cfg.has_seed) {
+        m->seed = m->cfg.seed;
+    }
+    if (!m->set_addr && m->cfg.has_listen) {
+        m->addr = m->cfg.listen;
+    }
+    if (!m->set_port && m->cfg.has_port) {
+        m->port = m->cfg.port;
+    }
+    if (!m->set_market && m->cfg.has_market) {
+        m->no_market = !m->cfg.market;
+    }
+    return LX_OK;
 }
 
 /* ---- life ---------------------------------------------------------------- */
@@ -253,14 +373,15 @@ static int start(struct mock_main *m)
         rc = lx_net_new(&m->net, NULL, m->base, m->clock);
     }
     if (rc == LX_OK) {
-        rc = lx_mock_door_new(&m->door, m->net, m->clock, "binance",
-                              &lx_mock_bn_dialect, &lx_mock_bn_spot_limits);
-    }
-    if (rc == LX_OK) {
-        rc = add_routes(m);
+        rc = lx_mock_door_new(
+            &m->door, m->net, m->clock, "binance", &lx_mock_bn_dialect,
+            m->have_cfg ? &m->cfg.limits : &lx_mock_bn_spot_limits);
     }
     if (rc == LX_OK) {
         rc = lx_mock_bn_hub_new(&m->hub, m->net, m->clock, NULL);
+    }
+    if (rc == LX_OK) {
+        rc = add_admin(m);
     }
     if (rc == LX_OK) {
         lx_mock_door_set_upgrade(m->door, lx_mock_bn_hub_upgrade, m->hub);
@@ -304,14 +425,40 @@ static void stop(struct mock_main *m)
     lx_mock_bn_spot_free(m->spot);
     lx_mock_bn_hub_free(m->hub);
     lx_mock_door_free(m->door);
+    lx_mock_admin_free(m->admin);
     lx_secret_free(m->secret);
     lx_secret_free(m->mm_secret);
+    if (m->have_cfg) {
+        lx_mock_config_free(&m->cfg); /* after the venue: it borrows secrets */
+    }
     lx_net_free(m->net);
     lx_clock_free(m->clock);
     if (m->base != NULL) {
         event_base_loop(m->base, EVLOOP_NONBLOCK);
         event_base_free(m->base);
     }
+}
+
+/* The start-up banner's market lines; config secrets are never printed. */
+static void print_market(const struct mock_main *m)
+{
+    size_t i;
+
+    if (m->have_cfg && m->cfg.naccts > 0) {
+        printf("accounts %zu from %s (secrets not shown)\n", m->cfg.naccts,
+               m->config_path);
+    } else {
+        printf("api key %s\nsecret  %s\n", TEST_API_KEY, TEST_SECRET);
+    }
+    printf("symbols");
+    if (m->have_cfg && m->cfg.nsyms > 0) {
+        for (i = 0; i < m->cfg.nsyms; i++) {
+            printf(" %s", m->cfg.syms[i].symbol);
+        }
+    } else {
+        printf(" BTCUSDT ETHUSDT");
+    }
+    printf("%s\n", m->no_market ? " (no synthetic market)" : "");
 }
 
 int main(int argc, char **argv)
@@ -327,6 +474,9 @@ int main(int argc, char **argv)
     if (rc >= 0) {
         return rc;
     }
+    if (m.config_path != NULL && load_config(&m) != LX_OK) {
+        return 2;
+    }
     signal(SIGPIPE, SIG_IGN);
     m.base = event_base_new();
     if (m.base == NULL || start(&m) != LX_OK) {
@@ -340,9 +490,7 @@ int main(int argc, char **argv)
     if (!m.quiet) {
         printf("streams ws://%s/ws (and /stream?streams=...)\n", host);
         printf("admin   http://%s" LX_MOCK_ADMIN_PREFIX "health\n", host);
-        printf("api key %s\nsecret  %s\n", TEST_API_KEY, TEST_SECRET);
-        printf("symbols BTCUSDT ETHUSDT%s\n",
-               m.no_market ? " (no synthetic market)" : "");
+        print_market(&m);
     }
     fflush(stdout);
     event_base_dispatch(m.base);

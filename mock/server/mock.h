@@ -8,7 +8,10 @@
  * string and form body, as the venues accept both), charges its weight to
  * the client's rate-limit window, and calls the route with a struct
  * lx_mock_call. Paths under LX_MOCK_ADMIN_PREFIX are the admin API and are
- * refused to non-loopback peers unless allowed.
+ * refused to non-loopback peers unless allowed. The door also holds the
+ * port's fault-injection rules (fault.h; HTTP rules it applies itself) and
+ * the mock's clock (an offset / freeze layer over the lx_clock, moved by
+ * the admin API).
  *
  * Mock-internal: never installed, names lx_mock_*.
  */
@@ -49,6 +52,8 @@ struct lx_mock_dialect {
                          int64_t retry_after_s);
     /* Adds the venue's usage headers (e.g. X-MBX-USED-WEIGHT-1M). */
     int (*usage_headers)(struct lx_mock_call *call, struct lx_http_msg *resp);
+    /* An injected server error: status 500, 502 or 503 (fault rules). */
+    void (*server_error)(struct lx_mock_call *call, int status);
 };
 
 /* Rate limits of one venue; 0 disables a limit. */
@@ -79,6 +84,16 @@ int lx_mock_door_route(struct lx_mock_door *d, const char *method,
                        const char *path, int weight, int flags,
                        lx_mock_route_fn fn, void *ud);
 
+/*
+ * The request weight of a route that depends on its parameters (Binance's
+ * depth by limit): called after the parameters are parsed, before the
+ * weight is charged; replaces the fixed weight of the route (method,
+ * path). Errors: LX_ERR_NOTFOUND (no such route).
+ */
+typedef int (*lx_mock_weight_fn)(const struct lx_mock_call *call);
+int lx_mock_door_set_weigher(struct lx_mock_door *d, const char *method,
+                             const char *path, lx_mock_weight_fn fn);
+
 /* Admin paths answer non-loopback peers too when allow is 1. */
 void lx_mock_door_allow_remote_admin(struct lx_mock_door *d, int allow);
 
@@ -93,6 +108,41 @@ void lx_mock_door_handle(struct lx_http_req *req, void *door);
 void lx_mock_door_set_upgrade(struct lx_mock_door *d,
                               void (*fn)(struct lx_http_req *req, void *ud),
                               void *ud);
+
+/*
+ * The door's fault-injection rules (fault.h): HTTP rules are applied by
+ * the door to every non-admin request; WebSocket rules are read by the
+ * venue's stream hub. Borrowed, lives as long as the door.
+ */
+struct lx_mock_faults;
+struct lx_mock_faults *lx_mock_door_faults(struct lx_mock_door *d);
+
+/*
+ * The mock's clock: the door's lx_clock plus an offset, or frozen at an
+ * instant. Everything the venue stamps (server time, order and event
+ * times, rate-limit windows, signature time checks) reads it. Timers still
+ * run on the lx_clock; code that steps with time (the synthetic market)
+ * registers a hook to follow freeze, resume and advance.
+ */
+int64_t lx_mock_door_now_ns(const struct lx_mock_door *d);
+int64_t lx_mock_door_now_ms(const struct lx_mock_door *d);
+int lx_mock_door_frozen(const struct lx_mock_door *d);
+/* Offset of the mock's clock from the lx_clock's wall time, ns. */
+int64_t lx_mock_door_offset_ns(const struct lx_mock_door *d);
+void lx_mock_door_freeze(struct lx_mock_door *d);
+void lx_mock_door_resume(struct lx_mock_door *d);
+/* Moves the mock's clock forward; LX_ERR_INVAL when ms < 0. */
+int lx_mock_door_advance(struct lx_mock_door *d, int64_t ms);
+/*
+ * Called after freeze (frozen 1), resume (0) and advance (advanced_ns).
+ * With step_ns > 0 an advance moves in steps of step_ns (at most
+ * LX_MOCK_CLOCK_MAX_STEPS, then the rest at once), calling fn after each,
+ * so a hook that steps with time sees each step at its own instant.
+ */
+#define LX_MOCK_CLOCK_MAX_STEPS 3600
+typedef void (*lx_mock_clock_hook)(int frozen, int64_t advanced_ns, void *ud);
+void lx_mock_door_on_clock(struct lx_mock_door *d, lx_mock_clock_hook fn,
+                           void *ud, int64_t step_ns);
 
 /* ---- inside a route ------------------------------------------------------ */
 

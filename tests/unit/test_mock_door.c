@@ -17,6 +17,7 @@
 #include "mock/server/mock.h"
 #include "mock/venues/binance/auth.h"
 #include "mock/venues/binance/dialect.h"
+#include "mock/server/fault.h"
 #include "lx_test.h"
 
 /* The official example key pair of the Binance API docs. */
@@ -229,6 +230,106 @@ static void test_params_query_then_body(void **state)
                                  "found in a parameter.\"}");
 }
 
+/* Sends without waiting for the answer. */
+static void send_only(struct fx *f, const char *target)
+{
+    struct lx_http_msg *m;
+
+    assert_int_equal(lx_http_msg_new_request(&m, NULL, "GET", target), LX_OK);
+    assert_int_equal(lx_http_client_send(f->cli, "https://api.binance.com", m,
+                                         0, resp_cb, f),
+                     LX_OK);
+}
+
+static void add_rule(struct fx *f, const char *path, int64_t delay_ms,
+                     int status)
+{
+    struct lx_mock_fault r;
+    const char *why = "";
+
+    memset(&r, 0, sizeof(r));
+    lx__snprintf(r.path, sizeof(r.path), "%s", path);
+    r.remaining = 1;
+    r.delay_ms = delay_ms;
+    r.status = status;
+    r.retry_after_s = -1;
+    assert_int_equal(
+        lx_mock_faults_add(lx_mock_door_faults(f->door), &r, NULL, &why),
+        LX_OK);
+}
+
+/* A delay is an lx_clock timer: on a virtual clock, exactly to the ms. */
+static void test_fault_delay_on_clock(void **state)
+{
+    struct fx *f = *state;
+    int64_t t0 = lx_clock_mono_ns(f->clock);
+
+    add_rule(f, "/api/v3/ping", 250, 0);
+    send_only(f, "/api/v3/ping");
+    assert_int_equal(lx_clock_run(f->clock, t0 + 249 * MS), LX_OK);
+    assert_int_equal(f->nresp, 0);
+    assert_int_equal(lx_clock_run(f->clock, t0 + 250 * MS), LX_OK);
+    assert_int_equal(f->nresp, 1);
+    assert_int_equal(f->status, 200);
+    assert_string_equal(f->weight, "1"); /* charged when served */
+    /* Delay and status: the error comes after the delay, no weight. */
+    add_rule(f, "*", 100, 502);
+    t0 = lx_clock_mono_ns(f->clock);
+    send_only(f, "/api/v3/ping");
+    assert_int_equal(lx_clock_run(f->clock, t0 + 99 * MS), LX_OK);
+    assert_int_equal(f->nresp, 1);
+    assert_int_equal(lx_clock_run(f->clock, t0 + 100 * MS), LX_OK);
+    assert_int_equal(f->nresp, 2);
+    assert_int_equal(f->status, 502);
+    /* The clock crossed into the next minute (DOC_TS is 0.44 s before a
+     * minute boundary): a fresh window, and the fault charged nothing. */
+    assert_string_equal(f->weight, "0");
+    assert_string_equal(f->body,
+                        "{\"code\":-1001,\"msg\":\"Internal error; unable to "
+                        "process your request. Please try again.\"}");
+}
+
+/* The client goes away while its request is held: nothing is left over. */
+static void test_fault_delay_abort(void **state)
+{
+    struct fx *f = *state;
+    int64_t t0 = lx_clock_mono_ns(f->clock);
+
+    add_rule(f, "/api/v3/ping", 500, 0);
+    send_only(f, "/api/v3/ping");
+    assert_int_equal(lx_clock_run(f->clock, t0 + 100 * MS), LX_OK);
+    lx_http_client_free(f->cli);
+    f->cli = NULL;
+    assert_int_equal(lx_clock_run(f->clock, t0 + 1000 * MS), LX_OK);
+    assert_int_equal(f->nresp, 0);
+    assert_int_equal(lx_http_client_new(&f->cli, f->net), LX_OK);
+    call(f, "GET", "/api/v3/ping", NULL, NULL);
+    assert_int_equal(f->status, 200);
+}
+
+/* The mock's clock: offset and freeze over the lx_clock. */
+static void test_clock_layer(void **state)
+{
+    struct fx *f = *state;
+    int64_t t0 = lx_clock_wall_ms(f->clock);
+
+    assert_int_equal(lx_mock_door_now_ms(f->door), t0);
+    lx_mock_door_freeze(f->door);
+    assert_int_equal(
+        lx_clock_run(f->clock, lx_clock_mono_ns(f->clock) + 1000 * MS), LX_OK);
+    assert_int_equal(lx_mock_door_now_ms(f->door), t0);
+    assert_true(lx_mock_door_frozen(f->door));
+    assert_int_equal(lx_mock_door_advance(f->door, 300), LX_OK);
+    assert_int_equal(lx_mock_door_advance(f->door, -1), LX_ERR_INVAL);
+    assert_int_equal(lx_mock_door_now_ms(f->door), t0 + 300);
+    lx_mock_door_resume(f->door);
+    /* Frozen 1000 ms, advanced 300: 700 ms behind the lx_clock. */
+    assert_int_equal(lx_mock_door_offset_ns(f->door), -700 * MS);
+    assert_int_equal(
+        lx_clock_run(f->clock, lx_clock_mono_ns(f->clock) + 50 * MS), LX_OK);
+    assert_int_equal(lx_mock_door_now_ms(f->door), t0 + 350);
+}
+
 static void test_weight_429_then_418(void **state)
 {
     struct fx *f = *state;
@@ -385,6 +486,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_auth_ok, setup, teardown),
         cmocka_unit_test_setup_teardown(test_auth_errors, setup, teardown),
         cmocka_unit_test(test_total_params),
+        cmocka_unit_test_setup_teardown(test_fault_delay_on_clock, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_fault_delay_abort, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_clock_layer, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -24,6 +24,7 @@
 #include "mock/server/mock.h"
 #include "mock/venues/binance/dialect.h"
 #include "mock/venues/binance/spot.h"
+#include "mock/venues/binance/spot_int.h"
 #include "mock/venues/binance/streams.h"
 #include "lx_test.h"
 
@@ -47,6 +48,7 @@ struct fx {
     /* last REST answer */
     int nresp, status;
     char *body;
+    int64_t used; /* X-MBX-USED-WEIGHT-1M, -1 when absent */
     /* stream */
     struct lx_ws *ws;
     int ws_open;
@@ -169,6 +171,11 @@ static void resp_cb(void *ud, int err, const struct lx_http_msg *resp,
     (void)errmsg;
     f->nresp++;
     f->status = lx_http_msg_status(resp);
+    b = lx_http_msg_header(resp, "X-MBX-USED-WEIGHT-1M", &n);
+    f->used = -1;
+    if (b != NULL) {
+        assert_int_equal(lx__parse_i64(b, n, &f->used), LX_OK);
+    }
     b = lx_http_msg_body(resp, &n);
     lx__free(NULL, f->body);
     f->body = lx__strndup(NULL, b != NULL ? b : "", n);
@@ -381,20 +388,53 @@ static void ws_msg_cb(struct lx_ws *ws, int opcode, const uint8_t *data,
 /*
  * Binance's documented recipe: subscribe, then take a REST snapshot, drop
  * diffs with u <= lastUpdateId, and every later diff must start at the
- * previous u + 1. Applying them must give the REST book at the end.
+ * previous u + 1 (the first one straddles: U <= lastUpdateId + 1 <= u).
+ * Applying them must give the REST book at the end. The
+ * diffs are batched: one per 100 ms (@depth@100ms) or 1 s (@depth) window
+ * with changes, spanning every update id of the window (U < u).
  */
+static void check_diffs(struct fx *f, const char *want, int64_t last,
+                        int64_t end_id, int min, int max)
+{
+    int64_t prev_u = last;
+    int i, applied = 0;
+
+    for (i = 0; i < f->nmsgs; i++) {
+        const cJSON *d = cJSON_GetObjectItemCaseSensitive(f->msgs[i], "data");
+
+        if (strcmp(jstr(f->msgs[i], "stream"), want) != 0 ||
+            jnum(d, "u") <= last) {
+            continue; /* another stream, or before the snapshot */
+        }
+        if (applied == 0) {
+            /* A window may straddle the snapshot: U <= last + 1 <= u. */
+            assert_true(jnum(d, "U") <= last + 1);
+        } else {
+            assert_int_equal(jnum(d, "U"), prev_u + 1);
+        }
+        /* A step of the synthetic market changes dozens of levels. */
+        assert_true(jnum(d, "u") > jnum(d, "U"));
+        prev_u = jnum(d, "u");
+        applied++;
+    }
+    assert_in_range(applied, min, max);
+    /* The last diff brings the book to the second snapshot's id. */
+    assert_int_equal(prev_u, end_id);
+}
+
 static void test_depth_stream_continues_snapshot(void **state)
 {
     static const struct lx_ws_cbs cbs = {ws_open_cb, ws_msg_cb, NULL, NULL,
                                          NULL};
     struct fx *f = *state;
-    cJSON *snap, *end;
-    int64_t last, prev_u;
-    int i, applied = 0, ntrades = 0;
+    cJSON *snap, *end, *snap2;
+    int64_t last;
+    int i, ntrades = 0;
 
     assert_int_equal(lx_ws_connect(&f->ws, f->net,
                                    "wss://stream.binance.com:9443/stream?"
-                                   "streams=btcusdt@depth@100ms/btcusdt@trade",
+                                   "streams=btcusdt@depth@100ms/btcusdt@trade/"
+                                   "btcusdt@depth",
                                    NULL, &cbs, f),
                      LX_OK);
     settle(f);
@@ -410,29 +450,57 @@ static void test_depth_stream_continues_snapshot(void **state)
         LX_OK);
     call(f, "GET", "/api/v3/depth", "symbol=BTCUSDT&limit=1000", 0);
     end = body_json(f);
-    prev_u = last;
+    /* Freeze the market; the windows holding the last step then close. */
+    lx_mock_synth_clock(1, 0, f->synth);
+    assert_int_equal(
+        lx_clock_run(f->clock, lx_clock_mono_ns(f->clock) + 2 * SEC), LX_OK);
+    call(f, "GET", "/api/v3/depth", "symbol=BTCUSDT&limit=1000", 0);
+    snap2 = body_json(f);
+    /* Frozen: no step ran after the second snapshot. */
+    assert_int_equal(jnum(snap2, "lastUpdateId"), jnum(end, "lastUpdateId"));
+    cJSON_Delete(snap2);
     for (i = 0; i < f->nmsgs; i++) {
-        const cJSON *d = cJSON_GetObjectItemCaseSensitive(f->msgs[i], "data");
-        const char *stream = jstr(f->msgs[i], "stream");
-
-        if (strcmp(stream, "btcusdt@trade") == 0) {
-            ntrades++;
-            continue;
-        }
-        assert_string_equal(stream, "btcusdt@depth@100ms");
-        if (jnum(d, "u") <= last) {
-            continue; /* before the snapshot */
-        }
-        assert_int_equal(jnum(d, "U"), prev_u + 1);
-        prev_u = jnum(d, "u");
-        applied++;
+        ntrades += strcmp(jstr(f->msgs[i], "stream"), "btcusdt@trade") == 0;
     }
-    assert_true(applied > 10);
     assert_true(ntrades > 0);
-    /* The last diff brings the book to the second snapshot's id. */
-    assert_int_equal(prev_u, jnum(end, "lastUpdateId"));
+    /* Six market steps (3 s .. 8 s): one diff each on both streams. */
+    check_diffs(f, "btcusdt@depth@100ms", last, jnum(end, "lastUpdateId"), 6,
+                6);
+    check_diffs(f, "btcusdt@depth", last, jnum(end, "lastUpdateId"), 5, 7);
     cJSON_Delete(snap);
     cJSON_Delete(end);
+}
+
+/*
+ * GET /api/v3/depth costs by limit as rest-api.md says (1-100: 5,
+ * 101-500: 25, 501-1000: 50, 1001-5000: 250) and X-MBX-USED-WEIGHT-1M
+ * adds it up.
+ */
+static void test_depth_weight(void **state)
+{
+    static const struct {
+        const char *limit;
+        int64_t weight;
+    } t[] = {{"", 5},       {"1", 5},    {"100", 5},   {"101", 25},
+             {"500", 25},   {"501", 50}, {"1000", 50}, {"1001", 250},
+             {"5000", 250}, {"abc", 5}};
+    struct fx *f = *state;
+    char params[64];
+    int64_t total = 0;
+    size_t i;
+
+    lx_mock_door_reset_limits(f->door);
+    for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        lx__snprintf(params, sizeof(params), "symbol=BTCUSDT%s%s",
+                     t[i].limit[0] != '\0' ? "&limit=" : "", t[i].limit);
+        call(f, "GET", "/api/v3/depth", params, 0);
+        total += t[i].weight;
+        assert_int_equal(f->used, total);
+        assert_int_equal(f->status, strcmp(t[i].limit, "abc") == 0 ? 400 : 200);
+    }
+    assert_int_equal(lx__mbn_depth_weight(100), 5);
+    assert_int_equal(lx__mbn_depth_weight(101), 25);
+    assert_int_equal(lx__mbn_depth_weight(1001), 250);
 }
 
 /* listenKey, then /ws/<listenKey>: the account's order and balance events. */
@@ -494,6 +562,59 @@ static void test_user_data_stream(void **state)
     /* The other accounts' events (the synthetic market) never show. */
 }
 
+/*
+ * The synthetic market follows the mock's clock: frozen, it stands still;
+ * an advance runs the skipped periods, each at its own instant (trade
+ * times one period apart); resumed, the timer steps it again.
+ */
+static void test_synth_follows_clock(void **state)
+{
+    struct fx *f = *state;
+    uint64_t steps;
+    int64_t t, times[32];
+    cJSON *arr;
+    int i, n, ntimes = 0, k;
+
+    lx_mock_door_on_clock(f->door, lx_mock_synth_clock, f->synth,
+                          lx_mock_synth_period(f->synth));
+    lx_mock_door_freeze(f->door);
+    t = lx_mock_door_now_ms(f->door);
+    steps = lx_mock_synth_steps(f->synth);
+    assert_int_equal(
+        lx_clock_run(f->clock, lx_clock_mono_ns(f->clock) + 3 * SEC), LX_OK);
+    assert_int_equal(lx_mock_synth_steps(f->synth), steps);
+    assert_int_equal(lx_mock_door_now_ms(f->door), t);
+    assert_int_equal(lx_mock_door_advance(f->door, 19500), LX_OK);
+    assert_int_equal(lx_mock_synth_steps(f->synth), steps + 19);
+    assert_int_equal(lx_mock_door_advance(f->door, 500), LX_OK); /* carry */
+    assert_int_equal(lx_mock_synth_steps(f->synth), steps + 20);
+    assert_int_equal(lx_mock_door_now_ms(f->door), t + 20000);
+    call(f, "GET", "/api/v3/trades", "symbol=BTCUSDT&limit=1000", 0);
+    arr = body_json(f);
+    n = cJSON_GetArraySize(arr);
+    for (i = 0; i < n; i++) {
+        int64_t tt = jnum(cJSON_GetArrayItem(arr, i), "time");
+
+        if (tt <= t) {
+            continue;
+        }
+        /* Every step at a whole period after the freeze. */
+        assert_int_equal((tt - t) % 1000, 0);
+        assert_in_range(tt, t + 1000, t + 20000);
+        for (k = 0; k < ntimes && times[k] != tt; k++) {
+        }
+        if (k == ntimes && ntimes < 32) {
+            times[ntimes++] = tt;
+        }
+    }
+    assert_true(ntimes >= 5); /* spread over the advance, not bunched */
+    cJSON_Delete(arr);
+    lx_mock_door_resume(f->door);
+    assert_int_equal(
+        lx_clock_run(f->clock, lx_clock_mono_ns(f->clock) + 2 * SEC), LX_OK);
+    assert_int_equal(lx_mock_synth_steps(f->synth), steps + 22);
+}
+
 /* Same seed, same virtual time: the same market, event for event. */
 static void test_synthetic_market_deterministic(void **state)
 {
@@ -533,6 +654,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_market_full_fills_and_trades,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_depth_weight, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_synth_follows_clock, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_depth_stream_continues_snapshot,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_user_data_stream, setup, teardown),

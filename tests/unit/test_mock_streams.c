@@ -175,27 +175,28 @@ static void test_combined_url_and_property(void **state)
 {
     struct fx *f = *state;
 
-    connect_to(f, "/stream?streams=btcusdt@aggTrade/ethusdt@bookTicker");
-    /* Upper case is not a stream name: the venue's are lower case. */
+    connect_to(f, "/stream?streams=BTCUSDT@aggTrade/ethusdt@bookTicker");
+    /* An upper-case symbol is not a stream: the venue's are lower case. */
     assert_int_equal(f->closed, 1);
     lx_ws_free(f->ws);
     f->ws = NULL;
     f->closed = 0;
-    connect_to(f, "/stream?streams=btcusdt@aggtrade/ethusdt@bookticker");
+    /* Event names are camelCase, as the venue spells them. */
+    connect_to(f, "/stream?streams=btcusdt@aggTrade/ethusdt@bookTicker");
     assert_int_equal(f->opened, 1);
     assert_int_equal(
-        lx_mock_bn_hub_publish(f->hub, "ethusdt@bookticker", "{\"u\":1}", 7),
+        lx_mock_bn_hub_publish(f->hub, "ethusdt@bookTicker", "{\"u\":1}", 7),
         1);
     settle(f);
     assert_string_equal(
-        f->msg[0], "{\"stream\":\"ethusdt@bookticker\",\"data\":{\"u\":1}}");
+        f->msg[0], "{\"stream\":\"ethusdt@bookTicker\",\"data\":{\"u\":1}}");
     say(f, "{\"method\":\"GET_PROPERTY\",\"params\":[\"combined\"],\"id\":2}");
     assert_string_equal(f->msg[1], "{\"result\":true,\"id\":2}");
     say(f, "{\"method\":\"SET_PROPERTY\",\"params\":[\"combined\",false],"
            "\"id\":5}");
     assert_string_equal(f->msg[2], "{\"result\":null,\"id\":5}");
     assert_int_equal(
-        lx_mock_bn_hub_publish(f->hub, "btcusdt@aggtrade", "{\"a\":9}", 7), 1);
+        lx_mock_bn_hub_publish(f->hub, "btcusdt@aggTrade", "{\"a\":9}", 7), 1);
     settle(f);
     assert_string_equal(f->msg[3], "{\"a\":9}");
 }

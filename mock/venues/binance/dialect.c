@@ -92,5 +92,31 @@ static int bn_usage_headers(struct lx_mock_call *call, struct lx_http_msg *resp)
     return lx_http_msg_add_header(resp, "X-MBX-USED-WEIGHT-1M", used);
 }
 
+/*
+ * Injected server errors, with the codes errors.md gives for them: -1000
+ * UNKNOWN (500), -1001 DISCONNECTED (502, the gateway lost the backend),
+ * -1008 TOO_MANY_REQUESTS "server is currently overloaded" (503).
+ */
+static void bn_server_error(struct lx_mock_call *call, int status)
+{
+    struct lx_mock_bn_err err;
+
+    if (status == 502) {
+        lx_mock_bn_err_set(&err, 502, -1001,
+                           "Internal error; unable to process your request. "
+                           "Please try again.");
+    } else if (status == 503) {
+        lx_mock_bn_err_set(&err, 503, -1008,
+                           "Server is currently overloaded with other "
+                           "requests. Please try again in a few minutes.");
+    } else {
+        lx_mock_bn_err_set(&err, status, -1000,
+                           "An unknown error occurred while processing the "
+                           "request.");
+    }
+    lx_mock_bn_respond_err(call, &err);
+}
+
 const struct lx_mock_dialect lx_mock_bn_dialect = {
-    NULL, NULL, bn_bad_params, bn_rate_limited, bn_usage_headers};
+    NULL,           NULL, bn_bad_params, bn_rate_limited, bn_usage_headers,
+    bn_server_error};

@@ -21,14 +21,15 @@
 
 #define NS_PER_MS 1000000
 
+/* The mock's clock (the door's offset/freeze layer over v->clock). */
 int64_t lx__mbn_now_ns(const struct lx_mock_bn_spot *v)
 {
-    return lx_clock_wall_ns(v->clock);
+    return lx_mock_door_now_ns(v->door);
 }
 
 int64_t lx__mbn_now_ms(const struct lx_mock_bn_spot *v)
 {
-    return lx_clock_wall_ms(v->clock);
+    return lx_mock_door_now_ms(v->door);
 }
 
 static struct lx_decimal at_scale(struct lx_decimal d)
@@ -124,6 +125,9 @@ const char *lx__mbn_stp_name(int stp)
     return stp >= 0 && stp < LX_ENG_STP_COUNT ? n[stp] : "NONE";
 }
 
+static void win_100ms_cb(struct lx_timer *t, void *ud);
+static void win_1s_cb(struct lx_timer *t, void *ud);
+
 /* ---- setup ----------------------------------------------------------------
  */
 
@@ -157,6 +161,12 @@ int lx_mock_bn_spot_new(struct lx_mock_bn_spot **out, struct lx_clock *clock,
     cfg.max_events = 65536; /* drained after every call: ample */
     rc = v->orders == NULL ? LX_ERR_NOMEM : lx__engine_new(&v->eng, NULL, &cfg);
     if (rc == LX_OK) {
+        rc = lx_timer_new(&v->win_timer[BN_WIN_100MS], clock, win_100ms_cb, v);
+    }
+    if (rc == LX_OK) {
+        rc = lx_timer_new(&v->win_timer[BN_WIN_1S], clock, win_1s_cb, v);
+    }
+    if (rc == LX_OK) {
         rc = lx__mbn_spot_routes(v);
     }
     if (rc != LX_OK) {
@@ -177,10 +187,18 @@ void lx_mock_bn_spot_free(struct lx_mock_bn_spot *v)
         return;
     }
     for (i = 0; i < v->nsyms; i++) {
+        size_t w;
+
         lx__free(NULL, v->syms[i].trades);
         lx__free(NULL, v->syms[i].bids);
         lx__free(NULL, v->syms[i].asks);
+        for (w = 0; w < BN_NWIN; w++) {
+            lx__free(NULL, v->syms[i].win[w].bids);
+            lx__free(NULL, v->syms[i].win[w].asks);
+        }
     }
+    lx_timer_free(v->win_timer[BN_WIN_100MS]);
+    lx_timer_free(v->win_timer[BN_WIN_1S]);
     for (i = 0; i < v->naccounts; i++) {
         lx__free(NULL, v->key_strs[i]);
     }
@@ -293,6 +311,8 @@ int lx_mock_bn_spot_add_symbol(struct lx_mock_bn_spot *v,
     s->max_price = spec.max_price;
     s->min_notional = spec.min_notional;
     s->update_id = 1000;
+    s->win[BN_WIN_100MS].first_id = s->update_id + 1;
+    s->win[BN_WIN_1S].first_id = s->update_id + 1;
     v->nsyms++;
     return LX_OK;
 }
@@ -614,12 +634,132 @@ static int to_levels(const struct lx_mock_bn_spot *v, const struct bn_symbol *s,
     return LX_OK;
 }
 
+/* ---- batched depth pushes ---------------------------------------------- */
+
+static const int64_t win_period_ns[BN_NWIN] = {100 * 1000000LL, 1000000000LL};
+static const char *const win_stream[BN_NWIN] = {"depth@100ms", "depth"};
+
+/* Starts the window timers unless they run (a change waits for a push). */
+static void win_arm(struct lx_mock_bn_spot *v)
+{
+    int w;
+
+    for (w = 0; w < BN_NWIN; w++) {
+        if (v->win_timer[w] != NULL && !lx_timer_pending(v->win_timer[w])) {
+            lx_timer_start(v->win_timer[w], win_period_ns[w], win_period_ns[w]);
+        }
+    }
+}
+
+static int copy_levels(struct bn_level **dst, size_t *n,
+                       const struct bn_level *src, size_t ns)
+{
+    struct bn_level *p = lx__malloc(NULL, (ns > 0 ? ns : 1) * sizeof(*p));
+
+    if (p == NULL) {
+        return LX_ERR_NOMEM;
+    }
+    memcpy(p, src, ns * sizeof(*p));
+    lx__free(NULL, *dst);
+    *dst = p;
+    *n = ns;
+    return LX_OK;
+}
+
+/* Renders one diff event U..u from the changed levels cb, ca. */
+static int win_render(struct lx_mock_bn_spot *v, const struct bn_symbol *s,
+                      const struct bn_win *wn, const struct bn_level *cb,
+                      size_t ncb, const struct bn_level *ca, size_t nca)
+{
+    struct lx_level *lb = NULL, *la = NULL;
+    struct lx_depth d;
+    int rc;
+
+    memset(&d, 0, sizeof(d));
+    lx__snprintf(d.symbol, sizeof(d.symbol), "%s", s->name);
+    d.first_id = wn->first_id;
+    d.final_id = s->update_id;
+    d.event_ms = lx__mbn_now_ms(v);
+    rc = to_levels(v, s, cb, ncb, &lb);
+    if (rc == LX_OK) {
+        rc = to_levels(v, s, ca, nca, &la);
+    }
+    if (rc == LX_OK) {
+        d.bids = lb;
+        d.nbids = ncb;
+        d.asks = la;
+        d.nasks = nca;
+        lx_mock_sb_reset(&v->sb);
+        lx_mock_bn_render_depth_update(&v->sb, &d, false);
+    }
+    lx__free(NULL, lb);
+    lx__free(NULL, la);
+    return rc;
+}
+
+/*
+ * Pushes window w of s: the levels that differ between the book at the
+ * last push and now, as one event spanning every update id since. When
+ * the changes cancelled out, nothing is pushed and the ids carry over to
+ * the next push (U..u stays contiguous). Returns 1 when it pushed.
+ */
+static int win_flush(struct lx_mock_bn_spot *v, struct bn_symbol *s, int w)
+{
+    struct bn_win *wn = &s->win[w];
+    struct bn_level *cb, *ca;
+    size_t ncb, nca;
+    int pushed = 0;
+
+    if (s->update_id < wn->first_id) {
+        return 0;
+    }
+    cb = lx__malloc(NULL, (wn->nbids + s->nbids + 1) * sizeof(*cb));
+    ca = lx__malloc(NULL, (wn->nasks + s->nasks + 1) * sizeof(*ca));
+    if (cb != NULL && ca != NULL) {
+        ncb = diff_side(wn->bids, wn->nbids, s->bids, s->nbids, 1, cb);
+        nca = diff_side(wn->asks, wn->nasks, s->asks, s->nasks, 0, ca);
+        if (ncb + nca > 0 && win_render(v, s, wn, cb, ncb, ca, nca) == LX_OK &&
+            copy_levels(&wn->bids, &wn->nbids, s->bids, s->nbids) == LX_OK &&
+            copy_levels(&wn->asks, &wn->nasks, s->asks, s->nasks) == LX_OK) {
+            publish(v, s, win_stream[w], &v->sb);
+            wn->first_id = s->update_id + 1;
+            pushed = 1;
+        }
+    }
+    lx__free(NULL, cb);
+    lx__free(NULL, ca);
+    return pushed;
+}
+
+static void win_tick(struct lx_mock_bn_spot *v, int w)
+{
+    size_t i;
+    int pushed = 0;
+
+    for (i = 0; i < v->nsyms; i++) {
+        pushed |= win_flush(v, &v->syms[i], w);
+    }
+    if (!pushed) {
+        lx_timer_stop(v->win_timer[w]); /* quiet: the next change rearms */
+    }
+}
+
+static void win_100ms_cb(struct lx_timer *t, void *ud)
+{
+    LX_UNUSED(t);
+    win_tick(ud, BN_WIN_100MS);
+}
+
+static void win_1s_cb(struct lx_timer *t, void *ud)
+{
+    LX_UNUSED(t);
+    win_tick(ud, BN_WIN_1S);
+}
+
 /* Publishes the changes of s's book since the last call, if any. */
 static int publish_depth(struct lx_mock_bn_spot *v, struct bn_symbol *s)
 {
     struct bn_level *bids, *asks, *cb, *ca;
-    struct lx_level *lb = NULL, *la = NULL;
-    struct lx_depth d;
     size_t nb, na, ncb, nca;
     int rc = book_now(v, s, &bids, &nb, &asks, &na);
     int64_t bbo[4];
@@ -636,27 +776,9 @@ static int publish_depth(struct lx_mock_bn_spot *v, struct bn_symbol *s)
     ncb = diff_side(s->bids, s->nbids, bids, nb, 1, cb);
     nca = diff_side(s->asks, s->nasks, asks, na, 0, ca);
     if (ncb + nca > 0) {
-        memset(&d, 0, sizeof(d));
-        lx__snprintf(d.symbol, sizeof(d.symbol), "%s", s->name);
-        d.first_id = s->update_id + 1;
-        d.final_id = s->update_id + 1;
-        d.event_ms = lx__mbn_now_ms(v);
-        rc = to_levels(v, s, cb, ncb, &lb);
-        if (rc == LX_OK) {
-            rc = to_levels(v, s, ca, nca, &la);
-        }
-        if (rc != LX_OK) {
-            goto out;
-        }
-        d.bids = lb;
-        d.nbids = ncb;
-        d.asks = la;
-        d.nasks = nca;
+        /* One update id per change; the windows push them in batches. */
         s->update_id++;
-        lx_mock_sb_reset(&v->sb);
-        lx_mock_bn_render_depth_update(&v->sb, &d, false);
-        publish(v, s, "depth", &v->sb);
-        publish(v, s, "depth@100ms", &v->sb);
+        win_arm(v);
     }
     bbo[0] = nb > 0 ? bids[0].price : 0;
     bbo[1] = nb > 0 ? bids[0].qty : 0;
@@ -690,8 +812,6 @@ out:
     lx__free(NULL, asks);
     lx__free(NULL, cb);
     lx__free(NULL, ca);
-    lx__free(NULL, lb);
-    lx__free(NULL, la);
     return rc;
 }
 

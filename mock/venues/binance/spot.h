@@ -76,6 +76,23 @@ int lx_mock_bn_spot_mid_ticks(const struct lx_mock_bn_spot *v,
 int lx_mock_bn_spot_steps(const struct lx_mock_bn_spot *v, const char *symbol,
                           struct lx_decimal *tick, struct lx_decimal *lot);
 
+/*
+ * Expires listen key key (NULL: all of them): listenKeyExpired is sent on
+ * its stream, which then stops; *n gets how many keys went.
+ */
+int lx_mock_bn_spot_expire_listen(struct lx_mock_bn_spot *v, const char *key,
+                                  size_t *n);
+
+/*
+ * Appends the admin state dump to sb: {"time":..,"books":{SYMBOL:
+ * {"lastUpdateId":..,"bids":[[p,q],..],"asks":..}},"open_orders":[..],
+ * "balances":{apiKey:{asset:{"free":..,"locked":..}}}} with at most
+ * levels levels per side.
+ */
+struct lx_mock_sb;
+int lx_mock_bn_spot_state(struct lx_mock_bn_spot *v, size_t levels,
+                          struct lx_mock_sb *sb);
+
 /* The engine's running log hash (determinism oracle). */
 uint64_t lx_mock_bn_spot_log_hash(const struct lx_mock_bn_spot *v);
 

@@ -22,6 +22,18 @@ struct bn_level {
     int64_t price, qty; /* ticks, lots */
 };
 
+/*
+ * One depth push window (@depth@100ms or @depth at 1000 ms): the book as
+ * of the last push and the first update id not pushed yet.
+ */
+struct bn_win {
+    struct bn_level *bids, *asks;
+    size_t nbids, nasks;
+    int64_t first_id;
+};
+
+enum { BN_WIN_100MS = 0, BN_WIN_1S, BN_NWIN };
+
 struct bn_symbol {
     char name[LX_SYMBOL_LEN], lower[LX_SYMBOL_LEN];
     char base[LX_ASSET_LEN], quote[LX_ASSET_LEN];
@@ -35,6 +47,7 @@ struct bn_symbol {
     struct bn_level *bids, *asks; /* the book as last published */
     size_t nbids, nasks, level_cap;
     int64_t bbo[4]; /* bid, bid qty, ask, ask qty last published */
+    struct bn_win win[BN_NWIN];
 };
 
 struct bn_asset {
@@ -131,6 +144,7 @@ struct lx_mock_bn_spot {
     size_t nlisten;
     uint64_t listen_seq;
     struct lx_mock_sb sb, sb2;
+    struct lx_timer *win_timer[BN_NWIN]; /* run while changes wait */
 };
 
 /* spot.c */
@@ -160,5 +174,7 @@ void lx__mbn_user_stream(uint32_t account, char out[24]);
 
 /* spot_routes.c */
 int lx__mbn_spot_routes(struct lx_mock_bn_spot *v);
+/* Request weight of GET /api/v3/depth for a limit. */
+int lx__mbn_depth_weight(int64_t limit);
 
 #endif

@@ -280,7 +280,7 @@ static void r_depth(struct lx_mock_call *c, void *ud)
     if (s == NULL || opt_int(c, "limit", 100, 1, 5000, &limit) < 0) {
         return;
     }
-    /* Weight: the door charges 5 (limit <= 100) whatever the limit. */
+    /* Weight: charged by depth_weight before this runs. */
     lx_mock_sb_reset(sb);
     lx_mock_sb_kv_i64(sb, "{\"lastUpdateId\":", s->update_id);
     lx_mock_sb_str(sb, ",\"bids\":");
@@ -291,6 +291,35 @@ static void r_depth(struct lx_mock_call *c, void *ud)
                 s->nasks < (size_t)limit ? s->nasks : (size_t)limit);
     lx_mock_sb_str(sb, "}");
     send_sb(c, sb);
+}
+
+/*
+ * GET /api/v3/depth's weight by limit, as rest-api.md gives it: 1-100: 5,
+ * 101-500: 25, 501-1000: 50, 1001-5000: 250. A limit that does not parse
+ * costs the default's 5 (the route then answers -1100 / -1130).
+ */
+int lx__mbn_depth_weight(int64_t limit)
+{
+    if (limit <= 100) {
+        return 5;
+    }
+    if (limit <= 500) {
+        return 25;
+    }
+    return limit <= 1000 ? 50 : 250;
+}
+
+static int depth_weigher(const struct lx_mock_call *c)
+{
+    size_t len = 0;
+    const char *s = lx_mock_call_param(c, "limit", &len);
+    int64_t limit = 100;
+
+    if (s != NULL &&
+        (lx__parse_i64(s, len, &limit) != LX_OK || limit < 1 || limit > 5000)) {
+        limit = 100;
+    }
+    return lx__mbn_depth_weight(limit);
 }
 
 static void r_trades(struct lx_mock_call *c, void *ud)
@@ -1228,6 +1257,92 @@ static void r_account(struct lx_mock_call *c, void *ud)
     send_sb(c, sb);
 }
 
+/* ---- admin state dump ------------------------------------------------- */
+
+static void state_books(struct lx_mock_bn_spot *v, size_t levels,
+                        struct lx_mock_sb *sb)
+{
+    size_t i;
+
+    lx_mock_sb_str(sb, ",\"books\":{");
+    for (i = 0; i < v->nsyms; i++) {
+        const struct bn_symbol *s = &v->syms[i];
+
+        lx_mock_sb_str(sb, i > 0 ? "," : "");
+        lx_mock_sb_json_str(sb, s->name);
+        lx_mock_sb_kv_i64(sb, ":{\"lastUpdateId\":", s->update_id);
+        lx_mock_sb_str(sb, ",\"bids\":");
+        levels_json(sb, v, s, s->bids, s->nbids < levels ? s->nbids : levels);
+        lx_mock_sb_str(sb, ",\"asks\":");
+        levels_json(sb, v, s, s->asks, s->nasks < levels ? s->nasks : levels);
+        lx_mock_sb_str(sb, "}");
+    }
+    lx_mock_sb_str(sb, "}");
+}
+
+static const char *key_of(const struct lx_mock_bn_spot *v, uint64_t account)
+{
+    size_t i;
+
+    for (i = 0; i < v->naccounts; i++) {
+        if (v->keys[i].account == account) {
+            return v->keys[i].api_key;
+        }
+    }
+    return "";
+}
+
+/* Accounts by API key (never their secrets), then open orders. */
+static void state_accounts(struct lx_mock_bn_spot *v, struct lx_mock_sb *sb)
+{
+    size_t i, j, n = 0;
+
+    lx_mock_sb_str(sb, ",\"balances\":{");
+    for (i = 0; i < v->naccounts; i++) {
+        lx_mock_sb_str(sb, i > 0 ? "," : "");
+        lx_mock_sb_json_str(sb, v->keys[i].api_key);
+        lx_mock_sb_str(sb, ":{");
+        for (j = 0; j < v->nassets; j++) {
+            int64_t fr = 0, lk = 0;
+
+            lx__engine_balance(v->eng, (uint32_t)v->keys[i].account,
+                               v->assets[j].id, &fr, &lk);
+            lx_mock_sb_str(sb, j > 0 ? "," : "");
+            lx_mock_sb_json_str(sb, v->assets[j].name);
+            lx_mock_sb_kv_dec(
+                sb, ":{\"free\":", lx__mbn_amt(v, v->assets[j].id, fr));
+            lx_mock_sb_kv_dec(
+                sb, ",\"locked\":", lx__mbn_amt(v, v->assets[j].id, lk));
+            lx_mock_sb_str(sb, "}");
+        }
+        lx_mock_sb_str(sb, "}");
+    }
+    lx_mock_sb_str(sb, "},\"open_orders\":[");
+    for (i = 0; i < v->orders_cap; i++) {
+        const struct bn_order *o = &v->orders[i];
+
+        if (o->id == 0 || !order_open(o)) {
+            continue;
+        }
+        lx_mock_sb_kv_str(sb, n++ > 0 ? ",{\"apiKey\":" : "{\"apiKey\":",
+                          key_of(v, o->account));
+        lx_mock_sb_str(sb, ",\"order\":");
+        order_json(sb, v, o);
+        lx_mock_sb_str(sb, "}");
+    }
+    lx_mock_sb_str(sb, "]");
+}
+
+int lx_mock_bn_spot_state(struct lx_mock_bn_spot *v, size_t levels,
+                          struct lx_mock_sb *sb)
+{
+    lx_mock_sb_kv_i64(sb, "{\"time\":", lx__mbn_now_ms(v));
+    state_books(v, levels, sb);
+    state_accounts(v, sb);
+    lx_mock_sb_str(sb, "}");
+    return sb->err;
+}
+
 /* ---- user-data streams ----------------------------------------------- */
 
 static struct bn_listen *listen_find(struct lx_mock_bn_spot *v, const char *key)
@@ -1300,6 +1415,39 @@ static void r_listen_keep(struct lx_mock_call *c, void *ud)
         *l = v->listen[--v->nlisten];
     }
     lx_mock_respond_json(c, 200, "{}", 2);
+}
+
+/*
+ * Expires listen keys as the venue does after 60 minutes without a
+ * keepalive: the stream gets {"e":"listenKeyExpired","E":..,"listenKey":..}
+ * and nothing more, and the key is gone (PUT answers -1125).
+ */
+int lx_mock_bn_spot_expire_listen(struct lx_mock_bn_spot *v, const char *key,
+                                  size_t *n)
+{
+    size_t i = 0;
+
+    *n = 0;
+    while (i < v->nlisten) {
+        struct bn_listen *l = &v->listen[i];
+
+        if (key != NULL && strcmp(l->key, key) != 0) {
+            i++;
+            continue;
+        }
+        lx_mock_sb_reset(&v->sb);
+        lx_mock_sb_kv_str(&v->sb, "{\"e\":", "listenKeyExpired");
+        lx_mock_sb_kv_i64(&v->sb, ",\"E\":", lx__mbn_now_ms(v));
+        lx_mock_sb_kv_str(&v->sb, ",\"listenKey\":", l->key);
+        lx_mock_sb_str(&v->sb, "}");
+        if (v->sb.err != LX_OK) {
+            return v->sb.err;
+        }
+        lx_mock_bn_hub_expire(v->hub, l->stream, v->sb.buf, v->sb.len);
+        *l = v->listen[--v->nlisten];
+        (*n)++;
+    }
+    return LX_OK;
 }
 
 /* ---- WebSocket API (/ws-api/v3): the user-data subscription CCXT uses --- */
@@ -1524,6 +1672,10 @@ int lx__mbn_spot_routes(struct lx_mock_bn_spot *v)
     for (i = 0; i < LX_ARRAY_LEN(t) && rc == LX_OK; i++) {
         rc = lx_mock_door_route(v->door, t[i].method, t[i].path, t[i].weight,
                                 t[i].flags, t[i].fn, v);
+    }
+    if (rc == LX_OK) {
+        rc = lx_mock_door_set_weigher(v->door, "GET", "/api/v3/depth",
+                                      depth_weigher);
     }
     lx_mock_bn_hub_set_user(v->hub, listen_resolve, v);
     lx_mock_bn_hub_set_api(v->hub, api_message, v);

@@ -5,6 +5,13 @@
  * array of names (a client rarely has more than a handful; the venue caps
  * them at 1024). publish walks the connections: fan-out to N clients costs
  * N queued copies, as on any WebSocket server.
+ *
+ * Fault injection: every frame a connection sends goes through conn_send,
+ * which first picks up new WebSocket fault rules of the door (fault.h):
+ * "malformed" slips one invalid-JSON text frame in before the next frame;
+ * "drop" lets N more frames go and then drops the TCP connection without a
+ * close frame (after DROP_GRACE, so the N frames leave the buffer first;
+ * nothing more is sent in between).
  */
 #include <string.h>
 #include <sys/queue.h>
@@ -18,9 +25,13 @@
 #include "lotusx/lx_http.h"
 #include "lotusx/lx_net.h"
 #include "lotusx/lx_ws.h"
+#include "mock/server/fault.h"
 #include "mock/venues/binance/streams.h"
 
-#define SEC ((int64_t)1000000000)
+#define SEC        ((int64_t)1000000000)
+#define DROP_GRACE (50 * (int64_t)1000000)
+/* Cut off mid-object: not JSON, as a truncated venue message would be. */
+#define MALFORMED "{\"e\":\"depthUpdate\",\"E\":17000000,\"s\":\"BTC"
 
 const struct lx_mock_bn_hub_opts lx_mock_bn_hub_spot = {
     20 * SEC, 24 * 3600 * SEC, 1024, 5};
@@ -36,6 +47,11 @@ struct conn {
     int64_t sub_id; /* API: events wrapped with this subscriptionId */
     int64_t win_start_ns;
     int win_count;
+    uint64_t fault_seen; /* highest fault rule id looked at */
+    int64_t drop_left;   /* frames before the drop; -1 = no drop due */
+    int malformed;       /* send a malformed frame before the next one */
+    int dropping;        /* the drop timer runs: send nothing */
+    struct lx_timer *drop;
     LIST_ENTRY(conn) link;
 };
 
@@ -49,6 +65,7 @@ struct lx_mock_bn_hub {
     void *user_ud;
     lx_mock_bn_api_fn api;
     void *api_ud;
+    struct lx_mock_faults *faults;
     size_t nconns;
     LIST_HEAD(, conn) conns;
 };
@@ -85,6 +102,7 @@ static void conn_free(struct conn *c)
     }
     lx__free(NULL, c->subs);
     lx_timer_free(c->age);
+    lx_timer_free(c->drop);
     lx_ws_free(c->ws);
     lx__free(NULL, c);
 }
@@ -123,12 +141,72 @@ void lx_mock_bn_hub_set_api(struct lx_mock_bn_hub *hub, lx_mock_bn_api_fn fn,
     hub->api_ud = ud;
 }
 
+void lx_mock_bn_hub_set_faults(struct lx_mock_bn_hub *hub,
+                               struct lx_mock_faults *faults)
+{
+    hub->faults = faults;
+}
+
+static void drop_cb(struct lx_timer *t, void *ud)
+{
+    LX_UNUSED(t);
+    conn_free(ud); /* no close frame: the peer sees the TCP connection end */
+}
+
+/* Takes the fault rules c has not looked at yet. */
+static void pick_faults(struct conn *c)
+{
+    struct lx_mock_fault r;
+    const char *target = c->ws != NULL ? lx_ws_url(c->ws) : NULL;
+
+    while (target != NULL &&
+           lx_mock_faults_take_ws(c->hub->faults, target, &c->fault_seen, &r)) {
+        if (r.ws == LX_MOCK_FAULT_WS_MALFORMED) {
+            c->malformed = 1;
+        } else if (c->drop_left < 0 || r.after_frames < c->drop_left) {
+            c->drop_left = r.after_frames;
+        }
+    }
+}
+
+static void start_drop(struct conn *c)
+{
+    c->dropping = 1;
+    if ((c->drop != NULL ||
+         lx_timer_new(&c->drop, c->hub->clock, drop_cb, c) == LX_OK) &&
+        lx_timer_start(c->drop, DROP_GRACE, 0) == LX_OK) {
+        return;
+    }
+    lx_ws_close(c->ws, 1011, "fault"); /* no timer: close the polite way */
+}
+
+/* Every text frame of a connection goes out here (see the top). */
+static void conn_send(struct conn *c, const char *data, size_t len)
+{
+    if (c->dropping) {
+        return;
+    }
+    if (c->hub->faults != NULL) {
+        pick_faults(c);
+    }
+    if (c->drop_left == 0) {
+        start_drop(c);
+        return;
+    }
+    if (c->malformed) {
+        c->malformed = 0;
+        lx_ws_send_text(c->ws, MALFORMED, sizeof(MALFORMED) - 1);
+    }
+    lx_ws_send_text(c->ws, data, len);
+    if (c->drop_left > 0 && --c->drop_left == 0) {
+        start_drop(c);
+    }
+}
+
 void lx_mock_bn_hub_reply(struct lx_mock_bn_conn *conn, const char *json,
                           size_t len)
 {
-    struct conn *c = (struct conn *)conn;
-
-    lx_ws_send_text(c->ws, json, len);
+    conn_send((struct conn *)conn, json, len);
 }
 
 int lx_mock_bn_hub_attach(struct lx_mock_bn_conn *conn, const char *stream,
@@ -168,16 +246,25 @@ static ssize_t sub_find(const struct conn *c, const char *s)
     return -1;
 }
 
-/* A stream name: lower-case letters, digits, '@', '_', '!' and '-'. */
+/*
+ * A stream name: "<symbol>@<event>". The symbol is lower case, as the
+ * venue wants it; event names are camelCase (btcusdt@bookTicker,
+ * @aggTrade, @depth@100ms). Letters, digits, '@', '_', '!' and '-'.
+ */
 static int looks_like_stream(const char *s)
 {
-    const char *p;
+    const char *p, *at = strchr(s, '@');
 
-    if (strchr(s, '@') == NULL || s[0] == '@') {
+    if (at == NULL || s[0] == '@') {
         return 0;
     }
     for (p = s; *p != '\0'; p++) {
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+        int upper = *p >= 'A' && *p <= 'Z';
+
+        if (upper && p < at) {
+            return 0; /* BTCUSDT@trade: the venue's symbols are lower case */
+        }
+        if (!((*p >= 'a' && *p <= 'z') || upper || (*p >= '0' && *p <= '9') ||
               *p == '@' || *p == '_' || *p == '!' || *p == '-')) {
             return 0;
         }
@@ -263,7 +350,7 @@ int lx_mock_bn_hub_publish(struct lx_mock_bn_hub *hub, const char *stream,
                               "{\"subscriptionId\":%lld,"
                               "\"event\":%.*s}",
                               (long long)c->sub_id, (int)len, json);
-            lx_ws_send_text(c->ws, ev, (size_t)n2);
+            conn_send(c, ev, (size_t)n2);
             lx__free(NULL, ev);
             n++;
             continue;
@@ -278,9 +365,9 @@ int lx_mock_bn_hub_publish(struct lx_mock_bn_hub *hub, const char *stream,
                          stream, (int)len, json);
         }
         if (c->combined) {
-            lx_ws_send_text(c->ws, wrapped, wlen);
+            conn_send(c, wrapped, wlen);
         } else {
-            lx_ws_send_text(c->ws, json, len);
+            conn_send(c, json, len);
         }
         n++;
     }
@@ -292,7 +379,25 @@ int lx_mock_bn_hub_publish(struct lx_mock_bn_hub *hub, const char *stream,
 
 static void send_str(struct conn *c, const char *s)
 {
-    lx_ws_send_text(c->ws, s, strlen(s));
+    conn_send(c, s, strlen(s));
+}
+
+int lx_mock_bn_hub_expire(struct lx_mock_bn_hub *hub, const char *stream,
+                          const char *json, size_t len)
+{
+    struct conn *c;
+    int n = 0;
+
+    LIST_FOREACH(c, &hub->conns, link)
+    {
+        if (c->api || sub_find(c, stream) < 0) {
+            continue;
+        }
+        conn_send(c, json, len);
+        sub_remove(c, stream);
+        n++;
+    }
+    return n;
 }
 
 static void send_result(struct conn *c, const char *result_json, uint64_t id)
@@ -668,6 +773,7 @@ void lx_mock_bn_hub_upgrade(struct lx_http_req *req, void *ud)
         return;
     }
     c->hub = h;
+    c->drop_left = -1;
     LIST_INSERT_HEAD(&h->conns, c, link);
     h->nconns++;
     rc = parse_target(c, lx_http_msg_target(lx_http_req_msg(req)));

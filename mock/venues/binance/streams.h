@@ -85,6 +85,22 @@ void lx_mock_bn_hub_upgrade(struct lx_http_req *req, void *hub);
 int lx_mock_bn_hub_publish(struct lx_mock_bn_hub *hub, const char *stream,
                            const char *json, size_t len);
 
+/*
+ * Applies the door's WebSocket fault rules (fault.h) to this hub's
+ * connections (faults borrowed; NULL = none).
+ */
+struct lx_mock_faults;
+void lx_mock_bn_hub_set_faults(struct lx_mock_bn_hub *hub,
+                               struct lx_mock_faults *faults);
+
+/*
+ * Ends a user-data stream on its listen-key connections (not WebSocket API
+ * ones): sends json (the listenKeyExpired event) to each connection
+ * subscribed to stream, then unsubscribes it. Returns how many.
+ */
+int lx_mock_bn_hub_expire(struct lx_mock_bn_hub *hub, const char *stream,
+                          const char *json, size_t len);
+
 /* Open connections. */
 size_t lx_mock_bn_hub_clients(const struct lx_mock_bn_hub *hub);
 

@@ -1,0 +1,165 @@
+/*
+ * test_mock_config.c - lotusx-mock's --config file: a full valid file
+ * gives the expected symbols, generator, accounts and limits; every kind
+ * of bad field is named in the error; the secret's text is wiped from the
+ * input buffer and the kept tree and never appears in a message.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "core/lx_internal.h"
+#include "mock/server/config.h"
+#include "lx_test.h"
+
+#define SECRET "configUnitTestSecret77"
+
+static const char good[] =
+    "{\"seed\":9,\"listen\":\"::1\",\"port\":4567,\"market\":false,"
+    "\"rate_limits\":{\"weight_per_min\":1200,\"orders_per_10s\":50},"
+    "\"generator\":{\"period_ms\":250},"
+    "\"symbols\":[{\"symbol\":\"ETHBTC\",\"base\":\"ETH\",\"quote\":\"BTC\","
+    "\"tick_size\":\"0.00001\",\"lot_size\":\"0.0001\","
+    "\"generator\":{\"start_mid\":\"0.05\",\"level_qty\":\"1\"}}],"
+    "\"accounts\":[{\"api_key\":\"k1\",\"secret\":\"" SECRET "\","
+    "\"maker_fee\":\"0\",\"balances\":{\"ETH\":\"3\",\"BTC\":\"0.5\"}}]}";
+
+static int parse(struct lx_mock_config *c, const char *text, char *err,
+                 size_t cap)
+{
+    char buf[2048];
+    size_t n = strlen(text);
+
+    assert_true(n < sizeof(buf));
+    memcpy(buf, text, n);
+    return lx_mock_config_parse(c, buf, n, err, cap);
+}
+
+static void test_good(void **state)
+{
+    struct lx_mock_config c;
+    char err[256] = "", buf[sizeof(good)];
+    char *tree;
+
+    (void)state;
+    memcpy(buf, good, sizeof(good));
+    assert_int_equal(
+        lx_mock_config_parse(&c, buf, sizeof(good) - 1, err, sizeof(err)),
+        LX_OK);
+    assert_null(strstr(buf, SECRET)); /* input wiped */
+    assert_true(c.has_seed && c.seed == 9);
+    assert_string_equal(c.listen, "::1");
+    assert_int_equal(c.port, 4567);
+    assert_true(c.has_market && c.market == 0);
+    assert_int_equal(c.limits.weight_per_min, 1200);
+    assert_int_equal(c.limits.orders_per_10s, 50);
+    assert_int_equal(c.limits.orders_per_day, 200000); /* default kept */
+    assert_int_equal(c.period_ms, 250);
+    assert_int_equal(c.nsyms, 1);
+    assert_string_equal(c.syms[0].symbol, "ETHBTC");
+    assert_string_equal(c.syms[0].tick_size, "0.00001");
+    assert_string_equal(c.syms[0].min_qty, "0");
+    assert_true(c.has_gen[0]);
+    assert_string_equal(c.gens[0].start_mid, "0.05");
+    assert_int_equal(c.gens[0].levels, 10);
+    assert_int_equal(c.naccts, 1);
+    assert_string_equal(c.accts[0].cfg.api_key, "k1");
+    assert_string_equal(c.accts[0].cfg.maker_fee, "0");
+    assert_string_equal(c.accts[0].cfg.taker_fee, "0.001");
+    assert_non_null(c.accts[0].cfg.secret);
+    assert_string_equal(c.accts[0].bal[0], "ETH");
+    assert_string_equal(c.accts[0].bal[3], "0.5");
+    assert_null(c.accts[0].bal[4]);
+    tree = cJSON_PrintUnformatted(c.root);
+    assert_null(strstr(tree, SECRET)); /* wiped from the kept tree */
+    cJSON_free(tree);
+    lx_mock_config_free(&c);
+}
+
+static void test_errors(void **state)
+{
+    static const struct {
+        const char *text, *want;
+    } t[] = {
+        {"[]", "the top level must be a JSON object"},
+        {"{\"seed\":", "not valid JSON"},
+        {"{\"seed\":-1}", "seed: want 0.."},
+        {"{\"port\":70000}", "port: want 0..65535"},
+        {"{\"market\":1}", "market: want true or false"},
+        {"{\"prot\":1}", "prot: unknown field"},
+        {"{\"ports\":{\"kraken\":1}}", "ports.kraken: unknown field"},
+        {"{\"ports\":{\"binance\":-2}}", "ports.binance: want 0..65535"},
+        {"{\"port\":1,\"ports\":{\"binance\":2}}", "ports: give"},
+        {"{\"rate_limits\":{\"enabled\":\"no\"}}",
+         "rate_limits.enabled: want true or false"},
+        {"{\"generator\":{\"period_ms\":1}}", "generator.period_ms: want 10.."},
+        {"{\"symbols\":{}}", "symbols: want an array"},
+        {"{\"symbols\":[1]}", "symbols[0]: want an object"},
+        {"{\"symbols\":[{\"base\":\"A\"}]}", "symbols[0].symbol: missing"},
+        {"{\"symbols\":[{\"symbol\":\"AB\",\"base\":\"A\",\"quote\":\"B\","
+         "\"tick_size\":\"-1\",\"lot_size\":\"1\"}]}",
+         "symbols[0].tick_size: must not be negative"},
+        {"{\"symbols\":[{\"symbol\":\"AB\",\"base\":\"A\",\"quote\":\"B\","
+         "\"tick_size\":\"1\",\"lot_size\":\"1\",\"generator\":"
+         "{\"start_mid\":\"1\",\"level_qty\":\"1\",\"levels\":0}}]}",
+         "symbols[0].generator.levels: want 1..100"},
+        {"{\"accounts\":[{\"api_key\":\"k\"}]}", "accounts[0].secret: missing"},
+        {"{\"accounts\":[{\"api_key\":\"k\",\"secret\":\"" SECRET
+         "\",\"taker_fee\":0.1}]}",
+         "accounts[0].taker_fee: want a string"},
+        {"{\"accounts\":[{\"api_key\":\"k\",\"secret\":[\"" SECRET "\"]}]}",
+         "accounts[0].secret: want a non-empty string"},
+    };
+    struct lx_mock_config c;
+    char err[256];
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        err[0] = '\0';
+        assert_int_equal(parse(&c, t[i].text, err, sizeof(err)), LX_ERR_CONFIG);
+        if (strstr(err, t[i].want) == NULL) {
+            fail_msg("case %zu: got '%s', want '%s'", i, err, t[i].want);
+        }
+        assert_null(strstr(err, SECRET));
+        assert_null(c.root); /* nothing left to free */
+    }
+}
+
+static void test_ports(void **state)
+{
+    struct lx_mock_config c;
+    char err[256];
+
+    (void)state;
+    assert_int_equal(
+        parse(&c, "{\"ports\":{\"binance\":9443}}", err, sizeof(err)), LX_OK);
+    assert_true(c.has_port);
+    assert_int_equal(c.port, 9443);
+    lx_mock_config_free(&c);
+}
+
+static void test_unreadable(void **state)
+{
+    struct lx_mock_config c;
+    char err[256];
+
+    (void)state;
+    assert_int_equal(
+        lx_mock_config_load(&c, "/nonexistent/lotusx.json", err, sizeof(err)),
+        LX_ERR_IO);
+    assert_non_null(strstr(err, "cannot open"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_good),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_ports),
+        cmocka_unit_test(test_unreadable),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
