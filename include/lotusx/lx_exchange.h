@@ -423,8 +423,9 @@ LX_EXTERN int lx_exchange_user_stream(struct lx_exchange *ex);
 /*
  * Runs the net's loop until *done is non-zero or timeout_ns of the net's
  * clock have passed, for scripts and examples (not from inside a
- * callback). Returns LX_OK when *done, LX_ERR_TIMEOUT, or lx_clock_run's
- * error.
+ * callback). Returns LX_OK when *done, LX_ERR_TIMEOUT, LX_ERR_STATE (real
+ * clock: the loop has nothing left to wait for, so *done can never be
+ * set), or lx_clock_run's error.
  */
 LX_EXTERN int lx_exchange_run(struct lx_exchange *ex, const int *done,
                               int64_t timeout_ns);

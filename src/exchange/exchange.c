@@ -10,6 +10,8 @@
  */
 #include <string.h>
 
+#include <event2/event.h>
+
 #include "core/lx_internal.h"
 #include "exchange/ex_int.h"
 #include "lotusx/lx_clock.h"
@@ -632,6 +634,12 @@ int lx_exchange_run(struct lx_exchange *ex, const int *done, int64_t timeout_ns)
     while (!*done && lx_clock_mono_ns(clock) < deadline) {
         rc = lx_clock_run(clock, deadline);
         if (rc != LX_OK) {
+            break;
+        }
+        if (!*done && !lx_clock_is_virtual(clock) &&
+            event_base_get_num_events(ex->net->base,
+                                      EVENT_BASE_COUNT_ADDED) == 0) {
+            rc = LX_ERR_STATE; /* nothing left that could set *done */
             break;
         }
     }

@@ -21,6 +21,7 @@
 #include "lotusx/lx_net.h"
 #include "lotusx/lx_secret.h"
 #include "mock/feed/synth.h"
+#include "mock/server/fault.h"
 #include "mock/server/mock.h"
 #include "mock/venues/binance/dialect.h"
 #include "mock/venues/binance/spot.h"
@@ -213,6 +214,7 @@ static struct fx *make(const struct fx_cfg *c)
     assert_int_equal(lx_mock_bn_hub_new(&f->hub, f->net, f->mock_clock, &hub),
                      LX_OK);
     lx_mock_door_set_upgrade(f->door, lx_mock_bn_hub_upgrade, f->hub);
+    lx_mock_bn_hub_set_faults(f->hub, lx_mock_door_faults(f->door));
     assert_int_equal(
         lx_mock_bn_spot_new(&f->spot, f->mock_clock, f->door, f->hub, &why),
         LX_OK);
@@ -781,6 +783,98 @@ static void test_user_stream(void **state)
     assert_string_equal(f->last_client_id, "user-stream-2");
 }
 
+/* Adds a fault rule to the mock's door, as the admin API would. */
+static void fault(struct fx *f, const char *json)
+{
+    struct lx_mock_fault r;
+    char why[128];
+    uint64_t id;
+    const char *w = "";
+
+    assert_int_equal(
+        lx_mock_faults_parse(json, strlen(json), &r, why, sizeof(why)), LX_OK);
+    assert_int_equal(
+        lx_mock_faults_add(lx_mock_door_faults(f->door), &r, &id, &w), LX_OK);
+}
+
+static void test_fault_5xx_retried(void **state)
+{
+    struct fx *f = *state;
+
+    fault(f, "{\"path\":\"/api/v3/depth\",\"count\":2,\"status\":503}");
+    assert_int_equal(lx_exchange_depth(f->ex, "BTCUSDT", 5, on_result, f),
+                     LX_OK);
+    assert_int_equal(wait(f), LX_OK);
+    assert_int_equal(f->attempts, 3);
+    /* Out of retries: the error is reported, with the venue's answer. */
+    fault(f, "{\"path\":\"/api/v3/depth\",\"count\":4,\"status\":500}");
+    assert_int_equal(lx_exchange_depth(f->ex, "BTCUSDT", 5, on_result, f),
+                     LX_OK);
+    assert_int_equal(wait(f), LX_ERR_IO);
+    assert_int_equal(f->attempts, 4);
+    assert_int_equal(f->http_status, 0);
+}
+
+static void test_fault_429_retry_after(void **state)
+{
+    struct fx *f = *state;
+    int64_t t0 = lx_clock_wall_ns(f->clock);
+
+    fault(f, "{\"path\":\"/api/v3/depth\",\"count\":1,\"status\":429,"
+             "\"retry_after_s\":5}");
+    assert_int_equal(lx_exchange_depth(f->ex, "BTCUSDT", 5, on_result, f),
+                     LX_OK);
+    assert_int_equal(wait(f), LX_OK);
+    assert_int_equal(f->attempts, 2);
+    assert_true(lx_clock_wall_ns(f->clock) - t0 >= 5 * SEC);
+    /* An order is never resent after a 429: the caller decides. */
+    {
+        struct lx_order_req o = limit_buy("50000.00", "0.01000");
+        fault(f, "{\"path\":\"/api/v3/order\",\"count\":1,\"status\":429,"
+                 "\"retry_after_s\":1}");
+        assert_int_equal(lx_exchange_place(f->ex, &o, on_result, f), LX_OK);
+        assert_int_equal(wait(f), LX_ERR_RATELIMIT);
+        assert_int_equal(f->attempts, 1);
+        assert_int_equal(f->venue_code, -1003);
+    }
+}
+
+static void test_fault_delay(void **state)
+{
+    struct fx *f = *state;
+    struct lx_order_req o = limit_buy("50000.00", "0.01000");
+    int64_t t0 = lx_clock_wall_ns(f->clock);
+
+    fault(f, "{\"path\":\"/api/v3/order\",\"count\":1,\"delay_ms\":2000}");
+    assert_int_equal(lx_exchange_place(f->ex, &o, on_result, f), LX_OK);
+    assert_int_equal(wait(f), LX_OK);
+    assert_int_equal(f->order.status, LX_STATUS_NEW);
+    assert_int_equal(lx_clock_wall_ns(f->clock) - t0, 2 * SEC);
+    assert_false(f->reconciled);
+}
+
+static void test_fault_streams(void **state)
+{
+    struct fx *f = *state;
+
+    lx_exchange_set_event_cb(f->ex, on_event, f);
+    assert_int_equal(lx_exchange_watch_book(f->ex, "BTCUSDT", 100), LX_OK);
+    assert_int_equal(
+        lx_clock_run(f->clock, lx_clock_mono_ns(f->clock) + 10 * SEC), LX_OK);
+    assert_book_matches(f);
+    /* A malformed frame is delivered raw; nothing breaks. */
+    fault(f, "{\"path\":\"*\",\"count\":1,\"ws\":\"malformed\"}");
+    /* The server drops the connection after 3 more frames. */
+    fault(f, "{\"path\":\"*\",\"count\":1,\"ws\":\"drop\","
+             "\"after_frames\":3}");
+    assert_int_equal(
+        lx_clock_run(f->clock, lx_clock_mono_ns(f->clock) + 20 * SEC), LX_OK);
+    assert_true(f->ev_count[LX_EV_RAW] >= 1);
+    assert_int_equal(f->st_count[LX_ST_MARKET_DOWN], 1);
+    assert_int_equal(f->st_count[LX_ST_MARKET_UP], 2);
+    assert_book_matches(f);
+}
+
 static void free_in_cb(struct lx_exchange *ex, const struct lx_ex_result *r,
                        void *ud)
 {
@@ -826,6 +920,14 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_user_stream, setup_quiet,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_free_inside_callback, setup_quiet,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_fault_5xx_retried, setup_quiet,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_fault_429_retry_after, setup_quiet,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_fault_delay, setup_quiet,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_fault_streams, setup_market,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
