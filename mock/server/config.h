@@ -1,0 +1,64 @@
+/*
+ * config.h - lotusx-mock's JSON configuration file (--config FILE): seed,
+ * address and port, rate limits, symbols with their filters and generator
+ * parameters, accounts with keys, secrets, fees and balances. See
+ * docs/mock.md for the format.
+ *
+ * Loading checks every field and names the first bad one ("symbols[1].
+ * tick_size: not a decimal"). Secrets go straight into lx_secret objects
+ * and their text is wiped from the parsed tree and the file buffer; no
+ * message ever includes a secret.
+ */
+#ifndef LOTUSX_MOCK_CONFIG_H
+#define LOTUSX_MOCK_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mock/feed/synth.h"
+#include "mock/server/mock.h"
+#include "mock/venues/binance/spot.h"
+
+#define LX_MOCK_CFG_SYMBOLS  16
+#define LX_MOCK_CFG_ACCOUNTS 32
+#define LX_MOCK_CFG_ASSETS   16 /* balances per account */
+#define LX_MOCK_CFG_MAX_FILE (1024 * 1024)
+
+struct lx_secret;
+
+struct lx_mock_cfg_account {
+    struct lx_mock_bn_account_cfg cfg; /* cfg.secret = secret */
+    struct lx_secret *secret;
+    const char *bal[2 * LX_MOCK_CFG_ASSETS + 1];
+};
+
+struct lx_mock_config {
+    void *root; /* the parsed tree (cJSON); owns every string below */
+    int has_seed, has_listen, has_port, has_market;
+    uint64_t seed;
+    const char *listen;
+    uint16_t port;
+    int market;
+    struct lx_mock_limits limits; /* defaults: Binance spot's */
+    int64_t period_ms;            /* generator period, default 1000 */
+    struct lx_mock_bn_symbol_cfg syms[LX_MOCK_CFG_SYMBOLS];
+    struct lx_mock_synth_symbol gens[LX_MOCK_CFG_SYMBOLS];
+    int has_gen[LX_MOCK_CFG_SYMBOLS];
+    size_t nsyms;
+    struct lx_mock_cfg_account accts[LX_MOCK_CFG_ACCOUNTS];
+    size_t naccts;
+};
+
+/*
+ * Reads and checks path into c (zeroed first). On failure c holds nothing
+ * to free and err (cap bytes) says what is wrong, naming the field.
+ * Errors: LX_ERR_IO (unreadable), LX_ERR_CONFIG (invalid), LX_ERR_NOMEM.
+ */
+int lx_mock_config_load(struct lx_mock_config *c, const char *path, char *err,
+                        size_t cap);
+/* Same from a buffer (buf is wiped: it may hold secrets). */
+int lx_mock_config_parse(struct lx_mock_config *c, char *buf, size_t len,
+                         char *err, size_t cap);
+void lx_mock_config_free(struct lx_mock_config *c);
+
+#endif
