@@ -17,5 +17,6 @@ int lx_cli_is_help(const char *arg);
 int lx_cli_version(int argc, char **argv);
 int lx_cli_demo(int argc, char **argv);
 int lx_cli_capture(int argc, char **argv);
+int lx_cli_backtest(int argc, char **argv);
 
 #endif

@@ -12,6 +12,8 @@
 #include "cli/cli.h"
 
 static const struct lx_cli_cmd cmds[] = {
+    {"backtest", "run a strategy against the simulated venue, deterministic",
+     lx_cli_backtest},
     {"capture",
      "capture files: info, dump, verify, cat, export, import, slice, merge",
      lx_cli_capture},

@@ -637,8 +637,8 @@ int lx_exchange_run(struct lx_exchange *ex, const int *done, int64_t timeout_ns)
             break;
         }
         if (!*done && !lx_clock_is_virtual(clock) &&
-            event_base_get_num_events(ex->net->base,
-                                      EVENT_BASE_COUNT_ADDED) == 0) {
+            event_base_get_num_events(ex->net->base, EVENT_BASE_COUNT_ADDED) ==
+                0) {
             rc = LX_ERR_STATE; /* nothing left that could set *done */
             break;
         }

@@ -239,21 +239,37 @@ static void req_free(struct bn_req *q)
     lx__free(x->mem, q);
 }
 
-/* A client order id the venue accepts: ^[.A-Z:/a-z0-9_-]{1,36}$. */
-static void make_client_id(struct bn_ex *x, char *out, size_t cap)
+/*
+ * A client order id the venue accepts (^[.A-Z:/a-z0-9_-]{1,36}$), unique
+ * across runs: the clock's ms, a draw of the net's PRNG and a sequence,
+ * in base 36 ("lx" + at most 9 + 13 + 7 characters).
+ */
+static size_t base36(uint64_t v, char *out, size_t max)
 {
     static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
-    char r[13];
-    uint64_t v = lx_rng_next(&x->net->rng);
-    size_t i;
+    char tmp[16];
+    size_t n = 0, i;
 
-    for (i = 0; i < sizeof(r) - 1; i++) {
-        r[i] = digits[v % 36];
+    do {
+        tmp[n++] = digits[v % 36];
         v /= 36;
+    } while (v != 0 && n < max && n < sizeof(tmp));
+    for (i = 0; i < n; i++) {
+        out[i] = tmp[n - 1 - i];
     }
-    r[sizeof(r) - 1] = '\0';
-    x->cid_seq++;
-    (void)lx__snprintf(out, cap, "lx%s%llu", r, (unsigned long long)x->cid_seq);
+    return n;
+}
+
+static void make_client_id(struct bn_ex *x, char *out, size_t cap)
+{
+    char id[40] = "lx";
+    size_t n = 2;
+
+    n += base36((uint64_t)lx_clock_wall_ms(x->clock), id + n, 9);
+    n += base36(lx_rng_next(&x->net->rng), id + n, 13);
+    n += base36(++x->cid_seq % 78364164096ULL, id + n, 7);
+    id[n] = '\0';
+    (void)lx__snprintf(out, cap, "%s", id);
 }
 
 static int build_place(struct bn_ex *x, struct bn_req *q, int64_t now,

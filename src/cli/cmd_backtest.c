@@ -1,0 +1,881 @@
+/*
+ * cmd_backtest.c - `lotusx backtest`: runs a strategy (lx_strategy.h)
+ * against the simulated Binance spot of lotusx-mock in one process, over
+ * the in-memory transport on a virtual clock: no sockets, no wall-clock
+ * waits, and the same seed, strategy and parameters give a byte-identical
+ * JSON report.
+ *
+ * The market is the mock's seeded synthetic market (a random-walk ladder
+ * with background trades); the strategy's orders go through the real
+ * lx_exchange connector, the real HTTP/WebSocket code and the mock's
+ * matching engine, so fills, fees and balances are the venue's. Driving the
+ * engine from a replayed capture instead of the synthetic market is not
+ * built yet (issue #8).
+ *
+ * The report: the fills, fees per asset, start and end balances (the end
+ * ones as the venue reports them, checked against the fills), PnL and
+ * maximum drawdown in the quote asset marked to the mid price each second,
+ * and event counts. Progress goes to stderr on a TTY.
+ */
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "cli/cli.h"
+#include "cli/strategies.h"
+#include "lotusx/lx_clock.h"
+#include "lotusx/lx_decimal.h"
+#include "lotusx/lx_exchange.h"
+#include "lotusx/lx_http.h"
+#include "lotusx/lx_net.h"
+#include "lotusx/lx_secret.h"
+#include "lotusx/lx_strategy.h"
+#include "mock/feed/synth.h"
+#include "mock/server/mock.h"
+#include "mock/venues/binance/dialect.h"
+#include "mock/venues/binance/spot.h"
+#include "mock/venues/binance/streams.h"
+
+#define SEC        ((int64_t)1000000000)
+#define T0         ((int64_t)1767225600 * SEC) /* 2026-01-01 00:00:00 UTC */
+#define KEY        "lotusx-backtest-key"
+#define SECRET     "lotusx-backtest-secret"
+#define MAX_PARAMS 32
+#define SCALE      8 /* amounts in the report */
+
+struct bt_fill {
+    int64_t ms;
+    enum lx_side side;
+    bool maker;
+    struct lx_decimal price, qty, fee;
+    char fee_asset[LX_ASSET_LEN];
+    char client_id[LX_CLIENT_ID_LEN];
+};
+
+struct lx_strategy_ctx {
+    /* options */
+    const struct lx_strategy *strat;
+    uint64_t seed;
+    int64_t duration_s;
+    const char *symbol;
+    const char *params[MAX_PARAMS][2];
+    int nparams;
+    int quiet, progress;
+    /* world */
+    struct event_base *base;
+    struct lx_clock *clock;
+    struct lx_net *net;
+    struct lx_http_server *srv;
+    struct lx_mock_door *door;
+    struct lx_mock_bn_hub *hub;
+    struct lx_mock_bn_spot *spot;
+    struct lx_mock_synth *synth;
+    struct lx_secret *secret, *mm_secret;
+    struct lx_creds *creds;
+    struct lx_exchange *ex;
+    struct lx_timer *strat_timer, *sample_timer, *end_timer;
+    void *st;
+    /* run state */
+    int started, stopped, failed, done;
+    char why[256];
+    struct lx_decimal tick;
+    struct lx_decimal base_bal, quote_bal, base0, quote0;
+    struct lx_decimal start_mid, last_mid;
+    struct lx_decimal equity_peak, max_dd;
+    bool have_mid, have_peak;
+    struct bt_fill *fills;
+    size_t nfills, capfills;
+    uint64_t n_book, n_trade, n_order, n_raw, n_status;
+    int64_t t_start_ns;
+    char end_balances[256];
+};
+
+static const struct lx_mock_bn_symbol_cfg sym_cfg = {
+    "BTCUSDT", "BTC",  "USDT", "0.01",    "0.00001",
+    "0.00001", "9000", "0.01", "1000000", "5"};
+
+/* ---- the strategy context API ----------------------------------------------
+ */
+
+struct lx_exchange *lx_strategy_exchange(struct lx_strategy_ctx *c)
+{
+    return c->ex;
+}
+
+const char *lx_strategy_symbol(const struct lx_strategy_ctx *c)
+{
+    return c->symbol;
+}
+
+const struct lx_instrument *
+lx_strategy_instrument(const struct lx_strategy_ctx *c)
+{
+    return lx_exchange_instrument(c->ex, c->symbol);
+}
+
+int64_t lx_strategy_now_ms(const struct lx_strategy_ctx *c)
+{
+    return lx_clock_wall_ms(c->clock);
+}
+
+const char *lx_strategy_param(const struct lx_strategy_ctx *c, const char *key,
+                              const char *def)
+{
+    int i;
+
+    for (i = 0; i < c->nparams; i++) {
+        if (strcmp(c->params[i][0], key) == 0) {
+            return c->params[i][1];
+        }
+    }
+    return def;
+}
+
+int lx_strategy_set_timer(struct lx_strategy_ctx *c, int64_t period_ms)
+{
+    if (period_ms < 0) {
+        return LX_ERR_INVAL;
+    }
+    if (period_ms == 0) {
+        lx_timer_stop(c->strat_timer);
+        return LX_OK;
+    }
+    return lx_timer_start(c->strat_timer, period_ms * 1000000,
+                          period_ms * 1000000);
+}
+
+void lx_strategy_log(struct lx_strategy_ctx *c, const char *msg)
+{
+    if (!c->quiet) {
+        fprintf(stderr, "backtest: [%lld] %s\n",
+                (long long)(lx_clock_wall_ms(c->clock) - T0 / 1000000), msg);
+    }
+}
+
+/* ---- accounting
+ * --------------------------------------------------------------- */
+
+static void fail(struct lx_strategy_ctx *c, const char *what, const char *why)
+{
+    if (!c->failed) {
+        lx__snprintf(c->why, sizeof(c->why), "%s: %s", what, why);
+    }
+    c->failed = 1;
+    c->done = 1;
+    lx_clock_stop_run(c->clock);
+}
+
+static int dec(const char *s, struct lx_decimal *out)
+{
+    return lx_decimal_parse(s, strlen(s), out);
+}
+
+/* a + b * k at the report scale (k = +1 or -1). */
+static int acc(struct lx_decimal *a, struct lx_decimal b, int k)
+{
+    struct lx_decimal r;
+    int rc = k > 0 ? lx_decimal_add(*a, b, &r) : lx_decimal_sub(*a, b, &r);
+
+    if (rc == LX_OK) {
+        rc = lx_decimal_rescale(r, SCALE, LX_ROUND_EXACT, a);
+    }
+    return rc;
+}
+
+static int apply_fill(struct lx_strategy_ctx *c, const struct lx_order *o)
+{
+    const struct lx_instrument *in = lx_strategy_instrument(c);
+    struct lx_decimal notional;
+    struct bt_fill *f;
+    int rc;
+
+    if (c->nfills == c->capfills) {
+        size_t cap = c->capfills ? c->capfills * 2 : 256;
+        f = lx__realloc(NULL, c->fills, cap * sizeof(*f));
+        if (f == NULL) {
+            return LX_ERR_NOMEM;
+        }
+        c->fills = f;
+        c->capfills = cap;
+    }
+    f = &c->fills[c->nfills++];
+    memset(f, 0, sizeof(*f));
+    f->ms = o->event_ms;
+    f->side = o->side;
+    f->maker = o->maker;
+    f->price = o->last_price;
+    f->qty = o->last_qty;
+    f->fee = o->commission;
+    memcpy(f->fee_asset, o->commission_asset, sizeof(f->fee_asset));
+    memcpy(f->client_id, o->client_id, sizeof(f->client_id));
+    rc = lx_decimal_mul(o->last_price, o->last_qty, SCALE, LX_ROUND_EXACT,
+                        &notional);
+    if (rc == LX_OK) {
+        rc = acc(&c->base_bal, o->last_qty, o->side == LX_SIDE_BUY ? 1 : -1);
+    }
+    if (rc == LX_OK) {
+        rc = acc(&c->quote_bal, notional, o->side == LX_SIDE_BUY ? -1 : 1);
+    }
+    if (rc == LX_OK && in != NULL && strcmp(f->fee_asset, in->base) == 0) {
+        rc = acc(&c->base_bal, o->commission, -1);
+    } else if (rc == LX_OK && in != NULL &&
+               strcmp(f->fee_asset, in->quote) == 0) {
+        rc = acc(&c->quote_bal, o->commission, -1);
+    }
+    return rc;
+}
+
+/* Equity in quote = quote + base * mid; tracks the peak and drawdown. */
+static void sample_cb(struct lx_timer *t, void *ud)
+{
+    struct lx_strategy_ctx *c = ud;
+    struct lx_decimal v, eq, dd;
+    int64_t done_s;
+
+    LX_UNUSED(t);
+    if (!c->have_mid ||
+        lx_decimal_mul(c->base_bal, c->last_mid, SCALE, LX_ROUND_HALF_EVEN,
+                       &v) != LX_OK ||
+        lx_decimal_add(c->quote_bal, v, &eq) != LX_OK) {
+        return;
+    }
+    if (!c->have_peak || lx_decimal_cmp(eq, c->equity_peak) > 0) {
+        c->equity_peak = eq;
+        c->have_peak = true;
+    }
+    if (lx_decimal_sub(c->equity_peak, eq, &dd) == LX_OK &&
+        lx_decimal_cmp(dd, c->max_dd) > 0) {
+        c->max_dd = dd;
+    }
+    done_s = (lx_clock_mono_ns(c->clock) - c->t_start_ns) / SEC;
+    if (c->progress && done_s % 60 == 0) {
+        fprintf(stderr, "\rbacktest: %3lld%% (%lld/%lld s virtual, %zu fills)",
+                (long long)(done_s * 100 / c->duration_s), (long long)done_s,
+                (long long)c->duration_s, c->nfills);
+    }
+}
+
+/* ---- events -------------------------------------------------------------- */
+
+static void note_mid(struct lx_strategy_ctx *c, const struct lx_book *b)
+{
+    struct lx_book_level bid, ask;
+    struct lx_decimal sum, two = {2, 0};
+
+    if (lx_book_best(b, LX_BOOK_BID, &bid) != LX_OK ||
+        lx_book_best(b, LX_BOOK_ASK, &ask) != LX_OK ||
+        lx_decimal_add(bid.price, ask.price, &sum) != LX_OK ||
+        lx_decimal_div(sum, two, SCALE, LX_ROUND_HALF_EVEN, &c->last_mid) !=
+            LX_OK) {
+        return;
+    }
+    if (!c->have_mid) {
+        c->start_mid = c->last_mid;
+        c->have_mid = true;
+    }
+}
+
+static void on_event(struct lx_exchange *ex, const struct lx_ex_event *ev,
+                     void *ud)
+{
+    struct lx_strategy_ctx *c = ud;
+    const struct lx_strategy *s = c->strat;
+
+    LX_UNUSED(ex);
+    switch (ev->kind) {
+    case LX_EV_BOOK:
+        c->n_book++;
+        if (ev->u.book.state == LX_BOOK_SYNC_SYNCED) {
+            note_mid(c, ev->u.book.book);
+            if (c->started && !c->stopped && s->on_book != NULL) {
+                s->on_book(c->st, c, ev->u.book.book);
+            }
+        }
+        break;
+    case LX_EV_TRADE:
+        c->n_trade++;
+        if (c->started && !c->stopped && s->on_trade != NULL) {
+            s->on_trade(c->st, c, ev->u.trade);
+        }
+        break;
+    case LX_EV_ORDER:
+        c->n_order++;
+        if (ev->u.order->exec_type == LX_EXEC_TRADE &&
+            apply_fill(c, ev->u.order) != LX_OK) {
+            fail(c, "accounting", "a fill does not fit the report scale");
+            return;
+        }
+        if (c->started && s->on_order != NULL) {
+            s->on_order(c->st, c, ev->u.order);
+        }
+        break;
+    case LX_EV_STATUS:
+        c->n_status++;
+        if (ev->u.status.what == LX_ST_ERROR) {
+            fail(c, "stream", ev->u.status.msg);
+        }
+        break;
+    default:
+        c->n_raw++;
+        break;
+    }
+}
+
+static void strat_timer_cb(struct lx_timer *t, void *ud)
+{
+    struct lx_strategy_ctx *c = ud;
+
+    LX_UNUSED(t);
+    if (c->started && !c->stopped && c->strat->on_timer != NULL) {
+        c->strat->on_timer(c->st, c);
+    }
+}
+
+static void on_markets(struct lx_exchange *ex, const struct lx_ex_result *r,
+                       void *ud)
+{
+    struct lx_strategy_ctx *c = ud;
+
+    LX_UNUSED(ex);
+    if (r->err != LX_OK) {
+        fail(c, "markets", r->errmsg);
+        return;
+    }
+    if (lx_strategy_instrument(c) == NULL) {
+        fail(c, "markets", "the symbol is not listed");
+        return;
+    }
+    c->started = 1;
+    if (c->strat->on_start != NULL) {
+        c->strat->on_start(c->st, c);
+    }
+}
+
+/* The venue's end balances must equal the start plus the fills. */
+static void on_balances(struct lx_exchange *ex, const struct lx_ex_result *r,
+                        void *ud)
+{
+    struct lx_strategy_ctx *c = ud;
+    const struct lx_instrument *in = lx_strategy_instrument(c);
+    struct lx_decimal total;
+    size_t i;
+    int ok = 0;
+
+    LX_UNUSED(ex);
+    c->done = 1;
+    lx_clock_stop_run(c->clock);
+    if (r->err != LX_OK) {
+        fail(c, "balances", r->errmsg);
+        return;
+    }
+    for (i = 0; i < r->nbalances; i++) {
+        const struct lx_balance *b = &r->balances[i];
+        const struct lx_decimal *mine =
+            strcmp(b->asset, in->base) == 0    ? &c->base_bal
+            : strcmp(b->asset, in->quote) == 0 ? &c->quote_bal
+                                               : NULL;
+        if (mine == NULL ||
+            lx_decimal_add(b->free, b->locked, &total) != LX_OK) {
+            continue;
+        }
+        if (lx_decimal_cmp(total, *mine) != 0) {
+            fail(c, "balances", "the venue's balances differ from the fills");
+            return;
+        }
+        ok++;
+    }
+    if (ok != 2) {
+        fail(c, "balances", "the venue did not report both assets");
+    }
+}
+
+static void end_cb(struct lx_timer *t, void *ud)
+{
+    struct lx_strategy_ctx *c = ud;
+
+    LX_UNUSED(t);
+    if (!c->stopped) {
+        /* Stop the strategy and the market; let the last events land. */
+        c->stopped = 1;
+        lx_mock_synth_clock(1, 0, c->synth);
+        if (c->strat->on_stop != NULL) {
+            c->strat->on_stop(c->st, c);
+        }
+        (void)lx_timer_start(c->end_timer, SEC, 0);
+        return;
+    }
+    lx_timer_stop(c->sample_timer);
+    if (lx_exchange_balances(c->ex, on_balances, c) != LX_OK) {
+        fail(c, "balances", "could not ask the venue");
+    }
+}
+
+/* ---- report -----------------------------------------------------------------
+ */
+
+static void put_dec(FILE *f, const char *key, struct lx_decimal d,
+                    const char *sep)
+{
+    char buf[LX_DECIMAL_STRLEN];
+
+    if (lx_decimal_format(d, buf, sizeof(buf)) < 0) {
+        buf[0] = '\0';
+    }
+    fprintf(f, "\"%s\":\"%s\"%s", key, buf, sep);
+}
+
+/* Sums fees per asset over the fills (at most the two assets). */
+static void put_fees(FILE *f, const struct lx_strategy_ctx *c)
+{
+    const struct lx_instrument *in = lx_strategy_instrument(c);
+    struct lx_decimal fb = {0, SCALE}, fq = {0, SCALE};
+    size_t i;
+
+    for (i = 0; i < c->nfills; i++) {
+        struct lx_decimal *t =
+            strcmp(c->fills[i].fee_asset, in->base) == 0 ? &fb : &fq;
+        (void)acc(t, c->fills[i].fee, 1);
+    }
+    fprintf(f, "\"fees\":{");
+    put_dec(f, in->base, fb, ",");
+    put_dec(f, in->quote, fq, "},");
+}
+
+static void put_fills(FILE *f, const struct lx_strategy_ctx *c)
+{
+    size_t i;
+
+    fprintf(f, "\"fills\":[");
+    for (i = 0; i < c->nfills; i++) {
+        const struct bt_fill *x = &c->fills[i];
+        fprintf(f, "%s{\"ms\":%lld,\"side\":\"%s\",\"maker\":%s,", i ? "," : "",
+                (long long)x->ms, lx_side_name(x->side),
+                x->maker ? "true" : "false");
+        put_dec(f, "price", x->price, ",");
+        put_dec(f, "qty", x->qty, ",");
+        put_dec(f, "fee", x->fee, ",");
+        fprintf(f, "\"fee_asset\":\"%s\",\"client_id\":\"%s\"}", x->fee_asset,
+                x->client_id);
+    }
+    fprintf(f, "]");
+}
+
+static int write_report(const struct lx_strategy_ctx *c, FILE *f)
+{
+    const struct lx_instrument *in = lx_strategy_instrument(c);
+    struct lx_decimal eq0, eq1, v, pnl;
+    size_t i, maker = 0;
+
+    if (lx_decimal_mul(c->base0, c->start_mid, SCALE, LX_ROUND_HALF_EVEN, &v) !=
+            LX_OK ||
+        lx_decimal_add(c->quote0, v, &eq0) != LX_OK ||
+        lx_decimal_mul(c->base_bal, c->last_mid, SCALE, LX_ROUND_HALF_EVEN,
+                       &v) != LX_OK ||
+        lx_decimal_add(c->quote_bal, v, &eq1) != LX_OK ||
+        lx_decimal_sub(eq1, eq0, &pnl) != LX_OK) {
+        return LX_ERR_OVERFLOW;
+    }
+    for (i = 0; i < c->nfills; i++) {
+        maker += c->fills[i].maker;
+    }
+    fprintf(f,
+            "{\"strategy\":\"%s\",\"seed\":%llu,\"symbol\":\"%s\","
+            "\"duration_s\":%lld,\"venue\":\"binance-spot (lotusx-mock, "
+            "synthetic market)\",",
+            c->strat->name, (unsigned long long)c->seed, c->symbol,
+            (long long)c->duration_s);
+    put_dec(f, "start_mid", c->start_mid, ",");
+    put_dec(f, "end_mid", c->last_mid, ",");
+    fprintf(f, "\"start\":{");
+    put_dec(f, in->base, c->base0, ",");
+    put_dec(f, in->quote, c->quote0, "},\"end\":{");
+    put_dec(f, in->base, c->base_bal, ",");
+    put_dec(f, in->quote, c->quote_bal, "},");
+    put_fees(f, c);
+    put_dec(f, "pnl_quote", pnl, ",");
+    put_dec(f, "max_drawdown_quote", c->max_dd, ",");
+    fprintf(f, "\"fill_count\":%zu,\"maker_fills\":%zu,\"taker_fills\":%zu,",
+            c->nfills, maker, c->nfills - maker);
+    fprintf(f,
+            "\"events\":{\"book\":%llu,\"trade\":%llu,\"order\":%llu,"
+            "\"status\":%llu,\"other\":%llu},",
+            (unsigned long long)c->n_book, (unsigned long long)c->n_trade,
+            (unsigned long long)c->n_order, (unsigned long long)c->n_status,
+            (unsigned long long)c->n_raw);
+    put_fills(f, c);
+    fprintf(f, "}\n");
+    return ferror(f) ? LX_ERR_FILE : LX_OK;
+}
+
+/* ---- the world: the mock and the connector in one loop ----------------------
+ */
+
+static int add_accounts(struct lx_strategy_ctx *c, const char **why)
+{
+    static const char *const mine[] = {"USDT", "100000", "BTC", "1", NULL};
+    static const char *const big[] = {"USDT", "1000000000", "BTC", "100000",
+                                      NULL};
+    struct lx_mock_bn_account_cfg a;
+    uint32_t maker, taker;
+    int rc;
+
+    memset(&a, 0, sizeof(a));
+    a.api_key = KEY;
+    a.secret = c->secret;
+    a.maker_fee = "0.001";
+    a.taker_fee = "0.001";
+    a.balances = mine;
+    rc = lx_mock_bn_spot_add_account(c->spot, &a, NULL, why);
+    if (rc == LX_OK) {
+        a.api_key = "lotusx-backtest-maker";
+        a.secret = c->mm_secret;
+        a.maker_fee = a.taker_fee = "0";
+        a.balances = big;
+        rc = lx_mock_bn_spot_add_account(c->spot, &a, &maker, why);
+    }
+    if (rc == LX_OK) {
+        a.api_key = "lotusx-backtest-taker";
+        rc = lx_mock_bn_spot_add_account(c->spot, &a, &taker, why);
+    }
+    if (rc == LX_OK) {
+        rc = lx_mock_synth_new(&c->synth, c->clock, c->spot, maker, taker,
+                               c->seed, SEC);
+    }
+    return rc;
+}
+
+static int make_venue(struct lx_strategy_ctx *c, const char **why)
+{
+    static const struct lx_mock_synth_symbol sy = {"BTCUSDT", "60000.00",
+                                                   "0.05000", 10, 50};
+    int rc;
+
+    rc = lx_mock_door_new(&c->door, c->net, c->clock, "binance",
+                          &lx_mock_bn_dialect, &lx_mock_bn_spot_limits);
+    if (rc == LX_OK) {
+        rc = lx_mock_bn_hub_new(&c->hub, c->net, c->clock, NULL);
+    }
+    if (rc == LX_OK) {
+        lx_mock_door_set_upgrade(c->door, lx_mock_bn_hub_upgrade, c->hub);
+        rc = lx_mock_bn_spot_new(&c->spot, c->clock, c->door, c->hub, why);
+    }
+    if (rc == LX_OK) {
+        rc = lx_mock_bn_spot_add_symbol(c->spot, &sym_cfg, why);
+    }
+    if (rc == LX_OK) {
+        rc = lx_secret_new(&c->secret, NULL, SECRET, sizeof(SECRET) - 1);
+    }
+    if (rc == LX_OK) {
+        rc = lx_secret_new(&c->mm_secret, NULL, "lotusx-backtest-mm", 18);
+    }
+    if (rc == LX_OK) {
+        rc = add_accounts(c, why);
+    }
+    if (rc == LX_OK) {
+        rc = lx_mock_synth_add(c->synth, &sy);
+    }
+    if (rc == LX_OK) {
+        rc = lx_http_server_new(&c->srv, c->net, lx_mock_door_handle, c->door);
+    }
+    if (rc == LX_OK) {
+        lx_net_set_inmem_server(c->net, c->srv);
+    }
+    return rc;
+}
+
+static int make_client(struct lx_strategy_ctx *c)
+{
+    struct lx_exchange_opts *o = NULL;
+    int rc = lx_creds_new(&c->creds, NULL, "binance-spot");
+
+    if (rc == LX_OK) {
+        rc = lx_creds_set(c->creds, LX_CRED_API_KEY, KEY, sizeof(KEY) - 1);
+    }
+    if (rc == LX_OK) {
+        rc = lx_creds_set(c->creds, LX_CRED_API_SECRET, SECRET,
+                          sizeof(SECRET) - 1);
+    }
+    if (rc == LX_OK) {
+        rc = lx_exchange_opts_new(&o);
+    }
+    if (rc == LX_OK) {
+        rc = lx_exchange_opts_set_urls(o, "http://backtest.lotusx",
+                                       "ws://backtest.lotusx");
+    }
+    if (rc == LX_OK) {
+        lx_exchange_opts_set_creds(o, c->creds);
+        rc = lx_exchange_new(&c->ex, c->net, "binance-spot", o);
+    }
+    lx_exchange_opts_free(o);
+    if (rc == LX_OK) {
+        lx_exchange_set_event_cb(c->ex, on_event, c);
+        rc = lx_exchange_watch_book(c->ex, c->symbol, 1000);
+    }
+    if (rc == LX_OK) {
+        rc = lx_exchange_subscribe(c->ex, LX_STREAM_TRADE, c->symbol, NULL);
+    }
+    if (rc == LX_OK) {
+        rc = lx_exchange_user_stream(c->ex);
+    }
+    return rc;
+}
+
+static int make_world(struct lx_strategy_ctx *c, const char **why)
+{
+    int rc;
+
+    c->base = event_base_new();
+    if (c->base == NULL) {
+        return LX_ERR_NOMEM;
+    }
+    rc = lx_clock_new_virtual(&c->clock, NULL, c->base, T0);
+    if (rc == LX_OK) {
+        rc = lx_net_new(&c->net, NULL, c->base, c->clock);
+    }
+    if (rc == LX_OK) {
+        lx_net_set_seed(c->net, c->seed);
+        rc = make_venue(c, why);
+    }
+    if (rc == LX_OK) {
+        rc = make_client(c);
+    }
+    if (rc == LX_OK) {
+        rc = lx_timer_new(&c->strat_timer, c->clock, strat_timer_cb, c);
+    }
+    if (rc == LX_OK) {
+        rc = lx_timer_new(&c->sample_timer, c->clock, sample_cb, c);
+    }
+    if (rc == LX_OK) {
+        rc = lx_timer_new(&c->end_timer, c->clock, end_cb, c);
+    }
+    return rc;
+}
+
+static void free_world(struct lx_strategy_ctx *c)
+{
+    if (c->st != NULL && c->strat->destroy != NULL) {
+        c->strat->destroy(c->st);
+    }
+    lx_timer_free(c->strat_timer);
+    lx_timer_free(c->sample_timer);
+    lx_timer_free(c->end_timer);
+    lx_exchange_free(c->ex);
+    lx_creds_free(c->creds);
+    lx_http_server_free(c->srv);
+    lx_mock_synth_free(c->synth);
+    lx_mock_bn_spot_free(c->spot);
+    lx_mock_bn_hub_free(c->hub);
+    lx_mock_door_free(c->door);
+    lx_secret_free(c->secret);
+    lx_secret_free(c->mm_secret);
+    lx_net_free(c->net);
+    lx_clock_free(c->clock);
+    if (c->base != NULL) {
+        event_base_free(c->base);
+    }
+    lx__free(NULL, c->fills);
+}
+
+static int run(struct lx_strategy_ctx *c)
+{
+    int rc = dec("1", &c->base0);
+
+    if (rc == LX_OK) {
+        rc = dec("100000", &c->quote0);
+    }
+    if (rc == LX_OK) {
+        rc = lx_decimal_rescale(c->base0, SCALE, LX_ROUND_EXACT, &c->base0);
+    }
+    if (rc == LX_OK) {
+        rc = lx_decimal_rescale(c->quote0, SCALE, LX_ROUND_EXACT, &c->quote0);
+    }
+    if (rc != LX_OK) {
+        return rc;
+    }
+    c->base_bal = c->base0;
+    c->quote_bal = c->quote0;
+    c->max_dd.scale = SCALE;
+    c->t_start_ns = lx_clock_mono_ns(c->clock);
+    rc = lx_mock_synth_start(c->synth);
+    if (rc == LX_OK) {
+        rc = lx_exchange_markets(c->ex, on_markets, c);
+    }
+    if (rc == LX_OK) {
+        rc = lx_timer_start(c->sample_timer, SEC, SEC);
+    }
+    if (rc == LX_OK) {
+        rc = lx_timer_start(c->end_timer, c->duration_s * SEC, 0);
+    }
+    while (rc == LX_OK && !c->done) {
+        rc = lx_clock_run(c->clock, INT64_MAX);
+        if (rc == LX_OK && !c->done && !lx_timer_pending(c->end_timer) &&
+            !c->stopped) {
+            fail(c, "run", "the loop ran dry before the end");
+        }
+    }
+    if (c->progress) {
+        fprintf(stderr, "\rbacktest: 100%% (%lld s virtual, %zu fills)      \n",
+                (long long)c->duration_s, c->nfills);
+    }
+    return rc;
+}
+
+/* ---- command line
+ * ------------------------------------------------------------- */
+
+static void usage(FILE *f)
+{
+    fprintf(
+        f,
+        "usage: lotusx backtest [options]\n"
+        "Runs a strategy against the simulated Binance spot of lotusx-mock\n"
+        "in one process on a virtual clock; prints a JSON report.\n\n"
+        "  --strategy NAME|FILE.so  built-in mm (default) or momentum, or a\n"
+        "                           shared object exporting lx_strategy_entry\n"
+        "  --param KEY=VALUE        strategy parameter (repeatable)\n"
+        "  --seed N                 seed of the synthetic market (default 7)\n"
+        "  --duration SECONDS       virtual run time (default 3600)\n"
+        "  --report FILE            write the report there (default stdout)\n"
+        "  --quiet                  no strategy log, no progress\n"
+        "Exit status: 0 ok, 1 the run failed, 2 bad usage.\n");
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+    return lx__parse_u64(s, strlen(s), out);
+}
+
+static const struct lx_strategy *load_strategy(const char *name, void **dl)
+{
+    const struct lx_strategy *s = lx_cli_builtin_strategy(name);
+
+    *dl = NULL;
+    if (s != NULL || strstr(name, ".so") == NULL) {
+        return s;
+    }
+    *dl = dlopen(name, RTLD_NOW | RTLD_LOCAL);
+    if (*dl == NULL) {
+        fprintf(stderr, "lotusx backtest: cannot load %s: %s\n", name,
+                dlerror());
+        return NULL;
+    }
+    s = dlsym(*dl, "lx_strategy_entry");
+    if (s == NULL) {
+        fprintf(stderr, "lotusx backtest: %s has no lx_strategy_entry\n", name);
+    }
+    return s;
+}
+
+static int parse_args(struct lx_strategy_ctx *c, int argc, char **argv,
+                      const char **strat, const char **report)
+{
+    uint64_t v;
+    int i;
+
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (lx_cli_is_help(a)) {
+            usage(stdout);
+            exit(0);
+        } else if (strcmp(a, "--quiet") == 0) {
+            c->quiet = 1;
+            continue;
+        } else if (val == NULL) {
+            fprintf(stderr, "lotusx backtest: %s needs a value\n", a);
+            return 2;
+        }
+        i++;
+        if (strcmp(a, "--strategy") == 0) {
+            *strat = val;
+        } else if (strcmp(a, "--report") == 0) {
+            *report = val;
+        } else if (strcmp(a, "--seed") == 0 && parse_u64(val, &v) == LX_OK) {
+            c->seed = v;
+        } else if (strcmp(a, "--duration") == 0 &&
+                   parse_u64(val, &v) == LX_OK && v >= 1 && v <= 30 * 86400) {
+            c->duration_s = (int64_t)v;
+        } else if (strcmp(a, "--param") == 0 && strchr(val, '=') != NULL &&
+                   c->nparams < MAX_PARAMS) {
+            char *eq = strchr(argv[i], '=');
+            *eq = '\0';
+            c->params[c->nparams][0] = argv[i];
+            c->params[c->nparams++][1] = eq + 1;
+        } else {
+            fprintf(stderr, "lotusx backtest: bad option or value: %s %s\n", a,
+                    val);
+            return 2;
+        }
+    }
+    return 0;
+}
+
+int lx_cli_backtest(int argc, char **argv)
+{
+    struct lx_strategy_ctx c;
+    const char *strat = "mm", *report = NULL, *why = "";
+    void *dl = NULL;
+    FILE *out = stdout;
+    int rc;
+
+    memset(&c, 0, sizeof(c));
+    c.seed = 7;
+    c.duration_s = 3600;
+    c.symbol = "BTCUSDT";
+    rc = parse_args(&c, argc, argv, &strat, &report);
+    if (rc != 0) {
+        usage(stderr);
+        return rc;
+    }
+    c.strat = load_strategy(strat, &dl);
+    if (c.strat == NULL) {
+        fprintf(stderr,
+                "lotusx backtest: unknown strategy '%s' (built-in: mm, "
+                "momentum; or a path to a .so)\n",
+                strat);
+        return 2;
+    }
+    c.progress = !c.quiet && isatty(2);
+    rc = make_world(&c, &why);
+    if (rc == LX_OK) {
+        c.st = c.strat->create != NULL ? c.strat->create(&c) : &c;
+        if (c.st == NULL) {
+            rc = LX_ERR_INVAL;
+            why = "the strategy's create() failed";
+        }
+    }
+    if (rc == LX_OK) {
+        rc = run(&c);
+    }
+    if (rc != LX_OK || c.failed) {
+        fprintf(stderr, "lotusx backtest: failed: %s\n",
+                c.failed ? c.why : (why[0] ? why : lx_strerror(rc)));
+        free_world(&c);
+        if (dl != NULL) {
+            dlclose(dl);
+        }
+        return 1;
+    }
+    if (report != NULL && (out = fopen(report, "w")) == NULL) {
+        fprintf(stderr, "lotusx backtest: cannot write %s\n", report);
+        rc = LX_ERR_FILE;
+    }
+    if (rc == LX_OK) {
+        rc = write_report(&c, out);
+        if (out != stdout && fclose(out) != 0) {
+            rc = LX_ERR_FILE;
+        }
+    }
+    free_world(&c);
+    if (dl != NULL) {
+        dlclose(dl);
+    }
+    if (rc != LX_OK) {
+        fprintf(stderr, "lotusx backtest: report: %s\n", lx_strerror(rc));
+        return 1;
+    }
+    return 0;
+}
