@@ -4,7 +4,10 @@
 # on the embedded default: lotusx-mock with its built-in synthetic market
 # (BTCUSDT, ETHUSDT on loopback), and a short client session against it
 # (scripts/session.sh: market data, a signed order placed, queried and
-# cancelled, a market order, the account). The mock stops at the end.
+# cancelled, a market order, the account), then the library's own client
+# against it (examples/place_cancel, examples/book_stream), and a
+# one-hour deterministic backtest of the market-making example strategy
+# on the virtual clock (lotusx backtest). The mock stops at the end.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -26,4 +29,15 @@ sleep 2 # let the synthetic market trade a little
 echo
 echo "client session against $url:"
 sh scripts/session.sh "$url" "$key" "$secret"
+export LOTUSX_BINANCE_SPOT_API_KEY="$key" LOTUSX_BINANCE_SPOT_API_SECRET="$secret"
+if [ -x build/examples/place_cancel ]; then
+    echo
+    echo "liblotusx client (examples/place_cancel, examples/book_stream):"
+    ./build/examples/place_cancel --url "$url"
+    ./build/examples/book_stream --url "$url" --seconds 3
+fi
+echo
+echo "backtest (lotusx backtest: market maker, seed 7, one virtual hour):"
+./build/lotusx backtest --quiet --duration 3600 |
+    sed -n 's/.*"pnl_quote":"\([^"]*\)".*"fill_count":\([0-9]*\),"maker_fills":\([0-9]*\).*/  fills \2 (maker \3), pnl \1 USDT/p'
 echo "run: ok"

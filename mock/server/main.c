@@ -24,12 +24,14 @@
 #include "lotusx/lx_rng.h"
 #include "lotusx/lx_secret.h"
 #include "mock/feed/synth.h"
+#include "mock/replay/replay.h"
 #include "mock/server/admin.h"
 #include "mock/server/config.h"
 #include "mock/server/mock.h"
 #include "mock/venues/binance/dialect.h"
 #include "mock/venues/binance/spot.h"
 #include "mock/venues/binance/streams.h"
+#include "mock/venues/binance/usdm.h"
 
 /* The test account printed at start-up (a mock's keys guard nothing). */
 #define TEST_API_KEY                                                           \
@@ -59,12 +61,23 @@ struct mock_main {
     const char *config_path;
     struct lx_mock_config cfg;
     int have_cfg;
+    /* --replay: a capture answers instead of the simulated venue */
+    const char *replay_path;
+    struct lx_mock_replay_opts ropts;
+    struct lx_mock_replay *replay;
+    int set_replay_opt; /* --speed, --from or --to given */
+    /* the USD-M futures venue on its own port (--usdm-port, 0 = any) */
+    struct lx_mock_bn_usdm_srv *usdm;
+    uint16_t usdm_port;
 };
 
 static void usage(FILE *f)
 {
     fprintf(f, "usage: lotusx-mock [--config FILE] [--listen ADDR] [--port N]\n"
                "                   [--seed N] [--no-market] [--quiet]\n"
+               "       lotusx-mock --replay FILE [--speed N] [--from T] "
+               "[--to T]\n"
+               "                   [--listen ADDR] [--port N] [--quiet]\n"
                "\n"
                "Serves a simulated Binance spot on ADDR:N (default "
                "127.0.0.1, port 0 =\n"
@@ -79,18 +92,70 @@ static void usage(FILE *f)
                "                 rate limits, generator); flags override it\n"
                "  --listen ADDR  IPv4 or IPv6 literal to listen on\n"
                "  --port N       TCP port, 0..65535\n"
+               "  --usdm-port N  TCP port of the USD-M futures venue (/fapi), "
+               "0 = any\n"
                "  --seed N       seed of the synthetic market (default 1)\n"
                "  --no-market    no synthetic market maker or trades\n"
-               "  --quiet        print only the URL line\n");
+               "  --quiet        print only the URL line\n"
+               "  --replay FILE  serve a capture (*.lxcap) instead of the "
+               "simulated\n"
+               "                 venue (no admin API); see lotusx-mock(1)\n"
+               "  --speed N      replay speed, N x real time (default 1, "
+               "0 = flat out)\n"
+               "  --from T, --to T  replay records with T_from <= time < "
+               "T_to (epoch ms,\n"
+               "                 epoch ns, or UTC YYYY-MM-DDTHH:MM:SS[.f]Z)\n");
+}
+
+/* --replay, --speed, --from, --to; 1 if argv[*i] was one, 2 on bad use. */
+static int parse_replay_arg(struct mock_main *m, int argc, char **argv, int *i)
+{
+    const char *a = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : NULL;
+    int rc;
+
+    if (v == NULL || (strcmp(a, "--replay") != 0 && strcmp(a, "--speed") != 0 &&
+                      strcmp(a, "--from") != 0 && strcmp(a, "--to") != 0)) {
+        return 0;
+    }
+    (*i)++;
+    if (strcmp(a, "--replay") == 0) {
+        m->replay_path = v;
+        return 1;
+    }
+    rc = strcmp(a, "--speed") == 0
+             ? lx_mock_replay_parse_speed(v, &m->ropts.speed_milli)
+             : lx_mock_replay_parse_time(v, strcmp(a, "--from") == 0
+                                                ? &m->ropts.from_wall_ns
+                                                : &m->ropts.to_wall_ns);
+    if (rc != LX_OK) {
+        fprintf(stderr, "lotusx-mock: %s wants %s, got '%s'\n", a,
+                strcmp(a, "--speed") == 0
+                    ? "a speed >= 0 with at most 3 decimals"
+                    : "epoch ms, epoch ns or YYYY-MM-DDTHH:MM:SS[.f]Z",
+                v);
+        return 2;
+    }
+    if (m->ropts.from_wall_ns > m->ropts.to_wall_ns) {
+        fprintf(stderr, "lotusx-mock: --from is after --to\n");
+        return 2;
+    }
+    m->set_replay_opt = 1;
+    return 1;
 }
 
 static int parse_args(struct mock_main *m, int argc, char **argv)
 {
     int i;
     int64_t n;
+    int r;
 
     for (i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+        if ((r = parse_replay_arg(m, argc, argv, &i)) != 0) {
+            if (r == 2) {
+                return 2;
+            }
+        } else if (strcmp(argv[i], "--help") == 0 ||
+                   strcmp(argv[i], "-h") == 0) {
             usage(stdout);
             return 0;
         } else if (strcmp(argv[i], "--quiet") == 0) {
@@ -124,6 +189,16 @@ static int parse_args(struct mock_main *m, int argc, char **argv)
             }
             m->port = (uint16_t)n;
             m->set_port = 1;
+        } else if (strcmp(argv[i], "--usdm-port") == 0 && i + 1 < argc) {
+            i++;
+            if (lx__parse_i64(argv[i], strlen(argv[i]), &n) != LX_OK || n < 0 ||
+                n > 65535) {
+                fprintf(stderr,
+                        "lotusx-mock: --usdm-port wants 0..65535, got '%s'\n",
+                        argv[i]);
+                return 2;
+            }
+            m->usdm_port = (uint16_t)n;
         } else {
             fprintf(stderr, "lotusx-mock: unexpected argument '%s'\n\n",
                     argv[i]);
@@ -364,6 +439,56 @@ static void on_signal(evutil_socket_t sig, short what, void *ud)
     event_base_loopexit(m->base, NULL);
 }
 
+/* --replay: loads the capture; its handler serves every request. */
+static int start_replay(struct mock_main *m)
+{
+    char err[512];
+    int rc = lx_mock_replay_new(&m->replay, m->net, m->clock, m->replay_path,
+                                &m->ropts, err, sizeof(err));
+
+    if (rc != LX_OK) {
+        fprintf(stderr, "lotusx-mock: replay %s\n", err);
+        return rc;
+    }
+    return lx_http_server_new(&m->srv, m->net, lx_mock_replay_handle,
+                              m->replay);
+}
+
+/* The USD-M venue on its own port, with the spot accounts' keys. */
+static int start_usdm(struct mock_main *m)
+{
+    static const char *const test_bal[] = {"USDT", "100000", NULL};
+    struct lx_mock_bn_account_cfg accts[64];
+    struct lx_mock_bn_usdm_srv_opts o;
+    const char *why = "";
+    int rc;
+
+    memset(&o, 0, sizeof(o));
+    memset(accts, 0, sizeof(accts));
+    if (m->have_cfg && m->cfg.naccts > 0) {
+        for (; o.naccts < m->cfg.naccts && o.naccts < 64; o.naccts++) {
+            accts[o.naccts] = m->cfg.accts[o.naccts].cfg;
+        }
+    } else {
+        accts[0].api_key = TEST_API_KEY;
+        accts[0].secret = m->secret;
+        accts[0].maker_fee = "0.0002";
+        accts[0].taker_fee = "0.0005";
+        accts[0].balances = test_bal;
+        o.naccts = 1;
+    }
+    o.addr = m->addr;
+    o.port = m->usdm_port;
+    o.accts = accts;
+    o.market = !m->no_market;
+    o.seed = m->seed;
+    rc = lx_mock_bn_usdm_srv_new(&m->usdm, m->net, m->clock, &o, &why);
+    if (rc != LX_OK) {
+        fprintf(stderr, "lotusx-mock: usdm: %s: %s\n", lx_strerror(rc), why);
+    }
+    return rc;
+}
+
 static int start(struct mock_main *m)
 {
     int rc;
@@ -372,22 +497,25 @@ static int start(struct mock_main *m)
     if (rc == LX_OK) {
         rc = lx_net_new(&m->net, NULL, m->base, m->clock);
     }
-    if (rc == LX_OK) {
+    if (rc == LX_OK && m->replay_path != NULL) {
+        rc = start_replay(m); /* the capture answers: no venue, no admin */
+    }
+    if (rc == LX_OK && m->replay_path == NULL) {
         rc = lx_mock_door_new(
             &m->door, m->net, m->clock, "binance", &lx_mock_bn_dialect,
             m->have_cfg ? &m->cfg.limits : &lx_mock_bn_spot_limits);
     }
-    if (rc == LX_OK) {
+    if (rc == LX_OK && m->replay_path == NULL) {
         rc = lx_mock_bn_hub_new(&m->hub, m->net, m->clock, NULL);
     }
-    if (rc == LX_OK) {
+    if (rc == LX_OK && m->replay_path == NULL) {
         rc = add_admin(m);
     }
-    if (rc == LX_OK) {
+    if (rc == LX_OK && m->replay_path == NULL) {
         lx_mock_door_set_upgrade(m->door, lx_mock_bn_hub_upgrade, m->hub);
         rc = setup_venue(m);
     }
-    if (rc == LX_OK) {
+    if (rc == LX_OK && m->replay_path == NULL) {
         rc = lx_http_server_new(&m->srv, m->net, lx_mock_door_handle, m->door);
     }
     if (rc != LX_OK) {
@@ -409,7 +537,7 @@ static int start(struct mock_main *m)
         fprintf(stderr, "lotusx-mock: cannot install signal handlers\n");
         return LX_ERR_INTERNAL;
     }
-    return LX_OK;
+    return m->replay_path == NULL ? start_usdm(m) : LX_OK;
 }
 
 static void stop(struct mock_main *m)
@@ -421,6 +549,8 @@ static void stop(struct mock_main *m)
         event_free(m->sigterm);
     }
     lx_http_server_free(m->srv);
+    lx_mock_bn_usdm_srv_free(m->usdm);
+    lx_mock_replay_free(m->replay);
     lx_mock_synth_free(m->synth);
     lx_mock_bn_spot_free(m->spot);
     lx_mock_bn_hub_free(m->hub);
@@ -461,6 +591,20 @@ static void print_market(const struct mock_main *m)
     printf("%s\n", m->no_market ? " (no synthetic market)" : "");
 }
 
+/* The start-up banner of --replay: what the capture holds. */
+static void print_replay(const struct mock_main *m, const char *host)
+{
+    struct lx_mock_replay_stats st;
+
+    lx_mock_replay_stats(m->replay, &st);
+    printf("streams ws://%s/ws (and /stream?streams=...)\n", host);
+    printf("replay  %s: %zu frames on %zu streams, %zu closes, %zu HTTP "
+           "exchanges, speed %lld.%03lld\n",
+           m->replay_path, st.frames, st.streams, st.closes, st.exchanges,
+           (long long)(m->ropts.speed_milli / 1000),
+           (long long)(m->ropts.speed_milli % 1000));
+}
+
 int main(int argc, char **argv)
 {
     struct mock_main m;
@@ -470,9 +614,15 @@ int main(int argc, char **argv)
     memset(&m, 0, sizeof(m));
     m.addr = "127.0.0.1";
     m.seed = 1;
+    lx_mock_replay_opts_init(&m.ropts);
     rc = parse_args(&m, argc, argv);
     if (rc >= 0) {
         return rc;
+    }
+    if (m.set_replay_opt && m.replay_path == NULL) {
+        fprintf(stderr, "lotusx-mock: --speed, --from and --to need "
+                        "--replay FILE\n");
+        return 2;
     }
     if (m.config_path != NULL && load_config(&m) != LX_OK) {
         return 2;
@@ -487,7 +637,13 @@ int main(int argc, char **argv)
     lx__snprintf(host, sizeof(host), "%s%s%s:%u", v6 ? "[" : "", m.addr,
                  v6 ? "]" : "", (unsigned)lx_http_server_port(m.srv));
     printf("binance http://%s\n", host);
-    if (!m.quiet) {
+    if (m.usdm != NULL) {
+        printf("binanceusdm http://%s%s%s:%u\n", v6 ? "[" : "", m.addr,
+               v6 ? "]" : "", (unsigned)lx_mock_bn_usdm_srv_port(m.usdm));
+    }
+    if (!m.quiet && m.replay != NULL) {
+        print_replay(&m, host);
+    } else if (!m.quiet) {
         printf("streams ws://%s/ws (and /stream?streams=...)\n", host);
         printf("admin   http://%s" LX_MOCK_ADMIN_PREFIX "health\n", host);
         print_market(&m);

@@ -732,6 +732,24 @@ static int parse_target(struct conn *c, const char *target)
         return c->hub->api != NULL ? LX_OK : LX_ERR_NOTFOUND;
     }
 
+    /* USD-M as CCXT opens it: /public/ws/<n> and /market/ws/<n> are
+     * /ws/<n>; /private/ws?listenKey=K is the user stream of K. */
+    if (strncmp(target, "/public/ws", 10) == 0 ||
+        strncmp(target, "/market/ws", 10) == 0) {
+        target += 7;
+    } else if (strncmp(target, "/private/ws?listenKey=", 22) == 0) {
+        char key[128];
+        size_t n = strcspn(target + 22, "&");
+        const char *user;
+
+        if (n == 0 || n >= sizeof(key) || c->hub->user == NULL) {
+            return LX_ERR_NOTFOUND;
+        }
+        memcpy(key, target + 22, n);
+        key[n] = '\0';
+        user = c->hub->user(key, c->hub->user_ud);
+        return user != NULL ? sub_add(c, user) : LX_ERR_NOTFOUND;
+    }
     if (strcmp(target, "/ws") == 0 || strcmp(target, "/ws/") == 0) {
         return LX_OK;
     }

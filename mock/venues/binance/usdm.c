@@ -1,0 +1,3087 @@
+/*
+ * usdm.c - the Binance USD-M futures mock (/fapi): venue state on the
+ * engine's perp books, the order records the venue reports (kept after an
+ * order closes), mark and funding inputs, and the REST routes with USD-M's
+ * weights, parameter checks, error codes and response shapes; algo
+ * (conditional) orders, public trade and per-account fill rings (trades,
+ * klines, 24hr ticker, userTrades), and the streams it publishes on a hub:
+ * trades, bookTicker, depth diffs per window, partial books, klines, mark
+ * price, and ORDER_TRADE_UPDATE / ACCOUNT_UPDATE on listen keys.
+ *
+ * It does not serve a venue's port by itself (usdm_srv.c does), keep a
+ * kline history beyond the kept trades, or send ALGO_UPDATE events.
+ */
+#include <stdarg.h>
+#include <string.h>
+
+#include "core/lx_internal.h"
+#include "lotusx/lx_clock.h"
+#include "lotusx/lx_http.h"
+#include "lotusx/lx_rng.h"
+#include "lotusx/lx_types.h"
+#include "mock/engine/engine.h"
+#include "mock/server/mock.h"
+#include "mock/server/sb.h"
+#include "mock/venues/binance/auth.h"
+#include "mock/venues/binance/dialect.h"
+#include "mock/venues/binance/render.h"
+#include "mock/venues/binance/streams.h"
+#include "mock/venues/binance/usdm.h"
+
+#define UM_MAX_SYMBOLS  8
+#define UM_MAX_ACCOUNTS 64
+#define UM_MAX_ORDERS   4096 /* order records kept (ring) */
+#define UM_FUNDINGS     100  /* funding history kept per symbol */
+#define UM_LEVELS       1000 /* depth levels a side tracked for diffs */
+#define UM_NWIN         3    /* depth windows: 100 ms, 250 ms, 500 ms */
+#define UM_FUNDING_NS   ((int64_t)8 * 3600 * 1000000000)
+
+struct um_level {
+    int64_t price, qty; /* ticks, lots */
+};
+
+/* A public trade (REST trades, aggTrades, klines, 24hr ticker). */
+struct um_trade {
+    int64_t id, price, qty, time_ms;
+    bool buyer_maker;
+};
+
+#define UM_TRADES 1000 /* public trades kept per symbol */
+#define UM_MY     1000 /* fills kept per account */
+
+/* One fill of an account (GET /fapi/v1/userTrades). */
+struct um_my {
+    uint64_t order_id;
+    int64_t id, price, qty, fee, rpnl, time_ms;
+    uint16_t sym;
+    uint8_t side, maker, pos_side;
+};
+
+struct um_funding {
+    int64_t time_ms, rate_e8, mark;
+};
+
+struct um_symbol {
+    char name[LX_SYMBOL_LEN], base[LX_ASSET_LEN], quote[LX_ASSET_LEN];
+    uint32_t inst, base_asset, margin_asset;
+    struct lx_decimal tick, lot, min_qty, max_qty, min_price, max_price;
+    struct lx_decimal min_notional;
+    int64_t mark;    /* ticks; 0 until set */
+    int64_t rate_e8; /* next funding rate */
+    struct um_funding fund[UM_FUNDINGS];
+    size_t nfund;
+    /* streams: per depth window the book as last pushed, its final id */
+    struct um_level *pushed[UM_NWIN][2];
+    size_t npushed[UM_NWIN][2];
+    int64_t last_u[UM_NWIN];
+    int64_t update_id, next_trade_id, bbo[4];
+    char lower[LX_SYMBOL_LEN];
+    struct um_trade *trades; /* ring of UM_TRADES */
+    size_t ntrades;
+};
+
+/* An order as the venue reports it. */
+struct um_order {
+    uint64_t id;
+    uint32_t account;
+    uint16_t sym;
+    uint8_t side, type, tif, state, pos_side, reduce;
+    uint8_t algo, triggered, working;       /* algo: placed by /algoOrder */
+    int64_t price, stop, orig, exec, quote; /* ticks, lots, tick*lot */
+    int64_t trigger_ms;
+    int64_t time_ms, update_ms;
+    char cid[LX_ENG_CID_MAX + 1];
+};
+
+struct lx_mock_bn_usdm {
+    struct lx_clock *clock;
+    struct lx_mock_door *door;
+    struct lx_engine *eng;
+    struct um_symbol syms[UM_MAX_SYMBOLS];
+    size_t nsyms;
+    struct lx_mock_bn_key keys[UM_MAX_ACCOUNTS];
+    char *key_strs[UM_MAX_ACCOUNTS];
+    size_t naccounts;
+    struct um_order *orders; /* ring of UM_MAX_ORDERS */
+    size_t norders;
+    uint64_t cid_seq;
+    struct lx_eng_order_info *scratch;
+    size_t scratch_cap;
+    struct lx_timer *fund_timer;
+    struct lx_mock_sb sb, ssb;  /* REST answers; stream payloads */
+    struct lx_mock_bn_hub *hub; /* NULL: no streams */
+    struct lx_timer *depth_timer, *mark_timer;
+    struct um_level *cur[2];
+    struct lx_level *diff[2];
+    unsigned mark_ticks, depth_ticks;
+    /* user data: listen keys, and the FILL waiting for its POSITION */
+    struct um_listen {
+        char key[65];
+        uint32_t account;
+    } listen[UM_MAX_ACCOUNTS];
+    size_t nlisten;
+    struct lx_rng key_rng;
+    struct lx_eng_event fill;
+    int64_t tid; /* trade id of the FILL pair being drained */
+    int half;
+    struct um_my *my[UM_MAX_ACCOUNTS]; /* rings of UM_MY */
+    size_t nmy[UM_MAX_ACCOUNTS];
+    struct lx_mock_sb usb;
+};
+
+static const char *const type_names[] = {
+    "LIMIT", "LIMIT_MAKER",        "MARKET",      "STOP_MARKET",
+    "STOP",  "TAKE_PROFIT_MARKET", "TAKE_PROFIT", "TRAILING_STOP_MARKET"};
+static const char *const tif_names[] = {"GTC", "IOC", "FOK", "GTX"};
+static const char *const state_names[] = {
+    "NEW",      "NEW",     "PARTIALLY_FILLED", "FILLED",
+    "CANCELED", "EXPIRED", "EXPIRED_IN_MATCH", "REJECTED"};
+static const char *const pos_names[] = {"BOTH", "LONG", "SHORT"};
+
+static int find_name(const char *const *names, size_t n, const char *s)
+{
+    size_t i;
+
+    for (i = 0; s != NULL && i < n; i++) {
+        if (strcmp(names[i], s) == 0) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+static int64_t now_ms(const struct lx_mock_bn_usdm *v)
+{
+    return lx_mock_door_now_ms(v->door);
+}
+
+static struct um_symbol *sym_by_name(struct lx_mock_bn_usdm *v, const char *n)
+{
+    size_t i;
+
+    for (i = 0; n != NULL && i < v->nsyms; i++) {
+        if (strcmp(v->syms[i].name, n) == 0) {
+            return &v->syms[i];
+        }
+    }
+    return NULL;
+}
+
+static struct um_order *order_by_id(struct lx_mock_bn_usdm *v, uint64_t id)
+{
+    size_t i, n = v->norders < UM_MAX_ORDERS ? v->norders : UM_MAX_ORDERS;
+
+    for (i = 0; i < n; i++) {
+        if (v->orders[i].id == id) {
+            return &v->orders[i];
+        }
+    }
+    return NULL;
+}
+
+static struct um_order *order_by_cid(struct lx_mock_bn_usdm *v, uint32_t acct,
+                                     const char *cid)
+{
+    size_t i, n = v->norders < UM_MAX_ORDERS ? v->norders : UM_MAX_ORDERS;
+    struct um_order *best = NULL;
+
+    for (i = 0; i < n; i++) {
+        struct um_order *o = &v->orders[i];
+
+        if (o->id != 0 && o->account == acct && strcmp(o->cid, cid) == 0 &&
+            (best == NULL || o->id > best->id)) {
+            best = o;
+        }
+    }
+    return best;
+}
+
+static void publish_trade(struct lx_mock_bn_usdm *v, struct um_symbol *s,
+                          const struct lx_eng_event *ev, int64_t id);
+static void my_trade(struct lx_mock_bn_usdm *v, const struct lx_eng_event *e,
+                     const struct um_order *o);
+static void my_trade_pnl(struct lx_mock_bn_usdm *v,
+                         const struct lx_eng_event *e);
+static void publish_bbo(struct lx_mock_bn_usdm *v);
+static int order_open(const struct um_order *o);
+
+static void pub_trade_add(struct um_symbol *s, int64_t id,
+                          const struct lx_eng_event *ev, int64_t ms)
+{
+    struct um_trade *t = &s->trades[s->ntrades++ % UM_TRADES];
+
+    t->id = id;
+    t->price = ev->price;
+    t->qty = ev->qty;
+    t->time_ms = ms;
+    t->buyer_maker = ev->side == LX_ENG_BUY;
+}
+static struct lx_decimal px_dec(struct lx_mock_bn_usdm *v,
+                                const struct um_symbol *s, int64_t ticks);
+static struct lx_decimal qty_dec(struct lx_mock_bn_usdm *v,
+                                 const struct um_symbol *s, int64_t lots);
+
+static void user_event(struct lx_mock_bn_usdm *v, const struct lx_eng_event *e,
+                       struct um_order *o);
+
+/* Counts the events that change a book: the depth update ids. */
+static void book_event(struct lx_mock_bn_usdm *v, const struct lx_eng_event *e)
+{
+    size_t i;
+
+    if (e->type != LX_ENG_EV_ACCEPTED && e->type != LX_ENG_EV_FILL &&
+        e->type != LX_ENG_EV_CANCELLED && e->type != LX_ENG_EV_EXPIRED &&
+        e->type != LX_ENG_EV_AMENDED && e->type != LX_ENG_EV_TRIGGERED) {
+        return;
+    }
+    for (i = 0; i < v->nsyms; i++) {
+        if (v->syms[i].inst == e->inst) {
+            v->syms[i].update_id++;
+        }
+    }
+}
+
+/* Applies the engine's new events to the order records. */
+static void drain(struct lx_mock_bn_usdm *v)
+{
+    size_t n = 0, i;
+    uint64_t dropped = 0;
+    const struct lx_eng_event *ev = lx__engine_events(v->eng, &n, &dropped);
+
+    for (i = 0; i < n; i++) {
+        struct um_order *o =
+            ev[i].order_id ? order_by_id(v, ev[i].order_id) : NULL;
+
+        book_event(v, &ev[i]);
+        if (ev[i].type == LX_ENG_EV_FILL && ev[i].inst < v->nsyms) {
+            /* the two FILLs of a trade come in a row: one trade id */
+            if (!v->half) {
+                v->tid = v->syms[ev[i].inst].next_trade_id++;
+            }
+            v->half = !v->half;
+            my_trade(v, &ev[i], o);
+        } else if (ev[i].type == LX_ENG_EV_POSITION) {
+            my_trade_pnl(v, &ev[i]);
+        }
+        user_event(v, &ev[i], o);
+        if (o == NULL || o->sym >= v->nsyms) {
+            continue;
+        }
+        o->update_ms = ev[i].time / 1000000;
+        if (ev[i].type == LX_ENG_EV_FILL) {
+            if (ev[i].flags & LX_ENG_FILL_MAKER) {
+                publish_trade(v, &v->syms[o->sym], &ev[i], v->tid);
+            }
+            o->exec += ev[i].qty;
+            o->quote += ev[i].price * ev[i].qty;
+            o->state = (ev[i].flags & LX_ENG_FILL_LAST)
+                           ? LX_ENG_ST_FILLED
+                           : LX_ENG_ST_PARTIALLY_FILLED;
+        } else if (ev[i].type == LX_ENG_EV_TRIGGERED) {
+            o->triggered = 1;
+            o->trigger_ms = o->update_ms;
+        } else if (ev[i].type == LX_ENG_EV_CANCELLED) {
+            o->state = LX_ENG_ST_CANCELED;
+        } else if (ev[i].type == LX_ENG_EV_EXPIRED) {
+            o->state = ev[i].reason == LX_ENG_R_STP ? LX_ENG_ST_EXPIRED_IN_MATCH
+                                                    : LX_ENG_ST_EXPIRED;
+        }
+    }
+    lx__engine_events_clear(v->eng);
+    publish_bbo(v);
+}
+
+/* ---- setup ------------------------------------------------------------ */
+
+static void fund_cb(struct lx_timer *t, void *ud)
+{
+    (void)t;
+    (void)lx_mock_bn_usdm_fund(ud);
+}
+
+static int routes(struct lx_mock_bn_usdm *v);
+
+int lx_mock_bn_usdm_new(struct lx_mock_bn_usdm **out, struct lx_clock *clock,
+                        struct lx_mock_door *door, const char **why)
+{
+    struct lx_eng_config cfg;
+    struct lx_mock_bn_usdm *v;
+    int rc;
+
+    if (out == NULL || clock == NULL || door == NULL) {
+        return LX_ERR_INVAL;
+    }
+    v = lx__calloc(NULL, 1, sizeof(*v));
+    *out = v;
+    if (v == NULL) {
+        return LX_ERR_NOMEM;
+    }
+    v->clock = clock;
+    v->door = door;
+    lx_mock_sb_init(&v->sb);
+    lx_mock_sb_init(&v->ssb);
+    lx_mock_sb_init(&v->usb);
+    lx_rng_seed(&v->key_rng, UINT64_C(0x6c6b6579)); /* listen keys */
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.max_accounts = UM_MAX_ACCOUNTS;
+    cfg.max_instruments = UM_MAX_SYMBOLS;
+    cfg.max_events = 65536;
+    v->orders = lx__calloc(NULL, UM_MAX_ORDERS, sizeof(*v->orders));
+    rc = v->orders == NULL ? LX_ERR_NOMEM : lx__engine_new(&v->eng, NULL, &cfg);
+    if (rc == LX_OK) {
+        rc = lx_timer_new(&v->fund_timer, clock, fund_cb, v);
+    }
+    if (rc == LX_OK) {
+        rc = routes(v);
+    }
+    if (rc != LX_OK) {
+        if (why != NULL) {
+            *why = "cannot create the USD-M venue";
+        }
+        lx_mock_bn_usdm_free(v);
+        *out = NULL;
+    }
+    return rc;
+}
+
+void lx_mock_bn_usdm_free(struct lx_mock_bn_usdm *v)
+{
+    size_t i;
+
+    if (v == NULL) {
+        return;
+    }
+    for (i = 0; i < v->naccounts; i++) {
+        lx__free(NULL, v->key_strs[i]);
+    }
+    lx_timer_free(v->fund_timer);
+    lx_timer_free(v->depth_timer);
+    lx_timer_free(v->mark_timer);
+    for (i = 0; i < v->nsyms; i++) {
+        size_t w;
+
+        for (w = 0; w < UM_NWIN; w++) {
+            lx__free(NULL, v->syms[i].pushed[w][0]);
+            lx__free(NULL, v->syms[i].pushed[w][1]);
+        }
+        lx__free(NULL, v->syms[i].trades);
+    }
+    for (i = 0; i < UM_MAX_ACCOUNTS; i++) {
+        lx__free(NULL, v->my[i]);
+    }
+    for (i = 0; i < 2; i++) {
+        lx__free(NULL, v->cur[i]);
+        lx__free(NULL, v->diff[i]);
+    }
+    lx_mock_sb_free(&v->ssb);
+    lx_mock_sb_free(&v->usb);
+    lx__engine_free(v->eng);
+    lx__free(NULL, v->orders);
+    lx__free(NULL, v->scratch);
+    lx_mock_sb_free(&v->sb);
+    lx__free(NULL, v);
+}
+
+static int parse_dec(const char *s, struct lx_decimal *d)
+{
+    if (s == NULL) {
+        *d = lx_decimal_from_i64(0, 0);
+        return LX_OK;
+    }
+    return lx_decimal_parse(s, strlen(s), d);
+}
+
+static int asset_for(struct lx_mock_bn_usdm *v, const char *name, uint32_t *id,
+                     int *fresh)
+{
+    size_t i;
+
+    *fresh = 0;
+    for (i = 0; i < v->nsyms; i++) {
+        if (strcmp(v->syms[i].quote, name) == 0) {
+            *id = v->syms[i].margin_asset;
+            return LX_OK;
+        }
+        if (strcmp(v->syms[i].base, name) == 0) {
+            *id = v->syms[i].base_asset;
+            return LX_OK;
+        }
+    }
+    *fresh = 1;
+    return lx__engine_add_asset(v->eng, 8, id);
+}
+
+static int symbol_filters(struct um_symbol *s,
+                          const struct lx_mock_bn_symbol_cfg *c)
+{
+    int rc = parse_dec(c->tick_size, &s->tick);
+
+    rc = rc != LX_OK ? rc : parse_dec(c->lot_size, &s->lot);
+    rc = rc != LX_OK ? rc : parse_dec(c->min_qty, &s->min_qty);
+    rc = rc != LX_OK ? rc : parse_dec(c->max_qty, &s->max_qty);
+    rc = rc != LX_OK ? rc : parse_dec(c->min_price, &s->min_price);
+    rc = rc != LX_OK ? rc : parse_dec(c->max_price, &s->max_price);
+    return rc != LX_OK ? rc : parse_dec(c->min_notional, &s->min_notional);
+}
+
+int lx_mock_bn_usdm_add_symbol(struct lx_mock_bn_usdm *v,
+                               const struct lx_mock_bn_symbol_cfg *c,
+                               const char **why)
+{
+    struct lx_eng_instrument_spec sp;
+    struct um_symbol *s;
+    int fresh, rc;
+
+    if (v == NULL || c == NULL || c->symbol == NULL || c->base == NULL ||
+        c->quote == NULL || v->nsyms >= UM_MAX_SYMBOLS ||
+        strlen(c->symbol) >= LX_SYMBOL_LEN || strlen(c->base) >= LX_ASSET_LEN ||
+        strlen(c->quote) >= LX_ASSET_LEN) {
+        return LX_ERR_INVAL;
+    }
+    s = &v->syms[v->nsyms];
+    memset(s, 0, sizeof(*s));
+    lx__snprintf(s->name, sizeof(s->name), "%s", c->symbol);
+    lx__snprintf(s->base, sizeof(s->base), "%s", c->base);
+    lx__snprintf(s->quote, sizeof(s->quote), "%s", c->quote);
+    rc = symbol_filters(s, c);
+    rc = rc != LX_OK ? rc : asset_for(v, c->base, &s->base_asset, &fresh);
+    rc = rc != LX_OK ? rc : asset_for(v, c->quote, &s->margin_asset, &fresh);
+    if (rc == LX_OK) {
+        memset(&sp, 0, sizeof(sp));
+        sp.base = s->base_asset;
+        sp.quote = s->margin_asset;
+        sp.tick_size = s->tick;
+        sp.lot_size = s->lot;
+        sp.min_price = s->min_price;
+        sp.max_price = s->max_price;
+        sp.min_qty = s->min_qty;
+        sp.max_qty = s->max_qty;
+        sp.min_notional = s->min_notional;
+        sp.kind = LX_ENG_PERP;
+        rc = lx__engine_add_instrument(v->eng, &sp, &s->inst);
+    }
+    if (rc != LX_OK) {
+        if (why != NULL) {
+            *why = "symbol filters do not parse or fit";
+        }
+        return LX_ERR_CONFIG;
+    }
+    s->rate_e8 = 10000; /* 0.0001, Binance's usual 8-hourly rate */
+    lx__snprintf(s->lower, sizeof(s->lower), "%s", s->name);
+    for (fresh = 0; s->lower[fresh] != '\0'; fresh++) {
+        if (s->lower[fresh] >= 'A' && s->lower[fresh] <= 'Z') {
+            s->lower[fresh] = (char)(s->lower[fresh] - 'A' + 'a');
+        }
+    }
+    rc = LX_OK;
+    for (fresh = 0; fresh < 2 * UM_NWIN; fresh++) {
+        s->pushed[fresh / 2][fresh % 2] =
+            lx__calloc(NULL, UM_LEVELS, sizeof(struct um_level));
+        rc = s->pushed[fresh / 2][fresh % 2] == NULL ? LX_ERR_NOMEM : rc;
+    }
+    s->trades = lx__calloc(NULL, UM_TRADES, sizeof(struct um_trade));
+    if (rc != LX_OK || s->trades == NULL) {
+        for (fresh = 0; fresh < 2 * UM_NWIN; fresh++) {
+            lx__free(NULL, s->pushed[fresh / 2][fresh % 2]);
+        }
+        lx__free(NULL, s->trades);
+        return LX_ERR_NOMEM;
+    }
+    s->next_trade_id = 1;
+    v->nsyms++;
+    return LX_OK;
+}
+
+int lx_mock_bn_usdm_add_account(struct lx_mock_bn_usdm *v,
+                                const struct lx_mock_bn_account_cfg *c,
+                                uint32_t *id, const char **why)
+{
+    struct lx_eng_account_spec sp;
+    const char *const *b;
+    uint32_t aid;
+    size_t n;
+
+    if (v == NULL || c == NULL || c->api_key == NULL || c->secret == NULL ||
+        v->naccounts >= UM_MAX_ACCOUNTS || v->nsyms == 0) {
+        return LX_ERR_INVAL;
+    }
+    memset(&sp, 0, sizeof(sp));
+    if (parse_dec(c->maker_fee != NULL ? c->maker_fee : "0.0002",
+                  &sp.maker_fee) != LX_OK ||
+        parse_dec(c->taker_fee != NULL ? c->taker_fee : "0.0005",
+                  &sp.taker_fee) != LX_OK ||
+        lx__engine_add_account(v->eng, &sp, &aid) != LX_OK) {
+        if (why != NULL) {
+            *why = "bad account fees";
+        }
+        return LX_ERR_CONFIG;
+    }
+    n = v->naccounts;
+    v->key_strs[n] = lx__strdup(NULL, c->api_key);
+    if (v->key_strs[n] == NULL) {
+        return LX_ERR_NOMEM;
+    }
+    v->keys[n].api_key = v->key_strs[n];
+    v->keys[n].secret = c->secret;
+    v->keys[n].account = aid;
+    v->naccounts++;
+    for (b = c->balances; b != NULL && b[0] != NULL && b[1] != NULL; b += 2) {
+        struct lx_decimal amt, unit = {1, 8};
+        int64_t units;
+
+        if (strcmp(b[0], v->syms[0].quote) != 0) {
+            continue; /* margin asset only */
+        }
+        if (parse_dec(b[1], &amt) != LX_OK ||
+            lx_decimal_to_ticks(amt, unit, &units) != LX_OK ||
+            lx__engine_deposit(v->eng, aid, v->syms[0].margin_asset, units,
+                               lx_mock_door_now_ns(v->door)) != LX_OK) {
+            if (why != NULL) {
+                *why = "bad opening balance";
+            }
+            return LX_ERR_CONFIG;
+        }
+    }
+    drain(v);
+    if (id != NULL) {
+        *id = aid;
+    }
+    return LX_OK;
+}
+
+int lx_mock_bn_usdm_set_mark(struct lx_mock_bn_usdm *v, const char *symbol,
+                             const char *mark)
+{
+    struct um_symbol *s = v != NULL ? sym_by_name(v, symbol) : NULL;
+    struct lx_decimal d;
+    int64_t ticks;
+    int rc;
+
+    if (s == NULL || mark == NULL || parse_dec(mark, &d) != LX_OK ||
+        lx_decimal_to_ticks(d, s->tick, &ticks) != LX_OK || ticks <= 0) {
+        return LX_ERR_INVAL;
+    }
+    rc = lx__engine_set_mark(v->eng, s->inst, ticks,
+                             lx_mock_door_now_ns(v->door));
+    if (rc == LX_OK) {
+        s->mark = ticks;
+    }
+    drain(v);
+    return rc;
+}
+
+int lx_mock_bn_usdm_set_funding_rate(struct lx_mock_bn_usdm *v,
+                                     const char *symbol, const char *rate)
+{
+    struct um_symbol *s = v != NULL ? sym_by_name(v, symbol) : NULL;
+    struct lx_decimal d, unit = {1, 8};
+    int64_t e8;
+
+    if (s == NULL || rate == NULL ||
+        lx_decimal_parse(rate, strlen(rate), &d) != LX_OK ||
+        lx_decimal_to_ticks(d, unit, &e8) != LX_OK) {
+        return LX_ERR_INVAL;
+    }
+    s->rate_e8 = e8;
+    return LX_OK;
+}
+
+int lx_mock_bn_usdm_fund(struct lx_mock_bn_usdm *v)
+{
+    size_t i;
+    int64_t ns = lx_mock_door_now_ns(v->door);
+
+    for (i = 0; i < v->nsyms; i++) {
+        struct um_symbol *s = &v->syms[i];
+        struct um_funding *f;
+        int64_t mark = s->mark;
+
+        if (mark == 0 &&
+            lx__engine_last_price(v->eng, s->inst, &mark) != LX_OK) {
+            continue; /* nothing to fund on yet */
+        }
+        if (lx__engine_funding(v->eng, s->inst, s->rate_e8, ns) != LX_OK) {
+            continue;
+        }
+        if (s->nfund == UM_FUNDINGS) {
+            memmove(s->fund, s->fund + 1,
+                    sizeof(s->fund[0]) * (UM_FUNDINGS - 1));
+            s->nfund--;
+        }
+        f = &s->fund[s->nfund++];
+        f->time_ms = ns / 1000000;
+        f->rate_e8 = s->rate_e8;
+        f->mark = mark;
+    }
+    drain(v);
+    return LX_OK;
+}
+
+/* Milliseconds of the mock's clock at the next 00/08/16 UTC boundary. */
+static int64_t next_funding_ms(const struct lx_mock_bn_usdm *v)
+{
+    int64_t period = UM_FUNDING_NS / 1000000, t = now_ms(v);
+
+    return (t / period + 1) * period;
+}
+
+int lx_mock_bn_usdm_start(struct lx_mock_bn_usdm *v)
+{
+    int64_t delay = (next_funding_ms(v) - now_ms(v)) * 1000000;
+
+    return lx_timer_start(v->fund_timer, delay, UM_FUNDING_NS);
+}
+
+/* ---- rendering helpers ------------------------------------------------ */
+
+static void kv_px(struct lx_mock_bn_usdm *v, const struct um_symbol *s,
+                  const char *k, int64_t ticks)
+{
+    struct lx_decimal d;
+
+    if (lx__engine_price_dec(v->eng, s->inst, ticks, &d) != LX_OK) {
+        d = lx_decimal_from_i64(0, 0);
+    }
+    lx_mock_sb_kv_dec(&v->sb, k, d);
+}
+
+static void kv_qty(struct lx_mock_bn_usdm *v, const struct um_symbol *s,
+                   const char *k, int64_t lots)
+{
+    struct lx_decimal d;
+
+    if (lx__engine_qty_dec(v->eng, s->inst, lots, &d) != LX_OK) {
+        d = lx_decimal_from_i64(0, 0);
+    }
+    lx_mock_sb_kv_dec(&v->sb, k, d);
+}
+
+static void kv_amt(struct lx_mock_bn_usdm *v, const struct um_symbol *s,
+                   const char *k, int64_t units)
+{
+    struct lx_decimal d;
+
+    if (lx__engine_amount_dec(v->eng, s->margin_asset, units, &d) != LX_OK) {
+        d = lx_decimal_from_i64(0, 8);
+    }
+    lx_mock_sb_kv_dec(&v->sb, k, d);
+}
+
+static void kv_e8(struct lx_mock_sb *sb, const char *k, int64_t e8)
+{
+    lx_mock_sb_kv_dec(sb, k, lx_decimal_from_i64(e8, 8));
+}
+
+static void send(struct lx_mock_call *c, struct lx_mock_bn_usdm *v)
+{
+    (void)lx_mock_respond_json(c, 200, v->sb.buf, v->sb.len);
+}
+
+static void fail(struct lx_mock_call *c, int status, int code, const char *fmt,
+                 ...) LX_PRINTF(4, 5);
+
+static void fail(struct lx_mock_call *c, int status, int code, const char *fmt,
+                 ...)
+{
+    struct lx_mock_bn_err err;
+    char msg[200];
+    va_list ap;
+
+    va_start(ap, fmt);
+    lx__vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    lx_mock_bn_err_set(&err, status, code, "%s", msg);
+    lx_mock_bn_respond_err(c, &err);
+}
+
+static const char *need(struct lx_mock_call *c, const char *name)
+{
+    size_t len = 0;
+    const char *s = lx_mock_call_param(c, name, &len);
+
+    if (s == NULL || len == 0) {
+        fail(c, 400, -1102,
+             "Mandatory parameter '%s' was not sent, was empty/null, or "
+             "malformed.",
+             name);
+        return NULL;
+    }
+    return s;
+}
+
+static struct um_symbol *need_sym(struct lx_mock_call *c,
+                                  struct lx_mock_bn_usdm *v)
+{
+    const char *n = need(c, "symbol");
+    struct um_symbol *s = n != NULL ? sym_by_name(v, n) : NULL;
+
+    if (n != NULL && s == NULL) {
+        fail(c, 400, -1121, "Invalid symbol.");
+    }
+    return s;
+}
+
+/* Authenticates a signed call; 0 after answering the error. */
+static int signed_acct(struct lx_mock_call *c, struct lx_mock_bn_usdm *v,
+                       uint32_t *acct)
+{
+    const struct lx_mock_bn_key *key = NULL;
+    struct lx_mock_bn_err err;
+
+    if (lx_mock_bn_authenticate(c, LX_MOCK_BN_SIGNED, v->keys, v->naccounts,
+                                &key, &err) != LX_OK) {
+        lx_mock_bn_respond_err(c, &err);
+        return 0;
+    }
+    *acct = (uint32_t)key->account;
+    return 1;
+}
+
+/* ---- public routes ---------------------------------------------------- */
+
+static void r_ping(struct lx_mock_call *c, void *ud)
+{
+    (void)ud;
+    (void)lx_mock_respond_json(c, 200, "{}", 2);
+}
+
+static void r_time(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_bn_usdm *v = ud;
+
+    lx_mock_sb_reset(&v->sb);
+    lx_mock_sb_kv_i64(&v->sb, "{\"serverTime\":", now_ms(v));
+    lx_mock_sb_str(&v->sb, "}");
+    send(c, v);
+}
+
+static void info_filters(struct lx_mock_bn_usdm *v, const struct um_symbol *s)
+{
+    struct lx_mock_sb *sb = &v->sb;
+
+    lx_mock_sb_kv_dec(sb,
+                      ",\"filters\":[{\"filterType\":\"PRICE_FILTER\","
+                      "\"minPrice\":",
+                      s->min_price);
+    lx_mock_sb_kv_dec(sb, ",\"maxPrice\":", s->max_price);
+    lx_mock_sb_kv_dec(sb, ",\"tickSize\":", s->tick);
+    lx_mock_sb_kv_dec(sb,
+                      "},{\"filterType\":\"LOT_SIZE\",\"minQty\":", s->min_qty);
+    lx_mock_sb_kv_dec(sb, ",\"maxQty\":", s->max_qty);
+    lx_mock_sb_kv_dec(sb, ",\"stepSize\":", s->lot);
+    lx_mock_sb_kv_dec(
+        sb, "},{\"filterType\":\"MARKET_LOT_SIZE\",\"minQty\":", s->min_qty);
+    lx_mock_sb_kv_dec(sb, ",\"maxQty\":", s->max_qty);
+    lx_mock_sb_kv_dec(sb, ",\"stepSize\":", s->lot);
+    lx_mock_sb_str(sb,
+                   "},{\"filterType\":\"MAX_NUM_ORDERS\",\"limit\":200},"
+                   "{\"filterType\":\"MAX_NUM_ALGO_ORDERS\",\"limit\":10},");
+    lx_mock_sb_kv_dec(
+        sb, "{\"filterType\":\"MIN_NOTIONAL\",\"notional\":", s->min_notional);
+    lx_mock_sb_str(sb, "},{\"filterType\":\"PERCENT_PRICE\",\"multiplierUp\":"
+                       "\"1.0500\",\"multiplierDown\":\"0.9500\","
+                       "\"multiplierDecimal\":\"4\"}]");
+}
+
+static void info_symbol(struct lx_mock_bn_usdm *v, const struct um_symbol *s)
+{
+    struct lx_mock_sb *sb = &v->sb;
+
+    lx_mock_sb_kv_str(sb, "{\"symbol\":", s->name);
+    lx_mock_sb_kv_str(sb, ",\"pair\":", s->name);
+    lx_mock_sb_str(sb, ",\"contractType\":\"PERPETUAL\",\"deliveryDate\":"
+                       "4133404800000,\"onboardDate\":1569398400000,"
+                       "\"status\":\"TRADING\",\"maintMarginPercent\":"
+                       "\"2.5000\",\"requiredMarginPercent\":\"5.0000\"");
+    lx_mock_sb_kv_str(sb, ",\"baseAsset\":", s->base);
+    lx_mock_sb_kv_str(sb, ",\"quoteAsset\":", s->quote);
+    lx_mock_sb_kv_str(sb, ",\"marginAsset\":", s->quote);
+    lx_mock_sb_kv_i64(sb, ",\"pricePrecision\":", s->tick.scale);
+    lx_mock_sb_kv_i64(sb, ",\"quantityPrecision\":", s->lot.scale);
+    lx_mock_sb_str(sb, ",\"baseAssetPrecision\":8,\"quotePrecision\":8,"
+                       "\"underlyingType\":\"COIN\",\"underlyingSubType\":[],"
+                       "\"settlePlan\":0,\"triggerProtect\":\"0.0500\","
+                       "\"liquidationFee\":\"0.012500\",\"marketTakeBound\":"
+                       "\"0.05\",\"maxMoveOrderLimit\":10000");
+    info_filters(v, s);
+    lx_mock_sb_str(sb, ",\"orderTypes\":[\"LIMIT\",\"MARKET\",\"STOP\","
+                       "\"STOP_MARKET\",\"TAKE_PROFIT\",\"TAKE_PROFIT_MARKET\","
+                       "\"TRAILING_STOP_MARKET\"],\"timeInForce\":[\"GTC\","
+                       "\"IOC\",\"FOK\",\"GTX\"]}");
+}
+
+static void r_info(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_bn_usdm *v = ud;
+    size_t i;
+
+    lx_mock_sb_reset(&v->sb);
+    lx_mock_sb_kv_i64(&v->sb,
+                      "{\"timezone\":\"UTC\",\"serverTime\":", now_ms(v));
+    lx_mock_sb_str(&v->sb,
+                   ",\"futuresType\":\"U_MARGINED\",\"rateLimits\":["
+                   "{\"rateLimitType\":\"REQUEST_WEIGHT\",\"interval\":"
+                   "\"MINUTE\",\"intervalNum\":1,\"limit\":2400},"
+                   "{\"rateLimitType\":\"ORDERS\",\"interval\":\"MINUTE\","
+                   "\"intervalNum\":1,\"limit\":1200},{\"rateLimitType\":"
+                   "\"ORDERS\",\"interval\":\"SECOND\",\"intervalNum\":10,"
+                   "\"limit\":300}],\"exchangeFilters\":[],\"assets\":[");
+    if (v->nsyms > 0) {
+        lx_mock_sb_kv_str(&v->sb, "{\"asset\":", v->syms[0].quote);
+        lx_mock_sb_str(&v->sb, ",\"marginAvailable\":true,"
+                               "\"autoAssetExchange\":\"-10000\"}");
+    }
+    lx_mock_sb_str(&v->sb, "],\"symbols\":[");
+    for (i = 0; i < v->nsyms; i++) {
+        lx_mock_sb_str(&v->sb, i ? "," : "");
+        info_symbol(v, &v->syms[i]);
+    }
+    lx_mock_sb_str(&v->sb, "]}");
+    send(c, v);
+}
+
+/* USD-M depth weight by limit: 2 up to 50, 5 at 100, 10 at 500, 20. */
+static int depth_weight(const struct lx_mock_call *c)
+{
+    size_t len = 0;
+    const char *s = lx_mock_call_param(c, "limit", &len);
+    int64_t lim = 500;
+
+    if (s != NULL && lx__parse_i64(s, len, &lim) != LX_OK) {
+        return 2;
+    }
+    return lim <= 50 ? 2 : lim <= 100 ? 5 : lim <= 500 ? 10 : 20;
+}
+
+/* Copies the open orders of s into v->scratch; returns how many. */
+static size_t list_orders(struct lx_mock_bn_usdm *v, const struct um_symbol *s)
+{
+    size_t n =
+        lx__engine_list_orders(v->eng, s->inst, v->scratch, v->scratch_cap);
+
+    if (n > v->scratch_cap) {
+        struct lx_eng_order_info *p = lx__calloc(NULL, n + 256, sizeof(*p));
+
+        if (p == NULL) {
+            return 0;
+        }
+        lx__free(NULL, v->scratch);
+        v->scratch = p;
+        v->scratch_cap = n + 256;
+        n = lx__engine_list_orders(v->eng, s->inst, v->scratch, v->scratch_cap);
+    }
+    return n;
+}
+
+/* Aggregates one side of the book (scratch is best first) into levels. */
+static void depth_side(struct lx_mock_bn_usdm *v, const struct um_symbol *s,
+                       size_t n, int side, int64_t limit)
+{
+    size_t i;
+    int64_t levels = 0, px = 0, qty = 0;
+
+    for (i = 0; i <= n; i++) {
+        const struct lx_eng_order_info *o = i < n ? &v->scratch[i] : NULL;
+
+        /* waiting stops (listed after the book) are not depth */
+        if (o != NULL && (o->side != side ||
+                          (o->type >= LX_ENG_STOP_LOSS && !o->triggered))) {
+            continue;
+        }
+        if ((o == NULL || o->price != px) && qty > 0 && levels < limit) {
+            lx_mock_sb_str(&v->sb, levels++ ? ",[" : "[");
+            kv_px(v, s, "", px);
+            kv_qty(v, s, ",", qty);
+            lx_mock_sb_str(&v->sb, "]");
+            qty = 0;
+        }
+        if (o != NULL) {
+            if (o->price != px) {
+                px = o->price;
+                qty = 0;
+            }
+            qty += o->remaining;
+        }
+    }
+}
+
+static void r_depth(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_bn_usdm *v = ud;
+    struct um_symbol *s = need_sym(c, v);
+    size_t len = 0, n;
+    const char *ls = lx_mock_call_param(c, "limit", &len);
+    int64_t lim = 500, t = now_ms(v);
+
+    if (s == NULL) {
+        return;
+    }
+    if (ls != NULL && (lx__parse_i64(ls, len, &lim) != LX_OK ||
+                       (lim != 5 && lim != 10 && lim != 20 && lim != 50 &&
+                        lim != 100 && lim != 500 && lim != 1000))) {
+        fail(c, 400, -1130, "Data sent for parameter 'limit' is not valid.");
+        return;
+    }
+    n = list_orders(v, s);
+    lx_mock_sb_reset(&v->sb);
+    lx_mock_sb_kv_i64(&v->sb, "{\"lastUpdateId\":", s->update_id);
+    lx_mock_sb_kv_i64(&v->sb, ",\"E\":", t);
+    lx_mock_sb_kv_i64(&v->sb, ",\"T\":", t);
+    lx_mock_sb_str(&v->sb, ",\"bids\":[");
+    depth_side(v, s, n, LX_ENG_BUY, lim);
+    lx_mock_sb_str(&v->sb, "],\"asks\":[");
+    depth_side(v, s, n, LX_ENG_SELL, lim);
+    lx_mock_sb_str(&v->sb, "]}");
+    send(c, v);
+}
+
+static int64_t mark_of(struct lx_mock_bn_usdm *v, const struct um_symbol *s)
+{
+    int64_t px = s->mark;
+
+    if (px == 0 && lx__engine_last_price(v->eng, s->inst, &px) != LX_OK) {
+        px = 0;
+    }
+    return px;
+}
+
+static void premium_one(struct lx_mock_bn_usdm *v, const struct um_symbol *s)
+{
+    int64_t mark = mark_of(v, s);
+
+    lx_mock_sb_kv_str(&v->sb, "{\"symbol\":", s->name);
+    kv_px(v, s, ",\"markPrice\":", mark);
+    kv_px(v, s, ",\"indexPrice\":", mark);
+    kv_px(v, s, ",\"estimatedSettlePrice\":", mark);
+    kv_e8(&v->sb, ",\"lastFundingRate\":", s->rate_e8);
+    lx_mock_sb_str(&v->sb, ",\"interestRate\":\"0.00010000\"");
+    lx_mock_sb_kv_i64(&v->sb, ",\"nextFundingTime\":", next_funding_ms(v));
+    lx_mock_sb_kv_i64(&v->sb, ",\"time\":", now_ms(v));
+    lx_mock_sb_str(&v->sb, "}");
+}
+
+static void r_premium(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_bn_usdm *v = ud;
+    const char *n = lx_mock_call_param(c, "symbol", NULL);
+    size_t i;
+
+    lx_mock_sb_reset(&v->sb);
+    if (n != NULL) {
+        struct um_symbol *s = need_sym(c, v);
+
+        if (s == NULL) {
+            return;
+        }
+        premium_one(v, s);
+    } else {
+        lx_mock_sb_str(&v->sb, "[");
+        for (i = 0; i < v->nsyms; i++) {
+            lx_mock_sb_str(&v->sb, i ? "," : "");
+            premium_one(v, &v->syms[i]);
+        }
+        lx_mock_sb_str(&v->sb, "]");
+    }
+    send(c, v);
+}
+
+static void r_funding(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_bn_usdm *v = ud;
+    struct um_symbol *s = need_sym(c, v);
+    size_t i, k = 0;
+
+    if (s == NULL) {
+        return;
+    }
+    lx_mock_sb_reset(&v->sb);
+    lx_mock_sb_str(&v->sb, "[");
+    for (i = 0; i < s->nfund; i++) {
+        lx_mock_sb_str(&v->sb, k++ ? "," : "");
+        lx_mock_sb_kv_str(&v->sb, "{\"symbol\":", s->name);
+        lx_mock_sb_kv_i64(&v->sb, ",\"fundingTime\":", s->fund[i].time_ms);
+        kv_e8(&v->sb, ",\"fundingRate\":", s->fund[i].rate_e8);
+        kv_px(v, s, ",\"markPrice\":", s->fund[i].mark);
+        lx_mock_sb_str(&v->sb, "}");
+    }
+    lx_mock_sb_str(&v->sb, "]");
+    send(c, v);
+}
+
+static void r_open_interest(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_bn_usdm *v = ud;
+    struct um_symbol *s = need_sym(c, v);
+    struct lx_eng_position p;
+    int64_t oi = 0;
+    size_t i;
+    int side;
+
+    if (s == NULL) {
+        return;
+    }
+    for (i = 0; i < v->naccounts; i++) {
+        for (side = 0; side < 3; side++) {
+            if (lx__engine_position(v->eng, (uint32_t)v->keys[i].account,
+                                    s->inst, side, &p) == LX_OK &&
+                p.size > 0) {
+                oi += p.size; /* longs = shorts: count one side */
+            }
+        }
+    }
+    lx_mock_sb_reset(&v->sb);
+    kv_qty(v, s, "{\"openInterest\":", oi);
+    lx_mock_sb_kv_str(&v->sb, ",\"symbol\":", s->name);
+    lx_mock_sb_kv_i64(&v->sb, ",\"time\":", now_ms(v));
+    lx_mock_sb_str(&v->sb, "}");
+    send(c, v);
+}
+
+static void r_book_ticker(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_bn_usdm *v = ud;
+    struct um_symbol *s = need_sym(c, v);
+    int64_t bp = 0, bq = 0, ap = 0, aq = 0;
+
+    if (s == NULL) {
+        return;
+    }
+    (void)lx__engine_best(v->eng, s->inst, LX_ENG_BUY, &bp, &bq);
+    (void)lx__engine_best(v->eng, s->inst, LX_ENG_SELL, &ap, &aq);
+    lx_mock_sb_reset(&v->sb);
+    lx_mock_sb_kv_str(&v->sb, "{\"symbol\":", s->name);
+    kv_px(v, s, ",\"bidPrice\":", bp);
+    kv_qty(v, s, ",\"bidQty\":", bq);
+    kv_px(v, s, ",\"askPrice\":", ap);
+    kv_qty(v, s, ",\"askQty\":", aq);
+    lx_mock_sb_kv_i64(&v->sb, ",\"time\":", now_ms(v));
+    lx_mock_sb_kv_i64(&v->sb, ",\"lastUpdateId\":", s->update_id);
+    lx_mock_sb_str(&v->sb, "}");
+    send(c, v);
+}
+
+/* ---- orders ----------------------------------------------------------- */
+
+static void render_order(struct lx_mock_bn_usdm *v, const struct um_order *o)
+{
+    const struct um_symbol *s = &v->syms[o->sym];
+    struct lx_mock_sb *sb = &v->sb;
+    struct lx_decimal cum = {0, 0}, avg = {0, 5}, q;
+
+    if (lx__engine_amount_dec(v->eng, s->margin_asset, 0, &cum) == LX_OK &&
+        o->exec > 0) {
+        /* quote in tick*lot units -> decimal; avg = quote / exec lots */
+        cum.m = o->quote * s->tick.m * s->lot.m;
+        cum.scale = (uint8_t)(s->tick.scale + s->lot.scale);
+        cum = lx_decimal_normalize(cum);
+        if (lx__engine_qty_dec(v->eng, s->inst, o->exec, &q) != LX_OK ||
+            lx_decimal_div(cum, q, 5, LX_ROUND_DOWN, &avg) != LX_OK) {
+            avg = lx_decimal_from_i64(0, 5);
+        }
+    }
+    lx_mock_sb_kv_i64(sb, "{\"orderId\":", (int64_t)o->id);
+    lx_mock_sb_kv_str(sb, ",\"symbol\":", s->name);
+    lx_mock_sb_kv_str(sb, ",\"status\":", state_names[o->state]);
+    lx_mock_sb_kv_str(sb, ",\"clientOrderId\":", o->cid);
+    kv_px(v, s, ",\"price\":", o->price);
+    lx_mock_sb_kv_dec(sb, ",\"avgPrice\":", avg);
+    kv_qty(v, s, ",\"origQty\":", o->orig);
+    kv_qty(v, s, ",\"executedQty\":", o->exec);
+    kv_qty(v, s, ",\"cumQty\":", o->exec);
+    lx_mock_sb_kv_dec(sb, ",\"cumQuote\":", cum);
+    lx_mock_sb_kv_str(sb, ",\"timeInForce\":", tif_names[o->tif]);
+    lx_mock_sb_kv_str(sb, ",\"type\":", type_names[o->type]);
+    lx_mock_sb_str(sb, o->reduce ? ",\"reduceOnly\":true"
+                                 : ",\"reduceOnly\":false");
+    lx_mock_sb_str(sb, ",\"closePosition\":false");
+    lx_mock_sb_kv_str(sb, ",\"side\":", o->side == LX_ENG_BUY ? "BUY" : "SELL");
+    lx_mock_sb_kv_str(sb, ",\"positionSide\":", pos_names[o->pos_side]);
+    kv_px(v, s, ",\"stopPrice\":", o->stop);
+    lx_mock_sb_str(sb, ",\"workingType\":\"CONTRACT_PRICE\","
+                       "\"priceProtect\":false");
+    lx_mock_sb_kv_str(sb, ",\"origType\":", type_names[o->type]);
+    lx_mock_sb_str(sb, ",\"priceMatch\":\"NONE\",\"selfTradePreventionMode\":"
+                       "\"NONE\",\"goodTillDate\":0");
+    lx_mock_sb_kv_i64(sb, ",\"time\":", o->time_ms);
+    lx_mock_sb_kv_i64(sb, ",\"updateTime\":", o->update_ms);
+    lx_mock_sb_str(sb, "}");
+}
+
+/* Answers a rejection with USD-M's code and message. */
+static void reject(struct lx_mock_call *c, int reason, int setting)
+{
+    int code = 0;
+    const char *msg = NULL;
+
+    /* order rejections USD-M words its own way (the engine's table has
+     * spot's words for these) */
+    if (setting == 0 && reason == LX_ENG_R_REDUCE_ONLY) {
+        fail(c, 400, -2022, "ReduceOnly Order is rejected.");
+        return;
+    }
+    if (setting == 0 && reason == LX_ENG_R_POSITION_SIDE) {
+        fail(c, 400, -4061,
+             "Order's position side does not match user's setting.");
+        return;
+    }
+    if (setting == 0 && reason == LX_ENG_R_MARGIN_INSUFFICIENT) {
+        fail(c, 400, -2019, "Margin is insufficient.");
+        return;
+    }
+    lx__engine_reason_binance_usdm(reason, setting, &code, &msg);
+    fail(c, 400, code != 0 ? code : -1000, "%s",
+         msg != NULL ? msg : "An unknown error occured.");
+}
+
+/* Parsed order parameters (venue decimals) of POST /fapi/v1/order. */
+static int order_params(struct lx_mock_call *c, const struct um_symbol *s,
+                        struct lx_eng_order_dreq *r)
+{
+    const char *side = need(c, "side"), *type;
+    const char *tif = lx_mock_call_param(c, "timeInForce", NULL);
+    const char *ro = lx_mock_call_param(c, "reduceOnly", NULL);
+    const char *ps = lx_mock_call_param(c, "positionSide", NULL);
+    int t, k;
+
+    if (side == NULL || (type = need(c, "type")) == NULL) {
+        return 0;
+    }
+    r->inst = s->inst;
+    if (strcmp(side, "BUY") != 0 && strcmp(side, "SELL") != 0) {
+        fail(c, 400, -1117, "Invalid side.");
+        return 0;
+    }
+    r->side = side[0] == 'B' ? LX_ENG_BUY : LX_ENG_SELL;
+    t = find_name(type_names, 8, type);
+    if (t < 0 || t == LX_ENG_LIMIT_MAKER) {
+        fail(c, 400, -1116, "Invalid orderType.");
+        return 0;
+    }
+    r->type = (uint8_t)t;
+    k = tif != NULL ? find_name(tif_names, 4, tif) : 0;
+    if (k < 0) {
+        fail(c, 400, -1115, "Invalid timeInForce.");
+        return 0;
+    }
+    r->tif = (uint8_t)k;
+    k = ps != NULL ? find_name(pos_names, 3, ps) : 0;
+    if (k < 0) {
+        fail(c, 400, -4006, "Invalid position side.");
+        return 0;
+    }
+    r->pos_side = (uint8_t)k;
+    r->reduce_only = ro != NULL && strcmp(ro, "true") == 0;
+    return 1;
+}
+
+static int dec_param(struct lx_mock_call *c, const char *name, int required,
+                     struct lx_decimal *out)
+{
+    size_t len = 0;
+    const char *s = lx_mock_call_param(c, name, &len);
+
+    *out = lx_decimal_from_i64(0, 0);
+    if (s == NULL || len == 0) {
+        if (required) {
+            (void)need(c, name);
+            return 0;
+        }
+        return 1;
+    }
+    if (lx_decimal_parse(s, len, out) != LX_OK || out->m < 0) {
+        fail(c, 400, -1100,
+             "Illegal characters found in parameter '%s'; legal range is "
+             "'^([0-9]{1,20})(\\.[0-9]{1,20})?$'.",
+             name);
+        return 0;
+    }
+    return 1;
+}
+
+static struct um_order *record(struct lx_mock_bn_usdm *v, uint32_t acct,
+                               const struct um_symbol *s,
+                               const struct lx_eng_order_dreq *r, uint64_t id,
+                               const char *cid)
+{
+    struct um_order *o = &v->orders[v->norders++ % UM_MAX_ORDERS];
+    struct lx_eng_order_info info;
+    size_t k;
+
+    /* never reuse the slot of an order still open: skip to a closed one */
+    for (k = 0; k < UM_MAX_ORDERS && order_open(o); k++) {
+        o = &v->orders[v->norders++ % UM_MAX_ORDERS];
+    }
+
+    memset(o, 0, sizeof(*o));
+    o->id = id;
+    o->account = acct;
+    o->sym = (uint16_t)(s - v->syms);
+    o->side = r->side;
+    o->type = r->type;
+    o->tif = r->tif;
+    o->pos_side = r->pos_side;
+    o->reduce = r->reduce_only;
+    o->state = LX_ENG_ST_NEW;
+    if (lx_decimal_to_ticks(r->price, s->tick, &o->price) != LX_OK) {
+        o->price = 0;
+    }
+    if (lx_decimal_to_ticks(r->stop_price, s->tick, &o->stop) != LX_OK) {
+        o->stop = 0;
+    }
+    if (lx_decimal_to_ticks(r->qty, s->lot, &o->orig) != LX_OK) {
+        o->orig = 0;
+    }
+    o->time_ms = o->update_ms = now_ms(v);
+    lx__snprintf(o->cid, sizeof(o->cid), "%s", cid);
+    if (lx__engine_order(v->eng, id, &info) == LX_OK) {
+        o->orig = info.orig_qty;
+    }
+    return o;
+}
+
+static void render_algo(struct lx_mock_bn_usdm *v, const struct um_order *o);
+
+/* Submits r for acct; answers the order or the rejection. */
+static void submit(struct lx_mock_call *c, struct lx_mock_bn_usdm *v,
+                   uint32_t acct, struct um_symbol *s,
+                   struct lx_eng_order_dreq *r, const char *cid, int algo)
+{
+    struct lx_eng_result res;
+    struct um_order *o;
+    char gen[32];
+
+    if (cid == NULL) {
+        lx__snprintf(gen, sizeof(gen), "mockum%016llu",
+                     (unsigned long long)++v->cid_seq);
+        cid = gen;
+    }
+    r->account = acct;
+    r->cid = cid;
+    r->cid_len = strlen(cid);
+    r->time = lx_mock_door_now_ns(v->door);
+    if (lx__engine_submit_dec(v->eng, r, &res) != LX_OK) {
+        drain(v);
+        fail(c, 400, -1000,
+             "An unknown error occured while processing the "
+             "request.");
+        return;
+    }
+    if (res.order_id == 0) {
+        drain(v);
+        if (res.reason == LX_ENG_R_MIN_NOTIONAL) {
+            char n[48];
+
+            if (lx_decimal_format(s->min_notional, n, sizeof(n)) < 0) {
+                n[0] = '\0';
+            }
+            fail(c, 400, -4164,
+                 "Order's notional must be no smaller than %s (unless you "
+                 "choose reduce only).",
+                 n);
+            return;
+        }
+        reject(c, res.reason, 0);
+        return;
+    }
+    o = record(v, acct, s, r, res.order_id, cid);
+    o->algo = (uint8_t)algo;
+    o->working = r->working_type;
+    drain(v);
+    lx_mock_sb_reset(&v->sb);
+    if (algo) {
+        render_algo(v, o);
+    } else {
+        render_order(v, o);
+    }
+    send(c, v);
+}
+
+static void r_order_new(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_bn_usdm *v = ud;
+    struct lx_eng_order_dreq r;
+    struct um_symbol *s;
+    uint32_t acct;
+    int limit_px, stop;
+
+    if (!signed_acct(c, v, &acct) || (s = need_sym(c, v)) == NULL) {
+        return;
+    }
+    memset(&r, 0, sizeof(r));
+    if (!order_params(c, s, &r)) {
+        return;
+    }
+    limit_px = r.type == LX_ENG_LIMIT || r.type == LX_ENG_STOP_LOSS_LIMIT ||
+               r.type == LX_ENG_TAKE_PROFIT_LIMIT;
+    stop = r.type >= LX_ENG_STOP_LOSS && r.type <= LX_ENG_TAKE_PROFIT_LIMIT;
+    if (limit_px && lx_mock_call_param(c, "timeInForce", NULL) == NULL) {
+        (void)need(c, "timeInForce");
+        return;
+    }
+    if (!dec_param(c, "quantity", 1, &r.qty) ||
+        !dec_param(c, "price", limit_px, &r.price) ||
+        !dec_param(c, "stopPrice", stop, &r.stop_price)) {
+        return;
+    }
+    if (lx_mock_call_charge_order(c, acct, NULL, NULL) != LX_OK) {
+        fail(c, 429, -1015,
+             "Too many new orders; current limit is 300 "
+             "orders per TEN_SECONDS.");
+        return;
+    }
+    submit(c, v, acct, s, &r, lx_mock_call_param(c, "newClientOrderId", NULL),
+           0);
+}
+
+/* The account's order named by orderId or origClientOrderId, or NULL
+ * after answering (-2013 for GET, -2011 for DELETE). */
+static struct um_order *find_order(struct lx_mock_call *c,
+                                   struct lx_mock_bn_usdm *v, uint32_t acct,
+                                   const struct um_symbol *s, int del)
+{
+    size_t len = 0;
+    const char *id = lx_mock_call_param(c, "orderId", &len);
+    const char *cid = lx_mock_call_param(c, "origClientOrderId", NULL);
+    struct um_order *o = NULL;
+    int64_t n;
+
+    if (id == NULL && cid == NULL) {
+        fail(c, 400, -1102,
+             "Param 'origClientOrderId' or 'orderId' must be "
+             "sent, but both were empty/null!");
+        return NULL;
+    }
+    if (id != NULL) {
+        if (lx__parse_i64(id, len, &n) == LX_OK && n > 0) {
+            o = order_by_id(v, (uint64_t)n);
+        }
+    } else {
+        o = order_by_cid(v, acct, cid);
+    }
+    if (o == NULL || o->account != acct || &v->syms[o->sym] != s ||
+        (o->algo && !o->triggered)) {
+        if (del) {
+            fail(c, 400, -2011, "Unknown order sent.");
+        } else {
+            fail(c, 400, -2013, "Order does not exist.");
+        }
+        return NULL;
+    }
+    return o;
+}
+
+static void r_order_get(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_bn_usdm *v = ud;
+    struct um_symbol *s;
+    struct um_order *o;
+    uint32_t acct;
+
+    if (!signed_acct(c, v, &acct) || (s = need_sym(c, v)) == NULL ||
+        (o = find_order(c, v, acct, s, 0)) == NULL) {
+        return;
+    }
+    lx_mock_sb_reset(&v->sb);
+    render_order(v, o);
+    send(c, v);
+}
+
+static void r_order_del(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_bn_usdm *v = ud;
+    struct lx_eng_result res;
+    struct um_symbol *s;
+    struct um_order *o;
+    uint32_t acct;
+
+    if (!signed_acct(c, v, &acct) || (s = need_sym(c, v)) == NULL ||
+        (o = find_order(c, v, acct, s, 1)) == NULL) {
+        return;
+    }
+    if (lx__engine_cancel(v->eng, acct, o->id, NULL, 0,
+                          lx_mock_door_now_ns(v->door), &res) != LX_OK ||
+        res.reason == LX_ENG_R_UNKNOWN_ORDER) {
+        drain(v);
+        fail(c, 400, -2011, "Unknown order sent.");
+        return;
+    }
+    drain(v);
+    lx_mock_sb_reset(&v->sb);
+    render_order(v, o);
+    send(c, v);
+}
+
+static int order_open(const struct um_order *o)
+{
+    return o->id != 0 && (o->state == LX_ENG_ST_NEW ||
+                          o->state == LX_ENG_ST_PARTIALLY_FILLED);
+}
+
+static void render_algo(struct lx_mock_bn_usdm *v, const struct um_order *o);
+
+static void open_orders(struct lx_mock_call *c, struct lx_mock_bn_usdm *v,
+                        int algo)
+{
+    const char *name = lx_mock_call_param(c, "symbol", NULL);
+    struct um_symbol *s = NULL;
+    size_t i, k = 0, n;
+    uint32_t acct;
+
+    if (!signed_acct(c, v, &acct)) {
+        return;
+    }
+    if (name != NULL && (s = need_sym(c, v)) == NULL) {
+        return;
+    }
+    n = v->norders < UM_MAX_ORDERS ? v->norders : UM_MAX_ORDERS;
+    lx_mock_sb_reset(&v->sb);
+    lx_mock_sb_str(&v->sb, "[");
+    for (i = 0; i < n; i++) {
+        const struct um_order *o = &v->orders[i];
+
+        if (order_open(o) && o->account == acct &&
+            (s == NULL || &v->syms[o->sym] == s) &&
+            (!o->algo || o->triggered) == !algo) {
+            lx_mock_sb_str(&v->sb, k++ ? "," : "");
+            if (algo) {
+                render_algo(v, o);
+            } else {
+                render_order(v, o);
+            }
+        }
+    }
+    lx_mock_sb_str(&v->sb, "]");
+    send(c, v);
+}
+
+static void r_open_orders(struct lx_mock_call *c, void *ud)
+{
+    open_orders(c, ud, 0);
+}
+
+static void r_open_algo(struct lx_mock_call *c, void *ud)
+{
+    open_orders(c, ud, 1);
+}
+
+static void r_cancel_all(struct lx_mock_call *c, void *ud)
+{
+    static const char ok[] =
+        "{\"code\":200,\"msg\":\"The operation of cancel all open order is "
+        "done.\"}";
+    struct lx_mock_bn_usdm *v = ud;
+    struct um_symbol *s;
+    uint32_t acct, n = 0;
+
+    if (!signed_acct(c, v, &acct) || (s = need_sym(c, v)) == NULL) {
+        return;
+    }
+    (void)lx__engine_cancel_all(v->eng, acct, s->inst,
+                                lx_mock_door_now_ns(v->door), &n);
+    drain(v);
+    (void)lx_mock_respond_json(c, 200, ok, sizeof(ok) - 1);
+}
+
+/* ---- settings --------------------------------------------------------- */
+
+static void r_leverage(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_bn_usdm *v = ud;
+    const char *ls;
+    struct um_symbol *s;
+    uint32_t acct;
+    int64_t lev;
+    int reason = 0;
+
+    if (!signed_acct(c, v, &acct) || (s = need_sym(c, v)) == NULL ||
+        (ls = need(c, "leverage")) == NULL) {
+        return;
+    }
+    if (lx__parse_i64(ls, strlen(ls), &lev) != LX_OK || lev < 1 || lev > 125) {
+        fail(c, 400, -4028, "Leverage %s is not valid", ls);
+        return;
+    }
+    if (lx__engine_set_leverage(v->eng, acct, s->inst, (uint32_t)lev,
+                                lx_mock_door_now_ns(v->door),
+                                &reason) != LX_OK ||
+        reason != LX_ENG_R_NONE) {
+        drain(v);
+        reject(c, reason, 0);
+        return;
+    }
+    drain(v);
+    lx_mock_sb_reset(&v->sb);
+    lx_mock_sb_kv_i64(&v->sb, "{\"leverage\":", lev);
+    lx_mock_sb_str(&v->sb, ",\"maxNotionalValue\":\"1000000\"");
+    lx_mock_sb_kv_str(&v->sb, ",\"symbol\":", s->name);
+    lx_mock_sb_str(&v->sb, "}");
+    send(c, v);
+}
+
+static const char ok_json[] = "{\"code\":200,\"msg\":\"success\"}";
+
+static void r_margin_type(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_bn_usdm *v = ud;
+    const char *mt;
+    struct um_symbol *s;
+    uint32_t acct;
+    int reason = 0, t;
+
+    if (!signed_acct(c, v, &acct) || (s = need_sym(c, v)) == NULL ||
+        (mt = need(c, "marginType")) == NULL) {
+        return;
+    }
+    if (strcmp(mt, "ISOLATED") == 0) {
+        t = LX_ENG_ISOLATED;
+    } else if (strcmp(mt, "CROSSED") == 0 || strcmp(mt, "CROSS") == 0) {
+        t = LX_ENG_CROSS;
+    } else {
+        fail(c, 400, -4044, "The margin type is invalid.");
+        return;
+    }
+    if (lx__engine_set_margin_type(v->eng, acct, s->inst, t,
+                                   lx_mock_door_now_ns(v->door),
+                                   &reason) != LX_OK ||
+        reason != LX_ENG_R_NONE) {
+        drain(v);
+        reject(c, reason, 0);
+        return;
+    }
+    drain(v);
+    (void)lx_mock_respond_json(c, 200, ok_json, sizeof(ok_json) - 1);
+}
+
+static bool hedge_of(struct lx_mock_bn_usdm *v, uint32_t acct)
+{
+    struct lx_eng_position p;
+
+    /* in hedge mode only LONG / SHORT answer, and say so */
+    return v->nsyms > 0 &&
+           lx__engine_position(v->eng, acct, v->syms[0].inst, LX_ENG_PS_LONG,
+                               &p) == LX_OK &&
+           p.hedge;
+}
+
+static void r_dual_get(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_bn_usdm *v = ud;
+    uint32_t acct;
+
+    if (!signed_acct(c, v, &acct)) {
+        return;
+    }
+    lx_mock_sb_reset(&v->sb);
+    lx_mock_sb_str(&v->sb, hedge_of(v, acct) ? "{\"dualSidePosition\":true}"
+                                             : "{\"dualSidePosition\":false}");
+    send(c, v);
+}
+
+static void r_dual_set(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_bn_usdm *v = ud;
+    const char *d;
+    uint32_t acct;
+    int reason = 0;
+
+    if (!signed_acct(c, v, &acct) ||
+        (d = need(c, "dualSidePosition")) == NULL) {
+        return;
+    }
+    if (strcmp(d, "true") != 0 && strcmp(d, "false") != 0) {
+        fail(c, 400, -1130,
+             "Data sent for parameter 'dualSidePosition' is "
+             "not valid.");
+        return;
+    }
+    if (lx__engine_set_position_mode(v->eng, acct, d[0] == 't',
+                                     lx_mock_door_now_ns(v->door),
+                                     &reason) != LX_OK ||
+        reason != LX_ENG_R_NONE) {
+        drain(v);
+        reject(c, reason, 1);
+        return;
+    }
+    drain(v);
+    (void)lx_mock_respond_json(c, 200, ok_json, sizeof(ok_json) - 1);
+}
+
+/* ---- positions and balances ------------------------------------------- */
+
+static void render_position(struct lx_mock_bn_usdm *v,
+                            const struct um_symbol *s, int side,
+                            const struct lx_eng_position *p, int v3)
+{
+    struct lx_mock_sb *sb = &v->sb;
+
+    lx_mock_sb_kv_str(sb, "{\"symbol\":", s->name);
+    lx_mock_sb_kv_str(sb, ",\"positionSide\":", pos_names[side]);
+    kv_qty(v, s, ",\"positionAmt\":", p->size);
+    kv_px(v, s, ",\"entryPrice\":", p->entry_price);
+    kv_px(v, s, ",\"breakEvenPrice\":", p->entry_price);
+    kv_px(v, s, ",\"markPrice\":", p->mark);
+    kv_amt(v, s, ",\"unRealizedProfit\":", p->upnl);
+    lx_mock_sb_str(sb, ",\"liquidationPrice\":\"0\"");
+    kv_amt(v, s, ",\"isolatedMargin\":", p->isolated_margin);
+    kv_amt(v, s, ",\"notional\":", p->size < 0 ? -p->notional : p->notional);
+    lx_mock_sb_kv_str(sb, ",\"marginAsset\":", s->quote);
+    kv_amt(v, s, ",\"isolatedWallet\":", p->isolated_margin);
+    if (v3) {
+        kv_amt(v, s, ",\"initialMargin\":", p->init_margin);
+        kv_amt(v, s, ",\"maintMargin\":", p->maint_margin);
+        kv_amt(v, s, ",\"positionInitialMargin\":", p->init_margin);
+        lx_mock_sb_str(sb, ",\"openOrderInitialMargin\":\"0\",\"adl\":0,"
+                           "\"bidNotional\":\"0\",\"askNotional\":\"0\"");
+    } else {
+        lx_mock_sb_kv_i64(sb, ",\"leverage\":\"", p->leverage);
+        lx_mock_sb_str(sb, "\",\"maxNotionalValue\":\"1000000\"");
+        lx_mock_sb_str(sb, p->margin_type == LX_ENG_ISOLATED
+                               ? ",\"marginType\":\"isolated\""
+                               : ",\"marginType\":\"cross\"");
+        lx_mock_sb_str(sb, ",\"isAutoAddMargin\":\"false\"");
+    }
+    lx_mock_sb_kv_i64(sb, ",\"updateTime\":", now_ms(v));
+    lx_mock_sb_str(sb, "}");
+}
+
+/* Positions of acct (v3: only non-zero ones, as the venue does). */
+static void positions(struct lx_mock_bn_usdm *v, uint32_t acct,
+                      const struct um_symbol *only, int v3)
+{
+    struct lx_eng_position p;
+    size_t i, k = 0;
+    int side;
+
+    for (i = 0; i < v->nsyms; i++) {
+        const struct um_symbol *s = &v->syms[i];
+
+        if (only != NULL && s != only) {
+            continue;
+        }
+        for (side = 0; side < 3; side++) {
+            if (lx__engine_position(v->eng, acct, s->inst, side, &p) != LX_OK ||
+                (p.hedge != (side != 0)) || (v3 && p.size == 0)) {
+                continue;
+            }
+            lx_mock_sb_str(&v->sb, k++ ? "," : "");
+            render_position(v, s, side, &p, v3);
+        }
+    }
+}
+
+static void position_risk(struct lx_mock_call *c, struct lx_mock_bn_usdm *v,
+                          int v3)
+{
+    const char *name = lx_mock_call_param(c, "symbol", NULL);
+    struct um_symbol *s = NULL;
+    uint32_t acct;
+
+    if (!signed_acct(c, v, &acct)) {
+        return;
+    }
+    if (name != NULL && (s = need_sym(c, v)) == NULL) {
+        return;
+    }
+    lx_mock_sb_reset(&v->sb);
+    lx_mock_sb_str(&v->sb, "[");
+    positions(v, acct, s, v3);
+    lx_mock_sb_str(&v->sb, "]");
+    send(c, v);
+}
+
+static void r_risk_v2(struct lx_mock_call *c, void *ud)
+{
+    position_risk(c, ud, 0);
+}
+
+static void r_risk_v3(struct lx_mock_call *c, void *ud)
+{
+    position_risk(c, ud, 1);
+}
+
+static void render_balance(struct lx_mock_bn_usdm *v, uint32_t acct,
+                           const struct lx_eng_margin *m)
+{
+    const struct um_symbol *s = &v->syms[0];
+
+    lx_mock_sb_str(&v->sb, "{\"accountAlias\":\"SgsR\"");
+    lx_mock_sb_kv_str(&v->sb, ",\"asset\":", s->quote);
+    kv_amt(v, s, ",\"balance\":", m->wallet);
+    kv_amt(v, s, ",\"crossWalletBalance\":", m->wallet);
+    kv_amt(v, s, ",\"crossUnPnl\":", m->upnl);
+    kv_amt(v, s, ",\"availableBalance\":", m->available);
+    kv_amt(v, s, ",\"maxWithdrawAmount\":", m->available);
+    lx_mock_sb_str(&v->sb, ",\"marginAvailable\":true");
+    lx_mock_sb_kv_i64(&v->sb, ",\"updateTime\":", now_ms(v));
+    lx_mock_sb_str(&v->sb, "}");
+    (void)acct;
+}
+
+static void r_balance(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_bn_usdm *v = ud;
+    struct lx_eng_margin m;
+    uint32_t acct;
+
+    if (!signed_acct(c, v, &acct)) {
+        return;
+    }
+    memset(&m, 0, sizeof(m));
+    (void)lx__engine_margin(v->eng, acct, v->syms[0].margin_asset, &m);
+    lx_mock_sb_reset(&v->sb);
+    lx_mock_sb_str(&v->sb, "[");
+    render_balance(v, acct, &m);
+    lx_mock_sb_str(&v->sb, "]");
+    send(c, v);
+}
+
+static void r_account(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_bn_usdm *v = ud;
+    const struct um_symbol *s = &v->syms[0];
+    struct lx_eng_margin m;
+    uint32_t acct;
+
+    if (!signed_acct(c, v, &acct)) {
+        return;
+    }
+    memset(&m, 0, sizeof(m));
+    (void)lx__engine_margin(v->eng, acct, s->margin_asset, &m);
+    lx_mock_sb_reset(&v->sb);
+    kv_amt(v, s, "{\"totalInitialMargin\":", m.position_im + m.order_im);
+    kv_amt(v, s, ",\"totalMaintMargin\":", m.maint_margin);
+    kv_amt(v, s, ",\"totalWalletBalance\":", m.wallet);
+    kv_amt(v, s, ",\"totalUnrealizedProfit\":", m.upnl);
+    kv_amt(v, s, ",\"totalMarginBalance\":", m.margin_balance);
+    kv_amt(v, s, ",\"totalPositionInitialMargin\":", m.position_im);
+    kv_amt(v, s, ",\"totalOpenOrderInitialMargin\":", m.order_im);
+    kv_amt(v, s, ",\"totalCrossWalletBalance\":", m.wallet);
+    kv_amt(v, s, ",\"totalCrossUnPnl\":", m.upnl);
+    kv_amt(v, s, ",\"availableBalance\":", m.available);
+    kv_amt(v, s, ",\"maxWithdrawAmount\":", m.available);
+    lx_mock_sb_kv_str(&v->sb, ",\"assets\":[{\"asset\":", s->quote);
+    kv_amt(v, s, ",\"walletBalance\":", m.wallet);
+    kv_amt(v, s, ",\"unrealizedProfit\":", m.upnl);
+    kv_amt(v, s, ",\"marginBalance\":", m.margin_balance);
+    kv_amt(v, s, ",\"maintMargin\":", m.maint_margin);
+    kv_amt(v, s, ",\"initialMargin\":", m.position_im + m.order_im);
+    kv_amt(v, s, ",\"positionInitialMargin\":", m.position_im);
+    kv_amt(v, s, ",\"openOrderInitialMargin\":", m.order_im);
+    kv_amt(v, s, ",\"availableBalance\":", m.available);
+    lx_mock_sb_kv_i64(&v->sb, ",\"updateTime\":", now_ms(v));
+    lx_mock_sb_str(&v->sb, "}],\"positions\":[");
+    positions(v, acct, NULL, 1);
+    lx_mock_sb_str(&v->sb, "]}");
+    send(c, v);
+}
+
+/* ---- user data ---------------------------------------------------------- */
+
+static void user_stream(uint32_t account, char out[24])
+{
+    lx__snprintf(out, 24, "user@%u", (unsigned)account);
+}
+
+static const char *listen_user(const char *key, void *ud)
+{
+    static char name[24];
+    struct lx_mock_bn_usdm *v = ud;
+    size_t i;
+
+    for (i = 0; i < v->nlisten; i++) {
+        if (strcmp(v->listen[i].key, key) == 0) {
+            user_stream(v->listen[i].account, name);
+            return name;
+        }
+    }
+    return NULL;
+}
+
+static void user_publish(struct lx_mock_bn_usdm *v, uint32_t account)
+{
+    char name[24];
+
+    user_stream(account, name);
+    (void)lx_mock_bn_hub_publish(v->hub, name, v->usb.buf, v->usb.len);
+}
+
+static const char *const exec_names[] = {"NEW", "TRADE", "CANCELED", "EXPIRED"};
+
+/* ORDER_TRADE_UPDATE; fill NULL unless x is TRADE (rpnl from POSITION). */
+static void order_update(struct lx_mock_bn_usdm *v, const struct um_order *o,
+                         int x, const struct lx_eng_event *fill, int64_t rpnl,
+                         int64_t ms)
+{
+    const struct um_symbol *s = &v->syms[o->sym];
+    struct lx_mock_sb *sb = &v->usb;
+
+    lx_mock_sb_reset(sb);
+    lx_mock_sb_kv_i64(sb, "{\"e\":\"ORDER_TRADE_UPDATE\",\"E\":", ms);
+    lx_mock_sb_kv_i64(sb, ",\"T\":", ms);
+    lx_mock_sb_kv_str(sb, ",\"o\":{\"s\":", s->name);
+    lx_mock_sb_kv_str(sb, ",\"c\":", o->cid);
+    lx_mock_sb_kv_str(sb, ",\"S\":", o->side == LX_ENG_BUY ? "BUY" : "SELL");
+    lx_mock_sb_kv_str(sb, ",\"o\":", type_names[o->type]);
+    lx_mock_sb_kv_str(sb, ",\"f\":", tif_names[o->tif]);
+    lx_mock_sb_kv_dec(sb, ",\"q\":", qty_dec(v, s, o->orig));
+    lx_mock_sb_kv_dec(sb, ",\"p\":", px_dec(v, s, o->price));
+    lx_mock_sb_kv_dec(
+        sb, ",\"ap\":", px_dec(v, s, o->exec > 0 ? o->quote / o->exec : 0));
+    lx_mock_sb_kv_dec(sb, ",\"sp\":", px_dec(v, s, o->stop));
+    lx_mock_sb_kv_str(sb, ",\"x\":", exec_names[x]);
+    lx_mock_sb_kv_str(sb, ",\"X\":", state_names[o->state]);
+    lx_mock_sb_kv_i64(sb, ",\"i\":", (int64_t)o->id);
+    lx_mock_sb_kv_dec(sb, ",\"l\":", qty_dec(v, s, fill ? fill->qty : 0));
+    lx_mock_sb_kv_dec(sb, ",\"z\":", qty_dec(v, s, o->exec));
+    lx_mock_sb_kv_dec(sb, ",\"L\":", px_dec(v, s, fill ? fill->price : 0));
+    kv_e8(sb, ",\"n\":", fill ? fill->a : 0);
+    lx_mock_sb_kv_str(sb, ",\"N\":", s->quote);
+    lx_mock_sb_kv_i64(sb, ",\"T\":", ms);
+    lx_mock_sb_kv_i64(sb, ",\"t\":", fill ? v->tid : 0);
+    lx_mock_sb_str(sb, ",\"b\":\"0\",\"a\":\"0\",\"m\":");
+    lx_mock_sb_bool(sb, fill != NULL && (fill->flags & LX_ENG_FILL_MAKER));
+    lx_mock_sb_str(sb, o->reduce ? ",\"R\":true" : ",\"R\":false");
+    lx_mock_sb_kv_str(
+        sb, ",\"wt\":\"CONTRACT_PRICE\",\"ot\":", type_names[o->type]);
+    lx_mock_sb_kv_str(sb, ",\"ps\":", pos_names[o->pos_side]);
+    kv_e8(sb, ",\"cp\":false,\"rp\":", rpnl);
+    lx_mock_sb_str(sb, ",\"V\":\"NONE\",\"pm\":\"NONE\",\"gtd\":0}}");
+    user_publish(v, o->account);
+}
+
+/* ACCOUNT_UPDATE after a fill (ORDER) or funding (FUNDING_FEE). */
+static void account_update(struct lx_mock_bn_usdm *v, uint32_t acct,
+                           const struct um_symbol *s, int idx, const char *why,
+                           int64_t ms)
+{
+    struct lx_mock_sb *sb = &v->usb;
+    struct lx_eng_position p;
+    struct lx_eng_margin m;
+    int side = hedge_of(v, acct) ? idx + 1 : LX_ENG_PS_BOTH;
+
+    memset(&m, 0, sizeof(m));
+    memset(&p, 0, sizeof(p));
+    (void)lx__engine_margin(v->eng, acct, s->margin_asset, &m);
+    (void)lx__engine_position(v->eng, acct, s->inst, side, &p);
+    lx_mock_sb_reset(sb);
+    lx_mock_sb_kv_i64(sb, "{\"e\":\"ACCOUNT_UPDATE\",\"E\":", ms);
+    lx_mock_sb_kv_i64(sb, ",\"T\":", ms);
+    lx_mock_sb_kv_str(sb, ",\"a\":{\"m\":", why);
+    lx_mock_sb_kv_str(sb, ",\"B\":[{\"a\":", s->quote);
+    kv_e8(sb, ",\"wb\":", m.wallet);
+    kv_e8(sb, ",\"cw\":", m.wallet);
+    lx_mock_sb_str(sb, ",\"bc\":\"0\"}]");
+    lx_mock_sb_kv_str(sb, ",\"P\":[{\"s\":", s->name);
+    lx_mock_sb_kv_dec(sb, ",\"pa\":", qty_dec(v, s, p.size));
+    lx_mock_sb_kv_dec(sb, ",\"ep\":", px_dec(v, s, p.entry_price));
+    lx_mock_sb_kv_dec(sb, ",\"bep\":", px_dec(v, s, p.entry_price));
+    kv_e8(sb, ",\"cr\":", p.realized);
+    kv_e8(sb, ",\"up\":", p.upnl);
+    lx_mock_sb_str(sb, p.margin_type == LX_ENG_ISOLATED ? ",\"mt\":\"isolated\""
+                                                        : ",\"mt\":\"cross\"");
+    kv_e8(sb, ",\"iw\":", p.isolated_margin);
+    lx_mock_sb_kv_str(sb, ",\"ps\":", pos_names[side]);
+    lx_mock_sb_str(sb, "}]}}");
+    user_publish(v, acct);
+}
+
+static int has_listener(const struct lx_mock_bn_usdm *v, uint32_t acct)
+{
+    size_t i;
+
+    for (i = 0; v->hub != NULL && i < v->nlisten; i++) {
+        if (v->listen[i].account == acct) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void user_event(struct lx_mock_bn_usdm *v, const struct lx_eng_event *e,
+                       struct um_order *o)
+{
+    int64_t ms = e->time / 1000000;
+    const struct um_symbol *s;
+
+    if (!has_listener(v, e->account) || e->inst >= v->nsyms) {
+        return;
+    }
+    s = &v->syms[e->inst]; /* instruments are added in symbol order */
+    if (e->type == LX_ENG_EV_FUNDING) {
+        account_update(v, e->account, s, (int)e->aux, "FUNDING_FEE", ms);
+    } else if (o == NULL) {
+        return;
+    } else if (e->type == LX_ENG_EV_ACCEPTED && !o->algo) {
+        order_update(v, o, 0, NULL, 0, ms);
+    } else if (e->type == LX_ENG_EV_TRIGGERED && o->algo) {
+        order_update(v, o, 0, NULL, 0, ms); /* the algo's order is born */
+    } else if (e->type == LX_ENG_EV_FILL) {
+        v->fill = *e; /* its ORDER_TRADE_UPDATE waits for the rpnl */
+    } else if (e->type == LX_ENG_EV_POSITION && v->fill.order_id == o->id) {
+        struct um_order view = *o;
+
+        /* the record is updated after this event: show it as of the fill */
+        view.exec += v->fill.qty;
+        view.quote += v->fill.price * v->fill.qty;
+        view.state = (v->fill.flags & LX_ENG_FILL_LAST)
+                         ? LX_ENG_ST_FILLED
+                         : LX_ENG_ST_PARTIALLY_FILLED;
+        order_update(v, &view, 1, &v->fill, e->a, ms);
+        account_update(v, e->account, s, (int)e->aux, "ORDER", ms);
+        v->fill.order_id = 0;
+    } else if (e->type == LX_ENG_EV_CANCELLED || e->type == LX_ENG_EV_EXPIRED) {
+        struct um_order view = *o;
+
+        view.state = e->type == LX_ENG_EV_CANCELLED ? LX_ENG_ST_CANCELED
+                                                    : LX_ENG_ST_EXPIRED;
+        order_update(v, &view, e->type == LX_ENG_EV_CANCELLED ? 2 : 3, NULL, 0,
+                     ms);
+    }
+}
+
+static void r_listen_new(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_bn_usdm *v = ud;
+    const struct lx_mock_bn_key *key = NULL;
+    struct lx_mock_bn_err err;
+    struct um_listen *l = NULL;
+    size_t i;
+
+    if (lx_mock_bn_authenticate(c, LX_MOCK_BN_APIKEY, v->keys, v->naccounts,
+                                &key, &err) != LX_OK) {
+        lx_mock_bn_respond_err(c, &err);
+        return;
+    }
+    for (i = 0; i < v->nlisten; i++) {
+        if (v->listen[i].account == key->account) {
+            l = &v->listen[i]; /* USD-M hands back the live key */
+        }
+    }
+    if (l == NULL && v->nlisten < UM_MAX_ACCOUNTS) {
+        l = &v->listen[v->nlisten++];
+        l->account = (uint32_t)key->account;
+        for (i = 0; i < 4; i++) {
+            lx__snprintf(l->key + 16 * i, 17, "%016llx",
+                         (unsigned long long)lx_rng_next(&v->key_rng));
+        }
+    }
+    if (l == NULL) {
+        fail(c, 400, -1000, "Too many listen keys.");
+        return;
+    }
+    lx_mock_sb_reset(&v->sb);
+    lx_mock_sb_kv_str(&v->sb, "{\"listenKey\":", l->key);
+    lx_mock_sb_str(&v->sb, "}");
+    send(c, v);
+}
+
+static void r_listen_keep(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_bn_usdm *v = ud;
+    const struct lx_mock_bn_key *key = NULL;
+    struct lx_mock_bn_err err;
+    size_t i;
+    int del = strcmp(lx_http_msg_method(lx_mock_call_msg(c)), "DELETE") == 0;
+
+    if (lx_mock_bn_authenticate(c, LX_MOCK_BN_APIKEY, v->keys, v->naccounts,
+                                &key, &err) != LX_OK) {
+        lx_mock_bn_respond_err(c, &err);
+        return;
+    }
+    for (i = 0; i < v->nlisten; i++) {
+        if (v->listen[i].account == key->account) {
+            break;
+        }
+    }
+    if (i == v->nlisten) {
+        fail(c, 400, -1125, "This listenKey does not exist.");
+        return;
+    }
+    lx_mock_sb_reset(&v->sb);
+    if (del) {
+        v->listen[i] = v->listen[--v->nlisten];
+        lx_mock_sb_str(&v->sb, "{}");
+    } else {
+        lx_mock_sb_kv_str(&v->sb, "{\"listenKey\":", v->listen[i].key);
+        lx_mock_sb_str(&v->sb, "}");
+    }
+    send(c, v);
+}
+
+/* ---- trades, klines, tickers ------------------------------------------ */
+
+static void my_trade(struct lx_mock_bn_usdm *v, const struct lx_eng_event *e,
+                     const struct um_order *o)
+{
+    struct um_my *m;
+    uint32_t a = e->account;
+
+    if (a >= UM_MAX_ACCOUNTS || o == NULL) {
+        return;
+    }
+    if (v->my[a] == NULL) {
+        v->my[a] = lx__calloc(NULL, UM_MY, sizeof(struct um_my));
+        if (v->my[a] == NULL) {
+            return; /* out of memory: the fill is not listed */
+        }
+    }
+    m = &v->my[a][v->nmy[a]++ % UM_MY];
+    memset(m, 0, sizeof(*m));
+    m->order_id = e->order_id;
+    m->id = v->tid;
+    m->price = e->price;
+    m->qty = e->qty;
+    m->fee = e->a;
+    m->time_ms = e->time / 1000000;
+    m->sym = o->sym;
+    m->side = e->side;
+    m->maker = (e->flags & LX_ENG_FILL_MAKER) != 0;
+    m->pos_side = o->pos_side;
+}
+
+/* The POSITION event after a FILL carries the fill's realized PnL. */
+static void my_trade_pnl(struct lx_mock_bn_usdm *v,
+                         const struct lx_eng_event *e)
+{
+    uint32_t a = e->account;
+    struct um_my *m;
+
+    if (a >= UM_MAX_ACCOUNTS || v->my[a] == NULL || v->nmy[a] == 0) {
+        return;
+    }
+    m = &v->my[a][(v->nmy[a] - 1) % UM_MY];
+    if (m->order_id == e->order_id) {
+        m->rpnl = e->a;
+    }
+}
+
+/* The i-th oldest kept public trade of s (i < kept). */
+static const struct um_trade *trade_at(const struct um_symbol *s, size_t i)
+{
+    size_t kept = s->ntrades < UM_TRADES ? s->ntrades : UM_TRADES;
+
+    return &s->trades[(s->ntrades - kept + i) % UM_TRADES];
+}
+
+static size_t trades_kept(const struct um_symbol *s)
+{
+    return s->ntrades < UM_TRADES ? s->ntrades : UM_TRADES;
+}
+
+static int limit_param(struct lx_mock_call *c, int64_t def, int64_t max,
+                       int64_t *out)
+{
+    size_t len = 0;
+    const char *ls = lx_mock_call_param(c, "limit", &len);
+
+    *out = def;
+    if (ls != NULL && len > 0 &&
+        (lx__parse_i64(ls, len, out) != LX_OK || *out < 1)) {
+        fail(c, 400, -1100,
+             "Illegal characters found in parameter 'limit'; legal range is "
+             "'^[0-9]{1,20}$'.");
+        return 0;
+    }
+    if (*out > max) {
+        *out = max;
+    }
+    return 1;
+}
+
+static void r_trades(struct lx_mock_call *c, void *ud, int agg)
+{
+    struct lx_mock_bn_usdm *v = ud;
+    struct um_symbol *s = need_sym(c, v);
+    size_t i, n, from;
+    int64_t lim;
+
+    if (s == NULL || !limit_param(c, 500, 1000, &lim)) {
+        return;
+    }
+    n = trades_kept(s);
+    from = n > (size_t)lim ? n - (size_t)lim : 0;
+    lx_mock_sb_reset(&v->sb);
+    lx_mock_sb_str(&v->sb, "[");
+    for (i = from; i < n; i++) {
+        const struct um_trade *t = trade_at(s, i);
+
+        lx_mock_sb_str(&v->sb, i > from ? "," : "");
+        if (agg) {
+            lx_mock_sb_kv_i64(&v->sb, "{\"a\":", t->id);
+            kv_px(v, s, ",\"p\":", t->price);
+            kv_qty(v, s, ",\"q\":", t->qty);
+            lx_mock_sb_kv_i64(&v->sb, ",\"f\":", t->id);
+            lx_mock_sb_kv_i64(&v->sb, ",\"l\":", t->id);
+            lx_mock_sb_kv_i64(&v->sb, ",\"T\":", t->time_ms);
+            lx_mock_sb_str(&v->sb, ",\"m\":");
+        } else {
+            lx_mock_sb_kv_i64(&v->sb, "{\"id\":", t->id);
+            kv_px(v, s, ",\"price\":", t->price);
+            kv_qty(v, s, ",\"qty\":", t->qty);
+            lx_mock_sb_kv_dec(&v->sb, ",\"quoteQty\":",
+                              lx_decimal_normalize(lx_decimal_from_i64(
+                                  t->price * t->qty * s->tick.m * s->lot.m,
+                                  s->tick.scale + s->lot.scale)));
+            lx_mock_sb_kv_i64(&v->sb, ",\"time\":", t->time_ms);
+            lx_mock_sb_str(&v->sb, ",\"isBuyerMaker\":");
+        }
+        lx_mock_sb_bool(&v->sb, t->buyer_maker);
+        lx_mock_sb_str(&v->sb, "}");
+    }
+    lx_mock_sb_str(&v->sb, "]");
+    send(c, v);
+}
+
+static void r_trades_plain(struct lx_mock_call *c, void *ud)
+{
+    r_trades(c, ud, 0);
+}
+
+static void r_agg_trades(struct lx_mock_call *c, void *ud)
+{
+    r_trades(c, ud, 1);
+}
+
+/* Quote amount of ticks * lots as a decimal. */
+static struct lx_decimal quote_dec(const struct um_symbol *s, int64_t pq)
+{
+    return lx_decimal_normalize(lx_decimal_from_i64(
+        pq * s->tick.m * s->lot.m, s->tick.scale + s->lot.scale));
+}
+
+static int64_t interval_ms(const char *iv)
+{
+    static const struct {
+        const char *name;
+        int64_t ms;
+    } t[] = {{"1m", 60000},    {"3m", 180000},    {"5m", 300000},
+             {"15m", 900000},  {"30m", 1800000},  {"1h", 3600000},
+             {"2h", 7200000},  {"4h", 14400000},  {"6h", 21600000},
+             {"8h", 28800000}, {"12h", 43200000}, {"1d", 86400000}};
+    size_t i;
+
+    for (i = 0; iv != NULL && i < sizeof(t) / sizeof(t[0]); i++) {
+        if (strcmp(t[i].name, iv) == 0) {
+            return t[i].ms;
+        }
+    }
+    return 0;
+}
+
+struct um_bar {
+    int64_t open_ms, o, h, l, c, vol, qv, n, tb, tbq;
+};
+
+static void kline_row(struct lx_mock_bn_usdm *v, const struct um_symbol *s,
+                      const struct um_bar *b, int64_t step, int first)
+{
+    lx_mock_sb_kv_i64(&v->sb, first ? "[" : ",[", b->open_ms);
+    kv_px(v, s, ",", b->o);
+    kv_px(v, s, ",", b->h);
+    kv_px(v, s, ",", b->l);
+    kv_px(v, s, ",", b->c);
+    kv_qty(v, s, ",", b->vol);
+    lx_mock_sb_kv_i64(&v->sb, ",", b->open_ms + step - 1);
+    lx_mock_sb_kv_dec(&v->sb, ",", quote_dec(s, b->qv));
+    lx_mock_sb_kv_i64(&v->sb, ",", b->n);
+    kv_qty(v, s, ",", b->tb);
+    lx_mock_sb_kv_dec(&v->sb, ",", quote_dec(s, b->tbq));
+    lx_mock_sb_str(&v->sb, ",\"0\"]");
+}
+
+/* Klines from the kept trades: every bar from the first trade's to now. */
+static void r_klines(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_bn_usdm *v = ud;
+    struct um_symbol *s = need_sym(c, v);
+    const char *iv = s != NULL ? need(c, "interval") : NULL;
+    int64_t step = interval_ms(iv), lim, start, now = now_ms(v), t0;
+    size_t i = 0, n;
+    struct um_bar b;
+    int rows = 0;
+
+    if (iv == NULL) {
+        return;
+    }
+    if (step == 0) {
+        fail(c, 400, -1120, "Invalid interval.");
+        return;
+    }
+    if (!limit_param(c, 500, 1500, &lim)) {
+        return;
+    }
+    n = trades_kept(s);
+    lx_mock_sb_reset(&v->sb);
+    lx_mock_sb_str(&v->sb, "[");
+    t0 = n > 0 ? trade_at(s, 0)->time_ms / step * step : now / step * step;
+    start = now / step * step - (lim - 1) * step;
+    memset(&b, 0, sizeof(b));
+    for (b.open_ms = t0; b.open_ms <= now; b.open_ms += step) {
+        b.o = b.h = b.l = b.c;
+        b.vol = b.qv = b.n = b.tb = b.tbq = 0;
+        for (; i < n && trade_at(s, i)->time_ms < b.open_ms + step; i++) {
+            const struct um_trade *t = trade_at(s, i);
+
+            b.o = b.n == 0 ? t->price : b.o;
+            b.h = b.n == 0 || t->price > b.h ? t->price : b.h;
+            b.l = b.n == 0 || t->price < b.l ? t->price : b.l;
+            b.c = t->price;
+            b.n++;
+            b.vol += t->qty;
+            b.qv += t->price * t->qty;
+            if (!t->buyer_maker) {
+                b.tb += t->qty;
+                b.tbq += t->price * t->qty;
+            }
+        }
+        if (b.open_ms >= start && (b.n > 0 || b.c != 0)) {
+            kline_row(v, s, &b, step, rows++ == 0);
+        }
+    }
+    lx_mock_sb_str(&v->sb, "]");
+    send(c, v);
+}
+
+/* 24 h statistics from the kept trades. */
+static void r_ticker24(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_bn_usdm *v = ud;
+    struct um_symbol *s = need_sym(c, v);
+    int64_t now = now_ms(v), from = now - 86400000, vol = 0, qv = 0;
+    int64_t o = 0, h = 0, l = 0, last = 0, lq = 0, fid = -1, lid = -1, cnt = 0;
+    struct lx_decimal chg, pct = {0, 3}, w = {0, 2};
+    size_t i, n;
+
+    if (s == NULL) {
+        return;
+    }
+    n = trades_kept(s);
+    for (i = 0; i < n; i++) {
+        const struct um_trade *t = trade_at(s, i);
+
+        if (t->time_ms < from) {
+            continue;
+        }
+        o = cnt == 0 ? t->price : o;
+        h = cnt == 0 || t->price > h ? t->price : h;
+        l = cnt == 0 || t->price < l ? t->price : l;
+        fid = cnt++ == 0 ? t->id : fid;
+        lid = t->id;
+        last = t->price;
+        lq = t->qty;
+        vol += t->qty;
+        qv += t->price * t->qty;
+    }
+    chg = px_dec(v, s, last - o);
+    if (o != 0 && lx_decimal_div(lx_decimal_from_i64((last - o) * 100, 0),
+                                 lx_decimal_from_i64(o, 0), 3, LX_ROUND_HALF_UP,
+                                 &pct) != LX_OK) {
+        pct = lx_decimal_from_i64(0, 3);
+    }
+    if (vol != 0 && lx_decimal_div(quote_dec(s, qv), qty_dec(v, s, vol), 2,
+                                   LX_ROUND_HALF_UP, &w) != LX_OK) {
+        w = lx_decimal_from_i64(0, 2);
+    }
+    lx_mock_sb_reset(&v->sb);
+    lx_mock_sb_kv_str(&v->sb, "{\"symbol\":", s->name);
+    lx_mock_sb_kv_dec(&v->sb, ",\"priceChange\":", chg);
+    lx_mock_sb_kv_dec(&v->sb, ",\"priceChangePercent\":", pct);
+    lx_mock_sb_kv_dec(&v->sb, ",\"weightedAvgPrice\":", w);
+    kv_px(v, s, ",\"lastPrice\":", last);
+    kv_qty(v, s, ",\"lastQty\":", lq);
+    kv_px(v, s, ",\"openPrice\":", o);
+    kv_px(v, s, ",\"highPrice\":", h);
+    kv_px(v, s, ",\"lowPrice\":", l);
+    kv_qty(v, s, ",\"volume\":", vol);
+    lx_mock_sb_kv_dec(&v->sb, ",\"quoteVolume\":", quote_dec(s, qv));
+    lx_mock_sb_kv_i64(&v->sb, ",\"openTime\":", from);
+    lx_mock_sb_kv_i64(&v->sb, ",\"closeTime\":", now);
+    lx_mock_sb_kv_i64(&v->sb, ",\"firstId\":", fid);
+    lx_mock_sb_kv_i64(&v->sb, ",\"lastId\":", lid);
+    lx_mock_sb_kv_i64(&v->sb, ",\"count\":", cnt);
+    lx_mock_sb_str(&v->sb, "}");
+    send(c, v);
+}
+
+static void r_user_trades(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_bn_usdm *v = ud;
+    struct um_symbol *s;
+    uint32_t acct;
+    size_t i, n, kept, from, k = 0;
+    int64_t lim;
+
+    if (!signed_acct(c, v, &acct) || (s = need_sym(c, v)) == NULL ||
+        !limit_param(c, 500, 1000, &lim)) {
+        return;
+    }
+    n = acct < UM_MAX_ACCOUNTS ? v->nmy[acct] : 0;
+    kept = n < UM_MY ? n : UM_MY;
+    /* the newest lim of this symbol, oldest first, as Binance lists them */
+    for (i = n, from = n; i > n - kept && (int64_t)k < lim; i--) {
+        if (&v->syms[v->my[acct][(i - 1) % UM_MY].sym] == s) {
+            k++;
+            from = i - 1;
+        }
+    }
+    k = 0;
+    lx_mock_sb_reset(&v->sb);
+    lx_mock_sb_str(&v->sb, "[");
+    for (i = from; i < n; i++) {
+        const struct um_my *m = &v->my[acct][i % UM_MY];
+
+        if (&v->syms[m->sym] != s) {
+            continue;
+        }
+        lx_mock_sb_str(&v->sb, k++ ? "," : "");
+        lx_mock_sb_str(&v->sb, m->side == LX_ENG_BUY ? "{\"buyer\":true"
+                                                     : "{\"buyer\":false");
+        kv_e8(&v->sb, ",\"commission\":", m->fee);
+        lx_mock_sb_kv_str(&v->sb, ",\"commissionAsset\":", s->quote);
+        lx_mock_sb_kv_i64(&v->sb, ",\"id\":", m->id);
+        lx_mock_sb_str(&v->sb,
+                       m->maker ? ",\"maker\":true" : ",\"maker\":false");
+        lx_mock_sb_kv_i64(&v->sb, ",\"orderId\":", (int64_t)m->order_id);
+        kv_px(v, s, ",\"price\":", m->price);
+        kv_qty(v, s, ",\"qty\":", m->qty);
+        lx_mock_sb_kv_dec(&v->sb,
+                          ",\"quoteQty\":", quote_dec(s, m->price * m->qty));
+        kv_e8(&v->sb, ",\"realizedPnl\":", m->rpnl);
+        lx_mock_sb_kv_str(&v->sb,
+                          ",\"side\":", m->side == LX_ENG_BUY ? "BUY" : "SELL");
+        lx_mock_sb_kv_str(&v->sb, ",\"positionSide\":", pos_names[m->pos_side]);
+        lx_mock_sb_kv_str(&v->sb, ",\"symbol\":", s->name);
+        lx_mock_sb_kv_i64(&v->sb, ",\"time\":", m->time_ms);
+        lx_mock_sb_str(&v->sb, "}");
+    }
+    lx_mock_sb_str(&v->sb, "]");
+    send(c, v);
+}
+
+/* One bracket table for every symbol (Binance's BTCUSDT first tiers). */
+static void r_brackets(struct lx_mock_call *c, void *ud)
+{
+    static const char *const tiers =
+        "[{\"bracket\":1,\"initialLeverage\":125,\"notionalCap\":50000,"
+        "\"notionalFloor\":0,\"maintMarginRatio\":0.004,\"cum\":0.0},"
+        "{\"bracket\":2,\"initialLeverage\":100,\"notionalCap\":600000,"
+        "\"notionalFloor\":50000,\"maintMarginRatio\":0.005,\"cum\":50.0},"
+        "{\"bracket\":3,\"initialLeverage\":75,\"notionalCap\":3000000,"
+        "\"notionalFloor\":600000,\"maintMarginRatio\":0.0065,\"cum\":950.0}]";
+    struct lx_mock_bn_usdm *v = ud;
+    const char *name = lx_mock_call_param(c, "symbol", NULL);
+    struct um_symbol *one = NULL;
+    uint32_t acct;
+    size_t i, k = 0;
+
+    if (!signed_acct(c, v, &acct)) {
+        return;
+    }
+    if (name != NULL && (one = need_sym(c, v)) == NULL) {
+        return;
+    }
+    lx_mock_sb_reset(&v->sb);
+    lx_mock_sb_str(&v->sb, one != NULL ? "" : "[");
+    for (i = 0; i < v->nsyms; i++) {
+        if (one != NULL && &v->syms[i] != one) {
+            continue;
+        }
+        lx_mock_sb_str(&v->sb, k++ ? "," : "");
+        lx_mock_sb_kv_str(&v->sb, "{\"symbol\":", v->syms[i].name);
+        lx_mock_sb_str(&v->sb, ",\"brackets\":");
+        lx_mock_sb_str(&v->sb, tiers);
+        lx_mock_sb_str(&v->sb, "}");
+    }
+    lx_mock_sb_str(&v->sb, one != NULL ? "" : "]");
+    send(c, v);
+}
+
+/* ---- algo (conditional) orders ------------------------------------------ */
+
+/* algoStatus: NEW while waiting, TRIGGERED once its order works,
+ * FINISHED when that order is done; CANCELED / EXPIRED as orders. */
+static const char *algo_status(const struct um_order *o)
+{
+    if (o->state == LX_ENG_ST_CANCELED) {
+        return "CANCELED";
+    }
+    if (o->state == LX_ENG_ST_EXPIRED || o->state == LX_ENG_ST_REJECTED) {
+        return o->triggered ? "FINISHED" : "EXPIRED";
+    }
+    if (!o->triggered) {
+        return "NEW";
+    }
+    return o->state == LX_ENG_ST_FILLED ? "FINISHED" : "TRIGGERED";
+}
+
+static void render_algo(struct lx_mock_bn_usdm *v, const struct um_order *o)
+{
+    const struct um_symbol *s = &v->syms[o->sym];
+    struct lx_mock_sb *sb = &v->sb;
+
+    lx_mock_sb_kv_i64(sb, "{\"algoId\":", (int64_t)o->id);
+    lx_mock_sb_kv_str(sb, ",\"clientAlgoId\":", o->cid);
+    lx_mock_sb_str(sb, ",\"algoType\":\"CONDITIONAL\"");
+    lx_mock_sb_kv_str(sb, ",\"orderType\":", type_names[o->type]);
+    lx_mock_sb_kv_str(sb, ",\"symbol\":", s->name);
+    lx_mock_sb_kv_str(sb, ",\"side\":", o->side == LX_ENG_BUY ? "BUY" : "SELL");
+    lx_mock_sb_kv_str(sb, ",\"positionSide\":", pos_names[o->pos_side]);
+    lx_mock_sb_kv_str(sb, ",\"timeInForce\":", tif_names[o->tif]);
+    kv_qty(v, s, ",\"quantity\":", o->orig);
+    lx_mock_sb_kv_str(sb, ",\"algoStatus\":", algo_status(o));
+    if (o->triggered) {
+        lx_mock_sb_kv_i64(sb, ",\"actualOrderId\":\"", (int64_t)o->id);
+        lx_mock_sb_str(sb, "\"");
+    } else {
+        lx_mock_sb_str(sb, ",\"actualOrderId\":\"\"");
+    }
+    kv_px(v, s, ",\"triggerPrice\":", o->stop);
+    kv_px(v, s, ",\"price\":", o->price);
+    lx_mock_sb_str(sb, ",\"icebergQuantity\":null,"
+                       "\"selfTradePreventionMode\":\"NONE\"");
+    lx_mock_sb_str(sb, o->working == LX_ENG_WT_MARK
+                           ? ",\"workingType\":\"MARK_PRICE\""
+                           : ",\"workingType\":\"CONTRACT_PRICE\"");
+    lx_mock_sb_str(sb, ",\"priceMatch\":\"NONE\",\"closePosition\":false,"
+                       "\"priceProtect\":false");
+    lx_mock_sb_str(sb, o->reduce ? ",\"reduceOnly\":true"
+                                 : ",\"reduceOnly\":false");
+    lx_mock_sb_kv_i64(sb, ",\"createTime\":", o->time_ms);
+    lx_mock_sb_kv_i64(sb, ",\"updateTime\":", o->update_ms);
+    lx_mock_sb_kv_i64(sb,
+                      ",\"triggerTime\":", o->triggered ? o->trigger_ms : 0);
+    lx_mock_sb_str(sb, ",\"goodTillDate\":0}");
+}
+
+static void r_algo_new(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_bn_usdm *v = ud;
+    struct lx_eng_order_dreq r;
+    const char *at, *wt;
+    struct um_symbol *s;
+    uint32_t acct;
+    int limit_px;
+
+    if (!signed_acct(c, v, &acct) || (at = need(c, "algoType")) == NULL ||
+        (s = need_sym(c, v)) == NULL) {
+        return;
+    }
+    if (strcmp(at, "CONDITIONAL") != 0) {
+        fail(c, 400, -1116, "Invalid algoType.");
+        return;
+    }
+    memset(&r, 0, sizeof(r));
+    if (!order_params(c, s, &r)) {
+        return;
+    }
+    if (r.type < LX_ENG_STOP_LOSS) {
+        fail(c, 400, -1116, "Invalid orderType.");
+        return;
+    }
+    limit_px =
+        r.type == LX_ENG_STOP_LOSS_LIMIT || r.type == LX_ENG_TAKE_PROFIT_LIMIT;
+    wt = lx_mock_call_param(c, "workingType", NULL);
+    r.working_type = wt != NULL && strcmp(wt, "MARK_PRICE") == 0
+                         ? LX_ENG_WT_MARK
+                         : LX_ENG_WT_CONTRACT;
+    if (!dec_param(c, "quantity", 1, &r.qty) ||
+        !dec_param(c, "price", limit_px, &r.price) ||
+        !dec_param(c, "triggerPrice", r.type != LX_ENG_TRAILING_STOP_MARKET,
+                   &r.stop_price)) {
+        return;
+    }
+    if (lx_mock_call_charge_order(c, acct, NULL, NULL) != LX_OK) {
+        fail(c, 429, -1015,
+             "Too many new orders; current limit is 300 "
+             "orders per TEN_SECONDS.");
+        return;
+    }
+    submit(c, v, acct, s, &r, lx_mock_call_param(c, "clientAlgoId", NULL), 1);
+}
+
+/* The account's algo order by algoId or clientAlgoId, or NULL answered. */
+static struct um_order *find_algo(struct lx_mock_call *c,
+                                  struct lx_mock_bn_usdm *v, uint32_t acct)
+{
+    size_t len = 0;
+    const char *id = lx_mock_call_param(c, "algoId", &len);
+    const char *cid = lx_mock_call_param(c, "clientAlgoId", NULL);
+    struct um_order *o = NULL;
+    int64_t n;
+
+    if (id == NULL && cid == NULL) {
+        fail(c, 400, -1102,
+             "Param 'clientAlgoId' or 'algoId' must be sent, "
+             "but both were empty/null!");
+        return NULL;
+    }
+    if (id != NULL) {
+        if (lx__parse_i64(id, len, &n) == LX_OK && n > 0) {
+            o = order_by_id(v, (uint64_t)n);
+        }
+    } else {
+        o = order_by_cid(v, acct, cid);
+    }
+    if (o == NULL || o->account != acct || !o->algo) {
+        fail(c, 400, -2013, "Order does not exist.");
+        return NULL;
+    }
+    return o;
+}
+
+static void r_algo_cancel_all(struct lx_mock_call *c, void *ud)
+{
+    static const char ok[] =
+        "{\"code\":200,\"msg\":\"The operation of cancel all open order is "
+        "done.\"}";
+    struct lx_mock_bn_usdm *v = ud;
+    struct lx_eng_result res;
+    struct um_symbol *s;
+    uint32_t acct;
+    size_t i, n;
+
+    if (!signed_acct(c, v, &acct) || (s = need_sym(c, v)) == NULL) {
+        return;
+    }
+    n = v->norders < UM_MAX_ORDERS ? v->norders : UM_MAX_ORDERS;
+    for (i = 0; i < n; i++) {
+        struct um_order *o = &v->orders[i];
+
+        if (o->algo && !o->triggered && order_open(o) && o->account == acct &&
+            &v->syms[o->sym] == s) {
+            (void)lx__engine_cancel(v->eng, acct, o->id, NULL, 0,
+                                    lx_mock_door_now_ns(v->door), &res);
+        }
+    }
+    drain(v);
+    (void)lx_mock_respond_json(c, 200, ok, sizeof(ok) - 1);
+}
+
+static void r_algo_get(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_bn_usdm *v = ud;
+    struct um_order *o;
+    uint32_t acct;
+
+    if (!signed_acct(c, v, &acct) || (o = find_algo(c, v, acct)) == NULL) {
+        return;
+    }
+    lx_mock_sb_reset(&v->sb);
+    render_algo(v, o);
+    send(c, v);
+}
+
+static void r_algo_del(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_bn_usdm *v = ud;
+    struct lx_eng_result res;
+    struct um_order *o;
+    uint32_t acct;
+
+    if (!signed_acct(c, v, &acct) || (o = find_algo(c, v, acct)) == NULL) {
+        return;
+    }
+    if (o->triggered || !order_open(o) ||
+        lx__engine_cancel(v->eng, acct, o->id, NULL, 0,
+                          lx_mock_door_now_ns(v->door), &res) != LX_OK ||
+        res.reason == LX_ENG_R_UNKNOWN_ORDER) {
+        drain(v);
+        fail(c, 400, -2011, "Unknown order sent.");
+        return;
+    }
+    drain(v);
+    lx_mock_sb_reset(&v->sb);
+    lx_mock_sb_kv_i64(&v->sb, "{\"algoId\":", (int64_t)o->id);
+    lx_mock_sb_kv_str(&v->sb, ",\"clientAlgoId\":", o->cid);
+    lx_mock_sb_str(&v->sb, ",\"code\":\"200\",\"msg\":\"success\"}");
+    send(c, v);
+}
+
+/* ---- registration ------------------------------------------------------ */
+
+static const struct {
+    const char *method, *path;
+    int weight, flags;
+    lx_mock_route_fn fn;
+} route_table[] = {
+    {"GET", "/fapi/v1/ping", 1, 0, r_ping},
+    {"GET", "/fapi/v1/time", 1, 0, r_time},
+    {"GET", "/fapi/v1/exchangeInfo", 1, 0, r_info},
+    {"GET", "/fapi/v1/depth", 10, 0, r_depth},
+    {"GET", "/fapi/v1/premiumIndex", 1, 0, r_premium},
+    {"GET", "/fapi/v1/fundingRate", 1, 0, r_funding},
+    {"GET", "/fapi/v1/openInterest", 1, 0, r_open_interest},
+    {"GET", "/fapi/v1/ticker/bookTicker", 2, 0, r_book_ticker},
+    {"POST", "/fapi/v1/order", 1, LX_MOCK_ROUTE_ORDER, r_order_new},
+    {"GET", "/fapi/v1/order", 1, 0, r_order_get},
+    {"DELETE", "/fapi/v1/order", 1, 0, r_order_del},
+    {"GET", "/fapi/v1/openOrders", 1, 0, r_open_orders},
+    {"POST", "/fapi/v1/algoOrder", 1, LX_MOCK_ROUTE_ORDER, r_algo_new},
+    {"GET", "/fapi/v1/algoOrder", 1, 0, r_algo_get},
+    {"DELETE", "/fapi/v1/algoOrder", 1, 0, r_algo_del},
+    {"GET", "/fapi/v1/openAlgoOrders", 1, 0, r_open_algo},
+    {"DELETE", "/fapi/v1/algoOpenOrders", 1, 0, r_algo_cancel_all},
+    {"DELETE", "/fapi/v1/allOpenOrders", 1, 0, r_cancel_all},
+    {"POST", "/fapi/v1/leverage", 1, 0, r_leverage},
+    {"POST", "/fapi/v1/marginType", 1, 0, r_margin_type},
+    {"GET", "/fapi/v1/positionSide/dual", 30, 0, r_dual_get},
+    {"POST", "/fapi/v1/positionSide/dual", 1, 0, r_dual_set},
+    {"GET", "/fapi/v2/positionRisk", 5, 0, r_risk_v2},
+    {"GET", "/fapi/v3/positionRisk", 5, 0, r_risk_v3},
+    {"GET", "/fapi/v2/balance", 5, 0, r_balance},
+    {"GET", "/fapi/v3/balance", 5, 0, r_balance},
+    {"GET", "/fapi/v3/account", 5, 0, r_account},
+    {"GET", "/fapi/v1/trades", 5, 0, r_trades_plain},
+    {"GET", "/fapi/v1/aggTrades", 20, 0, r_agg_trades},
+    {"GET", "/fapi/v1/klines", 5, 0, r_klines},
+    {"GET", "/fapi/v1/ticker/24hr", 1, 0, r_ticker24},
+    {"GET", "/fapi/v1/userTrades", 5, 0, r_user_trades},
+    {"GET", "/fapi/v1/leverageBracket", 1, 0, r_brackets},
+    {"POST", "/fapi/v1/listenKey", 1, 0, r_listen_new},
+    {"PUT", "/fapi/v1/listenKey", 1, 0, r_listen_keep},
+    {"DELETE", "/fapi/v1/listenKey", 1, 0, r_listen_keep},
+};
+
+static int routes(struct lx_mock_bn_usdm *v)
+{
+    size_t i;
+    int rc = LX_OK;
+
+    for (i = 0; rc == LX_OK && i < sizeof(route_table) / sizeof(route_table[0]);
+         i++) {
+        rc = lx_mock_door_route(v->door, route_table[i].method,
+                                route_table[i].path, route_table[i].weight,
+                                route_table[i].flags, route_table[i].fn, v);
+    }
+    return rc != LX_OK ? rc
+                       : lx_mock_door_set_weigher(
+                             v->door, "GET", "/fapi/v1/depth", depth_weight);
+}
+
+int lx_mock_bn_usdm_place(struct lx_mock_bn_usdm *v, uint32_t account,
+                          const char *symbol, const char *side,
+                          const char *type, const char *price, const char *qty,
+                          int *rejected)
+{
+    struct um_symbol *s = v != NULL ? sym_by_name(v, symbol) : NULL;
+    struct lx_eng_order_dreq r;
+    struct lx_eng_result res;
+    int t = find_name(type_names, 8, type);
+    char cid[32];
+
+    if (s == NULL || side == NULL || t < 0 || qty == NULL) {
+        return LX_ERR_INVAL;
+    }
+    memset(&r, 0, sizeof(r));
+    r.account = account;
+    r.inst = s->inst;
+    r.side = strcmp(side, "BUY") == 0 ? LX_ENG_BUY : LX_ENG_SELL;
+    r.type = (uint8_t)t;
+    r.tif = t == LX_ENG_MARKET ? LX_ENG_IOC : LX_ENG_GTC;
+    if (parse_dec(price, &r.price) != LX_OK ||
+        parse_dec(qty, &r.qty) != LX_OK) {
+        return LX_ERR_INVAL;
+    }
+    lx__snprintf(cid, sizeof(cid), "mockum%016llu",
+                 (unsigned long long)++v->cid_seq);
+    r.cid = cid;
+    r.cid_len = strlen(cid);
+    r.time = lx_mock_door_now_ns(v->door);
+    if (lx__engine_submit_dec(v->eng, &r, &res) != LX_OK) {
+        drain(v);
+        return LX_ERR_INVAL;
+    }
+    if (res.order_id != 0) {
+        (void)record(v, account, s, &r, res.order_id, cid);
+    }
+    drain(v);
+    if (rejected != NULL) {
+        *rejected = res.order_id == 0;
+    }
+    return LX_OK;
+}
+
+int lx_mock_bn_usdm_cancel_all(struct lx_mock_bn_usdm *v, uint32_t account,
+                               const char *symbol)
+{
+    struct um_symbol *s = v != NULL ? sym_by_name(v, symbol) : NULL;
+    uint32_t n = 0;
+    int rc;
+
+    if (s == NULL) {
+        return LX_ERR_INVAL;
+    }
+    rc = lx__engine_cancel_all(v->eng, account, s->inst,
+                               lx_mock_door_now_ns(v->door), &n);
+    drain(v);
+    return rc;
+}
+
+/* ---- streams ------------------------------------------------------------ */
+
+static struct lx_decimal px_dec(struct lx_mock_bn_usdm *v,
+                                const struct um_symbol *s, int64_t ticks)
+{
+    struct lx_decimal d;
+
+    if (lx__engine_price_dec(v->eng, s->inst, ticks, &d) != LX_OK) {
+        d = lx_decimal_from_i64(0, 0);
+    }
+    return d;
+}
+
+static struct lx_decimal qty_dec(struct lx_mock_bn_usdm *v,
+                                 const struct um_symbol *s, int64_t lots)
+{
+    struct lx_decimal d;
+
+    if (lx__engine_qty_dec(v->eng, s->inst, lots, &d) != LX_OK) {
+        d = lx_decimal_from_i64(0, 0);
+    }
+    return d;
+}
+
+static void publish(struct lx_mock_bn_usdm *v, const struct um_symbol *s,
+                    const char *suffix)
+{
+    char name[64];
+
+    lx__snprintf(name, sizeof(name), "%s@%s", s->lower, suffix);
+    (void)lx_mock_bn_hub_publish(v->hub, name, v->ssb.buf, v->ssb.len);
+}
+
+/* One trade (the maker's FILL): @trade and @aggTrade (one per trade). */
+static void publish_trade(struct lx_mock_bn_usdm *v, struct um_symbol *s,
+                          const struct lx_eng_event *ev, int64_t id)
+{
+    struct lx_trade t;
+    int64_t ms = ev->time / 1000000;
+
+    memset(&t, 0, sizeof(t));
+    lx__snprintf(t.symbol, sizeof(t.symbol), "%s", s->name);
+    t.trade_id = t.first_trade_id = t.last_trade_id = id;
+    t.price = px_dec(v, s, ev->price);
+    t.qty = qty_dec(v, s, ev->qty);
+    t.buyer_is_maker = ev->side == LX_ENG_BUY;
+    t.taker_side = t.buyer_is_maker ? LX_SIDE_SELL : LX_SIDE_BUY;
+    t.trade_ms = t.event_ms = ms;
+    pub_trade_add(s, id, ev, ms);
+    if (v->hub == NULL) {
+        return;
+    }
+    lx_mock_sb_reset(&v->ssb);
+    lx_mock_bn_render_trade(&v->ssb, &t, true);
+    publish(v, s, "trade");
+    t.is_aggregate = true;
+    lx_mock_sb_reset(&v->ssb);
+    lx_mock_bn_render_agg_trade(&v->ssb, &t, true);
+    publish(v, s, "aggTrade");
+}
+
+/* @bookTicker when the best bid or ask changed. */
+static void publish_bbo(struct lx_mock_bn_usdm *v)
+{
+    size_t i;
+
+    for (i = 0; v->hub != NULL && i < v->nsyms; i++) {
+        struct um_symbol *s = &v->syms[i];
+        int64_t b[4] = {0, 0, 0, 0};
+        struct lx_book_ticker bt;
+
+        (void)lx__engine_best(v->eng, s->inst, LX_ENG_BUY, &b[0], &b[1]);
+        (void)lx__engine_best(v->eng, s->inst, LX_ENG_SELL, &b[2], &b[3]);
+        if (memcmp(b, s->bbo, sizeof(b)) == 0) {
+            continue;
+        }
+        memcpy(s->bbo, b, sizeof(b));
+        memset(&bt, 0, sizeof(bt));
+        lx__snprintf(bt.symbol, sizeof(bt.symbol), "%s", s->name);
+        bt.update_id = s->update_id;
+        bt.bid = px_dec(v, s, b[0]);
+        bt.bid_qty = qty_dec(v, s, b[1]);
+        bt.ask = px_dec(v, s, b[2]);
+        bt.ask_qty = qty_dec(v, s, b[3]);
+        bt.event_ms = bt.tx_ms = now_ms(v);
+        lx_mock_sb_reset(&v->ssb);
+        lx_mock_bn_render_book_ticker(&v->ssb, &bt, true);
+        publish(v, s, "bookTicker");
+    }
+}
+
+/* The aggregated book side of s, best first, into out (UM_LEVELS). */
+static size_t book_side(struct lx_mock_bn_usdm *v, const struct um_symbol *s,
+                        size_t n, int side, struct um_level *out)
+{
+    size_t i, k = 0;
+
+    for (i = 0; i < n; i++) {
+        const struct lx_eng_order_info *o = &v->scratch[i];
+
+        if (o->side != side || (o->type >= LX_ENG_STOP_LOSS && !o->triggered)) {
+            continue;
+        }
+        if (k > 0 && out[k - 1].price == o->price) {
+            out[k - 1].qty += o->remaining;
+        } else if (k < UM_LEVELS) {
+            out[k].price = o->price;
+            out[k++].qty = o->remaining;
+        }
+    }
+    (void)s;
+    return k;
+}
+
+/* Levels of cur that differ from old (old ones gone get qty 0). */
+static size_t side_diff(struct lx_mock_bn_usdm *v, const struct um_symbol *s,
+                        const struct um_level *old, size_t nold,
+                        const struct um_level *cur, size_t ncur, int bids,
+                        struct lx_level *out)
+{
+    size_t i = 0, j = 0, k = 0;
+
+    while (i < nold || j < ncur) {
+        int before =
+            i < nold && (j >= ncur || (bids ? old[i].price > cur[j].price
+                                            : old[i].price < cur[j].price));
+
+        if (before) { /* removed */
+            out[k].price = px_dec(v, s, old[i++].price);
+            out[k++].qty = qty_dec(v, s, 0);
+        } else if (i < nold && old[i].price == cur[j].price) {
+            if (old[i].qty != cur[j].qty) {
+                out[k].price = px_dec(v, s, cur[j].price);
+                out[k++].qty = qty_dec(v, s, cur[j].qty);
+            }
+            i++;
+            j++;
+        } else { /* new */
+            out[k].price = px_dec(v, s, cur[j].price);
+            out[k++].qty = qty_dec(v, s, cur[j++].qty);
+        }
+    }
+    return k;
+}
+
+/* Depth windows in 50 ms ticks and their stream suffixes (diff, partial). */
+static const struct {
+    int ticks;
+    const char *diff, *part;
+} windows[UM_NWIN] = {{2, "depth@100ms", "@100ms"},
+                      {5, "depth", ""},
+                      {10, "depth@500ms", "@500ms"}};
+
+/* @depth<N>[@speed]: the top N levels of the book, U/u/pu as the diff. */
+static void push_partial(struct lx_mock_bn_usdm *v, const struct um_symbol *s,
+                         size_t w, struct lx_depth *d, const size_t nc[2])
+{
+    static const size_t tops[] = {5, 10, 20};
+    char name[64];
+    size_t i, j;
+
+    for (i = 0; i < 3; i++) {
+        lx__snprintf(name, sizeof(name), "%s@depth%zu%s", s->lower, tops[i],
+                     windows[w].part);
+        if (lx_mock_bn_hub_subscribers(v->hub, name) == 0) {
+            continue;
+        }
+        d->nbids = nc[0] < tops[i] ? nc[0] : tops[i];
+        d->nasks = nc[1] < tops[i] ? nc[1] : tops[i];
+        for (j = 0; j < d->nbids || j < d->nasks; j++) {
+            if (j < d->nbids) {
+                v->diff[0][j].price = px_dec(v, s, v->cur[0][j].price);
+                v->diff[0][j].qty = qty_dec(v, s, v->cur[0][j].qty);
+            }
+            if (j < d->nasks) {
+                v->diff[1][j].price = px_dec(v, s, v->cur[1][j].price);
+                v->diff[1][j].qty = qty_dec(v, s, v->cur[1][j].qty);
+            }
+        }
+        lx_mock_sb_reset(&v->ssb);
+        lx_mock_bn_render_depth_update(&v->ssb, d, true);
+        (void)lx_mock_bn_hub_publish(v->hub, name, v->ssb.buf, v->ssb.len);
+    }
+}
+
+/* One push of window w of s when its book changed since the last one;
+ * v->cur holds the book now (nc levels a side). */
+static void push_depth(struct lx_mock_bn_usdm *v, struct um_symbol *s, size_t w,
+                       const size_t nc[2])
+{
+    struct lx_depth d;
+    int64_t u = s->update_id;
+    size_t side;
+
+    memset(&d, 0, sizeof(d));
+    d.nbids = side_diff(v, s, s->pushed[w][0], s->npushed[w][0], v->cur[0],
+                        nc[0], 1, v->diff[0]);
+    d.nasks = side_diff(v, s, s->pushed[w][1], s->npushed[w][1], v->cur[1],
+                        nc[1], 0, v->diff[1]);
+    if (d.nbids + d.nasks == 0 && u == s->last_u[w]) {
+        return; /* nothing happened to the book */
+    }
+    lx__snprintf(d.symbol, sizeof(d.symbol), "%s", s->name);
+    d.first_id = s->last_u[w] + 1;
+    d.final_id = u;
+    d.prev_final_id = s->last_u[w];
+    d.event_ms = d.tx_ms = now_ms(v);
+    d.bids = v->diff[0];
+    d.asks = v->diff[1];
+    lx_mock_sb_reset(&v->ssb);
+    lx_mock_bn_render_depth_update(&v->ssb, &d, true);
+    publish(v, s, windows[w].diff);
+    for (side = 0; side < 2; side++) {
+        memcpy(s->pushed[w][side], v->cur[side],
+               nc[side] * sizeof(struct um_level));
+        s->npushed[w][side] = nc[side];
+    }
+    s->last_u[w] = u;
+    push_partial(v, s, w, &d, nc);
+}
+
+static void depth_cb(struct lx_timer *t, void *ud)
+{
+    struct lx_mock_bn_usdm *v = ud;
+    size_t i, w, n, nc[2];
+
+    (void)t;
+    v->depth_ticks++;
+    for (i = 0; i < v->nsyms; i++) {
+        struct um_symbol *s = &v->syms[i];
+
+        n = list_orders(v, s);
+        nc[0] = book_side(v, s, n, LX_ENG_BUY, v->cur[0]);
+        nc[1] = book_side(v, s, n, LX_ENG_SELL, v->cur[1]);
+        for (w = 0; w < UM_NWIN; w++) {
+            if (v->depth_ticks % (unsigned)windows[w].ticks == 0) {
+                push_depth(v, s, w, nc);
+            }
+        }
+    }
+}
+
+/* The bar of s starting at open_ms up to now, from the kept trades. */
+static void current_bar(struct lx_mock_bn_usdm *v, const struct um_symbol *s,
+                        int64_t open_ms, int64_t step, struct lx_kline *k)
+{
+    size_t i, n = trades_kept(s);
+    int64_t o = 0, h = 0, l = 0, c = 0, vol = 0, qv = 0, tb = 0, tbq = 0;
+
+    k->first_trade_id = k->last_trade_id = -1;
+    k->trades = 0;
+    for (i = 0; i < n; i++) {
+        const struct um_trade *t = trade_at(s, i);
+
+        if (t->time_ms < open_ms) {
+            c = t->price; /* an empty bar opens at the last close */
+            continue;
+        }
+        o = k->trades == 0 ? t->price : o;
+        h = k->trades == 0 || t->price > h ? t->price : h;
+        l = k->trades == 0 || t->price < l ? t->price : l;
+        k->first_trade_id = k->trades++ == 0 ? t->id : k->first_trade_id;
+        k->last_trade_id = t->id;
+        c = t->price;
+        vol += t->qty;
+        qv += t->price * t->qty;
+        tb += t->buyer_maker ? 0 : t->qty;
+        tbq += t->buyer_maker ? 0 : t->price * t->qty;
+    }
+    if (k->trades == 0) {
+        o = h = l = c;
+    }
+    lx__snprintf(k->symbol, sizeof(k->symbol), "%s", s->name);
+    k->open_ms = open_ms;
+    k->close_ms = open_ms + step - 1;
+    k->open = px_dec(v, s, o);
+    k->high = px_dec(v, s, h);
+    k->low = px_dec(v, s, l);
+    k->close = px_dec(v, s, c);
+    k->volume = qty_dec(v, s, vol);
+    k->quote_volume = quote_dec(s, qv);
+    k->taker_buy_volume = qty_dec(v, s, tb);
+    k->taker_buy_quote_volume = quote_dec(s, tbq);
+}
+
+/* @kline_<interval> of every interval someone follows, once a second. */
+static void push_klines(struct lx_mock_bn_usdm *v, const struct um_symbol *s)
+{
+    static const char *const ivs[] = {"1m", "3m", "5m", "15m", "30m", "1h",
+                                      "2h", "4h", "6h", "8h",  "12h", "1d"};
+    char name[64];
+    struct lx_kline k;
+    size_t i;
+    int64_t now = now_ms(v);
+
+    for (i = 0; i < sizeof(ivs) / sizeof(ivs[0]); i++) {
+        int64_t step = interval_ms(ivs[i]);
+
+        lx__snprintf(name, sizeof(name), "%s@kline_%s", s->lower, ivs[i]);
+        if (lx_mock_bn_hub_subscribers(v->hub, name) == 0) {
+            continue;
+        }
+        memset(&k, 0, sizeof(k));
+        current_bar(v, s, now / step * step, step, &k);
+        lx__snprintf(k.interval, sizeof(k.interval), "%s", ivs[i]);
+        k.event_ms = now;
+        lx_mock_sb_reset(&v->ssb);
+        lx_mock_bn_render_kline_ws(&v->ssb, &k);
+        (void)lx_mock_bn_hub_publish(v->hub, name, v->ssb.buf, v->ssb.len);
+    }
+}
+
+/* markPriceUpdate on @markPrice@1s each second, @markPrice every 3 s. */
+static void mark_cb(struct lx_timer *t, void *ud)
+{
+    struct lx_mock_bn_usdm *v = ud;
+    size_t i;
+
+    (void)t;
+    v->mark_ticks++;
+    for (i = 0; i < v->nsyms; i++) {
+        struct um_symbol *s = &v->syms[i];
+        int64_t mark = mark_of(v, s);
+
+        lx_mock_sb_reset(&v->ssb);
+        lx_mock_sb_kv_i64(&v->ssb,
+                          "{\"e\":\"markPriceUpdate\",\"E\":", now_ms(v));
+        lx_mock_sb_kv_str(&v->ssb, ",\"s\":", s->name);
+        lx_mock_sb_kv_dec(&v->ssb, ",\"p\":", px_dec(v, s, mark));
+        lx_mock_sb_kv_dec(&v->ssb, ",\"i\":", px_dec(v, s, mark));
+        lx_mock_sb_kv_dec(&v->ssb, ",\"P\":", px_dec(v, s, mark));
+        kv_e8(&v->ssb, ",\"r\":", s->rate_e8);
+        lx_mock_sb_kv_i64(&v->ssb, ",\"T\":", next_funding_ms(v));
+        lx_mock_sb_str(&v->ssb, "}");
+        publish(v, s, "markPrice@1s");
+        push_klines(v, s);
+        if (v->mark_ticks % 3 == 0) {
+            publish(v, s, "markPrice");
+        }
+    }
+}
+
+int lx_mock_bn_usdm_set_hub(struct lx_mock_bn_usdm *v,
+                            struct lx_mock_bn_hub *hub)
+{
+    size_t i;
+    int rc = LX_OK;
+
+    if (v == NULL || hub == NULL || v->hub != NULL) {
+        return LX_ERR_INVAL;
+    }
+    for (i = 0; rc == LX_OK && i < 2; i++) {
+        v->cur[i] = lx__calloc(NULL, UM_LEVELS, sizeof(struct um_level));
+        v->diff[i] = lx__calloc(NULL, 2 * UM_LEVELS, sizeof(struct lx_level));
+        rc = v->cur[i] == NULL || v->diff[i] == NULL ? LX_ERR_NOMEM : LX_OK;
+    }
+    rc =
+        rc != LX_OK ? rc : lx_timer_new(&v->depth_timer, v->clock, depth_cb, v);
+    rc = rc != LX_OK ? rc : lx_timer_new(&v->mark_timer, v->clock, mark_cb, v);
+    rc = rc != LX_OK ? rc : lx_timer_start(v->depth_timer, 50000000, 50000000);
+    rc = rc != LX_OK ? rc
+                     : lx_timer_start(v->mark_timer, 1000000000, 1000000000);
+    if (rc == LX_OK) {
+        v->hub = hub;
+        lx_mock_bn_hub_set_user(hub, listen_user, v);
+    }
+    return rc;
+}

@@ -1,0 +1,879 @@
+/*
+ * test_mock_usdm.c - the simulated Binance USD-M futures venue end to end,
+ * in one process on a virtual clock: the real HTTP client talks to the
+ * mock's door over an in-memory pair and signs requests as a Binance
+ * client does. Checks the public /fapi routes (exchangeInfo filters, depth
+ * levels and weights, premiumIndex, openInterest), the order lifecycle,
+ * positions, leverage and margin settings with USD-M's error codes, and
+ * funding on the 8-hour schedule of the mock's clock.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <event2/event.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "core/lx_internal.h"
+#include "lotusx/lx_clock.h"
+#include "lotusx/lx_http.h"
+#include "lotusx/lx_net.h"
+#include "lotusx/lx_secret.h"
+#include "lotusx/lx_ws.h"
+#include "mock/server/mock.h"
+#include "mock/venues/binance/dialect.h"
+#include "mock/venues/binance/streams.h"
+#include "mock/venues/binance/usdm.h"
+#include "lx_test.h"
+
+#define SEC    ((int64_t)1000000000)
+#define KEY    "test-key-0123456789"
+#define SECRET "test-secret-0123456789"
+#define T0     ((int64_t)1767225600 * SEC) /* 2026-01-01 00:00:00 UTC */
+
+struct fx {
+    struct event_base *base;
+    struct lx_clock *clock;
+    struct lx_net *net;
+    struct lx_http_server *srv;
+    struct lx_http_client *cli;
+    struct lx_mock_door *door;
+    struct lx_mock_bn_usdm *um;
+    struct lx_mock_bn_hub *hub;
+    struct lx_ws *ws;
+    int ws_open, nmsgs;
+    cJSON *msgs[512];
+    struct lx_secret *secret, *mm_secret;
+    uint32_t user, maker;
+    int nresp, status;
+    char *body;
+    int64_t used;
+    cJSON *json;
+};
+
+static const struct lx_mock_bn_symbol_cfg btc = {
+    "BTCUSDT", "BTC",  "USDT",  "0.1",     "0.001",
+    "0.001",   "1000", "556.8", "4529764", "100"};
+
+static int setup(void **state)
+{
+    static const char *const bal[] = {"USDT", "10000", "BTC", "1", NULL};
+    static const char *const big[] = {"USDT", "100000000", NULL};
+    struct fx *f = test_calloc(1, sizeof(*f));
+    struct lx_mock_bn_account_cfg a;
+    const char *why = "";
+    int rej = 1;
+
+    f->base = event_base_new();
+    assert_int_equal(lx_clock_new_virtual(&f->clock, NULL, f->base, T0), LX_OK);
+    assert_int_equal(lx_net_new(&f->net, NULL, f->base, f->clock), LX_OK);
+    assert_int_equal(lx_mock_door_new(&f->door, f->net, f->clock, "binanceusdm",
+                                      &lx_mock_bn_dialect,
+                                      &lx_mock_bn_spot_limits),
+                     LX_OK);
+    assert_int_equal(lx_mock_bn_usdm_new(&f->um, f->clock, f->door, &why),
+                     LX_OK);
+    assert_int_equal(lx_mock_bn_usdm_add_symbol(f->um, &btc, &why), LX_OK);
+    assert_int_equal(lx_mock_bn_hub_new(&f->hub, f->net, f->clock, NULL),
+                     LX_OK);
+    lx_mock_door_set_upgrade(f->door, lx_mock_bn_hub_upgrade, f->hub);
+    assert_int_equal(lx_mock_bn_usdm_set_hub(f->um, f->hub), LX_OK);
+    assert_int_equal(
+        lx_secret_new(&f->secret, NULL, SECRET, sizeof(SECRET) - 1), LX_OK);
+    assert_int_equal(lx_secret_new(&f->mm_secret, NULL, "x", 1), LX_OK);
+    memset(&a, 0, sizeof(a));
+    a.api_key = KEY;
+    a.secret = f->secret;
+    a.maker_fee = "0.0002";
+    a.taker_fee = "0.0005";
+    a.balances = bal;
+    assert_int_equal(lx_mock_bn_usdm_add_account(f->um, &a, &f->user, &why),
+                     LX_OK);
+    a.api_key = "maker";
+    a.secret = f->mm_secret;
+    a.balances = big;
+    assert_int_equal(lx_mock_bn_usdm_add_account(f->um, &a, &f->maker, &why),
+                     LX_OK);
+    /* a resting book: two ask levels, one bid level of two orders */
+    assert_int_equal(lx_mock_bn_usdm_place(f->um, f->maker, "BTCUSDT", "SELL",
+                                           "LIMIT", "60000.0", "1", &rej),
+                     LX_OK);
+    assert_int_equal(rej, 0);
+    assert_int_equal(lx_mock_bn_usdm_place(f->um, f->maker, "BTCUSDT", "SELL",
+                                           "LIMIT", "60000.5", "2", &rej),
+                     LX_OK);
+    assert_int_equal(lx_mock_bn_usdm_place(f->um, f->maker, "BTCUSDT", "BUY",
+                                           "LIMIT", "59990.0", "0.5", &rej),
+                     LX_OK);
+    assert_int_equal(lx_mock_bn_usdm_place(f->um, f->maker, "BTCUSDT", "BUY",
+                                           "LIMIT", "59990.0", "0.25", &rej),
+                     LX_OK);
+    assert_int_equal(
+        lx_http_server_new(&f->srv, f->net, lx_mock_door_handle, f->door),
+        LX_OK);
+    lx_net_set_inmem_server(f->net, f->srv);
+    assert_int_equal(lx_http_client_new(&f->cli, f->net), LX_OK);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    int i;
+
+    lx_ws_free(f->ws);
+    lx_http_client_free(f->cli);
+    lx_http_server_free(f->srv);
+    lx_mock_bn_usdm_free(f->um);
+    lx_mock_bn_hub_free(f->hub);
+    lx_mock_door_free(f->door);
+    lx_secret_free(f->secret);
+    lx_secret_free(f->mm_secret);
+    lx_net_free(f->net);
+    lx_clock_free(f->clock);
+    event_base_loop(f->base, EVLOOP_NONBLOCK);
+    event_base_free(f->base);
+    cJSON_Delete(f->json);
+    for (i = 0; i < f->nmsgs; i++) {
+        cJSON_Delete(f->msgs[i]);
+    }
+    lx__free(NULL, f->body);
+    test_free(f);
+    return 0;
+}
+
+static void settle(struct fx *f)
+{
+    assert_int_equal(lx_clock_run(f->clock, lx_clock_mono_ns(f->clock)), LX_OK);
+}
+
+static void resp_cb(void *ud, int err, const struct lx_http_msg *resp,
+                    const char *errmsg)
+{
+    struct fx *f = ud;
+    size_t n = 0;
+    const char *b;
+
+    assert_int_equal(err, LX_OK);
+    (void)errmsg;
+    f->nresp++;
+    f->status = lx_http_msg_status(resp);
+    b = lx_http_msg_header(resp, "X-MBX-USED-WEIGHT-1M", &n);
+    f->used = -1;
+    if (b != NULL) {
+        assert_int_equal(lx__parse_i64(b, n, &f->used), LX_OK);
+    }
+    b = lx_http_msg_body(resp, &n);
+    lx__free(NULL, f->body);
+    f->body = lx__strndup(NULL, b != NULL ? b : "", n);
+}
+
+/* Sends method target (signed when sign); parses the JSON answer. */
+static cJSON *call(struct fx *f, const char *method, const char *path,
+                   const char *params, int sign)
+{
+    char q[2048], target[2300], hex[65];
+    unsigned char md[32];
+    unsigned int mdlen = 0, i;
+    struct lx_http_msg *m;
+    int want = f->nresp + 1;
+
+    if (sign) {
+        lx__snprintf(q, sizeof(q), "%s%stimestamp=%lld", params,
+                     params[0] != '\0' ? "&" : "",
+                     (long long)lx_clock_wall_ms(f->clock));
+        HMAC(EVP_sha256(), SECRET, (int)strlen(SECRET),
+             (const unsigned char *)q, strlen(q), md, &mdlen);
+        for (i = 0; i < mdlen; i++) {
+            lx__snprintf(hex + 2 * i, 3, "%02x", md[i]);
+        }
+        lx__snprintf(target, sizeof(target), "%s?%s&signature=%s", path, q,
+                     hex);
+    } else {
+        lx__snprintf(target, sizeof(target), "%s%s%s", path,
+                     params[0] != '\0' ? "?" : "", params);
+    }
+    assert_int_equal(lx_http_msg_new_request(&m, NULL, method, target), LX_OK);
+    if (sign) {
+        assert_int_equal(lx_http_msg_add_header(m, "X-MBX-APIKEY", KEY), LX_OK);
+    }
+    assert_int_equal(lx_http_client_send(f->cli, "https://fapi.binance.com", m,
+                                         0, resp_cb, f),
+                     LX_OK);
+    settle(f);
+    assert_int_equal(f->nresp, want);
+    cJSON_Delete(f->json);
+    f->json = cJSON_Parse(f->body);
+    assert_non_null(f->json);
+    return f->json;
+}
+
+static const char *jstr(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+    assert_true(cJSON_IsString(v));
+    return v->valuestring;
+}
+
+static int64_t jnum(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+    assert_true(cJSON_IsNumber(v));
+    return (int64_t)v->valuedouble;
+}
+
+static void expect_err(struct fx *f, int status, int code, const char *msg)
+{
+    if (f->status != status) {
+        print_message("unexpected answer: %s\n", f->body);
+    }
+    assert_int_equal(f->status, status);
+    assert_int_equal(jnum(f->json, "code"), code);
+    assert_string_equal(jstr(f->json, "msg"), msg);
+}
+
+/* ---- public -------------------------------------------------------------- */
+
+static const cJSON *filter(const cJSON *sym, const char *type)
+{
+    const cJSON *fl;
+
+    cJSON_ArrayForEach (fl, cJSON_GetObjectItemCaseSensitive(sym, "filters")) {
+        if (strcmp(jstr(fl, "filterType"), type) == 0) {
+            return fl;
+        }
+    }
+    fail_msg("no filter %s", type);
+    return NULL;
+}
+
+static void test_public(void **state)
+{
+    struct fx *f = *state;
+    const cJSON *o, *sym, *rl;
+
+    o = call(f, "GET", "/fapi/v1/ping", "", 0);
+    assert_int_equal(f->status, 200);
+    assert_string_equal(f->body, "{}");
+    o = call(f, "GET", "/fapi/v1/time", "", 0);
+    assert_int_equal(jnum(o, "serverTime"), T0 / 1000000);
+    o = call(f, "GET", "/fapi/v1/exchangeInfo", "", 0);
+    rl = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(o, "rateLimits"),
+                            0);
+    assert_string_equal(jstr(rl, "rateLimitType"), "REQUEST_WEIGHT");
+    assert_int_equal(jnum(rl, "limit"), 2400);
+    sym = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(o, "symbols"), 0);
+    assert_string_equal(jstr(sym, "symbol"), "BTCUSDT");
+    assert_string_equal(jstr(sym, "contractType"), "PERPETUAL");
+    assert_string_equal(jstr(sym, "marginAsset"), "USDT");
+    assert_int_equal(jnum(sym, "pricePrecision"), 1);
+    assert_int_equal(jnum(sym, "quantityPrecision"), 3);
+    assert_string_equal(jstr(filter(sym, "PRICE_FILTER"), "tickSize"), "0.1");
+    assert_string_equal(jstr(filter(sym, "LOT_SIZE"), "stepSize"), "0.001");
+    assert_string_equal(jstr(filter(sym, "MIN_NOTIONAL"), "notional"), "100");
+    /* depth: levels aggregated, best first; weight 2 for limit 5 */
+    o = call(f, "GET", "/fapi/v1/depth", "symbol=BTCUSDT&limit=5", 0);
+    assert_int_equal(f->status, 200);
+    assert_int_equal(f->used, 1 + 1 + 1 + 2);
+    assert_int_equal(jnum(o, "T"), T0 / 1000000);
+    assert_true(jnum(o, "lastUpdateId") > 0);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(o, "bids")), 1);
+    assert_string_equal(
+        cJSON_GetArrayItem(
+            cJSON_GetArrayItem(cJSON_GetObjectItem(o, "bids"), 0), 1)
+            ->valuestring,
+        "0.750");
+    assert_string_equal(
+        cJSON_GetArrayItem(
+            cJSON_GetArrayItem(cJSON_GetObjectItem(o, "asks"), 1), 0)
+            ->valuestring,
+        "60000.5");
+    call(f, "GET", "/fapi/v1/depth", "symbol=BTCUSDT&limit=1000", 0);
+    assert_int_equal(f->used, 5 + 20);
+    call(f, "GET", "/fapi/v1/depth", "symbol=BTCUSDT&limit=7", 0);
+    expect_err(f, 400, -1130, "Data sent for parameter 'limit' is not valid.");
+    call(f, "GET", "/fapi/v1/depth", "symbol=ETHUSDT", 0);
+    expect_err(f, 400, -1121, "Invalid symbol.");
+    o = call(f, "GET", "/fapi/v1/ticker/bookTicker", "symbol=BTCUSDT", 0);
+    assert_string_equal(jstr(o, "bidPrice"), "59990.0");
+    assert_string_equal(jstr(o, "askQty"), "1.000");
+}
+
+static void test_premium_index(void **state)
+{
+    struct fx *f = *state;
+    const cJSON *o;
+
+    assert_int_equal(lx_mock_bn_usdm_set_mark(f->um, "BTCUSDT", "59995.3"),
+                     LX_OK);
+    o = call(f, "GET", "/fapi/v1/premiumIndex", "symbol=BTCUSDT", 0);
+    assert_string_equal(jstr(o, "markPrice"), "59995.3");
+    assert_string_equal(jstr(o, "lastFundingRate"), "0.00010000");
+    assert_int_equal(jnum(o, "nextFundingTime"), T0 / 1000000 + 8 * 3600000);
+    o = call(f, "GET", "/fapi/v1/premiumIndex", "", 0);
+    assert_int_equal(cJSON_GetArraySize(o), 1);
+    o = call(f, "GET", "/fapi/v1/openInterest", "symbol=BTCUSDT", 0);
+    assert_string_equal(jstr(o, "openInterest"), "0.000");
+    assert_int_equal(lx_mock_bn_usdm_set_mark(f->um, "NOPE", "1"),
+                     LX_ERR_INVAL);
+}
+
+/* ---- signed ------------------------------------------------------------ */
+
+static void test_order_lifecycle(void **state)
+{
+    struct fx *f = *state;
+    const cJSON *o;
+    int64_t id;
+
+    o = call(f, "POST", "/fapi/v1/order",
+             "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&"
+             "quantity=0.010&price=59000&newClientOrderId=c1",
+             1);
+    assert_int_equal(f->status, 200);
+    assert_string_equal(jstr(o, "status"), "NEW");
+    assert_string_equal(jstr(o, "clientOrderId"), "c1");
+    assert_string_equal(jstr(o, "price"), "59000.0");
+    assert_string_equal(jstr(o, "origQty"), "0.010");
+    assert_string_equal(jstr(o, "positionSide"), "BOTH");
+    assert_string_equal(jstr(o, "avgPrice"), "0.00000");
+    id = jnum(o, "orderId");
+    o = call(f, "GET", "/fapi/v1/openOrders", "symbol=BTCUSDT", 1);
+    assert_int_equal(cJSON_GetArraySize(o), 1);
+    o = call(f, "GET", "/fapi/v1/order", "symbol=BTCUSDT&origClientOrderId=c1",
+             1);
+    assert_int_equal(jnum(o, "orderId"), id);
+    o = call(f, "DELETE", "/fapi/v1/order",
+             "symbol=BTCUSDT&origClientOrderId=c1", 1);
+    assert_string_equal(jstr(o, "status"), "CANCELED");
+    call(f, "DELETE", "/fapi/v1/order", "symbol=BTCUSDT&orderId=999999", 1);
+    expect_err(f, 400, -2011, "Unknown order sent.");
+    call(f, "GET", "/fapi/v1/order", "symbol=BTCUSDT&orderId=999999", 1);
+    expect_err(f, 400, -2013, "Order does not exist.");
+    o = call(f, "GET", "/fapi/v1/openOrders", "", 1);
+    assert_int_equal(cJSON_GetArraySize(o), 0);
+    call(f, "POST", "/fapi/v1/order",
+         "symbol=BTCUSDT&side=BUY&type=LIMIT&quantity=0.010&price=59000", 1);
+    expect_err(f, 400, -1102,
+               "Mandatory parameter 'timeInForce' was not sent, was "
+               "empty/null, or malformed.");
+    call(f, "POST", "/fapi/v1/order",
+         "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTX&quantity=0.010&"
+         "price=60001",
+         1);
+    assert_int_equal(f->status, 200);
+    assert_string_equal(jstr(f->json, "status"), "EXPIRED");
+    call(f, "POST", "/fapi/v1/order",
+         "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.010&"
+         "price=59000.05",
+         1);
+    assert_int_equal(f->status, 400);
+    call(f, "GET", "/fapi/v1/openOrders", "", 0);
+    expect_err(f, 401, -2014, "API-key format invalid.");
+    call(f, "POST", "/fapi/v1/order",
+         "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.001&"
+         "price=59000",
+         1);
+    expect_err(f, 400, -4164,
+               "Order's notional must be no smaller than 100 (unless you "
+               "choose reduce only).");
+    call(f, "POST", "/fapi/v1/order",
+         "symbol=BTCUSDT&side=SELL&type=MARKET&quantity=0.010&reduceOnly=true",
+         1);
+    expect_err(f, 400, -2022, "ReduceOnly Order is rejected.");
+    call(f, "POST", "/fapi/v1/order",
+         "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.010&"
+         "price=59000&positionSide=LONG",
+         1);
+    expect_err(f, 400, -4061,
+               "Order's position side does not match user's setting.");
+    call(f, "POST", "/fapi/v1/order",
+         "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.010&"
+         "price=59000&newClientOrderId=c1",
+         1); /* c1 was cancelled: its id is free again */
+    assert_int_equal(f->status, 200);
+    call(f, "POST", "/fapi/v1/order",
+         "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.010&"
+         "price=58000&newClientOrderId=c1",
+         1);
+    expect_err(f, 400, -4116, "ClientOrderId is duplicated.");
+}
+
+static void test_fill_position_funding(void **state)
+{
+    struct fx *f = *state;
+    const cJSON *o, *p;
+
+    o = call(f, "POST", "/fapi/v1/order",
+             "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.010", 1);
+    assert_int_equal(f->status, 200);
+    assert_string_equal(jstr(o, "status"), "FILLED");
+    assert_string_equal(jstr(o, "executedQty"), "0.010");
+    assert_string_equal(jstr(o, "cumQuote"), "600");
+    assert_string_equal(jstr(o, "avgPrice"), "60000.00000");
+    o = call(f, "GET", "/fapi/v3/positionRisk", "symbol=BTCUSDT", 1);
+    assert_int_equal(cJSON_GetArraySize(o), 1);
+    p = cJSON_GetArrayItem(o, 0);
+    assert_string_equal(jstr(p, "positionAmt"), "0.010");
+    assert_string_equal(jstr(p, "entryPrice"), "60000.0");
+    assert_string_equal(jstr(p, "marginAsset"), "USDT");
+    o = call(f, "GET", "/fapi/v1/openInterest", "symbol=BTCUSDT", 0);
+    assert_string_equal(jstr(o, "openInterest"), "0.010");
+    /* taker fee 0.0005 * 600 = 0.3 */
+    o = call(f, "GET", "/fapi/v3/balance", "", 1);
+    assert_string_equal(jstr(cJSON_GetArrayItem(o, 0), "balance"),
+                        "9999.70000000");
+    /* settings */
+    o = call(f, "POST", "/fapi/v1/leverage", "symbol=BTCUSDT&leverage=20", 1);
+    assert_int_equal(jnum(o, "leverage"), 20);
+    call(f, "POST", "/fapi/v1/leverage", "symbol=BTCUSDT&leverage=200", 1);
+    expect_err(f, 400, -4028, "Leverage 200 is not valid");
+    call(f, "POST", "/fapi/v1/marginType", "symbol=BTCUSDT&marginType=ISOLATED",
+         1);
+    assert_int_equal(f->status, 400);
+    o = call(f, "GET", "/fapi/v1/positionSide/dual", "", 1);
+    assert_false(cJSON_IsTrue(cJSON_GetObjectItem(o, "dualSidePosition")));
+    call(f, "POST", "/fapi/v1/positionSide/dual", "dualSidePosition=true", 1);
+    assert_int_equal(f->status, 400); /* has a position */
+    /* funding at T0 + 8 h on mark 60000.0: 0.010 * 60000 * 0.0001 = 0.06 */
+    assert_int_equal(lx_mock_bn_usdm_set_mark(f->um, "BTCUSDT", "60000.0"),
+                     LX_OK);
+    assert_int_equal(lx_mock_bn_usdm_start(f->um), LX_OK);
+    assert_int_equal(
+        lx_clock_run(f->clock, lx_clock_mono_ns(f->clock) + 8 * 3600 * SEC),
+        LX_OK);
+    o = call(f, "GET", "/fapi/v1/fundingRate", "symbol=BTCUSDT", 0);
+    assert_int_equal(cJSON_GetArraySize(o), 1);
+    p = cJSON_GetArrayItem(o, 0);
+    assert_int_equal(jnum(p, "fundingTime"), T0 / 1000000 + 8 * 3600000);
+    assert_string_equal(jstr(p, "fundingRate"), "0.00010000");
+    assert_string_equal(jstr(p, "markPrice"), "60000.0");
+    o = call(f, "GET", "/fapi/v3/balance", "", 1);
+    assert_string_equal(jstr(cJSON_GetArrayItem(o, 0), "balance"),
+                        "9999.64000000");
+    o = call(f, "GET", "/fapi/v3/account", "", 1);
+    assert_string_equal(jstr(o, "totalWalletBalance"), "9999.64000000");
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(o, "positions")),
+                     1);
+    call(f, "DELETE", "/fapi/v1/allOpenOrders", "symbol=BTCUSDT", 1);
+    assert_int_equal(jnum(f->json, "code"), 200);
+}
+
+static void test_market_data(void **state)
+{
+    struct fx *f = *state;
+    const cJSON *o, *k;
+
+    /* two trades: 1.0 at 60000.0 and 0.2 at 60000.5, taker buying */
+    call(f, "POST", "/fapi/v1/order",
+         "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=1.200", 1);
+    assert_string_equal(jstr(f->json, "avgPrice"), "60000.08333");
+    o = call(f, "GET", "/fapi/v1/trades", "symbol=BTCUSDT", 0);
+    assert_int_equal(cJSON_GetArraySize(o), 2);
+    assert_string_equal(jstr(cJSON_GetArrayItem(o, 1), "price"), "60000.5");
+    assert_string_equal(jstr(cJSON_GetArrayItem(o, 1), "quoteQty"), "12000.1");
+    o = call(f, "GET", "/fapi/v1/aggTrades", "symbol=BTCUSDT&limit=1", 0);
+    assert_int_equal(cJSON_GetArraySize(o), 1);
+    assert_int_equal(jnum(cJSON_GetArrayItem(o, 0), "a"), 2);
+    assert_false(
+        cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetArrayItem(o, 0), "m")));
+    o = call(f, "GET", "/fapi/v1/klines", "symbol=BTCUSDT&interval=1m", 0);
+    assert_int_equal(cJSON_GetArraySize(o), 1);
+    k = cJSON_GetArrayItem(o, 0);
+    assert_int_equal((int64_t)cJSON_GetArrayItem(k, 0)->valuedouble,
+                     T0 / 1000000);
+    assert_string_equal(cJSON_GetArrayItem(k, 1)->valuestring, "60000.0");
+    assert_string_equal(cJSON_GetArrayItem(k, 2)->valuestring, "60000.5");
+    assert_string_equal(cJSON_GetArrayItem(k, 5)->valuestring, "1.200");
+    assert_int_equal(cJSON_GetArrayItem(k, 8)->valueint, 2);
+    call(f, "GET", "/fapi/v1/klines", "symbol=BTCUSDT&interval=7m", 0);
+    expect_err(f, 400, -1120, "Invalid interval.");
+    o = call(f, "GET", "/fapi/v1/ticker/24hr", "symbol=BTCUSDT", 0);
+    assert_string_equal(jstr(o, "lastPrice"), "60000.5");
+    assert_string_equal(jstr(o, "priceChange"), "0.5");
+    assert_string_equal(jstr(o, "priceChangePercent"), "0.001");
+    assert_string_equal(jstr(o, "volume"), "1.200");
+    assert_int_equal(jnum(o, "count"), 2);
+    o = call(f, "GET", "/fapi/v1/userTrades", "symbol=BTCUSDT&limit=1", 1);
+    assert_int_equal(cJSON_GetArraySize(o), 1);
+    assert_int_equal(jnum(cJSON_GetArrayItem(o, 0), "id"), 2);
+    assert_string_equal(jstr(cJSON_GetArrayItem(o, 0), "commission"),
+                        "6.00005000"); /* 12000.1 * 0.0005 */
+    assert_string_equal(jstr(cJSON_GetArrayItem(o, 0), "side"), "BUY");
+    o = call(f, "GET", "/fapi/v1/userTrades", "symbol=BTCUSDT", 1);
+    assert_int_equal(cJSON_GetArraySize(o), 2);
+    o = call(f, "GET", "/fapi/v1/leverageBracket", "symbol=BTCUSDT", 1);
+    assert_string_equal(jstr(o, "symbol"), "BTCUSDT");
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(o, "brackets")), 3);
+}
+
+static void test_algo_orders(void **state)
+{
+    struct fx *f = *state;
+    const cJSON *o;
+    int64_t id;
+
+    call(f, "POST", "/fapi/v1/order",
+         "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.010", 1);
+    o = call(f, "POST", "/fapi/v1/algoOrder",
+             "algoType=CONDITIONAL&symbol=BTCUSDT&side=BUY&type=STOP_MARKET&"
+             "quantity=0.010&triggerPrice=60000.5&clientAlgoId=a1",
+             1);
+    assert_int_equal(f->status, 200);
+    assert_string_equal(jstr(o, "algoStatus"), "NEW");
+    assert_string_equal(jstr(o, "orderType"), "STOP_MARKET");
+    assert_string_equal(jstr(o, "triggerPrice"), "60000.5");
+    assert_string_equal(jstr(o, "clientAlgoId"), "a1");
+    id = jnum(o, "algoId");
+    o = call(f, "GET", "/fapi/v1/openAlgoOrders", "symbol=BTCUSDT", 1);
+    assert_int_equal(cJSON_GetArraySize(o), 1);
+    o = call(f, "GET", "/fapi/v1/openOrders", "symbol=BTCUSDT", 1);
+    assert_int_equal(cJSON_GetArraySize(o), 0);
+    call(f, "GET", "/fapi/v1/order", "symbol=BTCUSDT&origClientOrderId=a1", 1);
+    expect_err(f, 400, -2013, "Order does not exist.");
+    /* trade at 60000.5: the stop triggers and buys at 60000.5 */
+    call(f, "POST", "/fapi/v1/order",
+         "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=1.000", 1);
+    o = call(f, "GET", "/fapi/v1/algoOrder", "clientAlgoId=a1", 1);
+    assert_int_equal(jnum(o, "algoId"), id);
+    assert_string_equal(jstr(o, "algoStatus"), "FINISHED");
+    o = call(f, "GET", "/fapi/v3/positionRisk", "", 1);
+    assert_string_equal(jstr(cJSON_GetArrayItem(o, 0), "positionAmt"), "1.020");
+    call(f, "DELETE", "/fapi/v1/algoOrder", "clientAlgoId=a1", 1);
+    expect_err(f, 400, -2011, "Unknown order sent.");
+    call(f, "POST", "/fapi/v1/algoOrder",
+         "algoType=CONDITIONAL&symbol=BTCUSDT&side=SELL&type=STOP&"
+         "timeInForce=GTC&quantity=0.010&price=58000&triggerPrice=58500&"
+         "reduceOnly=true&clientAlgoId=a2",
+         1);
+    assert_string_equal(jstr(f->json, "algoStatus"), "NEW");
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(f->json, "reduceOnly")));
+    o = call(f, "DELETE", "/fapi/v1/algoOrder", "clientAlgoId=a2", 1);
+    assert_string_equal(jstr(o, "clientAlgoId"), "a2");
+    o = call(f, "GET", "/fapi/v1/algoOrder", "clientAlgoId=a2", 1);
+    assert_string_equal(jstr(o, "algoStatus"), "CANCELED");
+    call(f, "POST", "/fapi/v1/algoOrder",
+         "algoType=VP&symbol=BTCUSDT&side=SELL&type=STOP_MARKET&"
+         "quantity=0.010&triggerPrice=58500",
+         1);
+    expect_err(f, 400, -1116, "Invalid algoType.");
+}
+
+static void test_hedge_mode(void **state)
+{
+    struct fx *f = *state;
+    const cJSON *o;
+
+    call(f, "POST", "/fapi/v1/positionSide/dual", "dualSidePosition=true", 1);
+    assert_int_equal(f->status, 200);
+    assert_int_equal(jnum(f->json, "code"), 200);
+    call(f, "POST", "/fapi/v1/positionSide/dual", "dualSidePosition=true", 1);
+    expect_err(f, 400, -4059, "No need to change position side.");
+    o = call(f, "GET", "/fapi/v1/positionSide/dual", "", 1);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(o, "dualSidePosition")));
+    call(f, "POST", "/fapi/v1/order",
+         "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.010", 1);
+    expect_err(f, 400, -4061,
+               "Order's position side does not match user's setting.");
+    o = call(f, "POST", "/fapi/v1/order",
+             "symbol=BTCUSDT&side=SELL&type=MARKET&quantity=0.010&"
+             "positionSide=SHORT",
+             1);
+    assert_string_equal(jstr(o, "status"), "FILLED");
+    assert_string_equal(jstr(o, "positionSide"), "SHORT");
+    o = call(f, "GET", "/fapi/v3/positionRisk", "symbol=BTCUSDT", 1);
+    assert_int_equal(cJSON_GetArraySize(o), 1);
+    assert_string_equal(jstr(cJSON_GetArrayItem(o, 0), "positionSide"),
+                        "SHORT");
+    assert_string_equal(jstr(cJSON_GetArrayItem(o, 0), "positionAmt"),
+                        "-0.010");
+    assert_string_equal(jstr(cJSON_GetArrayItem(o, 0), "entryPrice"),
+                        "59990.0");
+    o = call(f, "GET", "/fapi/v2/positionRisk", "symbol=BTCUSDT", 1);
+    assert_int_equal(cJSON_GetArraySize(o), 2); /* v2 lists LONG too */
+    call(f, "POST", "/fapi/v1/marginType", "symbol=BTCUSDT&marginType=FOO", 1);
+    expect_err(f, 400, -4044, "The margin type is invalid.");
+}
+
+/* ---- streams ------------------------------------------------------------ */
+
+static void ws_open_cb(struct lx_ws *ws, void *ud)
+{
+    (void)ws;
+    ((struct fx *)ud)->ws_open = 1;
+}
+
+static void ws_msg_cb(struct lx_ws *ws, int opcode, const uint8_t *data,
+                      size_t len, void *ud)
+{
+    struct fx *f = ud;
+
+    (void)ws;
+    (void)opcode;
+    assert_true(f->nmsgs < 512);
+    f->msgs[f->nmsgs] = cJSON_ParseWithLength((const char *)data, len);
+    assert_non_null(f->msgs[f->nmsgs]);
+    f->nmsgs++;
+}
+
+/* Applies [[p,q],..] levels to a side kept as "p" -> "q" pairs. */
+static void apply(char book[][2][24], int *n, const cJSON *levels)
+{
+    const cJSON *l;
+    int i;
+
+    cJSON_ArrayForEach (l, levels) {
+        const char *p = cJSON_GetArrayItem(l, 0)->valuestring;
+        const char *q = cJSON_GetArrayItem(l, 1)->valuestring;
+
+        for (i = 0; i < *n && strcmp(book[i][0], p) != 0; i++) {
+        }
+        if (i == *n) {
+            assert_true(*n < 64);
+            lx__snprintf(book[(*n)++][0], 24, "%s", p);
+        }
+        lx__snprintf(book[i][1], 24, "%s", q);
+    }
+}
+
+/* The side's non-zero levels in book must be exactly levels. */
+static void same_side(char book[][2][24], int n, const cJSON *levels)
+{
+    int i, live = 0;
+
+    for (i = 0; i < n; i++) {
+        live += strcmp(book[i][1], "0.000") != 0;
+    }
+    assert_int_equal(live, cJSON_GetArraySize(levels));
+    for (i = 0; i < n; i++) {
+        const cJSON *l;
+        int found = 0;
+
+        cJSON_ArrayForEach (l, levels) {
+            if (strcmp(cJSON_GetArrayItem(l, 0)->valuestring, book[i][0]) ==
+                0) {
+                assert_string_equal(cJSON_GetArrayItem(l, 1)->valuestring,
+                                    book[i][1]);
+                found = 1;
+            }
+        }
+        assert_int_equal(found, strcmp(book[i][1], "0.000") != 0);
+    }
+}
+
+static void test_streams(void **state)
+{
+    static const struct lx_ws_cbs cbs = {ws_open_cb, ws_msg_cb, NULL, NULL,
+                                         NULL};
+    static char bids[64][2][24], asks[64][2][24];
+    struct fx *f = *state;
+    cJSON *snap;
+    int64_t last, prev = -2;
+    int i, nb = 0, na = 0, diffs = 0, trades = 0, marks = 0, bbo = 0;
+    int klines = 0, slow = 0, part = 0;
+    int64_t slow_prev = -2;
+    const cJSON *top = NULL;
+
+    assert_int_equal(
+        lx_ws_connect(&f->ws, f->net,
+                      "wss://fstream.binance.com/stream?streams="
+                      "btcusdt@depth@100ms/btcusdt@trade/btcusdt@aggTrade/"
+                      "btcusdt@markPrice@1s/btcusdt@bookTicker/"
+                      "btcusdt@kline_1m/btcusdt@depth/btcusdt@depth5@100ms",
+                      NULL, &cbs, f),
+        LX_OK);
+    settle(f);
+    assert_int_equal(f->ws_open, 1);
+    assert_int_equal(
+        lx_clock_run(f->clock, lx_clock_mono_ns(f->clock) + SEC / 2), LX_OK);
+    snap = cJSON_Duplicate(
+        call(f, "GET", "/fapi/v1/depth", "symbol=BTCUSDT&limit=1000", 0), 1);
+    last = jnum(snap, "lastUpdateId");
+    apply(bids, &nb, cJSON_GetObjectItem(snap, "bids"));
+    apply(asks, &na, cJSON_GetObjectItem(snap, "asks"));
+    call(f, "POST", "/fapi/v1/order",
+         "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=1.200", 1);
+    assert_string_equal(jstr(f->json, "status"), "FILLED");
+    call(f, "POST", "/fapi/v1/order",
+         "symbol=BTCUSDT&side=SELL&type=LIMIT&timeInForce=GTC&quantity=0.100&"
+         "price=60100",
+         1);
+    assert_int_equal(lx_clock_run(f->clock, lx_clock_mono_ns(f->clock) + SEC),
+                     LX_OK);
+    call(f, "GET", "/fapi/v1/depth", "symbol=BTCUSDT&limit=1000", 0);
+    for (i = 0; i < f->nmsgs; i++) {
+        const char *st = jstr(f->msgs[i], "stream");
+        const cJSON *d = cJSON_GetObjectItem(f->msgs[i], "data");
+
+        if (strcmp(st, "btcusdt@depth@100ms") == 0) {
+            if (jnum(d, "u") < last) {
+                prev = jnum(d, "u");
+                continue;
+            }
+            if (diffs++ == 0) {
+                assert_true(jnum(d, "U") <= last + 1);
+            } else {
+                assert_int_equal(jnum(d, "pu"), prev);
+                assert_int_equal(jnum(d, "U"), prev + 1);
+            }
+            prev = jnum(d, "u");
+            apply(bids, &nb, cJSON_GetObjectItem(d, "b"));
+            apply(asks, &na, cJSON_GetObjectItem(d, "a"));
+        } else if (strcmp(st, "btcusdt@trade") == 0) {
+            assert_string_equal(jstr(d, "e"), "trade");
+            assert_string_equal(jstr(d, "X"), "MARKET");
+            assert_false(cJSON_IsTrue(cJSON_GetObjectItem(d, "m")));
+            trades++;
+        } else if (strcmp(st, "btcusdt@markPrice@1s") == 0) {
+            assert_string_equal(jstr(d, "e"), "markPriceUpdate");
+            assert_string_equal(jstr(d, "r"), "0.00010000");
+            marks++;
+        } else if (strcmp(st, "btcusdt@bookTicker") == 0) {
+            bbo++;
+        } else if (strcmp(st, "btcusdt@depth") == 0) {
+            /* the 250 ms window chains on its own */
+            if (slow_prev != -2) {
+                assert_int_equal(jnum(d, "pu"), slow_prev);
+            }
+            slow_prev = jnum(d, "u");
+            slow++;
+        } else if (strcmp(st, "btcusdt@depth5@100ms") == 0) {
+            assert_true(cJSON_GetArraySize(cJSON_GetObjectItem(d, "b")) <= 5);
+            top = cJSON_GetArrayItem(cJSON_GetObjectItem(d, "a"), 0);
+            part++;
+        } else if (strcmp(st, "btcusdt@kline_1m") == 0) {
+            const cJSON *k = cJSON_GetObjectItem(d, "k");
+
+            assert_string_equal(jstr(d, "e"), "kline");
+            assert_string_equal(jstr(k, "i"), "1m");
+            assert_string_equal(jstr(k, "o"), "60000.0");
+            assert_string_equal(jstr(k, "c"), "60000.5");
+            assert_string_equal(jstr(k, "v"), "1.200");
+            assert_int_equal(jnum(k, "n"), 2);
+            klines++;
+        }
+    }
+    /* 1.2 BTC bought: 1 at 60000.0, 0.2 at 60000.5 -> two trades */
+    assert_int_equal(trades, 2);
+    assert_int_equal(marks, 1);
+    assert_int_equal(klines, 1);
+    assert_true(slow >= 1 && part >= 1);
+    assert_int_equal(slow_prev, jnum(f->json, "lastUpdateId"));
+    /* the partial book's best ask is the REST book's */
+    assert_string_equal(
+        cJSON_GetArrayItem(top, 0)->valuestring,
+        cJSON_GetArrayItem(
+            cJSON_GetArrayItem(cJSON_GetObjectItem(f->json, "asks"), 0), 0)
+            ->valuestring);
+    assert_true(bbo >= 1);
+    assert_true(diffs >= 1);
+    assert_int_equal(prev, jnum(f->json, "lastUpdateId"));
+    same_side(bids, nb, cJSON_GetObjectItem(f->json, "bids"));
+    same_side(asks, na, cJSON_GetObjectItem(f->json, "asks"));
+    cJSON_Delete(snap);
+}
+
+static const cJSON *nth_event(struct fx *f, const char *e, int nth)
+{
+    int i;
+
+    for (i = 0; i < f->nmsgs; i++) {
+        if (strcmp(jstr(f->msgs[i], "e"), e) == 0 && nth-- == 0) {
+            return f->msgs[i];
+        }
+    }
+    fail_msg("no %s #%d", e, nth);
+    return NULL;
+}
+
+static void test_user_data(void **state)
+{
+    static const struct lx_ws_cbs cbs = {ws_open_cb, ws_msg_cb, NULL, NULL,
+                                         NULL};
+    struct fx *f = *state;
+    const cJSON *o, *a;
+    char url[200], key[80];
+
+    call(f, "POST", "/fapi/v1/listenKey", "", 1);
+    assert_int_equal(f->status, 200);
+    lx__snprintf(key, sizeof(key), "%s", jstr(f->json, "listenKey"));
+    assert_int_equal(strlen(key), 64);
+    call(f, "POST", "/fapi/v1/listenKey", "", 1);
+    assert_string_equal(jstr(f->json, "listenKey"), key); /* same key */
+    call(f, "PUT", "/fapi/v1/listenKey", "", 1);
+    assert_string_equal(jstr(f->json, "listenKey"), key);
+    lx__snprintf(url, sizeof(url), "wss://fstream.binance.com/ws/%s", key);
+    assert_int_equal(lx_ws_connect(&f->ws, f->net, url, NULL, &cbs, f), LX_OK);
+    settle(f);
+    assert_int_equal(f->ws_open, 1);
+    call(f, "POST", "/fapi/v1/order",
+         "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.010&"
+         "price=59000&newClientOrderId=u1",
+         1);
+    call(f, "POST", "/fapi/v1/order",
+         "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.020&"
+         "newClientOrderId=u2",
+         1);
+    call(f, "DELETE", "/fapi/v1/order", "symbol=BTCUSDT&origClientOrderId=u1",
+         1);
+    settle(f);
+    o = cJSON_GetObjectItem(nth_event(f, "ORDER_TRADE_UPDATE", 0), "o");
+    assert_string_equal(jstr(o, "c"), "u1");
+    assert_string_equal(jstr(o, "x"), "NEW");
+    assert_string_equal(jstr(o, "p"), "59000.0");
+    o = cJSON_GetObjectItem(nth_event(f, "ORDER_TRADE_UPDATE", 2), "o");
+    assert_string_equal(jstr(o, "c"), "u2");
+    assert_string_equal(jstr(o, "x"), "TRADE");
+    assert_string_equal(jstr(o, "X"), "FILLED");
+    assert_string_equal(jstr(o, "l"), "0.020");
+    assert_string_equal(jstr(o, "L"), "60000.0");
+    assert_string_equal(jstr(o, "n"), "0.60000000"); /* 1200 * 0.0005 */
+    assert_false(cJSON_IsTrue(cJSON_GetObjectItem(o, "m")));
+    a = cJSON_GetObjectItem(nth_event(f, "ACCOUNT_UPDATE", 0), "a");
+    assert_string_equal(jstr(a, "m"), "ORDER");
+    assert_string_equal(
+        jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(a, "P"), 0), "pa"),
+        "0.020");
+    assert_string_equal(
+        jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(a, "B"), 0), "wb"),
+        "9999.40000000");
+    o = cJSON_GetObjectItem(nth_event(f, "ORDER_TRADE_UPDATE", 3), "o");
+    assert_string_equal(jstr(o, "c"), "u1");
+    assert_string_equal(jstr(o, "X"), "CANCELED");
+    /* funding reaches the stream as ACCOUNT_UPDATE FUNDING_FEE */
+    assert_int_equal(lx_mock_bn_usdm_set_mark(f->um, "BTCUSDT", "60000.0"),
+                     LX_OK);
+    assert_int_equal(lx_mock_bn_usdm_fund(f->um), LX_OK);
+    settle(f);
+    a = cJSON_GetObjectItem(nth_event(f, "ACCOUNT_UPDATE", 1), "a");
+    assert_string_equal(jstr(a, "m"), "FUNDING_FEE");
+    assert_string_equal(
+        jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(a, "B"), 0), "wb"),
+        "9999.28000000"); /* 1200 * 0.0001 = 0.12 paid */
+    call(f, "DELETE", "/fapi/v1/listenKey", "", 1);
+    assert_string_equal(f->body, "{}");
+    call(f, "PUT", "/fapi/v1/listenKey", "", 1);
+    expect_err(f, 400, -1125, "This listenKey does not exist.");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_public, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_premium_index, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_order_lifecycle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fill_position_funding, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_market_data, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_algo_orders, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hedge_mode, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_streams, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_user_data, setup, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
