@@ -908,10 +908,10 @@ static int create(struct lx_exchange *ex, const struct lx_exchange_opts *o,
     x->retries = o->retries;
     x->limit_cfg = o->weight_per_min;
     x->limit_venue = m == LX_BN_SPOT ? 6000 : 2400;
-    memcpy(x->rest, o->rest[0] != '\0' ? o->rest : hosts[m][o->env][0],
-           LX__EX_URL_MAX);
-    memcpy(x->ws, o->ws[0] != '\0' ? o->ws : hosts[m][o->env][1],
-           LX__EX_URL_MAX);
+    (void)lx__snprintf(x->rest, sizeof(x->rest), "%s",
+                       o->rest[0] != '\0' ? o->rest : hosts[m][o->env][0]);
+    (void)lx__snprintf(x->ws, sizeof(x->ws), "%s",
+                       o->ws[0] != '\0' ? o->ws : hosts[m][o->env][1]);
     x->signer.market = m;
     x->signer.recv_window = o->recv_window_ms;
     x->signer.mem = net->mem;
