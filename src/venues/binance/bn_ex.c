@@ -523,6 +523,37 @@ static int keep_instruments(struct bn_ex *x, const struct lx_instrument *in,
     return LX_OK;
 }
 
+/*
+ * DELETE /fapi/v1/algoOrder answers an acknowledgement only:
+ * {"algoId":N,"clientAlgoId":"...","code":"200","msg":"success"}.
+ */
+static int parse_algo_cancel(const struct lx__ex_call *c, const char *b,
+                             size_t n, struct lx_order *o)
+{
+    cJSON *root = cJSON_ParseWithLength(b, n);
+    const cJSON *id, *cid;
+    int rc = LX_ERR_PARSE;
+
+    memset(o, 0, sizeof(*o));
+    id = cJSON_GetObjectItemCaseSensitive(root, "algoId");
+    cid = cJSON_GetObjectItemCaseSensitive(root, "clientAlgoId");
+    if (cJSON_IsNumber(id) && id->valuedouble >= 0 &&
+        id->valuedouble < 9.0e15 && cJSON_IsString(cid) &&
+        lx__snprintf(o->client_id, sizeof(o->client_id), "%s",
+                     cid->valuestring) >= 0) {
+        (void)lx__snprintf(o->order_id, sizeof(o->order_id), "%lld",
+                           (long long)id->valuedouble);
+        (void)lx__snprintf(o->symbol, sizeof(o->symbol), "%s", c->symbol);
+        o->is_algo = true;
+        o->status = LX_STATUS_CANCELED;
+        (void)lx__snprintf(o->status_raw, sizeof(o->status_raw), "CANCELED");
+        o->list_id = -1;
+        rc = LX_OK;
+    }
+    cJSON_Delete(root);
+    return rc;
+}
+
 static int parse_one_order(struct bn_ex *x, const struct bn_req *q,
                            const char *b, size_t n, struct lx_ex_result *r,
                            struct lx_bn_err *e)
@@ -533,8 +564,13 @@ static int parse_one_order(struct bn_ex *x, const struct bn_req *q,
     if (o == NULL) {
         return LX_ERR_NOMEM;
     }
-    rc = q->algo ? lx__bn_parse_algo_order(b, n, x->arena, o, e)
-                 : lx__bn_parse_order(x->market, b, n, x->arena, o, e);
+    if (q->algo && q->call.op == LX__OP_CANCEL) {
+        rc = parse_algo_cancel(&q->call, b, n, o);
+    } else if (q->algo) {
+        rc = lx__bn_parse_algo_order(b, n, x->arena, o, e);
+    } else {
+        rc = lx__bn_parse_order(x->market, b, n, x->arena, o, e);
+    }
     r->orders = o;
     r->norders = 1;
     r->fills = o->fills;
