@@ -822,8 +822,8 @@ static void ukeep_cb(struct lx_timer *t, void *ud)
     }
     memset(&c, 0, sizeof(c));
     c.op = LX__OP_LISTEN_KEEPALIVE;
-    if (lx__snprintf(c.client_id, sizeof(c.client_id), "%s",
-                     st->listen_key) < 0) {
+    if (lx__snprintf(c.client_id, sizeof(c.client_id), "%s", st->listen_key) <
+        0) {
         return; /* longer than any key the venue makes: renewed on expiry */
     }
     c.cb = keep_cb;
