@@ -664,6 +664,10 @@ static void free_world(struct lx_strategy_ctx *c)
     lx_timer_free(c->sample_timer);
     lx_timer_free(c->end_timer);
     lx_exchange_free(c->ex);
+    if (c->clock != NULL) {
+        /* Deferred libevent callbacks still hold the closed connections. */
+        (void)lx_clock_run(c->clock, lx_clock_mono_ns(c->clock));
+    }
     lx_creds_free(c->creds);
     lx_http_server_free(c->srv);
     lx_mock_synth_free(c->synth);
