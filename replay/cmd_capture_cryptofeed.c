@@ -1,7 +1,7 @@
 /*
  * cmd_capture_cryptofeed.c - `lotusx capture import --format cryptofeed`:
  * imports a cryptofeed NDJSON recording (rows "header", "http", "connect",
- * "send", "recv"; /work/shared/samples/README.md describes it) into a
+ * "send", "recv"; ../shared/samples/README.md describes it) into a
  * capture. Each distinct "conn" becomes one client connection (ids 1, 2,
  * ... in order of first appearance); rows are written in order of their
  * "ts" (the file groups rows by connection), file order on a tie.

@@ -650,17 +650,23 @@ static int parse_body(struct bn_ex *x, struct bn_req *q, const char *b,
     return LX_ERR_INTERNAL;
 }
 
+/* server - local, the local time taken as the middle of the round trip. */
+static void note_offset(struct bn_ex *x, const struct bn_req *q, int64_t server)
+{
+    x->offset_ms = server - (q->sent_ms + lx_clock_wall_ms(x->clock)) / 2;
+}
+
 /* A 2xx answer in MODE_TIMESYNC: the offset, then the real call again. */
 static void timesync_done(struct bn_req *q, const char *b, size_t n)
 {
     struct bn_ex *x = q->x;
-    int64_t server, local = lx_clock_wall_ms(x->clock);
+    int64_t server;
 
     if (lx__bn_parse_server_time(b, n, &server, NULL) != LX_OK) {
         finish_err(q, LX_ERR_PARSE, "server time answer does not parse");
         return;
     }
-    x->offset_ms = server - (q->sent_ms + local) / 2;
+    note_offset(x, q, server);
     LX_LOGI(x->ctx, "rest", "clock offset now %lld ms",
             (long long)x->offset_ms);
     q->mode = MODE_SEND;
@@ -763,8 +769,7 @@ static void on_answer(struct bn_req *q, const struct lx_http_msg *resp)
             e.json.path[0] != '\0' ? e.json.path : "answer does not parse";
     }
     if (q->call.op == LX__OP_TIME && r.err == LX_OK) {
-        x->offset_ms =
-            r.server_time_ms - (q->sent_ms + lx_clock_wall_ms(x->clock)) / 2;
+        note_offset(x, q, r.server_time_ms);
     }
     r.reconciled = q->mode == MODE_RECONCILE;
     finish(q, &r);
