@@ -371,6 +371,7 @@ int lx__engine_add_account(struct lx_engine *e,
         return LX_ERR_INVAL;
     }
     a->max_open = spec->max_open_orders;
+    a->market = spec->market;
     a->open = 0;
     *id = e->naccounts++;
     return LX_OK;
@@ -749,6 +750,33 @@ size_t lx__engine_list_orders(const struct lx_engine *e, uint32_t inst,
     for (i = 0; i < b->npst; i++, n++) {
         if (n < cap) {
             lx__eng_fill_info(e, b->pst[i], &out[n]);
+        }
+    }
+    return n;
+}
+
+size_t lx__engine_queue(const struct lx_engine *e, uint32_t inst, int side,
+                        int64_t price, struct lx_eng_queue_entry *out,
+                        size_t cap)
+{
+    const struct eng_book *b;
+    uint32_t li, s;
+    size_t n = 0;
+
+    if (e == NULL || inst >= e->nbooks || (side != 0 && side != 1)) {
+        return 0;
+    }
+    b = &e->books[inst];
+    li = lx__eng_level_find(b, side, price);
+    if (li == ENG_NIL) {
+        return 0;
+    }
+    for (s = b->levels[li].head; s != ENG_NIL; s = e->orders[s].next, n++) {
+        if (n < cap) {
+            out[n].id = e->orders[s].id;
+            out[n].account = e->orders[s].account;
+            out[n].remaining = e->orders[s].qty;
+            out[n].filled = e->orders[s].filled;
         }
     }
     return n;

@@ -272,6 +272,12 @@ struct lx_eng_instrument_spec {
 struct lx_eng_account_spec {
     struct lx_decimal maker_fee, taker_fee;
     uint32_t max_open_orders;
+    /*
+     * A market account (a replayed book's liquidity): its limit orders
+     * and amendments are checked against the price filter only, so a
+     * recorded level of any size on the grid can rest.
+     */
+    bool market;
 };
 
 /* A new order in engine units. */
@@ -424,6 +430,21 @@ uint32_t lx__engine_open_orders(const struct lx_engine *e, uint32_t account);
  */
 size_t lx__engine_list_orders(const struct lx_engine *e, uint32_t inst,
                               struct lx_eng_order_info *out, size_t cap);
+/* One resting order of a price level, in queue order (lx__engine_queue). */
+struct lx_eng_queue_entry {
+    uint64_t id;
+    uint32_t account;
+    int64_t remaining, filled; /* lots */
+};
+
+/*
+ * Copies up to cap orders resting at price (ticks) on side of inst into
+ * out, front of the queue first; returns how many rest there (0 for no
+ * level). O(orders at the level).
+ */
+size_t lx__engine_queue(const struct lx_engine *e, uint32_t inst, int side,
+                        int64_t price, struct lx_eng_queue_entry *out,
+                        size_t cap);
 /*
  * Bytes the engine allocated in total. *node: the order node the matching
  * loop touches; *per_order: everything one order slot costs (node, cold

@@ -139,6 +139,7 @@ struct eng_account {
     int64_t maker_e8, taker_e8;
     uint32_t open, max_open;
     bool hedge;
+    bool market; /* lx_eng_account_spec.market */
 };
 
 struct lx_engine {

@@ -1112,6 +1112,14 @@ static int check_filters(const struct lx_engine *e,
 
     bool mark = r->working_type == LX_ENG_WT_MARK;
 
+    if (eng_is_limit(r->type) && r->account < e->naccounts &&
+        e->accounts[r->account].market) {
+        /* The venue's own feed: on the price grid, any positive size. */
+        reason = check_price(b, r->price);
+        return reason != LX_ENG_R_NONE ? reason
+               : r->qty > 0            ? LX_ENG_R_NONE
+                                       : LX_ENG_R_LOT_SIZE;
+    }
     if (eng_is_limit(r->type)) {
         reason = check_limit(b, r->price, r->qty);
     } else if (r->close_position) {
@@ -1580,7 +1588,8 @@ static int check_amend(const struct lx_engine *e, uint32_t s, int64_t price,
     const struct eng_order *o = &e->orders[s];
     const struct eng_book *b = &e->books[o->inst];
     int64_t rem = qty - e->orders[s].filled;
-    int reason = check_limit(b, price, qty);
+    int reason = e->accounts[o->account].market ? check_price(b, price)
+                                                : check_limit(b, price, qty);
 
     if (reason != LX_ENG_R_NONE) {
         return reason;

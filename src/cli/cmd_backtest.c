@@ -6,11 +6,13 @@
  * JSON report.
  *
  * The market is the mock's seeded synthetic market (a random-walk ladder
- * with background trades); the strategy's orders go through the real
- * lx_exchange connector, the real HTTP/WebSocket code and the mock's
- * matching engine, so fills, fees and balances are the venue's. Driving the
- * engine from a replayed capture instead of the synthetic market is not
- * built yet (issue #8).
+ * with background trades), or with --capture a recorded market replayed
+ * into the venue's engine (mock/venues/binance/tape.h: the recorded book
+ * as resting liquidity, recorded trades as orders taking it, so the
+ * strategy's resting orders keep a queue position). The strategy's orders
+ * go through the real lx_exchange connector, the real HTTP/WebSocket code
+ * and the mock's matching engine, so fills, fees and balances are the
+ * venue's.
  *
  * The report: the fills, fees per asset, start and end balances (the end
  * ones as the venue reports them, checked against the fills), PnL and
@@ -39,9 +41,12 @@
 #include "mock/venues/binance/dialect.h"
 #include "mock/venues/binance/spot.h"
 #include "mock/venues/binance/streams.h"
+#include "mock/venues/binance/tape.h"
+#include "replay/cmd_capture_int.h"
 
 #define SEC        ((int64_t)1000000000)
 #define T0         ((int64_t)1767225600 * SEC) /* 2026-01-01 00:00:00 UTC */
+#define MS         ((int64_t)1000000)
 #define KEY        "lotusx-backtest-key"
 #define SECRET     "lotusx-backtest-secret"
 #define MAX_PARAMS 32
@@ -65,6 +70,10 @@ struct lx_strategy_ctx {
     const char *params[MAX_PARAMS][2];
     int nparams;
     int quiet, progress;
+    const char *capture;    /* --capture FILE, or NULL: synthetic market */
+    int64_t from_ns, to_ns; /* --from / --to */
+    int64_t t0;             /* wall time the run starts at */
+    bool duration_set;
     /* world */
     struct event_base *base;
     struct lx_clock *clock;
@@ -74,6 +83,8 @@ struct lx_strategy_ctx {
     struct lx_mock_bn_hub *hub;
     struct lx_mock_bn_spot *spot;
     struct lx_mock_synth *synth;
+    struct lx_mock_tape *tape;
+    struct lx_capture_error cerr;
     struct lx_secret *secret, *mm_secret;
     struct lx_creds *creds;
     struct lx_exchange *ex;
@@ -152,7 +163,7 @@ void lx_strategy_log(struct lx_strategy_ctx *c, const char *msg)
 {
     if (!c->quiet) {
         fprintf(stderr, "backtest: [%lld] %s\n",
-                (long long)(lx_clock_wall_ms(c->clock) - T0 / 1000000), msg);
+                (long long)(lx_clock_wall_ms(c->clock) - c->t0 / MS), msg);
     }
 }
 
@@ -401,7 +412,10 @@ static void end_cb(struct lx_timer *t, void *ud)
     if (!c->stopped) {
         /* Stop the strategy and the market; let the last events land. */
         c->stopped = 1;
-        lx_mock_synth_clock(1, 0, c->synth);
+        if (c->synth != NULL) {
+            lx_mock_synth_clock(1, 0, c->synth);
+        }
+        lx_mock_tape_stop(c->tape);
         if (c->strat->on_stop != NULL) {
             c->strat->on_stop(c->st, c);
         }
@@ -464,6 +478,32 @@ static void put_fills(FILE *f, const struct lx_strategy_ctx *c)
     fprintf(f, "]");
 }
 
+/* Where the market came from; for a capture, what the tape did. */
+static void put_market(FILE *f, const struct lx_strategy_ctx *c)
+{
+    struct lx_mock_tape_stats t;
+
+    if (c->tape == NULL) {
+        fprintf(f, "\"market\":{\"source\":\"synthetic\"},");
+        return;
+    }
+    lx_mock_tape_get_stats(c->tape, &t);
+    fprintf(f, "\"market\":{\"source\":\"capture\",\"file\":");
+    lxc_json_str(f, (const uint8_t *)c->capture, strlen(c->capture));
+    fprintf(f,
+            ",\"start_ns\":%lld,\"first_ns\":%lld,\"last_ns\":%lld,"
+            "\"frames\":%llu,\"snapshots\":%llu,\"diffs\":%llu,"
+            "\"trades\":%llu,\"trades_cut\":%llu,\"gaps\":%llu,"
+            "\"skipped\":%llu,\"bad\":%llu,\"rounded\":%llu,"
+            "\"engine_ops\":%llu},",
+            (long long)c->t0, (long long)t.first_ns, (long long)t.last_ns,
+            (unsigned long long)t.frames, (unsigned long long)t.snapshots,
+            (unsigned long long)t.diffs, (unsigned long long)t.trades,
+            (unsigned long long)t.trades_cut, (unsigned long long)t.gaps,
+            (unsigned long long)t.skipped, (unsigned long long)t.bad,
+            (unsigned long long)t.rounded, (unsigned long long)t.engine_ops);
+}
+
 static int write_report(const struct lx_strategy_ctx *c, FILE *f)
 {
     const struct lx_instrument *in = lx_strategy_instrument(c);
@@ -485,9 +525,11 @@ static int write_report(const struct lx_strategy_ctx *c, FILE *f)
     fprintf(f,
             "{\"strategy\":\"%s\",\"seed\":%llu,\"symbol\":\"%s\","
             "\"duration_s\":%lld,\"venue\":\"binance-spot (lotusx-mock, "
-            "synthetic market)\",",
+            "%s)\",",
             c->strat->name, (unsigned long long)c->seed, c->symbol,
-            (long long)c->duration_s);
+            (long long)c->duration_s,
+            c->tape != NULL ? "replayed capture" : "synthetic market");
+    put_market(f, c);
     put_dec(f, "start_mid", c->start_mid, ",");
     put_dec(f, "end_mid", c->last_mid, ",");
     fprintf(f, "\"start\":{");
@@ -535,13 +577,16 @@ static int add_accounts(struct lx_strategy_ctx *c, const char **why)
         a.secret = c->mm_secret;
         a.maker_fee = a.taker_fee = "0";
         a.balances = big;
+        a.market = c->capture != NULL;
         rc = lx_mock_bn_spot_add_account(c->spot, &a, &maker, why);
     }
     if (rc == LX_OK) {
         a.api_key = "lotusx-backtest-taker";
         rc = lx_mock_bn_spot_add_account(c->spot, &a, &taker, why);
     }
-    if (rc == LX_OK) {
+    if (rc == LX_OK && c->capture != NULL) {
+        rc = lx_mock_tape_new(&c->tape, c->spot, c->symbol, maker, taker, why);
+    } else if (rc == LX_OK) {
         rc = lx_mock_synth_new(&c->synth, c->clock, c->spot, maker, taker,
                                c->seed, SEC);
     }
@@ -575,7 +620,7 @@ static int make_venue(struct lx_strategy_ctx *c, const char **why)
     if (rc == LX_OK) {
         rc = add_accounts(c, why);
     }
-    if (rc == LX_OK) {
+    if (rc == LX_OK && c->synth != NULL) {
         rc = lx_mock_synth_add(c->synth, &sy);
     }
     if (rc == LX_OK) {
@@ -632,7 +677,7 @@ static int make_world(struct lx_strategy_ctx *c, const char **why)
     if (c->base == NULL) {
         return LX_ERR_NOMEM;
     }
-    rc = lx_clock_new_virtual(&c->clock, NULL, c->base, T0);
+    rc = lx_clock_new_virtual(&c->clock, NULL, c->base, c->t0);
     if (rc == LX_OK) {
         rc = lx_net_new(&c->net, NULL, c->base, c->clock);
     }
@@ -671,6 +716,7 @@ static void free_world(struct lx_strategy_ctx *c)
     lx_creds_free(c->creds);
     lx_http_server_free(c->srv);
     lx_mock_synth_free(c->synth);
+    lx_mock_tape_free(c->tape);
     lx_mock_bn_spot_free(c->spot);
     lx_mock_bn_hub_free(c->hub);
     lx_mock_door_free(c->door);
@@ -682,6 +728,16 @@ static void free_world(struct lx_strategy_ctx *c)
         event_base_free(c->base);
     }
     lx__free(NULL, c->fills);
+}
+
+/* The capture has been played to its end (rc 0) or could not be read. */
+static void tape_done(void *ud, int rc)
+{
+    struct lx_strategy_ctx *c = ud;
+
+    if (rc < 0) {
+        fail(c, "capture", c->cerr.msg[0] ? c->cerr.msg : lx_strerror(rc));
+    }
 }
 
 static int run(struct lx_strategy_ctx *c)
@@ -704,7 +760,10 @@ static int run(struct lx_strategy_ctx *c)
     c->quote_bal = c->quote0;
     c->max_dd.scale = SCALE;
     c->t_start_ns = lx_clock_mono_ns(c->clock);
-    rc = lx_mock_synth_start(c->synth);
+    rc = c->synth != NULL
+             ? lx_mock_synth_start(c->synth)
+             : lx_mock_tape_play(c->tape, c->clock, c->capture, c->from_ns,
+                                 c->to_ns, tape_done, c, &c->cerr);
     if (rc == LX_OK) {
         rc = lx_exchange_markets(c->ex, on_markets, c);
     }
@@ -741,8 +800,15 @@ static void usage(FILE *f)
         "  --strategy NAME|FILE.so  built-in mm (default) or momentum, or a\n"
         "                           shared object exporting lx_strategy_entry\n"
         "  --param KEY=VALUE        strategy parameter (repeatable)\n"
-        "  --seed N                 seed of the synthetic market (default 7)\n"
-        "  --duration SECONDS       virtual run time (default 3600)\n"
+        "  --capture FILE.lxcap     replay this recorded market (depth\n"
+        "                           snapshot, diffs and trades of the symbol)\n"
+        "                           instead of the synthetic one\n"
+        "  --from T, --to T         the capture's time range (ns since the\n"
+        "                           epoch or RFC 3339; default: all of it)\n"
+        "  --seed N                 seed of the synthetic market and of the\n"
+        "                           client's ids (default 7)\n"
+        "  --duration SECONDS       virtual run time (default 3600; with\n"
+        "                           --capture, the capture's span)\n"
         "  --report FILE            write the report there (default stdout)\n"
         "  --quiet                  no strategy log, no progress\n"
         "Exit status: 0 ok, 1 the run failed, 2 bad usage.\n");
@@ -802,6 +868,15 @@ static int parse_args(struct lx_strategy_ctx *c, int argc, char **argv,
         } else if (strcmp(a, "--duration") == 0 &&
                    parse_u64(val, &v) == LX_OK && v >= 1 && v <= 30 * 86400) {
             c->duration_s = (int64_t)v;
+            c->duration_set = true;
+        } else if (strcmp(a, "--capture") == 0) {
+            c->capture = val;
+        } else if (strcmp(a, "--from") == 0 &&
+                   lxc_parse_time(val, &c->from_ns) == LX_OK) {
+            continue;
+        } else if (strcmp(a, "--to") == 0 &&
+                   lxc_parse_time(val, &c->to_ns) == LX_OK) {
+            continue;
         } else if (strcmp(a, "--param") == 0 && strchr(val, '=') != NULL &&
                    c->nparams < MAX_PARAMS) {
             char *eq = strchr(argv[i], '=');
@@ -817,6 +892,31 @@ static int parse_args(struct lx_strategy_ctx *c, int argc, char **argv,
     return 0;
 }
 
+/* Starts the run at the capture's first record; sets the duration. */
+static bool capture_span(struct lx_strategy_ctx *c)
+{
+    int64_t first, last, span_s;
+    int rc;
+
+    if (c->from_ns >= c->to_ns) {
+        fprintf(stderr, "lotusx backtest: --from must be before --to\n");
+        return false;
+    }
+    rc = lx_mock_tape_span(c->capture, c->from_ns, c->to_ns, &first, &last,
+                           &c->cerr);
+    if (rc != LX_OK) {
+        fprintf(stderr, "lotusx backtest: %s: %s\n", c->capture,
+                c->cerr.msg[0] ? c->cerr.msg : lx_strerror(rc));
+        return false;
+    }
+    c->t0 = first;
+    span_s = (last - first) / SEC + 1;
+    if (!c->duration_set || c->duration_s > span_s) {
+        c->duration_s = span_s;
+    }
+    return true;
+}
+
 int lx_cli_backtest(int argc, char **argv)
 {
     struct lx_strategy_ctx c;
@@ -829,10 +929,20 @@ int lx_cli_backtest(int argc, char **argv)
     c.seed = 7;
     c.duration_s = 3600;
     c.symbol = "BTCUSDT";
+    c.t0 = T0;
+    c.from_ns = INT64_MIN;
+    c.to_ns = INT64_MAX;
     rc = parse_args(&c, argc, argv, &strat, &report);
     if (rc != 0) {
         usage(stderr);
         return rc;
+    }
+    if (c.capture == NULL && (c.from_ns != INT64_MIN || c.to_ns != INT64_MAX)) {
+        fprintf(stderr, "lotusx backtest: --from and --to need --capture\n");
+        return 2;
+    }
+    if (c.capture != NULL && !capture_span(&c)) {
+        return 1;
     }
     c.strat = load_strategy(strat, &dl);
     if (c.strat == NULL) {

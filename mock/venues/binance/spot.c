@@ -337,7 +337,9 @@ int lx_mock_bn_spot_add_account(struct lx_mock_bn_spot *v,
         *why = "bad fee rate";
         return LX_ERR_CONFIG;
     }
-    spec.max_open_orders = 200; /* MAX_NUM_ORDERS of Binance spot */
+    /* MAX_NUM_ORDERS of Binance spot; a market account has no limit. */
+    spec.max_open_orders = cfg->market ? 0 : 200;
+    spec.market = cfg->market;
     rc = lx__engine_add_account(v->eng, &spec, &id);
     if (rc != LX_OK) {
         *why = "engine refused the account";

@@ -10,6 +10,7 @@
 #ifndef LOTUSX_MOCK_BINANCE_SPOT_H
 #define LOTUSX_MOCK_BINANCE_SPOT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,6 +36,11 @@ struct lx_mock_bn_account_cfg {
     const char *maker_fee, *taker_fee; /* "0.001" = 10 bps */
     /* NULL-terminated asset, amount, asset, amount, ... */
     const char *const *balances;
+    /*
+     * The venue's own market (a replayed book, tape.h): no open-order
+     * limit, and its limit orders pass on the price filter alone.
+     */
+    bool market;
 };
 
 /*
