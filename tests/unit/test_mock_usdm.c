@@ -599,6 +599,123 @@ static void test_hedge_mode(void **state)
     expect_err(f, 400, -4044, "The margin type is invalid.");
 }
 
+/* ---- liquidation price, symbolConfig ------------------------------------ */
+
+/* The BOTH position's field k from positionRisk (v3), or NULL: none. */
+static const char *risk(struct fx *f, const char *k)
+{
+    const cJSON *o =
+        call(f, "GET", "/fapi/v3/positionRisk", "symbol=BTCUSDT", 1);
+
+    assert_int_equal(f->status, 200);
+    return cJSON_GetArraySize(o) == 0 ? NULL
+                                      : jstr(cJSON_GetArrayItem(o, 0), k);
+}
+
+/*
+ * Cross long 1 BTC at 60000.0 on a 10000 USDT wallet (fee 30 paid): the
+ * account is liquidated when 9970 + (P - 60000) < 0.004 * P, i.e. below
+ * P = 50030 / 0.996 = 50230.92..: liquidationPrice is the first tick past
+ * it (50230.9) and the engine liquidates there and not one tick above.
+ */
+static void test_liquidation_cross(void **state)
+{
+    struct fx *f = *state;
+
+    call(f, "POST", "/fapi/v1/order",
+         "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=1.000", 1);
+    assert_string_equal(jstr(f->json, "status"), "FILLED");
+    assert_string_equal(risk(f, "liquidationPrice"), "50230.9");
+    assert_int_equal(lx_mock_bn_usdm_set_mark(f->um, "BTCUSDT", "50231.0"),
+                     LX_OK);
+    assert_string_equal(risk(f, "positionAmt"), "1.000");
+    assert_string_equal(risk(f, "liquidationPrice"), "50230.9");
+    assert_int_equal(lx_mock_bn_usdm_set_mark(f->um, "BTCUSDT", "50230.9"),
+                     LX_OK);
+    assert_null(risk(f, "positionAmt")); /* liquidated */
+}
+
+/*
+ * Cross short 0.5 BTC at 59990.0 (fee 14.9975): liquidated when
+ * 9985.0025 + 29995 - 0.5 P < 0.002 P, above P = 39980.0025 / 0.502 =
+ * 79641.43..: 79641.5.
+ */
+static void test_liquidation_short(void **state)
+{
+    struct fx *f = *state;
+
+    call(f, "POST", "/fapi/v1/order",
+         "symbol=BTCUSDT&side=SELL&type=MARKET&quantity=0.500", 1);
+    assert_string_equal(jstr(f->json, "status"), "FILLED");
+    assert_string_equal(risk(f, "liquidationPrice"), "79641.5");
+    assert_int_equal(lx_mock_bn_usdm_set_mark(f->um, "BTCUSDT", "79641.4"),
+                     LX_OK);
+    assert_string_equal(risk(f, "positionAmt"), "-0.500");
+    assert_int_equal(lx_mock_bn_usdm_set_mark(f->um, "BTCUSDT", "79641.5"),
+                     LX_OK);
+    assert_null(risk(f, "positionAmt"));
+}
+
+/*
+ * Isolated long 0.1 BTC at 60000.0, leverage 10: margin 600; liquidated
+ * when 600 + 0.1 (P - 60000) < 0.0004 P, below 5400 / 0.0996 = 54216.86..
+ * (54216.8). symbolConfig shows the settings.
+ */
+static void test_liquidation_isolated(void **state)
+{
+    struct fx *f = *state;
+    const cJSON *o;
+
+    o = call(f, "GET", "/fapi/v1/symbolConfig", "symbol=BTCUSDT", 1);
+    assert_int_equal(f->status, 200);
+    assert_int_equal(cJSON_GetArraySize(o), 1);
+    o = cJSON_GetArrayItem(o, 0);
+    assert_string_equal(jstr(o, "symbol"), "BTCUSDT");
+    assert_string_equal(jstr(o, "marginType"), "CROSSED");
+    assert_string_equal(jstr(o, "isAutoAddMargin"), "false");
+    assert_int_equal(jnum(o, "leverage"), 20);
+    assert_string_equal(jstr(o, "maxNotionalValue"), "3000000");
+    call(f, "POST", "/fapi/v1/marginType", "symbol=BTCUSDT&marginType=ISOLATED",
+         1);
+    assert_int_equal(f->status, 200);
+    call(f, "POST", "/fapi/v1/leverage", "symbol=BTCUSDT&leverage=100", 1);
+    o = call(f, "GET", "/fapi/v1/symbolConfig", "", 1);
+    assert_string_equal(jstr(cJSON_GetArrayItem(o, 0), "marginType"),
+                        "ISOLATED");
+    assert_int_equal(jnum(cJSON_GetArrayItem(o, 0), "leverage"), 100);
+    assert_string_equal(jstr(cJSON_GetArrayItem(o, 0), "maxNotionalValue"),
+                        "600000");
+    call(f, "GET", "/fapi/v1/symbolConfig", "symbol=NOPE", 1);
+    expect_err(f, 400, -1121, "Invalid symbol.");
+    call(f, "POST", "/fapi/v1/leverage", "symbol=BTCUSDT&leverage=10", 1);
+    call(f, "POST", "/fapi/v1/order",
+         "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.100", 1);
+    assert_string_equal(jstr(f->json, "status"), "FILLED");
+    assert_string_equal(risk(f, "isolatedMargin"), "600.00000000");
+    assert_string_equal(risk(f, "liquidationPrice"), "54216.8");
+    o = call(f, "GET", "/fapi/v2/positionRisk", "symbol=BTCUSDT", 1);
+    assert_string_equal(jstr(cJSON_GetArrayItem(o, 0), "liquidationPrice"),
+                        "54216.8");
+    assert_string_equal(jstr(cJSON_GetArrayItem(o, 0), "maxNotionalValue"),
+                        "3000000");
+    assert_int_equal(lx_mock_bn_usdm_set_mark(f->um, "BTCUSDT", "54216.9"),
+                     LX_OK);
+    assert_string_equal(risk(f, "positionAmt"), "0.100");
+    assert_int_equal(lx_mock_bn_usdm_set_mark(f->um, "BTCUSDT", "54216.8"),
+                     LX_OK);
+    assert_null(risk(f, "positionAmt"));
+}
+
+/* A long whose wallet covers any fall has no liquidation price ("0"). */
+static void test_liquidation_none(void **state)
+{
+    struct fx *f = *state;
+
+    call(f, "POST", "/fapi/v1/order",
+         "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.100", 1);
+    assert_string_equal(risk(f, "liquidationPrice"), "0");
+}
+
 /* ---- streams ------------------------------------------------------------ */
 
 static void ws_open_cb(struct lx_ws *ws, void *ud)
@@ -790,6 +907,167 @@ static const cJSON *nth_event(struct fx *f, const char *e, int nth)
     return NULL;
 }
 
+static int event_index(struct fx *f, const char *e, int nth)
+{
+    int i;
+
+    for (i = 0; i < f->nmsgs; i++) {
+        if (strcmp(jstr(f->msgs[i], "e"), e) == 0 && nth-- == 0) {
+            return i;
+        }
+    }
+    fail_msg("no %s #%d", e, nth);
+    return -1;
+}
+
+/* The nth event e whose "o" has k == val; NULL when there is none. */
+static const cJSON *event_of(struct fx *f, const char *e, const char *k,
+                             const char *val, int nth)
+{
+    int i;
+
+    for (i = 0; i < f->nmsgs; i++) {
+        const cJSON *o = cJSON_GetObjectItem(f->msgs[i], "o");
+        const cJSON *x = cJSON_GetObjectItem(o, k);
+
+        if (strcmp(jstr(f->msgs[i], "e"), e) == 0 && cJSON_IsString(x) &&
+            strcmp(x->valuestring, val) == 0 && nth-- == 0) {
+            return f->msgs[i];
+        }
+    }
+    return NULL;
+}
+
+/* Connects the account's user data stream (/ws/<listenKey>). */
+static void user_ws(struct fx *f)
+{
+    static const struct lx_ws_cbs cbs = {ws_open_cb, ws_msg_cb, NULL, NULL,
+                                         NULL};
+    char url[200];
+
+    call(f, "POST", "/fapi/v1/listenKey", "", 1);
+    assert_int_equal(f->status, 200);
+    lx__snprintf(url, sizeof(url), "wss://fstream.binance.com/ws/%s",
+                 jstr(f->json, "listenKey"));
+    assert_int_equal(lx_ws_connect(&f->ws, f->net, url, NULL, &cbs, f), LX_OK);
+    settle(f);
+    assert_int_equal(f->ws_open, 1);
+}
+
+/*
+ * Algo orders on the user data stream (ALGO_UPDATE): NEW at placement,
+ * CANCELED when cancelled waiting (no ORDER_TRADE_UPDATE), TRIGGERING and
+ * TRIGGERED then the placed order's ORDER_TRADE_UPDATEs and FINISHED, and
+ * REJECTED (rm) for a reduce-only one with nothing to close at the
+ * trigger. The account is isolated: ACCOUNT_UPDATE's cw leaves the
+ * isolated margin out of wb.
+ */
+static void test_algo_stream(void **state)
+{
+    struct fx *f = *state;
+    const cJSON *o, *a;
+    char id[32];
+    int64_t a1;
+
+    user_ws(f);
+    call(f, "POST", "/fapi/v1/marginType", "symbol=BTCUSDT&marginType=ISOLATED",
+         1);
+    call(f, "POST", "/fapi/v1/leverage", "symbol=BTCUSDT&leverage=10", 1);
+    call(f, "POST", "/fapi/v1/order",
+         "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.010", 1);
+    settle(f);
+    /* fee 0.3, isolated margin 60: wallet 9999.7, cross wallet 9939.7 */
+    a = cJSON_GetObjectItem(nth_event(f, "ACCOUNT_UPDATE", 0), "a");
+    o = cJSON_GetArrayItem(cJSON_GetObjectItem(a, "B"), 0);
+    assert_string_equal(jstr(o, "wb"), "9999.70000000");
+    assert_string_equal(jstr(o, "cw"), "9939.70000000");
+    o = cJSON_GetArrayItem(cJSON_GetObjectItem(a, "P"), 0);
+    assert_string_equal(jstr(o, "mt"), "isolated");
+    assert_string_equal(jstr(o, "iw"), "60.00000000");
+    o = call(f, "POST", "/fapi/v1/algoOrder",
+             "algoType=CONDITIONAL&symbol=BTCUSDT&side=BUY&type=STOP_MARKET&"
+             "quantity=0.010&triggerPrice=60000.5&clientAlgoId=a1",
+             1);
+    a1 = jnum(o, "algoId");
+    call(f, "POST", "/fapi/v1/algoOrder",
+         "algoType=CONDITIONAL&symbol=BTCUSDT&side=BUY&type=STOP_MARKET&"
+         "quantity=0.010&triggerPrice=60000.5&reduceOnly=true&"
+         "clientAlgoId=a2",
+         1);
+    assert_int_equal(f->status, 200);
+    call(f, "POST", "/fapi/v1/algoOrder",
+         "algoType=CONDITIONAL&symbol=BTCUSDT&side=BUY&type=STOP&"
+         "timeInForce=GTC&quantity=0.010&price=61000&triggerPrice=61000&"
+         "clientAlgoId=a3",
+         1);
+    call(f, "DELETE", "/fapi/v1/algoOrder", "clientAlgoId=a3", 1);
+    assert_int_equal(f->status, 200);
+    settle(f);
+    o = cJSON_GetObjectItem(event_of(f, "ALGO_UPDATE", "caid", "a1", 0), "o");
+    assert_non_null(o);
+    assert_int_equal(jnum(o, "aid"), a1);
+    assert_string_equal(jstr(o, "at"), "CONDITIONAL");
+    assert_string_equal(jstr(o, "o"), "STOP_MARKET");
+    assert_string_equal(jstr(o, "s"), "BTCUSDT");
+    assert_string_equal(jstr(o, "S"), "BUY");
+    assert_string_equal(jstr(o, "ps"), "BOTH");
+    assert_string_equal(jstr(o, "q"), "0.010");
+    assert_string_equal(jstr(o, "X"), "NEW");
+    assert_string_equal(jstr(o, "ai"), "");
+    assert_string_equal(jstr(o, "act"), "0");
+    assert_string_equal(jstr(o, "tp"), "60000.5");
+    assert_string_equal(jstr(o, "wt"), "CONTRACT_PRICE");
+    assert_false(cJSON_IsTrue(cJSON_GetObjectItem(o, "R")));
+    assert_int_equal(jnum(o, "tt"), 0);
+    assert_string_equal(jstr(o, "rm"), "");
+    o = cJSON_GetObjectItem(event_of(f, "ALGO_UPDATE", "caid", "a2", 0), "o");
+    assert_string_equal(jstr(o, "X"), "NEW");
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(o, "R")));
+    o = cJSON_GetObjectItem(event_of(f, "ALGO_UPDATE", "caid", "a3", 1), "o");
+    assert_string_equal(jstr(o, "X"), "CANCELED");
+    assert_string_equal(jstr(o, "p"), "61000.0");
+    assert_null(event_of(f, "ORDER_TRADE_UPDATE", "c", "a3", 0));
+    /* a trade at 60000.5 triggers a1 (fills) and a2 (nothing to close) */
+    call(f, "POST", "/fapi/v1/order",
+         "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=1.000", 1);
+    settle(f);
+    lx__snprintf(id, sizeof(id), "%lld", (long long)a1);
+    o = cJSON_GetObjectItem(event_of(f, "ALGO_UPDATE", "caid", "a1", 1), "o");
+    assert_string_equal(jstr(o, "X"), "TRIGGERING");
+    o = cJSON_GetObjectItem(event_of(f, "ALGO_UPDATE", "caid", "a1", 2), "o");
+    assert_string_equal(jstr(o, "X"), "TRIGGERED");
+    assert_string_equal(jstr(o, "ai"), id);
+    assert_string_equal(jstr(o, "act"), "MARKET");
+    assert_true(jnum(o, "tt") > 0);
+    o = cJSON_GetObjectItem(event_of(f, "ORDER_TRADE_UPDATE", "c", "a1", 0),
+                            "o");
+    assert_string_equal(jstr(o, "x"), "NEW");
+    assert_string_equal(jstr(o, "o"), "STOP_MARKET");
+    o = cJSON_GetObjectItem(event_of(f, "ORDER_TRADE_UPDATE", "c", "a1", 1),
+                            "o");
+    assert_string_equal(jstr(o, "x"), "TRADE");
+    assert_string_equal(jstr(o, "X"), "FILLED");
+    assert_string_equal(jstr(o, "z"), "0.010");
+    assert_string_equal(jstr(o, "L"), "60000.5");
+    o = cJSON_GetObjectItem(event_of(f, "ALGO_UPDATE", "caid", "a1", 3), "o");
+    assert_string_equal(jstr(o, "X"), "FINISHED");
+    assert_string_equal(jstr(o, "aq"), "0.010");
+    assert_string_equal(jstr(o, "ap"), "60000.5");
+    assert_null(event_of(f, "ALGO_UPDATE", "caid", "a1", 4));
+    o = cJSON_GetObjectItem(event_of(f, "ALGO_UPDATE", "caid", "a2", 1), "o");
+    assert_string_equal(jstr(o, "X"), "REJECTED");
+    assert_string_equal(jstr(o, "rm"), "Reduce Only reject");
+    assert_string_equal(jstr(o, "ai"), "");
+    assert_null(event_of(f, "ALGO_UPDATE", "caid", "a2", 2));
+    assert_null(event_of(f, "ORDER_TRADE_UPDATE", "c", "a2", 0));
+    o = call(f, "GET", "/fapi/v1/algoOrder", "clientAlgoId=a2", 1);
+    assert_string_equal(jstr(o, "algoStatus"), "REJECTED");
+    assert_string_equal(jstr(o, "actualOrderId"), "");
+    o = call(f, "GET", "/fapi/v1/algoOrder", "clientAlgoId=a1", 1);
+    assert_string_equal(jstr(o, "algoStatus"), "FINISHED");
+    assert_string_equal(jstr(o, "actualOrderId"), id);
+}
+
 static void test_user_data(void **state)
 {
     static const struct lx_ws_cbs cbs = {ws_open_cb, ws_msg_cb, NULL, NULL,
@@ -825,14 +1103,42 @@ static void test_user_data(void **state)
     assert_string_equal(jstr(o, "c"), "u1");
     assert_string_equal(jstr(o, "x"), "NEW");
     assert_string_equal(jstr(o, "p"), "59000.0");
+    assert_null(cJSON_GetObjectItem(o, "n")); /* no commission: not pushed */
+    assert_null(cJSON_GetObjectItem(o, "N"));
+    assert_false(cJSON_IsTrue(cJSON_GetObjectItem(o, "pP")));
+    assert_int_equal(jnum(o, "si"), 0);
+    assert_int_equal(jnum(o, "ss"), 0);
+    assert_string_equal(jstr(o, "V"), "NONE");
     o = cJSON_GetObjectItem(nth_event(f, "ORDER_TRADE_UPDATE", 2), "o");
     assert_string_equal(jstr(o, "c"), "u2");
     assert_string_equal(jstr(o, "x"), "TRADE");
     assert_string_equal(jstr(o, "X"), "FILLED");
     assert_string_equal(jstr(o, "l"), "0.020");
+    assert_string_equal(jstr(o, "z"), "0.020"); /* the fill counted once */
+    assert_string_equal(jstr(o, "ap"), "60000.0");
     assert_string_equal(jstr(o, "L"), "60000.0");
     assert_string_equal(jstr(o, "n"), "0.60000000"); /* 1200 * 0.0005 */
+    assert_string_equal(jstr(o, "N"), "USDT");
     assert_false(cJSON_IsTrue(cJSON_GetObjectItem(o, "m")));
+    /* TRADE_LITE comes first for each fill */
+    o = nth_event(f, "TRADE_LITE", 0);
+    assert_string_equal(jstr(o, "s"), "BTCUSDT");
+    assert_string_equal(jstr(o, "c"), "u2");
+    assert_string_equal(jstr(o, "S"), "BUY");
+    assert_string_equal(jstr(o, "q"), "0.020");
+    assert_string_equal(jstr(o, "l"), "0.020");
+    assert_string_equal(jstr(o, "L"), "60000.0");
+    assert_false(cJSON_IsTrue(cJSON_GetObjectItem(o, "m")));
+    assert_int_equal(
+        jnum(o, "i"),
+        jnum(cJSON_GetObjectItem(nth_event(f, "ORDER_TRADE_UPDATE", 2), "o"),
+             "i"));
+    assert_int_equal(
+        jnum(o, "t"),
+        jnum(cJSON_GetObjectItem(nth_event(f, "ORDER_TRADE_UPDATE", 2), "o"),
+             "t"));
+    assert_true(event_index(f, "TRADE_LITE", 0) <
+                event_index(f, "ORDER_TRADE_UPDATE", 2));
     a = cJSON_GetObjectItem(nth_event(f, "ACCOUNT_UPDATE", 0), "a");
     assert_string_equal(jstr(a, "m"), "ORDER");
     assert_string_equal(
@@ -873,6 +1179,14 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hedge_mode, setup, teardown),
         cmocka_unit_test_setup_teardown(test_streams, setup, teardown),
         cmocka_unit_test_setup_teardown(test_user_data, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_algo_stream, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_liquidation_cross, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_liquidation_short, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_liquidation_isolated, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_liquidation_none, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,10 +6,12 @@
  * (conditional) orders, public trade and per-account fill rings (trades,
  * klines, 24hr ticker, userTrades), and the streams it publishes on a hub:
  * trades, bookTicker, depth diffs per window, partial books, klines, mark
- * price, and ORDER_TRADE_UPDATE / ACCOUNT_UPDATE on listen keys.
+ * price, and ORDER_TRADE_UPDATE / TRADE_LITE / ACCOUNT_UPDATE /
+ * ALGO_UPDATE on listen keys. positionRisk's liquidationPrice is the mark
+ * at which the engine's margin model would liquidate (liq_price()).
  *
- * It does not serve a venue's port by itself (usdm_srv.c does), keep a
- * kline history beyond the kept trades, or send ALGO_UPDATE events.
+ * It does not serve a venue's port by itself (usdm_srv.c does) or keep a
+ * kline history beyond the kept trades.
  */
 #include <stdarg.h>
 #include <string.h>
@@ -35,6 +37,8 @@
 #define UM_LEVELS       1000 /* depth levels a side tracked for diffs */
 #define UM_NWIN         3    /* depth windows: 100 ms, 250 ms, 500 ms */
 #define UM_FUNDING_NS   ((int64_t)8 * 3600 * 1000000000)
+#define UM_E8           ((int64_t)100000000)
+#define UM_MMR_E8       400000 /* maintenance margin rate 0.004 (tier 1) */
 
 struct um_level {
     int64_t price, qty; /* ticks, lots */
@@ -66,6 +70,7 @@ struct um_symbol {
     uint32_t inst, base_asset, margin_asset;
     struct lx_decimal tick, lot, min_qty, max_qty, min_price, max_price;
     struct lx_decimal min_notional;
+    int64_t k;       /* margin units of one tick times one lot */
     int64_t mark;    /* ticks; 0 until set */
     int64_t rate_e8; /* next funding rate */
     struct um_funding fund[UM_FUNDINGS];
@@ -86,7 +91,8 @@ struct um_order {
     uint32_t account;
     uint16_t sym;
     uint8_t side, type, tif, state, pos_side, reduce;
-    uint8_t algo, triggered, working;       /* algo: placed by /algoOrder */
+    uint8_t algo, triggered, working; /* algo: placed by /algoOrder */
+    uint8_t rejected; /* algo: its order failed at the trigger (REJECTED) */
     int64_t price, stop, orig, exec, quote; /* ticks, lots, tick*lot */
     int64_t trigger_ms;
     int64_t time_ms, update_ms;
@@ -122,7 +128,8 @@ struct lx_mock_bn_usdm {
     size_t nlisten;
     struct lx_rng key_rng;
     struct lx_eng_event fill;
-    int64_t tid; /* trade id of the FILL pair being drained */
+    int trig_why; /* the expiry reason that follows a TRIGGERED, or 0 */
+    int64_t tid;  /* trade id of the FILL pair being drained */
     int half;
     struct um_my *my[UM_MAX_ACCOUNTS]; /* rings of UM_MY */
     size_t nmy[UM_MAX_ACCOUNTS];
@@ -204,6 +211,7 @@ static void my_trade_pnl(struct lx_mock_bn_usdm *v,
                          const struct lx_eng_event *e);
 static void publish_bbo(struct lx_mock_bn_usdm *v);
 static int order_open(const struct um_order *o);
+static const char *max_notional(uint32_t leverage);
 
 static void pub_trade_add(struct um_symbol *s, int64_t id,
                           const struct lx_eng_event *ev, int64_t ms)
@@ -253,6 +261,19 @@ static void drain(struct lx_mock_bn_usdm *v)
             ev[i].order_id ? order_by_id(v, ev[i].order_id) : NULL;
 
         book_event(v, &ev[i]);
+        v->trig_why = 0;
+        if (ev[i].type == LX_ENG_EV_TRIGGERED && i + 1 < n &&
+            ev[i + 1].type == LX_ENG_EV_EXPIRED &&
+            ev[i + 1].order_id == ev[i].order_id &&
+            (ev[i + 1].reason == LX_ENG_R_REDUCE_ONLY ||
+             ev[i + 1].reason == LX_ENG_R_MARGIN_INSUFFICIENT)) {
+            /* refused at the trigger (an IOC that finds nothing to match
+             * was placed, and is FINISHED instead) */
+            v->trig_why = (int)ev[i + 1].reason;
+            if (o != NULL) {
+                o->rejected = 1;
+            }
+        }
         if (ev[i].type == LX_ENG_EV_FILL && ev[i].inst < v->nsyms) {
             /* the two FILLs of a trade come in a row: one trade id */
             if (!v->half) {
@@ -424,6 +445,19 @@ static int symbol_filters(struct um_symbol *s,
     return rc != LX_OK ? rc : parse_dec(c->min_notional, &s->min_notional);
 }
 
+/* s->k: what one lot at one tick is worth in the margin asset's units. */
+static int unit_k(struct lx_mock_bn_usdm *v, struct um_symbol *s)
+{
+    struct lx_decimal unit, tl;
+    int rc = lx__engine_amount_dec(v->eng, s->margin_asset, 1, &unit);
+
+    if (rc == LX_OK) {
+        rc = lx_decimal_mul(s->tick, s->lot, LX_DECIMAL_MAX_SCALE,
+                            LX_ROUND_EXACT, &tl);
+    }
+    return rc != LX_OK ? rc : lx_decimal_to_ticks(tl, unit, &s->k);
+}
+
 int lx_mock_bn_usdm_add_symbol(struct lx_mock_bn_usdm *v,
                                const struct lx_mock_bn_symbol_cfg *c,
                                const char **why)
@@ -458,7 +492,11 @@ int lx_mock_bn_usdm_add_symbol(struct lx_mock_bn_usdm *v,
         sp.max_qty = s->max_qty;
         sp.min_notional = s->min_notional;
         sp.kind = LX_ENG_PERP;
+        sp.maint_margin_rate = lx_decimal_from_i64(UM_MMR_E8, 8);
         rc = lx__engine_add_instrument(v->eng, &sp, &s->inst);
+    }
+    if (rc == LX_OK) {
+        rc = unit_k(v, s);
     }
     if (rc != LX_OK) {
         if (why != NULL) {
@@ -1608,11 +1646,86 @@ static void r_dual_set(struct lx_mock_call *c, void *ud)
 
 /* ---- positions and balances ------------------------------------------- */
 
-static void render_position(struct lx_mock_bn_usdm *v,
+/*
+ * The mark (ticks) at which the engine's margin model (docs/engine.md,
+ * "Liquidation") liquidates this position, everything else held as it is:
+ * an isolated position is liquidated when margin + uPnL < MM; a cross one
+ * when the account's cross equity (free + locked + the uPnL of its cross
+ * positions in the margin asset) falls below their MM. The positions that
+ * move with the mark are this one (one-way) or both sides of the symbol
+ * (hedge mode, cross), S_j signed lots, C_j entry costs; solving
+ *   E + sum(S_j*P*k - sgn(S_j)*C_j) = M + sum(|S_j|*P*k*mmr)
+ * for P (E, M: the equity and MM of the rest) gives the boundary; the
+ * answer is the first tick past it on the losing side (long: the greatest
+ * tick below it, short: the least tick above), so the position is
+ * liquidated when the mark reaches it. 0: no price liquidates it (a long
+ * whose margin covers its cost, or no position).
+ */
+static int64_t liq_price(struct lx_mock_bn_usdm *v, uint32_t acct,
+                         const struct um_symbol *s,
+                         const struct lx_eng_position *p)
+{
+    __int128 eq = 0, mm = 0, net = 0, gross = 0, cost = 0, a, b, r;
+    struct lx_eng_position q;
+    struct lx_eng_margin m;
+    size_t i;
+    int side;
+
+    if (p->size == 0 || s->k <= 0) {
+        return 0;
+    }
+    if (p->margin_type == LX_ENG_ISOLATED) {
+        eq = p->isolated_margin;
+        net = p->size;
+        gross = p->size < 0 ? -p->size : p->size;
+        cost = p->size < 0 ? -p->cost : p->cost;
+    } else {
+        if (lx__engine_margin(v->eng, acct, s->margin_asset, &m) != LX_OK) {
+            return 0;
+        }
+        eq = m.wallet;
+        for (i = 0; i < v->nsyms; i++) {
+            const struct um_symbol *t = &v->syms[i];
+
+            for (side = 0; side < 3 && t->margin_asset == s->margin_asset;
+                 side++) {
+                if (lx__engine_position(v->eng, acct, t->inst, side, &q) !=
+                        LX_OK ||
+                    q.size == 0) {
+                    continue;
+                }
+                if (q.margin_type == LX_ENG_ISOLATED) {
+                    eq -= q.isolated_margin; /* not cross equity */
+                } else if (t == s) {
+                    net += q.size;
+                    gross += q.size < 0 ? -q.size : q.size;
+                    cost += q.size < 0 ? -q.cost : q.cost;
+                } else {
+                    eq += q.upnl;
+                    mm += q.maint_margin;
+                }
+            }
+        }
+    }
+    /* P*a < b liquidates when a > 0 (net long), P*a > b when a < 0 */
+    a = (net * UM_E8 - gross * UM_MMR_E8) * s->k;
+    b = (mm - eq + cost) * UM_E8;
+    if (a > 0) {
+        r = b <= 0 ? 0 : (b - 1) / a;
+    } else if (a < 0) {
+        r = b >= 0 ? 1 : (-b) / (-a) + 1;
+    } else {
+        r = 0;
+    }
+    return r > INT64_MAX ? INT64_MAX : (int64_t)r;
+}
+
+static void render_position(struct lx_mock_bn_usdm *v, uint32_t acct,
                             const struct um_symbol *s, int side,
                             const struct lx_eng_position *p, int v3)
 {
     struct lx_mock_sb *sb = &v->sb;
+    int64_t liq = liq_price(v, acct, s, p);
 
     lx_mock_sb_kv_str(sb, "{\"symbol\":", s->name);
     lx_mock_sb_kv_str(sb, ",\"positionSide\":", pos_names[side]);
@@ -1621,7 +1734,11 @@ static void render_position(struct lx_mock_bn_usdm *v,
     kv_px(v, s, ",\"breakEvenPrice\":", p->entry_price);
     kv_px(v, s, ",\"markPrice\":", p->mark);
     kv_amt(v, s, ",\"unRealizedProfit\":", p->upnl);
-    lx_mock_sb_str(sb, ",\"liquidationPrice\":\"0\"");
+    if (liq > 0) {
+        kv_px(v, s, ",\"liquidationPrice\":", liq);
+    } else {
+        lx_mock_sb_str(sb, ",\"liquidationPrice\":\"0\"");
+    }
     kv_amt(v, s, ",\"isolatedMargin\":", p->isolated_margin);
     kv_amt(v, s, ",\"notional\":", p->size < 0 ? -p->notional : p->notional);
     lx_mock_sb_kv_str(sb, ",\"marginAsset\":", s->quote);
@@ -1634,7 +1751,8 @@ static void render_position(struct lx_mock_bn_usdm *v,
                            "\"bidNotional\":\"0\",\"askNotional\":\"0\"");
     } else {
         lx_mock_sb_kv_i64(sb, ",\"leverage\":\"", p->leverage);
-        lx_mock_sb_str(sb, "\",\"maxNotionalValue\":\"1000000\"");
+        lx_mock_sb_kv_str(
+            sb, "\",\"maxNotionalValue\":", max_notional(p->leverage));
         lx_mock_sb_str(sb, p->margin_type == LX_ENG_ISOLATED
                                ? ",\"marginType\":\"isolated\""
                                : ",\"marginType\":\"cross\"");
@@ -1664,7 +1782,7 @@ static void positions(struct lx_mock_bn_usdm *v, uint32_t acct,
                 continue;
             }
             lx_mock_sb_str(&v->sb, k++ ? "," : "");
-            render_position(v, s, side, &p, v3);
+            render_position(v, acct, s, side, &p, v3);
         }
     }
 }
@@ -1834,8 +1952,10 @@ static void order_update(struct lx_mock_bn_usdm *v, const struct um_order *o,
     lx_mock_sb_kv_dec(sb, ",\"l\":", qty_dec(v, s, fill ? fill->qty : 0));
     lx_mock_sb_kv_dec(sb, ",\"z\":", qty_dec(v, s, o->exec));
     lx_mock_sb_kv_dec(sb, ",\"L\":", px_dec(v, s, fill ? fill->price : 0));
-    kv_e8(sb, ",\"n\":", fill ? fill->a : 0);
-    lx_mock_sb_kv_str(sb, ",\"N\":", s->quote);
+    if (fill != NULL) { /* "will not push if no commission" */
+        lx_mock_sb_kv_str(sb, ",\"N\":", s->quote);
+        kv_e8(sb, ",\"n\":", fill->a);
+    }
     lx_mock_sb_kv_i64(sb, ",\"T\":", ms);
     lx_mock_sb_kv_i64(sb, ",\"t\":", fill ? v->tid : 0);
     lx_mock_sb_str(sb, ",\"b\":\"0\",\"a\":\"0\",\"m\":");
@@ -1844,8 +1964,111 @@ static void order_update(struct lx_mock_bn_usdm *v, const struct um_order *o,
     lx_mock_sb_kv_str(
         sb, ",\"wt\":\"CONTRACT_PRICE\",\"ot\":", type_names[o->type]);
     lx_mock_sb_kv_str(sb, ",\"ps\":", pos_names[o->pos_side]);
-    kv_e8(sb, ",\"cp\":false,\"rp\":", rpnl);
+    kv_e8(sb, ",\"cp\":false,\"pP\":false,\"si\":0,\"ss\":0,\"rp\":", rpnl);
     lx_mock_sb_str(sb, ",\"V\":\"NONE\",\"pm\":\"NONE\",\"gtd\":0}}");
+    user_publish(v, o->account);
+}
+
+/* The isolated margins of acct's positions in s's margin asset. */
+static int64_t isolated_margins(struct lx_mock_bn_usdm *v, uint32_t acct,
+                                const struct um_symbol *s)
+{
+    struct lx_eng_position p;
+    int64_t sum = 0;
+    size_t i;
+    int side;
+
+    for (i = 0; i < v->nsyms; i++) {
+        for (side = 0; side < 3 && v->syms[i].margin_asset == s->margin_asset;
+             side++) {
+            if (lx__engine_position(v->eng, acct, v->syms[i].inst, side, &p) ==
+                LX_OK) {
+                sum += p.isolated_margin;
+            }
+        }
+    }
+    return sum;
+}
+
+/* TRADE_LITE: the short event the venue sends first for each fill. */
+static void trade_lite(struct lx_mock_bn_usdm *v, const struct um_order *o,
+                       const struct lx_eng_event *fill, int64_t ms)
+{
+    const struct um_symbol *s = &v->syms[o->sym];
+    struct lx_mock_sb *sb = &v->usb;
+
+    lx_mock_sb_reset(sb);
+    lx_mock_sb_kv_i64(sb, "{\"e\":\"TRADE_LITE\",\"E\":", ms);
+    lx_mock_sb_kv_i64(sb, ",\"T\":", ms);
+    lx_mock_sb_kv_str(sb, ",\"s\":", s->name);
+    lx_mock_sb_kv_dec(sb, ",\"q\":", qty_dec(v, s, o->orig));
+    lx_mock_sb_kv_dec(sb, ",\"p\":", px_dec(v, s, o->price));
+    lx_mock_sb_str(sb, ",\"m\":");
+    lx_mock_sb_bool(sb, (fill->flags & LX_ENG_FILL_MAKER) != 0);
+    lx_mock_sb_kv_str(sb, ",\"c\":", o->cid);
+    lx_mock_sb_kv_str(sb, ",\"S\":", o->side == LX_ENG_BUY ? "BUY" : "SELL");
+    lx_mock_sb_kv_dec(sb, ",\"L\":", px_dec(v, s, fill->price));
+    lx_mock_sb_kv_dec(sb, ",\"l\":", qty_dec(v, s, fill->qty));
+    lx_mock_sb_kv_i64(sb, ",\"t\":", v->tid);
+    lx_mock_sb_kv_i64(sb, ",\"i\":", (int64_t)o->id);
+    lx_mock_sb_str(sb, "}");
+    user_publish(v, o->account);
+}
+
+/*
+ * ALGO_UPDATE of an algo (conditional) order: X is NEW, CANCELED,
+ * TRIGGERING, TRIGGERED, FINISHED, REJECTED or EXPIRED; rm the reason of a
+ * rejection ("" otherwise).
+ */
+static void algo_update(struct lx_mock_bn_usdm *v, const struct um_order *o,
+                        const char *status, const char *rm, int64_t ms)
+{
+    const struct um_symbol *s = &v->syms[o->sym];
+    struct lx_mock_sb *sb = &v->usb;
+    int placed = o->triggered && !o->rejected; /* in the matching engine */
+
+    lx_mock_sb_reset(sb);
+    lx_mock_sb_kv_i64(sb, "{\"e\":\"ALGO_UPDATE\",\"T\":", ms);
+    lx_mock_sb_kv_i64(sb, ",\"E\":", ms);
+    lx_mock_sb_kv_str(sb, ",\"o\":{\"caid\":", o->cid);
+    lx_mock_sb_kv_i64(sb, ",\"aid\":", (int64_t)o->id);
+    lx_mock_sb_kv_str(sb,
+                      ",\"at\":\"CONDITIONAL\",\"o\":", type_names[o->type]);
+    lx_mock_sb_kv_str(sb, ",\"s\":", s->name);
+    lx_mock_sb_kv_str(sb, ",\"S\":", o->side == LX_ENG_BUY ? "BUY" : "SELL");
+    lx_mock_sb_kv_str(sb, ",\"ps\":", pos_names[o->pos_side]);
+    lx_mock_sb_kv_str(sb, ",\"f\":", tif_names[o->tif]);
+    lx_mock_sb_kv_dec(sb, ",\"q\":", qty_dec(v, s, o->orig));
+    lx_mock_sb_kv_str(sb, ",\"X\":", status);
+    if (placed) {
+        lx_mock_sb_kv_i64(sb, ",\"ai\":\"", (int64_t)o->id);
+        lx_mock_sb_str(sb, "\"");
+    } else {
+        lx_mock_sb_str(sb, ",\"ai\":\"\"");
+    }
+    lx_mock_sb_kv_dec(
+        sb, ",\"ap\":", px_dec(v, s, o->exec > 0 ? o->quote / o->exec : 0));
+    lx_mock_sb_kv_dec(sb, ",\"aq\":", qty_dec(v, s, o->exec));
+    if (placed) { /* STOP and TAKE_PROFIT work as LIMIT, the rest MARKET */
+        lx_mock_sb_kv_str(sb, ",\"act\":",
+                          o->type == LX_ENG_STOP_LOSS_LIMIT ||
+                                  o->type == LX_ENG_TAKE_PROFIT_LIMIT
+                              ? "LIMIT"
+                              : "MARKET");
+    } else {
+        lx_mock_sb_str(sb, ",\"act\":\"0\"");
+    }
+    lx_mock_sb_kv_dec(sb, ",\"tp\":", px_dec(v, s, o->stop));
+    lx_mock_sb_kv_dec(sb, ",\"p\":", px_dec(v, s, o->price));
+    lx_mock_sb_str(sb, ",\"V\":\"NONE\"");
+    lx_mock_sb_str(sb, o->working == LX_ENG_WT_MARK
+                           ? ",\"wt\":\"MARK_PRICE\""
+                           : ",\"wt\":\"CONTRACT_PRICE\"");
+    lx_mock_sb_str(sb, ",\"pm\":\"NONE\",\"cp\":false,\"pP\":false,\"R\":");
+    lx_mock_sb_bool(sb, o->reduce != 0);
+    lx_mock_sb_kv_i64(sb, ",\"tt\":", o->triggered ? o->trigger_ms : 0);
+    lx_mock_sb_kv_str(sb, ",\"gtd\":0,\"rm\":", rm);
+    lx_mock_sb_str(sb, "}}");
     user_publish(v, o->account);
 }
 
@@ -1869,7 +2092,7 @@ static void account_update(struct lx_mock_bn_usdm *v, uint32_t acct,
     lx_mock_sb_kv_str(sb, ",\"a\":{\"m\":", why);
     lx_mock_sb_kv_str(sb, ",\"B\":[{\"a\":", s->quote);
     kv_e8(sb, ",\"wb\":", m.wallet);
-    kv_e8(sb, ",\"cw\":", m.wallet);
+    kv_e8(sb, ",\"cw\":", m.wallet - isolated_margins(v, acct, s));
     lx_mock_sb_str(sb, ",\"bc\":\"0\"}]");
     lx_mock_sb_kv_str(sb, ",\"P\":[{\"s\":", s->name);
     lx_mock_sb_kv_dec(sb, ",\"pa\":", qty_dec(v, s, p.size));
@@ -1897,11 +2120,42 @@ static int has_listener(const struct lx_mock_bn_usdm *v, uint32_t acct)
     return 0;
 }
 
+/* rm of an ALGO_UPDATE REJECTED: why the triggered order was refused. */
+static const char *algo_reject_msg(int reason)
+{
+    if (reason == LX_ENG_R_REDUCE_ONLY) {
+        return "Reduce Only reject";
+    }
+    if (reason == LX_ENG_R_MARGIN_INSUFFICIENT) {
+        return "Margin is insufficient.";
+    }
+    return "Order would immediately expire.";
+}
+
+/* The algo order o's order ended (filled, canceled, expired): FINISHED. */
+static void algo_finished(struct lx_mock_bn_usdm *v, const struct um_order *o,
+                          int64_t ms)
+{
+    if (o->algo && o->triggered && !o->rejected) {
+        algo_update(v, o, "FINISHED", "", ms);
+    }
+}
+
+/*
+ * The user-data events of an engine event, as the venue sends them: for
+ * orders ORDER_TRADE_UPDATE (NEW, TRADE preceded by TRADE_LITE and
+ * followed by ACCOUNT_UPDATE, CANCELED, EXPIRED); for algo orders
+ * ALGO_UPDATE NEW / CANCELED / EXPIRED while waiting, TRIGGERING and
+ * TRIGGERED then the ORDER_TRADE_UPDATEs of the order it placed and
+ * FINISHED when that order is done, or REJECTED when the order failed at
+ * the trigger (margin, reduce-only).
+ */
 static void user_event(struct lx_mock_bn_usdm *v, const struct lx_eng_event *e,
                        struct um_order *o)
 {
     int64_t ms = e->time / 1000000;
     const struct um_symbol *s;
+    struct um_order view;
 
     if (!has_listener(v, e->account) || e->inst >= v->nsyms) {
         return;
@@ -1909,33 +2163,53 @@ static void user_event(struct lx_mock_bn_usdm *v, const struct lx_eng_event *e,
     s = &v->syms[e->inst]; /* instruments are added in symbol order */
     if (e->type == LX_ENG_EV_FUNDING) {
         account_update(v, e->account, s, (int)e->aux, "FUNDING_FEE", ms);
-    } else if (o == NULL) {
         return;
-    } else if (e->type == LX_ENG_EV_ACCEPTED && !o->algo) {
-        order_update(v, o, 0, NULL, 0, ms);
+    }
+    if (o == NULL) {
+        return;
+    }
+    view = *o; /* the record is updated after this event (FILL: after it) */
+    if (e->type == LX_ENG_EV_ACCEPTED) {
+        if (o->algo) {
+            algo_update(v, o, "NEW", "", ms);
+        } else {
+            order_update(v, o, 0, NULL, 0, ms);
+        }
     } else if (e->type == LX_ENG_EV_TRIGGERED && o->algo) {
-        order_update(v, o, 0, NULL, 0, ms); /* the algo's order is born */
+        view.triggered = 1;
+        view.trigger_ms = ms;
+        if (v->trig_why != 0) { /* its order fails right away */
+            view.rejected = 1;
+            algo_update(v, &view, "REJECTED", algo_reject_msg(v->trig_why), ms);
+            return;
+        }
+        algo_update(v, &view, "TRIGGERING", "", ms);
+        algo_update(v, &view, "TRIGGERED", "", ms);
+        order_update(v, &view, 0, NULL, 0, ms); /* the algo's order is born */
     } else if (e->type == LX_ENG_EV_FILL) {
         v->fill = *e; /* its ORDER_TRADE_UPDATE waits for the rpnl */
     } else if (e->type == LX_ENG_EV_POSITION && v->fill.order_id == o->id) {
-        struct um_order view = *o;
-
-        /* the record is updated after this event: show it as of the fill */
-        view.exec += v->fill.qty;
-        view.quote += v->fill.price * v->fill.qty;
-        view.state = (v->fill.flags & LX_ENG_FILL_LAST)
-                         ? LX_ENG_ST_FILLED
-                         : LX_ENG_ST_PARTIALLY_FILLED;
-        order_update(v, &view, 1, &v->fill, e->a, ms);
+        /* the record already holds the FILL (drained before this event) */
+        trade_lite(v, o, &v->fill, ms);
+        order_update(v, o, 1, &v->fill, e->a, ms);
         account_update(v, e->account, s, (int)e->aux, "ORDER", ms);
+        if (v->fill.flags & LX_ENG_FILL_LAST) {
+            algo_finished(v, o, ms);
+        }
         v->fill.order_id = 0;
     } else if (e->type == LX_ENG_EV_CANCELLED || e->type == LX_ENG_EV_EXPIRED) {
-        struct um_order view = *o;
+        int cancel = e->type == LX_ENG_EV_CANCELLED;
 
-        view.state = e->type == LX_ENG_EV_CANCELLED ? LX_ENG_ST_CANCELED
-                                                    : LX_ENG_ST_EXPIRED;
-        order_update(v, &view, e->type == LX_ENG_EV_CANCELLED ? 2 : 3, NULL, 0,
-                     ms);
+        if (o->algo && o->rejected) {
+            return; /* told as REJECTED at the trigger */
+        }
+        view.state = cancel ? LX_ENG_ST_CANCELED : LX_ENG_ST_EXPIRED;
+        if (o->algo && !o->triggered) {
+            algo_update(v, &view, cancel ? "CANCELED" : "EXPIRED", "", ms);
+            return;
+        }
+        order_update(v, &view, cancel ? 2 : 3, NULL, 0, ms);
+        algo_finished(v, &view, ms);
     }
 }
 
@@ -2396,12 +2670,64 @@ static void r_brackets(struct lx_mock_call *c, void *ud)
     send(c, v);
 }
 
+/* The notional cap of leverage in the brackets above (maxNotionalValue). */
+static const char *max_notional(uint32_t leverage)
+{
+    return leverage > 100 ? "50000" : leverage > 75 ? "600000" : "3000000";
+}
+
+/* GET /fapi/v1/symbolConfig: leverage and margin type per symbol. */
+static void r_symbol_config(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_bn_usdm *v = ud;
+    const char *name = lx_mock_call_param(c, "symbol", NULL);
+    struct um_symbol *one = NULL;
+    struct lx_eng_position p;
+    uint32_t acct;
+    size_t i, k = 0;
+
+    if (!signed_acct(c, v, &acct)) {
+        return;
+    }
+    if (name != NULL && (one = need_sym(c, v)) == NULL) {
+        return;
+    }
+    lx_mock_sb_reset(&v->sb);
+    lx_mock_sb_str(&v->sb, "[");
+    for (i = 0; i < v->nsyms; i++) {
+        const struct um_symbol *s = &v->syms[i];
+
+        if ((one != NULL && s != one) ||
+            lx__engine_position(v->eng, acct, s->inst,
+                                hedge_of(v, acct) ? LX_ENG_PS_LONG
+                                                  : LX_ENG_PS_BOTH,
+                                &p) != LX_OK) {
+            continue;
+        }
+        lx_mock_sb_str(&v->sb, k++ ? "," : "");
+        lx_mock_sb_kv_str(&v->sb, "{\"symbol\":", s->name);
+        lx_mock_sb_str(&v->sb, p.margin_type == LX_ENG_ISOLATED
+                                   ? ",\"marginType\":\"ISOLATED\""
+                                   : ",\"marginType\":\"CROSSED\"");
+        lx_mock_sb_str(&v->sb, ",\"isAutoAddMargin\":\"false\"");
+        lx_mock_sb_kv_i64(&v->sb, ",\"leverage\":", p.leverage);
+        lx_mock_sb_kv_str(&v->sb,
+                          ",\"maxNotionalValue\":", max_notional(p.leverage));
+        lx_mock_sb_str(&v->sb, "}");
+    }
+    lx_mock_sb_str(&v->sb, "]");
+    send(c, v);
+}
+
 /* ---- algo (conditional) orders ------------------------------------------ */
 
 /* algoStatus: NEW while waiting, TRIGGERED once its order works,
  * FINISHED when that order is done; CANCELED / EXPIRED as orders. */
 static const char *algo_status(const struct um_order *o)
 {
+    if (o->rejected) {
+        return "REJECTED";
+    }
     if (o->state == LX_ENG_ST_CANCELED) {
         return "CANCELED";
     }
@@ -2429,7 +2755,7 @@ static void render_algo(struct lx_mock_bn_usdm *v, const struct um_order *o)
     lx_mock_sb_kv_str(sb, ",\"timeInForce\":", tif_names[o->tif]);
     kv_qty(v, s, ",\"quantity\":", o->orig);
     lx_mock_sb_kv_str(sb, ",\"algoStatus\":", algo_status(o));
-    if (o->triggered) {
+    if (o->triggered && !o->rejected) {
         lx_mock_sb_kv_i64(sb, ",\"actualOrderId\":\"", (int64_t)o->id);
         lx_mock_sb_str(sb, "\"");
     } else {
@@ -2637,6 +2963,7 @@ static const struct {
     {"GET", "/fapi/v1/ticker/24hr", 1, 0, r_ticker24},
     {"GET", "/fapi/v1/userTrades", 5, 0, r_user_trades},
     {"GET", "/fapi/v1/leverageBracket", 1, 0, r_brackets},
+    {"GET", "/fapi/v1/symbolConfig", 5, 0, r_symbol_config},
     {"POST", "/fapi/v1/listenKey", 1, 0, r_listen_new},
     {"PUT", "/fapi/v1/listenKey", 1, 0, r_listen_keep},
     {"DELETE", "/fapi/v1/listenKey", 1, 0, r_listen_keep},
