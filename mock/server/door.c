@@ -69,6 +69,7 @@ struct lx_mock_door {
     lx_mock_clock_hook clock_hook;
     void *clock_hook_ud;
     int64_t hook_step_ns;
+    int64_t latency_ns; /* every request is handled this much later */
 };
 
 /* A request held back by a delay rule. */
@@ -78,6 +79,7 @@ struct parked {
     struct lx_timer *timer;
     int status;
     int64_t retry_after_s;
+    int latency; /* held by the door's latency: faults still apply */
     struct parked *next;
 };
 
@@ -713,11 +715,12 @@ static void parked_fire(struct lx_timer *t, void *ud)
     struct lx_http_req *req = p->req;
     int status = p->status;
     int64_t retry = p->retry_after_s;
+    int faults_ok = p->latency ? 2 : 0;
 
     LX_UNUSED(t);
     lx_http_req_set_abort_cb(req, NULL, NULL);
     parked_unlink(p); /* frees t: allowed inside its own callback */
-    dispatch(d, req, 0, status, retry);
+    dispatch(d, req, faults_ok, status, retry);
 }
 
 static void parked_abort(struct lx_http_req *req, void *ud)
@@ -726,9 +729,13 @@ static void parked_abort(struct lx_http_req *req, void *ud)
     parked_unlink(ud);
 }
 
-/* Holds req back for r->delay_ms on the clock; LX_OK or an error. */
+/*
+ * Holds req back for delay_ns on the clock, then dispatches it with the
+ * rule's forced answer (r NULL: the door's latency, no forced answer).
+ * LX_OK or an error.
+ */
 static int park(struct lx_mock_door *d, struct lx_http_req *req,
-                const struct lx_mock_fault *r)
+                const struct lx_mock_fault *r, int64_t delay_ns)
 {
     struct parked *p = lx__calloc(NULL, 1, sizeof(*p));
     int rc;
@@ -738,11 +745,12 @@ static int park(struct lx_mock_door *d, struct lx_http_req *req,
     }
     p->door = d;
     p->req = req;
-    p->status = r->status;
-    p->retry_after_s = r->retry_after_s;
+    p->status = r != NULL ? r->status : 0;
+    p->retry_after_s = r != NULL ? r->retry_after_s : -1;
+    p->latency = r == NULL;
     rc = lx_timer_new(&p->timer, d->clock, parked_fire, p);
     if (rc == LX_OK) {
-        rc = lx_timer_start(p->timer, r->delay_ms * 1000000, 0);
+        rc = lx_timer_start(p->timer, delay_ns, 0);
     }
     if (rc != LX_OK) {
         lx_timer_free(p->timer);
@@ -808,6 +816,11 @@ static int charge_route(struct lx_mock_call *c, const struct route *r)
     return 0;
 }
 
+/*
+ * Handles one request. faults_ok: 0 = as it is (a parked fault rule's
+ * request coming back), 1 = a new request (latency, then fault rules),
+ * 2 = back from the latency (fault rules).
+ */
 static void dispatch(struct lx_mock_door *d, struct lx_http_req *req,
                      int faults_ok, int forced, int64_t forced_retry)
 {
@@ -825,9 +838,14 @@ static void dispatch(struct lx_mock_door *d, struct lx_http_req *req,
     method = lx_http_msg_method(c.msg);
     target = lx_http_msg_target(c.msg);
     client_key(lx_http_req_peer(req), c.client, sizeof(c.client));
+    if (faults_ok == 1 && d->latency_ns > 0 && !is_admin(target) &&
+        park(d, req, NULL, d->latency_ns) == LX_OK) {
+        return; /* back in dispatch once the latency has passed */
+    }
     if (faults_ok && !is_admin(target) &&
         lx_mock_faults_take_http(d->faults, target, &rule)) {
-        if (rule.delay_ms > 0 && park(d, req, &rule) == LX_OK) {
+        if (rule.delay_ms > 0 &&
+            park(d, req, &rule, rule.delay_ms * 1000000) == LX_OK) {
             return;
         }
         forced = rule.status;
@@ -882,4 +900,9 @@ out:
 void lx_mock_door_handle(struct lx_http_req *req, void *ud)
 {
     dispatch(ud, req, 1, 0, -1);
+}
+
+void lx_mock_door_set_latency(struct lx_mock_door *d, int64_t ns)
+{
+    d->latency_ns = ns > 0 ? ns : 0;
 }

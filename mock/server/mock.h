@@ -105,6 +105,11 @@ void lx_mock_door_reset_limits(struct lx_mock_door *d);
  * go to the upgrade function when one is set, else get 400.
  */
 void lx_mock_door_handle(struct lx_http_req *req, void *door);
+/*
+ * Handles every request (admin ones aside) ns later on the door's clock:
+ * the order-entry latency of a backtest. 0 (the default) = at once.
+ */
+void lx_mock_door_set_latency(struct lx_mock_door *d, int64_t ns);
 void lx_mock_door_set_upgrade(struct lx_mock_door *d,
                               void (*fn)(struct lx_http_req *req, void *ud),
                               void *ud);

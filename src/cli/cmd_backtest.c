@@ -73,6 +73,8 @@ struct lx_strategy_ctx {
     const char *capture;    /* --capture FILE, or NULL: synthetic market */
     int64_t from_ns, to_ns; /* --from / --to */
     int64_t t0;             /* wall time the run starts at */
+    int64_t order_lat_ms;   /* --order-latency: request to venue */
+    int64_t feed_lat_ms;    /* --feed-latency: venue frame to client */
     bool duration_set;
     /* world */
     struct event_base *base;
@@ -530,6 +532,8 @@ static int write_report(const struct lx_strategy_ctx *c, FILE *f)
             (long long)c->duration_s,
             c->tape != NULL ? "replayed capture" : "synthetic market");
     put_market(f, c);
+    fprintf(f, "\"latency_ms\":{\"order\":%lld,\"feed\":%lld},",
+            (long long)c->order_lat_ms, (long long)c->feed_lat_ms);
     put_dec(f, "start_mid", c->start_mid, ",");
     put_dec(f, "end_mid", c->last_mid, ",");
     fprintf(f, "\"start\":{");
@@ -602,7 +606,10 @@ static int make_venue(struct lx_strategy_ctx *c, const char **why)
     rc = lx_mock_door_new(&c->door, c->net, c->clock, "binance",
                           &lx_mock_bn_dialect, &lx_mock_bn_spot_limits);
     if (rc == LX_OK) {
-        rc = lx_mock_bn_hub_new(&c->hub, c->net, c->clock, NULL);
+        struct lx_mock_bn_hub_opts ho = lx_mock_bn_hub_spot;
+        ho.latency_ns = c->feed_lat_ms * MS;
+        lx_mock_door_set_latency(c->door, c->order_lat_ms * MS);
+        rc = lx_mock_bn_hub_new(&c->hub, c->net, c->clock, &ho);
     }
     if (rc == LX_OK) {
         lx_mock_door_set_upgrade(c->door, lx_mock_bn_hub_upgrade, c->hub);
@@ -805,6 +812,10 @@ static void usage(FILE *f)
         "                           instead of the synthetic one\n"
         "  --from T, --to T         the capture's time range (ns since the\n"
         "                           epoch or RFC 3339; default: all of it)\n"
+        "  --order-latency MS       every request reaches the venue MS later\n"
+        "                           (default 0)\n"
+        "  --feed-latency MS        every venue frame (market and user data)\n"
+        "                           reaches the strategy MS later (default 0)\n"
         "  --seed N                 seed of the synthetic market and of the\n"
         "                           client's ids (default 7)\n"
         "  --duration SECONDS       virtual run time (default 3600; with\n"
@@ -869,6 +880,12 @@ static int parse_args(struct lx_strategy_ctx *c, int argc, char **argv,
                    parse_u64(val, &v) == LX_OK && v >= 1 && v <= 30 * 86400) {
             c->duration_s = (int64_t)v;
             c->duration_set = true;
+        } else if (strcmp(a, "--order-latency") == 0 &&
+                   parse_u64(val, &v) == LX_OK && v <= 60000) {
+            c->order_lat_ms = (int64_t)v;
+        } else if (strcmp(a, "--feed-latency") == 0 &&
+                   parse_u64(val, &v) == LX_OK && v <= 60000) {
+            c->feed_lat_ms = (int64_t)v;
         } else if (strcmp(a, "--capture") == 0) {
             c->capture = val;
         } else if (strcmp(a, "--from") == 0 &&

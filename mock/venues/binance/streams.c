@@ -34,7 +34,7 @@
 #define MALFORMED "{\"e\":\"depthUpdate\",\"E\":17000000,\"s\":\"BTC"
 
 const struct lx_mock_bn_hub_opts lx_mock_bn_hub_spot = {
-    20 * SEC, 24 * 3600 * SEC, 1024, 5};
+    20 * SEC, 24 * 3600 * SEC, 1024, 5, 0};
 
 struct conn {
     struct lx_mock_bn_hub *hub;
@@ -52,7 +52,17 @@ struct conn {
     int malformed;       /* send a malformed frame before the next one */
     int dropping;        /* the drop timer runs: send nothing */
     struct lx_timer *drop;
+    /* Frames held back by opts.latency_ns, oldest first. */
+    struct held *held, *held_tail;
+    struct lx_timer *late;
     LIST_ENTRY(conn) link;
+};
+
+struct held {
+    struct held *next;
+    int64_t due_ns; /* monotonic */
+    size_t len;
+    char data[];
 };
 
 struct lx_mock_bn_hub {
@@ -101,6 +111,12 @@ static void conn_free(struct conn *c)
         lx__free(NULL, c->subs[i]);
     }
     lx__free(NULL, c->subs);
+    while (c->held != NULL) {
+        struct held *h = c->held;
+        c->held = h->next;
+        lx__free(NULL, h);
+    }
+    lx_timer_free(c->late);
     lx_timer_free(c->age);
     lx_timer_free(c->drop);
     lx_ws_free(c->ws);
@@ -180,8 +196,8 @@ static void start_drop(struct conn *c)
     lx_ws_close(c->ws, 1011, "fault"); /* no timer: close the polite way */
 }
 
-/* Every text frame of a connection goes out here (see the top). */
-static void conn_send(struct conn *c, const char *data, size_t len)
+/* Sends a frame now: faults first (see the top). */
+static void conn_send_now(struct conn *c, const char *data, size_t len)
 {
     if (c->dropping) {
         return;
@@ -201,6 +217,56 @@ static void conn_send(struct conn *c, const char *data, size_t len)
     if (c->drop_left > 0 && --c->drop_left == 0) {
         start_drop(c);
     }
+}
+
+/* Sends the held frames that are due; re-arms for the next one. */
+static void late_cb(struct lx_timer *t, void *ud)
+{
+    struct conn *c = ud;
+    int64_t now = lx_clock_mono_ns(c->hub->clock);
+
+    LX_UNUSED(t);
+    while (c->held != NULL && c->held->due_ns <= now) {
+        struct held *h = c->held;
+        c->held = h->next;
+        if (c->held == NULL) {
+            c->held_tail = NULL;
+        }
+        conn_send_now(c, h->data, h->len);
+        lx__free(NULL, h);
+    }
+    if (c->held != NULL) {
+        (void)lx_timer_start(c->late, c->held->due_ns - now, 0);
+    }
+}
+
+/* Every text frame of a connection goes out here, after the latency. */
+static void conn_send(struct conn *c, const char *data, size_t len)
+{
+    int64_t lat = c->hub->opts.latency_ns;
+    struct held *h;
+
+    if (lat <= 0) {
+        conn_send_now(c, data, len);
+        return;
+    }
+    if ((c->late == NULL &&
+         lx_timer_new(&c->late, c->hub->clock, late_cb, c) != LX_OK) ||
+        (h = lx__malloc(NULL, sizeof(*h) + len)) == NULL) {
+        conn_send_now(c, data, len); /* out of memory: early, not lost */
+        return;
+    }
+    h->next = NULL;
+    h->due_ns = lx_clock_mono_ns(c->hub->clock) + lat;
+    h->len = len;
+    memcpy(h->data, data, len);
+    if (c->held_tail != NULL) {
+        c->held_tail->next = h;
+    } else {
+        c->held = h;
+        (void)lx_timer_start(c->late, lat, 0);
+    }
+    c->held_tail = h;
 }
 
 void lx_mock_bn_hub_reply(struct lx_mock_bn_conn *conn, const char *json,

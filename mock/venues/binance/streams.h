@@ -26,6 +26,11 @@ struct lx_mock_bn_hub_opts {
     int64_t max_age_ns;       /* connection lifetime; spot: 24 h; 0 = none */
     int max_streams;          /* per connection; spot: 1024 */
     int max_msgs_per_sec;     /* incoming control messages; spot: 5 */
+    /*
+     * One-way delay of every frame the hub sends, in order per connection
+     * (a backtest's feed latency); 0 = none.
+     */
+    int64_t latency_ns;
 };
 
 /* Binance spot's limits. */

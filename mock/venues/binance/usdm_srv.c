@@ -29,7 +29,7 @@ static const struct lx_mock_limits usdm_limits = {2400, 300, 0, 2, 120};
 
 /* USD-M streams: pings every 3 min, 24 h connections, 10 messages/s. */
 static const struct lx_mock_bn_hub_opts usdm_hub = {
-    (int64_t)180 * 1000000000, (int64_t)24 * 3600 * 1000000000, 1024, 10};
+    (int64_t)180 * 1000000000, (int64_t)24 * 3600 * 1000000000, 1024, 10, 0};
 
 static const struct lx_mock_bn_symbol_cfg usdm_btc = {
     "BTCUSDT", "BTC",  "USDT",  "0.1",     "0.001",
