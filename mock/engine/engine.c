@@ -755,6 +755,33 @@ size_t lx__engine_list_orders(const struct lx_engine *e, uint32_t inst,
     return n;
 }
 
+size_t lx__engine_levels(const struct lx_engine *e, uint32_t inst, int side,
+                         struct lx_eng_level_info *out, size_t cap)
+{
+    const struct eng_book *b;
+    const struct eng_side *sd;
+    size_t n = 0;
+    uint32_t i;
+
+    if (e == NULL || inst >= e->nbooks || (side != 0 && side != 1)) {
+        return 0;
+    }
+    b = &e->books[inst];
+    sd = &b->side[side];
+    for (i = sd->n; i-- > 0;) {
+        const struct eng_level *lv = &b->levels[sd->lv[i]];
+        if (lv->head == ENG_NIL) {
+            continue; /* an emptied level kept in place */
+        }
+        if (n < cap) {
+            out[n].price = lv->price;
+            out[n].qty = lv->qty;
+        }
+        n++;
+    }
+    return n;
+}
+
 size_t lx__engine_queue(const struct lx_engine *e, uint32_t inst, int side,
                         int64_t price, struct lx_eng_queue_entry *out,
                         size_t cap)

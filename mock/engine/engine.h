@@ -430,6 +430,18 @@ uint32_t lx__engine_open_orders(const struct lx_engine *e, uint32_t account);
  */
 size_t lx__engine_list_orders(const struct lx_engine *e, uint32_t inst,
                               struct lx_eng_order_info *out, size_t cap);
+/* One price level: its price (ticks) and total resting size (lots). */
+struct lx_eng_level_info {
+    int64_t price, qty;
+};
+
+/*
+ * Copies up to cap levels of side of inst, best first, into out; returns
+ * how many there are. O(levels), not O(orders).
+ */
+size_t lx__engine_levels(const struct lx_engine *e, uint32_t inst, int side,
+                         struct lx_eng_level_info *out, size_t cap);
+
 /* One resting order of a price level, in queue order (lx__engine_queue). */
 struct lx_eng_queue_entry {
     uint64_t id;

@@ -529,57 +529,49 @@ static void on_trade(struct lx_mock_bn_spot *v, struct bn_symbol *s,
     t->is_aggregate = false;
 }
 
-/* The book now, aggregated by price: resting limit orders only. */
+/* One side of the book now, best first (resting orders only). */
+static int side_now(struct lx_mock_bn_spot *v, const struct bn_symbol *s,
+                    int side, struct bn_level **out, size_t *n)
+{
+    size_t total = lx__engine_levels(v->eng, s->inst, side, NULL, 0), i;
+    struct lx_eng_level_info *lv;
+    struct bn_level *b;
+
+    b = lx__malloc(NULL, (total > 0 ? total : 1) * sizeof(*b));
+    lv = lx__malloc(NULL, (total > 0 ? total : 1) * sizeof(*lv));
+    if (b == NULL || lv == NULL) {
+        lx__free(NULL, b);
+        lx__free(NULL, lv);
+        return LX_ERR_NOMEM;
+    }
+    *n = lx__engine_levels(v->eng, s->inst, side, lv, total);
+    for (i = 0; i < *n; i++) {
+        b[i].price = lv[i].price;
+        b[i].qty = lv[i].qty;
+    }
+    lx__free(NULL, lv);
+    *out = b;
+    return LX_OK;
+}
+
+/*
+ * The book now, aggregated by price: resting limit orders only (a stop
+ * waiting for its trigger is not on the book). O(levels).
+ */
 static int book_now(struct lx_mock_bn_spot *v, const struct bn_symbol *s,
                     struct bn_level **bids, size_t *nb, struct bn_level **asks,
                     size_t *na)
 {
-    size_t n, i, cap;
-    struct bn_level *b, *a;
+    int rc = side_now(v, s, LX_ENG_BUY, bids, nb);
 
-    n = lx__engine_list_orders(v->eng, s->inst, v->scratch, v->scratch_cap);
-    if (n > v->scratch_cap) {
-        struct lx_eng_order_info *p =
-            lx__realloc(NULL, v->scratch, n * 2 * sizeof(*p));
-
-        if (p == NULL) {
-            return LX_ERR_NOMEM;
-        }
-        v->scratch = p;
-        v->scratch_cap = n * 2;
-        n = lx__engine_list_orders(v->eng, s->inst, v->scratch, v->scratch_cap);
-    }
-    cap = n > 0 ? n : 1;
-    b = lx__malloc(NULL, cap * sizeof(*b));
-    a = lx__malloc(NULL, cap * sizeof(*a));
-    if (b == NULL || a == NULL) {
-        lx__free(NULL, b);
-        lx__free(NULL, a);
-        return LX_ERR_NOMEM;
-    }
-    *nb = *na = 0;
-    for (i = 0; i < n; i++) {
-        const struct lx_eng_order_info *o = &v->scratch[i];
-        struct bn_level *arr = o->side == LX_ENG_BUY ? b : a;
-        size_t *cnt = o->side == LX_ENG_BUY ? nb : na;
-
-        bool is_stop = o->type >= LX_ENG_STOP_LOSS;
-
-        if ((is_stop && !o->triggered) || o->remaining <= 0) {
-            continue; /* a stop waiting for its trigger is not on the book */
-        }
-        /* Listed best first per side, so equal prices are adjacent. */
-        if (*cnt > 0 && arr[*cnt - 1].price == o->price) {
-            arr[*cnt - 1].qty += o->remaining;
-        } else {
-            arr[*cnt].price = o->price;
-            arr[*cnt].qty = o->remaining;
-            (*cnt)++;
+    if (rc == LX_OK) {
+        rc = side_now(v, s, LX_ENG_SELL, asks, na);
+        if (rc != LX_OK) {
+            lx__free(NULL, *bids);
+            *bids = NULL;
         }
     }
-    *bids = b;
-    *asks = a;
-    return LX_OK;
+    return rc;
 }
 
 /*
