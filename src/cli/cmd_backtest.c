@@ -804,8 +804,9 @@ static void usage(FILE *f)
         "usage: lotusx backtest [options]\n"
         "Runs a strategy against the simulated Binance spot of lotusx-mock\n"
         "in one process on a virtual clock; prints a JSON report.\n\n"
-        "  --strategy NAME|FILE.so  built-in mm (default) or momentum, or a\n"
-        "                           shared object exporting lx_strategy_entry\n"
+        "  --strategy NAME|FILE.so  built-in mm (default), momentum or hold\n"
+        "                           (no trading), or a shared object\n"
+        "                           exporting lx_strategy_entry\n"
         "  --param KEY=VALUE        strategy parameter (repeatable)\n"
         "  --capture FILE.lxcap     replay this recorded market (depth\n"
         "                           snapshot, diffs and trades of the symbol)\n"
@@ -965,7 +966,7 @@ int lx_cli_backtest(int argc, char **argv)
     if (c.strat == NULL) {
         fprintf(stderr,
                 "lotusx backtest: unknown strategy '%s' (built-in: mm, "
-                "momentum; or a path to a .so)\n",
+                "momentum, hold; or a path to a .so)\n",
                 strat);
         return 2;
     }

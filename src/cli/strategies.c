@@ -1,6 +1,8 @@
 /*
- * strategies.c - the two example strategies built into `lotusx backtest`.
+ * strategies.c - the example strategies built into `lotusx backtest`.
  *
+ * "hold" trades nothing: the baseline (the start balances marked to the
+ * market) and the cost of the market alone in a benchmark.
  * "mm" keeps one post-only bid and one post-only ask `ticks` ticks (param,
  * default 20) either side of the mid, `qty` each (default 0.001), and
  * requotes when the mid has moved by half that distance. "momentum" buys
@@ -264,8 +266,14 @@ static void mom_trade(void *st, struct lx_strategy_ctx *c,
 static const struct lx_strategy momentum_strategy = {
     "momentum", mom_create, NULL, NULL, mom_trade, NULL, NULL, NULL, NULL};
 
+static const struct lx_strategy hold_strategy = {"hold", NULL, NULL, NULL, NULL,
+                                                 NULL,   NULL, NULL, NULL};
+
 const struct lx_strategy *lx_cli_builtin_strategy(const char *name)
 {
+    if (strcmp(name, "hold") == 0) {
+        return &hold_strategy;
+    }
     if (strcmp(name, "mm") == 0) {
         return &mm_strategy;
     }
