@@ -18,5 +18,6 @@ int lx_cli_version(int argc, char **argv);
 int lx_cli_demo(int argc, char **argv);
 int lx_cli_capture(int argc, char **argv);
 int lx_cli_backtest(int argc, char **argv);
+int lx_cli_paper(int argc, char **argv);
 
 #endif

@@ -52,6 +52,9 @@
 #define MAX_PARAMS 32
 #define SCALE      8 /* amounts in the report */
 
+/* The command being run, for messages: "lotusx backtest" or "paper". */
+static const char *g_cmd = "lotusx backtest";
+
 struct bt_fill {
     int64_t ms;
     enum lx_side side;
@@ -75,6 +78,9 @@ struct lx_strategy_ctx {
     int64_t t0;             /* wall time the run starts at */
     int64_t order_lat_ms;   /* --order-latency: request to venue */
     int64_t feed_lat_ms;    /* --feed-latency: venue frame to client */
+    bool paper;             /* `lotusx paper`: a venue over the network */
+    const char *rest_url, *ws_url;
+    bool have_start; /* paper: the start balances came from the venue */
     bool duration_set;
     /* world */
     struct event_base *base;
@@ -266,7 +272,7 @@ static void sample_cb(struct lx_timer *t, void *ud)
     }
     done_s = (lx_clock_mono_ns(c->clock) - c->t_start_ns) / SEC;
     if (c->progress && done_s % 60 == 0) {
-        fprintf(stderr, "\rbacktest: %3lld%% (%lld/%lld s virtual, %zu fills)",
+        fprintf(stderr, "\rbacktest: %3lld%% (%lld/%lld s, %zu fills)",
                 (long long)(done_s * 100 / c->duration_s), (long long)done_s,
                 (long long)c->duration_s, c->nfills);
     }
@@ -349,6 +355,51 @@ static void strat_timer_cb(struct lx_timer *t, void *ud)
 }
 
 static void on_markets(struct lx_exchange *ex, const struct lx_ex_result *r,
+                       void *ud);
+
+/* Total (free + locked) of asset in a balances answer, at the scale. */
+static int total_of(const struct lx_ex_result *r, const char *asset,
+                    struct lx_decimal *out)
+{
+    struct lx_decimal t;
+    size_t i;
+
+    *out = lx_decimal_from_i64(0, SCALE);
+    for (i = 0; i < r->nbalances; i++) {
+        if (strcmp(r->balances[i].asset, asset) == 0) {
+            if (lx_decimal_add(r->balances[i].free, r->balances[i].locked,
+                               &t) != LX_OK) {
+                return LX_ERR_OVERFLOW;
+            }
+            return lx_decimal_rescale(t, SCALE, LX_ROUND_EXACT, out);
+        }
+    }
+    return LX_OK;
+}
+
+/* Paper: the account's balances at the start, then the strategy starts. */
+static void on_start_balances(struct lx_exchange *ex,
+                              const struct lx_ex_result *r, void *ud)
+{
+    struct lx_strategy_ctx *c = ud;
+    const struct lx_instrument *in = lx_strategy_instrument(c);
+
+    if (r->err != LX_OK) {
+        fail(c, "balances", r->errmsg);
+        return;
+    }
+    if (total_of(r, in->base, &c->base0) != LX_OK ||
+        total_of(r, in->quote, &c->quote0) != LX_OK) {
+        fail(c, "balances", "a balance does not fit the report scale");
+        return;
+    }
+    c->base_bal = c->base0;
+    c->quote_bal = c->quote0;
+    c->have_start = true;
+    on_markets(ex, r, ud);
+}
+
+static void on_markets(struct lx_exchange *ex, const struct lx_ex_result *r,
                        void *ud)
 {
     struct lx_strategy_ctx *c = ud;
@@ -360,6 +411,12 @@ static void on_markets(struct lx_exchange *ex, const struct lx_ex_result *r,
     }
     if (lx_strategy_instrument(c) == NULL) {
         fail(c, "markets", "the symbol is not listed");
+        return;
+    }
+    if (c->paper && !c->have_start) {
+        if (lx_exchange_balances(c->ex, on_start_balances, c) != LX_OK) {
+            fail(c, "balances", "could not ask the venue");
+        }
         return;
     }
     c->started = 1;
@@ -485,6 +542,14 @@ static void put_market(FILE *f, const struct lx_strategy_ctx *c)
 {
     struct lx_mock_tape_stats t;
 
+    if (c->paper) {
+        fprintf(f, "\"market\":{\"source\":\"venue\",\"rest\":");
+        lxc_json_str(f, (const uint8_t *)c->rest_url, strlen(c->rest_url));
+        fprintf(f, ",\"ws\":");
+        lxc_json_str(f, (const uint8_t *)c->ws_url, strlen(c->ws_url));
+        fprintf(f, "},");
+        return;
+    }
     if (c->tape == NULL) {
         fprintf(f, "\"market\":{\"source\":\"synthetic\"},");
         return;
@@ -526,14 +591,17 @@ static int write_report(const struct lx_strategy_ctx *c, FILE *f)
     }
     fprintf(f,
             "{\"strategy\":\"%s\",\"seed\":%llu,\"symbol\":\"%s\","
-            "\"duration_s\":%lld,\"venue\":\"binance-spot (lotusx-mock, "
-            "%s)\",",
+            "\"duration_s\":%lld,\"venue\":\"binance-spot (%s)\",",
             c->strat->name, (unsigned long long)c->seed, c->symbol,
             (long long)c->duration_s,
-            c->tape != NULL ? "replayed capture" : "synthetic market");
+            c->paper          ? "paper trading over the network"
+            : c->tape != NULL ? "lotusx-mock, replayed capture"
+                              : "lotusx-mock, synthetic market");
     put_market(f, c);
-    fprintf(f, "\"latency_ms\":{\"order\":%lld,\"feed\":%lld},",
-            (long long)c->order_lat_ms, (long long)c->feed_lat_ms);
+    if (!c->paper) {
+        fprintf(f, "\"latency_ms\":{\"order\":%lld,\"feed\":%lld},",
+                (long long)c->order_lat_ms, (long long)c->feed_lat_ms);
+    }
     put_dec(f, "start_mid", c->start_mid, ",");
     put_dec(f, "end_mid", c->last_mid, ",");
     fprintf(f, "\"start\":{");
@@ -639,24 +707,55 @@ static int make_venue(struct lx_strategy_ctx *c, const char **why)
     return rc;
 }
 
-static int make_client(struct lx_strategy_ctx *c)
+/*
+ * Paper: the account's keys from LOTUSX_BINANCE_SPOT_API_KEY/_API_SECRET
+ * in the environment, or in ./.env.
+ */
+static int paper_creds(struct lx_strategy_ctx *c, const char **why)
+{
+    struct lx_dotenv_error de;
+    int rc = lx_creds_load_env(c->creds);
+
+    if (rc == LX_OK && access(".env", F_OK) == 0) {
+        rc = lx_creds_load_dotenv(c->creds, ".env", &de);
+        if (rc != LX_OK) {
+            *why = "./.env could not be read (see docs/security.md)";
+            return rc;
+        }
+    }
+    if (rc == LX_OK && (!lx_creds_has(c->creds, LX_CRED_API_KEY) ||
+                        !lx_creds_has(c->creds, LX_CRED_API_SECRET))) {
+        *why = "no API key: set LOTUSX_BINANCE_SPOT_API_KEY and "
+               "LOTUSX_BINANCE_SPOT_API_SECRET (environment or ./.env)";
+        rc = LX_ERR_CONFIG;
+    }
+    return rc;
+}
+
+static int make_client(struct lx_strategy_ctx *c, const char **why)
 {
     struct lx_exchange_opts *o = NULL;
     int rc = lx_creds_new(&c->creds, NULL, "binance-spot");
 
-    if (rc == LX_OK) {
+    if (rc == LX_OK && c->paper) {
+        rc = paper_creds(c, why);
+    } else if (rc == LX_OK) {
         rc = lx_creds_set(c->creds, LX_CRED_API_KEY, KEY, sizeof(KEY) - 1);
-    }
-    if (rc == LX_OK) {
-        rc = lx_creds_set(c->creds, LX_CRED_API_SECRET, SECRET,
-                          sizeof(SECRET) - 1);
+        if (rc == LX_OK) {
+            rc = lx_creds_set(c->creds, LX_CRED_API_SECRET, SECRET,
+                              sizeof(SECRET) - 1);
+        }
     }
     if (rc == LX_OK) {
         rc = lx_exchange_opts_new(&o);
     }
     if (rc == LX_OK) {
-        rc = lx_exchange_opts_set_urls(o, "http://backtest.lotusx",
-                                       "ws://backtest.lotusx");
+        rc = c->paper ? lx_exchange_opts_set_urls(o, c->rest_url, c->ws_url)
+                      : lx_exchange_opts_set_urls(o, "http://backtest.lotusx",
+                                                  "ws://backtest.lotusx");
+        if (rc != LX_OK) {
+            *why = "bad --rest or --ws URL";
+        }
     }
     if (rc == LX_OK) {
         lx_exchange_opts_set_creds(o, c->creds);
@@ -684,16 +783,21 @@ static int make_world(struct lx_strategy_ctx *c, const char **why)
     if (c->base == NULL) {
         return LX_ERR_NOMEM;
     }
-    rc = lx_clock_new_virtual(&c->clock, NULL, c->base, c->t0);
+    rc = c->paper ? lx_clock_new_real(&c->clock, NULL, c->base)
+                  : lx_clock_new_virtual(&c->clock, NULL, c->base, c->t0);
     if (rc == LX_OK) {
         rc = lx_net_new(&c->net, NULL, c->base, c->clock);
     }
     if (rc == LX_OK) {
         lx_net_set_seed(c->net, c->seed);
-        rc = make_venue(c, why);
+        if (c->paper) {
+            c->t0 = lx_clock_wall_ns(c->clock);
+        } else {
+            rc = make_venue(c, why);
+        }
     }
     if (rc == LX_OK) {
-        rc = make_client(c);
+        rc = make_client(c, why);
     }
     if (rc == LX_OK) {
         rc = lx_timer_new(&c->strat_timer, c->clock, strat_timer_cb, c);
@@ -751,7 +855,9 @@ static int run(struct lx_strategy_ctx *c)
 {
     int rc = dec("1", &c->base0);
 
-    if (rc == LX_OK) {
+    if (c->paper) {
+        rc = LX_OK; /* the start balances come from the venue */
+    } else if (rc == LX_OK) {
         rc = dec("100000", &c->quote0);
     }
     if (rc == LX_OK) {
@@ -767,10 +873,12 @@ static int run(struct lx_strategy_ctx *c)
     c->quote_bal = c->quote0;
     c->max_dd.scale = SCALE;
     c->t_start_ns = lx_clock_mono_ns(c->clock);
-    rc = c->synth != NULL
-             ? lx_mock_synth_start(c->synth)
-             : lx_mock_tape_play(c->tape, c->clock, c->capture, c->from_ns,
-                                 c->to_ns, tape_done, c, &c->cerr);
+    if (c->synth != NULL) {
+        rc = lx_mock_synth_start(c->synth);
+    } else if (c->tape != NULL) {
+        rc = lx_mock_tape_play(c->tape, c->clock, c->capture, c->from_ns,
+                               c->to_ns, tape_done, c, &c->cerr);
+    }
     if (rc == LX_OK) {
         rc = lx_exchange_markets(c->ex, on_markets, c);
     }
@@ -788,8 +896,9 @@ static int run(struct lx_strategy_ctx *c)
         }
     }
     if (c->progress) {
-        fprintf(stderr, "\rbacktest: 100%% (%lld s virtual, %zu fills)      \n",
-                (long long)c->duration_s, c->nfills);
+        fprintf(stderr, "\rbacktest: 100%% (%lld s %s, %zu fills)      \n",
+                (long long)c->duration_s, c->paper ? "real" : "virtual",
+                c->nfills);
     }
     return rc;
 }
@@ -826,6 +935,27 @@ static void usage(FILE *f)
         "Exit status: 0 ok, 1 the run failed, 2 bad usage.\n");
 }
 
+static void paper_usage(FILE *f)
+{
+    fprintf(
+        f,
+        "usage: lotusx paper --rest URL --ws URL [options]\n"
+        "Runs a strategy in real time against a Binance spot venue over the\n"
+        "network (lotusx-mock, or a testnet); prints the same JSON report\n"
+        "as lotusx backtest. The account's keys come from\n"
+        "LOTUSX_BINANCE_SPOT_API_KEY and LOTUSX_BINANCE_SPOT_API_SECRET in\n"
+        "the environment or in ./.env (never from the command line).\n\n"
+        "  --rest URL               the REST base (http://127.0.0.1:PORT)\n"
+        "  --ws URL                 the WebSocket base (ws://127.0.0.1:PORT)\n"
+        "  --strategy NAME|FILE.so  as for lotusx backtest (default mm)\n"
+        "  --param KEY=VALUE        strategy parameter (repeatable)\n"
+        "  --duration SECONDS       run time (default 3600)\n"
+        "  --seed N                 seed of the client's ids (default 7)\n"
+        "  --report FILE            write the report there (default stdout)\n"
+        "  --quiet                  no strategy log, no progress\n"
+        "Exit status: 0 ok, 1 the run failed, 2 bad usage.\n");
+}
+
 static int parse_u64(const char *s, uint64_t *out)
 {
     return lx__parse_u64(s, strlen(s), out);
@@ -841,13 +971,12 @@ static const struct lx_strategy *load_strategy(const char *name, void **dl)
     }
     *dl = dlopen(name, RTLD_NOW | RTLD_LOCAL);
     if (*dl == NULL) {
-        fprintf(stderr, "lotusx backtest: cannot load %s: %s\n", name,
-                dlerror());
+        fprintf(stderr, "%s: cannot load %s: %s\n", g_cmd, name, dlerror());
         return NULL;
     }
     s = dlsym(*dl, "lx_strategy_entry");
     if (s == NULL) {
-        fprintf(stderr, "lotusx backtest: %s has no lx_strategy_entry\n", name);
+        fprintf(stderr, "%s: %s has no lx_strategy_entry\n", g_cmd, name);
     }
     return s;
 }
@@ -861,18 +990,33 @@ static int parse_args(struct lx_strategy_ctx *c, int argc, char **argv,
     for (i = 1; i < argc; i++) {
         const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
         if (lx_cli_is_help(a)) {
-            usage(stdout);
+            if (c->paper) {
+                paper_usage(stdout);
+            } else {
+                usage(stdout);
+            }
             exit(0);
         } else if (strcmp(a, "--quiet") == 0) {
             c->quiet = 1;
             continue;
         } else if (val == NULL) {
-            fprintf(stderr, "lotusx backtest: %s needs a value\n", a);
+            fprintf(stderr, "%s: %s needs a value\n", g_cmd, a);
             return 2;
         }
         i++;
         if (strcmp(a, "--strategy") == 0) {
             *strat = val;
+        } else if (c->paper && strcmp(a, "--rest") == 0) {
+            c->rest_url = val;
+        } else if (c->paper && strcmp(a, "--ws") == 0) {
+            c->ws_url = val;
+        } else if (c->paper &&
+                   (strcmp(a, "--capture") == 0 || strcmp(a, "--from") == 0 ||
+                    strcmp(a, "--to") == 0 ||
+                    strcmp(a, "--order-latency") == 0 ||
+                    strcmp(a, "--feed-latency") == 0)) {
+            fprintf(stderr, "%s: %s is a backtest option\n", g_cmd, a);
+            return 2;
         } else if (strcmp(a, "--report") == 0) {
             *report = val;
         } else if (strcmp(a, "--seed") == 0 && parse_u64(val, &v) == LX_OK) {
@@ -902,8 +1046,7 @@ static int parse_args(struct lx_strategy_ctx *c, int argc, char **argv,
             c->params[c->nparams][0] = argv[i];
             c->params[c->nparams++][1] = eq + 1;
         } else {
-            fprintf(stderr, "lotusx backtest: bad option or value: %s %s\n", a,
-                    val);
+            fprintf(stderr, "%s: bad option or value: %s %s\n", g_cmd, a, val);
             return 2;
         }
     }
@@ -917,13 +1060,13 @@ static bool capture_span(struct lx_strategy_ctx *c)
     int rc;
 
     if (c->from_ns >= c->to_ns) {
-        fprintf(stderr, "lotusx backtest: --from must be before --to\n");
+        fprintf(stderr, "%s: --from must be before --to\n", g_cmd);
         return false;
     }
     rc = lx_mock_tape_span(c->capture, c->from_ns, c->to_ns, &first, &last,
                            &c->cerr);
     if (rc != LX_OK) {
-        fprintf(stderr, "lotusx backtest: %s: %s\n", c->capture,
+        fprintf(stderr, "%s: %s: %s\n", g_cmd, c->capture,
                 c->cerr.msg[0] ? c->cerr.msg : lx_strerror(rc));
         return false;
     }
@@ -935,7 +1078,7 @@ static bool capture_span(struct lx_strategy_ctx *c)
     return true;
 }
 
-int lx_cli_backtest(int argc, char **argv)
+static int backtest_main(int argc, char **argv, bool paper)
 {
     struct lx_strategy_ctx c;
     const char *strat = "mm", *report = NULL, *why = "";
@@ -944,6 +1087,8 @@ int lx_cli_backtest(int argc, char **argv)
     int rc;
 
     memset(&c, 0, sizeof(c));
+    c.paper = paper;
+    g_cmd = paper ? "lotusx paper" : "lotusx backtest";
     c.seed = 7;
     c.duration_s = 3600;
     c.symbol = "BTCUSDT";
@@ -951,12 +1096,20 @@ int lx_cli_backtest(int argc, char **argv)
     c.from_ns = INT64_MIN;
     c.to_ns = INT64_MAX;
     rc = parse_args(&c, argc, argv, &strat, &report);
+    if (rc == 0 && c.paper && (c.rest_url == NULL || c.ws_url == NULL)) {
+        fprintf(stderr, "%s: --rest and --ws are required\n", g_cmd);
+        rc = 2;
+    }
     if (rc != 0) {
-        usage(stderr);
+        if (c.paper) {
+            paper_usage(stderr);
+        } else {
+            usage(stderr);
+        }
         return rc;
     }
     if (c.capture == NULL && (c.from_ns != INT64_MIN || c.to_ns != INT64_MAX)) {
-        fprintf(stderr, "lotusx backtest: --from and --to need --capture\n");
+        fprintf(stderr, "%s: --from and --to need --capture\n", g_cmd);
         return 2;
     }
     if (c.capture != NULL && !capture_span(&c)) {
@@ -965,9 +1118,9 @@ int lx_cli_backtest(int argc, char **argv)
     c.strat = load_strategy(strat, &dl);
     if (c.strat == NULL) {
         fprintf(stderr,
-                "lotusx backtest: unknown strategy '%s' (built-in: mm, "
+                "%s: unknown strategy '%s' (built-in: mm, "
                 "momentum, hold; or a path to a .so)\n",
-                strat);
+                g_cmd, strat);
         return 2;
     }
     c.progress = !c.quiet && isatty(2);
@@ -983,7 +1136,7 @@ int lx_cli_backtest(int argc, char **argv)
         rc = run(&c);
     }
     if (rc != LX_OK || c.failed) {
-        fprintf(stderr, "lotusx backtest: failed: %s\n",
+        fprintf(stderr, "%s: failed: %s\n", g_cmd,
                 c.failed ? c.why : (why[0] ? why : lx_strerror(rc)));
         free_world(&c);
         if (dl != NULL) {
@@ -992,7 +1145,7 @@ int lx_cli_backtest(int argc, char **argv)
         return 1;
     }
     if (report != NULL && (out = fopen(report, "w")) == NULL) {
-        fprintf(stderr, "lotusx backtest: cannot write %s\n", report);
+        fprintf(stderr, "%s: cannot write %s\n", g_cmd, report);
         rc = LX_ERR_FILE;
     }
     if (rc == LX_OK) {
@@ -1006,8 +1159,18 @@ int lx_cli_backtest(int argc, char **argv)
         dlclose(dl);
     }
     if (rc != LX_OK) {
-        fprintf(stderr, "lotusx backtest: report: %s\n", lx_strerror(rc));
+        fprintf(stderr, "%s: report: %s\n", g_cmd, lx_strerror(rc));
         return 1;
     }
     return 0;
+}
+
+int lx_cli_backtest(int argc, char **argv)
+{
+    return backtest_main(argc, argv, false);
+}
+
+int lx_cli_paper(int argc, char **argv)
+{
+    return backtest_main(argc, argv, true);
 }

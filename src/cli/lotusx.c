@@ -18,6 +18,8 @@ static const struct lx_cli_cmd cmds[] = {
      "capture files: info, dump, verify, cat, export, import, slice, merge",
      lx_cli_capture},
     {"demo", "a short tour of what is built, on loopback", lx_cli_demo},
+    {"paper", "run a strategy against a venue over the network, in real time",
+     lx_cli_paper},
     {"version", "print the library version", lx_cli_version},
 };
 
