@@ -15,6 +15,18 @@
  *    event_base (libevent bufferevents, TCP_NODELAY both ends, a payload
  *    the size of the order request), also ORDERS sequential round trips.
  *
+ * 3. The market-stream path on the recorded streams: every frame of the
+ *    shared Binance spot and USD-M recordings (../shared/samples, or
+ *    LX_SAMPLES_DIR, as bench_book.c finds them) through what the
+ *    connector runs for a market frame: lx__bn_parse_ws (JSON parse and
+ *    mapping to the unified type), and for a depth diff of a watched book
+ *    lx__bnx_depth_diff + lx_book_sync_diff; the recording's REST snapshot
+ *    goes through lx__bn_parse_depth + lx__bnx_depth_snapshot +
+ *    lx_book_sync_snapshot where it sits in the stream. Messages/s and
+ *    MB/s of frame JSON, next to cJSON_ParseWithLength + cJSON_Delete
+ *    alone on the same frames; median of interleaved passes. A middle
+ *    row, lx__bn_parse_ws alone, shows what the book sync adds.
+ *
  * Client and server share one thread and one event_base in both cases, so
  * each round trip pays both ends' work and two loop wake-ups; the ratio
  * place / echo is what the connector, HTTP and the mock add to the bare
@@ -45,12 +57,15 @@
 #include "mock/venues/binance/spot.h"
 #include "mock/venues/binance/streams.h"
 #include "venues/binance/binance.h"
+#include "venues/binance/bn_ex.h"
 
-#define ORDERS 2000
-#define WARMUP 50
-#define CODEC  20000
-#define KEY    "bench-exchange-key"
-#define SECRET "bench-exchange-secret"
+#define ORDERS   2000
+#define SLICE_NS ((int64_t)1000000000) /* per stream case and variant */
+#define PASSES   512
+#define WARMUP   50
+#define CODEC    20000
+#define KEY      "bench-exchange-key"
+#define SECRET   "bench-exchange-secret"
 
 static const struct lx_mock_bn_symbol_cfg btc = {
     "BTCUSDT", "BTC",  "USDT", "0.01",    "0.00001",
@@ -462,6 +477,234 @@ static void bench_round_trips(struct bench *b, double echo[3], double place[3])
     printf("(echo payload %zu bytes each way)\n", n);
 }
 
+/* ---- the market-stream path ----------------------------------------------
+ */
+
+/* A recording: one "<local ns> <json>" line per frame, JSON kept. */
+struct frames {
+    char *buf;
+    const char **json;
+    size_t *len;
+    bool *snapshot; /* the REST depth answer, not a stream frame */
+    size_t n, bytes;
+};
+
+static bool load_frames(struct frames *fr, const char *rel)
+{
+    const char *dir = getenv("LX_SAMPLES_DIR");
+    char path[1024];
+    FILE *fp;
+    long size;
+    size_t cap = 0, got = 0;
+    char *line, *end;
+
+    memset(fr, 0, sizeof(*fr));
+    (void)lx__snprintf(path, sizeof(path), "%s/%s",
+                       dir != NULL ? dir : LX_SAMPLES_DEFAULT, rel);
+    fp = fopen(path, "rb");
+    if (fp == NULL) {
+        return false;
+    }
+    if (fseek(fp, 0, SEEK_END) == 0 && (size = ftell(fp)) > 0 &&
+        fseek(fp, 0, SEEK_SET) == 0 &&
+        (fr->buf = lx__malloc(NULL, (size_t)size + 1)) != NULL) {
+        got = fread(fr->buf, 1, (size_t)size, fp);
+        fr->buf[got] = '\0';
+    }
+    fclose(fp);
+    for (line = fr->buf; line != NULL && line < fr->buf + got; line = end + 1) {
+        end = strchr(line, '\n');
+        end = end != NULL ? end : fr->buf + got;
+        *end = '\0';
+        line = strchr(line, ' ');
+        if (line == NULL || line + 1 >= end) {
+            continue;
+        }
+        if (fr->n == cap) {
+            cap = cap != 0 ? cap * 2 : 4096;
+            fr->json = lx__realloc(NULL, fr->json, cap * sizeof(*fr->json));
+            fr->len = lx__realloc(NULL, fr->len, cap * sizeof(*fr->len));
+            fr->snapshot =
+                lx__realloc(NULL, fr->snapshot, cap * sizeof(*fr->snapshot));
+            if (fr->json == NULL || fr->len == NULL || fr->snapshot == NULL) {
+                die("frames", LX_ERR_NOMEM);
+            }
+        }
+        fr->json[fr->n] = line + 1;
+        fr->len[fr->n] = (size_t)(end - line - 1);
+        fr->snapshot[fr->n] = strncmp(line + 1, "{\"lastUpdateId\"", 15) == 0;
+        fr->bytes += fr->len[fr->n++];
+    }
+    return fr->n > 0;
+}
+
+static void free_frames(struct frames *fr)
+{
+    lx__free(NULL, fr->buf);
+    lx__free(NULL, fr->json);
+    lx__free(NULL, fr->len);
+    lx__free(NULL, fr->snapshot);
+}
+
+struct path_state {
+    enum lx_bn_market market;
+    struct lx_arena *arena;
+    struct lx_book_sync *sync;
+    struct lx_bn_msg msg;
+    bool book; /* false: parse only, to show what the book sync adds */
+    size_t diffs, other, refused; /* of the last pass */
+};
+
+/* The REST snapshot, as snapshot_cb in bn_ex_stream.c takes it. */
+static void path_snapshot(struct path_state *ps, const char *json, size_t n)
+{
+    struct lx_depth d;
+    struct lx_book_snapshot snap;
+    int rc = lx__bn_parse_depth(json, n, ps->arena, &d, NULL);
+
+    if (rc == LX_OK) {
+        rc = lx__bnx_depth_snapshot(&d, ps->arena, &snap);
+    }
+    if (rc == LX_OK) {
+        rc = lx_book_sync_snapshot(ps->sync, &snap);
+    }
+    if (rc != LX_OK && rc != LX_ERR_AGAIN) {
+        die("snapshot", rc);
+    }
+}
+
+/* One timed pass of every frame through the connector's path. */
+static int64_t path_pass(struct path_state *ps, const struct frames *fr)
+{
+    struct lx_book_diff diff;
+    int64_t t0;
+    size_t i;
+    int rc;
+
+    lx_book_sync_reset(ps->sync);
+    ps->diffs = ps->other = ps->refused = 0;
+    t0 = bench_now_ns();
+    for (i = 0; i < fr->n; i++) {
+        if (fr->snapshot[i]) {
+            if (ps->book) {
+                path_snapshot(ps, fr->json[i], fr->len[i]);
+            }
+        } else if ((rc = lx__bn_parse_ws(ps->market, fr->json[i], fr->len[i],
+                                         ps->arena, &ps->msg, NULL)) != LX_OK) {
+            die("parse frame", rc);
+        } else if (ps->msg.kind == LX_BN_MSG_DEPTH && ps->book) {
+            rc = lx__bnx_depth_diff(&ps->msg.u.depth, ps->arena, &diff);
+            if (rc == LX_OK) {
+                rc = lx_book_sync_diff(ps->sync, &diff, NULL);
+            }
+            ps->diffs++;
+            ps->refused += rc != LX_OK;
+        } else {
+            ps->other++;
+        }
+        lx_arena_reset(ps->arena);
+    }
+    return bench_now_ns() - t0;
+}
+
+static volatile size_t sink;
+
+/* The reference: cJSON parse + delete of the same frames. */
+static int64_t cjson_pass(const struct frames *fr)
+{
+    int64_t t0 = bench_now_ns();
+    size_t i;
+
+    for (i = 0; i < fr->n; i++) {
+        cJSON *root = cJSON_ParseWithLength(fr->json[i], fr->len[i]);
+
+        sink += root != NULL;
+        cJSON_Delete(root);
+    }
+    return bench_now_ns() - t0;
+}
+
+static void path_row(const char *what, const struct frames *fr, int64_t ns,
+                     int64_t ref_ns)
+{
+    double s = (double)ns / 1e9;
+
+    printf("%-30s %8.0f %10.0f %8.1f %9.2f\n", what, (double)ns / (double)fr->n,
+           (double)fr->n / s, (double)fr->bytes / 1e6 / s,
+           (double)ns / (double)ref_ns);
+}
+
+static void bench_path_file(const char *title, const char *rel,
+                            enum lx_bn_market m)
+{
+    static int64_t t[3][PASSES];
+    struct path_state *ps = lx__calloc(NULL, 1, sizeof(*ps));
+    struct lx_book_sync_stats st;
+    struct frames fr;
+    int64_t spent = 0;
+    size_t n = 0;
+
+    if (!load_frames(&fr, rel)) {
+        printf("\n%s: %s not found, skipped\n", title, rel);
+        lx__free(NULL, ps);
+        free_frames(&fr);
+        return;
+    }
+    if (ps == NULL || lx_arena_new(&ps->arena, NULL, 0) != LX_OK ||
+        lx_book_sync_new(&ps->sync, NULL,
+                         m == LX_BN_SPOT ? LX_BOOK_RULES_BINANCE_SPOT
+                                         : LX_BOOK_RULES_BINANCE_USDM,
+                         NULL) != LX_OK) {
+        die("path setup", LX_ERR_NOMEM);
+    }
+    ps->market = m;
+    /* Interleaved passes, so load on the shared machine hits both. */
+    while ((spent < 3 * SLICE_NS || n < 3) && n < PASSES) {
+        ps->book = false;
+        t[2][n] = path_pass(ps, &fr);
+        t[1][n] = cjson_pass(&fr);
+        ps->book = true;
+        t[0][n] = path_pass(ps, &fr); /* last: its book is printed */
+        spent += t[0][n] + t[1][n] + t[2][n];
+        n++;
+    }
+    lx_book_sync_get_stats(ps->sync, &st);
+    printf("\n%s: %zu frames (%zu depth diffs, %zu others, 1 REST "
+           "snapshot), %.2f MB of JSON, %zu passes\n",
+           title, fr.n, ps->diffs, ps->other, (double)fr.bytes / 1e6, n);
+    printf("book at the end: %s, %zu bids, %zu asks; diffs refused %zu\n",
+           lx_book_sync_state_name(lx_book_sync_state(ps->sync)),
+           lx_book_depth(lx_book_sync_book(ps->sync), LX_BOOK_BID),
+           lx_book_depth(lx_book_sync_book(ps->sync), LX_BOOK_ASK),
+           ps->refused);
+    {
+        int64_t ours = bench_percentile(t[0], n, 50, 0);
+        int64_t ref = bench_percentile(t[1], n, 50, 0);
+        printf("path                             ns/msg      msgs/s     MB/s "
+               "    ratio\n");
+        path_row("parse_ws + book sync (ours)", &fr, ours, ref);
+        path_row("  parse_ws alone", &fr, bench_percentile(t[2], n, 50, 0),
+                 ref);
+        path_row("cJSON parse+delete (ref)", &fr, ref, ref);
+    }
+    lx_book_sync_free(ps->sync);
+    lx_arena_free(ps->arena);
+    lx__free(NULL, ps);
+    free_frames(&fr);
+}
+
+static void bench_market_path(void)
+{
+    printf("\nMarket-stream path on the recorded streams (median of "
+           "interleaved passes; ratio = time over cJSON alone's)\n");
+    bench_path_file("Binance spot BTCUSDT (depth@100ms, trade, bookTicker)",
+                    "binance-spot/hftbacktest/btcusdt_20240808.first150s.txt",
+                    LX_BN_SPOT);
+    bench_path_file("Binance USD-M BTCUSDT (depth@0ms, trade, bookTicker)",
+                    "binance-usdm/hftbacktest/btcusdt_20240718.txt",
+                    LX_BN_USDM);
+}
+
 static void free_all(struct bench *b)
 {
     lx_exchange_free(b->ex);
@@ -519,6 +762,7 @@ int main(void)
     if (rc != LX_OK) {
         die("setup", rc);
     }
+    bench_market_path();
     start_mock(&b);
     start_client(&b);
     start_echo(&b);

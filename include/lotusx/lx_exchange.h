@@ -43,8 +43,11 @@
  * - Clock offset: a -1021 (timestamp outside recvWindow) answer makes the
  *   exchange measure the server clock and re-sign the same call once.
  * - Streams reconnect with back-off and jitter and resubscribe; watched
- *   books resynchronise from a new snapshot after a gap or a reconnect;
- *   the user-data stream keeps its listen key alive and renews it.
+ *   books resynchronise from a new snapshot after a gap or a reconnect
+ *   (the venue's 24 h disconnect included); the user-data stream keeps
+ *   its listen key alive and renews it. Books are unwatched and the
+ *   user-data stream stopped (its key deleted) on request, from any
+ *   callback too.
  *
  * Secrets: keys come from an lx_creds set (env, .env or explicit) and are
  * only ever read to sign; they never reach a log or an error message.
@@ -402,21 +405,57 @@ LX_EXTERN int lx_exchange_unsubscribe(struct lx_exchange *ex,
  * (@depth@100ms), fetches a snapshot of snapshot_limit levels (0: 1000)
  * and synchronises as the venue documents (spot U/u, USD-M pu), with gap
  * detection and automatic resync; LX_EV_BOOK reports every change and
- * every state change. Errors: as lx_exchange_subscribe.
+ * every state change. Until lx_exchange_unwatch_book or the free.
+ * Errors: as lx_exchange_subscribe (LX_ERR_EXISTS: already watched).
  */
 LX_EXTERN int lx_exchange_watch_book(struct lx_exchange *ex, const char *symbol,
                                      int snapshot_limit);
 
-/* The watched book's sync machine, or NULL (borrowed). */
+/*
+ * Stops watching symbol's book: the book and its sync machine are freed,
+ * lx_exchange_book returns NULL for it from now on and no LX_EV_BOOK for
+ * it follows; the diff stream gets a live UNSUBSCRIBE unless the user
+ * subscribed it too (lx_exchange_subscribe), and a snapshot on its way is
+ * dropped when it lands. Diff frames already sent by the venue may still
+ * arrive as LX_EV_DEPTH until the UNSUBSCRIBE takes effect. The book may
+ * be watched again at once (a new sync from a new snapshot). May be
+ * called from any callback of the exchange, including an LX_EV_BOOK of
+ * this very book (whose lx_book pointer is then valid until the callback
+ * returns). Errors: LX_ERR_INVAL (NULL or empty symbol), LX_ERR_NOTFOUND
+ * (symbol is not watched).
+ */
+LX_EXTERN int lx_exchange_unwatch_book(struct lx_exchange *ex,
+                                       const char *symbol);
+
+/*
+ * The watched book's sync machine, or NULL (borrowed until
+ * lx_exchange_unwatch_book of symbol or lx_exchange_free).
+ */
 LX_EXTERN const struct lx_book_sync *
 lx_exchange_book(const struct lx_exchange *ex, const char *symbol);
 
 /*
  * Starts the user-data stream: makes a listen key, connects, keeps the
- * key alive every 30 minutes and renews it when the venue expires it.
- * Errors: LX_ERR_NOCREDS, LX_ERR_STATE (already started), LX_ERR_NOMEM.
+ * key alive every 30 minutes and renews it when the venue expires it,
+ * until lx_exchange_user_stream_stop or the free. May be called from a
+ * callback of the exchange. Errors: LX_ERR_INVAL (ex NULL),
+ * LX_ERR_NOCREDS, LX_ERR_STATE (already started), LX_ERR_NOMEM.
  */
 LX_EXTERN int lx_exchange_user_stream(struct lx_exchange *ex);
+
+/*
+ * Stops the user-data stream: closes its connection at once (no event of
+ * it follows, not even LX_ST_USER_DOWN), stops the keep-alive and
+ * reconnect timers, and closes the listen key on the venue (DELETE, sent
+ * on the next tick; a key still being made is closed when it arrives). If
+ * that DELETE fails, one LX_ST_ERROR "listen key: close failed" reports
+ * it (the venue expires the key within the hour anyway). The stream may be
+ * started again at once with lx_exchange_user_stream (a new key). May be
+ * called from any callback of the exchange, including an event of the
+ * user-data stream itself. Errors: LX_ERR_INVAL (ex NULL),
+ * LX_ERR_NOTFOUND (the stream is not started).
+ */
+LX_EXTERN int lx_exchange_user_stream_stop(struct lx_exchange *ex);
 
 /* ---- Blocking convenience ------------------------------------------------ */
 

@@ -51,7 +51,8 @@ enum lx__ex_op {
     LX__OP_MARK_PRICE,
     /* internal calls of the connectors (no user callback) */
     LX__OP_LISTEN_KEY,
-    LX__OP_LISTEN_KEEPALIVE
+    LX__OP_LISTEN_KEEPALIVE,
+    LX__OP_LISTEN_CLOSE /* client_id holds the key */
 };
 
 /* One call: the op and its (copied) arguments. */
@@ -82,8 +83,10 @@ struct lx__ex_vtable {
     int (*subscribe)(void *impl, enum lx_ex_stream kind, const char *symbol,
                      const char *arg, bool add);
     int (*watch_book)(void *impl, const char *symbol, int limit);
+    int (*unwatch_book)(void *impl, const char *symbol);
     const struct lx_book_sync *(*book)(const void *impl, const char *symbol);
     int (*user_stream)(void *impl);
+    int (*user_stream_stop)(void *impl);
     int64_t (*clock_offset)(const void *impl);
     int64_t (*used_weight)(const void *impl);
     const struct lx_instrument *(*instrument)(const void *impl,

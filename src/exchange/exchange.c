@@ -324,6 +324,7 @@ static int op_flags(enum lx__ex_op op)
     case LX__OP_POSITIONS:
     case LX__OP_LISTEN_KEY:
     case LX__OP_LISTEN_KEEPALIVE:
+    case LX__OP_LISTEN_CLOSE:
         return NEED_KEYS;
     default:
         return 0;
@@ -599,6 +600,14 @@ int lx_exchange_watch_book(struct lx_exchange *ex, const char *symbol,
                               snapshot_limit > 0 ? snapshot_limit : 1000);
 }
 
+int lx_exchange_unwatch_book(struct lx_exchange *ex, const char *symbol)
+{
+    if (ex == NULL || symbol == NULL || symbol[0] == '\0') {
+        return LX_ERR_INVAL;
+    }
+    return ex->vt->unwatch_book(ex->impl, symbol);
+}
+
 const struct lx_book_sync *lx_exchange_book(const struct lx_exchange *ex,
                                             const char *symbol)
 {
@@ -617,6 +626,14 @@ int lx_exchange_user_stream(struct lx_exchange *ex)
         return LX_ERR_NOCREDS;
     }
     return ex->vt->user_stream(ex->impl);
+}
+
+int lx_exchange_user_stream_stop(struct lx_exchange *ex)
+{
+    if (ex == NULL) {
+        return LX_ERR_INVAL;
+    }
+    return ex->vt->user_stream_stop(ex->impl);
 }
 
 int lx_exchange_run(struct lx_exchange *ex, const int *done, int64_t timeout_ns)

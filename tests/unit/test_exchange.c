@@ -5,8 +5,10 @@
  * errors (no keys, read-only, wrong secret, unknown symbol), the client-side
  * rate limiter and 429 handling, the -1021 clock resync, reconciliation of
  * an order whose outcome is unknown, the market streams with a local book
- * that stays equal to the mock's across forced reconnects, and the
- * user-data stream with a listen key the venue expires.
+ * that stays equal to the mock's across forced reconnects, unwatching and
+ * re-watching a book (also from inside its own events), and the user-data
+ * stream with a listen key the venue expires, stopped and started again
+ * (also from inside its own events).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +55,7 @@ struct fx {
     struct lx_http_client *side;
     struct lx_http_req *held;
     int orders_seen;
+    int key_puts, key_deletes; /* /api/v3/userDataStream keep-alive, close */
     /* last result */
     int done, err, http_status, attempts, reconciled;
     long long venue_code;
@@ -66,6 +69,19 @@ struct fx {
     int st_count[LX_ST_ERROR + 1];
     int book_synced_events;
     char last_client_id[LX_CLIENT_ID_LEN];
+    /* what on_event does from inside the callback (enum cb_action) */
+    int action;
+    int action_rc, action_rc2;
+    int user_events_at_stop;
+};
+
+enum cb_action {
+    ACT_NONE = 0,
+    ACT_UNWATCH_SYNCED, /* unwatch at the first SYNCED LX_EV_BOOK */
+    ACT_REWATCH_SYNCED, /* unwatch and watch again there */
+    ACT_UNWATCH_RESET,  /* unwatch at the reset after a dropped stream */
+    ACT_STOP_USER,      /* stop the user stream at the first LX_EV_ORDER */
+    ACT_RESTART_USER    /* stop and start it again there */
 };
 
 static const struct lx_mock_bn_symbol_cfg btc = {
@@ -122,6 +138,10 @@ static void front(struct lx_http_req *req, void *ud)
     static const char body[] = "{\"code\":-1006,\"msg\":\"Execution status "
                                "unknown.\"}";
 
+    if (strncmp(lx_http_msg_target(m), "/api/v3/userDataStream", 22) == 0) {
+        f->key_puts += strcmp(lx_http_msg_method(m), "PUT") == 0;
+        f->key_deletes += strcmp(lx_http_msg_method(m), "DELETE") == 0;
+    }
     if (strcmp(lx_http_msg_method(m), "POST") == 0 &&
         strncmp(lx_http_msg_target(m), "/api/v3/order", 13) == 0) {
         f->orders_seen++;
@@ -264,6 +284,15 @@ static int setup_market(void **state)
 
     c.market = 1;
     c.max_age_ns = 60 * SEC; /* forces reconnects every virtual minute */
+    *state = make(&c);
+    return 0;
+}
+
+static int setup_market_day(void **state)
+{
+    struct fx_cfg c = {0};
+
+    c.market = 1; /* the venue's own 24 h connection lifetime */
     *state = make(&c);
     return 0;
 }
@@ -617,12 +646,51 @@ static void test_reconcile_placed(void **state)
 /* ---- streams
  * ----------------------------------------------------------------- */
 
+static int user_events(const struct fx *f)
+{
+    return f->ev_count[LX_EV_ORDER] + f->ev_count[LX_EV_ACCOUNT] +
+           f->st_count[LX_ST_USER_UP] + f->st_count[LX_ST_USER_DOWN] +
+           f->st_count[LX_ST_LISTEN_KEY];
+}
+
+/* Does f->action, once, when ev is the event it waits for. */
+static void act(struct fx *f, struct lx_exchange *ex,
+                const struct lx_ex_event *ev)
+{
+    bool book = ev->kind == LX_EV_BOOK;
+    bool synced = book && ev->u.book.state == LX_BOOK_SYNC_SYNCED;
+
+    if ((f->action == ACT_UNWATCH_SYNCED && synced) ||
+        (f->action == ACT_REWATCH_SYNCED && synced) ||
+        (f->action == ACT_UNWATCH_RESET && book && !synced &&
+         f->st_count[LX_ST_MARKET_DOWN] > 0)) {
+        assert_string_equal(ev->u.book.symbol, "BTCUSDT");
+        f->action_rc = lx_exchange_unwatch_book(ex, "BTCUSDT");
+        f->action_rc2 = lx_exchange_unwatch_book(ex, "BTCUSDT");
+        assert_null(lx_exchange_book(ex, "BTCUSDT"));
+        /* The event's book stays readable until the callback returns. */
+        (void)lx_book_depth(ev->u.book.book, LX_BOOK_BID);
+        if (f->action == ACT_REWATCH_SYNCED) {
+            f->action_rc2 = lx_exchange_watch_book(ex, "BTCUSDT", 100);
+        }
+        f->action = ACT_NONE;
+    } else if ((f->action == ACT_STOP_USER || f->action == ACT_RESTART_USER) &&
+               ev->kind == LX_EV_ORDER) {
+        f->action_rc = lx_exchange_user_stream_stop(ex);
+        f->action_rc2 = lx_exchange_user_stream_stop(ex);
+        if (f->action == ACT_RESTART_USER) {
+            f->action_rc2 = lx_exchange_user_stream(ex);
+        }
+        f->user_events_at_stop = user_events(f);
+        f->action = ACT_NONE;
+    }
+}
+
 static void on_event(struct lx_exchange *ex, const struct lx_ex_event *ev,
                      void *ud)
 {
     struct fx *f = ud;
 
-    LX_UNUSED(ex);
     assert_true(ev->kind >= LX_EV_DEPTH && ev->kind <= LX_EV_STATUS);
     f->ev_count[ev->kind]++;
     if (ev->kind == LX_EV_STATUS) {
@@ -644,6 +712,7 @@ static void on_event(struct lx_exchange *ex, const struct lx_ex_event *ev,
         assert_non_null(ev->raw);
         assert_true(ev->raw_len > 0);
     }
+    act(f, ex, ev);
 }
 
 static void on_depth(struct lx_exchange *ex, const struct lx_ex_result *r,
@@ -882,6 +951,272 @@ static void test_fault_streams(void **state)
     assert_book_matches(f);
 }
 
+/* ---- unwatch, user stream stop --------------------------------------------
+ */
+
+static void run_for(struct fx *f, int64_t ns)
+{
+    assert_int_equal(lx_clock_run(f->clock, lx_clock_mono_ns(f->clock) + ns),
+                     LX_OK);
+}
+
+#define DEPTH_STREAM "btcusdt@depth@100ms"
+
+static void test_unwatch_book(void **state)
+{
+    struct fx *f = *state;
+    int books, depths;
+
+    lx_exchange_set_event_cb(f->ex, on_event, f);
+    assert_int_equal(lx_exchange_unwatch_book(f->ex, "BTCUSDT"),
+                     LX_ERR_NOTFOUND);
+    assert_int_equal(lx_exchange_unwatch_book(f->ex, ""), LX_ERR_INVAL);
+    assert_int_equal(lx_exchange_unwatch_book(NULL, "BTCUSDT"), LX_ERR_INVAL);
+    assert_int_equal(lx_exchange_watch_book(f->ex, "BTCUSDT", 100), LX_OK);
+    run_for(f, 10 * SEC);
+    assert_book_matches(f);
+    assert_int_equal(lx_mock_bn_hub_subscribers(f->hub, DEPTH_STREAM), 1);
+
+    /* Unwatched: freed, unsubscribed, silent. */
+    assert_int_equal(lx_exchange_unwatch_book(f->ex, "BTCUSDT"), LX_OK);
+    assert_null(lx_exchange_book(f->ex, "BTCUSDT"));
+    assert_int_equal(lx_exchange_unwatch_book(f->ex, "BTCUSDT"),
+                     LX_ERR_NOTFOUND);
+    run_for(f, SEC);
+    assert_int_equal(lx_mock_bn_hub_subscribers(f->hub, DEPTH_STREAM), 0);
+    books = f->ev_count[LX_EV_BOOK];
+    depths = f->ev_count[LX_EV_DEPTH];
+    run_for(f, 20 * SEC);
+    assert_int_equal(f->ev_count[LX_EV_BOOK], books);
+    assert_int_equal(f->ev_count[LX_EV_DEPTH], depths);
+
+    /* Watched again: a new sync from a new snapshot. */
+    assert_int_equal(lx_exchange_watch_book(f->ex, "BTCUSDT", 100), LX_OK);
+    run_for(f, 10 * SEC);
+    assert_true(f->ev_count[LX_EV_BOOK] > books);
+    assert_book_matches(f);
+
+    /* The user's own subscription of the same stream outlives the book. */
+    assert_int_equal(
+        lx_exchange_subscribe(f->ex, LX_STREAM_DEPTH, "BTCUSDT", "100ms"),
+        LX_OK);
+    assert_int_equal(lx_exchange_unwatch_book(f->ex, "BTCUSDT"), LX_OK);
+    run_for(f, SEC);
+    assert_int_equal(lx_mock_bn_hub_subscribers(f->hub, DEPTH_STREAM), 1);
+    books = f->ev_count[LX_EV_BOOK];
+    depths = f->ev_count[LX_EV_DEPTH];
+    run_for(f, 10 * SEC);
+    assert_int_equal(f->ev_count[LX_EV_BOOK], books);
+    assert_true(f->ev_count[LX_EV_DEPTH] > depths);
+    assert_int_equal(
+        lx_exchange_unsubscribe(f->ex, LX_STREAM_DEPTH, "BTCUSDT", "100ms"),
+        LX_OK);
+    run_for(f, SEC);
+    assert_int_equal(lx_mock_bn_hub_subscribers(f->hub, DEPTH_STREAM), 0);
+}
+
+/* Unwatched while its snapshot is on the wire: the answer lands nowhere. */
+static void test_unwatch_snapshot_pending(void **state)
+{
+    struct fx *f = *state;
+    struct lx_mock_faults *faults = lx_mock_door_faults(f->door);
+
+    lx_exchange_set_event_cb(f->ex, on_event, f);
+    fault(f, "{\"path\":\"/api/v3/depth\",\"count\":1,\"delay_ms\":5000}");
+    assert_int_equal(lx_exchange_watch_book(f->ex, "BTCUSDT", 100), LX_OK);
+    run_for(f, 2 * SEC);
+    assert_int_equal(lx_mock_faults_count(faults), 0); /* asked, delayed */
+    assert_int_equal(f->ev_count[LX_EV_BOOK], 0);
+    assert_int_equal(lx_exchange_unwatch_book(f->ex, "BTCUSDT"), LX_OK);
+    run_for(f, 10 * SEC);
+    assert_int_equal(f->ev_count[LX_EV_BOOK], 0);
+    assert_int_equal(lx_exchange_watch_book(f->ex, "BTCUSDT", 100), LX_OK);
+    run_for(f, 10 * SEC);
+    assert_true(f->book_synced_events > 0);
+    assert_book_matches(f);
+}
+
+static void test_unwatch_in_callback(void **state)
+{
+    struct fx *f = *state;
+    int books;
+
+    lx_exchange_set_event_cb(f->ex, on_event, f);
+    /* In its first SYNCED event (from the snapshot's callback). */
+    f->action = ACT_UNWATCH_SYNCED;
+    assert_int_equal(lx_exchange_watch_book(f->ex, "BTCUSDT", 100), LX_OK);
+    run_for(f, 10 * SEC);
+    assert_int_equal(f->action, ACT_NONE);
+    assert_int_equal(f->action_rc, LX_OK);
+    assert_int_equal(f->action_rc2, LX_ERR_NOTFOUND);
+    assert_int_equal(f->book_synced_events, 1);
+    assert_null(lx_exchange_book(f->ex, "BTCUSDT"));
+    books = f->ev_count[LX_EV_BOOK];
+    run_for(f, 10 * SEC);
+    assert_int_equal(f->ev_count[LX_EV_BOOK], books);
+    assert_int_equal(lx_mock_bn_hub_subscribers(f->hub, DEPTH_STREAM), 0);
+
+    /* Unwatched and watched again inside the same event. */
+    f->action = ACT_REWATCH_SYNCED;
+    assert_int_equal(lx_exchange_watch_book(f->ex, "BTCUSDT", 100), LX_OK);
+    run_for(f, 10 * SEC);
+    assert_int_equal(f->action, ACT_NONE);
+    assert_int_equal(f->action_rc, LX_OK);
+    assert_int_equal(f->action_rc2, LX_OK);
+    assert_true(f->book_synced_events > 2);
+    assert_book_matches(f);
+
+    /* In the reset event of a dropped stream: nothing to reconnect for. */
+    f->action = ACT_UNWATCH_RESET;
+    fault(f, "{\"path\":\"*\",\"count\":1,\"ws\":\"drop\","
+             "\"after_frames\":3}");
+    run_for(f, 10 * SEC);
+    assert_int_equal(f->action, ACT_NONE);
+    assert_int_equal(f->action_rc, LX_OK);
+    assert_int_equal(f->action_rc2, LX_ERR_NOTFOUND);
+    assert_int_equal(f->st_count[LX_ST_MARKET_DOWN], 1);
+    assert_int_equal(f->st_count[LX_ST_MARKET_UP], 1);
+    books = f->ev_count[LX_EV_BOOK];
+    run_for(f, 10 * SEC);
+    assert_int_equal(f->ev_count[LX_EV_BOOK], books);
+    assert_int_equal(lx_mock_bn_hub_clients(f->hub), 0);
+
+    /* And back. */
+    assert_int_equal(lx_exchange_watch_book(f->ex, "BTCUSDT", 100), LX_OK);
+    run_for(f, 10 * SEC);
+    assert_int_equal(f->st_count[LX_ST_MARKET_UP], 2);
+    assert_book_matches(f);
+}
+
+/*
+ * The listen keys the mock holds, counted by expiring them all (the mock
+ * has no call that lists them), so only as the last step of a phase.
+ */
+static size_t listen_keys(struct fx *f)
+{
+    size_t n = 99;
+
+    assert_int_equal(lx_mock_bn_spot_expire_listen(f->spot, NULL, &n), LX_OK);
+    return n;
+}
+
+static void place_one(struct fx *f, const char *client_id)
+{
+    struct lx_order_req o = limit_buy("50000.00", "0.01000");
+
+    (void)lx__snprintf(o.client_id, sizeof(o.client_id), "%s", client_id);
+    assert_int_equal(lx_exchange_place(f->ex, &o, on_result, f), LX_OK);
+    assert_int_equal(wait(f), LX_OK);
+    run_for(f, SEC);
+}
+
+static void test_user_stream_stop(void **state)
+{
+    struct fx *f = *state;
+    int n;
+
+    lx_exchange_set_event_cb(f->ex, on_event, f);
+    assert_int_equal(lx_exchange_user_stream_stop(f->ex), LX_ERR_NOTFOUND);
+    assert_int_equal(lx_exchange_user_stream_stop(NULL), LX_ERR_INVAL);
+    assert_int_equal(lx_exchange_user_stream(f->ex), LX_OK);
+    run_for(f, SEC);
+    assert_int_equal(f->st_count[LX_ST_USER_UP], 1);
+    assert_int_equal(lx_mock_bn_hub_clients(f->hub), 1);
+
+    /* Stopped: connection closed, key deleted on the venue, timers off. */
+    assert_int_equal(lx_exchange_user_stream_stop(f->ex), LX_OK);
+    assert_int_equal(lx_exchange_user_stream_stop(f->ex), LX_ERR_NOTFOUND);
+    assert_int_equal(f->key_deletes, 0); /* never inside the call */
+    run_for(f, SEC);
+    assert_int_equal(f->key_deletes, 1);
+    assert_int_equal(lx_mock_bn_hub_clients(f->hub), 0);
+    n = user_events(f);
+    place_one(f, "after-stop");
+    run_for(f, 2 * 3600 * SEC); /* four keep-alive periods */
+    assert_int_equal(user_events(f), n);
+    assert_int_equal(f->key_puts, 0);
+    assert_int_equal(listen_keys(f), 0);
+
+    /* Started again: a new key, events flow. */
+    assert_int_equal(lx_exchange_user_stream(f->ex), LX_OK);
+    run_for(f, SEC);
+    assert_int_equal(f->st_count[LX_ST_USER_UP], 2);
+    assert_int_equal(f->st_count[LX_ST_LISTEN_KEY], 2);
+    place_one(f, "restarted");
+    assert_string_equal(f->last_client_id, "restarted");
+    run_for(f, 31 * 60 * SEC);
+    assert_int_equal(f->key_puts, 1); /* kept alive again */
+
+    /* Stopped and started in one go: the new key after the DELETE. */
+    assert_int_equal(lx_exchange_user_stream_stop(f->ex), LX_OK);
+    assert_int_equal(lx_exchange_user_stream(f->ex), LX_OK);
+    run_for(f, SEC);
+    assert_int_equal(f->key_deletes, 2);
+    assert_int_equal(f->st_count[LX_ST_USER_UP], 3);
+    assert_int_equal(f->st_count[LX_ST_LISTEN_KEY], 3);
+    place_one(f, "again");
+    assert_string_equal(f->last_client_id, "again");
+
+    /* Stopped while its key was being made: that key is deleted too. */
+    assert_int_equal(lx_exchange_user_stream_stop(f->ex), LX_OK);
+    run_for(f, SEC);
+    assert_int_equal(f->key_deletes, 3);
+    n = user_events(f);
+    assert_int_equal(lx_exchange_user_stream(f->ex), LX_OK);
+    assert_int_equal(lx_exchange_user_stream_stop(f->ex), LX_OK);
+    run_for(f, SEC);
+    assert_int_equal(f->key_deletes, 4);
+    assert_int_equal(user_events(f), n);
+    assert_int_equal(lx_mock_bn_hub_clients(f->hub), 0);
+    assert_int_equal(f->st_count[LX_ST_ERROR], 0);
+
+    /* A DELETE that keeps failing (retried) is reported, once. */
+    assert_int_equal(lx_exchange_user_stream(f->ex), LX_OK);
+    run_for(f, SEC);
+    fault(f, "{\"path\":\"/api/v3/userDataStream\",\"count\":9,"
+             "\"status\":500}");
+    assert_int_equal(lx_exchange_user_stream_stop(f->ex), LX_OK);
+    run_for(f, 30 * SEC);
+    assert_int_equal(f->st_count[LX_ST_ERROR], 1);
+    assert_int_equal(f->key_deletes, 4 + 4); /* the call and 3 retries */
+    assert_int_equal(listen_keys(f), 1);     /* left to expire */
+}
+
+static void test_user_stream_stop_in_callback(void **state)
+{
+    struct fx *f = *state;
+    int up;
+
+    lx_exchange_set_event_cb(f->ex, on_event, f);
+    f->action = ACT_STOP_USER;
+    assert_int_equal(lx_exchange_user_stream(f->ex), LX_OK);
+    run_for(f, SEC);
+    place_one(f, "stop-inside");
+    assert_int_equal(f->action, ACT_NONE);
+    assert_int_equal(f->action_rc, LX_OK);
+    assert_int_equal(f->action_rc2, LX_ERR_NOTFOUND);
+    run_for(f, SEC);
+    assert_int_equal(user_events(f), f->user_events_at_stop);
+    assert_int_equal(f->key_deletes, 1);
+    assert_int_equal(lx_mock_bn_hub_clients(f->hub), 0);
+
+    /* Stopped and started again inside the order event. */
+    f->action = ACT_RESTART_USER;
+    assert_int_equal(lx_exchange_user_stream(f->ex), LX_OK);
+    run_for(f, SEC);
+    up = f->st_count[LX_ST_USER_UP];
+    place_one(f, "restart-inside");
+    assert_int_equal(f->action, ACT_NONE);
+    assert_int_equal(f->action_rc, LX_OK);
+    assert_int_equal(f->action_rc2, LX_OK);
+    run_for(f, SEC);
+    assert_int_equal(f->key_deletes, 2);
+    assert_int_equal(f->st_count[LX_ST_USER_UP], up + 1);
+    place_one(f, "after-restart");
+    assert_string_equal(f->last_client_id, "after-restart");
+    assert_int_equal(listen_keys(f), 1);
+}
+
 static void free_in_cb(struct lx_exchange *ex, const struct lx_ex_result *r,
                        void *ud)
 {
@@ -936,6 +1271,16 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_fault_streams, setup_market,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_unwatch_book, setup_market_day,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_unwatch_snapshot_pending,
+                                        setup_market_day, teardown),
+        cmocka_unit_test_setup_teardown(test_unwatch_in_callback,
+                                        setup_market_day, teardown),
+        cmocka_unit_test_setup_teardown(test_user_stream_stop, setup_quiet,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_user_stream_stop_in_callback,
+                                        setup_quiet, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -49,7 +49,8 @@ struct fx {
     struct lx_position pos;
     struct lx_instrument inst;
     struct lx_mark_price mark;
-    int orders_seen, books_synced;
+    int orders_seen, books_synced, books_seen;
+    int st_count[LX_ST_ERROR + 1];
     char last_cid[LX_CLIENT_ID_LEN];
 };
 
@@ -337,6 +338,10 @@ static void on_event(struct lx_exchange *ex, const struct lx_ex_event *ev,
     if (ev->kind == LX_EV_BOOK && ev->u.book.state == LX_BOOK_SYNC_SYNCED) {
         f->books_synced++;
     }
+    f->books_seen += ev->kind == LX_EV_BOOK;
+    if (ev->kind == LX_EV_STATUS) {
+        f->st_count[ev->u.status.what]++;
+    }
 }
 
 static void test_streams(void **state)
@@ -378,6 +383,64 @@ static void test_streams(void **state)
     assert_string_equal(f->last_cid, "usdm-stream-1");
 }
 
+/* Unwatch the pu-chained book, stop the user stream (DELETE
+ * /fapi/v1/listenKey), start both again. */
+static void test_unwatch_and_stop(void **state)
+{
+    struct fx *f = *state;
+    struct lx_order_req o =
+        req(LX_SIDE_BUY, LX_ORDER_LIMIT, "59000.0", "0.010");
+    int books;
+
+    lx_exchange_set_event_cb(f->ex, on_event, f);
+    assert_int_equal(lx_exchange_user_stream(f->ex), LX_OK);
+    assert_int_equal(lx_exchange_watch_book(f->ex, "BTCUSDT", 100), LX_OK);
+    maker_order(f, "BUY", "59985.0", "0.5");
+    assert_int_equal(lx_clock_run(f->clock, lx_clock_mono_ns(f->clock) + SEC),
+                     LX_OK);
+    maker_order(f, "BUY", "59980.0", "0.5");
+    assert_int_equal(lx_clock_run(f->clock, lx_clock_mono_ns(f->clock) + SEC),
+                     LX_OK);
+    assert_true(f->books_synced > 0);
+    assert_int_equal(f->st_count[LX_ST_USER_UP], 1);
+
+    assert_int_equal(lx_exchange_unwatch_book(f->ex, "BTCUSDT"), LX_OK);
+    assert_int_equal(lx_exchange_unwatch_book(f->ex, "BTCUSDT"),
+                     LX_ERR_NOTFOUND);
+    assert_null(lx_exchange_book(f->ex, "BTCUSDT"));
+    assert_int_equal(lx_exchange_user_stream_stop(f->ex), LX_OK);
+    assert_int_equal(lx_exchange_user_stream_stop(f->ex), LX_ERR_NOTFOUND);
+    books = f->books_seen;
+    maker_order(f, "BUY", "59975.0", "0.5");
+    memcpy(o.client_id, "usdm-stopped", 13);
+    assert_int_equal(lx_exchange_place(f->ex, &o, on_result, f), LX_OK);
+    assert_int_equal(wait(f), LX_OK);
+    assert_int_equal(lx_clock_run(f->clock, lx_clock_mono_ns(f->clock) + SEC),
+                     LX_OK);
+    assert_int_equal(f->books_seen, books);
+    assert_int_equal(f->orders_seen, 0);
+    assert_int_equal(f->st_count[LX_ST_ERROR], 0); /* the DELETE went */
+    assert_int_equal(f->st_count[LX_ST_USER_DOWN], 0);
+    assert_int_equal(lx_mock_bn_hub_subscribers(f->hub, "btcusdt@depth@100ms"),
+                     0);
+
+    assert_int_equal(lx_exchange_user_stream(f->ex), LX_OK);
+    assert_int_equal(lx_exchange_watch_book(f->ex, "BTCUSDT", 100), LX_OK);
+    assert_int_equal(lx_clock_run(f->clock, lx_clock_mono_ns(f->clock) + SEC),
+                     LX_OK);
+    maker_order(f, "BUY", "59970.0", "0.5");
+    memcpy(o.client_id, "usdm-again", 11);
+    assert_int_equal(lx_exchange_place(f->ex, &o, on_result, f), LX_OK);
+    assert_int_equal(wait(f), LX_OK);
+    assert_int_equal(lx_clock_run(f->clock, lx_clock_mono_ns(f->clock) + SEC),
+                     LX_OK);
+    assert_int_equal(f->st_count[LX_ST_USER_UP], 2);
+    assert_string_equal(f->last_cid, "usdm-again");
+    assert_true(f->books_seen > books);
+    assert_int_equal(lx_book_sync_state(lx_exchange_book(f->ex, "BTCUSDT")),
+                     LX_BOOK_SYNC_SYNCED);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -387,6 +450,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_conditional_order, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_streams, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unwatch_and_stop, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

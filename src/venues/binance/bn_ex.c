@@ -101,6 +101,7 @@ static int op_weight(const struct bn_ex *x, const struct lx__ex_call *c)
         return all ? 10 : 1;
     case LX__OP_LISTEN_KEY:
     case LX__OP_LISTEN_KEEPALIVE:
+    case LX__OP_LISTEN_CLOSE:
         return spot ? 2 : 1;
     default:
         return 1;
@@ -352,6 +353,8 @@ static int build(struct bn_ex *x, struct bn_req *q, struct lx_bn_request *out)
     case LX__OP_LISTEN_KEEPALIVE:
         return lx__bn_req_listen_key(s, LX_BN_LISTEN_KEEPALIVE, c->client_id,
                                      out);
+    case LX__OP_LISTEN_CLOSE:
+        return lx__bn_req_listen_key(s, LX_BN_LISTEN_CLOSE, c->client_id, out);
     }
     return LX_ERR_INVAL;
 }
@@ -645,6 +648,7 @@ static int parse_body(struct bn_ex *x, struct bn_req *q, const char *b,
             b, n, a, (struct lx_mark_price **)&r->marks, &r->nmarks, e);
     case LX__OP_LISTEN_KEY:
     case LX__OP_LISTEN_KEEPALIVE:
+    case LX__OP_LISTEN_CLOSE:
         return LX_OK; /* the caller reads the body */
     }
     return LX_ERR_INTERNAL;
@@ -871,6 +875,18 @@ int lx__bnx_call(struct bn_ex *x, const struct lx__ex_call *c)
     return LX_OK;
 }
 
+void lx__bnx_forget(struct bn_ex *x, const void *ud)
+{
+    struct bn_req *q;
+
+    for (q = x->reqs; q != NULL; q = q->next) {
+        if (q->call.ud == ud) {
+            q->call.cb = NULL;
+            q->call.ud = NULL;
+        }
+    }
+}
+
 /* ---- vtable ----------------------------------------------------------------
  */
 
@@ -1021,8 +1037,10 @@ const struct lx__ex_vtable lx__bn_spot_vtable = {"binance-spot",
                                                  call,
                                                  lx__bnx_subscribe,
                                                  lx__bnx_watch_book,
+                                                 lx__bnx_unwatch_book,
                                                  lx__bnx_book,
                                                  lx__bnx_user_stream,
+                                                 lx__bnx_user_stream_stop,
                                                  clock_offset,
                                                  used_weight,
                                                  instrument};
@@ -1034,8 +1052,10 @@ const struct lx__ex_vtable lx__bn_usdm_vtable = {"binance-usdm",
                                                  call,
                                                  lx__bnx_subscribe,
                                                  lx__bnx_watch_book,
+                                                 lx__bnx_unwatch_book,
                                                  lx__bnx_book,
                                                  lx__bnx_user_stream,
+                                                 lx__bnx_user_stream_stop,
                                                  clock_offset,
                                                  used_weight,
                                                  instrument};

@@ -54,13 +54,33 @@ int64_t lx__bnx_now_ms(const struct bn_ex *x);
 /* Internal call (listen keys, snapshots): as the public calls. */
 int lx__bnx_call(struct bn_ex *x, const struct lx__ex_call *c);
 
+/*
+ * Detaches every live call whose user data is ud: each still runs to its
+ * end (a request on the wire cannot be taken back) but calls nothing.
+ * For internal calls whose owner goes away first (a book's snapshot).
+ */
+void lx__bnx_forget(struct bn_ex *x, const void *ud);
+
+/*
+ * A REST depth snapshot, and a depth diff of the stream, in the form
+ * lx_book_sync takes (levels copied into a): the conversion the connector
+ * runs for every snapshot and every diff of a watched book (the benchmark
+ * of the market-stream path calls them too). Errors: LX_ERR_NOMEM.
+ */
+int lx__bnx_depth_snapshot(const struct lx_depth *d, struct lx_arena *a,
+                           struct lx_book_snapshot *out);
+int lx__bnx_depth_diff(const struct lx_depth *d, struct lx_arena *a,
+                       struct lx_book_diff *out);
+
 /* The stream half. */
 int lx__bnx_streams_new(struct bn_ex *x);
 void lx__bnx_streams_free(struct bn_ex *x);
 int lx__bnx_subscribe(void *impl, enum lx_ex_stream kind, const char *symbol,
                       const char *arg, bool add);
 int lx__bnx_watch_book(void *impl, const char *symbol, int limit);
+int lx__bnx_unwatch_book(void *impl, const char *symbol);
 const struct lx_book_sync *lx__bnx_book(const void *impl, const char *symbol);
 int lx__bnx_user_stream(void *impl);
+int lx__bnx_user_stream_stop(void *impl);
 
 #endif

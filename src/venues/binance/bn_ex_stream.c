@@ -45,9 +45,12 @@ struct bn_book {
     struct lx_book_sync *sync;
     int limit;
     bool fetching;
+    bool gone;          /* unwatched: on st->graveyard until the next tick */
+    bool reset_pending; /* m_close: its reset event is still to come */
     int64_t last_fetch_ns;
     struct lx_timer *timer;
     struct bn_streams *st;
+    struct bn_book *next_gone;
 };
 
 struct bn_streams {
@@ -68,11 +71,14 @@ struct bn_streams {
     /* books */
     struct bn_book **books;
     size_t nbooks;
+    struct bn_book *graveyard; /* unwatched, freed by reap on the next tick */
+    struct lx_timer *reap;
     /* user data */
     struct lx_ws *uws;
     enum conn_state ustate;
     bool user_on;
     bool key_pending;
+    bool key_closing; /* a DELETE of the last key is on its way */
     char listen_key[80];
     struct lx_timer *ureconnect, *ukeep;
     struct lx_backoff ubo;
@@ -80,6 +86,7 @@ struct bn_streams {
 
 static void market_connect(struct bn_streams *st);
 static void user_connect_key(struct bn_streams *st);
+static void close_key(struct bn_streams *st);
 
 static bool status_event(struct bn_streams *st, enum lx_ex_status what, int err,
                          const char *msg)
@@ -229,22 +236,27 @@ static int add_sub(struct bn_streams *st, const char *name, bool book)
     return LX_OK;
 }
 
-static int remove_sub(struct bn_streams *st, const char *name)
+/*
+ * Drops the user's (book false) or a watched book's claim on a stream; the
+ * stream goes when no claim is left, with an UNSUBSCRIBE when the server
+ * has it (in the URL of a connection still opening, or sent).
+ */
+static int remove_sub(struct bn_streams *st, const char *name, bool book)
 {
     struct bn_sub *s = find_sub(st, name);
     char(*grown)[NAME_MAX_LEN];
     bool live;
 
-    if (s == NULL || !s->user) {
+    if (s == NULL || !(book ? s->book : s->user)) {
         return LX_ERR_NOTFOUND;
     }
-    s->user = false;
-    if (s->book) {
+    *(book ? &s->book : &s->user) = false;
+    if (s->book || s->user) {
         return LX_OK;
     }
     live = s->live;
     *s = st->subs[--st->nsubs];
-    if (!live || st->state != ST_UP) {
+    if (!live || st->state == ST_DOWN) {
         return LX_OK;
     }
     grown =
@@ -268,7 +280,7 @@ int lx__bnx_subscribe(void *impl, enum lx_ex_stream kind, const char *symbol,
     if (rc != LX_OK) {
         return rc;
     }
-    return add ? add_sub(x->st, name, false) : remove_sub(x->st, name);
+    return add ? add_sub(x->st, name, false) : remove_sub(x->st, name, false);
 }
 
 /* ---- books -----------------------------------------------------------------
@@ -302,21 +314,55 @@ static bool book_event(struct bn_book *b)
 
 static void fetch_snapshot(struct bn_book *b);
 
-static const struct lx_book_level *levels(struct lx_arena *a,
-                                          const struct lx_level *in, size_t n)
+/* Copies n levels into a; false when a is out of memory. */
+static bool levels(struct lx_arena *a, const struct lx_level *in, size_t n,
+                   const struct lx_book_level **out, size_t *nout)
 {
-    struct lx_book_level *out;
+    struct lx_book_level *v = NULL;
     size_t i;
 
-    if (n == 0) {
-        return NULL;
+    if (n > 0) {
+        v = lx_arena_alloc_array(a, n, sizeof(*v));
+        if (v == NULL) {
+            return false;
+        }
     }
-    out = lx_arena_alloc_array(a, n, sizeof(*out));
-    for (i = 0; out != NULL && i < n; i++) {
-        out[i].price = in[i].price;
-        out[i].qty = in[i].qty;
+    for (i = 0; i < n; i++) {
+        v[i].price = in[i].price;
+        v[i].qty = in[i].qty;
     }
-    return out;
+    *out = v;
+    *nout = n;
+    return true;
+}
+
+int lx__bnx_depth_snapshot(const struct lx_depth *d, struct lx_arena *a,
+                           struct lx_book_snapshot *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->last_update_id = (uint64_t)d->last_update_id;
+    if (!levels(a, d->bids, d->nbids, &out->bids, &out->nbids) ||
+        !levels(a, d->asks, d->nasks, &out->asks, &out->nasks)) {
+        return LX_ERR_NOMEM;
+    }
+    return LX_OK;
+}
+
+int lx__bnx_depth_diff(const struct lx_depth *d, struct lx_arena *a,
+                       struct lx_book_diff *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->first_id = (uint64_t)d->first_id;
+    out->final_id = (uint64_t)d->final_id;
+    out->has_prev_final_id = d->prev_final_id >= 0;
+    out->prev_final_id =
+        out->has_prev_final_id ? (uint64_t)d->prev_final_id : 0;
+    out->event_time = d->event_ms;
+    if (!levels(a, d->bids, d->nbids, &out->bids, &out->nbids) ||
+        !levels(a, d->asks, d->nasks, &out->asks, &out->nasks)) {
+        return LX_ERR_NOMEM;
+    }
+    return LX_OK;
 }
 
 static void snapshot_cb(struct lx_exchange *ex, const struct lx_ex_result *r,
@@ -335,19 +381,19 @@ static void snapshot_cb(struct lx_exchange *ex, const struct lx_ex_result *r,
         (void)lx_timer_start(b->timer, SNAPSHOT_GAP_NS, 0);
         return;
     }
-    memset(&snap, 0, sizeof(snap));
-    snap.last_update_id = (uint64_t)r->depth->last_update_id;
-    snap.bids = levels(a, r->depth->bids, r->depth->nbids);
-    snap.nbids = snap.bids != NULL ? r->depth->nbids : 0;
-    snap.asks = levels(a, r->depth->asks, r->depth->nasks);
-    snap.nasks = snap.asks != NULL ? r->depth->nasks : 0;
-    rc = lx_book_sync_snapshot(b->sync, &snap);
+    rc = lx__bnx_depth_snapshot(r->depth, a, &snap);
+    if (rc == LX_OK) {
+        rc = lx_book_sync_snapshot(b->sync, &snap);
+    }
     if (rc != LX_OK && rc != LX_ERR_AGAIN) {
         LX_LOGW(b->st->x->ctx, "ws", "book %s: snapshot refused: %s", b->symbol,
                 lx_strerror(rc));
     }
     lx_arena_reset(a);
-    if (!book_event(b)) {
+    if (rc == LX_ERR_NOMEM) {
+        (void)lx_timer_start(b->timer, SNAPSHOT_GAP_NS, 0); /* try again */
+    }
+    if (!book_event(b) || b->gone) {
         return;
     }
     if (lx_book_sync_state(b->sync) != LX_BOOK_SYNC_SYNCED &&
@@ -400,20 +446,13 @@ static bool feed_book(struct bn_book *b, const struct lx_depth *d)
     struct lx_book_diff diff;
     enum lx_book_sync_state before = lx_book_sync_state(b->sync);
     enum lx_book_action action = LX_BOOK_ACTION_NONE;
-    struct lx_arena *a = b->st->arena;
 
-    memset(&diff, 0, sizeof(diff));
-    diff.first_id = (uint64_t)d->first_id;
-    diff.final_id = (uint64_t)d->final_id;
-    diff.has_prev_final_id = d->prev_final_id >= 0;
-    diff.prev_final_id =
-        diff.has_prev_final_id ? (uint64_t)d->prev_final_id : 0;
-    diff.event_time = d->event_ms;
-    diff.bids = levels(a, d->bids, d->nbids);
-    diff.nbids = diff.bids != NULL ? d->nbids : 0;
-    diff.asks = levels(a, d->asks, d->nasks);
-    diff.nasks = diff.asks != NULL ? d->nasks : 0;
-    if (lx_book_sync_diff(b->sync, &diff, &action) != LX_OK) {
+    if (lx__bnx_depth_diff(d, b->st->arena, &diff) != LX_OK) {
+        /* A diff that cannot be kept breaks the chain: start over. */
+        LX_LOGW(b->st->x->ctx, "ws", "book %s: out of memory, resynchronising",
+                b->symbol);
+        lx_book_sync_reset(b->sync);
+    } else if (lx_book_sync_diff(b->sync, &diff, &action) != LX_OK) {
         LX_LOGI(b->st->x->ctx, "ws", "book %s: %s, resynchronising", b->symbol,
                 lx_book_sync_reason_name(lx_book_sync_reason(b->sync)));
     }
@@ -474,6 +513,61 @@ int lx__bnx_watch_book(void *impl, const char *symbol, int limit)
         return rc;
     }
     st->books[st->nbooks++] = b;
+    return LX_OK;
+}
+
+static void book_free(struct bn_ex *x, struct bn_book *b)
+{
+    lx_timer_free(b->timer);
+    lx_book_sync_free(b->sync);
+    lx__free(x->mem, b);
+}
+
+/* Frees the books unwatched since the last tick. */
+static void reap_cb(struct lx_timer *t, void *ud)
+{
+    struct bn_streams *st = ud;
+    struct bn_book *b;
+
+    LX_UNUSED(t);
+    while ((b = st->graveyard) != NULL) {
+        st->graveyard = b->next_gone;
+        book_free(st->x, b);
+    }
+}
+
+/*
+ * The book leaves st->books at once (no event reaches the user for it any
+ * more) but is freed on the next tick: this may run inside a callback
+ * that still holds b (book_event, snapshot_cb), which checks b->gone.
+ */
+int lx__bnx_unwatch_book(void *impl, const char *symbol)
+{
+    struct bn_ex *x = impl;
+    struct bn_streams *st = x->st;
+    struct bn_book *b = find_book(st, symbol);
+    size_t i;
+
+    if (b == NULL) {
+        return LX_ERR_NOTFOUND;
+    }
+    for (i = 0; st->books[i] != b; i++) {
+    }
+    memmove(&st->books[i], &st->books[i + 1],
+            (st->nbooks - i - 1) * sizeof(*st->books));
+    st->nbooks--;
+    b->gone = true;
+    lx_timer_stop(b->timer);
+    lx__bnx_forget(x, b); /* a snapshot on its way lands nowhere */
+    b->next_gone = st->graveyard;
+    st->graveyard = b;
+    (void)lx_timer_start(st->reap, 0, 0);
+    /* Only NOMEM can fail here (the UNSUBSCRIBE not queued): the stream
+     * then carries frames nobody asked for until the next reconnect. */
+    if (remove_sub(st, b->stream, true) == LX_ERR_NOMEM) {
+        LX_LOGW(x->ctx, "ws", "book %s: out of memory for the UNSUBSCRIBE",
+                symbol);
+    }
     return LX_OK;
 }
 
@@ -630,14 +724,25 @@ static void m_close(struct lx_ws *ws, int err, int code, const char *reason,
                          lx_backoff_next(&st->bo, &st->x->net->rng), 0);
     (void)lx__snprintf(msg, sizeof(msg), "closed (%d %s)", code,
                        reason != NULL ? reason : "");
+    for (i = 0; i < st->nbooks; i++) {
+        lx_book_sync_reset(st->books[i]->sync);
+        st->books[i]->reset_pending = true;
+    }
     if (!status_event(st, LX_ST_MARKET_DOWN, err, msg)) {
         return;
     }
-    for (i = 0; i < st->nbooks; i++) {
-        lx_book_sync_reset(st->books[i]->sync);
-        if (!book_event(st->books[i])) {
+    /* One event per book; a callback may watch or unwatch books. */
+    for (i = 0; i < st->nbooks;) {
+        struct bn_book *b = st->books[i];
+        if (!b->reset_pending) {
+            i++;
+            continue;
+        }
+        b->reset_pending = false;
+        if (!book_event(b)) {
             return;
         }
+        i = 0;
     }
 }
 
@@ -735,6 +840,9 @@ static void listen_cb(struct lx_exchange *ex, const struct lx_ex_result *r,
     if (r->err != LX_OK ||
         lx__bn_parse_listen_key(r->body, r->body_len, key, sizeof(key), NULL) !=
             LX_OK) {
+        if (!st->user_on) {
+            return; /* stopped meanwhile, and no key to close */
+        }
         (void)lx_timer_start(st->ureconnect,
                              lx_backoff_next(&st->ubo, &st->x->net->rng), 0);
         (void)status_event(st, LX_ST_ERROR,
@@ -744,6 +852,11 @@ static void listen_cb(struct lx_exchange *ex, const struct lx_ex_result *r,
     }
     renewed = strcmp(key, st->listen_key) != 0;
     memcpy(st->listen_key, key, sizeof(key));
+    OPENSSL_cleanse(key, sizeof(key));
+    if (!st->user_on) {
+        close_key(st); /* stopped while the key was being made */
+        return;
+    }
     if (renewed && !status_event(st, LX_ST_LISTEN_KEY, LX_OK, "")) {
         return;
     }
@@ -754,8 +867,8 @@ static void request_key(struct bn_streams *st)
 {
     struct lx__ex_call c;
 
-    if (st->key_pending) {
-        return;
+    if (st->key_pending || st->key_closing) {
+        return; /* close_cb asks again */
     }
     memset(&c, 0, sizeof(c));
     c.op = LX__OP_LISTEN_KEY;
@@ -839,7 +952,75 @@ int lx__bnx_user_stream(void *impl)
         return LX_ERR_STATE;
     }
     x->st->user_on = true;
+    lx_backoff_reset(&x->st->ubo);
     request_key(x->st);
+    return LX_OK;
+}
+
+static void close_cb(struct lx_exchange *ex, const struct lx_ex_result *r,
+                     void *ud)
+{
+    struct bn_streams *st = ud;
+
+    LX_UNUSED(ex);
+    st->key_closing = false;
+    if (st->user_on && st->ustate == ST_DOWN) {
+        request_key(st); /* started again meanwhile */
+    }
+    /* -1125, no such key: gone already, which is what was wanted. */
+    if (r->err != LX_OK &&
+        lx__bn_error_class(r->venue) != LX_BN_ERRC_LISTEN_KEY) {
+        LX_LOGW(st->x->ctx, "ws", "listen key: close failed: %s", r->errmsg);
+        (void)status_event(st, LX_ST_ERROR, r->err, "listen key: close failed");
+    }
+}
+
+/* DELETEs the listen key on the venue and forgets it. */
+static void close_key(struct bn_streams *st)
+{
+    struct lx__ex_call c;
+    int rc;
+
+    memset(&c, 0, sizeof(c));
+    c.op = LX__OP_LISTEN_CLOSE;
+    c.cb = close_cb;
+    c.ud = st;
+    rc = lx__snprintf(c.client_id, sizeof(c.client_id), "%s", st->listen_key);
+    OPENSSL_cleanse(st->listen_key, sizeof(st->listen_key));
+    if (rc < 0) {
+        return; /* no key the venue makes is this long; it expires alone */
+    }
+    if (lx__bnx_call(st->x, &c) == LX_OK) {
+        st->key_closing = true;
+    } else {
+        LX_LOGW(st->x->ctx, "ws", "listen key: cannot close it (%s)",
+                "the venue expires it within the hour");
+    }
+    OPENSSL_cleanse(&c, sizeof(c));
+}
+
+/*
+ * Stops at once: no user-data event follows, not even LX_ST_USER_DOWN.
+ * The connection is freed (allowed inside its own callbacks, lx_net.h)
+ * and the key closed on the venue on the next tick.
+ */
+int lx__bnx_user_stream_stop(void *impl)
+{
+    struct bn_ex *x = impl;
+    struct bn_streams *st = x->st;
+
+    if (!st->user_on) {
+        return LX_ERR_NOTFOUND;
+    }
+    st->user_on = false;
+    lx_timer_stop(st->ureconnect);
+    lx_timer_stop(st->ukeep);
+    lx_ws_free(st->uws);
+    st->uws = NULL;
+    st->ustate = ST_DOWN;
+    if (st->listen_key[0] != '\0') {
+        close_key(st);
+    }
     return LX_OK;
 }
 
@@ -871,6 +1052,9 @@ int lx__bnx_streams_new(struct bn_ex *x)
     if (rc == LX_OK) {
         rc = lx_timer_new(&st->ukeep, x->clock, ukeep_cb, st);
     }
+    if (rc == LX_OK) {
+        rc = lx_timer_new(&st->reap, x->clock, reap_cb, st);
+    }
     return rc;
 }
 
@@ -885,10 +1069,10 @@ void lx__bnx_streams_free(struct bn_ex *x)
     lx_ws_free(st->ws);
     lx_ws_free(st->uws);
     for (i = 0; i < st->nbooks; i++) {
-        lx_timer_free(st->books[i]->timer);
-        lx_book_sync_free(st->books[i]->sync);
-        lx__free(x->mem, st->books[i]);
+        book_free(x, st->books[i]);
     }
+    reap_cb(st->reap, st);
+    lx_timer_free(st->reap);
     lx__free(x->mem, st->books);
     lx__free(x->mem, st->subs);
     lx__free(x->mem, st->unsub);
