@@ -4,7 +4,9 @@
  *
  * WebSocket clients get the recorded venue frames of the streams they ask
  * for (by URL or SUBSCRIBE), each client from the start of the capture,
- * paced by the capture's wall times scaled by a speed on the lx_clock.
+ * paced by the capture's wall times scaled by a speed on the lx_clock (a
+ * diff-depth stream recorded at another update speed stands in for the
+ * asked one, under the asked name).
  * REST requests get the recorded response of the matching recorded request
  * (method, path, parameters without the volatile ones, in any order); the
  * n-th identical request gets the n-th recorded answer.

@@ -28,6 +28,7 @@ struct rp_event {
     int64_t wall_ns;
     int owner;        /* frame: rconn owns its stream (or one of them) */
     char *stream;     /* frame's stream name, or NULL when unknown */
+    int32_t name;     /* its index in names[], or -1 */
     const char *hint; /* untagged frame: "@trade", ... guessed from it */
     uint8_t *data;    /* payload as recorded */
     size_t len;
@@ -87,6 +88,15 @@ int lx__rp_has(char *const *list, size_t n, const char *s);
 void lx__rp_free_list(const struct lx_mem *mem, char **list, size_t n);
 /* The rconn owning name, or -1. */
 int64_t lx__rp_owner(const struct lx_mock_replay *r, const char *name);
+/* The index of name in r->names, or -1. */
+int32_t lx__rp_name_index(const struct lx_mock_replay *r, const char *name);
+/*
+ * The recorded stream that serves a client's asked name: the name itself
+ * when recorded, else, for a diff-depth stream (<sym>@depth[@<N>ms]), the
+ * first recorded diff-depth stream of the same symbol at another update
+ * speed. Its index in r->names, or -1.
+ */
+int32_t lx__rp_resolve(const struct lx_mock_replay *r, const char *asked);
 /* Normalizes a parameter string (query or form body); owned result. */
 int lx__rp_norm_params(const struct lx_mem *mem, const char *s, size_t len,
                        char **out);

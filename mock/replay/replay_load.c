@@ -148,6 +148,57 @@ int64_t lx__rp_owner(const struct lx_mock_replay *r, const char *name)
     return -1;
 }
 
+int32_t lx__rp_name_index(const struct lx_mock_replay *r, const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < r->nnames; i++) {
+        if (strcmp(r->names[i].name, name) == 0) {
+            return (int32_t)i;
+        }
+    }
+    return -1;
+}
+
+/* <sym>@depth or <sym>@depth@<digits>ms: the length of <sym>, else 0. */
+static size_t diff_depth_sym(const char *s)
+{
+    const char *at = strstr(s, "@depth"), *p;
+
+    if (at == NULL || at == s) {
+        return 0;
+    }
+    p = at + 6;
+    if (*p == '@') {
+        size_t digits = strspn(p + 1, "0123456789");
+
+        if (digits == 0 || strcmp(p + 1 + digits, "ms") != 0) {
+            return 0;
+        }
+    } else if (*p != '\0') {
+        return 0;
+    }
+    return (size_t)(at - s);
+}
+
+int32_t lx__rp_resolve(const struct lx_mock_replay *r, const char *asked)
+{
+    int32_t i = lx__rp_name_index(r, asked);
+    size_t sl = diff_depth_sym(asked), k;
+
+    if (i >= 0 || sl == 0) {
+        return i;
+    }
+    for (k = 0; k < r->nnames; k++) {
+        const char *n = r->names[k].name;
+
+        if (diff_depth_sym(n) == sl && memcmp(n, asked, sl) == 0) {
+            return (int32_t)k;
+        }
+    }
+    return -1;
+}
+
 static int sent_by_venue(const struct lx_capture_record *rec)
 {
     return (rec->side == LX_TAP_CLIENT && rec->dir == LX_TAP_IN) ||
@@ -271,6 +322,7 @@ static int add_event(struct lx_mock_replay *r, int type, uint32_t rc_idx,
     e = &r->evs[r->nevs];
     memset(e, 0, sizeof(*e));
     e->type = type;
+    e->name = -1;
     e->rconn = rc_idx;
     e->wall_ns = rec->wall_ns;
     e->opcode = rec->ws_opcode;
@@ -557,8 +609,11 @@ static int assign(struct lx_mock_replay *r)
         } else if (e->stream != NULL) {
             rc = own(r, e->stream, e->rconn);
         }
+        e->name = -1;
         if (e->stream != NULL) {
-            e->owner = lx__rp_owner(r, e->stream) == (int64_t)e->rconn;
+            e->name = lx__rp_name_index(r, e->stream);
+            e->owner =
+                e->name >= 0 && r->names[e->name].owner == (uint32_t)e->rconn;
         } else {
             for (k = 0; k < c->nsubs && !e->owner; k++) {
                 e->owner = lx__rp_owner(r, c->subs[k]) == (int64_t)e->rconn;

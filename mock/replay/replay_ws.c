@@ -7,9 +7,13 @@
  * has a stream (so a /ws client that subscribes later misses nothing).
  * Frames recorded wrapped ({"stream":..,"data":..}) are unwrapped for raw
  * clients, raw frames are wrapped for combined (/stream) clients; the
- * payload bytes are otherwise the recorded ones. The recorded close of a
+ * payload bytes are otherwise the recorded ones. A diff-depth stream the
+ * capture lacks is served from another update speed of the same symbol's
+ * diff stream, under the asked name (lx__rp_resolve). The recorded close of a
  * connection that fed the client closes the client (1001). At the end of
- * the capture the connection stays open and idle.
+ * the capture the connection stays open and idle. A client whose transport
+ * has more than OUT_HIGH bytes queued is paused until it drains, so a
+ * replay faster than the client reads holds a bounded amount of memory.
  *
  * It does not rate-limit, ping or age connections as the live hub does,
  * and does not serve user-data streams or the WebSocket API.
@@ -23,9 +27,15 @@
 #include "lotusx/lx_net.h"
 #include "lotusx/lx_ws.h"
 #include "mock/replay/replay_int.h"
+#include "net/ws_conn_internal.h"
 
 /* Frames sent per timer run at most, so a fast replay lets I/O in. */
 #define BATCH 256
+/* Flow control: a client with more than OUT_HIGH bytes not yet taken by
+ * its transport gets nothing more until it drains; looked at again every
+ * OUT_WAIT_NS of the clock. */
+#define OUT_HIGH    ((size_t)1 << 20)
+#define OUT_WAIT_NS ((int64_t)200000)
 
 struct rp_client {
     struct lx_mock_replay *r;
@@ -33,6 +43,9 @@ struct rp_client {
     struct lx_timer *timer;
     char **subs;
     size_t nsubs, cap;
+    /* per recorded stream (r->names): 0, or (1 + the index in subs of the
+     * asked name it serves) << 1, | 1 when that name is a stand-in's */
+    uint32_t *feed;
     int combined;
     int started;
     int closing;
@@ -58,6 +71,7 @@ static void client_free(struct rp_client *c)
     lx_timer_free(c->timer);
     lx_ws_free(c->ws);
     lx__rp_free_list(c->r->mem, c->subs, c->nsubs);
+    lx__free(mem, c->feed);
     lx__free(mem, c);
 }
 
@@ -80,6 +94,42 @@ static int64_t scaled(const struct lx_mock_replay *r, int64_t dt)
     return (dt / s) * 1000 + ((dt % s) * 1000) / s;
 }
 
+/* Maps the recorded streams to the client's asked names (after any change
+ * of its subscriptions). */
+static void refresh_feed(struct rp_client *c)
+{
+    size_t k;
+
+    if (c->feed == NULL) {
+        return;
+    }
+    memset(c->feed, 0, c->r->nnames * sizeof(*c->feed));
+    /* stand-ins first, then the exact names over them; among several
+     * asked names for one recorded stream the first asked wins */
+    for (k = c->nsubs; k-- > 0;) {
+        int32_t i = lx__rp_resolve(c->r, c->subs[k]);
+
+        if (i >= 0) {
+            c->feed[i] = ((uint32_t)k + 1) << 1 | 1u;
+        }
+    }
+    for (k = c->nsubs; k-- > 0;) {
+        int32_t i = lx__rp_name_index(c->r, c->subs[k]);
+
+        if (i >= 0) {
+            c->feed[i] = ((uint32_t)k + 1) << 1;
+        }
+    }
+}
+
+/* Whether the client takes the recorded stream name (feed index). */
+static int feeds(const struct rp_client *c, const char *name)
+{
+    int32_t i = lx__rp_name_index(c->r, name);
+
+    return i >= 0 && c->feed != NULL && c->feed[i] != 0;
+}
+
 /* Whether event e goes to client c (its stream set as of now). */
 static int wanted(const struct rp_client *c, const struct rp_event *e)
 {
@@ -88,7 +138,8 @@ static int wanted(const struct rp_client *c, const struct rp_event *e)
     size_t k, kinded = 0;
 
     if (e->type == RP_FRAME && e->stream != NULL) {
-        return e->owner && lx__rp_has(c->subs, c->nsubs, e->stream);
+        return e->owner && e->name >= 0 && c->feed != NULL &&
+               c->feed[e->name] != 0;
     }
     if (e->type == RP_FRAME && !e->owner) {
         return 0;
@@ -101,7 +152,7 @@ static int wanted(const struct rp_client *c, const struct rp_event *e)
     }
     for (k = 0; k < rc->nsubs; k++) {
         if ((kinded == 0 || strstr(rc->subs[k], hint) != NULL) &&
-            lx__rp_has(c->subs, c->nsubs, rc->subs[k]) &&
+            feeds(c, rc->subs[k]) &&
             lx__rp_owner(c->r, rc->subs[k]) == (int64_t)e->rconn) {
             return 1;
         }
@@ -109,13 +160,46 @@ static int wanted(const struct rp_client *c, const struct rp_event *e)
     return 0;
 }
 
-static void send_frame(struct rp_client *c, const struct rp_event *e)
+/* {"stream":"<name>","data":<payload>} to a combined client. */
+static void send_wrapped(struct rp_client *c, const char *name,
+                         const uint8_t *payload, size_t len)
 {
     const struct lx_mem *mem = c->r->mem;
     static const char pre[] = "{\"stream\":\"", mid[] = "\",\"data\":";
-    size_t n, sl;
+    size_t sl = strlen(name), n;
     char *buf;
 
+    n = sizeof(pre) - 1 + sl + sizeof(mid) - 1 + len + 1;
+    buf = lx__malloc(mem, n);
+    if (buf == NULL) {
+        lx_ws_close(c->ws, LX_WS_CLOSE_INTERNAL, "out of memory");
+        c->closing = 1;
+        return;
+    }
+    lx__snprintf(buf, n, "%s%s%s", pre, name, mid);
+    memcpy(buf + n - 1 - len, payload, len);
+    buf[n - 1] = '}';
+    lx_ws_send_text(c->ws, buf, n);
+    lx__free(mem, buf);
+}
+
+static void send_frame(struct rp_client *c, const struct rp_event *e)
+{
+    const char *asked = NULL;
+    uint32_t f = e->name >= 0 && c->feed != NULL ? c->feed[e->name] : 0;
+
+    if ((f & 1u) != 0) {
+        asked = c->subs[(f >> 1) - 1]; /* a stand-in for this name */
+    }
+    if (c->combined && asked != NULL) {
+        /* another update speed of the asked diff stream: its name */
+        if (e->dlen > 0) {
+            send_wrapped(c, asked, e->data + e->doff, e->dlen);
+        } else {
+            send_wrapped(c, asked, e->data, e->len);
+        }
+        return;
+    }
     if (c->combined || e->dlen == 0) {
         if (!c->combined || e->dlen > 0 || e->stream == NULL) {
             (e->opcode == LX_WS_BINARY ? lx_ws_send_binary : lx_ws_send_text)(
@@ -123,29 +207,15 @@ static void send_frame(struct rp_client *c, const struct rp_event *e)
             return;
         }
         /* a raw recorded frame to a combined client: wrap it */
-        sl = strlen(e->stream);
-        n = sizeof(pre) - 1 + sl + sizeof(mid) - 1 + e->len + 1;
-        buf = lx__malloc(mem, n);
-        if (buf == NULL) {
-            lx_ws_close(c->ws, LX_WS_CLOSE_INTERNAL, "out of memory");
-            c->closing = 1;
-            return;
-        }
-        lx__snprintf(buf, n, "%s%s%s", pre, e->stream, mid);
-        memcpy(buf + n - 1 - e->len, e->data, e->len);
-        buf[n - 1] = '}';
-        lx_ws_send_text(c->ws, buf, n);
-        lx__free(mem, buf);
+        send_wrapped(c, e->stream, e->data, e->len);
         return;
     }
     lx_ws_send_text(c->ws, e->data + e->doff, e->dlen); /* unwrap */
 }
 
+/* Sends (or, for a close, acts on) an event wanted() chose for c. */
 static void deliver(struct rp_client *c, const struct rp_event *e)
 {
-    if (!wanted(c, e)) {
-        return;
-    }
     if (e->type == RP_CLOSE) {
         c->closing = 1;
         lx_timer_stop(c->timer);
@@ -172,6 +242,10 @@ static void pump(struct lx_timer *t, void *ud)
     int sent = 0;
 
     LX_UNUSED(t);
+    if (lx__ws_conn_out_pending(c->ws) > OUT_HIGH) {
+        lx_timer_start(c->timer, OUT_WAIT_NS, 0); /* the peer is behind */
+        return;
+    }
     c->busy++;
     while (c->pos < r->nevs && !c->closing && !c->dead) {
         const struct rp_event *e = &r->evs[c->pos];
@@ -184,8 +258,8 @@ static void pump(struct lx_timer *t, void *ud)
         c->pos++;
         if (wanted(c, e)) {
             sent++;
+            deliver(c, e);
         }
-        deliver(c, e);
     }
     done_busy(c);
 }
@@ -283,7 +357,10 @@ static void control(struct rp_client *c, const char *text, size_t len)
     } else if ((strcmp(m->valuestring, "SUBSCRIBE") == 0 ||
                 strcmp(m->valuestring, "UNSUBSCRIBE") == 0) &&
                cJSON_IsArray(params)) {
-        if (apply(c, params, m->valuestring[0] == 'S') != LX_OK) {
+        int rc = apply(c, params, m->valuestring[0] == 'S');
+
+        refresh_feed(c);
+        if (rc != LX_OK) {
             reply_error(c, "Invalid request: bad stream name", id);
         } else {
             reply(c, NULL, id);
@@ -340,7 +417,12 @@ void lx__rp_ws_upgrade(struct lx_mock_replay *r, struct lx_http_req *req)
     r->nclients++;
     rc = lx__rp_parse_target(r->mem, lx_http_msg_target(lx_http_req_msg(req)),
                              &c->subs, &c->nsubs, &c->cap, &c->combined);
+    if (rc == LX_OK && r->nnames > 0) {
+        c->feed = lx__calloc(mem, r->nnames, sizeof(*c->feed));
+        rc = c->feed == NULL ? LX_ERR_NOMEM : LX_OK;
+    }
     if (rc == LX_OK) {
+        refresh_feed(c);
         rc = lx_timer_new(&c->timer, r->clock, pump, c);
     }
     if (rc != LX_OK) {

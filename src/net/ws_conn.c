@@ -675,6 +675,14 @@ const char *lx_ws_url(const struct lx_ws *ws)
     return ws->url;
 }
 
+size_t lx__ws_conn_out_pending(const struct lx_ws *ws)
+{
+    if (ws == NULL || ws->bev == NULL) {
+        return 0;
+    }
+    return evbuffer_get_length(bufferevent_get_output(ws->bev));
+}
+
 void lx_ws_free(struct lx_ws *ws)
 {
     if (ws == NULL) {

@@ -15,4 +15,11 @@
 int lx__ws_conn_send_fragmented(struct lx_ws *ws, int opcode, const void *data,
                                 size_t len, size_t fragment_size);
 
+/*
+ * Bytes queued for the peer and not yet handed to the transport (the
+ * connection's output buffer), for a sender that paces itself to what the
+ * peer takes (the replay mock). 0 when there is no transport.
+ */
+size_t lx__ws_conn_out_pending(const struct lx_ws *ws);
+
 #endif
