@@ -79,6 +79,8 @@ struct lx_strategy_ctx {
     int64_t order_lat_ms;   /* --order-latency: request to venue */
     int64_t feed_lat_ms;    /* --feed-latency: venue frame to client */
     bool paper;             /* `lotusx paper`: a venue over the network */
+    bool tcp;               /* --tcp: the venue on 127.0.0.1, real sockets */
+    char tcp_rest[64], tcp_ws[64];
     const char *rest_url, *ws_url;
     bool have_start; /* paper: the start balances came from the venue */
     bool duration_set;
@@ -701,7 +703,17 @@ static int make_venue(struct lx_strategy_ctx *c, const char **why)
     if (rc == LX_OK) {
         rc = lx_http_server_new(&c->srv, c->net, lx_mock_door_handle, c->door);
     }
-    if (rc == LX_OK) {
+    if (rc == LX_OK && c->tcp) {
+        rc = lx_http_server_listen(c->srv, "127.0.0.1", 0, NULL);
+        if (rc == LX_OK) {
+            lx__snprintf(c->tcp_rest, sizeof(c->tcp_rest),
+                         "http://127.0.0.1:%u", lx_http_server_port(c->srv));
+            lx__snprintf(c->tcp_ws, sizeof(c->tcp_ws), "ws://127.0.0.1:%u",
+                         lx_http_server_port(c->srv));
+        } else {
+            *why = "cannot listen on 127.0.0.1";
+        }
+    } else if (rc == LX_OK) {
         lx_net_set_inmem_server(c->net, c->srv);
     }
     return rc;
@@ -751,6 +763,7 @@ static int make_client(struct lx_strategy_ctx *c, const char **why)
     }
     if (rc == LX_OK) {
         rc = c->paper ? lx_exchange_opts_set_urls(o, c->rest_url, c->ws_url)
+             : c->tcp ? lx_exchange_opts_set_urls(o, c->tcp_rest, c->tcp_ws)
                       : lx_exchange_opts_set_urls(o, "http://backtest.lotusx",
                                                   "ws://backtest.lotusx");
         if (rc != LX_OK) {
@@ -930,6 +943,9 @@ static void usage(FILE *f)
         "                           client's ids (default 7)\n"
         "  --duration SECONDS       virtual run time (default 3600; with\n"
         "                           --capture, the capture's span)\n"
+        "  --tcp                    the venue listens on 127.0.0.1 and the\n"
+        "                           strategy connects over real TCP (same\n"
+        "                           virtual clock, same report)\n"
         "  --report FILE            write the report there (default stdout)\n"
         "  --quiet                  no strategy log, no progress\n"
         "Exit status: 0 ok, 1 the run failed, 2 bad usage.\n");
@@ -998,6 +1014,9 @@ static int parse_args(struct lx_strategy_ctx *c, int argc, char **argv,
             exit(0);
         } else if (strcmp(a, "--quiet") == 0) {
             c->quiet = 1;
+            continue;
+        } else if (!c->paper && strcmp(a, "--tcp") == 0) {
+            c->tcp = true;
             continue;
         } else if (val == NULL) {
             fprintf(stderr, "%s: %s needs a value\n", g_cmd, a);

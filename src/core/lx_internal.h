@@ -61,6 +61,19 @@ void *lx__memdup(const struct lx_mem *mem, const void *p, size_t n);
  * truncated prefix), or LX_ERR_INVAL on an encoding error.
  */
 int lx__snprintf(char *buf, size_t cap, const char *fmt, ...) LX_PRINTF(3, 4);
+
+/*
+ * A clock's count of socket traffic between peers in this process:
+ * bytes (and connects/accepts, as one unit each) sent and received by
+ * counted TCP connections (lx__bev_count_io). A virtual clock's runner
+ * advances time only once in == out, so peers in one process over real
+ * TCP see the same order of events as over in-memory pairs.
+ */
+struct lx__io_count {
+    uint64_t in, out;
+};
+struct lx_clock;
+struct lx__io_count *lx__clock_io(struct lx_clock *c);
 int lx__vsnprintf(char *buf, size_t cap, const char *fmt, va_list ap)
     LX_PRINTF(3, 0);
 

@@ -53,6 +53,7 @@
 
 #include "core/lx_internal.h"
 #include "net/dial.h"
+#include "net/net_internal.h"
 
 #define MAX_ADDRS    8
 #define MSG_MAX      320
@@ -111,7 +112,8 @@ struct lx__dialer {
     int64_t timeout_ns;
     lx__dial_accept_fn inmem_fn;
     void *inmem_ud;
-    struct req_list reqs; /* live dials and zombies */
+    struct lx__io_count *io; /* traffic count of plain TCP (may be NULL) */
+    struct req_list reqs;    /* live dials and zombies */
     int nzombies;
     bool dying;
 };
@@ -424,6 +426,9 @@ static int try_connect(struct lx__dial_req *req, int i)
     }
     req->fd = fd;
     req->state = REQ_CONNECTING;
+    if (req->d->io != NULL) {
+        req->d->io->out++; /* a connect: its completion comes back in */
+    }
     return LX_OK;
 }
 
@@ -524,6 +529,9 @@ static void conn_cb(evutil_socket_t fd, short what, void *arg)
     LX_UNUSED(what);
     event_free(req->conn_ev);
     req->conn_ev = NULL;
+    if (req->d->io != NULL) {
+        req->d->io->in++; /* the connect completed (or failed) */
+    }
     if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len) != 0) {
         e = EVUTIL_SOCKET_ERROR();
     }
@@ -543,6 +551,10 @@ static void conn_cb(evutil_socket_t fd, short what, void *arg)
         fail(req, LX_ERR_NOMEM, "tcp: out of memory for host '%s'", req->host);
         return;
     }
+    if (req->d->io != NULL) {
+        req->d->io->out++; /* the peer's accept, when it is in process */
+    }
+    lx__bev_count_io(bev, req->d->io);
     req->fd = -1;
     deliver(req, LX_OK, bev, "");
 }
@@ -919,4 +931,9 @@ void lx__dial_close(struct bufferevent *bev)
         bufferevent_flush(bev, EV_WRITE, BEV_FINISHED);
     }
     bufferevent_free(bev);
+}
+
+void lx__dialer_set_io(struct lx__dialer *d, struct lx__io_count *io)
+{
+    d->io = io;
 }

@@ -103,6 +103,9 @@ void lx__dialer_free(struct lx__dialer *d);
  * settings stay in force on error.
  */
 int lx__dialer_set_ca_file(struct lx__dialer *d, const char *path);
+/* Plain TCP connections count their traffic there (lx__bev_count_io). */
+struct lx__io_count;
+void lx__dialer_set_io(struct lx__dialer *d, struct lx__io_count *io);
 
 /*
  * Uses tls (a client lx_tls, borrowed: it must outlive the dialer) for

@@ -13,6 +13,7 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <arpa/inet.h>
 
 #include <event2/listener.h>
@@ -520,8 +521,15 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd,
     if (s->tls != NULL) {
         lx__tls_server_wrap(s->tls, s->net->base, fd, &bev);
     } else {
+        int one = 1;
+
+        /* Answers and stream frames are small: no Nagle delay (the TLS
+         * path sets it in lx__tls_server_wrap). */
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
         bev = bufferevent_socket_new(
             s->net->base, fd, BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+        lx__bev_count_io(bev, lx__clock_io(s->net->clock));
+        lx__clock_io(s->net->clock)->in++; /* an accept */
     }
     if (bev == NULL) {
         evutil_closesocket(fd);

@@ -8,6 +8,9 @@
  */
 #include <string.h>
 
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+
 #include "net/dial.h"
 #include "net/net_internal.h"
 
@@ -35,8 +38,32 @@ int lx_net_new(struct lx_net **out, struct lx_ctx *ctx, struct event_base *base,
         lx__free(net->mem, net);
         return rc;
     }
+    lx__dialer_set_io(net->dialer, lx__clock_io(clock));
     *out = net;
     return LX_OK;
+}
+
+static void io_in_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
+                     void *arg)
+{
+    LX_UNUSED(buf);
+    ((struct lx__io_count *)arg)->in += info->n_added;
+}
+
+static void io_out_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
+                      void *arg)
+{
+    LX_UNUSED(buf);
+    /* Counted when queued: bytes still in our buffer are in flight too. */
+    ((struct lx__io_count *)arg)->out += info->n_added;
+}
+
+void lx__bev_count_io(struct bufferevent *bev, struct lx__io_count *io)
+{
+    if (bev != NULL && io != NULL) {
+        (void)evbuffer_add_cb(bufferevent_get_input(bev), io_in_cb, io);
+        (void)evbuffer_add_cb(bufferevent_get_output(bev), io_out_cb, io);
+    }
 }
 
 void lx_net_free(struct lx_net *net)

@@ -41,6 +41,13 @@ struct lx__tapper {
     int side;
 };
 
+/*
+ * Counts the socket traffic of bev (bytes read into its input, bytes
+ * queued on its output) into *io (lx__clock_io). Plain TCP only.
+ */
+struct bufferevent;
+void lx__bev_count_io(struct bufferevent *bev, struct lx__io_count *io);
+
 void lx__tapper_init(struct lx__tapper *t, struct lx_net *net, int side);
 void lx__tap_open(struct lx__tapper *t, struct lx_net *net, const char *url,
                   const char *transport);

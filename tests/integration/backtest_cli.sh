@@ -2,7 +2,8 @@
 # backtest_cli.sh - `lotusx backtest`: the same seed gives a byte-identical
 # report, another seed another one; both built-in strategies trade and the
 # venue's balances match the fills (the tool checks it and fails otherwise);
-# a strategy from a shared object runs; bad usage exits 2. On a capture
+# a strategy from a shared object runs; over loopback TCP (--tcp) the
+# report is the same bytes as in memory; bad usage exits 2. On a capture
 # imported from the real Binance recording in ../shared/samples: the
 # replayed market drives the venue (every recorded trade and diff used,
 # none off the grid), the report is byte-identical across runs, latency
@@ -14,7 +15,7 @@ LX="$B/lotusx"
 tmp=$(mktemp -d)
 . "${LX_TOP_SRCDIR:-.}/tests/tap-lib.sh"
 trap 'rm -rf "$tmp"' EXIT
-echo "1..22"
+echo "1..24"
 
 "$LX" backtest --duration 600 --quiet --report "$tmp/a.json"
 check "mm runs" "$?" "0"
@@ -23,6 +24,9 @@ check "mm runs again" "$?" "0"
 if cmp -s "$tmp/a.json" "$tmp/b.json"; then ok "same seed, same bytes"; else notok "same seed, same bytes"; fi
 "$LX" backtest --duration 600 --quiet --seed 11 >"$tmp/c.json"
 if cmp -s "$tmp/a.json" "$tmp/c.json"; then notok "another seed differs"; else ok "another seed differs"; fi
+"$LX" backtest --duration 600 --quiet --tcp >"$tmp/t.json"
+cmp -s "$tmp/a.json" "$tmp/t.json" && ok "over loopback TCP: the same bytes" ||
+    notok "over loopback TCP: the same bytes"
 fills=$(sed -n 's/.*"fill_count":\([0-9]*\).*/\1/p' "$tmp/a.json")
 [ "${fills:-0}" -gt 10 ] && ok "mm fills ($fills)" || notok "mm fills: got '${fills:-}'"
 grep -q '"maker_fills":'"$fills"',' "$tmp/a.json" && ok "mm only makes" || notok "mm only makes"
@@ -71,13 +75,16 @@ if [ -f "$rec" ] &&
     f3=$(field fill_count "$tmp/r3.json")
     [ "${f3:-0}" -gt 0 ] && [ "$f3" != "$f1" ] && grep -q '"latency_ms":{"order":50,"feed":50}' "$tmp/r3.json" &&
         ok "capture: latency changes the fills ($f1 -> $f3)" || notok "capture: latency: '${f3:-}' vs '$f1'"
+    "$LX" backtest --capture "$tmp/rec.lxcap" --quiet --order-latency 50 --feed-latency 50 --tcp >"$tmp/r3t.json"
+    cmp -s "$tmp/r3.json" "$tmp/r3t.json" && ok "capture: over TCP, the same fills" ||
+        notok "capture: over TCP, the same fills"
     "$LX" backtest --capture "$tmp/rec.lxcap" --quiet --strategy momentum >"$tmp/r4.json"
     check "capture: momentum runs" "$?" "0"
     "$LX" backtest --capture "$tmp/rec.lxcap" --quiet --from 1723161263937085768 --to 1723161303937085768 >"$tmp/r5.json"
     [ "$(field duration_s "$tmp/r5.json")" = 40 ] && [ "$(field first_ns "$tmp/r5.json")" -ge 1723161263937085768 ] &&
         ok "capture: --from/--to cut the run" || notok "capture: --from/--to: $(head -c 300 "$tmp/r5.json")"
 else
-    for i in 1 2 3 4 5 6 7; do ok "capture # SKIP $rec not present"; done
+    for i in 1 2 3 4 5 6 7 8; do ok "capture # SKIP $rec not present"; done
 fi
 "$LX" backtest --capture "$tmp/none.lxcap" --quiet >/dev/null 2>"$tmp/e3"
 [ $? -eq 1 ] && grep -q 'none.lxcap' "$tmp/e3" && ok "missing capture: exit 1 naming it" ||
