@@ -9,7 +9,10 @@ PKGS="build-essential autoconf automake libtool pkg-config
  libcmocka-dev libwebsockets-dev libhttp-parser-dev libwslay-dev
  libsecp256k1-dev libmsgpack-dev
  clang libclang-rt-14-dev clang-format valgrind curl zstd nginx-light wrk
- ca-certificates openssl"
+ ca-certificates openssl
+ chromium"
+# chromium renders the backtest HTML report in tests/integration/report_html.sh
+# (headless; the test skips without it).
 
 # Node.js and npm run the CCXT interop test; any node >= 18 will do.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then

@@ -28,6 +28,7 @@
 #include <event2/event.h>
 
 #include "cli/cli.h"
+#include "cli/report_html.h"
 #include "cli/strategies.h"
 #include "lotusx/lx_clock.h"
 #include "lotusx/lx_decimal.h"
@@ -80,6 +81,7 @@ struct lx_strategy_ctx {
     int64_t feed_lat_ms;    /* --feed-latency: venue frame to client */
     bool paper;             /* `lotusx paper`: a venue over the network */
     bool tcp;               /* --tcp: the venue on 127.0.0.1, real sockets */
+    const char *html;       /* --html FILE */
     char tcp_rest[64], tcp_ws[64];
     const char *rest_url, *ws_url;
     bool have_start; /* paper: the start balances came from the venue */
@@ -110,6 +112,8 @@ struct lx_strategy_ctx {
     bool have_mid, have_peak;
     struct bt_fill *fills;
     size_t nfills, capfills;
+    struct lx_bt_point *pts; /* one per second, for --html */
+    size_t npts, cappts;
     uint64_t n_book, n_trade, n_order, n_raw, n_status;
     int64_t t_start_ns;
     char end_balances[256];
@@ -250,6 +254,29 @@ static int apply_fill(struct lx_strategy_ctx *c, const struct lx_order *o)
     return rc;
 }
 
+/* One sample of the run for the HTML report (dropped if out of memory). */
+static void add_point(struct lx_strategy_ctx *c, struct lx_decimal eq,
+                      struct lx_decimal dd)
+{
+    struct lx_bt_point *p;
+
+    if (c->npts == c->cappts) {
+        size_t cap = c->cappts ? c->cappts * 2 : 1024;
+        p = lx__realloc(NULL, c->pts, cap * sizeof(*p));
+        if (p == NULL) {
+            return;
+        }
+        c->pts = p;
+        c->cappts = cap;
+    }
+    p = &c->pts[c->npts++];
+    p->ms = lx_clock_wall_ms(c->clock);
+    p->mid = c->last_mid;
+    p->equity = eq;
+    p->drawdown = dd;
+    p->position = c->base_bal;
+}
+
 /* Equity in quote = quote + base * mid; tracks the peak and drawdown. */
 static void sample_cb(struct lx_timer *t, void *ud)
 {
@@ -268,10 +295,13 @@ static void sample_cb(struct lx_timer *t, void *ud)
         c->equity_peak = eq;
         c->have_peak = true;
     }
-    if (lx_decimal_sub(c->equity_peak, eq, &dd) == LX_OK &&
-        lx_decimal_cmp(dd, c->max_dd) > 0) {
+    if (lx_decimal_sub(c->equity_peak, eq, &dd) != LX_OK) {
+        return;
+    }
+    if (lx_decimal_cmp(dd, c->max_dd) > 0) {
         c->max_dd = dd;
     }
+    add_point(c, eq, dd);
     done_s = (lx_clock_mono_ns(c->clock) - c->t_start_ns) / SEC;
     if (c->progress && done_s % 60 == 0) {
         fprintf(stderr, "\rbacktest: %3lld%% (%lld/%lld s, %zu fills)",
@@ -627,6 +657,57 @@ static int write_report(const struct lx_strategy_ctx *c, FILE *f)
     return ferror(f) ? LX_ERR_FILE : LX_OK;
 }
 
+/* The HTML page: the JSON report embedded, the series charted. */
+static int write_html(const struct lx_strategy_ctx *c, const char *path)
+{
+    FILE *tmp = tmpfile(), *f = NULL;
+    struct lx_bt_mark *marks = NULL;
+    struct lx_bt_html h;
+    char *json = NULL, title[128];
+    long n = -1;
+    size_t i;
+    int rc = tmp != NULL ? write_report(c, tmp) : LX_ERR_FILE;
+
+    if (rc == LX_OK && (fflush(tmp) != 0 || (n = ftell(tmp)) < 0)) {
+        rc = LX_ERR_FILE;
+    }
+    if (rc == LX_OK) {
+        rewind(tmp);
+        json = lx__malloc(NULL, (size_t)n + 1);
+        marks = lx__calloc(NULL, c->nfills + 1, sizeof(*marks));
+        if (json == NULL || marks == NULL) {
+            rc = LX_ERR_NOMEM;
+        } else if (fread(json, 1, (size_t)n, tmp) != (size_t)n) {
+            rc = LX_ERR_FILE;
+        } else {
+            json[n] = '\0';
+        }
+    }
+    for (i = 0; rc == LX_OK && i < c->nfills; i++) {
+        marks[i].ms = c->fills[i].ms;
+        marks[i].buy = c->fills[i].side == LX_SIDE_BUY;
+        marks[i].maker = c->fills[i].maker;
+        marks[i].price = c->fills[i].price;
+        marks[i].qty = c->fills[i].qty;
+    }
+    if (rc == LX_OK) {
+        lx__snprintf(title, sizeof(title), "%s on %s", c->strat->name,
+                     c->symbol);
+        h = (struct lx_bt_html){title, json, c->pts, c->npts, marks, c->nfills};
+        f = fopen(path, "w");
+        rc = f != NULL ? lx_cli_write_html(f, &h) : LX_ERR_FILE;
+        if (f != NULL && fclose(f) != 0) {
+            rc = LX_ERR_FILE;
+        }
+    }
+    if (tmp != NULL) {
+        fclose(tmp);
+    }
+    lx__free(NULL, json);
+    lx__free(NULL, marks);
+    return rc;
+}
+
 /* ---- the world: the mock and the connector in one loop ----------------------
  */
 
@@ -852,6 +933,7 @@ static void free_world(struct lx_strategy_ctx *c)
         event_base_free(c->base);
     }
     lx__free(NULL, c->fills);
+    lx__free(NULL, c->pts);
 }
 
 /* The capture has been played to its end (rc 0) or could not be read. */
@@ -947,6 +1029,7 @@ static void usage(FILE *f)
         "                           strategy connects over real TCP (same\n"
         "                           virtual clock, same report)\n"
         "  --report FILE            write the report there (default stdout)\n"
+        "  --html FILE              also write an HTML report with charts\n"
         "  --quiet                  no strategy log, no progress\n"
         "Exit status: 0 ok, 1 the run failed, 2 bad usage.\n");
 }
@@ -968,6 +1051,7 @@ static void paper_usage(FILE *f)
         "  --duration SECONDS       run time (default 3600)\n"
         "  --seed N                 seed of the client's ids (default 7)\n"
         "  --report FILE            write the report there (default stdout)\n"
+        "  --html FILE              also write an HTML report with charts\n"
         "  --quiet                  no strategy log, no progress\n"
         "Exit status: 0 ok, 1 the run failed, 2 bad usage.\n");
 }
@@ -1038,6 +1122,8 @@ static int parse_args(struct lx_strategy_ctx *c, int argc, char **argv,
             return 2;
         } else if (strcmp(a, "--report") == 0) {
             *report = val;
+        } else if (strcmp(a, "--html") == 0) {
+            c->html = val;
         } else if (strcmp(a, "--seed") == 0 && parse_u64(val, &v) == LX_OK) {
             c->seed = v;
         } else if (strcmp(a, "--duration") == 0 &&
@@ -1172,6 +1258,10 @@ static int backtest_main(int argc, char **argv, bool paper)
         if (out != stdout && fclose(out) != 0) {
             rc = LX_ERR_FILE;
         }
+    }
+    if (rc == LX_OK && c.html != NULL && write_html(&c, c.html) != LX_OK) {
+        fprintf(stderr, "%s: cannot write %s\n", g_cmd, c.html);
+        rc = LX_ERR_FILE;
     }
     free_world(&c);
     if (dl != NULL) {

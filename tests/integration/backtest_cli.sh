@@ -15,7 +15,7 @@ LX="$B/lotusx"
 tmp=$(mktemp -d)
 . "${LX_TOP_SRCDIR:-.}/tests/tap-lib.sh"
 trap 'rm -rf "$tmp"' EXIT
-echo "1..24"
+echo "1..25"
 
 "$LX" backtest --duration 600 --quiet --report "$tmp/a.json"
 check "mm runs" "$?" "0"
@@ -78,13 +78,19 @@ if [ -f "$rec" ] &&
     "$LX" backtest --capture "$tmp/rec.lxcap" --quiet --order-latency 50 --feed-latency 50 --tcp >"$tmp/r3t.json"
     cmp -s "$tmp/r3.json" "$tmp/r3t.json" && ok "capture: over TCP, the same fills" ||
         notok "capture: over TCP, the same fills"
+    "$LX" backtest --capture "$tmp/rec.lxcap" --quiet --html "$tmp/r.html" >/dev/null
+    nc=$(grep -o '<circle class="fill' "$tmp/r.html" | wc -l)
+    [ "$(grep -c 'id="chart-price"\|id="chart-equity"\|id="chart-position"' "$tmp/r.html")" -ge 1 ] &&
+        grep -q 'id="chart-position"' "$tmp/r.html" && [ "$nc" -eq "$f1" ] &&
+        ok "capture: --html writes the charts with every fill ($nc)" ||
+        notok "capture: --html: $nc circles for $f1 fills"
     "$LX" backtest --capture "$tmp/rec.lxcap" --quiet --strategy momentum >"$tmp/r4.json"
     check "capture: momentum runs" "$?" "0"
     "$LX" backtest --capture "$tmp/rec.lxcap" --quiet --from 1723161263937085768 --to 1723161303937085768 >"$tmp/r5.json"
     [ "$(field duration_s "$tmp/r5.json")" = 40 ] && [ "$(field first_ns "$tmp/r5.json")" -ge 1723161263937085768 ] &&
         ok "capture: --from/--to cut the run" || notok "capture: --from/--to: $(head -c 300 "$tmp/r5.json")"
 else
-    for i in 1 2 3 4 5 6 7 8; do ok "capture # SKIP $rec not present"; done
+    for i in 1 2 3 4 5 6 7 8 9; do ok "capture # SKIP $rec not present"; done
 fi
 "$LX" backtest --capture "$tmp/none.lxcap" --quiet >/dev/null 2>"$tmp/e3"
 [ $? -eq 1 ] && grep -q 'none.lxcap' "$tmp/e3" && ok "missing capture: exit 1 naming it" ||
