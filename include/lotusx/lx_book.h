@@ -270,7 +270,10 @@ enum lx_book_sync_reason {
     LX_BOOK_REASON_OVERFLOW = 3,     /* the pre-snapshot buffer was full */
     LX_BOOK_REASON_CROSSED = 4,      /* best bid >= best ask */
     LX_BOOK_REASON_BAD_LEVELS = 5,   /* levels the book could not take */
-    LX_BOOK_REASON_NOMEM = 6         /* an allocation failed */
+    LX_BOOK_REASON_NOMEM = 6,        /* an allocation failed */
+    LX_BOOK_REASON_REQUESTED = 7,    /* the user asked for a resync */
+    LX_BOOK_REASON_CHECK_FAILED = 8, /* a consistency check said no */
+    LX_BOOK_REASON_VERIFY_FAILED = 9 /* the book differs from a snapshot */
 };
 
 /* Counters since lx_book_sync_new (lx_book_sync_reset keeps them). */
@@ -311,6 +314,19 @@ LX_EXTERN void lx_book_sync_free(struct lx_book_sync *s);
  * the stream, say). Counters and learned scales are kept.
  */
 LX_EXTERN void lx_book_sync_reset(struct lx_book_sync *s);
+
+/*
+ * Gives up sync on purpose, with reason (a check of the caller found the
+ * book wrong, or a resync was asked for; any lx_book_sync_reason but
+ * NONE). In SYNCED: the book is emptied, the state becomes RESYNC and
+ * the resync is counted; the stream goes on, so the diffs fed from now
+ * on are buffered for the next snapshot to bridge, exactly as after a
+ * gap. In any other state a snapshot is awaited already: only the reason
+ * changes, the buffer is kept. Returns LX_OK or LX_ERR_INVAL (NULL,
+ * reason NONE or unknown).
+ */
+LX_EXTERN int lx_book_sync_resync(struct lx_book_sync *s,
+                                  enum lx_book_sync_reason reason);
 
 /*
  * Feeds one diff, in stream order. In SYNCED it is checked against the

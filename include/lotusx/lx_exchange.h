@@ -48,6 +48,10 @@
  *   its listen key alive and renews it. Books are unwatched and the
  *   user-data stream stopped (its key deleted) on request, from any
  *   callback too.
+ * - Book consistency: besides the venue's sequence checks, a book can be
+ *   resynced on request (lx_exchange_resync_book), checked by a function
+ *   of yours after every diff (lx_exchange_set_book_check), and compared
+ *   with a REST snapshot every period (lx_exchange_opts_set_book_verify).
  *
  * Secrets: keys come from an lx_creds set (env, .env or explicit) and are
  * only ever read to sign; they never reach a log or an error message.
@@ -138,6 +142,28 @@ LX_EXTERN void lx_exchange_opts_set_rate_limit(struct lx_exchange_opts *o,
 LX_EXTERN void
 lx_exchange_opts_set_legacy_conditional(struct lx_exchange_opts *o,
                                         bool legacy);
+
+/*
+ * Built-in verification of watched books: every period_ms (0, the
+ * default: never) each watched book that is SYNCED fetches a REST
+ * snapshot of its snapshot_limit levels (charged its weight by the rate
+ * limiter, paced with the book's other snapshots: at most one a second)
+ * and compares it with the local book at one and the same update id:
+ * the diffs that arrive meanwhile go to a second sync machine too, which
+ * takes the snapshot exactly as a resync would, and once both machines
+ * stand at the same update id the prices both snapshots covered (the
+ * whole side when a snapshot has fewer levels than asked for) must hold
+ * the same levels. A difference resyncs the book (reason
+ * LX_BOOK_REASON_VERIFY_FAILED); a round that cannot reach a common id
+ * (the snapshot older than the stream, a gap, a failed request) is
+ * skipped, never guessed. lx_exchange_book_stats counts them. Cost: one
+ * depth request per book per period (spot: weight 50 for 1000 levels),
+ * the diffs of the round synced twice, one O(levels) comparison per
+ * round (docs/connector.md, section 7). Errors: LX_ERR_INVAL (o NULL,
+ * period_ms negative or too large).
+ */
+LX_EXTERN int lx_exchange_opts_set_book_verify(struct lx_exchange_opts *o,
+                                               int64_t period_ms);
 
 /* ---- Lifetime ------------------------------------------------------------ */
 
@@ -426,6 +452,61 @@ LX_EXTERN int lx_exchange_watch_book(struct lx_exchange *ex, const char *symbol,
  */
 LX_EXTERN int lx_exchange_unwatch_book(struct lx_exchange *ex,
                                        const char *symbol);
+
+/*
+ * Forces a resync of symbol's watched book now: the book leaves SYNCED
+ * (state RESYNC, reason LX_BOOK_REASON_REQUESTED; in another state a
+ * snapshot is awaited already and only the reason changes), the diffs
+ * that follow are buffered, and a new snapshot is fetched through the
+ * normal paced path (at most one a second per book; a snapshot already
+ * on its way is taken instead) and bridged by them. The LX_EV_BOOK of
+ * the change comes on the next loop tick, unless a change of the book is
+ * reported before. May be called from any callback of the exchange, the
+ * book check included. Errors: LX_ERR_INVAL (NULL or empty symbol),
+ * LX_ERR_NOTFOUND (symbol is not watched).
+ */
+LX_EXTERN int lx_exchange_resync_book(struct lx_exchange *ex,
+                                      const char *symbol);
+
+/*
+ * A consistency check of watched books: called with the synced book
+ * after every diff applied to it and after every snapshot that syncs it,
+ * before the LX_EV_BOOK of that change. Return true when the book is
+ * fine; false resyncs it as lx_exchange_resync_book does, with reason
+ * LX_BOOK_REASON_CHECK_FAILED, and the LX_EV_BOOK that follows reports
+ * that state and reason instead of the rejected book. book is borrowed
+ * for the call. Cost: it runs on the loop once per applied diff (up to
+ * ten a second per book on @depth@100ms; the diffs a snapshot bridges
+ * count once, as the sync), in the path of every frame, so keep it to a
+ * few microseconds: lx_book_best, lx_book_hash of the top levels, a
+ * comparison with your own state. A REST call does not belong there (see
+ * lx_exchange_opts_set_book_verify). It may call lx_exchange_resync_book,
+ * lx_exchange_unwatch_book (of this book too: it is then neither
+ * resynced nor reported) and lx_exchange_free. fn NULL removes the check.
+ */
+typedef bool (*lx_ex_book_check)(struct lx_exchange *ex, const char *symbol,
+                                 const struct lx_book *book, void *ud);
+LX_EXTERN void lx_exchange_set_book_check(struct lx_exchange *ex,
+                                          lx_ex_book_check fn, void *ud);
+
+/* Counters of one watched book's checks, since it was watched. */
+struct lx_ex_book_stats {
+    uint64_t checks;            /* calls of the book check */
+    uint64_t check_failures;    /* ... that returned false */
+    uint64_t requested;         /* lx_exchange_resync_book calls */
+    uint64_t verifies;          /* built-in rounds started (snapshot asked) */
+    uint64_t verify_matches;    /* compared at a common id: equal */
+    uint64_t verify_mismatches; /* ... different: resynced */
+    uint64_t verify_skipped;    /* no common id reached: not compared */
+};
+
+/*
+ * Copies symbol's counters into *out. Errors: LX_ERR_INVAL,
+ * LX_ERR_NOTFOUND (not watched).
+ */
+LX_EXTERN int lx_exchange_book_stats(const struct lx_exchange *ex,
+                                     const char *symbol,
+                                     struct lx_ex_book_stats *out);
 
 /*
  * The watched book's sync machine, or NULL (borrowed until

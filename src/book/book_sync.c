@@ -147,6 +147,20 @@ static void lose_sync(struct lx_book_sync *s, enum lx_book_sync_state state,
     }
 }
 
+int lx_book_sync_resync(struct lx_book_sync *s, enum lx_book_sync_reason reason)
+{
+    if (s == NULL || reason <= LX_BOOK_REASON_NONE ||
+        reason > LX_BOOK_REASON_VERIFY_FAILED) {
+        return LX_ERR_INVAL;
+    }
+    if (s->state == LX_BOOK_SYNC_SYNCED) {
+        lose_sync(s, LX_BOOK_SYNC_RESYNC, reason);
+    } else {
+        s->reason = reason;
+    }
+    return LX_OK;
+}
+
 /* ---- The buffer --------------------------------------------------------- */
 
 static int buf_grow(struct lx_book_sync *s, size_t nlv)
@@ -544,9 +558,9 @@ const char *lx_book_sync_state_name(int state)
 
 const char *lx_book_sync_reason_name(int reason)
 {
-    static const char *const names[] = {"NONE",     "GAP",     "SNAPSHOT_OLD",
-                                        "OVERFLOW", "CROSSED", "BAD_LEVELS",
-                                        "NOMEM"};
+    static const char *const names[] = {
+        "NONE",       "GAP",   "SNAPSHOT_OLD", "OVERFLOW",     "CROSSED",
+        "BAD_LEVELS", "NOMEM", "REQUESTED",    "CHECK_FAILED", "VERIFY_FAILED"};
 
     if (reason < 0 || (size_t)reason >= LX_ARRAY_LEN(names)) {
         return "?";

@@ -28,6 +28,7 @@ struct lx_exchange_opts {
     int64_t timeout_ns;
     int retries;
     int64_t weight_per_min;
+    int64_t book_verify_ms; /* 0: no built-in verification */
 };
 
 enum lx__ex_op {
@@ -84,6 +85,9 @@ struct lx__ex_vtable {
                      const char *arg, bool add);
     int (*watch_book)(void *impl, const char *symbol, int limit);
     int (*unwatch_book)(void *impl, const char *symbol);
+    int (*resync_book)(void *impl, const char *symbol);
+    int (*book_stats)(const void *impl, const char *symbol,
+                      struct lx_ex_book_stats *out);
     const struct lx_book_sync *(*book)(const void *impl, const char *symbol);
     int (*user_stream)(void *impl);
     int (*user_stream_stop)(void *impl);
@@ -103,6 +107,8 @@ struct lx_exchange {
     bool has_creds;
     lx_ex_event_cb event_cb;
     void *event_ud;
+    lx_ex_book_check book_check;
+    void *book_check_ud;
     int running; /* inside lx_exchange_run: stop the loop after callbacks */
     int depth;   /* user callbacks in progress */
     bool dead;   /* lx_exchange_free was called inside one */
@@ -117,6 +123,14 @@ struct lx_exchange {
 bool lx__ex_deliver(struct lx_exchange *ex, const struct lx__ex_call *c,
                     const struct lx_ex_result *r);
 bool lx__ex_event(struct lx_exchange *ex, const struct lx_ex_event *ev);
+/*
+ * Runs the user's book check, if any, on a synced book: *ok is its answer
+ * (true without a check). false: the exchange is gone, as above.
+ */
+bool lx__ex_check_book(struct lx_exchange *ex, const char *symbol,
+                       const struct lx_book *book, bool *ok);
+/* Whether a book check is set (the connector skips the call if not). */
+bool lx__ex_has_book_check(const struct lx_exchange *ex);
 struct lx_net *lx__ex_net(const struct lx_exchange *ex);
 
 extern const struct lx__ex_vtable lx__bn_spot_vtable;

@@ -151,6 +151,16 @@ void lx_exchange_opts_set_legacy_conditional(struct lx_exchange_opts *o,
     }
 }
 
+int lx_exchange_opts_set_book_verify(struct lx_exchange_opts *o,
+                                     int64_t period_ms)
+{
+    if (o == NULL || period_ms < 0 || period_ms > INT64_MAX / 1000000) {
+        return LX_ERR_INVAL;
+    }
+    o->book_verify_ms = period_ms;
+    return LX_OK;
+}
+
 static void destroy(struct lx_exchange *ex);
 
 /*
@@ -300,6 +310,26 @@ bool lx__ex_event(struct lx_exchange *ex, const struct lx_ex_event *ev)
     if (ex->event_cb != NULL) {
         ex->event_cb(ex, ev, ex->event_ud);
     }
+    return after_user(ex);
+}
+
+bool lx__ex_has_book_check(const struct lx_exchange *ex)
+{
+    return ex->book_check != NULL;
+}
+
+bool lx__ex_check_book(struct lx_exchange *ex, const char *symbol,
+                       const struct lx_book *book, bool *ok)
+{
+    *ok = true;
+    if (ex->dead) {
+        return false;
+    }
+    if (ex->book_check == NULL) {
+        return true;
+    }
+    ex->depth++;
+    *ok = ex->book_check(ex, symbol, book, ex->book_check_ud);
     return after_user(ex);
 }
 
@@ -606,6 +636,32 @@ int lx_exchange_unwatch_book(struct lx_exchange *ex, const char *symbol)
         return LX_ERR_INVAL;
     }
     return ex->vt->unwatch_book(ex->impl, symbol);
+}
+
+int lx_exchange_resync_book(struct lx_exchange *ex, const char *symbol)
+{
+    if (ex == NULL || symbol == NULL || symbol[0] == '\0') {
+        return LX_ERR_INVAL;
+    }
+    return ex->vt->resync_book(ex->impl, symbol);
+}
+
+void lx_exchange_set_book_check(struct lx_exchange *ex, lx_ex_book_check fn,
+                                void *ud)
+{
+    if (ex != NULL) {
+        ex->book_check = fn;
+        ex->book_check_ud = ud;
+    }
+}
+
+int lx_exchange_book_stats(const struct lx_exchange *ex, const char *symbol,
+                           struct lx_ex_book_stats *out)
+{
+    if (ex == NULL || symbol == NULL || out == NULL) {
+        return LX_ERR_INVAL;
+    }
+    return ex->vt->book_stats(ex->impl, symbol, out);
 }
 
 const struct lx_book_sync *lx_exchange_book(const struct lx_exchange *ex,

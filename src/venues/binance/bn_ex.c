@@ -964,6 +964,7 @@ static int create(struct lx_exchange *ex, const struct lx_exchange_opts *o,
     x->timeout_ns = o->timeout_ns;
     x->retries = o->retries;
     x->limit_cfg = o->weight_per_min;
+    x->verify_ns = o->book_verify_ms * MS;
     x->limit_venue = m == LX_BN_SPOT ? 6000 : 2400;
     (void)lx__snprintf(x->rest, sizeof(x->rest), "%s",
                        o->rest[0] != '\0' ? o->rest : hosts[m][o->env][0]);
@@ -1038,6 +1039,8 @@ const struct lx__ex_vtable lx__bn_spot_vtable = {"binance-spot",
                                                  lx__bnx_subscribe,
                                                  lx__bnx_watch_book,
                                                  lx__bnx_unwatch_book,
+                                                 lx__bnx_resync_book,
+                                                 lx__bnx_book_stats,
                                                  lx__bnx_book,
                                                  lx__bnx_user_stream,
                                                  lx__bnx_user_stream_stop,
@@ -1053,6 +1056,8 @@ const struct lx__ex_vtable lx__bn_usdm_vtable = {"binance-usdm",
                                                  lx__bnx_subscribe,
                                                  lx__bnx_watch_book,
                                                  lx__bnx_unwatch_book,
+                                                 lx__bnx_resync_book,
+                                                 lx__bnx_book_stats,
                                                  lx__bnx_book,
                                                  lx__bnx_user_stream,
                                                  lx__bnx_user_stream_stop,

@@ -45,6 +45,7 @@ struct bn_ex {
     struct lx_instrument *insts;
     size_t ninsts;
     uint64_t cid_seq;
+    int64_t verify_ns; /* built-in book verification period, 0: off */
     struct bn_streams *st;
 };
 
@@ -79,6 +80,9 @@ int lx__bnx_subscribe(void *impl, enum lx_ex_stream kind, const char *symbol,
                       const char *arg, bool add);
 int lx__bnx_watch_book(void *impl, const char *symbol, int limit);
 int lx__bnx_unwatch_book(void *impl, const char *symbol);
+int lx__bnx_resync_book(void *impl, const char *symbol);
+int lx__bnx_book_stats(const void *impl, const char *symbol,
+                       struct lx_ex_book_stats *out);
 const struct lx_book_sync *lx__bnx_book(const void *impl, const char *symbol);
 int lx__bnx_user_stream(void *impl);
 int lx__bnx_user_stream_stop(void *impl);

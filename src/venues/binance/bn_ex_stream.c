@@ -29,8 +29,18 @@
 #define CTRL_SPACING_NS (250 * MS) /* at most 4 control frames a second */
 #define SNAPSHOT_GAP_NS (1 * SEC)  /* between snapshots of one book */
 #define KEEPALIVE_NS    (30 * 60 * SEC)
+#define VERIFY_MAX_DIFFS                                                       \
+    100 /* to reach a common id after a verify snapshot                        \
+         */
 
 enum conn_state { ST_DOWN = 0, ST_CONNECTING, ST_UP };
+
+/* A book's built-in verification round. */
+enum verify_state {
+    VF_IDLE = 0, /* none */
+    VF_FETCHING, /* its snapshot is on its way; diffs go to the shadow */
+    VF_SETTLING  /* the shadow took it: compared at the first common id */
+};
 
 struct bn_sub {
     char name[NAME_MAX_LEN];
@@ -47,8 +57,22 @@ struct bn_book {
     bool fetching;
     bool gone;          /* unwatched: on st->graveyard until the next tick */
     bool reset_pending; /* m_close: its reset event is still to come */
+    bool notify;        /* a forced resync still to report (st->notify) */
     int64_t last_fetch_ns;
     struct lx_timer *timer;
+    struct lx_ex_book_stats stats;
+    /*
+     * The prices the snapshot of the current sync covered, per side
+     * (lx_book_side): at or better than cover[], or all of the side when
+     * the snapshot had fewer levels than asked for. vcover[]: the same
+     * for the verification snapshot.
+     */
+    struct lx_decimal cover[2], vcover[2];
+    bool cover_all[2], vcover_all[2];
+    enum verify_state vstate;
+    struct lx_book_sync *shadow; /* the verification's own sync machine */
+    int vdiffs;                  /* diffs since the shadow synced */
+    struct lx_timer *vtimer;
     struct bn_streams *st;
     struct bn_book *next_gone;
 };
@@ -73,6 +97,7 @@ struct bn_streams {
     size_t nbooks;
     struct bn_book *graveyard; /* unwatched, freed by reap on the next tick */
     struct lx_timer *reap;
+    struct lx_timer *notify; /* reports forced resyncs on the next tick */
     /* user data */
     struct lx_ws *uws;
     enum conn_state ustate;
@@ -302,6 +327,7 @@ static bool book_event(struct bn_book *b)
 {
     struct lx_ex_event ev;
 
+    b->notify = false; /* this event reports the state, whatever it is */
     memset(&ev, 0, sizeof(ev));
     ev.kind = LX_EV_BOOK;
     ev.stream = b->stream;
@@ -365,16 +391,255 @@ int lx__bnx_depth_diff(const struct lx_depth *d, struct lx_arena *a,
     return LX_OK;
 }
 
+/*
+ * Where a snapshot's levels reach on each side: its worst price, or the
+ * whole side when the venue had fewer levels than asked for (and than it
+ * ever gives: 5000 on spot, 1000 on USD-M, whatever the limit asked).
+ */
+static void coverage(const struct bn_book *b,
+                     const struct lx_book_snapshot *snap,
+                     struct lx_decimal cover[2], bool all[2])
+{
+    size_t cap = b->st->x->market == LX_BN_SPOT ? 5000 : 1000, i;
+
+    if ((size_t)b->limit < cap) {
+        cap = (size_t)b->limit;
+    }
+    all[LX_BOOK_BID] = snap->nbids < cap;
+    all[LX_BOOK_ASK] = snap->nasks < cap;
+    for (i = 0; i < snap->nbids; i++) {
+        if (i == 0 ||
+            lx_decimal_cmp(snap->bids[i].price, cover[LX_BOOK_BID]) < 0) {
+            cover[LX_BOOK_BID] = snap->bids[i].price;
+        }
+    }
+    for (i = 0; i < snap->nasks; i++) {
+        if (i == 0 ||
+            lx_decimal_cmp(snap->asks[i].price, cover[LX_BOOK_ASK]) > 0) {
+            cover[LX_BOOK_ASK] = snap->asks[i].price;
+        }
+    }
+}
+
+static bool covered(enum lx_book_side side, struct lx_decimal price,
+                    struct lx_decimal bound, bool all)
+{
+    int c;
+
+    if (all) {
+        return true;
+    }
+    c = lx_decimal_cmp(price, bound);
+    return side == LX_BOOK_BID ? c >= 0 : c <= 0;
+}
+
+/* Whether both the sync snapshot and the verification one covered it. */
+static bool in_region(const struct bn_book *b, enum lx_book_side side,
+                      struct lx_decimal price)
+{
+    return covered(side, price, b->cover[side], b->cover_all[side]) &&
+           covered(side, price, b->vcover[side], b->vcover_all[side]);
+}
+
+/*
+ * Whether the book and the shadow, at the same update id, hold the same
+ * levels over the region (a prefix of each side: the best prices): 1
+ * same, 0 different, -1 out of memory. The sides are copied (O(n), into
+ * the streams' arena, which the caller resets).
+ */
+static int same_books(const struct bn_book *b)
+{
+    const struct lx_book *bk[2] = {lx_book_sync_book(b->sync),
+                                   lx_book_sync_book(b->shadow)};
+    struct lx_arena *a = b->st->arena;
+    struct lx_book_level *v[2];
+    enum lx_book_side side;
+    size_t n[2], depth, i, j;
+
+    for (side = LX_BOOK_BID; side <= LX_BOOK_ASK; side++) {
+        for (j = 0; j < 2; j++) {
+            depth = lx_book_depth(bk[j], side);
+            v[j] = NULL;
+            n[j] = 0;
+            if (depth > 0) {
+                v[j] = lx_arena_alloc_array(a, depth, sizeof(*v[j]));
+                if (v[j] == NULL) {
+                    return -1;
+                }
+                depth = lx_book_top(bk[j], side, v[j], depth);
+            }
+            while (n[j] < depth && in_region(b, side, v[j][n[j]].price)) {
+                n[j]++;
+            }
+        }
+        if (n[0] != n[1]) {
+            return 0;
+        }
+        for (i = 0; i < n[0]; i++) {
+            if (!lx_decimal_eq(v[0][i].price, v[1][i].price) ||
+                !lx_decimal_eq(v[0][i].qty, v[1][i].qty)) {
+                return 0;
+            }
+        }
+    }
+    return 1;
+}
+
+/* Ends a verification round without a comparison. */
+static void verify_skip(struct bn_book *b)
+{
+    if (b->vstate != VF_IDLE) {
+        b->stats.verify_skipped++;
+        b->vstate = VF_IDLE;
+    }
+}
+
+/*
+ * Gives up sync of a watched book on purpose: the diffs that follow are
+ * buffered and a snapshot is fetched (paced) to bridge them, as after a
+ * gap. A verification round is dropped; its snapshot, if on its way,
+ * serves the resync instead.
+ */
+static void force_resync(struct bn_book *b, enum lx_book_sync_reason reason)
+{
+    (void)lx_book_sync_resync(b->sync, reason);
+    verify_skip(b);
+    fetch_snapshot(b);
+}
+
+/*
+ * Compares the book with the shadow once both stand at the same update
+ * id; a mismatch resyncs the book (reason VERIFY_FAILED).
+ */
+static void verify_try(struct bn_book *b)
+{
+    const struct lx_book *mine = lx_book_sync_book(b->sync);
+    const struct lx_book *ref = lx_book_sync_book(b->shadow);
+    int same;
+
+    if (lx_book_sync_state(b->sync) != LX_BOOK_SYNC_SYNCED ||
+        lx_book_sync_state(b->shadow) != LX_BOOK_SYNC_SYNCED) {
+        verify_skip(b);
+        return;
+    }
+    if (lx_book_update_id(mine) != lx_book_update_id(ref)) {
+        if (++b->vdiffs > VERIFY_MAX_DIFFS) {
+            verify_skip(b);
+        }
+        return;
+    }
+    same = same_books(b);
+    if (same < 0) {
+        verify_skip(b); /* out of memory: no comparison */
+        return;
+    }
+    b->vstate = VF_IDLE;
+    if (same == 1) {
+        b->stats.verify_matches++;
+        return;
+    }
+    b->stats.verify_mismatches++;
+    LX_LOGW(b->st->x->ctx, "ws",
+            "book %s: differs from the venue's snapshot at update %llu, "
+            "resynchronising",
+            b->symbol, (unsigned long long)lx_book_update_id(mine));
+    force_resync(b, LX_BOOK_REASON_VERIFY_FAILED);
+}
+
+/* A diff of the stream, for the shadow too while a round is on. */
+static void verify_feed(struct bn_book *b, const struct lx_book_diff *d)
+{
+    if (b->vstate == VF_IDLE) {
+        return;
+    }
+    if (lx_book_sync_state(b->sync) != LX_BOOK_SYNC_SYNCED) {
+        verify_skip(b); /* the book resyncs anyway */
+        return;
+    }
+    if (lx_book_sync_diff(b->shadow, d, NULL) != LX_OK) {
+        verify_skip(b); /* the shadow lost it: no common id */
+        return;
+    }
+    if (b->vstate == VF_SETTLING) {
+        verify_try(b);
+    }
+}
+
+/* The verification snapshot landed. */
+static void verify_snapshot(struct bn_book *b, const struct lx_ex_result *r)
+{
+    struct lx_book_snapshot snap;
+    struct lx_arena *a = b->st->arena;
+
+    if (r->err != LX_OK) {
+        LX_LOGW(b->st->x->ctx, "ws", "book %s: verify snapshot failed: %s",
+                b->symbol, r->errmsg);
+        verify_skip(b);
+        return;
+    }
+    /* Refused or too old: verify_try finds the shadow out of sync. */
+    if (lx__bnx_depth_snapshot(r->depth, a, &snap) == LX_OK &&
+        lx_book_sync_snapshot(b->shadow, &snap) == LX_OK) {
+        coverage(b, &snap, b->vcover, b->vcover_all);
+    }
+    b->vstate = VF_SETTLING;
+    b->vdiffs = 0;
+    verify_try(b);
+    lx_arena_reset(a);
+}
+
+/*
+ * The user's check of the synced book, if any. false: the exchange was
+ * freed. The check may unwatch the book (b->gone: report nothing more)
+ * or resync it; when it says no, the book resyncs (CHECK_FAILED).
+ */
+static bool run_check(struct bn_book *b)
+{
+    bool ok;
+
+    if (!lx__ex_has_book_check(b->st->x->ex)) {
+        return true;
+    }
+    b->stats.checks++;
+    if (!lx__ex_check_book(b->st->x->ex, b->symbol, lx_book_sync_book(b->sync),
+                           &ok)) {
+        return false;
+    }
+    if (ok || b->gone) {
+        return true;
+    }
+    b->stats.check_failures++;
+    LX_LOGI(b->st->x->ctx, "ws", "book %s: check failed, resynchronising",
+            b->symbol);
+    force_resync(b, LX_BOOK_REASON_CHECK_FAILED);
+    return true;
+}
+
 static void snapshot_cb(struct lx_exchange *ex, const struct lx_ex_result *r,
                         void *ud)
 {
     struct bn_book *b = ud;
     struct lx_book_snapshot snap;
     struct lx_arena *a = b->st->arena;
+    enum lx_book_sync_state before = lx_book_sync_state(b->sync);
     int rc;
 
     LX_UNUSED(ex);
     b->fetching = false;
+    if (b->vstate == VF_FETCHING) {
+        verify_snapshot(b, r);
+        if (lx_book_sync_state(b->sync) != before) {
+            (void)book_event(b); /* a mismatch: now resyncing */
+        }
+        return;
+    }
+    if (before == LX_BOOK_SYNC_SYNCED) {
+        return; /* only a round given up at its start lands here */
+    }
+    /* A forced resync not reported yet: its event comes first. */
+    if (b->notify && (!book_event(b) || b->gone)) {
+        return;
+    }
     if (r->err != LX_OK) {
         LX_LOGW(b->st->x->ctx, "ws", "book %s: snapshot failed: %s", b->symbol,
                 r->errmsg);
@@ -384,6 +649,7 @@ static void snapshot_cb(struct lx_exchange *ex, const struct lx_ex_result *r,
     rc = lx__bnx_depth_snapshot(r->depth, a, &snap);
     if (rc == LX_OK) {
         rc = lx_book_sync_snapshot(b->sync, &snap);
+        coverage(b, &snap, b->cover, b->cover_all);
     }
     if (rc != LX_OK && rc != LX_ERR_AGAIN) {
         LX_LOGW(b->st->x->ctx, "ws", "book %s: snapshot refused: %s", b->symbol,
@@ -392,6 +658,10 @@ static void snapshot_cb(struct lx_exchange *ex, const struct lx_ex_result *r,
     lx_arena_reset(a);
     if (rc == LX_ERR_NOMEM) {
         (void)lx_timer_start(b->timer, SNAPSHOT_GAP_NS, 0); /* try again */
+    }
+    if (lx_book_sync_state(b->sync) == LX_BOOK_SYNC_SYNCED &&
+        (!run_check(b) || b->gone)) {
+        return;
     }
     if (!book_event(b) || b->gone) {
         return;
@@ -402,11 +672,28 @@ static void snapshot_cb(struct lx_exchange *ex, const struct lx_ex_result *r,
     }
 }
 
+/* Asks for a snapshot now. false: it could not be queued. */
+static bool send_snapshot(struct bn_book *b, int64_t now)
+{
+    struct lx__ex_call c;
+
+    memset(&c, 0, sizeof(c));
+    c.op = LX__OP_DEPTH;
+    memcpy(c.symbol, b->symbol, sizeof(c.symbol));
+    c.limit = b->limit;
+    c.cb = snapshot_cb;
+    c.ud = b;
+    if (lx__bnx_call(b->st->x, &c) != LX_OK) {
+        return false;
+    }
+    b->fetching = true;
+    b->last_fetch_ns = now;
+    return true;
+}
+
 static void fetch_snapshot(struct bn_book *b)
 {
-    struct bn_ex *x = b->st->x;
-    int64_t now = lx_clock_mono_ns(x->clock);
-    struct lx__ex_call c;
+    int64_t now = lx_clock_mono_ns(b->st->x->clock);
 
     if (b->fetching || lx_timer_pending(b->timer)) {
         return;
@@ -416,16 +703,7 @@ static void fetch_snapshot(struct bn_book *b)
                              0);
         return;
     }
-    memset(&c, 0, sizeof(c));
-    c.op = LX__OP_DEPTH;
-    memcpy(c.symbol, b->symbol, sizeof(c.symbol));
-    c.limit = b->limit;
-    c.cb = snapshot_cb;
-    c.ud = b;
-    if (lx__bnx_call(x, &c) == LX_OK) {
-        b->fetching = true;
-        b->last_fetch_ns = now;
-    } else {
+    if (!send_snapshot(b, now)) {
         (void)lx_timer_start(b->timer, SNAPSHOT_GAP_NS, 0);
     }
 }
@@ -437,6 +715,44 @@ static void book_timer_cb(struct lx_timer *t, void *ud)
     LX_UNUSED(t);
     if (lx_book_sync_state(b->sync) != LX_BOOK_SYNC_SYNCED) {
         fetch_snapshot(b);
+    }
+}
+
+/*
+ * Starts a verification round of a synced book, unless one is on, a
+ * snapshot is on its way or due, or the last one is under a second old
+ * (then this period is skipped: verification never delays a resync).
+ */
+static void verify_timer_cb(struct lx_timer *t, void *ud)
+{
+    struct bn_book *b = ud;
+    struct bn_ex *x = b->st->x;
+    int64_t now = lx_clock_mono_ns(x->clock);
+    struct lx_book_config cfg;
+
+    LX_UNUSED(t);
+    if (b->vstate == VF_SETTLING) {
+        verify_skip(b); /* no common id within a period: a new round */
+    }
+    if (b->vstate != VF_IDLE || b->fetching || lx_timer_pending(b->timer) ||
+        lx_book_sync_state(b->sync) != LX_BOOK_SYNC_SYNCED ||
+        (b->last_fetch_ns != 0 && now - b->last_fetch_ns < SNAPSHOT_GAP_NS)) {
+        return;
+    }
+    if (b->shadow == NULL) {
+        lx_book_config_init(&cfg);
+        if (lx_book_sync_new(&b->shadow, x->mem,
+                             x->market == LX_BN_SPOT
+                                 ? LX_BOOK_RULES_BINANCE_SPOT
+                                 : LX_BOOK_RULES_BINANCE_USDM,
+                             &cfg) != LX_OK) {
+            return; /* out of memory: maybe next time */
+        }
+    }
+    lx_book_sync_reset(b->shadow);
+    if (send_snapshot(b, now)) {
+        b->vstate = VF_FETCHING;
+        b->stats.verifies++;
     }
 }
 
@@ -452,9 +768,23 @@ static bool feed_book(struct bn_book *b, const struct lx_depth *d)
         LX_LOGW(b->st->x->ctx, "ws", "book %s: out of memory, resynchronising",
                 b->symbol);
         lx_book_sync_reset(b->sync);
-    } else if (lx_book_sync_diff(b->sync, &diff, &action) != LX_OK) {
-        LX_LOGI(b->st->x->ctx, "ws", "book %s: %s, resynchronising", b->symbol,
-                lx_book_sync_reason_name(lx_book_sync_reason(b->sync)));
+        verify_skip(b);
+    } else {
+        if (lx_book_sync_diff(b->sync, &diff, &action) != LX_OK) {
+            LX_LOGI(b->st->x->ctx, "ws", "book %s: %s, resynchronising",
+                    b->symbol,
+                    lx_book_sync_reason_name(lx_book_sync_reason(b->sync)));
+        }
+        verify_feed(b, &diff);
+    }
+    if (action == LX_BOOK_ACTION_APPLIED &&
+        lx_book_sync_state(b->sync) == LX_BOOK_SYNC_SYNCED) {
+        if (!run_check(b)) {
+            return false;
+        }
+        if (b->gone) {
+            return true;
+        }
     }
     if (lx_book_sync_state(b->sync) != LX_BOOK_SYNC_SYNCED) {
         fetch_snapshot(b);
@@ -503,10 +833,17 @@ int lx__bnx_watch_book(void *impl, const char *symbol, int limit)
     if (rc >= 0) {
         rc = lx_timer_new(&b->timer, x->clock, book_timer_cb, b);
     }
+    if (rc >= 0 && x->verify_ns > 0) {
+        rc = lx_timer_new(&b->vtimer, x->clock, verify_timer_cb, b);
+        if (rc >= 0) {
+            rc = lx_timer_start(b->vtimer, x->verify_ns, x->verify_ns);
+        }
+    }
     if (rc >= 0) {
         rc = add_sub(st, b->stream, true);
     }
     if (rc < 0) {
+        lx_timer_free(b->vtimer);
         lx_timer_free(b->timer);
         lx_book_sync_free(b->sync);
         lx__free(x->mem, b);
@@ -519,7 +856,9 @@ int lx__bnx_watch_book(void *impl, const char *symbol, int limit)
 static void book_free(struct bn_ex *x, struct bn_book *b)
 {
     lx_timer_free(b->timer);
+    lx_timer_free(b->vtimer);
     lx_book_sync_free(b->sync);
+    lx_book_sync_free(b->shadow);
     lx__free(x->mem, b);
 }
 
@@ -558,6 +897,7 @@ int lx__bnx_unwatch_book(void *impl, const char *symbol)
     st->nbooks--;
     b->gone = true;
     lx_timer_stop(b->timer);
+    lx_timer_stop(b->vtimer);
     lx__bnx_forget(x, b); /* a snapshot on its way lands nowhere */
     b->next_gone = st->graveyard;
     st->graveyard = b;
@@ -568,6 +908,60 @@ int lx__bnx_unwatch_book(void *impl, const char *symbol)
         LX_LOGW(x->ctx, "ws", "book %s: out of memory for the UNSUBSCRIBE",
                 symbol);
     }
+    return LX_OK;
+}
+
+/* Reports the forced resyncs of the last tick, one event per book. */
+static void notify_cb(struct lx_timer *t, void *ud)
+{
+    struct bn_streams *st = ud;
+    size_t i;
+
+    LX_UNUSED(t);
+    /* A callback may watch, unwatch or resync books: start over. */
+    for (i = 0; i < st->nbooks;) {
+        struct bn_book *b = st->books[i];
+        if (!b->notify) {
+            i++;
+            continue;
+        }
+        if (!book_event(b)) { /* clears b->notify */
+            return;
+        }
+        i = 0;
+    }
+}
+
+/*
+ * Never calls back inside the call: the state change is reported on the
+ * next tick (unless an event of the book reports it before).
+ */
+int lx__bnx_resync_book(void *impl, const char *symbol)
+{
+    struct bn_ex *x = impl;
+    struct bn_book *b = find_book(x->st, symbol);
+
+    if (b == NULL) {
+        return LX_ERR_NOTFOUND;
+    }
+    b->stats.requested++;
+    LX_LOGI(x->ctx, "ws", "book %s: resync requested", b->symbol);
+    force_resync(b, LX_BOOK_REASON_REQUESTED);
+    b->notify = true;
+    (void)lx_timer_start(x->st->notify, 0, 0);
+    return LX_OK;
+}
+
+int lx__bnx_book_stats(const void *impl, const char *symbol,
+                       struct lx_ex_book_stats *out)
+{
+    const struct bn_ex *x = impl;
+    const struct bn_book *b = find_book(x->st, symbol);
+
+    if (b == NULL) {
+        return LX_ERR_NOTFOUND;
+    }
+    *out = b->stats;
     return LX_OK;
 }
 
@@ -726,6 +1120,7 @@ static void m_close(struct lx_ws *ws, int err, int code, const char *reason,
                        reason != NULL ? reason : "");
     for (i = 0; i < st->nbooks; i++) {
         lx_book_sync_reset(st->books[i]->sync);
+        verify_skip(st->books[i]);
         st->books[i]->reset_pending = true;
     }
     if (!status_event(st, LX_ST_MARKET_DOWN, err, msg)) {
@@ -1055,6 +1450,9 @@ int lx__bnx_streams_new(struct bn_ex *x)
     if (rc == LX_OK) {
         rc = lx_timer_new(&st->reap, x->clock, reap_cb, st);
     }
+    if (rc == LX_OK) {
+        rc = lx_timer_new(&st->notify, x->clock, notify_cb, st);
+    }
     return rc;
 }
 
@@ -1073,6 +1471,7 @@ void lx__bnx_streams_free(struct bn_ex *x)
     }
     reap_cb(st->reap, st);
     lx_timer_free(st->reap);
+    lx_timer_free(st->notify);
     lx__free(x->mem, st->books);
     lx__free(x->mem, st->subs);
     lx__free(x->mem, st->unsub);
