@@ -289,6 +289,25 @@ const char *lx_capture_reader_meta(const struct lx_capture_reader *r,
     return NULL;
 }
 
+size_t lx_capture_reader_meta_count(const struct lx_capture_reader *r)
+{
+    return r != NULL ? r->nmeta : 0;
+}
+
+int lx_capture_reader_meta_at(const struct lx_capture_reader *r, size_t i,
+                              const char **key, const char **value)
+{
+    if (r == NULL || key == NULL || value == NULL) {
+        return LX_ERR_INVAL;
+    }
+    if (i >= r->nmeta) {
+        return LX_ERR_RANGE;
+    }
+    *key = r->meta[i].key;
+    *value = r->meta[i].value;
+    return LX_OK;
+}
+
 /* ---- validation --------------------------------------------------------- */
 
 static int pragma_int(struct lx_capture_reader *r, const char *sql, int64_t *v)

@@ -101,6 +101,13 @@ static int do_info(struct lx_capture_reader *rd)
     printf("format      %d%s\n", in.format_version,
            in.finalized ? "" : " (not finalized: recording was cut off)");
     printf("creator     %s\nvenue       %s\n", in.creator, in.venue);
+    for (i = 0; i < lx_capture_reader_meta_count(rd); i++) {
+        const char *k, *v;
+        if (lx_capture_reader_meta_at(rd, i, &k, &v) == LX_OK &&
+            strncmp(k, "label.", 6) == 0) {
+            printf("label       %s=%s\n", k + 6, v);
+        }
+    }
     printf("records     %llu in %llu chunks, %llu streams\n",
            (unsigned long long)in.records, (unsigned long long)in.chunks,
            (unsigned long long)in.streams);

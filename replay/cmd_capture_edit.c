@@ -6,8 +6,11 @@
  *
  * Both copy records through lx_capture_writer_write_record, so payloads,
  * times and per-connection seqs are kept; the writer assigns new gseqs and
- * chunks. Meta labels of the inputs are not copied. A failed slice or
- * merge (a corrupt chunk in an input included) removes its output.
+ * chunks. A connection cut by slice's --from keeps its open record (copied
+ * as recorded, before the range), so the output still knows its URL.
+ * Meta labels (label.*) of the inputs are copied; merge keeps the first
+ * value of a label that several inputs have. A failed slice or merge (a
+ * corrupt chunk in an input included) removes its output.
  */
 #include <string.h>
 
@@ -30,7 +33,9 @@ static void slice_usage(FILE *f)
             "capture OUT,\n"
             "keeping their times, connection ids and seqs. A connection cut "
             "by --from\n"
-            "starts without its open record, so OUT does not know its URL.\n"
+            "keeps its open record (as recorded, before the range) unless "
+            "--kind leaves\n"
+            "opens out. Meta labels are copied.\n"
             "T is nanoseconds since the epoch or RFC 3339. OUT must not "
             "exist.\n");
 }
@@ -51,14 +56,117 @@ static void merge_usage(FILE *f)
                "exist.\n");
 }
 
-/* Copies every selected record of rd to w; returns an exit code. */
+/* A connection's open record, copied (slice keeps it for a cut one). */
+#define SLICE_MAX_OPENS 4096
+
+struct open_rec {
+    struct lx_capture_record rec;
+    char *venue, *url, *transport;
+    bool written;
+};
+
+struct opens {
+    struct open_rec *v;
+    size_t n;
+};
+
+static void opens_free(struct opens *o)
+{
+    size_t i;
+
+    for (i = 0; i < o->n; i++) {
+        lx__free(NULL, o->v[i].venue);
+        lx__free(NULL, o->v[i].url);
+        lx__free(NULL, o->v[i].transport);
+    }
+    lx__free(NULL, o->v);
+    o->v = NULL;
+    o->n = 0;
+}
+
+/* Reads every open record of path (a pass over opens only). */
+static int opens_load(struct opens *o, const char *path)
+{
+    struct lx_capture_reader *rd = lxc_open_reader("slice", path);
+    const struct lx_capture_record *rec;
+    int rc, bad = 0;
+
+    if (rd == NULL) {
+        return -1;
+    }
+    o->v = lx__calloc(NULL, SLICE_MAX_OPENS, sizeof(*o->v));
+    if (o->v == NULL) {
+        lx_capture_reader_free(rd);
+        return -1;
+    }
+    lx_capture_reader_set_kinds(rd, LX_CAPTURE_KIND_BIT(LX_CAPTURE_CONN_OPEN));
+    (void)lx_capture_reader_rewind(rd);
+    while (o->n < SLICE_MAX_OPENS &&
+           (rc = lxc_next("slice", rd, &rec, &bad)) > 0) {
+        struct open_rec *x = &o->v[o->n++];
+        x->rec = *rec;
+        x->venue = lx__strdup(NULL, rec->venue != NULL ? rec->venue : "");
+        x->url = lx__strdup(NULL, rec->url != NULL ? rec->url : "");
+        x->transport =
+            lx__strdup(NULL, rec->transport != NULL ? rec->transport : "");
+        if (x->venue == NULL || x->url == NULL || x->transport == NULL) {
+            lx_capture_reader_free(rd);
+            return -1;
+        }
+        x->rec.venue = x->venue;
+        x->rec.url = x->url;
+        x->rec.transport = x->transport;
+        x->rec.headers = NULL;
+        x->rec.nheaders = 0;
+        x->rec.data = NULL;
+        x->rec.len = 0;
+    }
+    lx_capture_reader_free(rd);
+    return 0;
+}
+
+/* The open record of rec's connection not written yet, or NULL. */
+static struct open_rec *open_for(struct opens *o,
+                                 const struct lx_capture_record *rec)
+{
+    size_t i;
+
+    for (i = 0; o != NULL && i < o->n; i++) {
+        struct open_rec *x = &o->v[i];
+        if (x->rec.conn_id == rec->conn_id && x->rec.side == rec->side &&
+            x->rec.stream_id == rec->stream_id) {
+            return x->written ? NULL : x;
+        }
+    }
+    return NULL;
+}
+
+/*
+ * Copies every selected record of rd to w; returns an exit code. With
+ * opens, the first record of a connection whose open record was not
+ * selected is preceded by that open record.
+ */
 static int copy_all(const char *cmd, struct lx_capture_reader *rd,
-                    struct lx_capture_writer *w, uint64_t *n)
+                    struct lx_capture_writer *w, uint64_t *n,
+                    struct opens *opens)
 {
     const struct lx_capture_record *rec;
     int rc, bad = 0;
 
     while ((rc = lxc_next(cmd, rd, &rec, &bad)) > 0) {
+        struct open_rec *op = open_for(opens, rec);
+        if (op != NULL) {
+            op->written = true;
+            if (rec->kind != LX_CAPTURE_CONN_OPEN &&
+                op->rec.wall_ns <= rec->wall_ns) {
+                if (lx_capture_writer_write_record(w, &op->rec) != LX_OK) {
+                    fprintf(stderr, "lotusx capture %s: write: %s\n", cmd,
+                            lx_strerror(lx_capture_writer_status(w)));
+                    return LXC_EXIT_FAIL;
+                }
+                (*n)++;
+            }
+        }
         if (lx_capture_writer_write_record(w, rec) != LX_OK) {
             fprintf(stderr, "lotusx capture %s: write: %s\n", cmd,
                     lx_strerror(lx_capture_writer_status(w)));
@@ -113,6 +221,7 @@ int lxc_cmd_slice(int argc, char **argv)
     struct lx_capture_writer *w;
     struct lx_capture_info info;
     struct lxc_select sel;
+    struct opens opens = {NULL, 0};
     const char *in, *out;
     uint64_t n = 0;
     int ec;
@@ -130,12 +239,20 @@ int lxc_cmd_slice(int argc, char **argv)
     }
     lx_capture_reader_info(rd, &info);
     if (lxc_select_apply(&sel, rd, "slice", in) != 0 ||
-        (w = lxc_open_writer("slice", out, info.venue, "lotusx capture slice",
-                             info.created_wall_ns)) == NULL) {
+        (w = lxc_open_writer_labels("slice", out, info.venue,
+                                    "lotusx capture slice",
+                                    info.created_wall_ns, &rd, 1)) == NULL) {
         lx_capture_reader_free(rd);
         return LXC_EXIT_FAIL;
     }
-    ec = copy_all("slice", rd, w, &n);
+    ec = sel.kinds == 0 ||
+                 (sel.kinds & LX_CAPTURE_KIND_BIT(LX_CAPTURE_CONN_OPEN)) != 0
+             ? (opens_load(&opens, in) == 0 ? LXC_EXIT_OK : LXC_EXIT_FAIL)
+             : LXC_EXIT_OK;
+    if (ec == LXC_EXIT_OK) {
+        ec = copy_all("slice", rd, w, &n, opens.v != NULL ? &opens : NULL);
+    }
+    opens_free(&opens);
     lx_capture_reader_free(rd);
     if (lxc_close_writer("slice", out, w) != LXC_EXIT_OK) {
         ec = LXC_EXIT_FAIL;
@@ -373,8 +490,8 @@ int lxc_cmd_merge(int argc, char **argv)
     }
     if (merge_open(m) == 0) {
         venue = merge_venue(m, &created);
-        w = lxc_open_writer("merge", out, venue, "lotusx capture merge",
-                            created);
+        w = lxc_open_writer_labels("merge", out, venue, "lotusx capture merge",
+                                   created, m->rd, m->n);
     }
     if (w != NULL) {
         ec = merge_run(m, w, &n);

@@ -100,6 +100,14 @@ struct lx_capture_writer *lxc_open_writer(const char *cmd, const char *path,
                                           const char *venue,
                                           const char *creator,
                                           int64_t created_ns);
+/*
+ * As lxc_open_writer, copying the meta labels ("label.*") of the nsrc
+ * readers; for a label several have, the first reader's value wins.
+ */
+struct lx_capture_writer *
+lxc_open_writer_labels(const char *cmd, const char *path, const char *venue,
+                       const char *creator, int64_t created_ns,
+                       struct lx_capture_reader *const *src, size_t nsrc);
 
 /* Removes a half-written output capture (and its -wal, -shm), so a
  * failed tool leaves nothing that looks like a result. */

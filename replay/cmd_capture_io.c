@@ -175,6 +175,32 @@ struct lx_capture_writer *lxc_open_writer(const char *cmd, const char *path,
                                           const char *creator,
                                           int64_t created_ns)
 {
+    return lxc_open_writer_labels(cmd, path, venue, creator, created_ns, NULL,
+                                  0);
+}
+
+/* Adds src's labels to o (a repeated key takes the later value). */
+static int add_labels(struct lx_capture_wopts *o,
+                      const struct lx_capture_reader *src)
+{
+    size_t i, n = lx_capture_reader_meta_count(src);
+    const char *k, *v;
+    int rc = LX_OK;
+
+    for (i = 0; i < n && rc == LX_OK; i++) {
+        if (lx_capture_reader_meta_at(src, i, &k, &v) == LX_OK &&
+            strncmp(k, "label.", 6) == 0) {
+            rc = lx_capture_wopts_add_label(o, k + 6, v);
+        }
+    }
+    return rc;
+}
+
+struct lx_capture_writer *
+lxc_open_writer_labels(const char *cmd, const char *path, const char *venue,
+                       const char *creator, int64_t created_ns,
+                       struct lx_capture_reader *const *src, size_t nsrc)
+{
     struct lx_capture_wopts *o = NULL;
     struct lx_capture_writer *w = NULL;
     struct lx_capture_error err;
@@ -195,6 +221,10 @@ struct lx_capture_writer *lxc_open_writer(const char *cmd, const char *path,
     }
     if (rc == LX_OK) {
         rc = lx_capture_wopts_set_created_ns(o, created_ns);
+    }
+    /* Last source first, so that the first one's value is the one kept. */
+    while (rc == LX_OK && nsrc > 0) {
+        rc = add_labels(o, src[--nsrc]);
     }
     if (rc == LX_OK) {
         rc = lx_capture_writer_open(&w, NULL, path, o, &err);

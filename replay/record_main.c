@@ -96,6 +96,14 @@ struct rec {
     int part;
     int64_t part_start_ns;
     char path[4096];
+    /* Open connections' open events, repeated at the start of each part. */
+    struct live_open *live;
+    size_t nlive, caplive;
+};
+
+struct live_open {
+    struct lx_tap_event ev; /* url and transport point at the copies */
+    char *url, *transport;
 };
 
 static void maybe_rotate(struct rec *r);
@@ -810,6 +818,7 @@ static int64_t file_size(const struct rec *r)
 static void maybe_rotate(struct rec *r)
 {
     int64_t age = lx_clock_mono_ns(r->clock) - r->part_start_ns;
+    size_t i;
 
     if (r->part == 0 || r->stopping ||
         !((r->rotate_size > 0 && file_size(r) >= r->rotate_size) ||
@@ -823,6 +832,12 @@ static void maybe_rotate(struct rec *r)
     if (open_writer(r) != LX_OK) {
         r->failures++;
         stop_all(r, "cannot open the next file");
+        return;
+    }
+    /* Each part starts with the open record of every open connection (as
+     * recorded: its original time and seq), so it knows their URLs. */
+    for (i = 0; i < r->nlive; i++) {
+        lx_capture_tap(r->w, &r->live[i].ev);
     }
 }
 
@@ -832,6 +847,52 @@ static void maybe_rotate(struct rec *r)
  * whose current writer changes. Between parts (or if the next part could
  * not be created) there is no writer and events are dropped.
  */
+/* Remembers the open event of a connection until it closes. */
+static void track_conn(struct rec *r, const struct lx_tap_event *ev)
+{
+    size_t i;
+
+    if (ev->kind == LX_TAP_CONN_CLOSE) {
+        for (i = 0; i < r->nlive; i++) {
+            struct live_open *l = &r->live[i];
+            if (l->ev.conn_id == ev->conn_id && l->ev.side == ev->side) {
+                lx__free(NULL, l->url);
+                lx__free(NULL, l->transport);
+                r->live[i] = r->live[--r->nlive];
+                return;
+            }
+        }
+        return;
+    }
+    if (ev->kind != LX_TAP_CONN_OPEN) {
+        return;
+    }
+    if (r->nlive == r->caplive) {
+        size_t cap = r->caplive ? r->caplive * 2 : 16;
+        struct live_open *p = lx__realloc(NULL, r->live, cap * sizeof(*p));
+        if (p == NULL) {
+            return; /* the next part then lacks this open record */
+        }
+        r->live = p;
+        r->caplive = cap;
+    }
+    r->live[r->nlive].ev = *ev;
+    r->live[r->nlive].url = lx__strdup(NULL, ev->url != NULL ? ev->url : "");
+    r->live[r->nlive].transport =
+        lx__strdup(NULL, ev->transport != NULL ? ev->transport : "");
+    if (r->live[r->nlive].url == NULL || r->live[r->nlive].transport == NULL) {
+        lx__free(NULL, r->live[r->nlive].url);
+        lx__free(NULL, r->live[r->nlive].transport);
+        return;
+    }
+    r->live[r->nlive].ev.url = r->live[r->nlive].url;
+    r->live[r->nlive].ev.transport = r->live[r->nlive].transport;
+    r->live[r->nlive].ev.http = NULL;
+    r->live[r->nlive].ev.payload = NULL;
+    r->live[r->nlive].ev.len = 0;
+    r->nlive++;
+}
+
 static void rec_tap(void *ud, const struct lx_tap_event *ev)
 {
     struct rec *r = ud;
@@ -839,6 +900,7 @@ static void rec_tap(void *ud, const struct lx_tap_event *ev)
     if (r->w != NULL) {
         lx_capture_tap(r->w, ev);
     }
+    track_conn(r, ev);
 }
 
 static int setup(struct rec *r)
@@ -929,6 +991,11 @@ static int finish(struct rec *r)
     for (i = 0; i < r->nowned; i++) {
         lx__free(NULL, r->owned[i]);
     }
+    for (i = 0; i < (int)r->nlive; i++) {
+        lx__free(NULL, r->live[i].url);
+        lx__free(NULL, r->live[i].transport);
+    }
+    lx__free(NULL, r->live);
     lx_creds_free(r->creds);
     lx_net_free(r->net);
     lx_clock_free(r->clock);

@@ -383,6 +383,17 @@ LX_EXTERN void lx_capture_reader_info(const struct lx_capture_reader *r,
 LX_EXTERN const char *lx_capture_reader_meta(const struct lx_capture_reader *r,
                                              const char *key);
 
+/*
+ * The meta entries ("creator", "venue", "label.x", ...): how many, and
+ * the i-th key and value (borrowed until the reader is freed).
+ * Errors: LX_ERR_RANGE, LX_ERR_INVAL.
+ */
+LX_EXTERN size_t
+lx_capture_reader_meta_count(const struct lx_capture_reader *r);
+LX_EXTERN int lx_capture_reader_meta_at(const struct lx_capture_reader *r,
+                                        size_t i, const char **key,
+                                        const char **value);
+
 /* The number of streams, and the i-th (in id order). */
 LX_EXTERN size_t
 lx_capture_reader_stream_count(const struct lx_capture_reader *r);

@@ -20,7 +20,7 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-echo "1..85"
+echo "1..89"
 
 # ---- cat --------------------------------------------------------------
 out=$("$L" capture cat "$FX/mixed.lxcap")
@@ -89,8 +89,9 @@ check "import lines: payloads exact" "$("$L" capture export "$tmp/l2.lxcap" | cu
 "$L" capture slice "$FX/mixed.lxcap" -o "$tmp/a.lxcap" --to 1700000000005000000 2>/dev/null
 check "slice exits 0" "$?" "0"
 "$L" capture slice "$FX/mixed.lxcap" -o "$tmp/b.lxcap" --from 1700000000005000000 2>/dev/null
-check "slices partition the records" \
-    "$("$L" capture cat "$tmp/a.lxcap" | wc -l) $("$L" capture cat "$tmp/b.lxcap" | wc -l)" "5 10"
+# The second slice also carries the open record of c1, which it cuts.
+check "slices partition the records (+ the cut connection's open)" \
+    "$("$L" capture cat "$tmp/a.lxcap" | wc -l) $("$L" capture cat "$tmp/b.lxcap" | wc -l)" "5 11"
 "$L" capture slice "$FX/mixed.lxcap" -o "$tmp/s3.lxcap" --stream 3 2>/dev/null
 check "slice --stream keeps one stream" "$("$L" capture cat "$tmp/s3.lxcap" | wc -l)" "1"
 "$L" capture merge "$tmp/b.lxcap" "$tmp/a.lxcap" -o "$tmp/ab.lxcap" 2>"$tmp/err"
@@ -98,7 +99,8 @@ check "merge exits 0" "$?" "0"
 # Fields that survive a slice+merge unchanged: all but gseq and stream id.
 strip() { sed 's/"gseq":[0-9]*,//; s/"stream":[0-9]*,//'; }
 "$L" capture cat "$FX/mixed.lxcap" | strip >"$tmp/orig.nd"
-"$L" capture cat "$tmp/ab.lxcap" | strip | sed "s/\"conn\":4,/\"conn\":1,/" >"$tmp/ab.nd"
+# (awk drops the repeated open record of c1 that b.lxcap carries.)
+"$L" capture cat "$tmp/ab.lxcap" | strip | sed "s/\"conn\":4,/\"conn\":1,/" | awk '!seen[$0]++' >"$tmp/ab.nd"
 check "merge remaps the second input's colliding conns" "$(grep -c "conn 1 -> 4" "$tmp/err")" "1"
 check "slice + merge round trip (conns mapped back)" "$(cmp "$tmp/orig.nd" "$tmp/ab.nd" >/dev/null && echo same)" "same"
 check "merged records are in time order" \
@@ -175,6 +177,13 @@ if [ -n "$url" ]; then
     [ "$parts" -ge 2 ] && ok "rotation wrote $parts parts" || notok "rotation wrote >= 2 parts: $parts"
     check "one combined-stream connection on --base" \
         "$("$L" capture cat "$tmp/rec.0001.lxcap" --kind open | grep -c "\"url\":\"ws://${url#http://}/stream?streams=btcusdt@depth@100ms/btcusdt@trade/ethusdt@depth\"")" "1"
+    nopen=0; np=0
+    for f in "$tmp"/rec.0*.lxcap; do
+        np=$((np + 1))
+        "$L" capture cat "$f" --kind open | grep -q '/stream?streams=btcusdt@depth@100ms' && nopen=$((nopen + 1))
+    done
+    [ "$np" -ge 2 ] && [ "$nopen" = "$np" ] && ok "every part opens with the stream's open record ($np)" ||
+        notok "every part has the open record: $nopen of $np"
     "$L" capture merge "$tmp"/rec.0*.lxcap -o "$tmp/rec-all.lxcap" 2>/dev/null
     snaps=$("$L" capture cat "$tmp/rec-all.lxcap" --kind request | grep -c '"target":"/api/v3/depth?symbol=BTCUSDT&limit=1000"')
     [ "$snaps" -ge 2 ] && ok "periodic depth snapshots ($snaps for BTCUSDT)" || notok "periodic depth snapshots: $snaps"
@@ -194,8 +203,24 @@ if [ -n "$url" ]; then
     [ "$nparts" -ge 2 ] && [ "$nok" = "$nparts" ] && ok "size rotation: $nparts parts, all verify" ||
         notok "size rotation: $nparts parts, $nok verify"
 else
-    for i in 1 2 3 4 5 6 7 8; do ok "lotusx-record # SKIP lotusx-mock missing or did not start"; done
+    for i in 1 2 3 4 5 6 7 8 9; do ok "lotusx-record # SKIP lotusx-mock missing or did not start"; done
 fi
+# ---- slice keeps the open record of a cut connection; labels survive ----
+F="$S/fixtures/capture"
+"$L" capture slice "$F/mixed.lxcap" -o "$tmp/cut.lxcap" --from 1700000000002000000 2>/dev/null
+first=$("$L" capture cat "$tmp/cut.lxcap" | head -n 1)
+case "$first" in
+*'"kind":"open"'*'"url":"ws://127.0.0.1:9/ws"'*) ok "slice: a cut connection keeps its open record" ;;
+*) notok "slice: open record: $first" ;;
+esac
+"$L" capture slice "$F/lab_b.lxcap" -o "$tmp/labs.lxcap" --from 1700000000002000000 2>/dev/null
+"$L" capture info "$tmp/labs.lxcap" | grep -q '^label       desk=beta$' &&
+    "$L" capture info "$tmp/labs.lxcap" | grep -q '^label       region=eu$' &&
+    ok "slice copies the labels" || notok "slice copies the labels"
+"$L" capture merge "$F/lab_a.lxcap" "$F/lab_b.lxcap" -o "$tmp/labm.lxcap" 2>/dev/null
+check "merge: labels of both, the first input's value on a clash" \
+    "$("$L" capture info "$tmp/labm.lxcap" | grep '^label' | tr -s ' ' | tr '\n' ' ')" \
+    "label desk=alpha label region=eu label session=one "
 "$B/lotusx-record" -o "$tmp/z.lxcap" --stream kraken:xbt 2>"$tmp/err"
 check "record: unknown venue in --stream exits 2" "$?" "2"
 "$B/lotusx-record" -o "$tmp/z.lxcap" --stream binance-spot:btcusdt --rotate-size 5 2>/dev/null
