@@ -5,7 +5,8 @@
  * that the config keeps, so symbol and account strings point into it. Each
  * object is checked against its list of known keys (a typo is an error, not
  * a silent default), each value against its type and range. It does not
- * apply anything: main.c builds the venue from the result.
+ * apply anything: main.c builds the venue (and loads the TLS files) from
+ * the result.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -427,12 +428,61 @@ static int parse_ports(struct lx_mock_config *c, const cJSON *root,
     return rc;
 }
 
+/* An optional non-empty path string: *out stays NULL when absent. */
+static int get_path(const cJSON *obj, const char *key, const char **out,
+                    const struct where *w)
+{
+    struct lx_json_err e = {0};
+
+    if (lx__json_opt_str(obj, key, NULL, out, NULL, &e) != LX_OK ||
+        (*out != NULL && (*out)[0] == '\0')) {
+        return fail(w, key, "want a non-empty file name");
+    }
+    return LX_OK;
+}
+
+/* "tls": {"enabled": true, "cert": F, "key": F, "ca_out": F}. */
+static int parse_tls(struct lx_mock_config *c, const cJSON *root,
+                     const struct where *w0)
+{
+    static const char *const known[] = {"enabled", "cert", "key", "ca_out",
+                                        NULL};
+    struct where w = {w0->err, w0->cap, "tls."};
+    const cJSON *o = NULL;
+    int rc = get_obj(root, "tls", &o, w0);
+
+    if (rc != LX_OK || o == NULL) {
+        return rc;
+    }
+    c->has_tls = 1;
+    rc = known_keys(o, known, &w);
+    if (rc == LX_OK) {
+        rc = get_bool(o, "enabled", 1, &c->tls, &w);
+    }
+    if (rc == LX_OK) {
+        rc = get_path(o, "cert", &c->tls_cert, &w);
+    }
+    if (rc == LX_OK) {
+        rc = get_path(o, "key", &c->tls_key, &w);
+    }
+    if (rc == LX_OK) {
+        rc = get_path(o, "ca_out", &c->tls_ca_out, &w);
+    }
+    if (rc == LX_OK && c->tls_cert != NULL && c->tls_key == NULL) {
+        rc = fail(&w, "key", "missing (\"cert\" needs its \"key\")");
+    }
+    if (rc == LX_OK && c->tls_key != NULL && c->tls_cert == NULL) {
+        rc = fail(&w, "cert", "missing (\"key\" needs its \"cert\")");
+    }
+    return rc;
+}
+
 static int parse_top(struct lx_mock_config *c, cJSON *root,
                      const struct where *w)
 {
     static const char *const known[] = {
-        "seed",        "listen",    "port",    "ports",    "market",
-        "rate_limits", "generator", "symbols", "accounts", NULL};
+        "seed",      "listen",  "port",     "ports", "market", "rate_limits",
+        "generator", "symbols", "accounts", "tls",   NULL};
     const cJSON *lim = NULL, *gen = NULL;
     int64_t v;
     int rc = known_keys(root, known, w);
@@ -457,6 +507,9 @@ static int parse_top(struct lx_mock_config *c, cJSON *root,
     }
     if (rc == LX_OK) {
         rc = get_bool(root, "market", 1, &c->market, w);
+    }
+    if (rc == LX_OK) {
+        rc = parse_tls(c, root, w);
     }
     if (rc == LX_OK) {
         rc = get_obj(root, "rate_limits", &lim, w);

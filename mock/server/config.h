@@ -1,7 +1,7 @@
 /*
  * config.h - lotusx-mock's JSON configuration file (--config FILE): seed,
  * address and port, rate limits, symbols with their filters and generator
- * parameters, accounts with keys, secrets, fees and balances. See
+ * parameters, accounts with keys, secrets, fees and balances, TLS. See
  * docs/mock.md for the format.
  *
  * Loading checks every field and names the first bad one ("symbols[1].
@@ -47,6 +47,14 @@ struct lx_mock_config {
     size_t nsyms;
     struct lx_mock_cfg_account accts[LX_MOCK_CFG_ACCOUNTS];
     size_t naccts;
+    /*
+     * "tls": {"enabled", "cert", "key", "ca_out"}. has_tls: the object was
+     * given; tls: enabled (default true when the object is there); the
+     * paths (NULL when absent) point into root; cert and key come as a
+     * pair.
+     */
+    int has_tls, tls;
+    const char *tls_cert, *tls_key, *tls_ca_out;
 };
 
 /*

@@ -6,10 +6,13 @@
  * It wires the parts together: the Binance spot venue (symbols and
  * accounts from --config or the embedded default), its stream hub, the
  * synthetic market (following the admin clock control) and the admin API
- * (admin.c). It does not serve anything itself. Config secrets are never
- * printed. Exit codes: 0 after a clean shutdown (SIGINT/SIGTERM), 1 when
- * the server cannot start (busy port, ...), 2 on bad usage or a bad
- * configuration file.
+ * (admin.c). It does not serve anything itself. With --tls (or "tls" in
+ * the config) every port is served over TLS: a certificate and key from
+ * files, or a self-signed certificate made at start-up, whose PEM
+ * --tls-ca-out writes for clients to trust. Config secrets and TLS keys
+ * are never printed. Exit codes: 0 after a clean shutdown (SIGINT/
+ * SIGTERM), 1 when the server cannot start (busy port, ...), 2 on bad
+ * usage, a bad configuration file or bad TLS files.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -20,9 +23,11 @@
 #include "core/lx_internal.h"
 #include "lotusx/lx_clock.h"
 #include "lotusx/lx_http.h"
+#include "lotusx/lx_log.h"
 #include "lotusx/lx_net.h"
 #include "lotusx/lx_rng.h"
 #include "lotusx/lx_secret.h"
+#include "lotusx/lx_tls.h"
 #include "mock/feed/synth.h"
 #include "mock/replay/replay.h"
 #include "mock/server/admin.h"
@@ -69,15 +74,25 @@ struct mock_main {
     /* the USD-M futures venue on its own port (--usdm-port, 0 = any) */
     struct lx_mock_bn_usdm_srv *usdm;
     uint16_t usdm_port;
+    /* --tls: every port over TLS (tls_on once flags and config are in) */
+    int tls_on, set_tls, no_tls; /* set_tls: a flag other than --no-tls */
+    const char *tls_cert, *tls_key, *tls_ca_out;
+    const char *tls_cn;     /* the self-signed certificate's common name */
+    struct lx_ctx *tls_ctx; /* its log sink catches why loading failed */
+    struct lx_tls *tls;
+    char tls_err[512];
 };
 
 static void usage(FILE *f)
 {
     fprintf(f, "usage: lotusx-mock [--config FILE] [--listen ADDR] [--port N]\n"
                "                   [--seed N] [--no-market] [--quiet]\n"
+               "                   [--tls [--tls-cert FILE --tls-key FILE]"
+               " [--tls-ca-out FILE]]\n"
                "       lotusx-mock --replay FILE [--speed N] [--from T] "
                "[--to T]\n"
-               "                   [--listen ADDR] [--port N] [--quiet]\n"
+               "                   [--listen ADDR] [--port N] [--quiet] "
+               "[--tls ...]\n"
                "\n"
                "Serves a simulated Binance spot on ADDR:N (default "
                "127.0.0.1, port 0 =\n"
@@ -89,7 +104,8 @@ static void usage(FILE *f)
                "\n"
                "  --config FILE  JSON configuration (seed, port, symbols, "
                "accounts,\n"
-               "                 rate limits, generator); flags override it\n"
+               "                 rate limits, generator, tls); flags override "
+               "it\n"
                "  --listen ADDR  IPv4 or IPv6 literal to listen on\n"
                "  --port N       TCP port, 0..65535\n"
                "  --usdm-port N  TCP port of the USD-M futures venue (/fapi), "
@@ -97,6 +113,17 @@ static void usage(FILE *f)
                "  --seed N       seed of the synthetic market (default 1)\n"
                "  --no-market    no synthetic market maker or trades\n"
                "  --quiet        print only the URL line\n"
+               "  --tls          serve every port over TLS (https://, "
+               "wss://); the\n"
+               "                 certificate is self-signed for localhost, "
+               "127.0.0.1\n"
+               "                 and ::1, made at start-up, unless:\n"
+               "  --tls-cert FILE, --tls-key FILE  PEM certificate (chain) "
+               "and its key\n"
+               "  --tls-ca-out FILE  write the certificate clients must "
+               "trust (PEM)\n"
+               "  --no-tls       plain HTTP even if the config enables "
+               "TLS\n"
                "  --replay FILE  serve a capture (*.lxcap) instead of the "
                "simulated\n"
                "                 venue (no admin API); see lotusx-mock(1)\n"
@@ -143,6 +170,51 @@ static int parse_replay_arg(struct mock_main *m, int argc, char **argv, int *i)
     return 1;
 }
 
+/* --tls, --no-tls, --tls-cert, --tls-key, --tls-ca-out; 1 if one. */
+static int parse_tls_arg(struct mock_main *m, int argc, char **argv, int *i)
+{
+    const char *a = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : NULL;
+
+    if (strcmp(a, "--tls") == 0) {
+        m->set_tls = 1;
+        return 1;
+    }
+    if (strcmp(a, "--no-tls") == 0) {
+        m->no_tls = 1;
+        return 1;
+    }
+    if (v == NULL ||
+        (strcmp(a, "--tls-cert") != 0 && strcmp(a, "--tls-key") != 0 &&
+         strcmp(a, "--tls-ca-out") != 0)) {
+        return 0;
+    }
+    (*i)++;
+    m->set_tls = 1;
+    if (strcmp(a, "--tls-cert") == 0) {
+        m->tls_cert = v;
+    } else if (strcmp(a, "--tls-key") == 0) {
+        m->tls_key = v;
+    } else {
+        m->tls_ca_out = v;
+    }
+    return 1;
+}
+
+/* The TLS flags together: cert and key as a pair, no --no-tls with any. */
+static int check_tls_args(const struct mock_main *m)
+{
+    if ((m->tls_cert == NULL) != (m->tls_key == NULL)) {
+        fprintf(stderr, "lotusx-mock: --tls-cert and --tls-key go "
+                        "together\n");
+        return 2;
+    }
+    if (m->no_tls && m->set_tls) {
+        fprintf(stderr, "lotusx-mock: --no-tls with another TLS flag\n");
+        return 2;
+    }
+    return -1;
+}
+
 static int parse_args(struct mock_main *m, int argc, char **argv)
 {
     int i;
@@ -154,6 +226,8 @@ static int parse_args(struct mock_main *m, int argc, char **argv)
             if (r == 2) {
                 return 2;
             }
+        } else if (parse_tls_arg(m, argc, argv, &i)) {
+            continue;
         } else if (strcmp(argv[i], "--help") == 0 ||
                    strcmp(argv[i], "-h") == 0) {
             usage(stdout);
@@ -206,7 +280,7 @@ static int parse_args(struct mock_main *m, int argc, char **argv)
             return 2;
         }
     }
-    return -1;
+    return check_tls_args(m);
 }
 
 /* ---- admin --------------------------------------------------------------- */
@@ -425,6 +499,119 @@ static int load_config(struct mock_main *m)
     return LX_OK;
 }
 
+/* ---- TLS ----------------------------------------------------------------- */
+
+/* Flags win over the config: --no-tls, else any TLS flag, else "tls". */
+static void resolve_tls(struct mock_main *m)
+{
+    const struct lx_mock_config *c =
+        m->have_cfg && m->cfg.has_tls ? &m->cfg : NULL;
+
+    if (m->no_tls) {
+        m->tls_on = 0;
+        return;
+    }
+    m->tls_on = m->set_tls || (c != NULL && c->tls);
+    if (c != NULL && m->tls_cert == NULL) {
+        m->tls_cert = c->tls_cert;
+        m->tls_key = c->tls_key;
+    }
+    if (c != NULL && m->tls_ca_out == NULL) {
+        m->tls_ca_out = c->tls_ca_out;
+    }
+}
+
+/* Keeps the first error line of the TLS set-up (it names the file). */
+static void tls_log(void *ud, int level, const char *subsys, const char *msg)
+{
+    struct mock_main *m = ud;
+
+    LX_UNUSED(subsys);
+    if (level <= LX_LOG_ERROR && m->tls_err[0] == '\0') {
+        lx__snprintf(m->tls_err, sizeof(m->tls_err), "%s", msg);
+    }
+}
+
+/*
+ * Says why TLS could not be set up. The library's line about a file,
+ * `tls_file_error file=F op="WHAT" reason="WHY"`, becomes "WHAT 'F': WHY";
+ * any other line is printed as it is.
+ */
+static void tls_fail(const struct mock_main *m, int rc)
+{
+    const char *e = m->tls_err;
+    const char *f = strstr(e, "tls_file_error file=");
+    const char *op = f != NULL ? strstr(f, " op=\"") : NULL;
+    const char *why = op != NULL ? strstr(op, "\" reason=\"") : NULL;
+    size_t n = strlen(e);
+
+    if (why != NULL && e[n - 1] == '"') {
+        f += strlen("tls_file_error file=");
+        fprintf(stderr, "lotusx-mock: TLS: %.*s '%.*s': %.*s",
+                (int)(why - (op + 5)), op + 5, (int)(op - f), f,
+                (int)(e + n - 1 - (why + 10)), why + 10);
+        if ((strstr(op, "does not match") != NULL ||
+             strstr(why, "mismatch") != NULL) &&
+            m->tls_cert != NULL) {
+            fprintf(stderr,
+                    " (the key in '%s' does not match the "
+                    "certificate in '%s')",
+                    m->tls_key, m->tls_cert);
+        }
+        fprintf(stderr, "\n");
+    } else {
+        fprintf(stderr, "lotusx-mock: TLS: %s\n",
+                e[0] != '\0' ? e : lx_strerror(rc));
+    }
+}
+
+/*
+ * Loads the certificate and key, or makes a self-signed certificate (for
+ * the listen address too, unless it is a wildcard), and writes what
+ * clients must trust to --tls-ca-out. The key is never written anywhere.
+ */
+static int setup_tls(struct mock_main *m)
+{
+    const char *cn = m->addr;
+    int rc;
+
+    if (m->tls_ca_out != NULL && m->tls_cert != NULL &&
+        (strcmp(m->tls_ca_out, m->tls_cert) == 0 ||
+         strcmp(m->tls_ca_out, m->tls_key) == 0)) {
+        fprintf(stderr,
+                "lotusx-mock: TLS: the CA output file '%s' is the "
+                "certificate or key file\n",
+                m->tls_ca_out);
+        return LX_ERR_INVAL;
+    }
+    if ((rc = lx_ctx_new(&m->tls_ctx, NULL)) != LX_OK) {
+        fprintf(stderr, "lotusx-mock: TLS: %s\n", lx_strerror(rc));
+        return rc;
+    }
+    lx_ctx_set_log(m->tls_ctx, tls_log, m);
+    if (m->tls_cert != NULL) {
+        rc = lx_tls_server_new(&m->tls, m->tls_ctx, m->tls_cert, m->tls_key);
+    } else {
+        if (strcmp(cn, "0.0.0.0") == 0 || strcmp(cn, "::") == 0) {
+            cn = "localhost";
+        }
+        rc = lx_tls_server_new_selfsigned(&m->tls, m->tls_ctx, cn);
+        if (rc == LX_ERR_INVAL) { /* not usable as a name: the default */
+            cn = "localhost";
+            rc = lx_tls_server_new_selfsigned(&m->tls, m->tls_ctx, cn);
+        }
+        m->tls_cn = cn;
+    }
+    if (rc == LX_OK && m->tls_ca_out != NULL) {
+        rc = lx_tls_write_cert_pem(m->tls, m->tls_ca_out);
+    }
+    if (rc != LX_OK) {
+        tls_fail(m, rc);
+    }
+    lx_ctx_set_log(m->tls_ctx, NULL, NULL);
+    return rc;
+}
+
 /* ---- life ---------------------------------------------------------------- */
 
 static void on_signal(evutil_socket_t sig, short what, void *ud)
@@ -482,6 +669,7 @@ static int start_usdm(struct mock_main *m)
     o.accts = accts;
     o.market = !m->no_market;
     o.seed = m->seed;
+    o.tls = m->tls;
     rc = lx_mock_bn_usdm_srv_new(&m->usdm, m->net, m->clock, &o, &why);
     if (rc != LX_OK) {
         fprintf(stderr, "lotusx-mock: usdm: %s: %s\n", lx_strerror(rc), why);
@@ -522,7 +710,7 @@ static int start(struct mock_main *m)
         fprintf(stderr, "lotusx-mock: cannot start: %s\n", lx_strerror(rc));
         return rc;
     }
-    rc = lx_http_server_listen(m->srv, m->addr, m->port, NULL);
+    rc = lx_http_server_listen(m->srv, m->addr, m->port, m->tls);
     if (rc != LX_OK) {
         fprintf(stderr, "lotusx-mock: cannot listen on %s port %u: %s\n",
                 m->addr, (unsigned)m->port,
@@ -558,6 +746,8 @@ static void stop(struct mock_main *m)
     lx_mock_admin_free(m->admin);
     lx_secret_free(m->secret);
     lx_secret_free(m->mm_secret);
+    lx_tls_free(m->tls); /* after the servers; connections hold their own */
+    lx_ctx_free(m->tls_ctx);
     if (m->have_cfg) {
         lx_mock_config_free(&m->cfg); /* after the venue: it borrows secrets */
     }
@@ -591,13 +781,33 @@ static void print_market(const struct mock_main *m)
     printf("%s\n", m->no_market ? " (no synthetic market)" : "");
 }
 
+/* The banner's TLS line: what is served; the key is never shown. */
+static void print_tls(const struct mock_main *m)
+{
+    if (m->tls_cert != NULL) {
+        printf("tls     certificate %s", m->tls_cert);
+    } else {
+        printf("tls     self-signed certificate for localhost 127.0.0.1 ::1");
+        if (strcmp(m->tls_cn, "localhost") != 0 &&
+            strcmp(m->tls_cn, "127.0.0.1") != 0 &&
+            strcmp(m->tls_cn, "::1") != 0) {
+            printf(" %s", m->tls_cn);
+        }
+    }
+    if (m->tls_ca_out != NULL) {
+        printf(", trust %s", m->tls_ca_out);
+    }
+    printf("\n");
+}
+
 /* The start-up banner of --replay: what the capture holds. */
 static void print_replay(const struct mock_main *m, const char *host)
 {
     struct lx_mock_replay_stats st;
 
     lx_mock_replay_stats(m->replay, &st);
-    printf("streams ws://%s/ws (and /stream?streams=...)\n", host);
+    printf("streams %s://%s/ws (and /stream?streams=...)\n",
+           m->tls != NULL ? "wss" : "ws", host);
     printf("replay  %s: %zu frames on %zu streams, %zu closes, %zu HTTP "
            "exchanges, speed %lld.%03lld\n",
            m->replay_path, st.frames, st.streams, st.closes, st.exchanges,
@@ -608,6 +818,7 @@ static void print_replay(const struct mock_main *m, const char *host)
 int main(int argc, char **argv)
 {
     struct mock_main m;
+    const char *http;
     char host[80];
     int rc, v6;
 
@@ -627,6 +838,11 @@ int main(int argc, char **argv)
     if (m.config_path != NULL && load_config(&m) != LX_OK) {
         return 2;
     }
+    resolve_tls(&m);
+    if (m.tls_on && setup_tls(&m) != LX_OK) {
+        stop(&m);
+        return 2;
+    }
     signal(SIGPIPE, SIG_IGN);
     m.base = event_base_new();
     if (m.base == NULL || start(&m) != LX_OK) {
@@ -636,17 +852,22 @@ int main(int argc, char **argv)
     v6 = strchr(m.addr, ':') != NULL;
     lx__snprintf(host, sizeof(host), "%s%s%s:%u", v6 ? "[" : "", m.addr,
                  v6 ? "]" : "", (unsigned)lx_http_server_port(m.srv));
-    printf("binance http://%s\n", host);
+    http = m.tls != NULL ? "https" : "http";
+    printf("binance %s://%s\n", http, host);
     if (m.usdm != NULL) {
-        printf("binanceusdm http://%s%s%s:%u\n", v6 ? "[" : "", m.addr,
+        printf("binanceusdm %s://%s%s%s:%u\n", http, v6 ? "[" : "", m.addr,
                v6 ? "]" : "", (unsigned)lx_mock_bn_usdm_srv_port(m.usdm));
     }
     if (!m.quiet && m.replay != NULL) {
         print_replay(&m, host);
     } else if (!m.quiet) {
-        printf("streams ws://%s/ws (and /stream?streams=...)\n", host);
-        printf("admin   http://%s" LX_MOCK_ADMIN_PREFIX "health\n", host);
+        printf("streams %s://%s/ws (and /stream?streams=...)\n",
+               m.tls != NULL ? "wss" : "ws", host);
+        printf("admin   %s://%s" LX_MOCK_ADMIN_PREFIX "health\n", http, host);
         print_market(&m);
+    }
+    if (!m.quiet && m.tls != NULL) {
+        print_tls(&m);
     }
     fflush(stdout);
     event_base_dispatch(m.base);

@@ -2,7 +2,8 @@
  * test_mock_config.c - lotusx-mock's --config file: a full valid file
  * gives the expected symbols, generator, accounts and limits; every kind
  * of bad field is named in the error; the secret's text is wiped from the
- * input buffer and the kept tree and never appears in a message.
+ * input buffer and the kept tree and never appears in a message; the
+ * "tls" object (defaults, paths, cert and key as a pair, field errors).
  */
 #include <stdio.h>
 #include <string.h>
@@ -110,6 +111,15 @@ static void test_errors(void **state)
          "accounts[0].taker_fee: want a string"},
         {"{\"accounts\":[{\"api_key\":\"k\",\"secret\":[\"" SECRET "\"]}]}",
          "accounts[0].secret: want a non-empty string"},
+        {"{\"tls\":true}", "tls: want an object"},
+        {"{\"tls\":{\"enabled\":1}}", "tls.enabled: want true or false"},
+        {"{\"tls\":{\"cert\":\"c.pem\"}}", "tls.key: missing"},
+        {"{\"tls\":{\"key\":\"k.pem\"}}", "tls.cert: missing"},
+        {"{\"tls\":{\"cert\":7,\"key\":\"k.pem\"}}",
+         "tls.cert: want a non-empty file name"},
+        {"{\"tls\":{\"ca_out\":\"\"}}",
+         "tls.ca_out: want a non-empty file name"},
+        {"{\"tls\":{\"crt\":\"c.pem\"}}", "tls.crt: unknown field"},
     };
     struct lx_mock_config c;
     char err[256];
@@ -140,6 +150,47 @@ static void test_ports(void **state)
     lx_mock_config_free(&c);
 }
 
+static void test_tls(void **state)
+{
+    struct lx_mock_config c;
+    char err[256];
+
+    (void)state;
+    /* absent: nothing set */
+    assert_int_equal(parse(&c, "{}", err, sizeof(err)), LX_OK);
+    assert_false(c.has_tls);
+    assert_false(c.tls);
+    assert_null(c.tls_cert);
+    lx_mock_config_free(&c);
+    /* the object alone turns TLS on (self-signed) */
+    assert_int_equal(parse(&c, "{\"tls\":{}}", err, sizeof(err)), LX_OK);
+    assert_true(c.has_tls && c.tls);
+    assert_null(c.tls_cert);
+    assert_null(c.tls_key);
+    assert_null(c.tls_ca_out);
+    lx_mock_config_free(&c);
+    assert_int_equal(parse(&c,
+                           "{\"tls\":{\"enabled\":true,\"cert\":\"/a/c.pem\","
+                           "\"key\":\"k.pem\",\"ca_out\":\"out.pem\"}}",
+                           err, sizeof(err)),
+                     LX_OK);
+    assert_true(c.has_tls && c.tls);
+    assert_string_equal(c.tls_cert, "/a/c.pem");
+    assert_string_equal(c.tls_key, "k.pem");
+    assert_string_equal(c.tls_ca_out, "out.pem");
+    lx_mock_config_free(&c);
+    /* off, the files kept for a later --tls */
+    assert_int_equal(parse(&c,
+                           "{\"tls\":{\"enabled\":false,\"cert\":\"c\","
+                           "\"key\":\"k\"}}",
+                           err, sizeof(err)),
+                     LX_OK);
+    assert_true(c.has_tls);
+    assert_false(c.tls);
+    assert_string_equal(c.tls_cert, "c");
+    lx_mock_config_free(&c);
+}
+
 static void test_unreadable(void **state)
 {
     struct lx_mock_config c;
@@ -155,9 +206,8 @@ static void test_unreadable(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_good),
-        cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_ports),
+        cmocka_unit_test(test_good),       cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_ports),      cmocka_unit_test(test_tls),
         cmocka_unit_test(test_unreadable),
     };
 

@@ -65,6 +65,7 @@ int lx_mock_bn_usdm_set_hub(struct lx_mock_bn_usdm *v,
 /* ---- a served USD-M venue (what lotusx-mock starts) ---------------------- */
 
 struct lx_net;
+struct lx_tls;
 struct lx_mock_bn_usdm_srv;
 
 struct lx_mock_bn_usdm_srv_opts {
@@ -74,6 +75,8 @@ struct lx_mock_bn_usdm_srv_opts {
     size_t naccts;
     int market;    /* 1: a seeded market maker quotes and moves the mark */
     uint64_t seed; /* of that market */
+    /* serve over TLS with these settings (borrowed); NULL: plain HTTP */
+    struct lx_tls *tls;
 };
 
 /*

@@ -154,7 +154,7 @@ static int setup(struct lx_mock_bn_usdm_srv *s, struct lx_net *net,
              ? rc
              : lx_http_server_new(&s->srv, net, lx_mock_door_handle, s->door);
     if (rc == LX_OK) {
-        rc = lx_http_server_listen(s->srv, o->addr, o->port, NULL);
+        rc = lx_http_server_listen(s->srv, o->addr, o->port, o->tls);
         if (rc != LX_OK && why != NULL) {
             *why = "cannot listen (address in use or not available)";
         }
