@@ -1227,7 +1227,7 @@ static void listen_cb(struct lx_exchange *ex, const struct lx_ex_result *r,
                       void *ud)
 {
     struct bn_streams *st = ud;
-    char key[sizeof(st->listen_key)];
+    char key[sizeof(st->listen_key)], msg[300];
     bool renewed;
 
     LX_UNUSED(ex);
@@ -1240,9 +1240,13 @@ static void listen_cb(struct lx_exchange *ex, const struct lx_ex_result *r,
         }
         (void)lx_timer_start(st->ureconnect,
                              lx_backoff_next(&st->ubo, &st->x->net->rng), 0);
+        (void)lx__snprintf(msg, sizeof(msg), "listen key: %s",
+                           r->err != LX_OK && r->errmsg != NULL &&
+                                   r->errmsg[0] != '\0'
+                               ? r->errmsg
+                               : "the answer has no listenKey");
         (void)status_event(st, LX_ST_ERROR,
-                           r->err != LX_OK ? r->err : LX_ERR_PARSE,
-                           "listen key: request failed");
+                           r->err != LX_OK ? r->err : LX_ERR_PARSE, msg);
         return;
     }
     renewed = strcmp(key, st->listen_key) != 0;
