@@ -594,13 +594,14 @@ static void put_market(FILE *f, const struct lx_strategy_ctx *c)
             "\"frames\":%llu,\"snapshots\":%llu,\"diffs\":%llu,"
             "\"trades\":%llu,\"trades_cut\":%llu,\"gaps\":%llu,"
             "\"skipped\":%llu,\"bad\":%llu,\"rounded\":%llu,"
-            "\"engine_ops\":%llu},",
+            "\"rejected\":%llu,\"engine_ops\":%llu},",
             (long long)c->t0, (long long)t.first_ns, (long long)t.last_ns,
             (unsigned long long)t.frames, (unsigned long long)t.snapshots,
             (unsigned long long)t.diffs, (unsigned long long)t.trades,
             (unsigned long long)t.trades_cut, (unsigned long long)t.gaps,
             (unsigned long long)t.skipped, (unsigned long long)t.bad,
-            (unsigned long long)t.rounded, (unsigned long long)t.engine_ops);
+            (unsigned long long)t.rounded, (unsigned long long)t.rejected,
+            (unsigned long long)t.engine_ops);
 }
 
 static int write_report(const struct lx_strategy_ctx *c, FILE *f)
@@ -716,6 +717,11 @@ static int add_accounts(struct lx_strategy_ctx *c, const char **why)
     static const char *const mine[] = {"USDT", "100000", "BTC", "1", NULL};
     static const char *const big[] = {"USDT", "1000000000", "BTC", "100000",
                                       NULL};
+    /* A recorded market's accounts: a day of BTCUSDT flow moves billions
+     * of USDT through them; the total supply at 8 decimals must stay
+     * below 9.2e10 USDT. */
+    static const char *const huge[] = {"USDT", "40000000000", "BTC", "10000000",
+                                       NULL};
     struct lx_mock_bn_account_cfg a;
     uint32_t maker, taker;
     int rc;
@@ -731,7 +737,7 @@ static int add_accounts(struct lx_strategy_ctx *c, const char **why)
         a.api_key = "lotusx-backtest-maker";
         a.secret = c->mm_secret;
         a.maker_fee = a.taker_fee = "0";
-        a.balances = big;
+        a.balances = c->capture != NULL ? huge : big;
         a.market = c->capture != NULL;
         rc = lx_mock_bn_spot_add_account(c->spot, &a, &maker, why);
     }

@@ -65,7 +65,8 @@ if [ -f "$rec" ] &&
         notok "capture: same bytes twice"
     [ "$(field trades "$tmp/r1.json")" = 2906 ] && [ "$(field diffs "$tmp/r1.json")" = 1494 ] &&
         [ "$(field snapshots "$tmp/r1.json")" = 1 ] && [ "$(field gaps "$tmp/r1.json")" = 0 ] &&
-        [ "$(field bad "$tmp/r1.json")" = 0 ] && [ "$(field duration_s "$tmp/r1.json")" = 150 ] &&
+        [ "$(field bad "$tmp/r1.json")" = 0 ] && [ "$(field rejected "$tmp/r1.json")" = 0 ] &&
+        [ "$(field duration_s "$tmp/r1.json")" = 150 ] &&
         ok "capture: every recorded trade and diff replayed" ||
         notok "capture: tape counts: $(sed -n 's/.*"market":\({[^}]*}\).*/\1/p' "$tmp/r1.json")"
     f1=$(field fill_count "$tmp/r1.json")

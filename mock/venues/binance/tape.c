@@ -163,6 +163,7 @@ static int add_order(struct lx_mock_tape *t, int side, int64_t price,
 {
     struct lx_eng_order_req r;
     struct lx_eng_result res;
+    int rc;
 
     memset(&r, 0, sizeof(r));
     r.account = t->book_acct;
@@ -175,7 +176,11 @@ static int add_order(struct lx_mock_tape *t, int side, int64_t price,
     r.qty = lots;
     r.time = lx__mbn_now_ns(t->v);
     t->st.engine_ops++;
-    return lx__engine_submit(t->v->eng, &r, &res);
+    rc = lx__engine_submit(t->v->eng, &r, &res);
+    if (rc == LX_OK && res.order_id == 0) {
+        t->st.rejected++; /* e.g. the liquidity account ran out of funds */
+    }
+    return rc;
 }
 
 /*

@@ -48,6 +48,7 @@ struct lx_mock_tape_stats {
     uint64_t bad;        /* messages or levels that did not parse or fit */
     uint64_t rounded;    /* sizes finer than the lot, rounded down */
     uint64_t engine_ops; /* orders, amendments and cancels the tape made */
+    uint64_t rejected;   /* liquidity the engine refused (should be 0) */
     int64_t first_ns;    /* wall time of the first message played; 0 none */
     int64_t last_ns;     /* of the last */
 };
