@@ -77,7 +77,7 @@ static struct lx_engine *make(uint32_t max_orders)
     }
     for (a = 0; a < NACCT; a++) {
         struct lx_eng_account_spec as = {lx_decimal_from_i64(-1, 4),
-                                         lx_decimal_from_i64(5, 4), 0};
+                                         lx_decimal_from_i64(5, 4), 0, false};
 
         if (lx__engine_add_account(e, &as, &id) != LX_OK ||
             lx__engine_deposit(e, a, 0, INT64_C(1) << 52, 0) != LX_OK ||

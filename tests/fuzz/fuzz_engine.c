@@ -70,7 +70,8 @@ static struct lx_engine *make(void)
     is.maint_margin_rate = d(2, 2);
     CHECK(lx__engine_add_instrument(e, &is, &id) == LX_OK);
     for (a = 0; a < NACCT; a++) {
-        struct lx_eng_account_spec as = {d((int64_t)a - 1, 3), d(2, 3), 20};
+        struct lx_eng_account_spec as = {d((int64_t)a - 1, 3), d(2, 3), 20,
+                                         false};
 
         CHECK(lx__engine_add_account(e, &as, &id) == LX_OK);
     }

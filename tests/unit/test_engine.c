@@ -82,7 +82,7 @@ static int setup_engine(struct lx_engine **out, const struct lx_mem *mem,
     }
     for (i = 0; rc == LX_OK && i < NACCT; i++) {
         struct lx_eng_account_spec as = {dec(fee_maker[i]), dec(fee_taker[i]),
-                                         i == 3 ? max_open : 0};
+                                         i == 3 ? max_open : 0, false};
 
         rc = lx__engine_add_account(e, &as, &id);
     }
@@ -465,7 +465,7 @@ static void test_decimal_boundary(void **state)
 {
     struct lx_eng_config cfg = {64, 4, 4, 2, 256};
     struct lx_eng_instrument_spec is = {0};
-    struct lx_eng_account_spec as = {dec("0.001"), dec("0.001"), 0};
+    struct lx_eng_account_spec as = {dec("0.001"), dec("0.001"), 0, false};
     struct lx_engine *e = NULL;
     struct lx_eng_order_dreq r = {0};
     struct lx_eng_result res;
@@ -939,7 +939,7 @@ static void test_level_capacity(void **state)
 {
     struct lx_eng_config cfg = {64, 2, 2, 1, 256};
     struct lx_eng_instrument_spec is = {0};
-    struct lx_eng_account_spec as = {dec("0"), dec("0"), 0};
+    struct lx_eng_account_spec as = {dec("0"), dec("0"), 0, false};
     struct lx_engine *e = NULL;
     struct lx_eng_result res;
     struct lx_eng_order_req r = {.side = B, .type = LIM, .qty = 2};
@@ -1005,7 +1005,7 @@ static void test_two_instruments_and_stops(void **state)
 {
     struct lx_eng_config cfg = {64, 4, 3, 2, 1024};
     struct lx_eng_instrument_spec is = {0};
-    struct lx_eng_account_spec as = {dec("0"), dec("0"), 0};
+    struct lx_eng_account_spec as = {dec("0"), dec("0"), 0, false};
     struct lx_engine *e = NULL;
     struct lx_eng_result res, tp;
     struct lx_eng_order_req r = {0};
@@ -1161,7 +1161,8 @@ static struct lx_engine *perp_new(bool funded)
     is.maint_margin_rate = dec("0.005");
     assert_int_equal(lx__engine_add_instrument(e, &is, &id), LX_OK);
     for (i = 0; i < PACCT; i++) {
-        struct lx_eng_account_spec as = {dec("0.0002"), dec("0.0004"), 0};
+        struct lx_eng_account_spec as = {dec("0.0002"), dec("0.0004"), 0,
+                                         false};
 
         assert_int_equal(lx__engine_add_account(e, &as, &id), LX_OK);
         if (funded) {
