@@ -36,8 +36,15 @@
 #define HEAP_MIN_CAP 16
 /* event_base_loop passes per drain before lx_clock_run re-checks its state. */
 #define DRAIN_PASSES 64
-/* Polls without socket progress before unread bytes are forgiven. */
-#define IO_STALL_PASSES 1000
+/*
+ * Unread bytes on counted sockets: the virtual clock waits for them in
+ * epoll, IO_WAIT_US at a time, and forgives them (a peer that closed or
+ * stopped reading) after IO_STALL_NS of real time without progress. Real
+ * time, not a number of polls: a loaded machine can hold loopback bytes
+ * back (softirq work) for longer than any fixed number of polls takes.
+ */
+#define IO_WAIT_US  1000
+#define IO_STALL_NS ((int64_t)250 * 1000 * 1000)
 
 struct lx_timer {
     struct lx_clock *clock; /* NULL once the clock is freed (orphan) */
@@ -70,6 +77,7 @@ struct lx_clock {
     size_t ntimers; /* live timers */
     uint64_t seq;
     struct event *until_ev; /* real: ends lx_clock_run at its deadline */
+    struct event *io_ev;    /* virtual: bounds a wait for socket bytes */
     struct lx__io_count io; /* socket traffic (lx__clock_io) */
     LIST_HEAD(, lx_timer) timers;
 };
@@ -492,6 +500,9 @@ void lx_clock_free(struct lx_clock *c)
     if (c->until_ev != NULL) {
         event_free(c->until_ev);
     }
+    if (c->io_ev != NULL) {
+        event_free(c->io_ev);
+    }
     lx__free(c->mem, c->heap);
     lx__free(c->mem, c);
 }
@@ -515,6 +526,36 @@ static void fire_next(struct lx_clock *c)
     timer_fire(t);
 }
 
+static void io_wait_cb(evutil_socket_t fd, short what, void *ud)
+{
+    LX_UNUSED(fd);
+    LX_UNUSED(what);
+    LX_UNUSED(ud);
+}
+
+/*
+ * Blocks in the event loop until some event is ready (socket bytes) or
+ * IO_WAIT_US pass. Without the timer event it falls back to one poll.
+ */
+static int io_wait(struct lx_clock *c)
+{
+    struct timeval tv = {0, IO_WAIT_US};
+
+    if (c->io_ev == NULL) {
+        c->io_ev = event_new(c->base, -1, 0, io_wait_cb, NULL);
+    }
+    if (c->io_ev == NULL || evtimer_add(c->io_ev, &tv) != 0) {
+        return event_base_loop(c->base, EVLOOP_NONBLOCK) < 0 ? LX_ERR_INTERNAL
+                                                             : LX_OK;
+    }
+    if (event_base_loop(c->base, EVLOOP_ONCE) < 0) {
+        (void)event_del(c->io_ev);
+        return LX_ERR_INTERNAL;
+    }
+    (void)event_del(c->io_ev);
+    return LX_OK;
+}
+
 /*
  * Runs ready libevent callbacks until none is active. *quiet tells whether
  * that was reached; it is not after a stop or after DRAIN_PASSES passes
@@ -522,15 +563,15 @@ static void fire_next(struct lx_clock *c)
  */
 static int drain(struct lx_clock *c, bool *quiet)
 {
-    int i, stall;
+    uint64_t seen = c->io.in + c->io.out;
+    int64_t stalled_at = 0; /* real ns when progress last stopped */
+    int i;
 
     *quiet = true;
     if (c->base == NULL) {
         return LX_OK;
     }
-    for (i = 0, stall = 0; i < DRAIN_PASSES && !c->stop;) {
-        uint64_t moved = c->io.in + c->io.out;
-
+    for (i = 0; i < DRAIN_PASSES && !c->stop;) {
         if (event_base_loop(c->base, EVLOOP_NONBLOCK) < 0) {
             return LX_ERR_INTERNAL;
         }
@@ -540,20 +581,26 @@ static int drain(struct lx_clock *c, bool *quiet)
         }
         /*
          * Nothing active. Bytes written to a counted (in-process, TCP)
-         * socket and not read yet are still in the kernel: poll again
-         * until they arrive, so that peers over real TCP see the same
-         * order of events as over in-memory pairs. Bytes nobody reads (a
-         * peer that closed or stopped reading) are forgiven after
-         * IO_STALL_PASSES polls without progress.
+         * socket and not read yet are still in the kernel: wait for them,
+         * so that peers over real TCP see the same order of events as
+         * over in-memory pairs. Bytes nobody reads (a peer that closed or
+         * stopped reading) are forgiven after IO_STALL_NS without
+         * progress.
          */
         if (c->io.in == c->io.out) {
             return LX_OK;
         }
-        if (c->io.in + c->io.out != moved) {
-            stall = 0;
-        } else if (++stall > IO_STALL_PASSES) {
+        if (c->io.in + c->io.out != seen) {
+            seen = c->io.in + c->io.out;
+            stalled_at = 0;
+        } else if (stalled_at == 0) {
+            stalled_at = os_ns(CLOCK_MONOTONIC);
+        } else if (os_ns(CLOCK_MONOTONIC) - stalled_at > IO_STALL_NS) {
             c->io.in = c->io.out;
             return LX_OK;
+        }
+        if (io_wait(c) != LX_OK) {
+            return LX_ERR_INTERNAL;
         }
     }
     *quiet = false;
