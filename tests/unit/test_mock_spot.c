@@ -504,6 +504,59 @@ static void test_depth_weight(void **state)
 }
 
 /* listenKey, then /ws/<listenKey>: the account's order and balance events. */
+/*
+ * The depth answer is rendered again whenever the published book changes
+ * (new orders, a cancel) or the limit asks for other level counts, and
+ * repeats byte for byte while neither happens (the mock keeps the last
+ * body).
+ */
+static void test_depth_follows_book(void **state)
+{
+    struct fx *f = *state;
+    char *d1, *d2;
+
+    call(f, "POST", "/api/v3/order",
+         "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.001&"
+         "price=50000&newClientOrderId=d1",
+         1);
+    assert_int_equal(f->status, 200);
+    call(f, "GET", "/api/v3/depth", "symbol=BTCUSDT&limit=5", 0);
+    assert_int_equal(f->status, 200);
+    assert_non_null(strstr(f->body, "\"bids\":[[\"50000.00000000\","
+                                    "\"0.00100000\"]]"));
+    d1 = lx__strdup(NULL, f->body);
+    call(f, "GET", "/api/v3/depth", "symbol=BTCUSDT&limit=5", 0);
+    assert_string_equal(f->body, d1);
+
+    call(f, "POST", "/api/v3/order",
+         "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.002&"
+         "price=50001&newClientOrderId=d2",
+         1);
+    assert_int_equal(f->status, 200);
+    call(f, "GET", "/api/v3/depth", "symbol=BTCUSDT&limit=5", 0);
+    assert_string_not_equal(f->body, d1);
+    assert_non_null(strstr(f->body, "\"bids\":[[\"50001.00000000\","
+                                    "\"0.00200000\"],[\"50000.00000000\","
+                                    "\"0.00100000\"]]"));
+    d2 = lx__strdup(NULL, f->body);
+    /* Same book, fewer levels: a new body, then the old one again. */
+    call(f, "GET", "/api/v3/depth", "symbol=BTCUSDT&limit=1", 0);
+    assert_non_null(strstr(f->body, "\"bids\":[[\"50001.00000000\","
+                                    "\"0.00200000\"]]"));
+    call(f, "GET", "/api/v3/depth", "symbol=BTCUSDT&limit=5", 0);
+    assert_string_equal(f->body, d2);
+
+    call(f, "DELETE", "/api/v3/order", "symbol=BTCUSDT&origClientOrderId=d2",
+         1);
+    assert_int_equal(f->status, 200);
+    call(f, "GET", "/api/v3/depth", "symbol=BTCUSDT&limit=5", 0);
+    assert_string_not_equal(f->body, d2);
+    assert_non_null(strstr(f->body, "\"bids\":[[\"50000.00000000\","
+                                    "\"0.00100000\"]]"));
+    lx__free(NULL, d1);
+    lx__free(NULL, d2);
+}
+
 static void test_user_data_stream(void **state)
 {
     static const struct lx_ws_cbs cbs = {ws_open_cb, ws_msg_cb, NULL, NULL,
@@ -655,6 +708,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_depth_weight, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_depth_follows_book, setup_quiet,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_synth_follows_clock, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_depth_stream_continues_snapshot,

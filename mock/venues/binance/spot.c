@@ -192,6 +192,7 @@ void lx_mock_bn_spot_free(struct lx_mock_bn_spot *v)
         lx__free(NULL, v->syms[i].trades);
         lx__free(NULL, v->syms[i].bids);
         lx__free(NULL, v->syms[i].asks);
+        lx_mock_sb_free(&v->syms[i].depth_body);
         for (w = 0; w < BN_NWIN; w++) {
             lx__free(NULL, v->syms[i].win[w].bids);
             lx__free(NULL, v->syms[i].win[w].asks);

@@ -48,6 +48,14 @@ struct bn_symbol {
     size_t nbids, nasks, level_cap;
     int64_t bbo[4]; /* bid, bid qty, ask, ask qty last published */
     struct bn_win win[BN_NWIN];
+    /*
+     * GET /api/v3/depth's last answer body, valid while the published book
+     * is the one it was rendered from: same update_id (a new book always
+     * takes a new one) and the same level counts per side.
+     */
+    struct lx_mock_sb depth_body;
+    int64_t depth_id;
+    size_t depth_nb, depth_na;
 };
 
 struct bn_asset {

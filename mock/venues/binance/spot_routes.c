@@ -275,21 +275,31 @@ static void r_depth(struct lx_mock_call *c, void *ud)
     struct lx_mock_bn_spot *v = ud;
     struct bn_symbol *s = need_symbol(c, v);
     int64_t limit;
-    struct lx_mock_sb *sb = &v->sb;
+    struct lx_mock_sb *sb;
+    size_t nb, na;
 
     if (s == NULL || opt_int(c, "limit", 100, 1, 5000, &limit) < 0) {
         return;
     }
     /* Weight: charged by depth_weight before this runs. */
+    nb = s->nbids < (size_t)limit ? s->nbids : (size_t)limit;
+    na = s->nasks < (size_t)limit ? s->nasks : (size_t)limit;
+    sb = &s->depth_body;
+    if (sb->len > 0 && sb->err == LX_OK && s->depth_id == s->update_id &&
+        s->depth_nb == nb && s->depth_na == na) {
+        send_sb(c, sb); /* the book has not changed since */
+        return;
+    }
     lx_mock_sb_reset(sb);
     lx_mock_sb_kv_i64(sb, "{\"lastUpdateId\":", s->update_id);
     lx_mock_sb_str(sb, ",\"bids\":");
-    levels_json(sb, v, s, s->bids,
-                s->nbids < (size_t)limit ? s->nbids : (size_t)limit);
+    levels_json(sb, v, s, s->bids, nb);
     lx_mock_sb_str(sb, ",\"asks\":");
-    levels_json(sb, v, s, s->asks,
-                s->nasks < (size_t)limit ? s->nasks : (size_t)limit);
+    levels_json(sb, v, s, s->asks, na);
     lx_mock_sb_str(sb, "}");
+    s->depth_id = s->update_id;
+    s->depth_nb = nb;
+    s->depth_na = na;
     send_sb(c, sb);
 }
 
