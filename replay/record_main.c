@@ -22,6 +22,15 @@
  * events, so nothing is lost, but a connection continues in the next file
  * without its open record (each file is labelled with its part number).
  *
+ * A WebSocket that closes while recording (the venue dropped it, a network
+ * error) is opened again after a back-off (250 ms doubling to 30 s, equal
+ * jitter; reset once a connection has stayed open for 10 s); its --send
+ * text goes out again and, with --snapshot-every, the depth snapshots are
+ * fetched at once. The file keeps the close and the new connection's open
+ * record as they happened, plus a "reconnect" annotation, so the gap is
+ * visible and a book can be rebuilt after it. --no-reconnect stops the
+ * recording at the first close instead (the behaviour before).
+ *
  * Exit codes: 0 recorded and finalized; 1 a run-time failure (file exists,
  * a connection failed, disk error); 2 bad usage.
  */
@@ -34,10 +43,12 @@
 #include <event2/event.h>
 
 #include "core/lx_internal.h"
+#include "lotusx/lx_backoff.h"
 #include "lotusx/lx_capture.h"
 #include "lotusx/lx_clock.h"
 #include "lotusx/lx_http.h"
 #include "lotusx/lx_net.h"
+#include "lotusx/lx_rng.h"
 #include "lotusx/lx_secret.h"
 #include "lotusx/lx_url.h"
 #include "lotusx/lx_ws.h"
@@ -65,7 +76,16 @@ struct rec_ws {
     const char *send;
     int open;
     int done;
+    /* reconnects: the socket is replaced from the timer, not its callback */
+    struct lx_timer *retry;
+    struct lx_ws *dead; /* closed, freed by the retry timer */
+    struct lx_backoff backoff;
+    int64_t opened_ns; /* mono time of the last open */
+    int ever_open;
 };
+
+/* A connection open this long resets the back-off. */
+#define REC_STABLE_NS (10 * SEC)
 
 struct rec {
     struct event_base *base;
@@ -84,6 +104,9 @@ struct rec {
     int rest_pending, rest_started;
     int64_t duration_s, frames_max, frames;
     int failures, stopping, tty, quiet;
+    int no_reconnect;
+    int64_t reconnects;
+    struct lx_rng rng; /* back-off jitter */
     /* --stream names, and the URLs built from them (owned). */
     const char *streams[REC_MAX_URLS];
     int nstreams;
@@ -153,7 +176,12 @@ static void usage(FILE *f)
                "the next part\n"
                "                   starts when one (with its WAL) reaches "
                "BYTES or has run\n"
-               "                   for SECONDS\n");
+               "                   for SECONDS\n"
+               "  --no-reconnect   stop at the first WebSocket close "
+               "(default: open it\n"
+               "                   again after a back-off; the close, the new "
+               "open and a\n"
+               "                   \"reconnect\" annotation are recorded)\n");
 }
 
 static int add_url(const char **list, int *n, const char *url, const char *flag)
@@ -359,6 +387,8 @@ static int parse_args(struct rec *r, int argc, char **argv)
             return 0;
         } else if (strcmp(a, "--quiet") == 0) {
             r->quiet = 1;
+        } else if (strcmp(a, "--no-reconnect") == 0) {
+            r->no_reconnect = 1;
         } else if (v == NULL) {
             fprintf(stderr, "lotusx-record: '%s' wants a value\n\n", a);
             usage(stderr);
@@ -471,6 +501,10 @@ static void stop_all(struct rec *r, const char *why)
                 why);
     }
     for (i = 0; i < r->nws; i++) {
+        lx_timer_stop(r->ws[i].retry);
+        if (r->ws[i].ws == NULL) {
+            r->ws[i].done = 1; /* waiting to reconnect */
+        }
         if (r->ws[i].ws != NULL && !r->ws[i].done) {
             if (!r->ws[i].open ||
                 lx_ws_close(r->ws[i].ws, 1000, "recording done") != LX_OK) {
@@ -520,9 +554,10 @@ static void tick_cb(struct lx_timer *t, void *ud)
         lx_capture_writer_stats(r->w, &st);
         fprintf(stderr,
                 "\rrecording: %llu records, %llu frames, %.1f KiB raw, "
-                "%llu chunks ",
+                "%llu chunks, %lld reconnects ",
                 (unsigned long long)st.records, (unsigned long long)r->frames,
-                (double)st.raw_bytes / 1024.0, (unsigned long long)st.chunks);
+                (double)st.raw_bytes / 1024.0, (unsigned long long)st.chunks,
+                (long long)r->reconnects);
     }
 }
 
@@ -619,6 +654,11 @@ static void ws_open(struct lx_ws *ws, void *ud)
     int i;
 
     s->open = 1;
+    s->opened_ns = lx_clock_mono_ns(s->r->clock);
+    if (s->ever_open && s->r->rest_started) {
+        snap_cb(NULL, s->r); /* a book must be rebuilt after the gap */
+    }
+    s->ever_open = 1;
     if (s->send != NULL &&
         lx_ws_send_text(ws, s->send, strlen(s->send)) != LX_OK) {
         fprintf(stderr, "lotusx-record: cannot send on %s\n", s->url);
@@ -645,18 +685,85 @@ static void ws_message(struct lx_ws *ws, int opcode, const uint8_t *data,
     }
 }
 
+static const struct lx_ws_cbs ws_cbs;
+
+/* The retry timer: the closed socket goes, a new one connects. */
+static void retry_cb(struct lx_timer *t, void *ud)
+{
+    struct rec_ws *s = ud;
+    struct rec *r = s->r;
+    int rc;
+
+    LX_UNUSED(t);
+    lx_ws_free(s->dead);
+    s->dead = NULL;
+    if (r->stopping) {
+        return;
+    }
+    s->done = 0;
+    rc = lx_ws_connect(&s->ws, r->net, s->url, NULL, &ws_cbs, s);
+    if (rc != LX_OK) {
+        s->ws = NULL;
+        s->done = 1;
+        r->failures++;
+        fprintf(stderr, "lotusx-record: cannot reconnect %s: %s\n", s->url,
+                lx_strerror(rc));
+        stop_all(r, "a WebSocket could not reconnect");
+    }
+}
+
+/*
+ * Schedules s's reconnect: the delay, a line on stderr and an annotation
+ * in the file. LX_OK, or an error when it cannot (the caller stops).
+ */
+static int schedule_reconnect(struct rec_ws *s, struct lx_ws *ws, int err,
+                              int code, const char *reason)
+{
+    struct rec *r = s->r;
+    char text[256];
+    int64_t now = lx_clock_mono_ns(r->clock), delay;
+    int n;
+
+    if (s->opened_ns > 0 && now - s->opened_ns >= REC_STABLE_NS) {
+        lx_backoff_reset(&s->backoff);
+    }
+    delay = lx_backoff_next(&s->backoff, &r->rng);
+    r->reconnects++;
+    n = lx__snprintf(text, sizeof(text),
+                     "%s closed (%s, code %d%s%s); reconnect %u in %lld ms",
+                     s->url, err == LX_OK ? "closed" : lx_strerror(err), code,
+                     reason != NULL && reason[0] != '\0' ? ", " : "",
+                     reason != NULL ? reason : "", s->backoff.attempt,
+                     (long long)(delay / 1000000));
+    if (!r->quiet) {
+        fprintf(stderr, "%slotusx-record: %s\n", r->tty ? "\n" : "", text);
+    }
+    if (r->w != NULL &&
+        lx_capture_writer_annotate(r->w, 0, 0, lx_clock_wall_ns(r->clock), now,
+                                   "reconnect", text,
+                                   n > 0 ? strlen(text) : 0) != LX_OK) {
+        return LX_ERR_IO;
+    }
+    s->dead = ws;
+    s->ws = NULL;
+    return lx_timer_start(s->retry, delay, 0);
+}
+
 static void ws_closed(struct lx_ws *ws, int err, int code, const char *reason,
                       void *ud)
 {
     struct rec_ws *s = ud;
 
-    LX_UNUSED(ws);
+    s->open = 0;
+    if (!s->r->stopping && !s->r->no_reconnect && s->ever_open &&
+        schedule_reconnect(s, ws, err, code, reason) == LX_OK) {
+        return; /* recording goes on */
+    }
     if (err != LX_OK && !s->r->stopping) {
         s->r->failures++;
         fprintf(stderr, "lotusx-record: %s: %s (%s, code %d)\n", s->url,
                 lx_strerror(err), reason, code);
     }
-    s->open = 0;
     s->done = 1;
     if (s->r->stopping) {
         check_done(s->r);
@@ -665,6 +772,9 @@ static void ws_closed(struct lx_ws *ws, int err, int code, const char *reason,
         stop_all(s->r, "a WebSocket closed");
     }
 }
+
+static const struct lx_ws_cbs ws_cbs = {ws_open, ws_message, NULL, NULL,
+                                        ws_closed};
 
 /* ---- setup -----------------------------------------------------------------
  */
@@ -906,8 +1016,6 @@ static void rec_tap(void *ud, const struct lx_tap_event *ev)
 static int setup(struct rec *r)
 {
     int rc, i;
-    static const struct lx_ws_cbs cbs = {ws_open, ws_message, NULL, NULL,
-                                         ws_closed};
 
     rc = lx_clock_new_real(&r->clock, NULL, r->base);
     if (rc == LX_OK) {
@@ -944,9 +1052,17 @@ static int setup(struct rec *r)
         return rc;
     }
     lx_net_set_tap(r->net, rec_tap, r);
+    /* Jitter only spreads reconnects; any seed does, the clock's is one. */
+    lx_rng_seed(&r->rng, (uint64_t)lx_clock_wall_ns(r->clock));
     for (i = 0; i < r->nws; i++) {
         r->ws[i].r = r;
-        rc = lx_ws_connect(&r->ws[i].ws, r->net, r->ws[i].url, NULL, &cbs,
+        lx_backoff_init(&r->ws[i].backoff, SEC / 4, 30 * SEC);
+        rc = lx_timer_new(&r->ws[i].retry, r->clock, retry_cb, &r->ws[i]);
+        if (rc != LX_OK) {
+            fprintf(stderr, "lotusx-record: setup: %s\n", lx_strerror(rc));
+            return rc;
+        }
+        rc = lx_ws_connect(&r->ws[i].ws, r->net, r->ws[i].url, NULL, &ws_cbs,
                            &r->ws[i]);
         if (rc != LX_OK) {
             fprintf(stderr, "lotusx-record: cannot connect %s: %s\n",
@@ -973,6 +1089,8 @@ static int finish(struct rec *r)
     int i, rc = LX_OK;
 
     for (i = 0; i < r->nws; i++) {
+        lx_timer_free(r->ws[i].retry);
+        lx_ws_free(r->ws[i].dead);
         lx_ws_free(r->ws[i].ws);
     }
     lx_http_client_free(r->cli);

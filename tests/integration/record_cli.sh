@@ -14,7 +14,7 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-echo "1..8"
+echo "1..14"
 
 "$B/lotusx-mock" --quiet >"$tmp/mock.out" 2>&1 &
 mpid=$!
@@ -51,6 +51,29 @@ case "$out" in *"GET /api/v3/time"*) ok "dump shows the REST request" ;;
     *) notok "dump shows the REST request: $out" ;; esac
 case "$out" in *"$SECRET"*) notok "secret absent from decoded records" ;;
     *) ok "secret absent from decoded records" ;; esac
+# A dropped WebSocket is opened again: the close, the new open and a
+# "reconnect" note are in the file, the stream goes on after the gap and
+# the depth snapshot is fetched again at once so a book can be rebuilt.
+L="$B/lotusx"
+curl -s -X POST "$url/_lotusx/faults" \
+    -d '{"path":"/stream","ws":"drop","after_frames":2}' >/dev/null
+"$REC" -o "$tmp/rc.lxcap" --quiet --base "$url" \
+    --stream binance-spot:btcusdt@depth@100ms --stream binance-spot:btcusdt@trade \
+    --snapshot-every 600 --duration 5 2>"$tmp/rc.err"
+check "a dropped WebSocket is reconnected, exit 0" "$?" "0"
+opens=$("$L" capture cat "$tmp/rc.lxcap" --kind open | grep -c '/stream?streams=btcusdt@depth@100ms/btcusdt@trade"')
+check "two opens of the stream connection" "$opens" "2"
+notes=$("$L" capture cat "$tmp/rc.lxcap" | grep '"tag":"reconnect"' | grep -c 'code 1006')
+check "one reconnect note naming the 1006 close" "$notes" "1"
+snaps=$("$L" capture cat "$tmp/rc.lxcap" --kind request | grep -c '"target":"/api/v3/depth?symbol=BTCUSDT&limit=1000"')
+check "the snapshot is fetched again after the reconnect" "$snaps" "2"
+after=$("$L" capture cat "$tmp/rc.lxcap" | awk '/"tag":"reconnect"/ {n = 1} n && /"kind":"ws"/ && /"dir":"in"/ {c++} END {print c + 0}')
+[ "$after" -gt 0 ] && ok "frames recorded after the gap ($after)" || notok "frames recorded after the gap"
+curl -s -X POST "$url/_lotusx/faults" \
+    -d '{"path":"/stream","ws":"drop","after_frames":2}' >/dev/null
+"$REC" -o "$tmp/nr.lxcap" --quiet --no-reconnect --base "$url" \
+    --stream binance-spot:btcusdt@trade --duration 20 2>"$tmp/nr.err"
+check "--no-reconnect: the drop ends the recording with exit 1" "$?" "1"
 "$REC" -o "$tmp/a.lxcap" --rest "$url/api/v3/time" --quiet 2>"$tmp/exists"
 check "existing file refused with exit 1" "$?" "1"
 "$REC" --rest "$url/api/v3/time" >/dev/null 2>&1
