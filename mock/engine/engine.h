@@ -407,6 +407,14 @@ int lx__engine_cancel_all(struct lx_engine *e, uint32_t account, uint32_t inst,
 int lx__engine_amend(struct lx_engine *e, uint32_t account, uint64_t order_id,
                      int64_t new_price, int64_t new_qty, int64_t time,
                      struct lx_eng_result *res);
+/*
+ * The same, but the order always goes to the back of its price level (a
+ * modified USD-M order is reordered in the queue whatever changed).
+ */
+int lx__engine_amend_requeue(struct lx_engine *e, uint32_t account,
+                             uint64_t order_id, int64_t new_price,
+                             int64_t new_qty, int64_t time,
+                             struct lx_eng_result *res);
 
 /* ---- Queries ------------------------------------------------------------ */
 

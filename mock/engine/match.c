@@ -1618,9 +1618,9 @@ static int check_amend(const struct lx_engine *e, uint32_t s, int64_t price,
     return LX_ENG_R_NONE;
 }
 
-int lx__engine_amend(struct lx_engine *e, uint32_t account, uint64_t order_id,
-                     int64_t new_price, int64_t new_qty, int64_t time,
-                     struct lx_eng_result *res)
+static int amend_order(struct lx_engine *e, uint32_t account, uint64_t order_id,
+                       int64_t new_price, int64_t new_qty, bool requeue,
+                       int64_t time, struct lx_eng_result *res)
 {
     struct eng_order *o;
     struct eng_book *b;
@@ -1645,7 +1645,7 @@ int lx__engine_amend(struct lx_engine *e, uint32_t account, uint64_t order_id,
     b = &e->books[o->inst];
     rem = new_qty - o->filled;
     delta = lock - o->locked;
-    keep = new_price == o->price && rem <= o->qty;
+    keep = !requeue && new_price == o->price && rem <= o->qty;
     if (keep) {
         b->levels[o->level].qty -= o->qty - rem;
         o->qty = rem;
@@ -1673,4 +1673,21 @@ int lx__engine_amend(struct lx_engine *e, uint32_t account, uint64_t order_id,
     res->quote = res->filled > 0 ? e->cold[s].quote_filled : 0;
     run_triggers(e, b, time);
     return LX_OK;
+}
+
+int lx__engine_amend(struct lx_engine *e, uint32_t account, uint64_t order_id,
+                     int64_t new_price, int64_t new_qty, int64_t time,
+                     struct lx_eng_result *res)
+{
+    return amend_order(e, account, order_id, new_price, new_qty, false, time,
+                       res);
+}
+
+int lx__engine_amend_requeue(struct lx_engine *e, uint32_t account,
+                             uint64_t order_id, int64_t new_price,
+                             int64_t new_qty, int64_t time,
+                             struct lx_eng_result *res)
+{
+    return amend_order(e, account, order_id, new_price, new_qty, true, time,
+                       res);
 }

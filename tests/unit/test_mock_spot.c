@@ -296,6 +296,135 @@ static void test_order_lifecycle(void **state)
                                     "\"0.00000000\"}"));
 }
 
+/*
+ * GET /api/v3/allOrders: open and closed orders of the symbol by orderId,
+ * each as GET /api/v3/order renders it; the most recent `limit`, or from
+ * orderId / startTime on; weight 20; -1127 past 24 h between the times.
+ */
+static void test_all_orders(void **state)
+{
+    struct fx *f = *state;
+    cJSON *o, *one;
+    char q[200], *txt;
+    int64_t id[3], used, t0 = T0 / 1000000, h = 3600000;
+    int i;
+
+    call(f, "POST", "/api/v3/order",
+         "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.001&"
+         "price=50000&newClientOrderId=c1",
+         1);
+    o = body_json(f);
+    id[0] = jnum(o, "orderId");
+    cJSON_Delete(o);
+    call(f, "DELETE", "/api/v3/order", "symbol=BTCUSDT&origClientOrderId=c1",
+         1);
+    call(f, "POST", "/api/v3/order",
+         "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.001&"
+         "price=51000&newClientOrderId=c2",
+         1);
+    o = body_json(f);
+    id[1] = jnum(o, "orderId");
+    cJSON_Delete(o);
+    assert_int_equal(
+        lx_clock_run(f->clock, lx_clock_mono_ns(f->clock) + 25 * 3600 * SEC),
+        LX_OK);
+    call(f, "POST", "/api/v3/order",
+         "symbol=BTCUSDT&side=SELL&type=LIMIT&timeInForce=GTC&quantity=0.002&"
+         "price=52000&newClientOrderId=c3",
+         1);
+    o = body_json(f);
+    id[2] = jnum(o, "orderId");
+    cJSON_Delete(o);
+    assert_true(id[0] < id[1] && id[1] < id[2]);
+
+    call(f, "GET", "/api/v3/allOrders", "symbol=BTCUSDT", 1);
+    assert_int_equal(f->status, 200);
+    assert_int_equal(f->used, 1 + 20); /* a new minute: the POST and this */
+    o = body_json(f);
+    assert_int_equal(cJSON_GetArraySize(o), 3);
+    for (i = 0; i < 3; i++) {
+        assert_int_equal(jnum(cJSON_GetArrayItem(o, i), "orderId"), id[i]);
+    }
+    one = cJSON_GetArrayItem(o, 0);
+    assert_string_equal(jstr(one, "symbol"), "BTCUSDT");
+    assert_int_equal(jnum(one, "orderListId"), -1);
+    assert_string_equal(jstr(one, "clientOrderId"), "c1");
+    assert_string_equal(jstr(one, "price"), "50000.00000000");
+    assert_string_equal(jstr(one, "origQty"), "0.00100000");
+    assert_string_equal(jstr(one, "executedQty"), "0.00000000");
+    assert_string_equal(jstr(one, "cummulativeQuoteQty"), "0.00000000");
+    assert_string_equal(jstr(one, "status"), "CANCELED");
+    assert_string_equal(jstr(one, "timeInForce"), "GTC");
+    assert_string_equal(jstr(one, "type"), "LIMIT");
+    assert_string_equal(jstr(one, "side"), "BUY");
+    assert_int_equal(jnum(one, "time"), t0);
+    assert_true(cJSON_IsBool(cJSON_GetObjectItem(one, "isWorking")));
+    assert_string_equal(jstr(one, "selfTradePreventionMode"), "EXPIRE_MAKER");
+    one = cJSON_GetArrayItem(o, 2);
+    assert_string_equal(jstr(one, "status"), "NEW");
+    assert_string_equal(jstr(one, "side"), "SELL");
+    assert_int_equal(jnum(one, "time"), t0 + 25 * h);
+    /* each element is GET /api/v3/order's answer, byte for byte */
+    txt = cJSON_PrintUnformatted(one);
+    cJSON_Delete(o);
+    lx__snprintf(q, sizeof(q), "symbol=BTCUSDT&orderId=%lld", (long long)id[2]);
+    call(f, "GET", "/api/v3/order", q, 1);
+    assert_string_equal(f->body, txt);
+    cJSON_free(txt);
+
+    /* the most recent `limit` */
+    used = f->used;
+    call(f, "GET", "/api/v3/allOrders", "symbol=BTCUSDT&limit=2", 1);
+    assert_int_equal(f->used, used + 20);
+    o = body_json(f);
+    assert_int_equal(cJSON_GetArraySize(o), 2);
+    assert_int_equal(jnum(cJSON_GetArrayItem(o, 0), "orderId"), id[1]);
+    assert_int_equal(jnum(cJSON_GetArrayItem(o, 1), "orderId"), id[2]);
+    cJSON_Delete(o);
+    /* orderId: that order and later ones, the first `limit` */
+    lx__snprintf(q, sizeof(q), "symbol=BTCUSDT&orderId=%lld&limit=1",
+                 (long long)id[1]);
+    call(f, "GET", "/api/v3/allOrders", q, 1);
+    o = body_json(f);
+    assert_int_equal(cJSON_GetArraySize(o), 1);
+    assert_int_equal(jnum(cJSON_GetArrayItem(o, 0), "orderId"), id[1]);
+    cJSON_Delete(o);
+    /* times */
+    lx__snprintf(q, sizeof(q), "symbol=BTCUSDT&startTime=%lld",
+                 (long long)(t0 + h));
+    call(f, "GET", "/api/v3/allOrders", q, 1);
+    o = body_json(f);
+    assert_int_equal(cJSON_GetArraySize(o), 1);
+    assert_int_equal(jnum(cJSON_GetArrayItem(o, 0), "orderId"), id[2]);
+    cJSON_Delete(o);
+    lx__snprintf(q, sizeof(q), "symbol=BTCUSDT&startTime=%lld&endTime=%lld",
+                 (long long)t0, (long long)(t0 + 24 * h));
+    call(f, "GET", "/api/v3/allOrders", q, 1);
+    o = body_json(f);
+    assert_int_equal(cJSON_GetArraySize(o), 2);
+    cJSON_Delete(o);
+    lx__snprintf(q, sizeof(q), "symbol=BTCUSDT&startTime=%lld&endTime=%lld",
+                 (long long)t0, (long long)(t0 + 24 * h + 1));
+    call(f, "GET", "/api/v3/allOrders", q, 1);
+    assert_int_equal(f->status, 400);
+    assert_string_equal(f->body, "{\"code\":-1127,\"msg\":\"More than 24 "
+                                 "hours between startTime and endTime.\"}");
+    /* errors */
+    call(f, "GET", "/api/v3/allOrders", "", 1);
+    assert_string_equal(f->body,
+                        "{\"code\":-1102,\"msg\":\"Mandatory parameter "
+                        "'symbol' was not sent, was empty/null, or "
+                        "malformed.\"}");
+    call(f, "GET", "/api/v3/allOrders", "symbol=BTCUSDT&limit=1001", 1);
+    assert_int_equal(f->status, 400);
+    assert_non_null(strstr(f->body, "\"code\":-1100"));
+    call(f, "GET", "/api/v3/allOrders", "symbol=ETHUSDT", 1);
+    assert_string_equal(f->body,
+                        "{\"code\":-1121,\"msg\":\"Invalid symbol.\"}");
+    call(f, "GET", "/api/v3/allOrders", "symbol=BTCUSDT", 0);
+    assert_int_equal(f->status, 401);
+}
+
 static void test_market_full_fills_and_trades(void **state)
 {
     struct fx *f = *state;
@@ -706,6 +835,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_market_full_fills_and_trades,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_all_orders, setup_quiet, teardown),
         cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_depth_weight, setup, teardown),
         cmocka_unit_test_setup_teardown(test_depth_follows_book, setup_quiet,

@@ -1143,6 +1143,71 @@ static void r_open_orders(struct lx_mock_call *c, void *ud)
     send_sb(c, &v->sb);
 }
 
+static int cmp_order_ptr(const void *a, const void *b)
+{
+    uint64_t x = (*(const struct bn_order *const *)a)->id;
+    uint64_t y = (*(const struct bn_order *const *)b)->id;
+
+    return x < y ? -1 : x > y;
+}
+
+/*
+ * GET /api/v3/allOrders: the account's orders of a symbol, open or closed,
+ * by orderId ascending. orderId gives the orders >= it and startTime the
+ * orders from it on (the first `limit` of those); otherwise the most recent
+ * `limit`. startTime and endTime at most 24 h apart (-1127).
+ */
+static void r_all_orders(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_bn_spot *v = ud;
+    const struct lx_mock_bn_key *key = auth(c, v, LX_MOCK_BN_SIGNED);
+    const struct bn_symbol *s;
+    const struct bn_order **list;
+    int64_t from_id, start, end, limit;
+    int has_id, has_start, has_end;
+    size_t i, n = 0, first;
+
+    if (key == NULL || (s = need_symbol(c, v)) == NULL ||
+        (has_id = opt_int(c, "orderId", 0, 0, INT64_MAX, &from_id)) < 0 ||
+        (has_start = opt_int(c, "startTime", 0, 0, INT64_MAX, &start)) < 0 ||
+        (has_end = opt_int(c, "endTime", INT64_MAX, 0, INT64_MAX, &end)) < 0 ||
+        opt_int(c, "limit", 500, 1, 1000, &limit) < 0) {
+        return;
+    }
+    if (has_start && has_end && end - start > 86400000) {
+        fail(c, 400, -1127,
+             "More than 24 hours between startTime and endTime.");
+        return;
+    }
+    list = lx__malloc(NULL, (v->norders + 1) * sizeof(*list));
+    if (list == NULL) {
+        lx_mock_respond(c, 503, NULL, NULL, NULL, 0);
+        return;
+    }
+    for (i = 0; i < v->orders_cap; i++) {
+        const struct bn_order *o = &v->orders[i];
+
+        if (o->id != 0 && o->account == key->account && &v->syms[o->sym] == s &&
+            (int64_t)o->id >= from_id && o->time_ms >= start &&
+            o->time_ms <= end) {
+            list[n++] = o;
+        }
+    }
+    qsort(list, n, sizeof(*list), cmp_order_ptr);
+    first = has_id || has_start || n <= (size_t)limit ? 0 : n - (size_t)limit;
+    lx_mock_sb_reset(&v->sb);
+    lx_mock_sb_str(&v->sb, "[");
+    for (i = first; i < n && i - first < (size_t)limit; i++) {
+        if (i > first) {
+            lx_mock_sb_str(&v->sb, ",");
+        }
+        order_json(&v->sb, v, list[i]);
+    }
+    lx_mock_sb_str(&v->sb, "]");
+    lx__free(NULL, list);
+    send_sb(c, &v->sb);
+}
+
 static void r_cancel_all(struct lx_mock_call *c, void *ud)
 {
     struct lx_mock_bn_spot *v = ud;
@@ -1670,6 +1735,7 @@ int lx__mbn_spot_routes(struct lx_mock_bn_spot *v)
         {"GET", "/api/v3/order", 4, 0, r_order_get},
         {"DELETE", "/api/v3/order", 1, 0, r_order_delete},
         {"GET", "/api/v3/openOrders", 6, 0, r_open_orders},
+        {"GET", "/api/v3/allOrders", 20, 0, r_all_orders},
         {"DELETE", "/api/v3/openOrders", 1, 0, r_cancel_all},
         {"GET", "/api/v3/account", 20, 0, r_account},
         {"POST", "/api/v3/userDataStream", 2, 0, r_listen_new},
