@@ -12,11 +12,17 @@
  *   - raw TCP: the same payload bytes, unframed, written to a bufferevent
  *     256 frames per loop turn: the ceiling of the loopback and the loop.
  * All three pause while more than 1 MiB waits in the connection's output
- * buffer (looking again every 0.2 ms), as the replay does, so none of them
- * measures how fast memory fills.
+ * buffer and go on once it drained to half (told by the connection: the
+ * WebSocket's drain notice, the socket's write watermark), as the replay
+ * does, so none of them measures how fast memory fills.
  * The client, in a forked process on a loop of its own (so the two sides
  * use the two cores), is a minimal reader: lx_ws_connect to the combined
- * stream URL, counting messages and bytes (raw TCP: bytes); it measures
+ * stream URL, counting messages and bytes (raw TCP: bytes). The "lean
+ * client" cases put the same two servers in front of a client that does
+ * the upgrade by hand and then only walks the frame headers (payloads are
+ * counted, not parsed or copied): the server side's throughput when the
+ * client is not the bound, as a client that hands each frame to its own
+ * parser would see it. The client measures
  * from its on_open (TCP: connected) to the last message, and the run fails
  * unless it received exactly the frames and bytes expected. CPU time
  * (user + system) per message of each side is printed: it shows which
@@ -69,15 +75,22 @@
 #define RUNS    3
 #define BATCH   256
 /* flow control as the replay's (mock/replay/replay_ws.c) */
-#define OUT_HIGH    ((size_t)1 << 20)
-#define OUT_WAIT_NS ((int64_t)200000)
-#define GUARD_NS    (60 * LX_SEC)
+#define OUT_HIGH ((size_t)1 << 20)
+#define OUT_LOW  (OUT_HIGH / 2)
+#define GUARD_NS (60 * LX_SEC)
 
-enum bcase { C_REPLAY = 0, C_WS, C_TCP, NCASES };
+enum bcase { C_REPLAY = 0, C_WS, C_TCP, C_REPLAY_LEAN, C_WS_LEAN, NCASES };
 
 static const char *const case_name[NCASES] = {
     "replay (lx_mock_replay, speed 0)", "lx_ws push loop (reference)",
-    "raw TCP, same bytes (reference)"};
+    "raw TCP, same bytes (reference)", "replay, lean client",
+    "lx_ws push loop, lean client"};
+
+/* The server a case runs: the lean cases use the lx_ws client's servers. */
+static enum bcase server_kind(enum bcase k)
+{
+    return k == C_REPLAY_LEAN ? C_REPLAY : k == C_WS_LEAN ? C_WS : k;
+}
 
 /* The frames, in order (REPEAT copies of the recording). */
 struct frames {
@@ -236,6 +249,7 @@ struct client {
     struct report r;
     int64_t t0, cpu0;
     int done;
+    int lean, upgraded; /* lean client: the 101 answer has been read */
 };
 
 static void client_finish(struct client *c)
@@ -288,11 +302,92 @@ static void cws_close(struct lx_ws *ws, int err, int code, const char *reason,
     }
 }
 
+/*
+ * Lean client: after the 101 answer, server frames (unmasked) are walked
+ * by their headers; text frames are counted with their payload length,
+ * whatever else (ping, close) is skipped. A frame split across reads waits
+ * for the rest. Fragmented messages do not occur here (the servers send
+ * each frame whole); a frame with FIN clear counts as an error.
+ */
+static void lean_read(struct client *c, struct evbuffer *in)
+{
+    for (;;) {
+        size_t n = evbuffer_get_length(in), hl = 2;
+        const uint8_t *h;
+        uint64_t len;
+
+        if (n < 2) {
+            return;
+        }
+        h = evbuffer_pullup(in, n < 10 ? (ssize_t)n : 10);
+        len = h[1] & 0x7f;
+        if (len == 126) {
+            hl = 4;
+            if (n < hl) {
+                return;
+            }
+            len = (uint64_t)h[2] << 8 | h[3];
+        } else if (len == 127) {
+            hl = 10;
+            if (n < hl) {
+                return;
+            }
+            len = 0;
+            for (size_t i = 2; i < 10; i++) {
+                len = len << 8 | h[i];
+            }
+        }
+        if ((h[1] & 0x80) != 0 || (h[0] & 0x80) == 0) {
+            c->r.bad++; /* masked by the server, or fragmented */
+        }
+        if (n < hl + len) {
+            return;
+        }
+        if ((h[0] & 0x0f) == 1) {
+            c->r.messages++;
+            c->r.bytes += (int64_t)len;
+        }
+        evbuffer_drain(in, hl + (size_t)len);
+        if (c->r.messages == (int64_t)fr.n) {
+            client_finish(c);
+            return;
+        }
+    }
+}
+
 static void ctcp_read(struct bufferevent *bev, void *arg)
 {
     struct client *c = arg;
     struct evbuffer *in = bufferevent_get_input(bev);
     size_t n = evbuffer_get_length(in);
+
+    if (c->lean && !c->upgraded) {
+        struct evbuffer_ptr e = evbuffer_search(in, "\r\n\r\n", 4, NULL);
+        const char *line;
+
+        if (e.pos < 0) {
+            return;
+        }
+        line = (const char *)evbuffer_pullup(in, 12);
+        if (line == NULL || strncmp(line, "HTTP/1.1 101", 12) != 0) {
+            c->r.bad++;
+            client_finish(c);
+            return;
+        }
+        evbuffer_drain(in, (size_t)e.pos + 4);
+        c->upgraded = 1;
+        c->t0 = bench_now_ns(); /* as lx_ws's on_open */
+        c->cpu0 = cpu_ns();
+    }
+    if (c->lean) {
+        if (!c->done) {
+            lean_read(c, in);
+        }
+        if (c->done) {
+            evbuffer_drain(in, evbuffer_get_length(in));
+        }
+        return;
+    }
 
     evbuffer_drain(in, n);
     c->r.bytes += (int64_t)n;
@@ -308,6 +403,17 @@ static void ctcp_event(struct bufferevent *bev, short what, void *arg)
 
     LX_UNUSED(bev);
     if (what & BEV_EVENT_CONNECTED) {
+        if (c->lean) {
+            /* The upgrade; the key is the RFC 6455 example's. */
+            (void)evbuffer_add_printf(
+                bufferevent_get_output(bev),
+                "GET /stream?streams=" STREAMS " HTTP/1.1\r\n"
+                "Host: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                "Connection: Upgrade\r\n"
+                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                "Sec-WebSocket-Version: 13\r\n\r\n");
+            return;
+        }
         c->t0 = bench_now_ns();
         c->cpu0 = cpu_ns();
         return;
@@ -330,13 +436,14 @@ static int client_main(enum bcase k, uint16_t port, int out_fd)
     int rc = base == NULL ? LX_ERR_NOMEM : LX_OK;
 
     memset(&c, 0, sizeof(c));
+    c.lean = k == C_REPLAY_LEAN || k == C_WS_LEAN;
     if (rc == LX_OK) {
         rc = lx_clock_new_real(&c.clock, NULL, base);
     }
     if (rc == LX_OK) {
         rc = lx_net_new(&net, NULL, base, c.clock);
     }
-    if (rc == LX_OK && k != C_TCP) {
+    if (rc == LX_OK && k != C_TCP && !c.lean) {
         lx__snprintf(url, sizeof(url),
                      "ws://127.0.0.1:%u/stream?streams=" STREAMS,
                      (unsigned)port);
@@ -385,6 +492,25 @@ struct server {
     int64_t cpu0, cpu1;
 };
 
+static void stcp_event(struct bufferevent *bev, short what, void *arg);
+
+/* The output drained to OUT_LOW: pushing goes on. */
+static void drained(void *ud)
+{
+    struct server *s = ud;
+
+    lx_timer_start(s->push, 0, 0);
+}
+
+static void stcp_write(struct bufferevent *bev, void *ud)
+{
+    struct server *s = ud;
+
+    bufferevent_setwatermark(bev, EV_WRITE, 0, 0);
+    bufferevent_setcb(bev, NULL, NULL, stcp_event, s);
+    drained(s);
+}
+
 /* References: the next BATCH frames, then the next loop turn. */
 static void push_cb(struct lx_timer *t, void *ud)
 {
@@ -393,10 +519,17 @@ static void push_cb(struct lx_timer *t, void *ud)
     int rc = LX_OK;
 
     LX_UNUSED(t);
-    if ((s->k == C_WS ? lx__ws_conn_out_pending(s->ws)
-                      : evbuffer_get_length(bufferevent_get_output(s->bev))) >
-        OUT_HIGH) {
-        lx_timer_start(s->push, OUT_WAIT_NS, 0); /* the client is behind */
+    if (s->k == C_WS && lx__ws_conn_out_pending(s->ws) > OUT_HIGH) {
+        /* the client is behind */
+        if (lx__ws_conn_notify_drain(s->ws, OUT_LOW, drained, s) != LX_OK) {
+            s->failed = 1;
+        }
+        return;
+    }
+    if (s->k == C_TCP &&
+        evbuffer_get_length(bufferevent_get_output(s->bev)) > OUT_HIGH) {
+        bufferevent_setwatermark(s->bev, EV_WRITE, OUT_LOW, 0);
+        bufferevent_setcb(s->bev, NULL, stcp_write, stcp_event, s);
         return;
     }
     for (; s->pos < end && rc == LX_OK; s->pos++) {
@@ -588,7 +721,7 @@ static struct outcome run_case(enum bcase k, const char *cap_path)
     int p[2] = {-1, -1};
 
     memset(&s, 0, sizeof(s));
-    s.k = k;
+    s.k = server_kind(k);
     s.base = event_base_new();
     if (s.base == NULL || lx_clock_new_real(&s.clock, NULL, s.base) != LX_OK ||
         lx_net_new(&s.net, NULL, s.base, s.clock) != LX_OK ||
@@ -660,7 +793,8 @@ static struct outcome run_isolated(enum bcase k, const char *cap_path)
     pid = fork();
     if (pid == 0) {
         static const char *const comm[NCASES] = {"srv-replay", "srv-ws",
-                                                 "srv-tcp"};
+                                                 "srv-tcp", "srv-replay-lean",
+                                                 "srv-ws-lean"};
 
         close(p[0]);
         prctl(PR_SET_NAME, comm[k], 0, 0, 0); /* for perf --comm */
@@ -757,6 +891,11 @@ int main(void)
     printf("\nratio replay / lx_ws push loop: %.2f   replay / raw TCP: %.2f\n",
            med[C_REPLAY].msgs_per_s / med[C_WS].msgs_per_s,
            med[C_REPLAY].msgs_per_s / med[C_TCP].msgs_per_s);
+    printf("lean client: replay / lx_ws push loop: %.2f   replay / raw TCP: "
+           "%.2f   replay lean / replay (lx_ws client): %.2f\n",
+           med[C_REPLAY_LEAN].msgs_per_s / med[C_WS_LEAN].msgs_per_s,
+           med[C_REPLAY_LEAN].msgs_per_s / med[C_TCP].msgs_per_s,
+           med[C_REPLAY_LEAN].msgs_per_s / med[C_REPLAY].msgs_per_s);
     printf("replay CPU bound: server %.0f msgs/s per core, client %.0f "
            "msgs/s per core (1e9 / CPU ns per message); wall figures are "
            "lower when the machine is shared (load average now %s)\n",

@@ -1,14 +1,17 @@
 /*
  * replay.c - lotusx-mock --replay's entry points: options (speed, time
- * range), loading (replay_load.c) and the HTTP handler that sends
- * WebSocket upgrades to replay_ws.c and everything else to replay_rest.c.
- * It reads no clock itself; pacing is replay_ws.c's, on the lx_clock.
+ * range, paused), loading (replay_load.c) and the HTTP handler that sends
+ * WebSocket upgrades to replay_ws.c, the admin prefix to replay_admin.c
+ * and everything else to replay_rest.c. It reads the lx_clock only to
+ * start the replay clock; pacing is replay_ws.c's.
  */
 #include <string.h>
 
+#include "lotusx/lx_clock.h"
 #include "lotusx/lx_http.h"
 #include "lotusx/lx_net.h"
 #include "mock/replay/replay_int.h"
+#include "mock/server/mock.h"
 
 #define SEC ((int64_t)1000000000)
 
@@ -18,6 +21,7 @@ void lx_mock_replay_opts_init(struct lx_mock_replay_opts *o)
     o->from_wall_ns = INT64_MIN;
     o->to_wall_ns = INT64_MAX;
     o->mem = NULL;
+    o->paused = 0;
 }
 
 int lx_mock_replay_parse_speed(const char *s, int64_t *milli)
@@ -155,6 +159,12 @@ int lx_mock_replay_new(struct lx_mock_replay **out, struct lx_net *net,
         lx_mock_replay_free(r);
         return rc;
     }
+    if (r->nevs == 0) {
+        r->end_wall_ns = r->base_wall_ns;
+    }
+    r->frozen = o->paused != 0;
+    r->clk_wall = r->base_wall_ns;
+    r->clk_mono = lx_clock_mono_ns(clock);
     *out = r;
     return LX_OK;
 }
@@ -172,8 +182,13 @@ void lx_mock_replay_free(struct lx_mock_replay *r)
 void lx_mock_replay_handle(struct lx_http_req *req, void *ud)
 {
     struct lx_mock_replay *r = ud;
+    const struct lx_http_msg *m = lx_http_req_msg(req);
 
-    if (lx_http_msg_upgrade(lx_http_req_msg(req))) {
+    if (strncmp(lx_http_msg_target(m), LX_MOCK_ADMIN_PREFIX,
+                sizeof(LX_MOCK_ADMIN_PREFIX) - 1) == 0 &&
+        !lx_http_msg_upgrade(m)) {
+        lx__rp_admin(r, req);
+    } else if (lx_http_msg_upgrade(m)) {
         lx__rp_ws_upgrade(r, req);
     } else {
         lx__rp_rest(r, req);

@@ -6,7 +6,10 @@
  * for (by URL or SUBSCRIBE), each client from the start of the capture,
  * paced by the capture's wall times scaled by a speed on the lx_clock (a
  * diff-depth stream recorded at another update speed stands in for the
- * asked one, under the asked name).
+ * asked one, under the asked name). A stream continues across the
+ * recorder's reconnects; a client closed by a recorded close resumes, when
+ * it comes back, after that close. The admin API (LX_MOCK_ADMIN_PREFIX,
+ * loopback only) freezes, resumes, steps and re-speeds the replay clock.
  * REST requests get the recorded response of the matching recorded request
  * (method, path, parameters without the volatile ones, in any order); the
  * n-th identical request gets the n-th recorded answer.
@@ -35,9 +38,11 @@ struct lx_mock_replay_opts {
     int64_t to_wall_ns;
     /* Allocator of everything the replay holds (NULL: libc); borrowed. */
     const struct lx_mem *mem;
+    /* 1: the replay clock starts frozen (admin clock/advance steps it). */
+    int paused;
 };
 
-/* Real time over the whole capture. */
+/* Real time over the whole capture, running. */
 void lx_mock_replay_opts_init(struct lx_mock_replay_opts *o);
 
 /*
@@ -68,7 +73,8 @@ int lx_mock_replay_new(struct lx_mock_replay **out, struct lx_net *net,
 /* Closes every client connection and frees; NULL is allowed. */
 void lx_mock_replay_free(struct lx_mock_replay *r);
 
-/* The lx_http_server handler: WebSocket upgrades and REST requests. */
+/* The lx_http_server handler: WebSocket upgrades, the admin API (paths
+ * under LX_MOCK_ADMIN_PREFIX, loopback peers only) and REST requests. */
 void lx_mock_replay_handle(struct lx_http_req *req, void *r);
 
 /* What was loaded, for the start-up banner and tests. */

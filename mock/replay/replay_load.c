@@ -7,8 +7,12 @@
  * "Sent by the venue" means received by a client-side tap or written by a
  * server-side one, so captures of a client (lotusx-record, imports) and of
  * a server both work. Venue control replies ({"result":..,"id":..}) are
- * dropped: the replay answers a client's own SUBSCRIBE itself. It does not
- * serve anything (replay_ws.c, replay_rest.c) and never reads the clock.
+ * dropped: the replay answers a client's own SUBSCRIBE itself. Each stream
+ * is served from one recorded connection at a time: the first that carried
+ * it and is still open, so a stream recorded twice at once is sent once
+ * and a stream whose connection was closed and reopened (a reconnect)
+ * continues on the new one. It does not serve anything (replay_ws.c,
+ * replay_rest.c) and never reads the clock.
  */
 #include <string.h>
 
@@ -136,13 +140,18 @@ int lx__rp_parse_target(const struct lx_mem *mem, const char *target,
     return LX_ERR_NOTFOUND;
 }
 
-int64_t lx__rp_owner(const struct lx_mock_replay *r, const char *name)
+int64_t lx__rp_owner_at(const struct lx_mock_replay *r, int32_t name, size_t ev)
 {
-    size_t i;
+    const struct rp_name *n;
+    size_t k;
 
-    for (i = 0; i < r->nnames; i++) {
-        if (strcmp(r->names[i].name, name) == 0) {
-            return r->names[i].owner;
+    if (name < 0 || (size_t)name >= r->nnames) {
+        return -1;
+    }
+    n = &r->names[name];
+    for (k = n->nsegs; k-- > 0;) {
+        if (n->segs[k].from <= ev) {
+            return n->segs[k].rconn;
         }
     }
     return -1;
@@ -563,28 +572,111 @@ static int take(struct lx_mock_replay *r, const struct lx_capture_record *rec)
     }
 }
 
-/* Each stream name is served from one recorded connection only, the first
- * that carried it, so a capture with the same stream twice does not send it
- * twice. */
-static int own(struct lx_mock_replay *r, const char *name, uint32_t rc_idx)
+/* Records that rconn carried name (names[] grows on first sight);
+ * carriers stay in ascending rconn order. */
+static int carry(struct lx_mock_replay *r, const char *name, uint32_t rc_idx)
 {
     const struct lx_mem *mem = r->mem;
-    if (lx__rp_owner(r, name) >= 0) {
+    int32_t i = lx__rp_name_index(r, name);
+    struct rp_name *n;
+    size_t k;
+
+    if (i < 0) {
+        if (grow(mem, (void **)&r->names, &r->capnames, r->nnames,
+                 sizeof(*r->names)) != LX_OK) {
+            return LX_ERR_NOMEM;
+        }
+        n = &r->names[r->nnames];
+        memset(n, 0, sizeof(*n));
+        n->name = lx__strdup(mem, name);
+        if (n->name == NULL) {
+            return LX_ERR_NOMEM;
+        }
+        i = (int32_t)r->nnames++;
+    }
+    n = &r->names[i];
+    for (k = 0; k < n->ncarriers && n->carriers[k] < rc_idx; k++) {
+    }
+    if (k < n->ncarriers && n->carriers[k] == rc_idx) {
         return LX_OK;
     }
-    if (grow(mem, (void **)&r->names, &r->capnames, r->nnames,
-             sizeof(*r->names)) != LX_OK) {
+    if (grow(mem, (void **)&n->carriers, &n->capcarriers, n->ncarriers,
+             sizeof(*n->carriers)) != LX_OK) {
         return LX_ERR_NOMEM;
     }
-    r->names[r->nnames].name = lx__strdup(mem, name);
-    if (r->names[r->nnames].name == NULL) {
-        return LX_ERR_NOMEM;
-    }
-    r->names[r->nnames++].owner = rc_idx;
+    memmove(n->carriers + k + 1, n->carriers + k,
+            (n->ncarriers - k) * sizeof(*n->carriers));
+    n->carriers[k] = rc_idx;
+    n->ncarriers++;
     return LX_OK;
 }
 
-/* Streams to owners; each frame learns its stream and whether it counts. */
+/* The first carrier of n still open, or -1. */
+static int64_t first_open(const struct rp_name *n, const uint8_t *closed)
+{
+    size_t k;
+
+    for (k = 0; k < n->ncarriers; k++) {
+        if (!closed[n->carriers[k]]) {
+            return n->carriers[k];
+        }
+    }
+    return -1;
+}
+
+static int add_seg(const struct lx_mem *mem, struct rp_name *n, size_t from,
+                   int64_t rconn)
+{
+    if (grow(mem, (void **)&n->segs, &n->capsegs, n->nsegs, sizeof(*n->segs)) !=
+        LX_OK) {
+        return LX_ERR_NOMEM;
+    }
+    n->segs[n->nsegs].from = from;
+    n->segs[n->nsegs++].rconn = rconn;
+    return LX_OK;
+}
+
+/*
+ * Who serves each stream when. A stream is served from one recorded
+ * connection at a time, so a stream recorded twice at once is sent once:
+ * the first connection (in capture order) that carried it and is still
+ * open. At the recorded close of that connection the stream moves on to
+ * the next one still open, typically the recorder's reconnect.
+ */
+static int segments(struct lx_mock_replay *r)
+{
+    const struct lx_mem *mem = r->mem;
+    uint8_t *closed = lx__calloc(mem, r->nrconns + 1, 1);
+    size_t i, k;
+    int rc = closed == NULL ? LX_ERR_NOMEM : LX_OK;
+
+    for (i = 0; rc == LX_OK && i < r->nrconns; i++) {
+        closed[i] = (uint8_t)(r->rconns[i].gone != 0);
+    }
+    for (k = 0; rc == LX_OK && k < r->nnames; k++) {
+        rc = add_seg(mem, &r->names[k], 0, first_open(&r->names[k], closed));
+    }
+    for (i = 0; rc == LX_OK && i < r->nevs; i++) {
+        const struct rp_event *e = &r->evs[i];
+
+        if (e->type != RP_CLOSE || closed[e->rconn]) {
+            continue;
+        }
+        closed[e->rconn] = 1;
+        for (k = 0; rc == LX_OK && k < r->nnames; k++) {
+            struct rp_name *n = &r->names[k];
+
+            if (n->segs[n->nsegs - 1].rconn == (int64_t)e->rconn) {
+                rc = add_seg(mem, n, i + 1, first_open(n, closed));
+            }
+        }
+    }
+    lx__free(mem, closed);
+    return rc;
+}
+
+/* Streams to carriers and owners; each frame learns its stream and
+ * whether it counts. */
 static int assign(struct lx_mock_replay *r)
 {
     const struct lx_mem *mem = r->mem;
@@ -593,8 +685,29 @@ static int assign(struct lx_mock_replay *r)
 
     for (i = 0; rc == LX_OK && i < r->nrconns; i++) {
         for (k = 0; rc == LX_OK && k < r->rconns[i].nsubs; k++) {
-            rc = own(r, r->rconns[i].subs[k], (uint32_t)i);
+            rc = carry(r, r->rconns[i].subs[k], (uint32_t)i);
         }
+    }
+    for (i = 0; rc == LX_OK && i < r->nevs; i++) {
+        struct rp_event *e = &r->evs[i];
+        struct rp_rconn *c = &r->rconns[e->rconn];
+
+        if (r->evs[i].wall_ns > r->end_wall_ns || i == 0) {
+            r->end_wall_ns = r->evs[i].wall_ns;
+        }
+        if (e->type != RP_FRAME) {
+            continue;
+        }
+        if (e->stream == NULL && c->nsubs == 1) {
+            e->stream = lx__strdup(mem, c->subs[0]);
+            rc = e->stream == NULL ? LX_ERR_NOMEM : LX_OK;
+        } else if (e->stream != NULL) {
+            rc = carry(r, e->stream, e->rconn);
+        }
+        e->name = e->stream != NULL ? lx__rp_name_index(r, e->stream) : -1;
+    }
+    if (rc == LX_OK) {
+        rc = segments(r);
     }
     for (i = 0; rc == LX_OK && i < r->nevs; i++) {
         struct rp_event *e = &r->evs[i];
@@ -603,21 +716,13 @@ static int assign(struct lx_mock_replay *r)
         if (e->type != RP_FRAME) {
             continue;
         }
-        if (e->stream == NULL && c->nsubs == 1) {
-            e->stream = lx__strdup(mem, c->subs[0]);
-            rc = e->stream == NULL ? LX_ERR_NOMEM : LX_OK;
-        } else if (e->stream != NULL) {
-            rc = own(r, e->stream, e->rconn);
-        }
-        e->name = -1;
         if (e->stream != NULL) {
-            e->name = lx__rp_name_index(r, e->stream);
-            e->owner =
-                e->name >= 0 && r->names[e->name].owner == (uint32_t)e->rconn;
-        } else {
-            for (k = 0; k < c->nsubs && !e->owner; k++) {
-                e->owner = lx__rp_owner(r, c->subs[k]) == (int64_t)e->rconn;
-            }
+            e->owner = lx__rp_owner_at(r, e->name, i) == (int64_t)e->rconn;
+            continue;
+        }
+        for (k = 0; k < c->nsubs && !e->owner; k++) {
+            e->owner = lx__rp_owner_at(r, lx__rp_name_index(r, c->subs[k]),
+                                       i) == (int64_t)e->rconn;
         }
     }
     return rc;
@@ -646,6 +751,9 @@ static int learn_streams(struct lx_mock_replay *r, struct lx_capture_reader *rd)
         if (rc == LX_OK) {
             struct rp_rconn *c = &r->rconns[k];
 
+            /* closed before the range: it serves nothing */
+            c->gone = st.close_wall_ns != 0 &&
+                      st.close_wall_ns < r->opts.from_wall_ns;
             rc = lx__rp_parse_target(r->mem, st.url, &c->subs, &c->nsubs,
                                      &c->cap, &comb);
             rc = rc == LX_ERR_NOMEM ? rc : LX_OK;
@@ -745,6 +853,8 @@ void lx__rp_unload(struct lx_mock_replay *r)
     }
     for (i = 0; i < r->nnames; i++) {
         lx__free(mem, r->names[i].name);
+        lx__free(mem, r->names[i].carriers);
+        lx__free(mem, r->names[i].segs);
     }
     lx__free(mem, r->rconns);
     lx__free(mem, r->evs);

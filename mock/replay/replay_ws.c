@@ -5,6 +5,12 @@
  * order, each at its recorded offset from the capture's start scaled by
  * the speed, on lx_clock timers. A client's timeline starts when it first
  * has a stream (so a /ws client that subscribes later misses nothing).
+ * The replay clock (admin API: freeze, resume, advance, speed) moves every
+ * client's timeline: frozen, a client gets the frames recorded up to its
+ * position and no more; an advance moves every position ahead. A client
+ * closed by a recorded close leaves a resume point on the streams of its
+ * that the closed connection served and a later one carries: a client that
+ * later starts on one of them starts after that close.
  * Frames recorded wrapped ({"stream":..,"data":..}) are unwrapped for raw
  * clients, raw frames are wrapped for combined (/stream) clients; the
  * payload bytes are otherwise the recorded ones. A diff-depth stream the
@@ -32,9 +38,12 @@
 /* Frames sent per timer run at most, so a fast replay lets I/O in. */
 #define BATCH 256
 /* Flow control: a client with more than OUT_HIGH bytes not yet taken by
- * its transport gets nothing more until it drains; looked at again every
+ * its transport gets nothing more until they drain to OUT_LOW (the
+ * connection says when: no polling, and a client that stopped reading
+ * costs nothing); if that notice cannot be had, looked at again every
  * OUT_WAIT_NS of the clock. */
 #define OUT_HIGH    ((size_t)1 << 20)
+#define OUT_LOW     (OUT_HIGH / 2)
 #define OUT_WAIT_NS ((int64_t)200000)
 
 struct rp_client {
@@ -49,10 +58,14 @@ struct rp_client {
     int combined;
     int started;
     int closing;
-    int busy;        /* inside pump or control: a close only marks dead */
-    int dead;        /* the connection finished while busy: free when done */
-    int64_t t0_mono; /* mono time of the capture's base wall time */
-    size_t pos;      /* next event */
+    int busy; /* inside pump or control: a close only marks dead */
+    int dead; /* the connection finished while busy: free when done */
+    /* the timeline: running, the client is at recorded wall time
+     * anchor_wall at mono time t0_mono; frozen, it is at at_wall */
+    int64_t t0_mono, anchor_wall, at_wall;
+    int64_t seen_wall; /* the latest wall time passed (speed 0) */
+    size_t pos;        /* next event */
+    uint64_t id, sent;
     struct rp_client *next;
 };
 
@@ -94,6 +107,139 @@ static int64_t scaled(const struct lx_mock_replay *r, int64_t dt)
     return (dt / s) * 1000 + ((dt % s) * 1000) / s;
 }
 
+/* Capture time for dt ns of replay at the set speed (saturating). */
+static int64_t unscaled(const struct lx_mock_replay *r, int64_t dt)
+{
+    int64_t s = r->opts.speed_milli;
+
+    if (s <= 0 || dt <= 0) {
+        return 0;
+    }
+    if (dt / 1000 > INT64_MAX / 4 / s) {
+        return INT64_MAX / 4;
+    }
+    return (dt / 1000) * s + ((dt % 1000) * s) / 1000;
+}
+
+static int64_t add_sat(int64_t a, int64_t b)
+{
+    if (b > 0 && a > INT64_MAX - b) {
+        return INT64_MAX;
+    }
+    return a + b;
+}
+
+/* Where c's timeline is now (recorded wall time). */
+static int64_t position(const struct rp_client *c, int64_t now)
+{
+    const struct lx_mock_replay *r = c->r;
+
+    if (r->frozen) {
+        return c->at_wall;
+    }
+    if (r->opts.speed_milli == 0) {
+        return c->seen_wall; /* as fast as possible: what it got to */
+    }
+    return add_sat(c->anchor_wall, unscaled(r, now - c->t0_mono));
+}
+
+int64_t lx__rp_clock_now(const struct lx_mock_replay *r)
+{
+    if (r->frozen) {
+        return r->clk_wall;
+    }
+    if (r->opts.speed_milli == 0) {
+        return r->end_wall_ns > r->clk_wall ? r->end_wall_ns : r->clk_wall;
+    }
+    return add_sat(r->clk_wall,
+                   unscaled(r, lx_clock_mono_ns(r->clock) - r->clk_mono));
+}
+
+/* Lets every started client's pump look at its timeline again. */
+static void kick_all(struct lx_mock_replay *r)
+{
+    struct rp_client *c;
+
+    for (c = r->clients; c != NULL; c = c->next) {
+        if (c->started && !c->closing && !c->dead) {
+            lx_timer_start(c->timer, 0, 0);
+        }
+    }
+}
+
+void lx__rp_clock_freeze(struct lx_mock_replay *r)
+{
+    int64_t now = lx_clock_mono_ns(r->clock);
+    struct rp_client *c;
+
+    if (r->frozen) {
+        return;
+    }
+    for (c = r->clients; c != NULL; c = c->next) {
+        c->at_wall = position(c, now);
+    }
+    r->clk_wall = lx__rp_clock_now(r);
+    r->frozen = 1;
+    kick_all(r);
+}
+
+void lx__rp_clock_resume(struct lx_mock_replay *r)
+{
+    int64_t now = lx_clock_mono_ns(r->clock);
+    struct rp_client *c;
+
+    if (!r->frozen) {
+        return;
+    }
+    for (c = r->clients; c != NULL; c = c->next) {
+        c->t0_mono = now;
+        c->anchor_wall = c->at_wall;
+        if (c->at_wall > c->seen_wall) {
+            c->seen_wall = c->at_wall;
+        }
+    }
+    r->clk_mono = now;
+    r->frozen = 0;
+    kick_all(r);
+}
+
+void lx__rp_clock_advance(struct lx_mock_replay *r, int64_t dt)
+{
+    struct rp_client *c;
+
+    if (dt <= 0) {
+        kick_all(r);
+        return;
+    }
+    for (c = r->clients; c != NULL; c = c->next) {
+        if (r->frozen) {
+            c->at_wall = add_sat(c->at_wall, dt);
+        } else {
+            c->anchor_wall = add_sat(c->anchor_wall, dt);
+            c->seen_wall = add_sat(c->seen_wall, dt);
+        }
+    }
+    r->clk_wall = add_sat(r->clk_wall, dt);
+    kick_all(r);
+}
+
+void lx__rp_clock_speed(struct lx_mock_replay *r, int64_t speed_milli)
+{
+    int64_t now = lx_clock_mono_ns(r->clock);
+    struct rp_client *c;
+
+    if (!r->frozen) {
+        for (c = r->clients; c != NULL; c = c->next) {
+            c->anchor_wall = position(c, now);
+            c->t0_mono = now;
+        }
+        r->clk_wall = lx__rp_clock_now(r);
+        r->clk_mono = now;
+    }
+    r->opts.speed_milli = speed_milli;
+    kick_all(r);
+}
+
 /* Maps the recorded streams to the client's asked names (after any change
  * of its subscriptions). */
 static void refresh_feed(struct rp_client *c)
@@ -130,8 +276,10 @@ static int feeds(const struct rp_client *c, const char *name)
     return i >= 0 && c->feed != NULL && c->feed[i] != 0;
 }
 
-/* Whether event e goes to client c (its stream set as of now). */
-static int wanted(const struct rp_client *c, const struct rp_event *e)
+/* Whether event e (at index ev) goes to client c (its stream set as of
+ * now). */
+static int wanted(const struct rp_client *c, const struct rp_event *e,
+                  size_t ev)
 {
     const struct rp_rconn *rc = &c->r->rconns[e->rconn];
     const char *hint;
@@ -144,16 +292,27 @@ static int wanted(const struct rp_client *c, const struct rp_event *e)
     if (e->type == RP_FRAME && !e->owner) {
         return 0;
     }
-    /* an untagged frame or a close: any stream of c this rconn owns, of
-     * the frame's kind when the rconn has streams of that kind */
-    hint = e->type == RP_FRAME ? e->hint : NULL;
+    if (e->type == RP_CLOSE) {
+        /* any stream of c this rconn serves up to its close */
+        for (k = 0; c->feed != NULL && k < c->r->nnames; k++) {
+            if (c->feed[k] != 0 &&
+                lx__rp_owner_at(c->r, (int32_t)k, ev) == (int64_t)e->rconn) {
+                return 1;
+            }
+        }
+        return 0;
+    }
+    /* an untagged frame: any stream of c this rconn serves, of the frame's
+     * kind when the rconn has streams of that kind */
+    hint = e->hint;
     for (k = 0; hint != NULL && k < rc->nsubs; k++) {
         kinded += strstr(rc->subs[k], hint) != NULL;
     }
     for (k = 0; k < rc->nsubs; k++) {
         if ((kinded == 0 || strstr(rc->subs[k], hint) != NULL) &&
             feeds(c, rc->subs[k]) &&
-            lx__rp_owner(c->r, rc->subs[k]) == (int64_t)e->rconn) {
+            lx__rp_owner_at(c->r, lx__rp_name_index(c->r, rc->subs[k]), ev) ==
+                (int64_t)e->rconn) {
             return 1;
         }
     }
@@ -213,15 +372,35 @@ static void send_frame(struct rp_client *c, const struct rp_event *e)
     lx_ws_send_text(c->ws, e->data + e->doff, e->dlen); /* unwrap */
 }
 
-/* Sends (or, for a close, acts on) an event wanted() chose for c. */
-static void deliver(struct rp_client *c, const struct rp_event *e)
+/*
+ * Sends (or, for a close, acts on) event ev that wanted() chose for c. A
+ * recorded close closes c and leaves a resume point on each of c's streams
+ * that the closed connection served and a later recorded connection
+ * carries (the recorder reconnected): a client that starts on one of them
+ * later (c reconnecting) starts after this close. A stream recorded on no
+ * later connection ended with the close: a new client starts it over.
+ */
+static void deliver(struct rp_client *c, const struct rp_event *e, size_t ev)
 {
+    size_t k;
+
     if (e->type == RP_CLOSE) {
+        for (k = 0; c->feed != NULL && k < c->r->nnames; k++) {
+            struct rp_name *n = &c->r->names[k];
+
+            if (c->feed[k] != 0 && n->resume_ev < ev + 1 &&
+                lx__rp_owner_at(c->r, (int32_t)k, ev) == (int64_t)e->rconn &&
+                lx__rp_owner_at(c->r, (int32_t)k, ev + 1) >= 0) {
+                n->resume_ev = ev + 1;
+                n->resume_wall = e->wall_ns;
+            }
+        }
         c->closing = 1;
         lx_timer_stop(c->timer);
         lx_ws_close(c->ws, LX_WS_CLOSE_GOING_AWAY, "recorded close");
         return;
     }
+    c->sent++;
     send_frame(c, e);
 }
 
@@ -233,45 +412,127 @@ static void done_busy(struct rp_client *c)
     }
 }
 
-/* Sends everything due by now; re-arms for the next event. */
+/* The client's output drained: the pump goes on at once. */
+static void drained(void *ud)
+{
+    struct rp_client *c = ud;
+
+    lx_timer_start(c->timer, 0, 0);
+}
+
+/*
+ * Sends everything due by now; re-arms for the next event. Running, an
+ * event is due at its offset from the client's anchor scaled by the speed;
+ * frozen, when it was recorded at or before the client's position (the
+ * pump then waits for the admin clock, with no timer).
+ */
 static void pump(struct lx_timer *t, void *ud)
 {
     struct rp_client *c = ud;
     struct lx_mock_replay *r = c->r;
     int64_t now = lx_clock_mono_ns(r->clock), due;
     int sent = 0;
+    size_t ev;
 
     LX_UNUSED(t);
     if (lx__ws_conn_out_pending(c->ws) > OUT_HIGH) {
-        lx_timer_start(c->timer, OUT_WAIT_NS, 0); /* the peer is behind */
+        /* the peer is behind */
+        if (lx__ws_conn_notify_drain(c->ws, OUT_LOW, drained, c) != LX_OK) {
+            lx_timer_start(c->timer, OUT_WAIT_NS, 0);
+        }
         return;
     }
     c->busy++;
     while (c->pos < r->nevs && !c->closing && !c->dead) {
         const struct rp_event *e = &r->evs[c->pos];
 
-        due = c->t0_mono + scaled(r, e->wall_ns - r->base_wall_ns);
-        if (due > now || sent >= BATCH) {
-            lx_timer_start(c->timer, due > now ? due - now : 0, 0);
-            break;
+        if (r->frozen) {
+            if (e->wall_ns > c->at_wall) {
+                break; /* held until the admin clock moves */
+            }
+            if (sent >= BATCH) {
+                lx_timer_start(c->timer, 0, 0);
+                break;
+            }
+        } else {
+            due = c->t0_mono + scaled(r, e->wall_ns - c->anchor_wall);
+            if (due > now || sent >= BATCH) {
+                lx_timer_start(c->timer, due > now ? due - now : 0, 0);
+                break;
+            }
         }
-        c->pos++;
-        if (wanted(c, e)) {
+        ev = c->pos++;
+        if (e->wall_ns > c->seen_wall) {
+            c->seen_wall = e->wall_ns;
+        }
+        if (wanted(c, e, ev)) {
             sent++;
-            deliver(c, e);
+            deliver(c, e, ev);
         }
     }
     done_busy(c);
 }
 
+/*
+ * Starts c's timeline when it first has a stream: at the capture's start,
+ * or after the latest recorded close that closed a client of one of its
+ * streams (a reconnect resumes where the recording resumed).
+ */
 static void start_if_ready(struct rp_client *c)
 {
+    struct lx_mock_replay *r = c->r;
+    int64_t wall = r->base_wall_ns;
+    size_t k, at = 0;
+
     if (c->started || c->nsubs == 0) {
         return;
     }
+    for (k = 0; c->feed != NULL && k < r->nnames; k++) {
+        if (c->feed[k] != 0 && r->names[k].resume_ev > at) {
+            at = r->names[k].resume_ev;
+            wall = r->names[k].resume_wall;
+        }
+    }
     c->started = 1;
-    c->t0_mono = lx_clock_mono_ns(c->r->clock);
+    c->pos = at;
+    c->t0_mono = lx_clock_mono_ns(r->clock);
+    c->anchor_wall = wall;
+    c->at_wall = wall;
+    c->seen_wall = wall;
     lx_timer_start(c->timer, 0, 0);
+}
+
+cJSON *lx__rp_clients_json(const struct lx_mock_replay *r)
+{
+    int64_t now = lx_clock_mono_ns(r->clock);
+    cJSON *arr = cJSON_CreateArray(), *o, *subs;
+    const struct rp_client *c;
+    size_t k;
+
+    for (c = r->clients; arr != NULL && c != NULL; c = c->next) {
+        o = cJSON_CreateObject();
+        subs = cJSON_CreateArray();
+        cJSON_AddNumberToObject(o, "id", (double)c->id);
+        for (k = 0; k < c->nsubs; k++) {
+            cJSON_AddItemToArray(subs, cJSON_CreateString(c->subs[k]));
+        }
+        cJSON_AddItemToObject(o, "streams", subs);
+        if (c->started) {
+            int64_t at = position(c, now);
+            char ns[24];
+
+            lx__snprintf(ns, sizeof(ns), "%lld", (long long)at);
+            cJSON_AddNumberToObject(o, "time", (double)(at / 1000000));
+            cJSON_AddRawToObject(o, "time_ns", ns);
+        } else {
+            cJSON_AddNullToObject(o, "time");
+            cJSON_AddNullToObject(o, "time_ns");
+        }
+        cJSON_AddNumberToObject(o, "sent", (double)c->sent);
+        /* oldest first */
+        cJSON_InsertItemInArray(arr, 0, o);
+    }
+    return arr;
 }
 
 static void remove_sub(struct rp_client *c, const char *s)
@@ -412,6 +673,7 @@ void lx__rp_ws_upgrade(struct lx_mock_replay *r, struct lx_http_req *req)
         return;
     }
     c->r = r;
+    c->id = ++r->client_ids;
     c->next = r->clients;
     r->clients = c;
     r->nclients++;

@@ -47,6 +47,10 @@ struct lx_ws {
     int hs_err;
     char hs_reason[160];
     int fail_err; /* protocol error: reported once the close frame is out */
+    /* lx__ws_conn_notify_drain: one call once the output is this low */
+    void (*drain_cb)(void *ud);
+    void *drain_ud;
+    size_t drain_low;
 };
 
 static void ws_finish(struct lx_ws *ws, int err, int code, const char *why);
@@ -207,9 +211,18 @@ static void ws_write_cb(struct bufferevent *bev, void *arg)
 {
     struct lx_ws *ws = arg;
 
-    LX_UNUSED(bev);
     cb_enter(ws);
-    ws_check_closed(ws);
+    if (ws->drain_cb != NULL &&
+        evbuffer_get_length(bufferevent_get_output(bev)) <= ws->drain_low) {
+        void (*cb)(void *) = ws->drain_cb;
+
+        ws->drain_cb = NULL;
+        bufferevent_setwatermark(bev, EV_WRITE, 0, 0);
+        cb(ws->drain_ud);
+    }
+    if (!ws->freed) {
+        ws_check_closed(ws);
+    }
     cb_leave(ws);
 }
 
@@ -263,6 +276,7 @@ static void ws_finish(struct lx_ws *ws, int err, int code, const char *why)
         return;
     }
     ws->state = WS_DONE;
+    ws->drain_cb = NULL;
     lx_timer_stop(ws->timer);
     lx_timer_stop(ws->keepalive);
     if (ws->bev != NULL) {
@@ -673,6 +687,19 @@ int lx_ws_set_keepalive(struct lx_ws *ws, int64_t interval_ns)
 const char *lx_ws_url(const struct lx_ws *ws)
 {
     return ws->url;
+}
+
+int lx__ws_conn_notify_drain(struct lx_ws *ws, size_t low, void (*cb)(void *ud),
+                             void *ud)
+{
+    if (ws == NULL || ws->bev == NULL || ws->state == WS_DONE) {
+        return LX_ERR_STATE;
+    }
+    ws->drain_cb = cb;
+    ws->drain_ud = ud;
+    ws->drain_low = low;
+    bufferevent_setwatermark(ws->bev, EV_WRITE, cb != NULL ? low : 0, 0);
+    return LX_OK;
 }
 
 size_t lx__ws_conn_out_pending(const struct lx_ws *ws)

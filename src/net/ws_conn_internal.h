@@ -22,4 +22,13 @@ int lx__ws_conn_send_fragmented(struct lx_ws *ws, int opcode, const void *data,
  */
 size_t lx__ws_conn_out_pending(const struct lx_ws *ws);
 
+/*
+ * Calls cb(ud) once, from the loop, when the output buffer has drained to
+ * at most low bytes after a write (register while it holds more). A new
+ * call replaces the last one; cb NULL cancels. Nothing is called once the
+ * connection has finished. Errors: LX_ERR_STATE (no transport, finished).
+ */
+int lx__ws_conn_notify_drain(struct lx_ws *ws, size_t low, void (*cb)(void *ud),
+                             void *ud);
+
 #endif

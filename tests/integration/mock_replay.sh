@@ -3,7 +3,9 @@
 # recording is imported (`lotusx capture import`), served by the replay
 # mock, received again by lotusx-record, and compared byte for byte with
 # `lotusx capture export` of the original: combined and raw stream URLs,
-# SUBSCRIBE, two runs identical, pacing by --speed, --from. REST: a live
+# SUBSCRIBE, two runs identical, pacing by --speed, --from; --paused and
+# the admin clock (curl /_lotusx/clock, clock/advance steps a real
+# lotusx-record client through the capture). REST: a live
 # mock recorded by lotusx-record is replayed and queried with curl; the
 # cryptofeed sample's REST bodies when ../shared/samples is present. Bad
 # usage exits non-zero. Prints TAP.
@@ -23,7 +25,7 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-echo "1..22"
+echo "1..30"
 
 # start_mock ARGS...: runs lotusx-mock ARGS, sets pid, url and port.
 start_mock() {
@@ -133,6 +135,49 @@ if tail -n 100 "$tmp/want" | cmp -s - "$tmp/got_from"; then
 else notok "--from: got $(wc -l <"$tmp/got_from") frames, not the last 100"; fi
 stop_mock
 
+# ---- the admin clock: --paused, stepped by POST clock/advance ---------------
+# clients_sent: the "sent" count of the first client in GET clock.
+clients_sent() {
+    curl -s "$admin/clock" | sed -n 's/.*"clients":\[{[^}]*"sent":\([0-9]*\)}.*/\1/p'
+}
+start_mock --replay "$tmp/rec.lxcap" --paused --quiet
+admin="$url/_lotusx"
+check "admin: health" \
+    "$(curl -s "$admin/health" | sed -n 's/.*"status":"\([a-z]*\)".*/\1/p')" "ok"
+clk=$(curl -s "$admin/clock")
+case "$clk" in
+    *'"time":1723161253000,'*'"frozen":true,"speed":"1.000"'*)
+        ok "admin: --paused holds the clock at the capture's start" ;;
+    *) notok "admin: clock: $clk" ;;
+esac
+"$REC" -o "$tmp/g.lxcap" --quiet --frames 67 --duration 20 \
+    --ws "ws://127.0.0.1:$port/ws/btcusdt@trade" 2>>"$tmp/rec.err" &
+recpid=$!
+i=0
+while [ -z "$(clients_sent)" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+sleep 0.3
+check "admin: a paused client gets nothing (first trade at +10 ms)" \
+    "$(clients_sent)" "0"
+clk=$(curl -s -X POST "$admin/clock/advance?ms=500")
+case "$clk" in
+    *'"time":1723161253500,'*) ok "admin: advance moves the clock 500 ms" ;;
+    *) notok "admin: advance: $clk" ;;
+esac
+sleep 0.3
+# trades i = 1, 4, ..., 49 are recorded at i * 10 ms <= 500 ms
+check "admin: advance?ms=500 sends exactly the 17 trades due" \
+    "$(clients_sent)" "17"
+curl -s -o /dev/null -X POST "$admin/clock/advance?ms=3000"
+wait "$recpid"
+payloads "$tmp/g.lxcap" >"$tmp/got_step"
+if cmp -s "$tmp/want_raw" "$tmp/got_step"; then
+    ok "admin: stepped replay has the recorded bytes"
+else notok "admin: stepped replay differs"; fi
+check "admin: bad advance is 400" \
+    "$(curl -s -o /dev/null -w '%{http_code}' -X POST \
+        "$admin/clock/advance?ms=soon")" "400"
+stop_mock
+
 # ---- REST: record a live mock, replay it -----------------------------------
 start_mock --no-market --quiet
 live=$url
@@ -203,4 +248,6 @@ check "bad --from exits 2" "$?" "2"
 check "--from after --to exits 2" "$?" "2"
 "$MOCK" --speed 2 >/dev/null 2>&1
 check "--speed without --replay exits 2" "$?" "2"
+"$MOCK" --paused >/dev/null 2>&1
+check "--paused without --replay exits 2" "$?" "2"
 exit 0
