@@ -10,6 +10,9 @@
  *   POST   clock/freeze|resume    stop / restart the mock's clock
  *   POST   clock/advance?ms=N     move it forward (also {"ms":N} body)
  *   GET    state[?levels=N]       books, open orders, balances
+ *   POST   mark                   set a mark price (venues with marks)
+ *   POST   balance                set an account's balance (when given)
+ *   POST   accounts               create an account (when given)
  *
  * It does not decide what a fault does (door.c, the stream hub) nor how
  * the venue renders its state (the venue's callback). Answers are JSON;
@@ -18,9 +21,11 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include <openssl/crypto.h>
 
 #include "core/json.h"
 #include "core/lx_internal.h"
+#include "lotusx/lx_decimal.h"
 #include "mock/server/admin.h"
 #include "mock/server/fault.h"
 #include "mock/server/mock.h"
@@ -31,6 +36,7 @@
 struct lx_mock_admin {
     struct lx_mock_door *door;
     struct lx_mock_admin_venue venue;
+    struct lx_mock_admin_ext ext; /* zero: none */
     struct lx_mock_sb sb;
 };
 
@@ -172,7 +178,11 @@ static void r_freeze(struct lx_mock_call *c, void *ud)
 {
     struct lx_mock_admin *a = ud;
 
-    lx_mock_door_freeze(a->door);
+    if (a->ext.freeze != NULL) {
+        a->ext.freeze(a->ext.ud);
+    } else {
+        lx_mock_door_freeze(a->door);
+    }
     clock_json(a, c);
 }
 
@@ -180,7 +190,11 @@ static void r_resume(struct lx_mock_call *c, void *ud)
 {
     struct lx_mock_admin *a = ud;
 
-    lx_mock_door_resume(a->door);
+    if (a->ext.resume != NULL) {
+        a->ext.resume(a->ext.ud);
+    } else {
+        lx_mock_door_resume(a->door);
+    }
     clock_json(a, c);
 }
 
@@ -210,7 +224,9 @@ static void r_advance(struct lx_mock_call *c, void *ud)
     struct lx_mock_admin *a = ud;
     int64_t ms = advance_ms(c);
 
-    if (ms < 0 || lx_mock_door_advance(a->door, ms) != LX_OK) {
+    if (ms < 0 ||
+        (a->ext.advance != NULL ? a->ext.advance(a->ext.ud, ms)
+                                : lx_mock_door_advance(a->door, ms)) != LX_OK) {
         fail(a, c, 400, "ms: want milliseconds, 0 to 315360000000");
         return;
     }
@@ -236,6 +252,197 @@ static void r_state(struct lx_mock_call *c, void *ud)
     lx_mock_sb_reset(&a->sb);
     a->venue.state(a->venue.ud, (size_t)levels, &a->sb);
     send_sb(c, &a->sb);
+}
+
+/* A string argument: ?key= first, else the JSON body's "key" (a string). */
+static const char *arg(struct lx_mock_call *c, const cJSON *body,
+                       const char *key)
+{
+    const cJSON *it;
+
+    if (lx_mock_call_param(c, key, NULL) != NULL) {
+        return lx_mock_call_param(c, key, NULL);
+    }
+    it = body != NULL ? cJSON_GetObjectItemCaseSensitive(body, key) : NULL;
+    return cJSON_IsString(it) ? it->valuestring : NULL;
+}
+
+/* The body as a JSON object, or NULL (none or not JSON: query only). */
+static cJSON *body_json(struct lx_mock_call *c)
+{
+    struct lx_json_err e = {0};
+    cJSON *root = NULL;
+    size_t len = 0;
+    const char *s = lx_mock_call_body(c, &len);
+
+    if (len == 0 || lx__json_parse(s, len, &root, &e) != LX_OK) {
+        return NULL;
+    }
+    if (!cJSON_IsObject(root)) {
+        cJSON_Delete(root);
+        return NULL;
+    }
+    return root;
+}
+
+/* POST mark: {"symbol":S,"price":P} -> {"symbol":S,"markPrice":P}. */
+static void r_mark(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_admin *a = ud;
+    cJSON *body = body_json(c);
+    const char *sym = arg(c, body, "symbol"), *px = arg(c, body, "price");
+    const char *why = "price: refused";
+
+    if (sym == NULL || px == NULL) {
+        fail(a, c, 400,
+             sym == NULL ? "symbol: missing (want a string)"
+                         : "price: missing (want a decimal string)");
+    } else if (a->ext.set_mark(a->ext.ud, sym, px, &why) != LX_OK) {
+        fail(a, c, 400, why);
+    } else {
+        lx_mock_sb_reset(&a->sb);
+        lx_mock_sb_kv_str(&a->sb, "{\"symbol\":", sym);
+        lx_mock_sb_kv_str(&a->sb, ",\"markPrice\":", px);
+        lx_mock_sb_str(&a->sb, "}");
+        send_sb(c, &a->sb);
+    }
+    cJSON_Delete(body);
+}
+
+/* POST balance: {"apiKey":K,"asset":A,"amount":X} -> the same echoed. */
+static void r_balance(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_admin *a = ud;
+    cJSON *body = body_json(c);
+    const char *key = arg(c, body, "apiKey"), *asset = arg(c, body, "asset");
+    const char *amt = arg(c, body, "amount");
+    const char *why = "amount: refused";
+
+    if (key == NULL || asset == NULL || amt == NULL) {
+        fail(a, c, 400,
+             key == NULL     ? "apiKey: missing (want a string)"
+             : asset == NULL ? "asset: missing (want a string)"
+                             : "amount: missing (want a decimal string)");
+    } else if (a->ext.set_balance(a->ext.ud, key, asset, amt, &why) != LX_OK) {
+        fail(a, c, 400, why);
+    } else {
+        lx_mock_sb_reset(&a->sb);
+        lx_mock_sb_kv_str(&a->sb, "{\"apiKey\":", key);
+        lx_mock_sb_kv_str(&a->sb, ",\"asset\":", asset);
+        lx_mock_sb_kv_str(&a->sb, ",\"free\":", amt);
+        lx_mock_sb_str(&a->sb, "}");
+        send_sb(c, &a->sb);
+    }
+    cJSON_Delete(body);
+}
+
+#define ADMIN_ASSETS 16 /* balances of a new account */
+
+/* Balances {"USDT":"100",...} into bal (NULL-terminated); LX_OK. */
+static int balances_of(const cJSON *o, const char **bal, const char **why)
+{
+    const cJSON *it;
+    size_t n = 0;
+
+    if (o != NULL && !cJSON_IsObject(o)) {
+        *why = "balances: want {\"ASSET\":\"amount\",...}";
+        return LX_ERR_INVAL;
+    }
+    cJSON_ArrayForEach (it, o) {
+        struct lx_decimal d;
+
+        if (n == ADMIN_ASSETS || !cJSON_IsString(it) ||
+            lx_decimal_parse(it->valuestring, strlen(it->valuestring), &d) !=
+                LX_OK ||
+            d.m < 0) {
+            *why = n == ADMIN_ASSETS
+                       ? "balances: more than 16 assets"
+                       : "balances: want {\"ASSET\":\"amount\",...}";
+            return LX_ERR_INVAL;
+        }
+        bal[2 * n] = it->string;
+        bal[2 * n + 1] = it->valuestring;
+        n++;
+    }
+    bal[2 * n] = NULL;
+    return LX_OK;
+}
+
+/*
+ * POST accounts: {"apiKey":K,"secret":S[,"makerFee":F,"takerFee":F]
+ * [,"balances":{...}]} -> {"apiKey":K}. The secret is wiped from the
+ * parsed body afterwards and never echoed.
+ */
+static void r_account(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_admin *a = ud;
+    cJSON *body = body_json(c);
+    const char *bal[2 * ADMIN_ASSETS + 1];
+    const char *key = arg(c, body, "apiKey"), *why = "apiKey: refused";
+    const cJSON *sec =
+        body != NULL ? cJSON_GetObjectItemCaseSensitive(body, "secret") : NULL;
+    const cJSON *fees[2] = {NULL, NULL};
+    int rc = LX_ERR_INVAL;
+
+    if (body != NULL) {
+        fees[0] = cJSON_GetObjectItemCaseSensitive(body, "makerFee");
+        fees[1] = cJSON_GetObjectItemCaseSensitive(body, "takerFee");
+    }
+    if (body == NULL) {
+        why = "body: want a JSON object";
+    } else if (key == NULL || key[0] == '\0' || strlen(key) > 100) {
+        why = "apiKey: want 1..100 characters";
+    } else if (!cJSON_IsString(sec) || sec->valuestring[0] == '\0') {
+        why = "secret: want a non-empty string";
+    } else if ((fees[0] != NULL && !cJSON_IsString(fees[0])) ||
+               (fees[1] != NULL && !cJSON_IsString(fees[1]))) {
+        why = fees[0] != NULL && !cJSON_IsString(fees[0])
+                  ? "makerFee: want a decimal string"
+                  : "takerFee: want a decimal string";
+    } else if ((rc = balances_of(
+                    cJSON_GetObjectItemCaseSensitive(body, "balances"), bal,
+                    &why)) == LX_OK) {
+        rc = a->ext.add_account(a->ext.ud, key, sec->valuestring,
+                                fees[0] != NULL ? fees[0]->valuestring : NULL,
+                                fees[1] != NULL ? fees[1]->valuestring : NULL,
+                                bal, &why);
+    }
+    if (cJSON_IsString(sec)) {
+        OPENSSL_cleanse(sec->valuestring, strlen(sec->valuestring));
+    }
+    if (rc != LX_OK) {
+        fail(a, c, 400, why);
+    } else {
+        lx_mock_sb_reset(&a->sb);
+        lx_mock_sb_kv_str(&a->sb, "{\"apiKey\":", key);
+        lx_mock_sb_str(&a->sb, "}");
+        send_sb(c, &a->sb);
+    }
+    cJSON_Delete(body);
+}
+
+int lx_mock_admin_extend(struct lx_mock_admin *a,
+                         const struct lx_mock_admin_ext *ext)
+{
+    int rc = LX_OK;
+
+    if (a == NULL || ext == NULL) {
+        return LX_ERR_INVAL;
+    }
+    a->ext = *ext;
+    if (ext->set_mark != NULL) {
+        rc = lx_mock_door_route(a->door, "POST", P "mark", 0,
+                                LX_MOCK_ROUTE_ADMIN, r_mark, a);
+    }
+    if (rc == LX_OK && ext->set_balance != NULL) {
+        rc = lx_mock_door_route(a->door, "POST", P "balance", 0,
+                                LX_MOCK_ROUTE_ADMIN, r_balance, a);
+    }
+    if (rc == LX_OK && ext->add_account != NULL) {
+        rc = lx_mock_door_route(a->door, "POST", P "accounts", 0,
+                                LX_MOCK_ROUTE_ADMIN, r_account, a);
+    }
+    return rc;
 }
 
 int lx_mock_admin_new(struct lx_mock_admin **out, struct lx_mock_door *d,

@@ -19,6 +19,7 @@
 #include "core/lx_internal.h"
 #include "lotusx/lx_decimal.h"
 #include "lotusx/lx_secret.h"
+#include "lotusx/lx_types.h"
 #include "mock/server/config.h"
 #include "mock/venues/binance/dialect.h"
 
@@ -141,8 +142,8 @@ static int get_arr(const cJSON *obj, const char *key, const cJSON **out,
 
 /* ---- sections ------------------------------------------------------------ */
 
-static int parse_limits(struct lx_mock_config *c, const cJSON *o,
-                        const struct where *w0)
+static int parse_limits(struct lx_mock_limits *l, const cJSON *o,
+                        const struct where *w0, const char *prefix)
 {
     static const char *const known[] = {"enabled",
                                         "weight_per_min",
@@ -151,8 +152,7 @@ static int parse_limits(struct lx_mock_config *c, const cJSON *o,
                                         "ban_after_429s",
                                         "ban_seconds",
                                         NULL};
-    struct where w = {w0->err, w0->cap, "rate_limits."};
-    struct lx_mock_limits *l = &c->limits;
+    struct where w = {w0->err, w0->cap, prefix};
     int on = 1;
     int rc = known_keys(o, known, &w);
 
@@ -210,30 +210,13 @@ static int parse_gen(struct lx_mock_synth_symbol *g, const cJSON *o,
     return rc;
 }
 
-static int parse_symbol(struct lx_mock_config *c, const cJSON *o, size_t i,
-                        char *err, size_t cap)
+/* The name, assets and filters of a symbol (spot and USD-M alike). */
+static int parse_filters(struct lx_mock_bn_symbol_cfg *s, const cJSON *o,
+                         const struct where *wp)
 {
-    static const char *const known[] = {
-        "symbol",    "base",         "quote",     "tick_size",
-        "lot_size",  "min_qty",      "max_qty",   "min_price",
-        "max_price", "min_notional", "generator", NULL};
-    char prefix[32], gprefix[48];
-    struct where w = {err, cap, prefix};
-    struct where wg = {err, cap, gprefix};
-    struct lx_mock_bn_symbol_cfg *s = &c->syms[i];
-    const cJSON *gen = NULL;
-    int rc;
+    const struct where w = *wp;
+    int rc = get_str(o, "symbol", NULL, &s->symbol, &w);
 
-    lx__snprintf(prefix, sizeof(prefix), "symbols[%zu].", i);
-    lx__snprintf(gprefix, sizeof(gprefix), "symbols[%zu].generator.", i);
-    if (!cJSON_IsObject(o)) {
-        lx__snprintf(err, cap, "symbols[%zu]: want an object", i);
-        return LX_ERR_CONFIG;
-    }
-    rc = known_keys(o, known, &w);
-    if (rc == LX_OK) {
-        rc = get_str(o, "symbol", NULL, &s->symbol, &w);
-    }
     if (rc == LX_OK && (strlen(s->symbol) == 0 || strlen(s->symbol) > 20)) {
         rc = fail(&w, "symbol", "want 1..20 characters");
     }
@@ -263,6 +246,33 @@ static int parse_symbol(struct lx_mock_config *c, const cJSON *o, size_t i,
     }
     if (rc == LX_OK) {
         rc = get_dec(o, "min_notional", "0", &s->min_notional, &w);
+    }
+    return rc;
+}
+
+static int parse_symbol(struct lx_mock_config *c, const cJSON *o, size_t i,
+                        char *err, size_t cap)
+{
+    static const char *const known[] = {
+        "symbol",    "base",         "quote",     "tick_size",
+        "lot_size",  "min_qty",      "max_qty",   "min_price",
+        "max_price", "min_notional", "generator", NULL};
+    char prefix[32], gprefix[48];
+    struct where w = {err, cap, prefix};
+    struct where wg = {err, cap, gprefix};
+    struct lx_mock_bn_symbol_cfg *s = &c->syms[i];
+    const cJSON *gen = NULL;
+    int rc;
+
+    lx__snprintf(prefix, sizeof(prefix), "symbols[%zu].", i);
+    lx__snprintf(gprefix, sizeof(gprefix), "symbols[%zu].generator.", i);
+    if (!cJSON_IsObject(o)) {
+        lx__snprintf(err, cap, "symbols[%zu]: want an object", i);
+        return LX_ERR_CONFIG;
+    }
+    rc = known_keys(o, known, &w);
+    if (rc == LX_OK) {
+        rc = parse_filters(s, o, &w);
     }
     if (rc == LX_OK) {
         rc = get_obj(o, "generator", &gen, &w);
@@ -324,20 +334,24 @@ static int take_secret(struct lx_mock_cfg_account *a, cJSON *o,
     return LX_OK;
 }
 
-static int parse_account(struct lx_mock_config *c, cJSON *o, size_t i,
-                         char *err, size_t cap)
+/*
+ * An account of the array name ("accounts", "usdm.accounts") at index i,
+ * fees defaulting to maker / taker.
+ */
+static int parse_account_in(struct lx_mock_cfg_account *a, cJSON *o,
+                            const char *name, size_t i, const char *maker,
+                            const char *taker, char *err, size_t cap)
 {
     static const char *const known[] = {"api_key",   "secret",   "maker_fee",
                                         "taker_fee", "balances", NULL};
-    char prefix[32];
+    char prefix[48];
     struct where w = {err, cap, prefix};
-    struct lx_mock_cfg_account *a = &c->accts[i];
     const cJSON *bal = NULL;
     int rc;
 
-    lx__snprintf(prefix, sizeof(prefix), "accounts[%zu].", i);
+    lx__snprintf(prefix, sizeof(prefix), "%s[%zu].", name, i);
     if (!cJSON_IsObject(o)) {
-        lx__snprintf(err, cap, "accounts[%zu]: want an object", i);
+        lx__snprintf(err, cap, "%s[%zu]: want an object", name, i);
         return LX_ERR_CONFIG;
     }
     rc = known_keys(o, known, &w);
@@ -349,10 +363,10 @@ static int parse_account(struct lx_mock_config *c, cJSON *o, size_t i,
         rc = fail(&w, "api_key", "want 1..100 characters");
     }
     if (rc == LX_OK) {
-        rc = get_dec(o, "maker_fee", "0.001", &a->cfg.maker_fee, &w);
+        rc = get_dec(o, "maker_fee", maker, &a->cfg.maker_fee, &w);
     }
     if (rc == LX_OK) {
-        rc = get_dec(o, "taker_fee", "0.001", &a->cfg.taker_fee, &w);
+        rc = get_dec(o, "taker_fee", taker, &a->cfg.taker_fee, &w);
     }
     if (rc == LX_OK) {
         rc = get_obj(o, "balances", &bal, &w);
@@ -365,6 +379,13 @@ static int parse_account(struct lx_mock_config *c, cJSON *o, size_t i,
         rc = take_secret(a, o, &w);
     }
     return rc;
+}
+
+static int parse_account(struct lx_mock_config *c, cJSON *o, size_t i,
+                         char *err, size_t cap)
+{
+    return parse_account_in(&c->accts[i], o, "accounts", i, "0.001", "0.001",
+                            err, cap);
 }
 
 /* Runs parse on each element of the array key (at most max). */
@@ -477,12 +498,212 @@ static int parse_tls(struct lx_mock_config *c, const cJSON *root,
     return rc;
 }
 
+/* ---- "usdm": the Binance USD-M venue ------------------------------------- */
+
+/* A signed decimal string with at most 8 decimals (a funding rate). */
+static int get_rate(const cJSON *obj, const char *key, const char **out,
+                    const struct where *w)
+{
+    struct lx_decimal d, unit = {1, 8};
+    int64_t e8;
+    int rc = get_str(obj, key, "0.0001", out, w);
+
+    if (rc == LX_OK && (lx_decimal_parse(*out, strlen(*out), &d) != LX_OK ||
+                        lx_decimal_to_ticks(d, unit, &e8) != LX_OK)) {
+        return fail(w, key,
+                    "not a decimal string such as \"0.0001\" (at most 8 "
+                    "decimals)");
+    }
+    if (rc == LX_OK && (e8 > 3000000 || e8 < -3000000)) {
+        return fail(w, key, "want -0.03..0.03");
+    }
+    return rc;
+}
+
+/* A symbol's maker: "generator": {"start_mid": ..., ...}. */
+static int parse_usdm_gen(struct lx_mock_bn_usdm_gen *g, const cJSON *o,
+                          const struct where *w)
+{
+    static const char *const known[] = {
+        "start_mid",     "level_qty",  "taker_qty", "levels",
+        "spacing_ticks", "walk_ticks", NULL};
+    int64_t levels = 5, spacing = 5, walk = 20;
+    int rc = known_keys(o, known, w);
+
+    if (rc == LX_OK) {
+        rc = get_dec(o, "start_mid", NULL, &g->start_mid, w);
+    }
+    if (rc == LX_OK) {
+        rc = get_dec(o, "level_qty", "0.5", &g->level_qty, w);
+    }
+    if (rc == LX_OK) {
+        rc = get_dec(o, "taker_qty", "0.05", &g->taker_qty, w);
+    }
+    if (rc == LX_OK) {
+        rc = get_int(o, "levels", 1, 100, 5, &levels, w);
+    }
+    if (rc == LX_OK) {
+        rc = get_int(o, "spacing_ticks", 1, 1000000, 5, &spacing, w);
+    }
+    if (rc == LX_OK) {
+        rc = get_int(o, "walk_ticks", 1, 1000000, 20, &walk, w);
+    }
+    g->levels = (int)levels;
+    g->spacing_ticks = (int)spacing;
+    g->walk_ticks = (int)walk;
+    if (rc != LX_OK) {
+        g->start_mid = NULL; /* no maker from a half-read object */
+    }
+    return rc;
+}
+
+static int parse_usdm_symbol(struct lx_mock_cfg_usdm *u, const cJSON *o,
+                             size_t i, char *err, size_t cap)
+{
+    static const char *const known[] = {
+        "symbol",       "base",     "quote",     "tick_size", "lot_size",
+        "min_qty",      "max_qty",  "min_price", "max_price", "min_notional",
+        "funding_rate", "leverage", "generator", NULL};
+    char prefix[40], gprefix[56];
+    struct where w = {err, cap, prefix};
+    struct where wg = {err, cap, gprefix};
+    struct lx_mock_bn_symbol_cfg *s = &u->syms[i];
+    const cJSON *gen = NULL;
+    int64_t lev = 0;
+    int rc;
+
+    lx__snprintf(prefix, sizeof(prefix), "usdm.symbols[%zu].", i);
+    lx__snprintf(gprefix, sizeof(gprefix), "usdm.symbols[%zu].generator.", i);
+    if (!cJSON_IsObject(o)) {
+        lx__snprintf(err, cap, "usdm.symbols[%zu]: want an object", i);
+        return LX_ERR_CONFIG;
+    }
+    rc = known_keys(o, known, &w);
+    if (rc == LX_OK) {
+        rc = parse_filters(s, o, &w);
+    }
+    if (rc == LX_OK &&
+        (strlen(s->base) == 0 || strlen(s->base) >= LX_ASSET_LEN)) {
+        rc = fail(&w, "base", "want 1..23 characters");
+    }
+    if (rc == LX_OK &&
+        (strlen(s->quote) == 0 || strlen(s->quote) >= LX_ASSET_LEN)) {
+        rc = fail(&w, "quote", "want 1..23 characters");
+    }
+    if (rc == LX_OK && i > 0 && strcmp(s->quote, u->syms[0].quote) != 0) {
+        rc = fail(&w, "quote",
+                  "must be the margin asset of usdm.symbols[0] (one margin "
+                  "asset per venue)");
+    }
+    if (rc == LX_OK) {
+        rc = get_rate(o, "funding_rate", &u->rates[i], &w);
+    }
+    if (rc == LX_OK) {
+        rc = get_int(o, "leverage", 1, 125, 20, &lev, &w);
+        u->leverage[i] = cJSON_GetObjectItemCaseSensitive(o, "leverage") != NULL
+                             ? (uint32_t)lev
+                             : 0;
+    }
+    if (rc == LX_OK) {
+        rc = get_obj(o, "generator", &gen, &w);
+    }
+    if (rc == LX_OK && gen != NULL) {
+        rc = parse_usdm_gen(&u->gens[i], gen, &wg);
+    }
+    return rc;
+}
+
+/* "usdm": {"enabled", "port", "market", "rate_limits", "generator", ...}. */
+static int parse_usdm(struct lx_mock_config *c, cJSON *root,
+                      const struct where *w0)
+{
+    static const char *const known[] = {"enabled",     "port",      "market",
+                                        "rate_limits", "generator", "symbols",
+                                        "accounts",    NULL};
+    struct where w = {w0->err, w0->cap, "usdm."};
+    struct lx_mock_cfg_usdm *u = &c->usdm;
+    const cJSON *o = NULL, *lim = NULL, *gen = NULL, *arr = NULL;
+    cJSON *it;
+    int64_t v;
+    int rc = get_obj(root, "usdm", &o, w0);
+
+    if (rc != LX_OK || o == NULL) {
+        return rc;
+    }
+    u->has = 1;
+    rc = known_keys(o, known, &w);
+    if (rc == LX_OK) {
+        rc = get_bool(o, "enabled", 1, &u->enabled, &w);
+    }
+    u->has_port = cJSON_GetObjectItemCaseSensitive(o, "port") != NULL;
+    if (rc == LX_OK &&
+        (rc = get_int(o, "port", 0, 65535, 0, &v, &w)) == LX_OK) {
+        u->port = (uint16_t)v;
+    }
+    u->has_market = cJSON_GetObjectItemCaseSensitive(o, "market") != NULL;
+    if (rc == LX_OK) {
+        rc = get_bool(o, "market", 1, &u->market, &w);
+    }
+    if (rc == LX_OK) {
+        rc = get_obj(o, "rate_limits", &lim, &w);
+    }
+    if (rc == LX_OK && lim != NULL) {
+        rc = parse_limits(&u->limits, lim, &w, "usdm.rate_limits.");
+    }
+    if (rc == LX_OK) {
+        rc = get_obj(o, "generator", &gen, &w);
+    }
+    if (rc == LX_OK && gen != NULL) {
+        static const char *const gknown[] = {"period_ms", NULL};
+        struct where wg = {w.err, w.cap, "usdm.generator."};
+
+        rc = known_keys(gen, gknown, &wg);
+        if (rc == LX_OK) {
+            rc = get_int(gen, "period_ms", 10, 3600000, 1000, &u->period_ms,
+                         &wg);
+        }
+    }
+    if (rc == LX_OK) {
+        rc = get_arr(o, "symbols", &arr, &w);
+    }
+    if (rc == LX_OK && arr != NULL &&
+        (size_t)cJSON_GetArraySize(arr) > LX_MOCK_CFG_USDM_SYMBOLS) {
+        rc = fail(&w, "symbols", "more than 8 entries");
+    }
+    if (rc == LX_OK && arr != NULL) {
+        cJSON_ArrayForEach (it, arr) {
+            if (rc == LX_OK) {
+                rc = parse_usdm_symbol(u, it, u->nsyms++, w.err, w.cap);
+            }
+        }
+    }
+    if (rc == LX_OK) {
+        rc = get_arr(o, "accounts", &arr, &w);
+    }
+    if (rc == LX_OK && arr != NULL &&
+        (size_t)cJSON_GetArraySize(arr) > LX_MOCK_CFG_ACCOUNTS) {
+        rc = fail(&w, "accounts", "more than 32 entries");
+    }
+    if (rc == LX_OK && arr != NULL) {
+        cJSON_ArrayForEach (it, (cJSON *)arr) {
+            if (rc == LX_OK) {
+                /* counted even on failure: its secret may need freeing */
+                size_t i = u->naccts++;
+
+                rc = parse_account_in(&u->accts[i], it, "usdm.accounts", i,
+                                      "0.0002", "0.0005", w.err, w.cap);
+            }
+        }
+    }
+    return rc;
+}
+
 static int parse_top(struct lx_mock_config *c, cJSON *root,
                      const struct where *w)
 {
     static const char *const known[] = {
         "seed",      "listen",  "port",     "ports", "market", "rate_limits",
-        "generator", "symbols", "accounts", "tls",   NULL};
+        "generator", "symbols", "accounts", "tls",   "usdm",   NULL};
     const cJSON *lim = NULL, *gen = NULL;
     int64_t v;
     int rc = known_keys(root, known, w);
@@ -515,7 +736,7 @@ static int parse_top(struct lx_mock_config *c, cJSON *root,
         rc = get_obj(root, "rate_limits", &lim, w);
     }
     if (rc == LX_OK && lim != NULL) {
-        rc = parse_limits(c, lim, w);
+        rc = parse_limits(&c->limits, lim, w, "rate_limits.");
     }
     if (rc == LX_OK) {
         rc = get_obj(root, "generator", &gen, w);
@@ -538,6 +759,9 @@ static int parse_top(struct lx_mock_config *c, cJSON *root,
         rc = each(c, root, "accounts", LX_MOCK_CFG_ACCOUNTS, &c->naccts,
                   parse_account, w);
     }
+    if (rc == LX_OK) {
+        rc = parse_usdm(c, root, w);
+    }
     return rc;
 }
 
@@ -552,6 +776,10 @@ int lx_mock_config_parse(struct lx_mock_config *c, char *buf, size_t len,
     memset(c, 0, sizeof(*c));
     c->limits = lx_mock_bn_spot_limits;
     c->period_ms = 1000;
+    c->usdm.enabled = 1;
+    c->usdm.market = 1;
+    c->usdm.limits = lx_mock_bn_usdm_limits;
+    c->usdm.period_ms = 1000;
     rc = lx__json_parse(buf, len, &root, &e);
     OPENSSL_cleanse(buf, len);
     if (rc != LX_OK) {
@@ -609,6 +837,9 @@ void lx_mock_config_free(struct lx_mock_config *c)
 
     for (i = 0; i < c->naccts; i++) {
         lx_secret_free(c->accts[i].secret);
+    }
+    for (i = 0; i < c->usdm.naccts; i++) {
+        lx_secret_free(c->usdm.accts[i].secret);
     }
     cJSON_Delete(c->root);
     memset(c, 0, sizeof(*c));

@@ -1,8 +1,9 @@
 /*
  * config.h - lotusx-mock's JSON configuration file (--config FILE): seed,
  * address and port, rate limits, symbols with their filters and generator
- * parameters, accounts with keys, secrets, fees and balances, TLS. See
- * docs/mock.md for the format.
+ * parameters, accounts with keys, secrets, fees and balances, TLS, and the
+ * USD-M venue ("usdm": port, symbols, makers, funding, accounts, limits).
+ * See docs/mock.md for the format.
  *
  * Loading checks every field and names the first bad one ("symbols[1].
  * tick_size: not a decimal"). Secrets go straight into lx_secret objects
@@ -18,6 +19,7 @@
 #include "mock/feed/synth.h"
 #include "mock/server/mock.h"
 #include "mock/venues/binance/spot.h"
+#include "mock/venues/binance/usdm.h"
 
 #define LX_MOCK_CFG_SYMBOLS  16
 #define LX_MOCK_CFG_ACCOUNTS 32
@@ -30,6 +32,30 @@ struct lx_mock_cfg_account {
     struct lx_mock_bn_account_cfg cfg; /* cfg.secret = secret */
     struct lx_secret *secret;
     const char *bal[2 * LX_MOCK_CFG_ASSETS + 1];
+};
+
+#define LX_MOCK_CFG_USDM_SYMBOLS 8 /* the USD-M venue's symbol limit */
+
+/*
+ * "usdm": the Binance USD-M venue on its own port. has: the object was
+ * given; enabled (default 1). Symbols (nsyms 0: the default BTCUSDT) with
+ * a funding rate (NULL: 0.0001), a starting leverage (0: 20) and a maker
+ * (gens[i].start_mid NULL: none); accounts (naccts 0: the spot ones).
+ */
+struct lx_mock_cfg_usdm {
+    int has, enabled;
+    int has_port, has_market, has_limits;
+    uint16_t port;
+    int market;
+    struct lx_mock_limits limits; /* defaults: Binance USD-M's */
+    int64_t period_ms;            /* maker period, default 1000 */
+    struct lx_mock_bn_symbol_cfg syms[LX_MOCK_CFG_USDM_SYMBOLS];
+    struct lx_mock_bn_usdm_gen gens[LX_MOCK_CFG_USDM_SYMBOLS];
+    const char *rates[LX_MOCK_CFG_USDM_SYMBOLS];
+    uint32_t leverage[LX_MOCK_CFG_USDM_SYMBOLS];
+    size_t nsyms;
+    struct lx_mock_cfg_account accts[LX_MOCK_CFG_ACCOUNTS];
+    size_t naccts;
 };
 
 struct lx_mock_config {
@@ -55,6 +81,7 @@ struct lx_mock_config {
      */
     int has_tls, tls;
     const char *tls_cert, *tls_key, *tls_ca_out;
+    struct lx_mock_cfg_usdm usdm;
 };
 
 /*

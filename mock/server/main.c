@@ -5,8 +5,10 @@
  *
  * It wires the parts together: the Binance spot venue (symbols and
  * accounts from --config or the embedded default), its stream hub, the
- * synthetic market (following the admin clock control) and the admin API
- * (admin.c). It does not serve anything itself. With --tls (or "tls" in
+ * synthetic market (following the admin clock control), the USD-M venue
+ * on its own port (usdm_srv.c, the config's "usdm" object) and an admin
+ * API (admin.c) on each port, whose clock requests move both venues. It
+ * does not serve anything itself. With --tls (or "tls" in
  * the config) every port is served over TLS: a certificate and key from
  * files, or a self-signed certificate made at start-up, whose PEM
  * --tls-ca-out writes for clients to trust. Config secrets and TLS keys
@@ -37,6 +39,9 @@
 #include "mock/venues/binance/spot.h"
 #include "mock/venues/binance/streams.h"
 #include "mock/venues/binance/usdm.h"
+
+/* Accounts the USD-M admin API may create. */
+#define LX_MOCK_ADMIN_ACCOUNTS 16
 
 /* The test account printed at start-up (a mock's keys guard nothing). */
 #define TEST_API_KEY                                                           \
@@ -73,7 +78,12 @@ struct mock_main {
     int set_replay_opt; /* --speed, --from or --to given */
     /* the USD-M futures venue on its own port (--usdm-port, 0 = any) */
     struct lx_mock_bn_usdm_srv *usdm;
+    struct lx_mock_admin *usdm_admin;
+    /* secrets of the accounts the USD-M admin API created */
+    struct lx_secret *usdm_secrets[LX_MOCK_ADMIN_ACCOUNTS];
+    size_t nusdm_secrets;
     uint16_t usdm_port;
+    int set_usdm_port;
     /* --tls: every port over TLS (tls_on once flags and config are in) */
     int tls_on, set_tls, no_tls; /* set_tls: a flag other than --no-tls */
     const char *tls_cert, *tls_key, *tls_ca_out;
@@ -90,7 +100,7 @@ static void usage(FILE *f)
                "                   [--tls [--tls-cert FILE --tls-key FILE]"
                " [--tls-ca-out FILE]]\n"
                "       lotusx-mock --replay FILE [--speed N] [--from T] "
-               "[--to T]\n"
+               "[--to T] [--paused]\n"
                "                   [--listen ADDR] [--port N] [--quiet] "
                "[--tls ...]\n"
                "\n"
@@ -104,8 +114,8 @@ static void usage(FILE *f)
                "\n"
                "  --config FILE  JSON configuration (seed, port, symbols, "
                "accounts,\n"
-               "                 rate limits, generator, tls); flags override "
-               "it\n"
+               "                 rate limits, generator, tls, usdm); flags "
+               "override it\n"
                "  --listen ADDR  IPv4 or IPv6 literal to listen on\n"
                "  --port N       TCP port, 0..65535\n"
                "  --usdm-port N  TCP port of the USD-M futures venue (/fapi), "
@@ -126,20 +136,30 @@ static void usage(FILE *f)
                "TLS\n"
                "  --replay FILE  serve a capture (*.lxcap) instead of the "
                "simulated\n"
-               "                 venue (no admin API); see lotusx-mock(1)\n"
+               "                 venue (admin API: health, clock, reset); see "
+               "lotusx-mock(1)\n"
                "  --speed N      replay speed, N x real time (default 1, "
                "0 = flat out)\n"
                "  --from T, --to T  replay records with T_from <= time < "
                "T_to (epoch ms,\n"
-               "                 epoch ns, or UTC YYYY-MM-DDTHH:MM:SS[.f]Z)\n");
+               "                 epoch ns, or UTC YYYY-MM-DDTHH:MM:SS[.f]Z)\n"
+               "  --paused       start the replay clock frozen (step it with "
+               "POST\n                 " LX_MOCK_ADMIN_PREFIX
+               "clock/advance?ms=N)\n");
 }
 
-/* --replay, --speed, --from, --to; 1 if argv[*i] was one, 2 on bad use. */
+/* --replay, --speed, --from, --to, --paused; 1 if argv[*i] was one, 2 on
+ * bad use. */
 static int parse_replay_arg(struct mock_main *m, int argc, char **argv, int *i)
 {
     const char *a = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : NULL;
     int rc;
 
+    if (strcmp(a, "--paused") == 0) {
+        m->ropts.paused = 1;
+        m->set_replay_opt = 1;
+        return 1;
+    }
     if (v == NULL || (strcmp(a, "--replay") != 0 && strcmp(a, "--speed") != 0 &&
                       strcmp(a, "--from") != 0 && strcmp(a, "--to") != 0)) {
         return 0;
@@ -273,6 +293,7 @@ static int parse_args(struct mock_main *m, int argc, char **argv)
                 return 2;
             }
             m->usdm_port = (uint16_t)n;
+            m->set_usdm_port = 1;
         } else {
             fprintf(stderr, "lotusx-mock: unexpected argument '%s'\n\n",
                     argv[i]);
@@ -300,12 +321,186 @@ static int admin_expire(void *ud, const char *key, size_t *n)
                                          n);
 }
 
+/*
+ * One clock for the whole mock: the admin clock control of either port
+ * freezes, resumes or advances both doors (spot first, then USD-M, so the
+ * two stay within a microsecond of each other; an advance moves both by
+ * exactly the same ms, the USD-M one stopping at each funding instant).
+ */
+static void clock_freeze(void *ud)
+{
+    struct mock_main *m = ud;
+
+    lx_mock_door_freeze(m->door);
+    if (m->usdm != NULL) {
+        lx_mock_door_freeze(lx_mock_bn_usdm_srv_door(m->usdm));
+    }
+}
+
+static void clock_resume(void *ud)
+{
+    struct mock_main *m = ud;
+
+    lx_mock_door_resume(m->door);
+    if (m->usdm != NULL) {
+        lx_mock_door_resume(lx_mock_bn_usdm_srv_door(m->usdm));
+    }
+}
+
+static int clock_advance(void *ud, int64_t ms)
+{
+    struct mock_main *m = ud;
+    int rc = lx_mock_door_advance(m->door, ms);
+
+    if (rc == LX_OK && m->usdm != NULL) {
+        rc = lx_mock_bn_usdm_srv_advance(m->usdm, ms);
+    }
+    return rc;
+}
+
 static int add_admin(struct mock_main *m)
 {
     struct lx_mock_admin_venue av = {"binance", admin_state, admin_expire, m};
+    struct lx_mock_admin_ext ext;
+    int rc;
 
+    memset(&ext, 0, sizeof(ext));
+    ext.freeze = clock_freeze;
+    ext.resume = clock_resume;
+    ext.advance = clock_advance;
+    ext.ud = m;
     lx_mock_bn_hub_set_faults(m->hub, lx_mock_door_faults(m->door));
-    return lx_mock_admin_new(&m->admin, m->door, &av);
+    rc = lx_mock_admin_new(&m->admin, m->door, &av);
+    return rc != LX_OK ? rc : lx_mock_admin_extend(m->admin, &ext);
+}
+
+/* ---- the USD-M port's admin ---------------------------------------------- */
+
+static int usdm_state(void *ud, size_t levels, struct lx_mock_sb *sb)
+{
+    struct mock_main *m = ud;
+
+    return lx_mock_bn_usdm_state(lx_mock_bn_usdm_srv_venue(m->usdm), levels,
+                                 sb);
+}
+
+static int usdm_expire(void *ud, const char *key, size_t *n)
+{
+    struct mock_main *m = ud;
+
+    return lx_mock_bn_usdm_expire_listen(lx_mock_bn_usdm_srv_venue(m->usdm),
+                                         key[0] != '\0' ? key : NULL, n);
+}
+
+static int usdm_mark(void *ud, const char *symbol, const char *price,
+                     const char **why)
+{
+    struct mock_main *m = ud;
+    int rc = lx_mock_bn_usdm_srv_set_mark(m->usdm, symbol, price);
+
+    if (rc == LX_ERR_NOTFOUND) {
+        *why = "symbol: unknown";
+    } else if (rc == LX_ERR_RANGE) {
+        *why = "price: outside the symbol's price filter";
+    } else if (rc != LX_OK) {
+        *why = "price: want a positive multiple of the symbol's tick size";
+    }
+    return rc;
+}
+
+static int usdm_balance(void *ud, const char *key, const char *asset,
+                        const char *amount, const char **why)
+{
+    struct mock_main *m = ud;
+    struct lx_mock_bn_usdm *v = lx_mock_bn_usdm_srv_venue(m->usdm);
+    int rc;
+
+    if (strcmp(asset, lx_mock_bn_usdm_margin_asset(v)) != 0) {
+        *why = "asset: not the margin asset of this venue";
+        return LX_ERR_INVAL;
+    }
+    rc = lx_mock_bn_usdm_set_balance(v, key, amount);
+    if (rc == LX_ERR_NOTFOUND) {
+        *why = "apiKey: no such account";
+    } else if (rc != LX_OK) {
+        *why = "amount: want a decimal string >= 0 with at most 8 decimals";
+    }
+    return rc;
+}
+
+/* POST /_lotusx/accounts on the USD-M port: the secret is kept here. */
+static int usdm_account(void *ud, const char *key, const char *secret,
+                        const char *maker, const char *taker,
+                        const char *const *bal, const char **why)
+{
+    struct mock_main *m = ud;
+    struct lx_mock_bn_usdm *v = lx_mock_bn_usdm_srv_venue(m->usdm);
+    struct lx_mock_bn_account_cfg a;
+    struct lx_secret *sec = NULL;
+    const char *const *b;
+    int rc;
+
+    if (lx_mock_bn_usdm_has_account(v, key)) {
+        *why = "apiKey: already taken";
+        return LX_ERR_EXISTS;
+    }
+    if (m->nusdm_secrets == LX_MOCK_ADMIN_ACCOUNTS) {
+        *why = "apiKey: no room for more accounts (16 may be added)";
+        return LX_ERR_TOOBIG;
+    }
+    for (b = bal; b[0] != NULL; b += 2) {
+        if (strcmp(b[0], lx_mock_bn_usdm_margin_asset(v)) != 0) {
+            *why = "balances: only the margin asset of this venue";
+            return LX_ERR_INVAL;
+        }
+    }
+    rc = lx_secret_new(&sec, NULL, secret, strlen(secret));
+    if (rc != LX_OK) {
+        *why = "secret: cannot be kept";
+        return rc;
+    }
+    memset(&a, 0, sizeof(a));
+    a.api_key = key;
+    a.secret = sec;
+    a.maker_fee = maker != NULL ? maker : "0.0002";
+    a.taker_fee = taker != NULL ? taker : "0.0005";
+    a.balances = bal;
+    rc = lx_mock_bn_usdm_add_account(v, &a, NULL, why);
+    if (rc == LX_OK) {
+        m->usdm_secrets[m->nusdm_secrets++] = sec;
+        return LX_OK;
+    }
+    /* the venue may hold it already (a bad balance after the key) */
+    if (lx_mock_bn_usdm_has_account(v, key)) {
+        m->usdm_secrets[m->nusdm_secrets++] = sec;
+    } else {
+        lx_secret_free(sec);
+    }
+    *why = rc == LX_ERR_INVAL ? "apiKey: no room for more accounts"
+           : strcmp(*why, "bad account fees") == 0
+               ? "makerFee / takerFee: want decimal strings"
+               : "balances: want {\"ASSET\":\"amount\",...} with amounts "
+                 ">= 0";
+    return rc;
+}
+
+static int add_usdm_admin(struct mock_main *m)
+{
+    struct lx_mock_admin_venue av = {"binanceusdm", usdm_state, usdm_expire, m};
+    struct lx_mock_admin_ext ext;
+    int rc;
+
+    memset(&ext, 0, sizeof(ext));
+    ext.freeze = clock_freeze;
+    ext.resume = clock_resume;
+    ext.advance = clock_advance;
+    ext.set_mark = usdm_mark;
+    ext.set_balance = usdm_balance;
+    ext.add_account = usdm_account;
+    ext.ud = m;
+    rc = lx_mock_admin_new(&m->usdm_admin, lx_mock_bn_usdm_srv_door(m->usdm),
+                           &av);
+    return rc != LX_OK ? rc : lx_mock_admin_extend(m->usdm_admin, &ext);
 }
 
 static int setup_venue(struct mock_main *m);
@@ -496,6 +691,9 @@ static int load_config(struct mock_main *m)
     if (!m->set_market && m->cfg.has_market) {
         m->no_market = !m->cfg.market;
     }
+    if (!m->set_usdm_port && m->cfg.usdm.has_port) {
+        m->usdm_port = m->cfg.usdm.port;
+    }
     return LX_OK;
 }
 
@@ -641,18 +839,29 @@ static int start_replay(struct mock_main *m)
                               m->replay);
 }
 
-/* The USD-M venue on its own port, with the spot accounts' keys. */
+/*
+ * The USD-M venue on its own port: the config's "usdm" object, else the
+ * default BTCUSDT with the spot accounts' keys; then its admin API.
+ */
 static int start_usdm(struct mock_main *m)
 {
     static const char *const test_bal[] = {"USDT", "100000", NULL};
+    const struct lx_mock_cfg_usdm *u = m->have_cfg ? &m->cfg.usdm : NULL;
     struct lx_mock_bn_account_cfg accts[64];
     struct lx_mock_bn_usdm_srv_opts o;
     const char *why = "";
     int rc;
 
+    if (u != NULL && u->has && !u->enabled) {
+        return LX_OK; /* "usdm": {"enabled": false} */
+    }
     memset(&o, 0, sizeof(o));
     memset(accts, 0, sizeof(accts));
-    if (m->have_cfg && m->cfg.naccts > 0) {
+    if (u != NULL && u->naccts > 0) {
+        for (; o.naccts < u->naccts && o.naccts < 64; o.naccts++) {
+            accts[o.naccts] = u->accts[o.naccts].cfg;
+        }
+    } else if (m->have_cfg && m->cfg.naccts > 0) {
         for (; o.naccts < m->cfg.naccts && o.naccts < 64; o.naccts++) {
             accts[o.naccts] = m->cfg.accts[o.naccts].cfg;
         }
@@ -667,12 +876,29 @@ static int start_usdm(struct mock_main *m)
     o.addr = m->addr;
     o.port = m->usdm_port;
     o.accts = accts;
-    o.market = !m->no_market;
+    /* --no-market, else "usdm"."market", else the top-level "market" */
+    o.market = m->set_market                ? 0
+               : u != NULL && u->has_market ? u->market
+                                            : !m->no_market;
     o.seed = m->seed;
     o.tls = m->tls;
+    if (u != NULL) {
+        o.syms = u->syms;
+        o.gens = u->gens;
+        o.rates = u->rates;
+        o.leverage = u->leverage;
+        o.nsyms = u->nsyms;
+        o.limits = &u->limits;
+        o.period_ms = u->period_ms;
+    }
     rc = lx_mock_bn_usdm_srv_new(&m->usdm, m->net, m->clock, &o, &why);
     if (rc != LX_OK) {
         fprintf(stderr, "lotusx-mock: usdm: %s: %s\n", lx_strerror(rc), why);
+        return rc;
+    }
+    rc = add_usdm_admin(m);
+    if (rc != LX_OK) {
+        fprintf(stderr, "lotusx-mock: usdm admin: %s\n", lx_strerror(rc));
     }
     return rc;
 }
@@ -738,6 +964,10 @@ static void stop(struct mock_main *m)
     }
     lx_http_server_free(m->srv);
     lx_mock_bn_usdm_srv_free(m->usdm);
+    lx_mock_admin_free(m->usdm_admin); /* after the USD-M server */
+    while (m->nusdm_secrets > 0) {
+        lx_secret_free(m->usdm_secrets[--m->nusdm_secrets]);
+    }
     lx_mock_replay_free(m->replay);
     lx_mock_synth_free(m->synth);
     lx_mock_bn_spot_free(m->spot);
@@ -831,8 +1061,8 @@ int main(int argc, char **argv)
         return rc;
     }
     if (m.set_replay_opt && m.replay_path == NULL) {
-        fprintf(stderr, "lotusx-mock: --speed, --from and --to need "
-                        "--replay FILE\n");
+        fprintf(stderr, "lotusx-mock: --speed, --from, --to and --paused "
+                        "need --replay FILE\n");
         return 2;
     }
     if (m.config_path != NULL && load_config(&m) != LX_OK) {

@@ -83,7 +83,7 @@ static int setup(void **state)
     assert_int_equal(lx_net_new(&f->net, NULL, f->base, f->clock), LX_OK);
     assert_int_equal(lx_mock_door_new(&f->door, f->net, f->clock, "binanceusdm",
                                       &lx_mock_bn_dialect,
-                                      &lx_mock_bn_spot_limits),
+                                      &lx_mock_bn_usdm_limits),
                      LX_OK);
     assert_int_equal(lx_mock_bn_usdm_new(&f->um, f->clock, f->door, &why),
                      LX_OK);

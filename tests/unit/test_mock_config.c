@@ -3,7 +3,9 @@
  * gives the expected symbols, generator, accounts and limits; every kind
  * of bad field is named in the error; the secret's text is wiped from the
  * input buffer and the kept tree and never appears in a message; the
- * "tls" object (defaults, paths, cert and key as a pair, field errors).
+ * "tls" object (defaults, paths, cert and key as a pair, field errors);
+ * the "usdm" object (a full valid one, the defaults without it, every
+ * kind of bad field named with its "usdm." path, secrets never echoed).
  */
 #include <stdio.h>
 #include <string.h>
@@ -191,6 +193,189 @@ static void test_tls(void **state)
     lx_mock_config_free(&c);
 }
 
+static const char good_usdm[] =
+    "{\"usdm\":{\"port\":9444,\"market\":false,"
+    "\"rate_limits\":{\"weight_per_min\":1200},"
+    "\"generator\":{\"period_ms\":500},"
+    "\"symbols\":[{\"symbol\":\"SOLUSDT\",\"base\":\"SOL\","
+    "\"quote\":\"USDT\",\"tick_size\":\"0.01\",\"lot_size\":\"0.1\","
+    "\"min_notional\":\"5\",\"funding_rate\":\"-0.0002\","
+    "\"leverage\":10,\"generator\":{\"start_mid\":\"150.00\","
+    "\"levels\":3,\"spacing_ticks\":2}},"
+    "{\"symbol\":\"XRPUSDT\",\"base\":\"XRP\",\"quote\":\"USDT\","
+    "\"tick_size\":\"0.0001\",\"lot_size\":\"1\"}],"
+    "\"accounts\":[{\"api_key\":\"fk1\",\"secret\":\"" SECRET "\","
+    "\"balances\":{\"USDT\":\"2500\"}}]}}";
+
+static void test_usdm_good(void **state)
+{
+    struct lx_mock_config c;
+    char err[256] = "", buf[sizeof(good_usdm)];
+    const struct lx_mock_cfg_usdm *u = &c.usdm;
+    char *tree;
+
+    (void)state;
+    memcpy(buf, good_usdm, sizeof(good_usdm));
+    assert_int_equal(
+        lx_mock_config_parse(&c, buf, sizeof(good_usdm) - 1, err, sizeof(err)),
+        LX_OK);
+    assert_null(strstr(buf, SECRET)); /* input wiped */
+    assert_true(u->has && u->enabled);
+    assert_true(u->has_port && u->port == 9444);
+    assert_true(u->has_market && u->market == 0);
+    assert_int_equal(u->limits.weight_per_min, 1200);
+    assert_int_equal(u->limits.orders_per_10s, 300); /* USD-M default kept */
+    assert_int_equal(u->period_ms, 500);
+    assert_int_equal(u->nsyms, 2);
+    assert_string_equal(u->syms[0].symbol, "SOLUSDT");
+    assert_string_equal(u->syms[0].quote, "USDT");
+    assert_string_equal(u->syms[0].min_notional, "5");
+    assert_string_equal(u->syms[0].max_qty, "0");
+    assert_string_equal(u->rates[0], "-0.0002");
+    assert_int_equal(u->leverage[0], 10);
+    assert_string_equal(u->gens[0].start_mid, "150.00");
+    assert_string_equal(u->gens[0].level_qty, "0.5");
+    assert_int_equal(u->gens[0].levels, 3);
+    assert_int_equal(u->gens[0].spacing_ticks, 2);
+    assert_int_equal(u->gens[0].walk_ticks, 20);
+    assert_string_equal(u->rates[1], "0.0001"); /* defaults */
+    assert_int_equal(u->leverage[1], 0);
+    assert_null(u->gens[1].start_mid); /* no maker */
+    assert_int_equal(u->naccts, 1);
+    assert_string_equal(u->accts[0].cfg.api_key, "fk1");
+    assert_string_equal(u->accts[0].cfg.maker_fee, "0.0002");
+    assert_string_equal(u->accts[0].cfg.taker_fee, "0.0005");
+    assert_non_null(u->accts[0].cfg.secret);
+    assert_string_equal(u->accts[0].bal[0], "USDT");
+    assert_string_equal(u->accts[0].bal[1], "2500");
+    assert_int_equal(c.naccts, 0); /* spot accounts untouched */
+    tree = cJSON_PrintUnformatted(c.root);
+    assert_null(strstr(tree, SECRET)); /* wiped from the kept tree */
+    cJSON_free(tree);
+    lx_mock_config_free(&c);
+}
+
+/* No "usdm" object: today's venue (enabled, market, USD-M limits). */
+static void test_usdm_defaults(void **state)
+{
+    struct lx_mock_config c;
+    char err[256];
+
+    (void)state;
+    assert_int_equal(parse(&c, "{}", err, sizeof(err)), LX_OK);
+    assert_false(c.usdm.has);
+    assert_true(c.usdm.enabled && c.usdm.market);
+    assert_false(c.usdm.has_port || c.usdm.has_market);
+    assert_int_equal(c.usdm.limits.weight_per_min, 2400);
+    assert_int_equal(c.usdm.limits.orders_per_10s, 300);
+    assert_int_equal(c.usdm.period_ms, 1000);
+    assert_int_equal(c.usdm.nsyms, 0);
+    assert_int_equal(c.usdm.naccts, 0);
+    lx_mock_config_free(&c);
+    assert_int_equal(
+        parse(&c, "{\"usdm\":{\"enabled\":false}}", err, sizeof(err)), LX_OK);
+    assert_true(c.usdm.has);
+    assert_false(c.usdm.enabled);
+    lx_mock_config_free(&c);
+}
+
+static void test_usdm_errors(void **state)
+{
+    static const struct {
+        const char *text, *want;
+    } t[] = {
+        {"{\"usdm\":[]}", "usdm: want an object"},
+        {"{\"usdm\":{\"prot\":1}}", "usdm.prot: unknown field"},
+        {"{\"usdm\":{\"enabled\":\"yes\"}}",
+         "usdm.enabled: want true or false"},
+        {"{\"usdm\":{\"port\":65536}}", "usdm.port: want 0..65535"},
+        {"{\"usdm\":{\"market\":0}}", "usdm.market: want true or false"},
+        {"{\"usdm\":{\"rate_limits\":{\"weight\":1}}}",
+         "usdm.rate_limits.weight: unknown field"},
+        {"{\"usdm\":{\"rate_limits\":{\"ban_seconds\":-1}}}",
+         "usdm.rate_limits.ban_seconds: want 0..86400"},
+        {"{\"usdm\":{\"generator\":{\"period_ms\":5}}}",
+         "usdm.generator.period_ms: want 10..3600000"},
+        {"{\"usdm\":{\"symbols\":{}}}", "usdm.symbols: want an array"},
+        {"{\"usdm\":{\"symbols\":[1,2,3,4,5,6,7,8,9]}}",
+         "usdm.symbols: more than 8 entries"},
+        {"{\"usdm\":{\"symbols\":[\"BTCUSDT\"]}}",
+         "usdm.symbols[0]: want an object"},
+        {"{\"usdm\":{\"symbols\":[{\"base\":\"A\"}]}}",
+         "usdm.symbols[0].symbol: missing"},
+        {"{\"usdm\":{\"symbols\":[{\"symbol\":\"AB\",\"base\":\"A\","
+         "\"quote\":\"USDT\",\"tick_size\":\"abc\",\"lot_size\":\"1\"}]}}",
+         "usdm.symbols[0].tick_size: not a decimal"},
+        {"{\"usdm\":{\"symbols\":[{\"symbol\":\"AB\",\"base\":\"A\","
+         "\"quote\":\"USDT\",\"tick_size\":\"0.1\",\"lot_size\":\"-1\"}]}}",
+         "usdm.symbols[0].lot_size: must not be negative"},
+        {"{\"usdm\":{\"symbols\":[{\"symbol\":\"AB\",\"base\":\"A\","
+         "\"quote\":\"USDT\",\"tick_size\":\"0.1\",\"lot_size\":\"1\","
+         "\"min_notional\":5}]}}",
+         "usdm.symbols[0].min_notional: want a string"},
+        {"{\"usdm\":{\"symbols\":[{\"symbol\":\"AB\",\"base\":\"A\","
+         "\"quote\":\"USDT\",\"tick_size\":\"0.1\",\"lot_size\":\"1\","
+         "\"mmr\":\"0.004\"}]}}",
+         "usdm.symbols[0].mmr: unknown field"},
+        {"{\"usdm\":{\"symbols\":[{\"symbol\":\"AB\",\"base\":\"A\","
+         "\"quote\":\"USDT\",\"tick_size\":\"0.1\",\"lot_size\":\"1\","
+         "\"funding_rate\":\"0.000000001\"}]}}",
+         "usdm.symbols[0].funding_rate: not a decimal string such as"},
+        {"{\"usdm\":{\"symbols\":[{\"symbol\":\"AB\",\"base\":\"A\","
+         "\"quote\":\"USDT\",\"tick_size\":\"0.1\",\"lot_size\":\"1\","
+         "\"funding_rate\":\"0.5\"}]}}",
+         "usdm.symbols[0].funding_rate: want -0.03..0.03"},
+        {"{\"usdm\":{\"symbols\":[{\"symbol\":\"AB\",\"base\":\"A\","
+         "\"quote\":\"USDT\",\"tick_size\":\"0.1\",\"lot_size\":\"1\","
+         "\"leverage\":126}]}}",
+         "usdm.symbols[0].leverage: want 1..125"},
+        {"{\"usdm\":{\"symbols\":[{\"symbol\":\"AB\",\"base\":\"A\","
+         "\"quote\":\"USDT\",\"tick_size\":\"0.1\",\"lot_size\":\"1\"},"
+         "{\"symbol\":\"CD\",\"base\":\"C\",\"quote\":\"USDC\","
+         "\"tick_size\":\"0.1\",\"lot_size\":\"1\"}]}}",
+         "usdm.symbols[1].quote: must be the margin asset of usdm.symbols[0]"},
+        {"{\"usdm\":{\"symbols\":[{\"symbol\":\"AB\",\"base\":\"A\","
+         "\"quote\":\"USDT\",\"tick_size\":\"0.1\",\"lot_size\":\"1\","
+         "\"generator\":{\"levels\":3}}]}}",
+         "usdm.symbols[0].generator.start_mid: missing"},
+        {"{\"usdm\":{\"symbols\":[{\"symbol\":\"AB\",\"base\":\"A\","
+         "\"quote\":\"USDT\",\"tick_size\":\"0.1\",\"lot_size\":\"1\","
+         "\"generator\":{\"start_mid\":\"10\",\"spacing_ticks\":0}}]}}",
+         "usdm.symbols[0].generator.spacing_ticks: want 1..1000000"},
+        {"{\"usdm\":{\"symbols\":[{\"symbol\":\"AB\",\"base\":\"A\","
+         "\"quote\":\"USDT\",\"tick_size\":\"0.1\",\"lot_size\":\"1\","
+         "\"generator\":{\"start_mid\":\"10\",\"spread\":1}}]}}",
+         "usdm.symbols[0].generator.spread: unknown field"},
+        {"{\"usdm\":{\"accounts\":{}}}", "usdm.accounts: want an array"},
+        {"{\"usdm\":{\"accounts\":[7]}}", "usdm.accounts[0]: want an object"},
+        {"{\"usdm\":{\"accounts\":[{\"api_key\":\"k\"}]}}",
+         "usdm.accounts[0].secret: missing"},
+        {"{\"usdm\":{\"accounts\":[{\"api_key\":\"k\",\"secret\":\"" SECRET
+         "\",\"maker_fee\":\"x\"}]}}",
+         "usdm.accounts[0].maker_fee: not a decimal"},
+        {"{\"usdm\":{\"accounts\":[{\"api_key\":\"k\",\"secret\":\"" SECRET
+         "\",\"balances\":{\"USDT\":\"" SECRET "\"}}]}}",
+         "usdm.accounts[0].balances: want"},
+        {"{\"usdm\":{\"accounts\":[{\"api_key\":\"k\",\"secret\":\"a\"},"
+         "{\"api_key\":\"\",\"secret\":\"" SECRET "\"}]}}",
+         "usdm.accounts[1].api_key: want 1..100 characters"},
+    };
+    struct lx_mock_config c;
+    char err[256];
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        err[0] = '\0';
+        assert_int_equal(parse(&c, t[i].text, err, sizeof(err)), LX_ERR_CONFIG);
+        if (strstr(err, t[i].want) == NULL) {
+            fail_msg("case %zu: got '%s', want '%s'", i, err, t[i].want);
+        }
+        assert_null(strstr(err, SECRET));
+        assert_null(c.root); /* nothing left to free */
+    }
+}
+
 static void test_unreadable(void **state)
 {
     struct lx_mock_config c;
@@ -206,9 +391,14 @@ static void test_unreadable(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_good),       cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_ports),      cmocka_unit_test(test_tls),
+        cmocka_unit_test(test_good),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_ports),
+        cmocka_unit_test(test_tls),
         cmocka_unit_test(test_unreadable),
+        cmocka_unit_test(test_usdm_good),
+        cmocka_unit_test(test_usdm_defaults),
+        cmocka_unit_test(test_usdm_errors),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

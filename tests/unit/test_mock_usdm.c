@@ -70,7 +70,7 @@ static int setup(void **state)
     assert_int_equal(lx_net_new(&f->net, NULL, f->base, f->clock), LX_OK);
     assert_int_equal(lx_mock_door_new(&f->door, f->net, f->clock, "binanceusdm",
                                       &lx_mock_bn_dialect,
-                                      &lx_mock_bn_spot_limits),
+                                      &lx_mock_bn_usdm_limits),
                      LX_OK);
     assert_int_equal(lx_mock_bn_usdm_new(&f->um, f->clock, f->door, &why),
                      LX_OK);
@@ -461,6 +461,174 @@ static void test_fill_position_funding(void **state)
                      1);
     call(f, "DELETE", "/fapi/v1/allOpenOrders", "symbol=BTCUSDT", 1);
     assert_int_equal(jnum(f->json, "code"), 200);
+}
+
+/* The income records of an answer as "TYPE:income:symbol:tradeId;..." */
+static void incomes(const cJSON *o, char *out, size_t n)
+{
+    const cJSON *r;
+    size_t len = 0;
+    int64_t tran = 0;
+
+    out[0] = '\0';
+    cJSON_ArrayForEach (r, o) {
+        assert_string_equal(jstr(r, "asset"), "USDT");
+        assert_string_equal(jstr(r, "info"), jstr(r, "incomeType"));
+        assert_true(jnum(r, "tranId") > tran); /* unique, increasing */
+        tran = jnum(r, "tranId");
+        len += (size_t)lx__snprintf(out + len, n - len, "%s:%s:%s:%s;",
+                                    jstr(r, "incomeType"), jstr(r, "income"),
+                                    jstr(r, "symbol"), jstr(r, "tradeId"));
+    }
+}
+
+/*
+ * History: GET /fapi/v1/allOrders (weight 5, by orderId, the most recent
+ * `limit` or from orderId, 7 days between the times), GET /fapi/v1/income
+ * from the engine's deposits, fees, realized PnL and funding (filters,
+ * limit, page, times), and ticker/price v1 and v2 (weight 1 / 2).
+ */
+static void test_history(void **state)
+{
+    struct fx *f = *state;
+    const cJSON *o, *one;
+    char q[300], got[1024];
+    int64_t id[2], used, t0 = T0 / 1000000, h = 3600000, ttime;
+
+    o = call(f, "POST", "/fapi/v1/order",
+             "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&"
+             "quantity=0.010&price=59000&newClientOrderId=h1",
+             1);
+    id[0] = jnum(o, "orderId");
+    call(f, "DELETE", "/fapi/v1/order", "symbol=BTCUSDT&origClientOrderId=h1",
+         1);
+    o = call(f, "POST", "/fapi/v1/order",
+             "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.010&"
+             "newClientOrderId=h2",
+             1);
+    id[1] = jnum(o, "orderId");
+    assert_true(id[0] < id[1]);
+    used = f->used;
+    o = call(f, "GET", "/fapi/v1/allOrders", "symbol=BTCUSDT", 1);
+    assert_int_equal(f->status, 200);
+    assert_int_equal(f->used, used + 5);
+    assert_int_equal(cJSON_GetArraySize(o), 2);
+    one = cJSON_GetArrayItem(o, 0);
+    assert_int_equal(jnum(one, "orderId"), id[0]);
+    assert_string_equal(jstr(one, "symbol"), "BTCUSDT");
+    assert_string_equal(jstr(one, "status"), "CANCELED");
+    assert_string_equal(jstr(one, "clientOrderId"), "h1");
+    assert_string_equal(jstr(one, "price"), "59000.0");
+    assert_string_equal(jstr(one, "avgPrice"), "0.00000");
+    assert_string_equal(jstr(one, "origQty"), "0.010");
+    assert_string_equal(jstr(one, "executedQty"), "0.000");
+    assert_string_equal(jstr(one, "cumQuote"), "0");
+    assert_string_equal(jstr(one, "timeInForce"), "GTC");
+    assert_string_equal(jstr(one, "type"), "LIMIT");
+    assert_string_equal(jstr(one, "origType"), "LIMIT");
+    assert_string_equal(jstr(one, "side"), "BUY");
+    assert_string_equal(jstr(one, "positionSide"), "BOTH");
+    assert_false(cJSON_IsTrue(cJSON_GetObjectItem(one, "reduceOnly")));
+    assert_string_equal(jstr(one, "priceMatch"), "NONE");
+    assert_int_equal(jnum(one, "time"), t0);
+    one = cJSON_GetArrayItem(o, 1);
+    assert_int_equal(jnum(one, "orderId"), id[1]);
+    assert_string_equal(jstr(one, "status"), "FILLED");
+    assert_string_equal(jstr(one, "avgPrice"), "60000.00000");
+    assert_string_equal(jstr(one, "cumQuote"), "600");
+    o = call(f, "GET", "/fapi/v1/allOrders", "symbol=BTCUSDT&limit=1", 1);
+    assert_int_equal(cJSON_GetArraySize(o), 1);
+    assert_int_equal(jnum(cJSON_GetArrayItem(o, 0), "orderId"), id[1]);
+    lx__snprintf(q, sizeof(q), "symbol=BTCUSDT&orderId=%lld&limit=1",
+                 (long long)id[0]);
+    o = call(f, "GET", "/fapi/v1/allOrders", q, 1);
+    assert_int_equal(cJSON_GetArraySize(o), 1);
+    assert_int_equal(jnum(cJSON_GetArrayItem(o, 0), "orderId"), id[0]);
+    lx__snprintf(q, sizeof(q), "symbol=BTCUSDT&startTime=%lld&endTime=%lld",
+                 (long long)(t0 - 24 * h), (long long)(t0 + 6 * 24 * h));
+    o = call(f, "GET", "/fapi/v1/allOrders", q, 1);
+    assert_int_equal(cJSON_GetArraySize(o), 2);
+    lx__snprintf(q, sizeof(q), "symbol=BTCUSDT&startTime=%lld&endTime=%lld",
+                 (long long)(t0 - 24 * h), (long long)(t0 + 6 * 24 * h + 1));
+    call(f, "GET", "/fapi/v1/allOrders", q, 1);
+    expect_err(f, 400, -1127,
+               "More than 168 hours between startTime and endTime.");
+    lx__snprintf(q, sizeof(q), "symbol=BTCUSDT&startTime=%lld",
+                 (long long)(t0 + 1));
+    o = call(f, "GET", "/fapi/v1/allOrders", q, 1);
+    assert_int_equal(cJSON_GetArraySize(o), 0);
+    call(f, "GET", "/fapi/v1/allOrders", "", 1);
+    expect_err(f, 400, -1102,
+               "Mandatory parameter 'symbol' was not sent, was empty/null, "
+               "or malformed.");
+
+    /* an hour later: funding on the long, then it is closed at 59990.0 */
+    assert_int_equal(
+        lx_clock_run(f->clock, lx_clock_mono_ns(f->clock) + 3600 * SEC), LX_OK);
+    assert_int_equal(lx_mock_bn_usdm_set_mark(f->um, "BTCUSDT", "60000.0"),
+                     LX_OK);
+    assert_int_equal(lx_mock_bn_usdm_fund(f->um), LX_OK);
+    call(f, "POST", "/fapi/v1/order",
+         "symbol=BTCUSDT&side=SELL&type=MARKET&quantity=0.010&reduceOnly=true",
+         1);
+    assert_int_equal(f->status, 200);
+    used = f->used;
+    o = call(f, "GET", "/fapi/v1/income", "", 1);
+    assert_int_equal(f->status, 200);
+    assert_int_equal(f->used, used + 30);
+    assert_int_equal(cJSON_GetArraySize(o), 5);
+    one = cJSON_GetArrayItem(o, 0);
+    assert_string_equal(jstr(one, "symbol"), "");
+    assert_string_equal(jstr(one, "incomeType"), "TRANSFER");
+    assert_string_equal(jstr(one, "income"), "10000.00000000");
+    assert_int_equal(jnum(one, "time"), t0);
+    assert_string_equal(jstr(one, "tradeId"), "");
+    one = cJSON_GetArrayItem(o, 2);
+    assert_string_equal(jstr(one, "incomeType"), "FUNDING_FEE");
+    assert_int_equal(jnum(one, "time"), t0 + h);
+    incomes(o, got, sizeof(got));
+    /* 0.0005 * 600, 0.0001 * 600, 0.0005 * 599.9, (59990 - 60000) * 0.01 */
+    assert_string_equal(got, "TRANSFER:10000.00000000::;"
+                             "COMMISSION:-0.30000000:BTCUSDT:1;"
+                             "FUNDING_FEE:-0.06000000:BTCUSDT:;"
+                             "COMMISSION:-0.29995000:BTCUSDT:2;"
+                             "REALIZED_PNL:-0.10000000:BTCUSDT:2;");
+    o = call(f, "GET", "/fapi/v1/income", "incomeType=COMMISSION", 1);
+    incomes(o, got, sizeof(got));
+    assert_string_equal(got, "COMMISSION:-0.30000000:BTCUSDT:1;"
+                             "COMMISSION:-0.29995000:BTCUSDT:2;");
+    o = call(f, "GET", "/fapi/v1/income", "symbol=BTCUSDT&limit=2&page=2", 1);
+    incomes(o, got, sizeof(got));
+    assert_string_equal(got, "COMMISSION:-0.29995000:BTCUSDT:2;"
+                             "REALIZED_PNL:-0.10000000:BTCUSDT:2;");
+    lx__snprintf(q, sizeof(q), "startTime=%lld&endTime=%lld&limit=1",
+                 (long long)(t0 + 1), (long long)(t0 + h));
+    o = call(f, "GET", "/fapi/v1/income", q, 1);
+    incomes(o, got, sizeof(got));
+    assert_string_equal(got, "FUNDING_FEE:-0.06000000:BTCUSDT:;");
+    o = call(f, "GET", "/fapi/v1/income", "incomeType=WELCOME_BONUS", 1);
+    assert_int_equal(cJSON_GetArraySize(o), 0);
+    call(f, "GET", "/fapi/v1/income", "symbol=ETHUSDT", 1);
+    expect_err(f, 400, -1121, "Invalid symbol.");
+
+    /* the last trade's price and time */
+    ttime = t0 + h;
+    used = f->used;
+    call(f, "GET", "/fapi/v1/ticker/price", "symbol=BTCUSDT", 0);
+    assert_int_equal(f->used, used + 1);
+    lx__snprintf(q, sizeof(q),
+                 "{\"symbol\":\"BTCUSDT\",\"price\":\"59990.0\","
+                 "\"time\":%lld}",
+                 (long long)ttime);
+    assert_string_equal(f->body, q);
+    call(f, "GET", "/fapi/v2/ticker/price", "", 0);
+    assert_int_equal(f->used, used + 1 + 2);
+    lx__snprintf(got, sizeof(got), "[%s]", q);
+    assert_string_equal(f->body, got);
+    call(f, "GET", "/fapi/v1/ticker/price", "", 0);
+    assert_string_equal(f->body, got);
+    call(f, "GET", "/fapi/v2/ticker/price", "symbol=NOPE", 0);
+    expect_err(f, 400, -1121, "Invalid symbol.");
 }
 
 static void test_market_data(void **state)
@@ -966,7 +1134,7 @@ static void test_algo_stream(void **state)
 {
     struct fx *f = *state;
     const cJSON *o, *a;
-    char id[32];
+    char id[32], q[120];
     int64_t a1;
 
     user_ws(f);
@@ -1031,7 +1199,11 @@ static void test_algo_stream(void **state)
     call(f, "POST", "/fapi/v1/order",
          "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=1.000", 1);
     settle(f);
-    lx__snprintf(id, sizeof(id), "%lld", (long long)a1);
+    /* the order placed at the trigger has an order id of its own */
+    o = cJSON_GetObjectItem(event_of(f, "ORDER_TRADE_UPDATE", "c", "a1", 0),
+                            "o");
+    assert_true(jnum(o, "i") != a1);
+    lx__snprintf(id, sizeof(id), "%lld", (long long)jnum(o, "i"));
     o = cJSON_GetObjectItem(event_of(f, "ALGO_UPDATE", "caid", "a1", 1), "o");
     assert_string_equal(jstr(o, "X"), "TRIGGERING");
     o = cJSON_GetObjectItem(event_of(f, "ALGO_UPDATE", "caid", "a1", 2), "o");
@@ -1066,6 +1238,298 @@ static void test_algo_stream(void **state)
     o = call(f, "GET", "/fapi/v1/algoOrder", "clientAlgoId=a1", 1);
     assert_string_equal(jstr(o, "algoStatus"), "FINISHED");
     assert_string_equal(jstr(o, "actualOrderId"), id);
+    assert_int_equal(jnum(o, "algoId"), a1);
+    /* that order is an order: GET /fapi/v1/order, allOrders; the algoId
+     * is not an order id */
+    lx__snprintf(q, sizeof(q), "symbol=BTCUSDT&orderId=%s", id);
+    o = call(f, "GET", "/fapi/v1/order", q, 1);
+    assert_string_equal(jstr(o, "status"), "FILLED");
+    assert_string_equal(jstr(o, "clientOrderId"), "a1");
+    assert_string_equal(jstr(o, "type"), "STOP_MARKET");
+    lx__snprintf(q, sizeof(q), "symbol=BTCUSDT&orderId=%lld", (long long)a1);
+    call(f, "GET", "/fapi/v1/order", q, 1);
+    expect_err(f, 400, -2013, "Order does not exist.");
+    lx__snprintf(q, sizeof(q), "algoId=%lld", (long long)a1);
+    o = call(f, "GET", "/fapi/v1/algoOrder", q, 1);
+    assert_string_equal(jstr(o, "clientAlgoId"), "a1");
+    o = call(f, "GET", "/fapi/v1/allOrders", "symbol=BTCUSDT", 1);
+    assert_int_equal(cJSON_GetArraySize(o), 3); /* market, a1's, market */
+    assert_string_equal(jstr(cJSON_GetArrayItem(o, 1), "clientOrderId"), "a1");
+}
+
+/*
+ * PUT /fapi/v1/order: a modified LIMIT order goes to the back of its level
+ * (here a lower quantity at the same price), an AMENDMENT on the stream;
+ * a crossing price trades; the venue's errors; a partially filled order
+ * modified to its executed quantity, and a GTX order modified to take,
+ * are cancelled.
+ */
+static void test_modify_order(void **state)
+{
+    struct fx *f = *state;
+    const cJSON *o;
+    char q[300];
+    int64_t m1, m2;
+    int rej = 1;
+
+    user_ws(f);
+    o = call(f, "POST", "/fapi/v1/order",
+             "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&"
+             "quantity=0.010&price=59980&newClientOrderId=m1",
+             1);
+    m1 = jnum(o, "orderId");
+    o = call(f, "POST", "/fapi/v1/order",
+             "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&"
+             "quantity=0.020&price=59980&newClientOrderId=m2",
+             1);
+    m2 = jnum(o, "orderId");
+    lx__snprintf(q, sizeof(q),
+                 "symbol=BTCUSDT&orderId=%lld&side=BUY&quantity=0.005&"
+                 "price=59980",
+                 (long long)m1);
+    o = call(f, "PUT", "/fapi/v1/order", q, 1);
+    assert_int_equal(f->status, 200);
+    assert_int_equal(jnum(o, "orderId"), m1);
+    assert_string_equal(jstr(o, "status"), "NEW");
+    assert_string_equal(jstr(o, "clientOrderId"), "m1");
+    assert_string_equal(jstr(o, "price"), "59980.0");
+    assert_string_equal(jstr(o, "origQty"), "0.005");
+    assert_string_equal(jstr(o, "executedQty"), "0.000");
+    assert_string_equal(jstr(o, "type"), "LIMIT");
+    settle(f);
+    o = cJSON_GetObjectItem(event_of(f, "ORDER_TRADE_UPDATE", "c", "m1", 1),
+                            "o");
+    assert_non_null(o);
+    assert_string_equal(jstr(o, "x"), "AMENDMENT");
+    assert_string_equal(jstr(o, "X"), "NEW");
+    assert_string_equal(jstr(o, "q"), "0.005");
+    assert_string_equal(jstr(o, "p"), "59980.0");
+    assert_string_equal(jstr(o, "b"), "1499.5"); /* (0.005 + 0.020) * 59980 */
+    assert_string_equal(jstr(o, "a"), "0");
+    /* m1 lost its place: a sell through 59990.0 fills m2 first */
+    assert_int_equal(lx_mock_bn_usdm_place(f->um, f->maker, "BTCUSDT", "SELL",
+                                           "MARKET", NULL, "0.770", &rej),
+                     LX_OK);
+    assert_int_equal(rej, 0);
+    o = call(f, "GET", "/fapi/v1/order", "symbol=BTCUSDT&origClientOrderId=m2",
+             1);
+    assert_string_equal(jstr(o, "status"), "FILLED");
+    o = call(f, "GET", "/fapi/v1/order", "symbol=BTCUSDT&origClientOrderId=m1",
+             1);
+    assert_string_equal(jstr(o, "status"), "NEW");
+    assert_string_equal(jstr(o, "executedQty"), "0.000");
+
+    /* the venue's errors; the order stays as it is */
+    call(f, "PUT", "/fapi/v1/order",
+         "symbol=BTCUSDT&origClientOrderId=m1&side=BUY&quantity=0.005&"
+         "price=59980",
+         1);
+    expect_err(f, 400, -5027, "No need to modify the order.");
+    call(f, "PUT", "/fapi/v1/order",
+         "symbol=BTCUSDT&origClientOrderId=m1&side=SELL&quantity=0.006&"
+         "price=59980",
+         1);
+    expect_err(f, 400, -1117, "Invalid side.");
+    call(f, "PUT", "/fapi/v1/order",
+         "symbol=BTCUSDT&origClientOrderId=m1&side=BUY&quantity=0.001&"
+         "price=59980",
+         1);
+    expect_err(f, 400, -5029, "Order's notional must be no smaller than 100");
+    call(f, "PUT", "/fapi/v1/order",
+         "symbol=BTCUSDT&orderId=99999&side=BUY&quantity=0.001&price=59980", 1);
+    expect_err(f, 400, -2013, "Order does not exist.");
+    lx__snprintf(q, sizeof(q),
+                 "symbol=BTCUSDT&orderId=%lld&side=BUY&quantity=0.010&"
+                 "price=59980",
+                 (long long)m2);
+    call(f, "PUT", "/fapi/v1/order", q, 1);
+    expect_err(f, 400, -2013, "Order does not exist."); /* filled */
+    call(f, "PUT", "/fapi/v1/order",
+         "symbol=BTCUSDT&origClientOrderId=m1&side=BUY&quantity=0.005", 1);
+    expect_err(f, 400, -1102,
+               "Mandatory parameter 'price' was not sent, was empty/null, or "
+               "malformed.");
+    o = call(f, "GET", "/fapi/v1/order", "symbol=BTCUSDT&origClientOrderId=m1",
+             1);
+    assert_string_equal(jstr(o, "origQty"), "0.005");
+    /* a price across the book trades at once */
+    o = call(f, "PUT", "/fapi/v1/order",
+             "symbol=BTCUSDT&origClientOrderId=m1&side=BUY&quantity=0.005&"
+             "price=60000",
+             1);
+    assert_string_equal(jstr(o, "status"), "FILLED");
+    assert_string_equal(jstr(o, "avgPrice"), "60000.00000");
+
+    /* partially filled, new quantity <= executed: cancelled */
+    assert_int_equal(lx_mock_bn_usdm_place(f->um, f->maker, "BTCUSDT", "SELL",
+                                           "LIMIT", "59995.0", "0.005", &rej),
+                     LX_OK);
+    o = call(f, "POST", "/fapi/v1/order",
+             "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&"
+             "quantity=0.010&price=59995&newClientOrderId=p1",
+             1);
+    assert_string_equal(jstr(o, "status"), "PARTIALLY_FILLED");
+    o = call(f, "PUT", "/fapi/v1/order",
+             "symbol=BTCUSDT&origClientOrderId=p1&side=BUY&quantity=0.005&"
+             "price=59995",
+             1);
+    assert_int_equal(f->status, 200);
+    assert_string_equal(jstr(o, "status"), "CANCELED");
+    assert_string_equal(jstr(o, "executedQty"), "0.005");
+    /* GTX whose new price would take: cancelled */
+    call(f, "POST", "/fapi/v1/order",
+         "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTX&"
+         "quantity=0.010&price=59000&newClientOrderId=g1",
+         1);
+    o = call(f, "PUT", "/fapi/v1/order",
+             "symbol=BTCUSDT&origClientOrderId=g1&side=BUY&quantity=0.010&"
+             "price=60000",
+             1);
+    assert_string_equal(jstr(o, "status"), "CANCELED");
+    assert_string_equal(jstr(o, "price"), "59000.0");
+}
+
+/* name=<value percent-encoded> (a JSON list parameter) */
+static void pct_param(char *out, size_t n, const char *name, const char *val)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t k = (size_t)lx__snprintf(out, n, "%s=", name);
+
+    for (; *val != '\0' && k + 4 < n; val++) {
+        unsigned char ch = (unsigned char)*val;
+
+        if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+            (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.') {
+            out[k++] = (char)ch;
+        } else {
+            out[k++] = '%';
+            out[k++] = hex[ch >> 4];
+            out[k++] = hex[ch & 15];
+        }
+    }
+    out[k] = '\0';
+}
+
+/*
+ * POST / PUT / DELETE /fapi/v1/batchOrders: per-item answers in list order,
+ * an error object ({"code","msg"}) for an item that failed; at most 5
+ * orders (10 ids to cancel); weight 5 (place, modify) and 1 (cancel).
+ */
+static void test_batch_orders(void **state)
+{
+    struct fx *f = *state;
+    const cJSON *o, *x;
+    char q[1200], list[200];
+    int64_t used, b1;
+
+    pct_param(q, sizeof(q), "batchOrders",
+              "[{\"symbol\":\"BTCUSDT\",\"side\":\"BUY\",\"type\":\"LIMIT\","
+              "\"timeInForce\":\"GTC\",\"quantity\":\"0.010\","
+              "\"price\":\"59000\",\"newClientOrderId\":\"b1\"},"
+              "{\"symbol\":\"BTCUSDT\",\"side\":\"BUY\",\"type\":\"LIMIT\","
+              "\"timeInForce\":\"GTC\",\"quantity\":\"0.001\","
+              "\"price\":\"59000\"},"
+              "{\"symbol\":\"BTCUSDT\",\"side\":\"SELL\",\"type\":\"MARKET\","
+              "\"quantity\":\"0.010\",\"reduceOnly\":\"true\"},"
+              "{\"symbol\":\"BTCUSDT\",\"type\":\"MARKET\","
+              "\"quantity\":\"0.010\"},"
+              "{\"symbol\":\"ETHUSDT\",\"side\":\"BUY\",\"type\":\"MARKET\","
+              "\"quantity\":\"0.010\"}]");
+    used = f->used;
+    o = call(f, "POST", "/fapi/v1/batchOrders", q, 1);
+    assert_int_equal(f->status, 200);
+    assert_int_equal(f->used, used + 5);
+    assert_int_equal(cJSON_GetArraySize(o), 5);
+    x = cJSON_GetArrayItem(o, 0);
+    b1 = jnum(x, "orderId");
+    assert_string_equal(jstr(x, "clientOrderId"), "b1");
+    assert_string_equal(jstr(x, "status"), "NEW");
+    assert_string_equal(jstr(x, "price"), "59000.0");
+    assert_string_equal(jstr(x, "origQty"), "0.010");
+    x = cJSON_GetArrayItem(o, 1);
+    assert_int_equal(jnum(x, "code"), -4164);
+    assert_string_equal(jstr(x, "msg"),
+                        "Order's notional must be no smaller than 100 (unless "
+                        "you choose reduce only).");
+    assert_null(cJSON_GetObjectItem(x, "orderId"));
+    x = cJSON_GetArrayItem(o, 2);
+    assert_int_equal(jnum(x, "code"), -2022);
+    assert_string_equal(jstr(x, "msg"), "ReduceOnly Order is rejected.");
+    x = cJSON_GetArrayItem(o, 3);
+    assert_int_equal(jnum(x, "code"), -1102);
+    assert_string_equal(jstr(x, "msg"),
+                        "Mandatory parameter 'side' was not sent, was "
+                        "empty/null, or malformed.");
+    x = cJSON_GetArrayItem(o, 4);
+    assert_int_equal(jnum(x, "code"), -1121);
+    o = call(f, "GET", "/fapi/v1/openOrders", "symbol=BTCUSDT", 1);
+    assert_int_equal(cJSON_GetArraySize(o), 1);
+    /* more than 5, or not a list */
+    pct_param(q, sizeof(q), "batchOrders", "[{},{},{},{},{},{}]");
+    call(f, "POST", "/fapi/v1/batchOrders", q, 1);
+    expect_err(f, 400, -1130,
+               "Data sent for parameter 'batchOrders' is not valid.");
+    pct_param(q, sizeof(q), "batchOrders", "{\"symbol\":\"BTCUSDT\"}");
+    call(f, "POST", "/fapi/v1/batchOrders", q, 1);
+    expect_err(f, 400, -1130,
+               "Data sent for parameter 'batchOrders' is not valid.");
+    call(f, "POST", "/fapi/v1/batchOrders", "", 1);
+    expect_err(f, 400, -1102,
+               "Mandatory parameter 'batchOrders' was not sent, was "
+               "empty/null, or malformed.");
+
+    /* modify: the order, then -2013 for an unknown one */
+    pct_param(q, sizeof(q), "batchOrders",
+              "[{\"symbol\":\"BTCUSDT\",\"origClientOrderId\":\"b1\","
+              "\"side\":\"BUY\",\"quantity\":\"0.020\",\"price\":\"59100\"},"
+              "{\"symbol\":\"BTCUSDT\",\"orderId\":99999,\"side\":\"BUY\","
+              "\"quantity\":\"0.020\",\"price\":\"59100\"}]");
+    used = f->used;
+    o = call(f, "PUT", "/fapi/v1/batchOrders", q, 1);
+    assert_int_equal(f->status, 200);
+    assert_int_equal(f->used, used + 5);
+    assert_int_equal(cJSON_GetArraySize(o), 2);
+    x = cJSON_GetArrayItem(o, 0);
+    assert_int_equal(jnum(x, "orderId"), b1);
+    assert_string_equal(jstr(x, "price"), "59100.0");
+    assert_string_equal(jstr(x, "origQty"), "0.020");
+    x = cJSON_GetArrayItem(o, 1);
+    assert_int_equal(jnum(x, "code"), -2013);
+    assert_string_equal(jstr(x, "msg"), "Order does not exist.");
+
+    /* cancel */
+    lx__snprintf(list, sizeof(list), "[%lld,99999]", (long long)b1);
+    pct_param(q, sizeof(q), "orderIdList", list);
+    lx__snprintf(list, sizeof(list), "symbol=BTCUSDT&%s", q);
+    used = f->used;
+    o = call(f, "DELETE", "/fapi/v1/batchOrders", list, 1);
+    assert_int_equal(f->status, 200);
+    assert_int_equal(f->used, used + 1);
+    assert_int_equal(cJSON_GetArraySize(o), 2);
+    x = cJSON_GetArrayItem(o, 0);
+    assert_int_equal(jnum(x, "orderId"), b1);
+    assert_string_equal(jstr(x, "status"), "CANCELED");
+    x = cJSON_GetArrayItem(o, 1);
+    assert_int_equal(jnum(x, "code"), -2011);
+    assert_string_equal(jstr(x, "msg"), "Unknown order sent.");
+    pct_param(q, sizeof(q), "origClientOrderIdList", "[\"b1\"]");
+    lx__snprintf(list, sizeof(list), "symbol=BTCUSDT&%s", q);
+    o = call(f, "DELETE", "/fapi/v1/batchOrders", list, 1);
+    assert_int_equal(jnum(cJSON_GetArrayItem(o, 0), "code"), -2011);
+    /* the lower-case names CCXT sends */
+    pct_param(q, sizeof(q), "origclientorderidlist", "[\"b1\",\"zz\"]");
+    lx__snprintf(list, sizeof(list), "symbol=BTCUSDT&%s", q);
+    o = call(f, "DELETE", "/fapi/v1/batchOrders", list, 1);
+    assert_int_equal(cJSON_GetArraySize(o), 2);
+    lx__snprintf(list, sizeof(list), "symbol=BTCUSDT&orderidlist=%%5B%lld%%5D",
+                 (long long)b1);
+    o = call(f, "DELETE", "/fapi/v1/batchOrders", list, 1);
+    assert_int_equal(cJSON_GetArraySize(o), 1);
+    assert_int_equal(jnum(cJSON_GetArrayItem(o, 0), "code"), -2011);
+    call(f, "DELETE", "/fapi/v1/batchOrders", "symbol=BTCUSDT", 1);
+    expect_err(f, 400, -1102,
+               "Param 'origClientOrderIdList' or 'orderIdList' must be sent, "
+               "but both were empty/null!");
 }
 
 static void test_user_data(void **state)
@@ -1109,7 +1573,11 @@ static void test_user_data(void **state)
     assert_int_equal(jnum(o, "si"), 0);
     assert_int_equal(jnum(o, "ss"), 0);
     assert_string_equal(jstr(o, "V"), "NONE");
+    /* b / a: notional of the account's open orders, 0.010 * 59000 */
+    assert_string_equal(jstr(o, "b"), "590");
+    assert_string_equal(jstr(o, "a"), "0");
     o = cJSON_GetObjectItem(nth_event(f, "ORDER_TRADE_UPDATE", 2), "o");
+    assert_string_equal(jstr(o, "b"), "590"); /* u2 filled: u1 only */
     assert_string_equal(jstr(o, "c"), "u2");
     assert_string_equal(jstr(o, "x"), "TRADE");
     assert_string_equal(jstr(o, "X"), "FILLED");
@@ -1150,6 +1618,7 @@ static void test_user_data(void **state)
     o = cJSON_GetObjectItem(nth_event(f, "ORDER_TRADE_UPDATE", 3), "o");
     assert_string_equal(jstr(o, "c"), "u1");
     assert_string_equal(jstr(o, "X"), "CANCELED");
+    assert_string_equal(jstr(o, "b"), "0");
     /* funding reaches the stream as ACCOUNT_UPDATE FUNDING_FEE */
     assert_int_equal(lx_mock_bn_usdm_set_mark(f->um, "BTCUSDT", "60000.0"),
                      LX_OK);
@@ -1175,6 +1644,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fill_position_funding, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_market_data, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_history, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_modify_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batch_orders, setup, teardown),
         cmocka_unit_test_setup_teardown(test_algo_orders, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hedge_mode, setup, teardown),
         cmocka_unit_test_setup_teardown(test_streams, setup, teardown),

@@ -3,10 +3,11 @@
  * engine's perp books, the order records the venue reports (kept after an
  * order closes), mark and funding inputs, and the REST routes with USD-M's
  * weights, parameter checks, error codes and response shapes; algo
- * (conditional) orders, public trade and per-account fill rings (trades,
- * klines, 24hr ticker, userTrades), and the streams it publishes on a hub:
- * trades, bookTicker, depth diffs per window, partial books, klines, mark
- * price, and ORDER_TRADE_UPDATE / TRADE_LITE / ACCOUNT_UPDATE /
+ * (conditional) orders, order modify and batch orders, public trade and
+ * per-account fill and income rings (trades, klines, tickers, userTrades,
+ * income), allOrders from the kept records, and the streams it publishes
+ * on a hub: trades, bookTicker, depth diffs per window, partial books,
+ * klines, mark price, and ORDER_TRADE_UPDATE / TRADE_LITE / ACCOUNT_UPDATE /
  * ALGO_UPDATE on listen keys. positionRisk's liquidationPrice is the mark
  * at which the engine's margin model would liquidate (liq_price()).
  *
@@ -14,7 +15,10 @@
  * kline history beyond the kept trades.
  */
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <cjson/cJSON.h>
 
 #include "core/lx_internal.h"
 #include "lotusx/lx_clock.h"
@@ -65,6 +69,22 @@ struct um_funding {
     int64_t time_ms, rate_e8, mark;
 };
 
+#define UM_INCOME 1000 /* income records kept per account */
+
+enum {
+    UM_IN_TRANSFER,
+    UM_IN_REALIZED_PNL,
+    UM_IN_FUNDING_FEE,
+    UM_IN_COMMISSION
+};
+
+/* One income record of an account (GET /fapi/v1/income). */
+struct um_income {
+    int64_t amount, time_ms, tran_id, trade_id; /* amount: 10^-8; trade -1 */
+    uint16_t sym;                               /* UM_MAX_SYMBOLS: none */
+    uint8_t type;
+};
+
 struct um_symbol {
     char name[LX_SYMBOL_LEN], base[LX_ASSET_LEN], quote[LX_ASSET_LEN];
     uint32_t inst, base_asset, margin_asset;
@@ -96,8 +116,13 @@ struct um_order {
     int64_t price, stop, orig, exec, quote; /* ticks, lots, tick*lot */
     int64_t trigger_ms;
     int64_t time_ms, update_ms;
+    /* algo orders: the algoId (its own sequence); id is the engine's order,
+     * the actualOrderId of the order placed at the trigger */
+    uint64_t aid;
     char cid[LX_ENG_CID_MAX + 1];
 };
+
+#define UM_ALGO_ID0 1000000000 /* algoIds count from here */
 
 struct lx_mock_bn_usdm {
     struct lx_clock *clock;
@@ -110,7 +135,7 @@ struct lx_mock_bn_usdm {
     size_t naccounts;
     struct um_order *orders; /* ring of UM_MAX_ORDERS */
     size_t norders;
-    uint64_t cid_seq;
+    uint64_t cid_seq, algo_seq;
     struct lx_eng_order_info *scratch;
     size_t scratch_cap;
     struct lx_timer *fund_timer;
@@ -133,6 +158,9 @@ struct lx_mock_bn_usdm {
     int half;
     struct um_my *my[UM_MAX_ACCOUNTS]; /* rings of UM_MY */
     size_t nmy[UM_MAX_ACCOUNTS];
+    struct um_income *inc[UM_MAX_ACCOUNTS]; /* rings of UM_INCOME */
+    size_t ninc[UM_MAX_ACCOUNTS];
+    int64_t tran_id;
     struct lx_mock_sb usb;
 };
 
@@ -186,6 +214,19 @@ static struct um_order *order_by_id(struct lx_mock_bn_usdm *v, uint64_t id)
     return NULL;
 }
 
+/* The algo order with algoId aid, or NULL. */
+static struct um_order *order_by_aid(struct lx_mock_bn_usdm *v, uint64_t aid)
+{
+    size_t i, n = v->norders < UM_MAX_ORDERS ? v->norders : UM_MAX_ORDERS;
+
+    for (i = 0; i < n; i++) {
+        if (v->orders[i].algo && v->orders[i].aid == aid) {
+            return &v->orders[i];
+        }
+    }
+    return NULL;
+}
+
 static struct um_order *order_by_cid(struct lx_mock_bn_usdm *v, uint32_t acct,
                                      const char *cid)
 {
@@ -231,6 +272,8 @@ static struct lx_decimal qty_dec(struct lx_mock_bn_usdm *v,
 
 static void user_event(struct lx_mock_bn_usdm *v, const struct lx_eng_event *e,
                        struct um_order *o);
+static void income_event(struct lx_mock_bn_usdm *v,
+                         const struct lx_eng_event *e);
 
 /* Counts the events that change a book: the depth update ids. */
 static void book_event(struct lx_mock_bn_usdm *v, const struct lx_eng_event *e)
@@ -284,6 +327,7 @@ static void drain(struct lx_mock_bn_usdm *v)
         } else if (ev[i].type == LX_ENG_EV_POSITION) {
             my_trade_pnl(v, &ev[i]);
         }
+        income_event(v, &ev[i]);
         user_event(v, &ev[i], o);
         if (o == NULL || o->sym >= v->nsyms) {
             continue;
@@ -298,6 +342,9 @@ static void drain(struct lx_mock_bn_usdm *v)
             o->state = (ev[i].flags & LX_ENG_FILL_LAST)
                            ? LX_ENG_ST_FILLED
                            : LX_ENG_ST_PARTIALLY_FILLED;
+        } else if (ev[i].type == LX_ENG_EV_AMENDED) {
+            o->price = ev[i].price;
+            o->orig = o->exec + ev[i].qty; /* qty: what is left */
         } else if (ev[i].type == LX_ENG_EV_TRIGGERED) {
             o->triggered = 1;
             o->trigger_ms = o->update_ms;
@@ -389,6 +436,7 @@ void lx_mock_bn_usdm_free(struct lx_mock_bn_usdm *v)
     }
     for (i = 0; i < UM_MAX_ACCOUNTS; i++) {
         lx__free(NULL, v->my[i]);
+        lx__free(NULL, v->inc[i]);
     }
     for (i = 0; i < 2; i++) {
         lx__free(NULL, v->cur[i]);
@@ -851,19 +899,25 @@ static void info_symbol(struct lx_mock_bn_usdm *v, const struct um_symbol *s)
 static void r_info(struct lx_mock_call *c, void *ud)
 {
     struct lx_mock_bn_usdm *v = ud;
+    const struct lx_mock_limits *l = lx_mock_call_limits(c);
     size_t i;
 
     lx_mock_sb_reset(&v->sb);
     lx_mock_sb_kv_i64(&v->sb,
                       "{\"timezone\":\"UTC\",\"serverTime\":", now_ms(v));
-    lx_mock_sb_str(&v->sb,
-                   ",\"futuresType\":\"U_MARGINED\",\"rateLimits\":["
-                   "{\"rateLimitType\":\"REQUEST_WEIGHT\",\"interval\":"
-                   "\"MINUTE\",\"intervalNum\":1,\"limit\":2400},"
-                   "{\"rateLimitType\":\"ORDERS\",\"interval\":\"MINUTE\","
-                   "\"intervalNum\":1,\"limit\":1200},{\"rateLimitType\":"
-                   "\"ORDERS\",\"interval\":\"SECOND\",\"intervalNum\":10,"
-                   "\"limit\":300}],\"exchangeFilters\":[],\"assets\":[");
+    /* The door's limits (config usdm.rate_limits); orders/min as published */
+    lx_mock_sb_kv_i64(&v->sb,
+                      ",\"futuresType\":\"U_MARGINED\",\"rateLimits\":["
+                      "{\"rateLimitType\":\"REQUEST_WEIGHT\",\"interval\":"
+                      "\"MINUTE\",\"intervalNum\":1,\"limit\":",
+                      l->weight_per_min);
+    lx_mock_sb_kv_i64(&v->sb,
+                      "},{\"rateLimitType\":\"ORDERS\",\"interval\":"
+                      "\"MINUTE\",\"intervalNum\":1,\"limit\":1200},"
+                      "{\"rateLimitType\":\"ORDERS\",\"interval\":"
+                      "\"SECOND\",\"intervalNum\":10,\"limit\":",
+                      l->orders_per_10s);
+    lx_mock_sb_str(&v->sb, "}],\"exchangeFilters\":[],\"assets\":[");
     if (v->nsyms > 0) {
         lx_mock_sb_kv_str(&v->sb, "{\"asset\":", v->syms[0].quote);
         lx_mock_sb_str(&v->sb, ",\"marginAvailable\":true,"
@@ -1106,8 +1160,7 @@ static void render_order(struct lx_mock_bn_usdm *v, const struct um_order *o)
     struct lx_mock_sb *sb = &v->sb;
     struct lx_decimal cum = {0, 0}, avg = {0, 5}, q;
 
-    if (lx__engine_amount_dec(v->eng, s->margin_asset, 0, &cum) == LX_OK &&
-        o->exec > 0) {
+    if (o->exec > 0) { /* "cumQuote":"0" before any fill, as the venue */
         /* quote in tick*lot units -> decimal; avg = quote / exec lots */
         cum.m = o->quote * s->tick.m * s->lot.m;
         cum.scale = (uint8_t)(s->tick.scale + s->lot.scale);
@@ -1145,8 +1198,27 @@ static void render_order(struct lx_mock_bn_usdm *v, const struct um_order *o)
     lx_mock_sb_str(sb, "}");
 }
 
-/* Answers a rejection with USD-M's code and message. */
-static void reject(struct lx_mock_call *c, int reason, int setting)
+/* A venue error: code and message (an answer, or a batch item's). */
+struct um_err {
+    int code;
+    char msg[200];
+};
+
+static void err_set(struct um_err *e, int code, const char *fmt, ...)
+    LX_PRINTF(3, 4);
+
+static void err_set(struct um_err *e, int code, const char *fmt, ...)
+{
+    va_list ap;
+
+    e->code = code;
+    va_start(ap, fmt);
+    lx__vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+    va_end(ap);
+}
+
+/* USD-M's code and message for an engine rejection. */
+static void reason_err(int reason, int setting, struct um_err *e)
 {
     int code = 0;
     const char *msg = NULL;
@@ -1154,21 +1226,35 @@ static void reject(struct lx_mock_call *c, int reason, int setting)
     /* order rejections USD-M words its own way (the engine's table has
      * spot's words for these) */
     if (setting == 0 && reason == LX_ENG_R_REDUCE_ONLY) {
-        fail(c, 400, -2022, "ReduceOnly Order is rejected.");
+        err_set(e, -2022, "ReduceOnly Order is rejected.");
         return;
     }
     if (setting == 0 && reason == LX_ENG_R_POSITION_SIDE) {
-        fail(c, 400, -4061,
-             "Order's position side does not match user's setting.");
+        err_set(e, -4061,
+                "Order's position side does not match user's setting.");
         return;
     }
     if (setting == 0 && reason == LX_ENG_R_MARGIN_INSUFFICIENT) {
-        fail(c, 400, -2019, "Margin is insufficient.");
+        err_set(e, -2019, "Margin is insufficient.");
         return;
     }
     lx__engine_reason_binance_usdm(reason, setting, &code, &msg);
-    fail(c, 400, code != 0 ? code : -1000, "%s",
-         msg != NULL ? msg : "An unknown error occured.");
+    err_set(e, code != 0 ? code : -1000, "%s",
+            msg != NULL ? msg : "An unknown error occured.");
+}
+
+static void fail_err(struct lx_mock_call *c, const struct um_err *e)
+{
+    fail(c, 400, e->code, "%s", e->msg);
+}
+
+/* Answers a rejection with USD-M's code and message. */
+static void reject(struct lx_mock_call *c, int reason, int setting)
+{
+    struct um_err e;
+
+    reason_err(reason, setting, &e);
+    fail_err(c, &e);
 }
 
 /* Parsed order parameters (venue decimals) of POST /fapi/v1/order. */
@@ -1279,10 +1365,11 @@ static struct um_order *record(struct lx_mock_bn_usdm *v, uint32_t acct,
 
 static void render_algo(struct lx_mock_bn_usdm *v, const struct um_order *o);
 
-/* Submits r for acct; answers the order or the rejection. */
-static void submit(struct lx_mock_call *c, struct lx_mock_bn_usdm *v,
-                   uint32_t acct, struct um_symbol *s,
-                   struct lx_eng_order_dreq *r, const char *cid, int algo)
+/* Places r for acct: the order's record, or NULL with the venue's error. */
+static struct um_order *place_order(struct lx_mock_bn_usdm *v, uint32_t acct,
+                                    struct um_symbol *s,
+                                    struct lx_eng_order_dreq *r,
+                                    const char *cid, int algo, struct um_err *e)
 {
     struct lx_eng_result res;
     struct um_order *o;
@@ -1299,10 +1386,9 @@ static void submit(struct lx_mock_call *c, struct lx_mock_bn_usdm *v,
     r->time = lx_mock_door_now_ns(v->door);
     if (lx__engine_submit_dec(v->eng, r, &res) != LX_OK) {
         drain(v);
-        fail(c, 400, -1000,
-             "An unknown error occured while processing the "
-             "request.");
-        return;
+        err_set(e, -1000,
+                "An unknown error occured while processing the request.");
+        return NULL;
     }
     if (res.order_id == 0) {
         drain(v);
@@ -1312,19 +1398,37 @@ static void submit(struct lx_mock_call *c, struct lx_mock_bn_usdm *v,
             if (lx_decimal_format(s->min_notional, n, sizeof(n)) < 0) {
                 n[0] = '\0';
             }
-            fail(c, 400, -4164,
-                 "Order's notional must be no smaller than %s (unless you "
-                 "choose reduce only).",
-                 n);
-            return;
+            err_set(e, -4164,
+                    "Order's notional must be no smaller than %s (unless you "
+                    "choose reduce only).",
+                    n);
+            return NULL;
         }
-        reject(c, res.reason, 0);
-        return;
+        reason_err(res.reason, 0, e);
+        return NULL;
     }
     o = record(v, acct, s, r, res.order_id, cid);
     o->algo = (uint8_t)algo;
     o->working = r->working_type;
+    if (algo) {
+        o->aid = UM_ALGO_ID0 + ++v->algo_seq;
+    }
     drain(v);
+    return o;
+}
+
+/* Submits r for acct; answers the order or the rejection. */
+static void submit(struct lx_mock_call *c, struct lx_mock_bn_usdm *v,
+                   uint32_t acct, struct um_symbol *s,
+                   struct lx_eng_order_dreq *r, const char *cid, int algo)
+{
+    struct um_order *o;
+    struct um_err e;
+
+    if ((o = place_order(v, acct, s, r, cid, algo, &e)) == NULL) {
+        fail_err(c, &e);
+        return;
+    }
     lx_mock_sb_reset(&v->sb);
     if (algo) {
         render_algo(v, o);
@@ -1444,6 +1548,114 @@ static void r_order_del(struct lx_mock_call *c, void *ud)
         return;
     }
     drain(v);
+    lx_mock_sb_reset(&v->sb);
+    render_order(v, o);
+    send(c, v);
+}
+
+/*
+ * PUT /fapi/v1/order: modifies a LIMIT order's price and quantity (both
+ * required, side as the order's). It goes to the back of the queue; a new
+ * price that crosses trades at once. The venue's rules: the same price and
+ * quantity -5027, not LIMIT -5025, a filter failure leaves the order as it
+ * is; a partially filled order whose new quantity is not above what has
+ * been executed, or a GTX order whose new price would take, is cancelled.
+ */
+static int modify_order(struct lx_mock_bn_usdm *v, uint32_t acct,
+                        struct um_symbol *s, struct um_order *o,
+                        const char *side, struct lx_decimal price,
+                        struct lx_decimal qty, struct um_err *e)
+{
+    struct lx_eng_result res;
+    int64_t px, lots, bp = 0, bq = 0;
+    int cancel;
+
+    if (!order_open(o)) {
+        err_set(e, -2013, "Order does not exist.");
+        return 0;
+    }
+    if (strcmp(side, o->side == LX_ENG_BUY ? "BUY" : "SELL") != 0) {
+        err_set(e, -1117, "Invalid side.");
+        return 0;
+    }
+    if (o->type != LX_ENG_LIMIT) {
+        err_set(e, -5025, "Only limit order is supported.");
+        return 0;
+    }
+    if (lx_decimal_to_ticks(price, s->tick, &px) != LX_OK) {
+        reason_err(LX_ENG_R_PRICE_FILTER, 0, e);
+        return 0;
+    }
+    if (lx_decimal_to_ticks(qty, s->lot, &lots) != LX_OK) {
+        reason_err(LX_ENG_R_LOT_SIZE, 0, e);
+        return 0;
+    }
+    if (px == o->price && lots == o->orig) {
+        err_set(e, -5027, "No need to modify the order.");
+        return 0;
+    }
+    cancel = o->exec > 0 && lots <= o->exec;
+    if (o->tif == LX_ENG_GTX &&
+        lx__engine_best(v->eng, s->inst, o->side ^ 1, &bp, &bq) == LX_OK) {
+        cancel |= o->side == LX_ENG_BUY ? px >= bp : px <= bp;
+    }
+    if (cancel) {
+        (void)lx__engine_cancel(v->eng, acct, o->id, NULL, 0,
+                                lx_mock_door_now_ns(v->door), &res);
+    } else if (lx__engine_amend_requeue(v->eng, acct, o->id, px, lots,
+                                        lx_mock_door_now_ns(v->door),
+                                        &res) != LX_OK ||
+               res.order_id == 0) {
+        drain(v);
+        if (res.reason == LX_ENG_R_MIN_NOTIONAL) {
+            char n[48];
+
+            if (lx_decimal_format(s->min_notional, n, sizeof(n)) < 0) {
+                n[0] = '\0';
+            }
+            err_set(e, -5029, "Order's notional must be no smaller than %s", n);
+            return 0;
+        }
+        reason_err(res.reason != 0 ? res.reason : LX_ENG_R_UNKNOWN_ORDER, 0, e);
+        return 0;
+    }
+    drain(v);
+    return 1;
+}
+
+static void r_order_put(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_bn_usdm *v = ud;
+    struct lx_decimal price, qty;
+    struct um_symbol *s;
+    struct um_order *o;
+    const char *side;
+    struct um_err e;
+    uint32_t acct;
+
+    if (!signed_acct(c, v, &acct) || (s = need_sym(c, v)) == NULL ||
+        (side = need(c, "side")) == NULL ||
+        !dec_param(c, "quantity", 1, &qty) ||
+        !dec_param(c, "price", 1, &price)) {
+        return;
+    }
+    if (lx_mock_call_param(c, "priceMatch", NULL) != NULL) {
+        fail(c, 400, -1106, "Parameter 'priceMatch' sent when not required.");
+        return;
+    }
+    if ((o = find_order(c, v, acct, s, 0)) == NULL) {
+        return;
+    }
+    if (lx_mock_call_charge_order(c, acct, NULL, NULL) != LX_OK) {
+        fail(c, 429, -1015,
+             "Too many new orders; current limit is 300 "
+             "orders per TEN_SECONDS.");
+        return;
+    }
+    if (!modify_order(v, acct, s, o, side, price, qty, &e)) {
+        fail_err(c, &e);
+        return;
+    }
     lx_mock_sb_reset(&v->sb);
     render_order(v, o);
     send(c, v);
@@ -1923,7 +2135,36 @@ static void user_publish(struct lx_mock_bn_usdm *v, uint32_t account)
     (void)lx_mock_bn_hub_publish(v->hub, name, v->usb.buf, v->usb.len);
 }
 
-static const char *const exec_names[] = {"NEW", "TRADE", "CANCELED", "EXPIRED"};
+static const char *const exec_names[] = {"NEW", "TRADE", "CANCELED", "EXPIRED",
+                                         "AMENDMENT"};
+
+static struct lx_decimal quote_dec(const struct um_symbol *s, int64_t pq);
+
+/* True when o works in the book (not an algo order still waiting). */
+static int order_working(const struct um_order *o)
+{
+    return order_open(o) && (!o->algo || (o->triggered && !o->rejected));
+}
+
+/*
+ * ORDER_TRADE_UPDATE's b / a: the notional (price * open quantity) of the
+ * account's working buy / sell orders on o's symbol, o as cur shows it.
+ */
+static void open_notional(struct lx_mock_bn_usdm *v, const struct um_order *o,
+                          const struct um_order *cur, int64_t nt[2])
+{
+    size_t i, n = v->norders < UM_MAX_ORDERS ? v->norders : UM_MAX_ORDERS;
+
+    nt[0] = nt[1] = 0;
+    for (i = 0; i < n; i++) {
+        const struct um_order *x = &v->orders[i] == o ? cur : &v->orders[i];
+
+        if (x->account == cur->account && x->sym == cur->sym &&
+            order_working(x)) {
+            nt[x->side == LX_ENG_BUY ? 0 : 1] += x->price * (x->orig - x->exec);
+        }
+    }
+}
 
 /* ORDER_TRADE_UPDATE; fill NULL unless x is TRADE (rpnl from POSITION). */
 static void order_update(struct lx_mock_bn_usdm *v, const struct um_order *o,
@@ -1932,7 +2173,9 @@ static void order_update(struct lx_mock_bn_usdm *v, const struct um_order *o,
 {
     const struct um_symbol *s = &v->syms[o->sym];
     struct lx_mock_sb *sb = &v->usb;
+    int64_t nt[2];
 
+    open_notional(v, order_by_id(v, o->id), o, nt);
     lx_mock_sb_reset(sb);
     lx_mock_sb_kv_i64(sb, "{\"e\":\"ORDER_TRADE_UPDATE\",\"E\":", ms);
     lx_mock_sb_kv_i64(sb, ",\"T\":", ms);
@@ -1958,7 +2201,9 @@ static void order_update(struct lx_mock_bn_usdm *v, const struct um_order *o,
     }
     lx_mock_sb_kv_i64(sb, ",\"T\":", ms);
     lx_mock_sb_kv_i64(sb, ",\"t\":", fill ? v->tid : 0);
-    lx_mock_sb_str(sb, ",\"b\":\"0\",\"a\":\"0\",\"m\":");
+    lx_mock_sb_kv_dec(sb, ",\"b\":", quote_dec(s, nt[0]));
+    lx_mock_sb_kv_dec(sb, ",\"a\":", quote_dec(s, nt[1]));
+    lx_mock_sb_str(sb, ",\"m\":");
     lx_mock_sb_bool(sb, fill != NULL && (fill->flags & LX_ENG_FILL_MAKER));
     lx_mock_sb_str(sb, o->reduce ? ",\"R\":true" : ",\"R\":false");
     lx_mock_sb_kv_str(
@@ -2031,7 +2276,7 @@ static void algo_update(struct lx_mock_bn_usdm *v, const struct um_order *o,
     lx_mock_sb_kv_i64(sb, "{\"e\":\"ALGO_UPDATE\",\"T\":", ms);
     lx_mock_sb_kv_i64(sb, ",\"E\":", ms);
     lx_mock_sb_kv_str(sb, ",\"o\":{\"caid\":", o->cid);
-    lx_mock_sb_kv_i64(sb, ",\"aid\":", (int64_t)o->id);
+    lx_mock_sb_kv_i64(sb, ",\"aid\":", (int64_t)o->aid);
     lx_mock_sb_kv_str(sb,
                       ",\"at\":\"CONDITIONAL\",\"o\":", type_names[o->type]);
     lx_mock_sb_kv_str(sb, ",\"s\":", s->name);
@@ -2186,6 +2431,10 @@ static void user_event(struct lx_mock_bn_usdm *v, const struct lx_eng_event *e,
         algo_update(v, &view, "TRIGGERING", "", ms);
         algo_update(v, &view, "TRIGGERED", "", ms);
         order_update(v, &view, 0, NULL, 0, ms); /* the algo's order is born */
+    } else if (e->type == LX_ENG_EV_AMENDED) {
+        view.price = e->price;
+        view.orig = o->exec + e->qty;
+        order_update(v, &view, 4, NULL, 0, ms);
     } else if (e->type == LX_ENG_EV_FILL) {
         v->fill = *e; /* its ORDER_TRADE_UPDATE waits for the rpnl */
     } else if (e->type == LX_ENG_EV_POSITION && v->fill.order_id == o->id) {
@@ -2326,6 +2575,54 @@ static void my_trade_pnl(struct lx_mock_bn_usdm *v,
     m = &v->my[a][(v->nmy[a] - 1) % UM_MY];
     if (m->order_id == e->order_id) {
         m->rpnl = e->a;
+    }
+}
+
+static void income_add(struct lx_mock_bn_usdm *v, uint32_t a, int type,
+                       uint32_t inst, int64_t amount, int64_t trade_id,
+                       int64_t ns)
+{
+    struct um_income *r;
+
+    if (a >= UM_MAX_ACCOUNTS || amount == 0) {
+        return;
+    }
+    if (v->inc[a] == NULL) {
+        v->inc[a] = lx__calloc(NULL, UM_INCOME, sizeof(struct um_income));
+        if (v->inc[a] == NULL) {
+            return; /* out of memory: not listed */
+        }
+    }
+    r = &v->inc[a][v->ninc[a]++ % UM_INCOME];
+    r->amount = amount;
+    r->time_ms = ns / 1000000;
+    r->tran_id = ++v->tran_id;
+    r->trade_id = trade_id;
+    r->sym = (uint16_t)(inst < v->nsyms ? inst : UM_MAX_SYMBOLS);
+    r->type = (uint8_t)type;
+}
+
+/*
+ * The income records of an engine event: COMMISSION (the fee of a fill,
+ * negative when paid), REALIZED_PNL (the POSITION after a fill), FUNDING_FEE
+ * (signed), TRANSFER (deposits into the margin wallet).
+ */
+static void income_event(struct lx_mock_bn_usdm *v,
+                         const struct lx_eng_event *e)
+{
+    if (e->type == LX_ENG_EV_FILL) {
+        income_add(v, e->account, UM_IN_COMMISSION, e->inst, -e->a, v->tid,
+                   e->time);
+    } else if (e->type == LX_ENG_EV_POSITION) {
+        income_add(v, e->account, UM_IN_REALIZED_PNL, e->inst, e->a, v->tid,
+                   e->time);
+    } else if (e->type == LX_ENG_EV_FUNDING) {
+        income_add(v, e->account, UM_IN_FUNDING_FEE, e->inst, e->b, -1,
+                   e->time);
+    } else if (e->type == LX_ENG_EV_BALANCE &&
+               e->reason == LX_ENG_BAL_DEPOSIT) {
+        income_add(v, e->account, UM_IN_TRANSFER, UM_MAX_SYMBOLS, e->price, -1,
+                   e->time);
     }
 }
 
@@ -2745,7 +3042,7 @@ static void render_algo(struct lx_mock_bn_usdm *v, const struct um_order *o)
     const struct um_symbol *s = &v->syms[o->sym];
     struct lx_mock_sb *sb = &v->sb;
 
-    lx_mock_sb_kv_i64(sb, "{\"algoId\":", (int64_t)o->id);
+    lx_mock_sb_kv_i64(sb, "{\"algoId\":", (int64_t)o->aid);
     lx_mock_sb_kv_str(sb, ",\"clientAlgoId\":", o->cid);
     lx_mock_sb_str(sb, ",\"algoType\":\"CONDITIONAL\"");
     lx_mock_sb_kv_str(sb, ",\"orderType\":", type_names[o->type]);
@@ -2843,7 +3140,7 @@ static struct um_order *find_algo(struct lx_mock_call *c,
     }
     if (id != NULL) {
         if (lx__parse_i64(id, len, &n) == LX_OK && n > 0) {
-            o = order_by_id(v, (uint64_t)n);
+            o = order_by_aid(v, (uint64_t)n);
         }
     } else {
         o = order_by_cid(v, acct, cid);
@@ -2917,10 +3214,652 @@ static void r_algo_del(struct lx_mock_call *c, void *ud)
     }
     drain(v);
     lx_mock_sb_reset(&v->sb);
-    lx_mock_sb_kv_i64(&v->sb, "{\"algoId\":", (int64_t)o->id);
+    lx_mock_sb_kv_i64(&v->sb, "{\"algoId\":", (int64_t)o->aid);
     lx_mock_sb_kv_str(&v->sb, ",\"clientAlgoId\":", o->cid);
     lx_mock_sb_str(&v->sb, ",\"code\":\"200\",\"msg\":\"success\"}");
     send(c, v);
+}
+
+/* ---- batch orders ------------------------------------------------------ */
+
+#define UM_BATCH     5  /* orders per batchOrders call */
+#define UM_BATCH_DEL 10 /* ids per DELETE batchOrders */
+
+/* The JSON list parameter name (1..max entries), or NULL after answering. */
+static cJSON *list_param(struct lx_mock_call *c, const char *name, size_t max)
+{
+    size_t len = 0;
+    const char *p = lx_mock_call_param(c, name, &len);
+    cJSON *l;
+
+    if (p == NULL || len == 0) {
+        return NULL;
+    }
+    l = cJSON_ParseWithLength(p, len);
+    if (!cJSON_IsArray(l) || cJSON_GetArraySize(l) < 1 ||
+        (size_t)cJSON_GetArraySize(l) > max) {
+        cJSON_Delete(l);
+        fail(c, 400, -1130, "Data sent for parameter '%s' is not valid.", name);
+        return NULL;
+    }
+    return l;
+}
+
+/* A batch item's string field, or NULL (absent, empty or not a string). */
+static const char *item_str(const cJSON *it, const char *k)
+{
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(it, k);
+
+    return cJSON_IsString(x) && x->valuestring[0] != '\0' ? x->valuestring
+                                                          : NULL;
+}
+
+static int item_need(const cJSON *it, const char *k, const char **out,
+                     struct um_err *e)
+{
+    if ((*out = item_str(it, k)) == NULL) {
+        err_set(e, -1102,
+                "Mandatory parameter '%s' was not sent, was empty/null, or "
+                "malformed.",
+                k);
+        return 0;
+    }
+    return 1;
+}
+
+static int item_dec(const cJSON *it, const char *k, int required,
+                    struct lx_decimal *out, struct um_err *e)
+{
+    const char *p = item_str(it, k);
+
+    *out = lx_decimal_from_i64(0, 0);
+    if (p == NULL) {
+        return required ? item_need(it, k, &p, e) : 1;
+    }
+    if (lx_decimal_parse(p, strlen(p), out) != LX_OK || out->m < 0) {
+        err_set(e, -1100,
+                "Illegal characters found in parameter '%s'; legal range is "
+                "'^([0-9]{1,20})(\\.[0-9]{1,20})?$'.",
+                k);
+        return 0;
+    }
+    return 1;
+}
+
+/* A batch item's symbol, or NULL with the error. */
+static struct um_symbol *item_sym(struct lx_mock_bn_usdm *v, const cJSON *it,
+                                  struct um_err *e)
+{
+    const char *n;
+    struct um_symbol *s;
+
+    if (!item_need(it, "symbol", &n, e)) {
+        return NULL;
+    }
+    if ((s = sym_by_name(v, n)) == NULL) {
+        err_set(e, -1121, "Invalid symbol.");
+    }
+    return s;
+}
+
+/* One order of POST batchOrders: the rules of POST /fapi/v1/order. */
+static struct um_order *item_place(struct lx_mock_bn_usdm *v, uint32_t acct,
+                                   const cJSON *it, struct um_err *e)
+{
+    struct lx_eng_order_dreq r;
+    const char *side, *type, *tif = item_str(it, "timeInForce");
+    const char *ps = item_str(it, "positionSide");
+    const char *ro = item_str(it, "reduceOnly");
+    struct um_symbol *s;
+    int t, k, limit_px, stop;
+
+    memset(&r, 0, sizeof(r));
+    if ((s = item_sym(v, it, e)) == NULL || !item_need(it, "side", &side, e) ||
+        !item_need(it, "type", &type, e)) {
+        return NULL;
+    }
+    if (strcmp(side, "BUY") != 0 && strcmp(side, "SELL") != 0) {
+        err_set(e, -1117, "Invalid side.");
+        return NULL;
+    }
+    t = find_name(type_names, 8, type);
+    if (t < 0 || t == LX_ENG_LIMIT_MAKER) {
+        err_set(e, -1116, "Invalid orderType.");
+        return NULL;
+    }
+    k = tif != NULL ? find_name(tif_names, 4, tif) : 0;
+    if (k < 0) {
+        err_set(e, -1115, "Invalid timeInForce.");
+        return NULL;
+    }
+    r.tif = (uint8_t)k;
+    k = ps != NULL ? find_name(pos_names, 3, ps) : 0;
+    if (k < 0) {
+        err_set(e, -4006, "Invalid position side.");
+        return NULL;
+    }
+    r.inst = s->inst;
+    r.side = side[0] == 'B' ? LX_ENG_BUY : LX_ENG_SELL;
+    r.type = (uint8_t)t;
+    r.pos_side = (uint8_t)k;
+    r.reduce_only = ro != NULL && strcmp(ro, "true") == 0;
+    limit_px = t == LX_ENG_LIMIT || t == LX_ENG_STOP_LOSS_LIMIT ||
+               t == LX_ENG_TAKE_PROFIT_LIMIT;
+    stop = t >= LX_ENG_STOP_LOSS && t <= LX_ENG_TAKE_PROFIT_LIMIT;
+    if (limit_px && tif == NULL) {
+        (void)item_need(it, "timeInForce", &tif, e);
+        return NULL;
+    }
+    if (!item_dec(it, "quantity", 1, &r.qty, e) ||
+        !item_dec(it, "price", limit_px, &r.price, e) ||
+        !item_dec(it, "stopPrice", stop, &r.stop_price, e)) {
+        return NULL;
+    }
+    return place_order(v, acct, s, &r, item_str(it, "newClientOrderId"), 0, e);
+}
+
+/* The account's open-or-closed order by an item's orderId (a number or a
+ * string) or origClientOrderId, or NULL with -2013. */
+static struct um_order *item_order(struct lx_mock_bn_usdm *v, uint32_t acct,
+                                   const struct um_symbol *s, const cJSON *it,
+                                   struct um_err *e)
+{
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(it, "orderId");
+    const char *cid = item_str(it, "origClientOrderId");
+    struct um_order *o = NULL;
+    int64_t n = 0;
+
+    if (cJSON_IsNumber(id)) {
+        n = (int64_t)id->valuedouble;
+    } else if (cJSON_IsString(id) &&
+               lx__parse_i64(id->valuestring, strlen(id->valuestring), &n) !=
+                   LX_OK) {
+        n = 0;
+    }
+    if (id == NULL && cid == NULL) {
+        err_set(e, -1102,
+                "Param 'origClientOrderId' or 'orderId' must be sent, but "
+                "both were empty/null!");
+        return NULL;
+    }
+    o = id != NULL ? (n > 0 ? order_by_id(v, (uint64_t)n) : NULL)
+                   : order_by_cid(v, acct, cid);
+    if (o == NULL || o->account != acct || &v->syms[o->sym] != s ||
+        (o->algo && !o->triggered)) {
+        err_set(e, -2013, "Order does not exist.");
+        return NULL;
+    }
+    return o;
+}
+
+/* One order of PUT batchOrders: the rules of PUT /fapi/v1/order. */
+static struct um_order *item_modify(struct lx_mock_bn_usdm *v, uint32_t acct,
+                                    const cJSON *it, struct um_err *e)
+{
+    struct lx_decimal price, qty;
+    struct um_symbol *s;
+    struct um_order *o;
+    const char *side;
+
+    if ((s = item_sym(v, it, e)) == NULL || !item_need(it, "side", &side, e) ||
+        !item_dec(it, "quantity", 1, &qty, e) ||
+        !item_dec(it, "price", 1, &price, e)) {
+        return NULL;
+    }
+    if (item_str(it, "priceMatch") != NULL) {
+        err_set(e, -1106, "Parameter 'priceMatch' sent when not required.");
+        return NULL;
+    }
+    if ((o = item_order(v, acct, s, it, e)) == NULL ||
+        !modify_order(v, acct, s, o, side, price, qty, e)) {
+        return NULL;
+    }
+    return o;
+}
+
+/* The batch's answer: each order, or its error object, in list order. */
+static void batch_answer(struct lx_mock_call *c, struct lx_mock_bn_usdm *v,
+                         struct um_order *const *done, const struct um_err *e,
+                         size_t n)
+{
+    size_t i;
+
+    lx_mock_sb_reset(&v->sb);
+    lx_mock_sb_str(&v->sb, "[");
+    for (i = 0; i < n; i++) {
+        lx_mock_sb_str(&v->sb, i ? "," : "");
+        if (done[i] != NULL) {
+            render_order(v, done[i]);
+        } else {
+            lx_mock_sb_kv_i64(&v->sb, "{\"code\":", e[i].code);
+            lx_mock_sb_kv_str(&v->sb, ",\"msg\":", e[i].msg);
+            lx_mock_sb_str(&v->sb, "}");
+        }
+    }
+    lx_mock_sb_str(&v->sb, "]");
+    send(c, v);
+}
+
+/*
+ * POST /fapi/v1/batchOrders (place) and PUT (modify): batchOrders, a JSON
+ * list of up to 5 orders, each with the parameters of the single call;
+ * they are done in list order and answered in it, an error object for an
+ * order that failed. 5 on the 10 s order count.
+ */
+static void batch(struct lx_mock_call *c, struct lx_mock_bn_usdm *v, int put)
+{
+    struct um_order *done[UM_BATCH];
+    struct um_err e[UM_BATCH];
+    const cJSON *it;
+    uint32_t acct;
+    cJSON *l;
+    size_t n = 0;
+    int i;
+
+    if (!signed_acct(c, v, &acct) || need(c, "batchOrders") == NULL ||
+        (l = list_param(c, "batchOrders", UM_BATCH)) == NULL) {
+        return;
+    }
+    for (i = 0; i < UM_BATCH; i++) {
+        if (lx_mock_call_charge_order(c, acct, NULL, NULL) != LX_OK) {
+            cJSON_Delete(l);
+            fail(c, 429, -1015,
+                 "Too many new orders; current limit is 300 "
+                 "orders per TEN_SECONDS.");
+            return;
+        }
+    }
+    cJSON_ArrayForEach (it, l) {
+        memset(&e[n], 0, sizeof(e[n]));
+        if (!cJSON_IsObject(it)) {
+            done[n] = NULL;
+            err_set(&e[n], -1130,
+                    "Data sent for parameter 'batchOrders' is not valid.");
+        } else {
+            done[n] = put ? item_modify(v, acct, it, &e[n])
+                          : item_place(v, acct, it, &e[n]);
+        }
+        n++;
+    }
+    cJSON_Delete(l);
+    batch_answer(c, v, done, e, n);
+}
+
+static void r_batch_new(struct lx_mock_call *c, void *ud)
+{
+    batch(c, ud, 0);
+}
+
+static void r_batch_put(struct lx_mock_call *c, void *ud)
+{
+    batch(c, ud, 1);
+}
+
+/*
+ * DELETE /fapi/v1/batchOrders: symbol and orderIdList (JSON list of ids) or
+ * origClientOrderIdList (of strings), up to 10; each cancelled order, or
+ * -2011 for one that is not open, in list order. The venue also takes the
+ * names in lower case (orderidlist, origclientorderidlist: what CCXT
+ * sends).
+ */
+static void r_batch_del(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_bn_usdm *v = ud;
+    struct um_order *done[UM_BATCH_DEL];
+    struct um_err e[UM_BATCH_DEL];
+    struct lx_eng_result res;
+    struct um_symbol *s;
+    const cJSON *it;
+    const char *name;
+    uint32_t acct;
+    cJSON *l;
+    size_t n = 0;
+    int ids;
+
+    if (!signed_acct(c, v, &acct) || (s = need_sym(c, v)) == NULL) {
+        return;
+    }
+    name = lx_mock_call_param(c, "orderIdList", NULL) != NULL   ? "orderIdList"
+           : lx_mock_call_param(c, "orderidlist", NULL) != NULL ? "orderidlist"
+           : lx_mock_call_param(c, "origClientOrderIdList", NULL) != NULL
+               ? "origClientOrderIdList"
+           : lx_mock_call_param(c, "origclientorderidlist", NULL) != NULL
+               ? "origclientorderidlist"
+               : NULL;
+    if (name == NULL) {
+        fail(c, 400, -1102,
+             "Param 'origClientOrderIdList' or 'orderIdList' must be sent, "
+             "but both were empty/null!");
+        return;
+    }
+    ids = strcmp(name, "orderIdList") == 0 || strcmp(name, "orderidlist") == 0;
+    l = list_param(c, name, UM_BATCH_DEL);
+    if (l == NULL) {
+        return;
+    }
+    cJSON_ArrayForEach (it, l) {
+        struct um_order *o = NULL;
+
+        if (ids && cJSON_IsNumber(it) && it->valuedouble > 0) {
+            o = order_by_id(v, (uint64_t)it->valuedouble);
+        } else if (!ids && cJSON_IsString(it)) {
+            o = order_by_cid(v, acct, it->valuestring);
+        }
+        done[n] = NULL;
+        if (o != NULL && o->account == acct && &v->syms[o->sym] == s &&
+            (!o->algo || o->triggered) && order_open(o) &&
+            lx__engine_cancel(v->eng, acct, o->id, NULL, 0,
+                              lx_mock_door_now_ns(v->door), &res) == LX_OK &&
+            res.reason != LX_ENG_R_UNKNOWN_ORDER) {
+            done[n] = o;
+        } else {
+            err_set(&e[n], -2011, "Unknown order sent.");
+        }
+        drain(v);
+        n++;
+    }
+    cJSON_Delete(l);
+    batch_answer(c, v, done, e, n);
+}
+
+/* ---- history: allOrders, income; prices -------------------------------- */
+
+#define UM_DAY_MS ((int64_t)86400000)
+
+/* An optional integer parameter >= 0; 1 present, 0 absent, -1 answered. */
+static int int_param(struct lx_mock_call *c, const char *name, int64_t *out)
+{
+    size_t len = 0;
+    const char *p = lx_mock_call_param(c, name, &len);
+
+    if (p == NULL || len == 0) {
+        return 0;
+    }
+    if (lx__parse_i64(p, len, out) != LX_OK || *out < 0) {
+        fail(c, 400, -1100,
+             "Illegal characters found in parameter '%s'; legal range is "
+             "'^[0-9]{1,20}$'.",
+             name);
+        return -1;
+    }
+    return 1;
+}
+
+static int cmp_um_order(const void *a, const void *b)
+{
+    uint64_t x = (*(const struct um_order *const *)a)->id;
+    uint64_t y = (*(const struct um_order *const *)b)->id;
+
+    return x < y ? -1 : x > y;
+}
+
+/*
+ * GET /fapi/v1/allOrders: the account's orders of a symbol (algo orders
+ * once their order is placed), by orderId. orderId: the orders >= it,
+ * startTime: from it on (the first `limit`); else the most recent `limit`.
+ * Neither time: the last 7 days; startTime to endTime at most 7 days
+ * (-1127). As the venue, a CANCELED or EXPIRED order without a fill is
+ * not found 3 days after it was made.
+ */
+static void r_all_orders(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_bn_usdm *v = ud;
+    const struct um_order **list;
+    struct um_symbol *s;
+    uint32_t acct;
+    int64_t from_id = 0, start = 0, end = INT64_MAX, lim, now = now_ms(v);
+    int has_id, has_start, has_end;
+    size_t i, n = 0, first, kept;
+
+    if (!signed_acct(c, v, &acct) || (s = need_sym(c, v)) == NULL ||
+        (has_id = int_param(c, "orderId", &from_id)) < 0 ||
+        (has_start = int_param(c, "startTime", &start)) < 0 ||
+        (has_end = int_param(c, "endTime", &end)) < 0 ||
+        !limit_param(c, 500, 1000, &lim)) {
+        return;
+    }
+    if (has_start && has_end && end - start > 7 * UM_DAY_MS) {
+        fail(c, 400, -1127,
+             "More than 168 hours between startTime and endTime.");
+        return;
+    }
+    if (!has_start && !has_end) {
+        start = now - 7 * UM_DAY_MS;
+    }
+    kept = v->norders < UM_MAX_ORDERS ? v->norders : UM_MAX_ORDERS;
+    list = lx__malloc(NULL, (kept + 1) * sizeof(*list));
+    if (list == NULL) {
+        fail(c, 503, -1008,
+             "Server is currently overloaded with other "
+             "requests. Please try again in a few minutes.");
+        return;
+    }
+    for (i = 0; i < kept; i++) {
+        const struct um_order *o = &v->orders[i];
+
+        if (o->id == 0 || o->account != acct || &v->syms[o->sym] != s ||
+            (o->algo && (!o->triggered || o->rejected)) ||
+            (int64_t)o->id < from_id || o->time_ms < start ||
+            o->time_ms > end ||
+            ((o->state == LX_ENG_ST_CANCELED ||
+              o->state == LX_ENG_ST_EXPIRED) &&
+             o->exec == 0 && o->time_ms + 3 * UM_DAY_MS < now)) {
+            continue;
+        }
+        list[n++] = o;
+    }
+    qsort(list, n, sizeof(*list), cmp_um_order);
+    first = has_id || has_start || n <= (size_t)lim ? 0 : n - (size_t)lim;
+    lx_mock_sb_reset(&v->sb);
+    lx_mock_sb_str(&v->sb, "[");
+    for (i = first; i < n && i - first < (size_t)lim; i++) {
+        lx_mock_sb_str(&v->sb, i > first ? "," : "");
+        render_order(v, list[i]);
+    }
+    lx_mock_sb_str(&v->sb, "]");
+    lx__free(NULL, list);
+    send(c, v);
+}
+
+static const char *const income_names[] = {"TRANSFER", "REALIZED_PNL",
+                                           "FUNDING_FEE", "COMMISSION"};
+
+/*
+ * GET /fapi/v1/income: the account's income records (symbol, incomeType
+ * filters), oldest first, startTime and endTime inclusive (neither: the
+ * last 7 days), `limit` (default 100, max 1000) a page, `page` from 1.
+ */
+static void r_income(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_bn_usdm *v = ud;
+    const char *name = lx_mock_call_param(c, "symbol", NULL);
+    const char *type = lx_mock_call_param(c, "incomeType", NULL);
+    struct um_symbol *one = NULL;
+    uint32_t acct;
+    int64_t start = 0, end = INT64_MAX, lim, page = 1, skip, k = 0;
+    int has_start, has_end, t = -1;
+    size_t i, n, kept;
+
+    if (!signed_acct(c, v, &acct)) {
+        return;
+    }
+    if (name != NULL && (one = need_sym(c, v)) == NULL) {
+        return;
+    }
+    if ((has_start = int_param(c, "startTime", &start)) < 0 ||
+        (has_end = int_param(c, "endTime", &end)) < 0 ||
+        int_param(c, "page", &page) < 0 || !limit_param(c, 100, 1000, &lim)) {
+        return;
+    }
+    if (type != NULL && type[0] != '\0') {
+        t = find_name(income_names, 4, type);
+        if (t < 0) {
+            t = 4; /* a type the mock never books: nothing matches */
+        }
+    }
+    if (!has_start && !has_end) {
+        start = now_ms(v) - 7 * UM_DAY_MS;
+    }
+    skip = (page > 1 ? page - 1 : 0) * lim;
+    n = acct < UM_MAX_ACCOUNTS ? v->ninc[acct] : 0;
+    kept = n < UM_INCOME ? n : UM_INCOME;
+    lx_mock_sb_reset(&v->sb);
+    lx_mock_sb_str(&v->sb, "[");
+    for (i = n - kept; i < n && k < skip + lim; i++) {
+        const struct um_income *r = &v->inc[acct][i % UM_INCOME];
+        const struct um_symbol *rs =
+            r->sym < v->nsyms ? &v->syms[r->sym] : NULL;
+
+        if ((one != NULL && rs != one) || (t >= 0 && r->type != t) ||
+            r->time_ms < start || r->time_ms > end || k++ < skip) {
+            continue;
+        }
+        lx_mock_sb_str(&v->sb, k > skip + 1 ? "," : "");
+        lx_mock_sb_kv_str(&v->sb, "{\"symbol\":", rs != NULL ? rs->name : "");
+        lx_mock_sb_kv_str(&v->sb, ",\"incomeType\":", income_names[r->type]);
+        kv_e8(&v->sb, ",\"income\":", r->amount);
+        lx_mock_sb_kv_str(&v->sb, ",\"asset\":", v->syms[0].quote);
+        lx_mock_sb_kv_str(&v->sb, ",\"info\":", income_names[r->type]);
+        lx_mock_sb_kv_i64(&v->sb, ",\"time\":", r->time_ms);
+        lx_mock_sb_kv_i64(&v->sb, ",\"tranId\":", r->tran_id);
+        if (r->trade_id >= 0) {
+            lx_mock_sb_kv_i64(&v->sb, ",\"tradeId\":\"", r->trade_id);
+            lx_mock_sb_str(&v->sb, "\"}");
+        } else {
+            lx_mock_sb_str(&v->sb, ",\"tradeId\":\"\"}");
+        }
+    }
+    lx_mock_sb_str(&v->sb, "]");
+    send(c, v);
+}
+
+/* {"symbol":..,"price":<last trade>,"time":<its time>} */
+static void price_one(struct lx_mock_bn_usdm *v, const struct um_symbol *s)
+{
+    size_t n = trades_kept(s);
+    const struct um_trade *t = n > 0 ? trade_at(s, n - 1) : NULL;
+
+    lx_mock_sb_kv_str(&v->sb, "{\"symbol\":", s->name);
+    kv_px(v, s, ",\"price\":", t != NULL ? t->price : 0);
+    lx_mock_sb_kv_i64(&v->sb, ",\"time\":", t != NULL ? t->time_ms : 0);
+    lx_mock_sb_str(&v->sb, "}");
+}
+
+/* GET /fapi/v1/ticker/price and /fapi/v2/ticker/price: one or all. */
+static void r_ticker_price(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_bn_usdm *v = ud;
+    size_t i;
+
+    lx_mock_sb_reset(&v->sb);
+    if (lx_mock_call_param(c, "symbol", NULL) != NULL) {
+        struct um_symbol *s = need_sym(c, v);
+
+        if (s == NULL) {
+            return;
+        }
+        price_one(v, s);
+    } else {
+        lx_mock_sb_str(&v->sb, "[");
+        for (i = 0; i < v->nsyms; i++) {
+            lx_mock_sb_str(&v->sb, i ? "," : "");
+            price_one(v, &v->syms[i]);
+        }
+        lx_mock_sb_str(&v->sb, "]");
+    }
+    send(c, v);
+}
+
+/* 1 for one symbol, 2 without (ticker/price). */
+static int ticker_price_weight(const struct lx_mock_call *c)
+{
+    return lx_mock_call_param(c, "symbol", NULL) != NULL ? 1 : 2;
+}
+
+/* ---- engine access for a recorded market (tape.c) ---------------------- */
+
+struct lx_engine *lx__mbum_engine(struct lx_mock_bn_usdm *v)
+{
+    return v->eng;
+}
+
+int64_t lx__mbum_now_ns(const struct lx_mock_bn_usdm *v)
+{
+    return lx_mock_door_now_ns(v->door);
+}
+
+int lx__mbum_symbol(struct lx_mock_bn_usdm *v, const char *name, uint32_t *inst,
+                    struct lx_decimal *tick, struct lx_decimal *lot)
+{
+    struct um_symbol *s = v != NULL ? sym_by_name(v, name) : NULL;
+
+    if (s == NULL) {
+        return LX_ERR_NOTFOUND;
+    }
+    *inst = s->inst;
+    *tick = s->tick;
+    *lot = s->lot;
+    return LX_OK;
+}
+
+void lx__mbum_note_mark(struct lx_mock_bn_usdm *v, uint32_t inst, int64_t ticks)
+{
+    size_t i;
+
+    for (i = 0; i < v->nsyms; i++) {
+        if (v->syms[i].inst == inst) {
+            v->syms[i].mark = ticks;
+        }
+    }
+}
+
+int lx__mbum_add_market_account(struct lx_mock_bn_usdm *v, int64_t units,
+                                uint32_t *id)
+{
+    struct lx_eng_account_spec sp;
+    int rc;
+
+    if (v == NULL || v->nsyms == 0 || id == NULL) {
+        return LX_ERR_INVAL;
+    }
+    memset(&sp, 0, sizeof(sp));
+    sp.market = true; /* fee-free: the rates stay 0 */
+    rc = lx__engine_add_account(v->eng, &sp, id);
+    if (rc == LX_OK) {
+        rc = lx__engine_deposit(v->eng, *id, v->syms[0].margin_asset, units,
+                                lx_mock_door_now_ns(v->door));
+    }
+    drain(v);
+    return rc;
+}
+
+void lx__mbum_drain(struct lx_mock_bn_usdm *v)
+{
+    size_t n = 0, i;
+    uint64_t dropped = 0;
+    const struct lx_eng_event *ev = lx__engine_events(v->eng, &n, &dropped);
+    int half = v->half;
+    int64_t tid = v->tid, next[UM_MAX_SYMBOLS];
+
+    /* Trades whose maker has no order record (the tape's liquidity) are
+     * published here, with the ids drain() is about to give them. */
+    for (i = 0; i < v->nsyms; i++) {
+        next[i] = v->syms[i].next_trade_id;
+    }
+    for (i = 0; i < n; i++) {
+        if (ev[i].type != LX_ENG_EV_FILL || ev[i].inst >= v->nsyms) {
+            continue;
+        }
+        if (!half) {
+            tid = next[ev[i].inst]++;
+        }
+        half = !half;
+        if ((ev[i].flags & LX_ENG_FILL_MAKER) &&
+            order_by_id(v, ev[i].order_id) == NULL) {
+            publish_trade(v, &v->syms[ev[i].inst], &ev[i], tid);
+        }
+    }
+    drain(v);
 }
 
 /* ---- registration ------------------------------------------------------ */
@@ -2941,6 +3880,10 @@ static const struct {
     {"POST", "/fapi/v1/order", 1, LX_MOCK_ROUTE_ORDER, r_order_new},
     {"GET", "/fapi/v1/order", 1, 0, r_order_get},
     {"DELETE", "/fapi/v1/order", 1, 0, r_order_del},
+    {"PUT", "/fapi/v1/order", 1, LX_MOCK_ROUTE_ORDER, r_order_put},
+    {"POST", "/fapi/v1/batchOrders", 5, LX_MOCK_ROUTE_ORDER, r_batch_new},
+    {"PUT", "/fapi/v1/batchOrders", 5, LX_MOCK_ROUTE_ORDER, r_batch_put},
+    {"DELETE", "/fapi/v1/batchOrders", 1, 0, r_batch_del},
     {"GET", "/fapi/v1/openOrders", 1, 0, r_open_orders},
     {"POST", "/fapi/v1/algoOrder", 1, LX_MOCK_ROUTE_ORDER, r_algo_new},
     {"GET", "/fapi/v1/algoOrder", 1, 0, r_algo_get},
@@ -2962,6 +3905,10 @@ static const struct {
     {"GET", "/fapi/v1/klines", 5, 0, r_klines},
     {"GET", "/fapi/v1/ticker/24hr", 1, 0, r_ticker24},
     {"GET", "/fapi/v1/userTrades", 5, 0, r_user_trades},
+    {"GET", "/fapi/v1/allOrders", 5, 0, r_all_orders},
+    {"GET", "/fapi/v1/income", 30, 0, r_income},
+    {"GET", "/fapi/v1/ticker/price", 1, 0, r_ticker_price},
+    {"GET", "/fapi/v2/ticker/price", 1, 0, r_ticker_price},
     {"GET", "/fapi/v1/leverageBracket", 1, 0, r_brackets},
     {"GET", "/fapi/v1/symbolConfig", 5, 0, r_symbol_config},
     {"POST", "/fapi/v1/listenKey", 1, 0, r_listen_new},
@@ -2979,6 +3926,14 @@ static int routes(struct lx_mock_bn_usdm *v)
         rc = lx_mock_door_route(v->door, route_table[i].method,
                                 route_table[i].path, route_table[i].weight,
                                 route_table[i].flags, route_table[i].fn, v);
+    }
+    if (rc == LX_OK) {
+        rc = lx_mock_door_set_weigher(v->door, "GET", "/fapi/v1/ticker/price",
+                                      ticker_price_weight);
+    }
+    if (rc == LX_OK) {
+        rc = lx_mock_door_set_weigher(v->door, "GET", "/fapi/v2/ticker/price",
+                                      ticker_price_weight);
     }
     return rc != LX_OK ? rc
                        : lx_mock_door_set_weigher(
@@ -3411,4 +4366,266 @@ int lx_mock_bn_usdm_set_hub(struct lx_mock_bn_usdm *v,
         lx_mock_bn_hub_set_user(hub, listen_user, v);
     }
     return rc;
+}
+
+/* ---- admin and clock support (lotusx-mock's admin API) ------------------ */
+
+static const char *um_key_of(const struct lx_mock_bn_usdm *v, uint32_t acct)
+{
+    size_t i;
+
+    for (i = 0; i < v->naccounts; i++) {
+        if (v->keys[i].account == acct) {
+            return v->keys[i].api_key;
+        }
+    }
+    return "";
+}
+
+/* Books with their mark, levels a side (into v->sb). */
+static void um_state_books(struct lx_mock_bn_usdm *v, size_t levels)
+{
+    size_t i, n;
+
+    lx_mock_sb_str(&v->sb, ",\"books\":{");
+    for (i = 0; i < v->nsyms; i++) {
+        struct um_symbol *s = &v->syms[i];
+
+        n = list_orders(v, s);
+        lx_mock_sb_str(&v->sb, i > 0 ? "," : "");
+        lx_mock_sb_json_str(&v->sb, s->name);
+        lx_mock_sb_kv_i64(&v->sb, ":{\"lastUpdateId\":", s->update_id);
+        kv_px(v, s, ",\"markPrice\":", mark_of(v, s));
+        lx_mock_sb_str(&v->sb, ",\"bids\":[");
+        depth_side(v, s, n, LX_ENG_BUY, (int64_t)levels);
+        lx_mock_sb_str(&v->sb, "],\"asks\":[");
+        depth_side(v, s, n, LX_ENG_SELL, (int64_t)levels);
+        lx_mock_sb_str(&v->sb, "]}");
+    }
+    lx_mock_sb_str(&v->sb, "}");
+}
+
+/* Margin balances by API key, then the open positions (into v->sb). */
+static void um_state_accounts(struct lx_mock_bn_usdm *v)
+{
+    const struct um_symbol *s0 = &v->syms[0];
+    struct lx_eng_position p;
+    struct lx_eng_margin mg;
+    size_t i, j, k = 0;
+    int side;
+
+    lx_mock_sb_str(&v->sb, ",\"balances\":{");
+    for (i = 0; i < v->naccounts; i++) {
+        uint32_t a = (uint32_t)v->keys[i].account;
+        int64_t fr = 0, lk = 0;
+
+        memset(&mg, 0, sizeof(mg));
+        (void)lx__engine_margin(v->eng, a, s0->margin_asset, &mg);
+        (void)lx__engine_balance(v->eng, a, s0->margin_asset, &fr, &lk);
+        lx_mock_sb_str(&v->sb, i > 0 ? "," : "");
+        lx_mock_sb_json_str(&v->sb, v->keys[i].api_key);
+        lx_mock_sb_str(&v->sb, ":{");
+        lx_mock_sb_json_str(&v->sb, s0->quote);
+        kv_amt(v, s0, ":{\"free\":", fr);
+        kv_amt(v, s0, ",\"locked\":", lk);
+        kv_amt(v, s0, ",\"walletBalance\":", mg.wallet);
+        kv_amt(v, s0, ",\"unrealizedProfit\":", mg.upnl);
+        kv_amt(v, s0, ",\"availableBalance\":", mg.available);
+        lx_mock_sb_str(&v->sb, "}}");
+    }
+    lx_mock_sb_str(&v->sb, "},\"positions\":[");
+    for (i = 0; i < v->naccounts; i++) {
+        uint32_t a = (uint32_t)v->keys[i].account;
+
+        for (j = 0; j < v->nsyms; j++) {
+            for (side = 0; side < 3; side++) {
+                if (lx__engine_position(v->eng, a, v->syms[j].inst, side, &p) !=
+                        LX_OK ||
+                    p.hedge != (side != 0) || p.size == 0) {
+                    continue;
+                }
+                lx_mock_sb_kv_str(
+                    &v->sb,
+                    k++ ? ",{\"apiKey\":" : "{\"apiKey\":", v->keys[i].api_key);
+                lx_mock_sb_str(&v->sb, ",\"position\":");
+                render_position(v, a, &v->syms[j], side, &p, 0);
+                lx_mock_sb_str(&v->sb, "}");
+            }
+        }
+    }
+    lx_mock_sb_str(&v->sb, "]");
+}
+
+/* Open orders, then waiting algo orders, with their API keys. */
+static void um_state_orders(struct lx_mock_bn_usdm *v)
+{
+    size_t i, pass, k,
+        n = v->norders < UM_MAX_ORDERS ? v->norders : UM_MAX_ORDERS;
+
+    for (pass = 0; pass < 2; pass++) {
+        lx_mock_sb_str(&v->sb, pass == 0 ? ",\"open_orders\":["
+                                         : "],\"algo_orders\":[");
+        for (i = 0, k = 0; i < n; i++) {
+            const struct um_order *o = &v->orders[i];
+
+            if (!order_open(o) || (!o->algo || o->triggered) != (pass == 0)) {
+                continue;
+            }
+            lx_mock_sb_kv_str(&v->sb, k++ ? ",{\"apiKey\":" : "{\"apiKey\":",
+                              um_key_of(v, o->account));
+            lx_mock_sb_str(&v->sb,
+                           pass == 0 ? ",\"order\":" : ",\"algoOrder\":");
+            if (pass == 0) {
+                render_order(v, o);
+            } else {
+                render_algo(v, o);
+            }
+            lx_mock_sb_str(&v->sb, "}");
+        }
+    }
+    lx_mock_sb_str(&v->sb, "]");
+}
+
+int lx_mock_bn_usdm_state(struct lx_mock_bn_usdm *v, size_t levels,
+                          struct lx_mock_sb *sb)
+{
+    if (v == NULL || sb == NULL) {
+        return LX_ERR_INVAL;
+    }
+    lx_mock_sb_reset(&v->sb);
+    lx_mock_sb_kv_i64(&v->sb, "{\"time\":", now_ms(v));
+    um_state_books(v, levels);
+    if (v->nsyms > 0) {
+        um_state_accounts(v);
+    }
+    um_state_orders(v);
+    lx_mock_sb_str(&v->sb, "}");
+    if (v->sb.err != LX_OK) {
+        return v->sb.err;
+    }
+    lx_mock_sb_add(sb, v->sb.buf, v->sb.len);
+    return sb->err;
+}
+
+int lx_mock_bn_usdm_expire_listen(struct lx_mock_bn_usdm *v, const char *key,
+                                  size_t *n)
+{
+    char stream[24];
+    size_t i = 0;
+
+    *n = 0;
+    while (i < v->nlisten) {
+        struct um_listen *l = &v->listen[i];
+
+        if (key != NULL && strcmp(l->key, key) != 0) {
+            i++;
+            continue;
+        }
+        lx_mock_sb_reset(&v->sb);
+        lx_mock_sb_kv_str(&v->sb, "{\"e\":", "listenKeyExpired");
+        lx_mock_sb_kv_i64(&v->sb, ",\"E\":", now_ms(v));
+        lx_mock_sb_kv_str(&v->sb, ",\"listenKey\":", l->key);
+        lx_mock_sb_str(&v->sb, "}");
+        if (v->sb.err != LX_OK) {
+            return v->sb.err;
+        }
+        user_stream(l->account, stream);
+        if (v->hub != NULL) {
+            (void)lx_mock_bn_hub_expire(v->hub, stream, v->sb.buf, v->sb.len);
+        }
+        *l = v->listen[--v->nlisten];
+        (*n)++;
+    }
+    return LX_OK;
+}
+
+int64_t lx_mock_bn_usdm_next_funding_ms(const struct lx_mock_bn_usdm *v)
+{
+    return next_funding_ms(v);
+}
+
+void lx_mock_bn_usdm_stop(struct lx_mock_bn_usdm *v)
+{
+    if (v != NULL) {
+        lx_timer_stop(v->fund_timer);
+    }
+}
+
+int lx_mock_bn_usdm_set_leverage_all(struct lx_mock_bn_usdm *v,
+                                     const char *symbol, uint32_t leverage)
+{
+    struct um_symbol *s = v != NULL ? sym_by_name(v, symbol) : NULL;
+    size_t i;
+    int reason = 0, rc = LX_OK;
+
+    if (s == NULL || leverage < 1 || leverage > 125) {
+        return LX_ERR_INVAL;
+    }
+    for (i = 0; rc == LX_OK && i < v->naccounts; i++) {
+        rc = lx__engine_set_leverage(v->eng, (uint32_t)v->keys[i].account,
+                                     s->inst, leverage,
+                                     lx_mock_door_now_ns(v->door), &reason);
+        rc = rc == LX_OK && reason != 0 ? LX_ERR_INVAL : rc;
+    }
+    drain(v);
+    return rc;
+}
+
+int lx_mock_bn_usdm_set_balance(struct lx_mock_bn_usdm *v, const char *api_key,
+                                const char *amount)
+{
+    struct lx_decimal amt, unit = {1, 8};
+    int64_t fr = 0, lk = 0, units;
+    size_t i;
+    int rc;
+
+    if (v == NULL || api_key == NULL || amount == NULL || v->nsyms == 0) {
+        return LX_ERR_INVAL;
+    }
+    for (i = 0; i < v->naccounts; i++) {
+        if (strcmp(v->keys[i].api_key, api_key) == 0) {
+            break;
+        }
+    }
+    if (i == v->naccounts) {
+        return LX_ERR_NOTFOUND;
+    }
+    if (parse_dec(amount, &amt) != LX_OK || amt.m < 0) {
+        return LX_ERR_INVAL;
+    }
+    rc = lx_decimal_to_ticks(amt, unit, &units);
+    if (rc != LX_OK) {
+        return rc == LX_ERR_OVERFLOW ? LX_ERR_RANGE : LX_ERR_INVAL;
+    }
+    (void)lx__engine_balance(v->eng, (uint32_t)v->keys[i].account,
+                             v->syms[0].margin_asset, &fr, &lk);
+    rc = units == fr ? LX_OK
+                     : lx__engine_deposit(v->eng, (uint32_t)v->keys[i].account,
+                                          v->syms[0].margin_asset, units - fr,
+                                          lx_mock_door_now_ns(v->door));
+    drain(v);
+    return rc == LX_ERR_OVERFLOW ? LX_ERR_RANGE : rc;
+}
+
+const char *lx_mock_bn_usdm_margin_asset(const struct lx_mock_bn_usdm *v)
+{
+    return v != NULL && v->nsyms > 0 ? v->syms[0].quote : "";
+}
+
+int lx_mock_bn_usdm_has_symbol(struct lx_mock_bn_usdm *v, const char *symbol)
+{
+    return v != NULL && sym_by_name(v, symbol) != NULL;
+}
+
+int lx_mock_bn_usdm_has_account(const struct lx_mock_bn_usdm *v,
+                                const char *api_key)
+{
+    size_t i;
+
+    for (i = 0; v != NULL && api_key != NULL && i < v->naccounts; i++) {
+        if (strcmp(v->keys[i].api_key, api_key) == 0) {
+            return 1;
+        }
+    }
+    return 0;
 }
