@@ -18,6 +18,13 @@
  * ones as the venue reports them, checked against the fills), PnL and
  * maximum drawdown in the quote asset marked to the mid price each second,
  * and event counts. Progress goes to stderr on a TTY.
+ *
+ * With --venue binanceusdm (and --capture) the venue is the simulated
+ * Binance USD-M futures venue and the symbol a linear perpetual: the tape
+ * also sets the mark price, the venue settles funding on its 8-hourly
+ * schedule, and the report gives the position, realized and unrealized
+ * PnL, fees, funding and liquidations, with the wallet balance checked
+ * against the venue (docs/backtest.md, "Perpetuals").
  */
 #include <dlfcn.h>
 #include <stdio.h>
@@ -43,6 +50,7 @@
 #include "mock/venues/binance/spot.h"
 #include "mock/venues/binance/streams.h"
 #include "mock/venues/binance/tape.h"
+#include "mock/venues/binance/usdm.h"
 #include "replay/cmd_capture_int.h"
 
 #define SEC        ((int64_t)1000000000)
@@ -51,16 +59,23 @@
 #define KEY        "lotusx-backtest-key"
 #define SECRET     "lotusx-backtest-secret"
 #define MAX_PARAMS 32
-#define SCALE      8 /* amounts in the report */
+#define SCALE      8   /* amounts in the report */
+#define MAX_FUND   128 /* funding settlements checked (8-hourly: 42 days) */
 
 /* The command being run, for messages: "lotusx backtest" or "paper". */
 static const char *g_cmd = "lotusx backtest";
+
+/* A funding settlement as the user stream told it (perps). */
+struct bt_fund {
+    int64_t ms;                    /* when it reached the strategy */
+    struct lx_decimal size, delta; /* the position then; the wallet's move */
+};
 
 struct bt_fill {
     int64_t ms;
     enum lx_side side;
     bool maker;
-    struct lx_decimal price, qty, fee;
+    struct lx_decimal price, qty, fee, rpnl;
     char fee_asset[LX_ASSET_LEN];
     char client_id[LX_CLIENT_ID_LEN];
 };
@@ -86,6 +101,7 @@ struct lx_strategy_ctx {
     const char *rest_url, *ws_url;
     bool have_start; /* paper: the start balances came from the venue */
     bool duration_set;
+    bool perp; /* --venue binanceusdm: a USD-M perpetual */
     /* world */
     struct event_base *base;
     struct lx_clock *clock;
@@ -94,6 +110,7 @@ struct lx_strategy_ctx {
     struct lx_mock_door *door;
     struct lx_mock_bn_hub *hub;
     struct lx_mock_bn_spot *spot;
+    struct lx_mock_bn_usdm *usdm;
     struct lx_mock_synth *synth;
     struct lx_mock_tape *tape;
     struct lx_capture_error cerr;
@@ -117,11 +134,23 @@ struct lx_strategy_ctx {
     uint64_t n_book, n_trade, n_order, n_raw, n_status;
     int64_t t_start_ns;
     char end_balances[256];
+    /* perpetuals: wallet (margin asset) and what moved it, the venue's
+     * position at the end */
+    struct lx_decimal wallet0, wallet_end, rpnl, fees, funding;
+    struct lx_decimal fund_paid, fund_recv; /* its two parts, both >= 0 */
+    struct lx_decimal pos_size, pos_entry, pos_upnl, end_mark;
+    uint64_t n_funding;
+    struct bt_fund fund[MAX_FUND];
 };
 
 static const struct lx_mock_bn_symbol_cfg sym_cfg = {
     "BTCUSDT", "BTC",  "USDT", "0.01",    "0.00001",
     "0.00001", "9000", "0.01", "1000000", "5"};
+
+/* The perpetual: Binance USD-M's BTCUSDT filters (as lotusx-mock's). */
+static const struct lx_mock_bn_symbol_cfg perp_cfg = {
+    "BTCUSDT", "BTC",  "USDT",  "0.1",     "0.001",
+    "0.001",   "1000", "556.8", "4529764", "100"};
 
 /* ---- the strategy context API ----------------------------------------------
  */
@@ -235,6 +264,7 @@ static int apply_fill(struct lx_strategy_ctx *c, const struct lx_order *o)
     f->price = o->last_price;
     f->qty = o->last_qty;
     f->fee = o->commission;
+    f->rpnl = o->realized_pnl;
     memcpy(f->fee_asset, o->commission_asset, sizeof(f->fee_asset));
     memcpy(f->client_id, o->client_id, sizeof(f->client_id));
     rc = lx_decimal_mul(o->last_price, o->last_qty, SCALE, LX_ROUND_EXACT,
@@ -250,8 +280,152 @@ static int apply_fill(struct lx_strategy_ctx *c, const struct lx_order *o)
     } else if (rc == LX_OK && in != NULL &&
                strcmp(f->fee_asset, in->quote) == 0) {
         rc = acc(&c->quote_bal, o->commission, -1);
+        if (rc == LX_OK && c->perp) {
+            rc = acc(&c->fees, o->commission, 1);
+        }
+    }
+    if (rc == LX_OK && c->perp) {
+        rc = acc(&c->rpnl, o->realized_pnl, 1);
     }
     return rc;
+}
+
+/* What liquidations took from the strategy's wallet so far (perps). */
+static struct lx_decimal liq_wallet(const struct lx_strategy_ctx *c)
+{
+    struct lx_mock_tape_stats t;
+    struct lx_decimal d = {0, SCALE};
+
+    if (c->tape != NULL) {
+        lx_mock_tape_get_stats(c->tape, &t);
+        d.m = t.liq_wallet; /* margin units of 10^-8 = SCALE */
+    }
+    return d;
+}
+
+/* The wallet the fills, funding and liquidations add up to (perps). */
+static int expected_wallet(const struct lx_strategy_ctx *c,
+                           struct lx_decimal *out)
+{
+    int rc;
+
+    *out = c->wallet0;
+    rc = acc(out, c->rpnl, 1);
+    rc = rc != LX_OK ? rc : acc(out, c->fees, -1);
+    rc = rc != LX_OK ? rc : acc(out, c->funding, 1);
+    return rc != LX_OK ? rc : acc(out, liq_wallet(c), 1);
+}
+
+/*
+ * A funding settlement on the user stream (ACCOUNT_UPDATE, FUNDING_FEE):
+ * the venue's new wallet balance less the one the fills add up to.
+ */
+static int apply_funding(struct lx_strategy_ctx *c,
+                         const struct lx_ex_event *ev)
+{
+    const struct lx_instrument *in = lx_strategy_instrument(c);
+    struct lx_decimal want, d;
+    size_t i;
+    int rc;
+
+    if (in == NULL || ev->u.account.reason == NULL ||
+        strcmp(ev->u.account.reason, "FUNDING_FEE") != 0) {
+        return LX_OK;
+    }
+    for (i = 0; i < ev->u.account.nbalances; i++) {
+        const struct lx_balance *b = &ev->u.account.balances[i];
+        if (strcmp(b->asset, in->quote) != 0) {
+            continue;
+        }
+        rc = expected_wallet(c, &want);
+        if (rc == LX_OK) {
+            rc = lx_decimal_sub(b->wallet, want, &d);
+        }
+        if (rc == LX_OK) {
+            rc = acc(&c->funding, d, 1);
+        }
+        if (rc == LX_OK) {
+            rc = d.m < 0 ? acc(&c->fund_paid, d, -1) : acc(&c->fund_recv, d, 1);
+        }
+        if (rc == LX_OK) {
+            rc = acc(&c->quote_bal, d, 1);
+        }
+        if (rc == LX_OK && c->n_funding < MAX_FUND) {
+            struct bt_fund *fu = &c->fund[c->n_funding];
+            size_t k;
+            fu->ms = lx_clock_wall_ms(c->clock);
+            fu->delta = d;
+            fu->size = lx_decimal_from_i64(0, 0);
+            for (k = 0; k < ev->u.account.npositions; k++) {
+                if (strcmp(ev->u.account.positions[k].symbol, c->symbol) == 0) {
+                    fu->size = ev->u.account.positions[k].amount;
+                }
+            }
+        }
+        c->n_funding++;
+        return rc;
+    }
+    return LX_OK;
+}
+
+/*
+ * What a funding settlement must have moved the wallet by: |size| x mark
+ * x |rate|, paid by longs on a positive rate (rounded up to 10^-8) and
+ * received by the others (rounded down), as the venue settles it.
+ */
+static int funding_due(struct lx_decimal size, const struct lx_funding_rate *f,
+                       struct lx_decimal *out)
+{
+    struct lx_decimal a, m, r, n;
+    bool pay = (size.m > 0) == (f->rate.m > 0);
+    int rc = lx_decimal_abs(size, &a);
+
+    rc = rc != LX_OK ? rc : lx_decimal_abs(f->rate, &r);
+    rc = rc != LX_OK ? rc : lx_decimal_mul(a, f->mark, 16, LX_ROUND_EXACT, &m);
+    rc = rc != LX_OK ? rc
+                     : lx_decimal_mul(m, r, SCALE,
+                                      pay ? LX_ROUND_UP : LX_ROUND_DOWN, &n);
+    if (rc == LX_OK && pay) {
+        rc = lx_decimal_neg(n, &n);
+    }
+    *out = n;
+    return rc;
+}
+
+/*
+ * Perps: every funding settlement the user stream told must be what the
+ * venue's funding history (time, rate, mark) gives for the position then.
+ */
+static void on_funding_history(struct lx_exchange *ex,
+                               const struct lx_ex_result *r, void *ud)
+{
+    struct lx_strategy_ctx *c = ud;
+    size_t i, k, n = c->n_funding < MAX_FUND ? c->n_funding : MAX_FUND;
+
+    LX_UNUSED(ex);
+    c->done = 1;
+    lx_clock_stop_run(c->clock);
+    if (r->err != LX_OK) {
+        fail(c, "funding", r->errmsg);
+        return;
+    }
+    for (i = 0; i < n; i++) {
+        const struct lx_funding_rate *best = NULL;
+        struct lx_decimal due;
+        for (k = 0; k < r->nfunding; k++) {
+            if (r->funding[k].funding_ms <= c->fund[i].ms &&
+                (best == NULL || r->funding[k].funding_ms > best->funding_ms)) {
+                best = &r->funding[k];
+            }
+        }
+        if (best == NULL || funding_due(c->fund[i].size, best, &due) != LX_OK ||
+            lx_decimal_cmp(due, c->fund[i].delta) != 0) {
+            fail(c, "funding",
+                 "a funding settlement differs from the venue's rate, mark "
+                 "and the position");
+            return;
+        }
+    }
 }
 
 /* One sample of the run for the HTML report (dropped if out of memory). */
@@ -355,7 +529,10 @@ static void on_event(struct lx_exchange *ex, const struct lx_ex_event *ev,
         break;
     case LX_EV_ORDER:
         c->n_order++;
+        /* USD-M tells a fill twice: TRADE_LITE (no status, no fee) and
+         * ORDER_TRADE_UPDATE; the second one is accounted. */
         if (ev->u.order->exec_type == LX_EXEC_TRADE &&
+            (!c->perp || ev->u.order->status_raw[0] != '\0') &&
             apply_fill(c, ev->u.order) != LX_OK) {
             fail(c, "accounting", "a fill does not fit the report scale");
             return;
@@ -372,6 +549,10 @@ static void on_event(struct lx_exchange *ex, const struct lx_ex_event *ev,
         break;
     default:
         c->n_raw++;
+        if (c->perp && ev->kind == LX_EV_ACCOUNT &&
+            apply_funding(c, ev) != LX_OK) {
+            fail(c, "accounting", "a funding fee does not fit the scale");
+        }
         break;
     }
 }
@@ -457,6 +638,104 @@ static void on_markets(struct lx_exchange *ex, const struct lx_ex_result *r,
     }
 }
 
+/* Perps: the venue's mark at the end; then its funding history. */
+static void on_end_mark(struct lx_exchange *ex, const struct lx_ex_result *r,
+                        void *ud)
+{
+    struct lx_strategy_ctx *c = ud;
+
+    LX_UNUSED(ex);
+    if (r->err != LX_OK) {
+        fail(c, "mark price", r->errmsg);
+    } else if (r->nmarks != 1 ||
+               lx_decimal_rescale(r->marks[0].mark, SCALE, LX_ROUND_HALF_EVEN,
+                                  &c->end_mark) != LX_OK) {
+        fail(c, "mark price", "the venue did not report the symbol's mark");
+    } else if (lx_exchange_funding_rates(c->ex, c->symbol, c->t0 / MS,
+                                         lx_clock_wall_ms(c->clock), 1000,
+                                         on_funding_history, c) != LX_OK) {
+        fail(c, "funding", "could not ask the venue");
+    }
+}
+
+/* Perps: the venue's position at the end (size, entry, uPnL). */
+static void on_positions(struct lx_exchange *ex, const struct lx_ex_result *r,
+                         void *ud)
+{
+    struct lx_strategy_ctx *c = ud;
+    struct lx_mock_tape_stats t;
+    size_t i;
+    int rc = LX_OK;
+
+    LX_UNUSED(ex);
+    if (r->err != LX_OK) {
+        fail(c, "positions", r->errmsg);
+        return;
+    }
+    for (i = 0; i < r->npositions && rc == LX_OK; i++) {
+        const struct lx_position *p = &r->positions[i];
+        if (strcmp(p->symbol, c->symbol) != 0) {
+            continue;
+        }
+        rc = lx_decimal_rescale(p->amount, SCALE, LX_ROUND_EXACT, &c->pos_size);
+        rc = rc != LX_OK ? rc
+                         : lx_decimal_rescale(p->entry_price, SCALE,
+                                              LX_ROUND_EXACT, &c->pos_entry);
+        rc = rc != LX_OK ? rc
+                         : lx_decimal_rescale(p->unrealized_pnl, SCALE,
+                                              LX_ROUND_EXACT, &c->pos_upnl);
+    }
+    if (rc != LX_OK) {
+        fail(c, "positions", "a position does not fit the report scale");
+        return;
+    }
+    lx_mock_tape_get_stats(c->tape, &t);
+    if (t.liquidations == 0 && lx_decimal_cmp(c->pos_size, c->base_bal) != 0) {
+        fail(c, "positions", "the venue's position differs from the fills");
+        return;
+    }
+    if (lx_exchange_mark_price(c->ex, c->symbol, on_end_mark, c) != LX_OK) {
+        fail(c, "mark price", "could not ask the venue");
+    }
+}
+
+/* Perps: the venue's wallet must be what the fills and funding add to. */
+static void on_wallet(struct lx_exchange *ex, const struct lx_ex_result *r,
+                      void *ud)
+{
+    struct lx_strategy_ctx *c = ud;
+    const struct lx_instrument *in = lx_strategy_instrument(c);
+    struct lx_decimal want;
+    size_t i;
+
+    LX_UNUSED(ex);
+    if (r->err != LX_OK) {
+        fail(c, "balances", r->errmsg);
+        return;
+    }
+    for (i = 0; i < r->nbalances; i++) {
+        if (strcmp(r->balances[i].asset, in->quote) == 0) {
+            break;
+        }
+    }
+    if (i == r->nbalances ||
+        lx_decimal_rescale(r->balances[i].wallet, SCALE, LX_ROUND_EXACT,
+                           &c->wallet_end) != LX_OK ||
+        expected_wallet(c, &want) != LX_OK) {
+        fail(c, "balances", "the venue did not report the margin asset");
+        return;
+    }
+    if (lx_decimal_cmp(want, c->wallet_end) != 0) {
+        fail(c, "balances",
+             "the venue's wallet differs from the start + realized PnL - "
+             "fees + funding");
+        return;
+    }
+    if (lx_exchange_positions(c->ex, c->symbol, on_positions, c) != LX_OK) {
+        fail(c, "positions", "could not ask the venue");
+    }
+}
+
 /* The venue's end balances must equal the start plus the fills. */
 static void on_balances(struct lx_exchange *ex, const struct lx_ex_result *r,
                         void *ud)
@@ -514,7 +793,8 @@ static void end_cb(struct lx_timer *t, void *ud)
         return;
     }
     lx_timer_stop(c->sample_timer);
-    if (lx_exchange_balances(c->ex, on_balances, c) != LX_OK) {
+    if (lx_exchange_balances(c->ex, c->perp ? on_wallet : on_balances, c) !=
+        LX_OK) {
         fail(c, "balances", "could not ask the venue");
     }
 }
@@ -563,6 +843,9 @@ static void put_fills(FILE *f, const struct lx_strategy_ctx *c)
         put_dec(f, "price", x->price, ",");
         put_dec(f, "qty", x->qty, ",");
         put_dec(f, "fee", x->fee, ",");
+        if (c->perp) {
+            put_dec(f, "realized_pnl", x->rpnl, ",");
+        }
         fprintf(f, "\"fee_asset\":\"%s\",\"client_id\":\"%s\"}", x->fee_asset,
                 x->client_id);
     }
@@ -594,7 +877,7 @@ static void put_market(FILE *f, const struct lx_strategy_ctx *c)
             "\"frames\":%llu,\"snapshots\":%llu,\"diffs\":%llu,"
             "\"trades\":%llu,\"trades_cut\":%llu,\"gaps\":%llu,"
             "\"skipped\":%llu,\"bad\":%llu,\"rounded\":%llu,"
-            "\"rejected\":%llu,\"engine_ops\":%llu},",
+            "\"rejected\":%llu,\"engine_ops\":%llu",
             (long long)c->t0, (long long)t.first_ns, (long long)t.last_ns,
             (unsigned long long)t.frames, (unsigned long long)t.snapshots,
             (unsigned long long)t.diffs, (unsigned long long)t.trades,
@@ -602,6 +885,48 @@ static void put_market(FILE *f, const struct lx_strategy_ctx *c)
             (unsigned long long)t.skipped, (unsigned long long)t.bad,
             (unsigned long long)t.rounded, (unsigned long long)t.rejected,
             (unsigned long long)t.engine_ops);
+    if (c->perp) {
+        fprintf(f,
+                ",\"mark_source\":\"%s\",\"marks\":%llu,"
+                "\"mark_frames\":%llu,\"funding_rates\":%llu",
+                t.mark_frames > 0 ? "markPrice+book mid" : "book mid",
+                (unsigned long long)t.marks, (unsigned long long)t.mark_frames,
+                (unsigned long long)t.rates);
+    }
+    fprintf(f, "},");
+}
+
+/* Perps: the margin account, the position and what moved the wallet. */
+static int put_perp(FILE *f, const struct lx_strategy_ctx *c)
+{
+    const struct lx_instrument *in = lx_strategy_instrument(c);
+    struct lx_mock_tape_stats t;
+    struct lx_decimal pnl;
+
+    lx_mock_tape_get_stats(c->tape, &t);
+    if (lx_decimal_sub(c->wallet_end, c->wallet0, &pnl) != LX_OK ||
+        acc(&pnl, c->pos_upnl, 1) != LX_OK) {
+        return LX_ERR_OVERFLOW;
+    }
+    fprintf(f, "\"margin_asset\":\"%s\",\"wallet\":{", in->quote);
+    put_dec(f, "start", c->wallet0, ",");
+    put_dec(f, "end", c->wallet_end, "},\"position\":{");
+    put_dec(f, "size", c->pos_size, ",");
+    put_dec(f, "entry_price", c->pos_entry, "},");
+    put_dec(f, "end_mark", c->end_mark, ",");
+    put_dec(f, "realized_pnl", c->rpnl, ",");
+    put_dec(f, "unrealized_pnl", c->pos_upnl, ",");
+    fprintf(f, "\"fees\":{");
+    put_dec(f, in->quote, c->fees, "},");
+    put_dec(f, "funding", c->funding, ",");
+    put_dec(f, "funding_paid", c->fund_paid, ",");
+    put_dec(f, "funding_received", c->fund_recv, ",");
+    fprintf(f, "\"funding_events\":%llu,\"liquidations\":%llu,",
+            (unsigned long long)c->n_funding,
+            (unsigned long long)t.liquidations);
+    put_dec(f, "liquidation_wallet", liq_wallet(c), ",");
+    put_dec(f, "pnl_quote", pnl, ",");
+    return LX_OK;
 }
 
 static int write_report(const struct lx_strategy_ctx *c, FILE *f)
@@ -624,9 +949,9 @@ static int write_report(const struct lx_strategy_ctx *c, FILE *f)
     }
     fprintf(f,
             "{\"strategy\":\"%s\",\"seed\":%llu,\"symbol\":\"%s\","
-            "\"duration_s\":%lld,\"venue\":\"binance-spot (%s)\",",
+            "\"duration_s\":%lld,\"venue\":\"%s (%s)\",",
             c->strat->name, (unsigned long long)c->seed, c->symbol,
-            (long long)c->duration_s,
+            (long long)c->duration_s, c->perp ? "binance-usdm" : "binance-spot",
             c->paper          ? "paper trading over the network"
             : c->tape != NULL ? "lotusx-mock, replayed capture"
                               : "lotusx-mock, synthetic market");
@@ -637,13 +962,19 @@ static int write_report(const struct lx_strategy_ctx *c, FILE *f)
     }
     put_dec(f, "start_mid", c->start_mid, ",");
     put_dec(f, "end_mid", c->last_mid, ",");
-    fprintf(f, "\"start\":{");
-    put_dec(f, in->base, c->base0, ",");
-    put_dec(f, in->quote, c->quote0, "},\"end\":{");
-    put_dec(f, in->base, c->base_bal, ",");
-    put_dec(f, in->quote, c->quote_bal, "},");
-    put_fees(f, c);
-    put_dec(f, "pnl_quote", pnl, ",");
+    if (c->perp) {
+        if (put_perp(f, c) != LX_OK) {
+            return LX_ERR_OVERFLOW;
+        }
+    } else {
+        fprintf(f, "\"start\":{");
+        put_dec(f, in->base, c->base0, ",");
+        put_dec(f, in->quote, c->quote0, "},\"end\":{");
+        put_dec(f, in->base, c->base_bal, ",");
+        put_dec(f, in->quote, c->quote_bal, "},");
+        put_fees(f, c);
+        put_dec(f, "pnl_quote", pnl, ",");
+    }
     put_dec(f, "max_drawdown_quote", c->max_dd, ",");
     fprintf(f, "\"fill_count\":%zu,\"maker_fills\":%zu,\"taker_fills\":%zu,",
             c->nfills, maker, c->nfills - maker);
@@ -754,13 +1085,64 @@ static int add_accounts(struct lx_strategy_ctx *c, const char **why)
     return rc;
 }
 
+static int listen_venue(struct lx_strategy_ctx *c, const char **why);
+
+/*
+ * The USD-M venue on a recorded market: the strategy's margin account,
+ * and the tape's two market accounts (liquidity and recorded trades) with
+ * 10^10 USDT each, far beyond any margin the recorded book needs.
+ */
+static int make_perp(struct lx_strategy_ctx *c, const char **why)
+{
+    static const char *const mine[] = {"USDT", "100000", NULL};
+    struct lx_mock_bn_account_cfg a;
+    uint32_t maker = 0, taker = 0;
+    int rc = lx_mock_bn_usdm_new(&c->usdm, c->clock, c->door, why);
+
+    if (rc == LX_OK) {
+        rc = lx_mock_bn_usdm_add_symbol(c->usdm, &perp_cfg, why);
+    }
+    if (rc == LX_OK) {
+        rc = lx_mock_bn_usdm_set_hub(c->usdm, c->hub);
+    }
+    if (rc == LX_OK) {
+        rc = lx_secret_new(&c->secret, NULL, SECRET, sizeof(SECRET) - 1);
+    }
+    if (rc == LX_OK) {
+        memset(&a, 0, sizeof(a));
+        a.api_key = KEY;
+        a.secret = c->secret;
+        a.maker_fee = "0.0002"; /* Binance USD-M's base tier */
+        a.taker_fee = "0.0005";
+        a.balances = mine;
+        rc = lx_mock_bn_usdm_add_account(c->usdm, &a, NULL, why);
+    }
+    if (rc == LX_OK) {
+        rc = lx__mbum_add_market_account(c->usdm, INT64_C(1000000000000000000),
+                                         &maker);
+    }
+    if (rc == LX_OK) {
+        rc = lx__mbum_add_market_account(c->usdm, INT64_C(1000000000000000000),
+                                         &taker);
+    }
+    if (rc == LX_OK) {
+        rc = lx_mock_tape_new_usdm(&c->tape, c->usdm, c->symbol, maker, taker,
+                                   why);
+    }
+    if (rc == LX_OK) {
+        rc = lx_mock_bn_usdm_start(c->usdm); /* funding, 00/08/16 UTC */
+    }
+    return rc;
+}
+
 static int make_venue(struct lx_strategy_ctx *c, const char **why)
 {
     static const struct lx_mock_synth_symbol sy = {"BTCUSDT", "60000.00",
                                                    "0.05000", 10, 50};
     int rc;
 
-    rc = lx_mock_door_new(&c->door, c->net, c->clock, "binance",
+    rc = lx_mock_door_new(&c->door, c->net, c->clock,
+                          c->perp ? "binanceusdm" : "binance",
                           &lx_mock_bn_dialect, &lx_mock_bn_spot_limits);
     if (rc == LX_OK) {
         struct lx_mock_bn_hub_opts ho = lx_mock_bn_hub_spot;
@@ -770,7 +1152,13 @@ static int make_venue(struct lx_strategy_ctx *c, const char **why)
     }
     if (rc == LX_OK) {
         lx_mock_door_set_upgrade(c->door, lx_mock_bn_hub_upgrade, c->hub);
-        rc = lx_mock_bn_spot_new(&c->spot, c->clock, c->door, c->hub, why);
+        rc = c->perp ? make_perp(c, why)
+                     : lx_mock_bn_spot_new(&c->spot, c->clock, c->door, c->hub,
+                                           why);
+    }
+    if (rc == LX_OK && c->perp) {
+        rc = lx_http_server_new(&c->srv, c->net, lx_mock_door_handle, c->door);
+        return rc == LX_OK ? listen_venue(c, why) : rc;
     }
     if (rc == LX_OK) {
         rc = lx_mock_bn_spot_add_symbol(c->spot, &sym_cfg, why);
@@ -790,7 +1178,15 @@ static int make_venue(struct lx_strategy_ctx *c, const char **why)
     if (rc == LX_OK) {
         rc = lx_http_server_new(&c->srv, c->net, lx_mock_door_handle, c->door);
     }
-    if (rc == LX_OK && c->tcp) {
+    return rc == LX_OK ? listen_venue(c, why) : rc;
+}
+
+/* The venue on 127.0.0.1 (--tcp), or in memory. */
+static int listen_venue(struct lx_strategy_ctx *c, const char **why)
+{
+    int rc = LX_OK;
+
+    if (c->tcp) {
         rc = lx_http_server_listen(c->srv, "127.0.0.1", 0, NULL);
         if (rc == LX_OK) {
             lx__snprintf(c->tcp_rest, sizeof(c->tcp_rest),
@@ -800,7 +1196,7 @@ static int make_venue(struct lx_strategy_ctx *c, const char **why)
         } else {
             *why = "cannot listen on 127.0.0.1";
         }
-    } else if (rc == LX_OK) {
+    } else {
         lx_net_set_inmem_server(c->net, c->srv);
     }
     return rc;
@@ -834,7 +1230,8 @@ static int paper_creds(struct lx_strategy_ctx *c, const char **why)
 static int make_client(struct lx_strategy_ctx *c, const char **why)
 {
     struct lx_exchange_opts *o = NULL;
-    int rc = lx_creds_new(&c->creds, NULL, "binance-spot");
+    const char *venue = c->perp ? "binance-usdm" : "binance-spot";
+    int rc = lx_creds_new(&c->creds, NULL, venue);
 
     if (rc == LX_OK && c->paper) {
         rc = paper_creds(c, why);
@@ -859,7 +1256,7 @@ static int make_client(struct lx_strategy_ctx *c, const char **why)
     }
     if (rc == LX_OK) {
         lx_exchange_opts_set_creds(o, c->creds);
-        rc = lx_exchange_new(&c->ex, c->net, "binance-spot", o);
+        rc = lx_exchange_new(&c->ex, c->net, venue, o);
     }
     lx_exchange_opts_free(o);
     if (rc == LX_OK) {
@@ -929,6 +1326,7 @@ static void free_world(struct lx_strategy_ctx *c)
     lx_mock_synth_free(c->synth);
     lx_mock_tape_free(c->tape);
     lx_mock_bn_spot_free(c->spot);
+    lx_mock_bn_usdm_free(c->usdm);
     lx_mock_bn_hub_free(c->hub);
     lx_mock_door_free(c->door);
     lx_secret_free(c->secret);
@@ -954,7 +1352,7 @@ static void tape_done(void *ud, int rc)
 
 static int run(struct lx_strategy_ctx *c)
 {
-    int rc = dec("1", &c->base0);
+    int rc = dec(c->perp ? "0" : "1", &c->base0);
 
     if (c->paper) {
         rc = LX_OK; /* the start balances come from the venue */
@@ -973,6 +1371,11 @@ static int run(struct lx_strategy_ctx *c)
     c->base_bal = c->base0;
     c->quote_bal = c->quote0;
     c->max_dd.scale = SCALE;
+    c->wallet0 = c->wallet_end = c->quote0;
+    c->rpnl.scale = c->fees.scale = c->funding.scale = SCALE;
+    c->fund_paid.scale = c->fund_recv.scale = SCALE;
+    c->pos_size.scale = c->pos_entry.scale = SCALE;
+    c->pos_upnl.scale = c->end_mark.scale = SCALE;
     c->t_start_ns = lx_clock_mono_ns(c->clock);
     if (c->synth != NULL) {
         rc = lx_mock_synth_start(c->synth);
@@ -1012,8 +1415,9 @@ static void usage(FILE *f)
     fprintf(
         f,
         "usage: lotusx backtest [options]\n"
-        "Runs a strategy against the simulated Binance spot of lotusx-mock\n"
-        "in one process on a virtual clock; prints a JSON report.\n\n"
+        "Runs a strategy against the simulated Binance spot (or USD-M\n"
+        "futures) of lotusx-mock in one process on a virtual clock; prints\n"
+        "a JSON report.\n\n"
         "  --strategy NAME|FILE.so  built-in mm (default), momentum or hold\n"
         "                           (no trading), or a shared object\n"
         "                           exporting lx_strategy_entry\n"
@@ -1021,6 +1425,11 @@ static void usage(FILE *f)
         "  --capture FILE.lxcap     replay this recorded market (depth\n"
         "                           snapshot, diffs and trades of the symbol)\n"
         "                           instead of the synthetic one\n"
+        "  --venue NAME             binance (spot, default) or binanceusdm:\n"
+        "                           the USD-M perpetual (needs --capture of\n"
+        "                           a USD-M recording; the mark is its\n"
+        "                           markPrice stream, else the book's mid;\n"
+        "                           funding at 00/08/16 UTC)\n"
         "  --from T, --to T         the capture's time range (ns since the\n"
         "                           epoch or RFC 3339; default: all of it)\n"
         "  --order-latency MS       every request reaches the venue MS later\n"
@@ -1104,6 +1513,14 @@ static int parse_args(struct lx_strategy_ctx *c, int argc, char **argv,
             exit(0);
         } else if (strcmp(a, "--quiet") == 0) {
             c->quiet = 1;
+            continue;
+        } else if (!c->paper && strcmp(a, "--venue") == 0 && val != NULL &&
+                   (strcmp(val, "binance") == 0 ||
+                    strcmp(val, "binance-spot") == 0 ||
+                    strcmp(val, "binanceusdm") == 0 ||
+                    strcmp(val, "binance-usdm") == 0)) {
+            c->perp = strstr(val, "usdm") != NULL;
+            i++;
             continue;
         } else if (!c->paper && strcmp(a, "--tcp") == 0) {
             c->tcp = true;
@@ -1218,6 +1635,13 @@ static int backtest_main(int argc, char **argv, bool paper)
             usage(stderr);
         }
         return rc;
+    }
+    if (c.perp && c.capture == NULL) {
+        fprintf(stderr,
+                "%s: --venue binanceusdm needs --capture (a recorded USD-M "
+                "market; there is no synthetic perpetual market yet)\n",
+                g_cmd);
+        return 2;
     }
     if (c.capture == NULL && (c.from_ns != INT64_MIN || c.to_ns != INT64_MAX)) {
         fprintf(stderr, "%s: --from and --to need --capture\n", g_cmd);

@@ -10,6 +10,9 @@
  * flat, and sells it after as many strictly falling ones. Both are
  * deliberately small: they exercise the API (orders, cancels, fills,
  * books, trades) rather than make money. They use only the public headers.
+ * An order's size is raised to the venue's minimum notional when `qty` is
+ * below it at the order's price (Binance USD-M BTCUSDT: 100 USDT); on a
+ * perpetual a sell from flat opens a short.
  */
 #include <stdio.h>
 #include <string.h>
@@ -37,6 +40,27 @@ static int64_t param_int(struct lx_strategy_ctx *c, const char *key,
         return def;
     }
     return x;
+}
+
+/*
+ * qty, or the least multiple of the lot step whose notional at price
+ * reaches the instrument's minimum notional if qty's does not.
+ */
+static struct lx_decimal fit_qty(struct lx_strategy_ctx *c,
+                                 struct lx_decimal qty, struct lx_decimal price)
+{
+    const struct lx_instrument *in = lx_strategy_instrument(c);
+    struct lx_decimal n, q;
+
+    if (in == NULL || lx_decimal_is_zero(in->min_notional) ||
+        lx_decimal_is_zero(in->lot_step) || price.m <= 0 ||
+        lx_decimal_mul(qty, price, 8, LX_ROUND_DOWN, &n) != LX_OK ||
+        lx_decimal_cmp(n, in->min_notional) >= 0 ||
+        lx_decimal_div(in->min_notional, price, 12, LX_ROUND_UP, &q) != LX_OK ||
+        lx_decimal_round_to_step(q, in->lot_step, LX_ROUND_UP, &q) != LX_OK) {
+        return qty;
+    }
+    return q;
 }
 
 static void on_placed(struct lx_exchange *ex, const struct lx_ex_result *r,
@@ -102,10 +126,10 @@ static void mm_place(struct mm *m, struct lx_strategy_ctx *c, enum lx_side side,
     o.side = side;
     o.type = LX_ORDER_LIMIT_MAKER;
     o.has_price = o.has_qty = true;
-    o.qty = m->qty;
     if (lx_decimal_from_ticks(ticks, m->tick, &o.price) != LX_OK) {
         return;
     }
+    o.qty = fit_qty(c, m->qty, o.price);
     lx__snprintf(cid, LX_CLIENT_ID_LEN, "mm-%c-%llu",
                  side == LX_SIDE_BUY ? 'b' : 'a', (unsigned long long)++m->seq);
     memcpy(o.client_id, cid, LX_CLIENT_ID_LEN);
@@ -233,6 +257,7 @@ static void mom_trade(void *st, struct lx_strategy_ctx *c,
                       const struct lx_trade *t)
 {
     struct momentum *m = st;
+    const struct lx_instrument *in;
     struct lx_order_req o;
     int dir;
 
@@ -254,8 +279,11 @@ static void mom_trade(void *st, struct lx_strategy_ctx *c,
     o.side = dir > 0 ? LX_SIDE_BUY : LX_SIDE_SELL;
     o.type = LX_ORDER_MARKET;
     o.has_qty = true;
-    o.qty = m->qty;
-    o.resp_type = LX_RESP_FULL;
+    o.qty = fit_qty(c, m->qty, t->price);
+    in = lx_strategy_instrument(c);
+    /* the final state in the answer (USD-M has no FULL) */
+    o.resp_type =
+        in != NULL && in->kind == LX_KIND_SPOT ? LX_RESP_FULL : LX_RESP_RESULT;
     lx__snprintf(o.client_id, sizeof(o.client_id), "mom-%llu",
                  (unsigned long long)++m->seq);
     if (lx_exchange_place(lx_strategy_exchange(c), &o, mom_done, c) == LX_OK) {

@@ -1,6 +1,9 @@
 /*
- * tape.c - a recorded market mirrored into the simulated Binance spot
- * venue (see tape.h for the model).
+ * tape.c - a recorded market mirrored into the simulated Binance spot or
+ * USD-M venue (see tape.h for the model). Both venues keep their books in
+ * the matching engine; struct tape_venue is what differs between them:
+ * the engine and instrument, the wire dialect and book rules, the venue's
+ * clock and drain, and for a perpetual the mark and funding rate inputs.
  */
 #include <string.h>
 #include <strings.h>
@@ -13,6 +16,7 @@
 #include "lotusx/lx_ws.h"
 #include "mock/venues/binance/spot_int.h"
 #include "mock/venues/binance/tape.h"
+#include "mock/venues/binance/usdm.h"
 #include "venues/binance/binance.h"
 
 __extension__ typedef __int128 tape_i128;
@@ -27,9 +31,24 @@ struct tape_conn {
     bool depth; /* the last request on it was GET .../depth */
 };
 
+/* The venue a tape drives (spot or USD-M), through the engine. */
+struct tape_venue {
+    void *v;
+    struct lx_engine *eng;
+    uint32_t inst;
+    struct lx_decimal tick, lot;
+    char name[LX_SYMBOL_LEN];
+    enum lx_bn_market market;
+    enum lx_book_rules rules;
+    int64_t (*now_ns)(void *v);
+    int (*drain)(void *v);
+    /* perpetuals only (NULL on spot): the venue's mark and funding rate */
+    void (*note_mark)(void *v, uint32_t inst, int64_t ticks);
+    int (*set_rate)(void *v, const char *symbol, const char *rate);
+};
+
 struct lx_mock_tape {
-    struct lx_mock_bn_spot *v;
-    struct bn_symbol *s;
+    struct tape_venue vn;
     uint32_t book_acct, trade_acct;
     struct lx_book_sync *sync;
     struct lx_arena *arena;
@@ -52,15 +71,58 @@ struct lx_mock_tape {
     size_t nconns;
     void (*done)(void *ud, int rc);
     void *done_ud;
+    /* perpetuals: the mark set on the venue (ticks, 0 none), and whether
+     * the recording has a markPrice stream (then the book's mid is not) */
+    int64_t mark;
+    bool mark_stream;
 };
+
+static int64_t now_ns(const struct lx_mock_tape *t)
+{
+    return t->vn.now_ns(t->vn.v);
+}
+
+static int tape_new(struct lx_mock_tape **out, const struct tape_venue *vn,
+                    uint32_t book_acct, uint32_t trade_acct)
+{
+    struct lx_mock_tape *t;
+    int rc;
+
+    t = lx__calloc(NULL, 1, sizeof(*t));
+    if (t == NULL) {
+        return LX_ERR_NOMEM;
+    }
+    t->vn = *vn;
+    t->book_acct = book_acct;
+    t->trade_acct = trade_acct;
+    rc = lx_book_sync_new(&t->sync, NULL, vn->rules, NULL);
+    if (rc == LX_OK) {
+        rc = lx_arena_new(&t->arena, NULL, 0);
+    }
+    if (rc != LX_OK) {
+        lx_mock_tape_free(t);
+        return rc;
+    }
+    *out = t;
+    return LX_OK;
+}
+
+static int64_t spot_now(void *v)
+{
+    return lx__mbn_now_ns(v);
+}
+
+static int spot_drain(void *v)
+{
+    return lx__mbn_drain(v);
+}
 
 int lx_mock_tape_new(struct lx_mock_tape **out, struct lx_mock_bn_spot *v,
                      const char *symbol, uint32_t book_acct,
                      uint32_t trade_acct, const char **why)
 {
-    struct lx_mock_tape *t;
+    struct tape_venue vn;
     struct bn_symbol *s;
-    int rc;
 
     if (out == NULL || v == NULL || symbol == NULL) {
         return LX_ERR_INVAL;
@@ -73,24 +135,69 @@ int lx_mock_tape_new(struct lx_mock_tape **out, struct lx_mock_bn_spot *v,
         }
         return LX_ERR_INVAL;
     }
-    t = lx__calloc(NULL, 1, sizeof(*t));
-    if (t == NULL) {
-        return LX_ERR_NOMEM;
-    }
-    t->v = v;
-    t->s = s;
-    t->book_acct = book_acct;
-    t->trade_acct = trade_acct;
-    rc = lx_book_sync_new(&t->sync, NULL, LX_BOOK_RULES_BINANCE_SPOT, NULL);
-    if (rc == LX_OK) {
-        rc = lx_arena_new(&t->arena, NULL, 0);
-    }
-    if (rc != LX_OK) {
-        lx_mock_tape_free(t);
-        return rc;
-    }
-    *out = t;
+    memset(&vn, 0, sizeof(vn));
+    vn.v = v;
+    vn.eng = v->eng;
+    vn.inst = s->inst;
+    vn.tick = s->tick;
+    vn.lot = s->lot;
+    lx__snprintf(vn.name, sizeof(vn.name), "%s", s->name);
+    vn.market = LX_BN_SPOT;
+    vn.rules = LX_BOOK_RULES_BINANCE_SPOT;
+    vn.now_ns = spot_now;
+    vn.drain = spot_drain;
+    return tape_new(out, &vn, book_acct, trade_acct);
+}
+
+static int64_t usdm_now(void *v)
+{
+    return lx__mbum_now_ns(v);
+}
+
+static int usdm_drain(void *v)
+{
+    lx__mbum_drain(v);
     return LX_OK;
+}
+
+static void usdm_note_mark(void *v, uint32_t inst, int64_t ticks)
+{
+    lx__mbum_note_mark(v, inst, ticks);
+}
+
+static int usdm_set_rate(void *v, const char *symbol, const char *rate)
+{
+    return lx_mock_bn_usdm_set_funding_rate(v, symbol, rate);
+}
+
+int lx_mock_tape_new_usdm(struct lx_mock_tape **out, struct lx_mock_bn_usdm *v,
+                          const char *symbol, uint32_t book_acct,
+                          uint32_t trade_acct, const char **why)
+{
+    struct tape_venue vn;
+
+    if (out == NULL || v == NULL || symbol == NULL ||
+        strlen(symbol) >= sizeof(vn.name)) {
+        return LX_ERR_INVAL;
+    }
+    *out = NULL;
+    memset(&vn, 0, sizeof(vn));
+    if (lx__mbum_symbol(v, symbol, &vn.inst, &vn.tick, &vn.lot) != LX_OK) {
+        if (why != NULL) {
+            *why = "the tape's symbol is not listed on the venue";
+        }
+        return LX_ERR_INVAL;
+    }
+    vn.v = v;
+    vn.eng = lx__mbum_engine(v);
+    lx__snprintf(vn.name, sizeof(vn.name), "%s", symbol);
+    vn.market = LX_BN_USDM;
+    vn.rules = LX_BOOK_RULES_BINANCE_USDM;
+    vn.now_ns = usdm_now;
+    vn.drain = usdm_drain;
+    vn.note_mark = usdm_note_mark;
+    vn.set_rate = usdm_set_rate;
+    return tape_new(out, &vn, book_acct, trade_acct);
 }
 
 void lx_mock_tape_free(struct lx_mock_tape *t)
@@ -133,13 +240,13 @@ static int64_t to_lots(struct lx_mock_tape *t, struct lx_decimal q)
 {
     struct lx_decimal r;
     int64_t lots;
-    int rc = lx_decimal_to_ticks(q, t->s->lot, &lots);
+    int rc = lx_decimal_to_ticks(q, t->vn.lot, &lots);
 
     if (rc == LX_ERR_INEXACT &&
-        lx_decimal_round_to_step(q, t->s->lot, LX_ROUND_DOWN, &r) == LX_OK) {
+        lx_decimal_round_to_step(q, t->vn.lot, LX_ROUND_DOWN, &r) == LX_OK) {
         /* Older orders can be finer than today's lot size. */
         t->st.rounded++;
-        rc = lx_decimal_to_ticks(r, t->s->lot, &lots);
+        rc = lx_decimal_to_ticks(r, t->vn.lot, &lots);
     }
     return rc == LX_OK ? lots : -1;
 }
@@ -167,16 +274,16 @@ static int add_order(struct lx_mock_tape *t, int side, int64_t price,
 
     memset(&r, 0, sizeof(r));
     r.account = t->book_acct;
-    r.inst = t->s->inst;
+    r.inst = t->vn.inst;
     r.side = (uint8_t)side;
     r.type = LX_ENG_LIMIT;
     r.tif = LX_ENG_GTC;
     r.stp = LX_ENG_STP_EXPIRE_TAKER; /* never trade with itself */
     r.price = price;
     r.qty = lots;
-    r.time = lx__mbn_now_ns(t->v);
+    r.time = now_ns(t);
     t->st.engine_ops++;
-    rc = lx__engine_submit(t->v->eng, &r, &res);
+    rc = lx__engine_submit(t->vn.eng, &r, &res);
     if (rc == LX_OK && res.order_id == 0) {
         t->st.rejected++; /* e.g. the liquidity account ran out of funds */
     }
@@ -192,13 +299,13 @@ static int add_order(struct lx_mock_tape *t, int side, int64_t price,
 static int set_level(struct lx_mock_tape *t, int pass, int side, int64_t price,
                      int64_t target)
 {
-    struct lx_engine *e = t->v->eng;
+    struct lx_engine *e = t->vn.eng;
     struct lx_eng_result res;
     size_t n, i, nl = 0;
     int64_t cur = 0, cut, left;
     int rc = LX_OK;
 
-    n = lx__engine_queue(e, t->s->inst, side, price, t->q, TAPE_QCAP);
+    n = lx__engine_queue(e, t->vn.inst, side, price, t->q, TAPE_QCAP);
     if (n > TAPE_QCAP) {
         n = TAPE_QCAP;
     }
@@ -218,7 +325,7 @@ static int set_level(struct lx_mock_tape *t, int pass, int side, int64_t price,
             t->st.engine_ops++;
             return lx__engine_amend(e, t->book_acct, q->id, price,
                                     q->filled + q->remaining + target - cur,
-                                    lx__mbn_now_ns(t->v), &res);
+                                    now_ns(t), &res);
         }
         return add_order(t, side, price, target - cur);
     }
@@ -262,12 +369,11 @@ static int set_level(struct lx_mock_tape *t, int pass, int side, int64_t price,
         }
         t->st.engine_ops++;
         if (q->remaining <= 0) {
-            rc = lx__engine_cancel(e, t->book_acct, q->id, NULL, 0,
-                                   lx__mbn_now_ns(t->v), &res);
+            rc = lx__engine_cancel(e, t->book_acct, q->id, NULL, 0, now_ns(t),
+                                   &res);
         } else {
             rc = lx__engine_amend(e, t->book_acct, q->id, price,
-                                  info.filled + q->remaining,
-                                  lx__mbn_now_ns(t->v), &res);
+                                  info.filled + q->remaining, now_ns(t), &res);
         }
     }
     return rc;
@@ -282,7 +388,7 @@ static int set_levels(struct lx_mock_tape *t, int pass, int side,
 
     for (i = 0; i < n && rc == LX_OK; i++) {
         int64_t ticks, target;
-        if (lx_decimal_to_ticks(lv[i].price, t->s->tick, &ticks) != LX_OK ||
+        if (lx_decimal_to_ticks(lv[i].price, t->vn.tick, &ticks) != LX_OK ||
             ticks <= 0 || (target = recorded_lots(t, side, lv[i].price)) < 0) {
             t->st.bad++;
             continue;
@@ -319,20 +425,20 @@ static int reconcile_all(struct lx_mock_tape *t)
     size_t n, i;
     int side, rc;
 
-    n = lx__engine_list_orders(t->v->eng, t->s->inst, t->all, t->all_cap);
+    n = lx__engine_list_orders(t->vn.eng, t->vn.inst, t->all, t->all_cap);
     if (n > t->all_cap) {
         rc = grow((void **)&t->all, &t->all_cap, n, sizeof(*t->all));
         if (rc != LX_OK) {
             return rc;
         }
-        n = lx__engine_list_orders(t->v->eng, t->s->inst, t->all, t->all_cap);
+        n = lx__engine_list_orders(t->vn.eng, t->vn.inst, t->all, t->all_cap);
     }
     for (i = 0, rc = LX_OK; i < n && rc == LX_OK; i++) {
         const struct lx_eng_order_info *o = &t->all[i];
         struct lx_decimal px;
         int64_t target;
         if (o->account != t->book_acct ||
-            lx_decimal_from_ticks(o->price, t->s->tick, &px) != LX_OK) {
+            lx_decimal_from_ticks(o->price, t->vn.tick, &px) != LX_OK) {
             continue;
         }
         target = recorded_lots(t, o->side, px);
@@ -349,7 +455,7 @@ static int reconcile_all(struct lx_mock_tape *t)
         n = lx_book_top(b, bs, t->lv, n);
         for (i = 0; i < n && rc == LX_OK; i++) {
             int64_t ticks, lots;
-            if (lx_decimal_to_ticks(t->lv[i].price, t->s->tick, &ticks) !=
+            if (lx_decimal_to_ticks(t->lv[i].price, t->vn.tick, &ticks) !=
                     LX_OK ||
                 (lots = to_lots(t, t->lv[i].qty)) < 0 || ticks <= 0) {
                 t->st.bad++;
@@ -386,6 +492,8 @@ static void note_sync(struct lx_mock_tape *t, enum lx_book_sync_state before)
     }
 }
 
+static int mark_from_book(struct lx_mock_tape *t);
+
 static int on_snapshot(struct lx_mock_tape *t, const char *buf, size_t len)
 {
     enum lx_book_sync_state before = lx_book_sync_state(t->sync);
@@ -410,7 +518,8 @@ static int on_snapshot(struct lx_mock_tape *t, const char *buf, size_t len)
         return rc;
     }
     t->st.snapshots++;
-    return lx_mock_tape_synced(t) ? reconcile_all(t) : LX_OK;
+    rc = lx_mock_tape_synced(t) ? reconcile_all(t) : LX_OK;
+    return rc == LX_OK ? mark_from_book(t) : rc;
 }
 
 static int on_diff(struct lx_mock_tape *t, const struct lx_depth *d)
@@ -424,6 +533,10 @@ static int on_diff(struct lx_mock_tape *t, const struct lx_depth *d)
     diff.first_id = (uint64_t)d->first_id;
     diff.final_id = (uint64_t)d->final_id;
     diff.event_time = d->event_ms;
+    if (d->prev_final_id >= 0) { /* USD-M: pu chains the diffs */
+        diff.prev_final_id = (uint64_t)d->prev_final_id;
+        diff.has_prev_final_id = true;
+    }
     diff.bids = to_book_levels(t, d->bids, d->nbids);
     diff.nbids = diff.bids != NULL ? d->nbids : 0;
     diff.asks = to_book_levels(t, d->asks, d->nasks);
@@ -434,7 +547,7 @@ static int on_diff(struct lx_mock_tape *t, const struct lx_depth *d)
         return rc;
     }
     if (action != LX_BOOK_ACTION_APPLIED) {
-        return LX_OK;
+        return mark_from_book(t);
     }
     /* Decreases first on both sides, so that the liquidity account's
      * bids and asks never cross on the way to the new book. */
@@ -448,7 +561,7 @@ static int on_diff(struct lx_mock_tape *t, const struct lx_depth *d)
     if (rc == LX_OK) {
         rc = set_levels(t, PASS_UP, LX_ENG_SELL, d->asks, d->nasks);
     }
-    return rc;
+    return rc == LX_OK ? mark_from_book(t) : rc;
 }
 
 static int on_trade(struct lx_mock_tape *t, const struct lx_trade *tr)
@@ -458,27 +571,107 @@ static int on_trade(struct lx_mock_tape *t, const struct lx_trade *tr)
     int64_t ticks, lots;
     int rc;
 
-    if (lx_decimal_to_ticks(tr->price, t->s->tick, &ticks) != LX_OK ||
+    if (lx_decimal_to_ticks(tr->price, t->vn.tick, &ticks) != LX_OK ||
         ticks <= 0 || (lots = to_lots(t, tr->qty)) <= 0) {
         t->st.bad++;
         return LX_OK;
     }
     memset(&r, 0, sizeof(r));
     r.account = t->trade_acct;
-    r.inst = t->s->inst;
+    r.inst = t->vn.inst;
     r.side = tr->taker_side == LX_SIDE_SELL ? LX_ENG_SELL : LX_ENG_BUY;
     r.type = LX_ENG_LIMIT;
     r.tif = LX_ENG_IOC;
     r.price = ticks;
     r.qty = lots;
-    r.time = lx__mbn_now_ns(t->v);
+    r.time = now_ns(t);
     t->st.engine_ops++;
     t->st.trades++;
-    rc = lx__engine_submit(t->v->eng, &r, &res);
+    rc = lx__engine_submit(t->vn.eng, &r, &res);
     if (rc == LX_OK && res.filled < lots) {
         t->st.trades_cut++;
     }
     return rc;
+}
+
+/* ---- perpetuals: mark and funding rate --------------------------------
+ */
+
+/*
+ * Sets the venue's mark (ticks) when it changed, and notes the
+ * liquidations it caused of accounts other than the tape's: their count
+ * and what they took from the wallets (margin units).
+ */
+static int set_mark(struct lx_mock_tape *t, int64_t ticks)
+{
+    const struct lx_eng_event *ev;
+    uint64_t dropped = 0;
+    size_t n = 0, i;
+
+    if (t->vn.note_mark == NULL || ticks <= 0 || ticks == t->mark) {
+        return LX_OK;
+    }
+    t->st.engine_ops++;
+    if (lx__engine_set_mark(t->vn.eng, t->vn.inst, ticks, now_ns(t)) != LX_OK) {
+        t->st.bad++; /* off the venue's price range */
+        return LX_OK;
+    }
+    t->mark = ticks;
+    t->st.marks++;
+    ev = lx__engine_events(t->vn.eng, &n, &dropped);
+    for (i = 0; i < n; i++) {
+        if (ev[i].account == t->book_acct || ev[i].account == t->trade_acct) {
+            continue;
+        }
+        if (ev[i].type == LX_ENG_EV_LIQUIDATION) {
+            t->st.liquidations++;
+            t->st.liq_wallet += ev[i].a - ev[i].b; /* pnl less the fund's */
+        } else if (ev[i].type == LX_ENG_EV_BALANCE &&
+                   ev[i].reason == LX_ENG_BAL_INSURANCE) {
+            t->st.liq_wallet += ev[i].price;
+        }
+    }
+    t->vn.note_mark(t->vn.v, t->vn.inst, ticks);
+    return LX_OK;
+}
+
+/* Without a markPrice stream the mark is the recorded book's mid. */
+static int mark_from_book(struct lx_mock_tape *t)
+{
+    const struct lx_book *b = lx_book_sync_book(t->sync);
+    struct lx_book_level bid, ask;
+    int64_t bt, at;
+
+    if (t->vn.note_mark == NULL || t->mark_stream || !lx_mock_tape_synced(t) ||
+        lx_book_best(b, LX_BOOK_BID, &bid) != LX_OK ||
+        lx_book_best(b, LX_BOOK_ASK, &ask) != LX_OK ||
+        lx_decimal_to_ticks(bid.price, t->vn.tick, &bt) != LX_OK ||
+        lx_decimal_to_ticks(ask.price, t->vn.tick, &at) != LX_OK) {
+        return LX_OK;
+    }
+    return set_mark(t, bt + (at - bt) / 2); /* rounded down to the tick */
+}
+
+/* A recorded markPrice update: the mark (onto the tick) and the rate. */
+static int on_mark(struct lx_mock_tape *t, const struct lx_mark_price *m)
+{
+    struct lx_decimal r;
+    char buf[LX_DECIMAL_STRLEN];
+    int64_t ticks;
+
+    t->mark_stream = true;
+    t->st.mark_frames++;
+    if (lx_decimal_round_to_step(m->mark, t->vn.tick, LX_ROUND_HALF_EVEN, &r) !=
+            LX_OK ||
+        lx_decimal_to_ticks(r, t->vn.tick, &ticks) != LX_OK) {
+        t->st.bad++;
+        return LX_OK;
+    }
+    if (lx_decimal_format(m->funding_rate, buf, sizeof(buf)) > 0 &&
+        t->vn.set_rate(t->vn.v, t->vn.name, buf) == LX_OK) {
+        t->st.rates++;
+    }
+    return set_mark(t, ticks);
 }
 
 static bool is_snapshot(const char *buf, size_t len)
@@ -507,20 +700,23 @@ int lx_mock_tape_feed(struct lx_mock_tape *t, const char *buf, size_t len)
     lx_arena_reset(t->arena);
     if (is_snapshot(buf, len)) {
         rc = on_snapshot(t, buf, len);
-    } else if (lx__bn_parse_ws(LX_BN_SPOT, buf, len, t->arena, &msg, &err) !=
+    } else if (lx__bn_parse_ws(t->vn.market, buf, len, t->arena, &msg, &err) !=
                LX_OK) {
         t->st.bad++;
     } else if (msg.kind == LX_BN_MSG_DEPTH &&
-               strcasecmp(msg.u.depth.symbol, t->s->name) == 0) {
+               strcasecmp(msg.u.depth.symbol, t->vn.name) == 0) {
         rc = on_diff(t, &msg.u.depth);
     } else if (msg.kind == LX_BN_MSG_TRADE && !msg.u.trade.is_aggregate &&
-               strcasecmp(msg.u.trade.symbol, t->s->name) == 0) {
+               strcasecmp(msg.u.trade.symbol, t->vn.name) == 0) {
         rc = on_trade(t, &msg.u.trade);
+    } else if (msg.kind == LX_BN_MSG_MARK_PRICE && t->vn.note_mark != NULL &&
+               strcasecmp(msg.u.mark_price.symbol, t->vn.name) == 0) {
+        rc = on_mark(t, &msg.u.mark_price);
     } else {
         t->st.skipped++;
     }
     if (rc == LX_OK) {
-        rc = lx__mbn_drain(t->v);
+        rc = t->vn.drain(t->vn.v);
     }
     return rc;
 }

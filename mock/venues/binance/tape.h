@@ -1,14 +1,14 @@
 /*
- * tape.h - a recorded market driving the simulated Binance spot venue (the
- * market side of `lotusx backtest --capture`).
+ * tape.h - a recorded market driving the simulated Binance spot or USD-M
+ * venue (the market side of `lotusx backtest --capture`).
  *
  * The tape keeps the recorded book of one symbol in sync from the
  * recording's REST depth snapshot and depth diffs (lx_book_sync, Binance
- * spot rules) and mirrors it into the venue's matching engine as the
- * resting orders of a liquidity account, level for level. Recorded trades
- * are replayed as immediate-or-cancel orders of a second (tape) account at
- * the trade's price and size, on the aggressor's side. The venue's own
- * orders (the strategy's) rest in the same engine book, so:
+ * spot or USD-M rules: U/u, or pu chained) and mirrors it into the venue's
+ * matching engine as the resting orders of a liquidity account, level for
+ * level. Recorded trades are replayed as immediate-or-cancel orders of a second
+ * (tape) account at the trade's price and size, on the aggressor's side. The
+ * venue's own orders (the strategy's) rest in the same engine book, so:
  *
  * - a market or crossing order walks the recorded book as it stood;
  * - a resting order joins the queue behind the displayed size at its price;
@@ -24,6 +24,13 @@
  * market impact). Everything goes through the venue, so REST snapshots,
  * streams and user data stay consistent. docs/backtest.md states the model
  * and its limits.
+ *
+ * On a USD-M perpetual the tape also sets the venue's mark price (what
+ * uPnL, liquidation and funding use): from the recorded markPrice stream
+ * (its funding rate "r" becomes the venue's next rate), or, until the
+ * recording has one, the recorded book's mid rounded down to the tick,
+ * after every change of the book. Funding itself is the venue's (its
+ * 8-hourly timer, lx_mock_bn_usdm_start).
  */
 #ifndef LOTUSX_MOCK_BINANCE_TAPE_H
 #define LOTUSX_MOCK_BINANCE_TAPE_H
@@ -34,6 +41,7 @@
 
 struct lx_clock;
 struct lx_mock_bn_spot;
+struct lx_mock_bn_usdm;
 struct lx_mock_tape;
 struct lx_capture_error;
 
@@ -51,6 +59,12 @@ struct lx_mock_tape_stats {
     uint64_t rejected;   /* liquidity the engine refused (should be 0) */
     int64_t first_ns;    /* wall time of the first message played; 0 none */
     int64_t last_ns;     /* of the last */
+    /* USD-M only (0 on spot) */
+    uint64_t marks;        /* mark price changes set on the venue */
+    uint64_t mark_frames;  /* recorded markPrice updates used */
+    uint64_t rates;        /* funding rates taken from them */
+    uint64_t liquidations; /* positions of other accounts liquidated */
+    int64_t liq_wallet;    /* what those took from wallets (10^-8 units) */
 };
 
 /*
@@ -62,14 +76,23 @@ struct lx_mock_tape_stats {
 int lx_mock_tape_new(struct lx_mock_tape **out, struct lx_mock_bn_spot *v,
                      const char *symbol, uint32_t book_acct,
                      uint32_t trade_acct, const char **why);
+/*
+ * The same on a USD-M venue's perpetual. Both accounts should be market
+ * accounts (lx__mbum_add_market_account: fee-free, filters reduced to the
+ * price grid) with ample margin.
+ */
+int lx_mock_tape_new_usdm(struct lx_mock_tape **out, struct lx_mock_bn_usdm *v,
+                          const char *symbol, uint32_t book_acct,
+                          uint32_t trade_acct, const char **why);
 void lx_mock_tape_free(struct lx_mock_tape *t);
 
 /*
  * Feeds one recorded message at the venue's current time: a market
  * WebSocket text frame (combined {"stream":..,"data":..} or bare: depth
- * diffs and trades of the symbol are used, the rest is counted as
- * skipped) or a REST depth snapshot body ({"lastUpdateId":..}). Returns
- * LX_OK, or LX_ERR_NOMEM / an engine error (the run should stop).
+ * diffs and trades of the symbol are used, and on USD-M its markPrice
+ * updates; the rest is counted as skipped) or a REST depth snapshot body
+ * ({"lastUpdateId":..}). Returns LX_OK, or LX_ERR_NOMEM / an engine error (the
+ * run should stop).
  */
 int lx_mock_tape_feed(struct lx_mock_tape *t, const char *buf, size_t len);
 
