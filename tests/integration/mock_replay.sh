@@ -29,6 +29,9 @@ echo "1..30"
 
 # start_mock ARGS...: runs lotusx-mock ARGS, sets pid, url and port.
 start_mock() {
+    # Emptied here, not by the child's redirection: a slow start must not
+    # let wait_line read the last mock's URL.
+    : >"$tmp/out"
     "$MOCK" "$@" >"$tmp/out" 2>"$tmp/err" &
     pid=$!
     wait_line "$tmp/out" '^binance ' || {

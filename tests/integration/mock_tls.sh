@@ -38,6 +38,7 @@ signed() { # URL METHOD PATH PARAMS (trusting $tmp/ca.pem)
 start() {
     out=$1 line=$2
     shift 2
+    : >"$tmp/$out" # emptied before the child runs (no stale URL line)
     "$MOCK" "$@" >"$tmp/$out" 2>"$tmp/$out.err" &
     pid=$!
     if ! wait_line "$tmp/$out" "$line"; then
