@@ -886,7 +886,7 @@ void lx__engine_reason_binance(int reason, int *code, const char **msg)
     static const struct binance_err map[LX_ENG_R_COUNT] = {
         [LX_ENG_R_PRICE_FILTER] = {-1013, "Filter failure: PRICE_FILTER"},
         [LX_ENG_R_LOT_SIZE] = {-1013, "Filter failure: LOT_SIZE"},
-        [LX_ENG_R_MIN_NOTIONAL] = {-1013, "Filter failure: MIN_NOTIONAL"},
+        [LX_ENG_R_MIN_NOTIONAL] = {-1013, "Filter failure: NOTIONAL"},
         [LX_ENG_R_MAX_NUM_ORDERS] = {-1013, "Filter failure: MAX_NUM_ORDERS"},
         [LX_ENG_R_INSUFFICIENT_BALANCE] =
             {-2010, "Account has insufficient balance for requested action."},

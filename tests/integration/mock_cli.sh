@@ -13,7 +13,7 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-echo "1..12"
+echo "1..23"
 
 "$MOCK" --quiet >"$tmp/out" 2>"$tmp/err" &
 pid=$!
@@ -47,6 +47,56 @@ if sh "${LX_TOP_SRCDIR:-.}/scripts/session.sh" "$url" "$KEY" "$SEC" >"$tmp/sessi
 else
     notok "client session: $(tr '\n' ' ' <"$tmp/session")"
 fi
+
+# Error paths as the venue answers them, signed with the openssl CLI.
+sign() { printf %s "$1" | openssl dgst -sha256 -hmac "$SEC" | sed 's/^.*= //'; }
+now=$(curl -s "$url/api/v3/time" | sed 's/[^0-9]//g')
+order() { # PARAMS [SIGNED-TEXT]: POST /api/v3/order; prints body and status
+    curl -s -w ' %{http_code}' -X POST -H "X-MBX-APIKEY: $KEY" \
+        "$url/api/v3/order?$1&signature=$(sign "${2:-$1}")"
+}
+O="symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC"
+check "bad signature: -1022, 400" "$(order "$O&quantity=0.001&price=50000&timestamp=$now" x)" \
+    '{"code":-1022,"msg":"Signature for this request is not valid."} 400'
+check "stale timestamp: -1021, 400" \
+    "$(order "$O&quantity=0.001&price=50000&timestamp=$((now - 70000))")" \
+    '{"code":-1021,"msg":"Timestamp for this request is outside of the recvWindow."} 400'
+check "timestamp ahead: -1021, 400" \
+    "$(order "$O&quantity=0.001&price=50000&timestamp=$((now + 60000))")" \
+    '{"code":-1021,"msg":"Timestamp for this request was 1000ms ahead of the server'"'"'s time."} 400'
+check "price off the tick: PRICE_FILTER" \
+    "$(order "$O&quantity=0.001&price=50000.001&timestamp=$now")" \
+    '{"code":-1013,"msg":"Filter failure: PRICE_FILTER"} 400'
+check "quantity off the lot: LOT_SIZE" \
+    "$(order "$O&quantity=0.0000001&price=50000&timestamp=$now")" \
+    '{"code":-1013,"msg":"Filter failure: LOT_SIZE"} 400'
+check "notional too small: NOTIONAL" \
+    "$(order "$O&quantity=0.00001&price=50000&timestamp=$now")" \
+    '{"code":-1013,"msg":"Filter failure: NOTIONAL"} 400'
+check "missing side: -1102" \
+    "$(order "symbol=BTCUSDT&type=LIMIT&timeInForce=GTC&quantity=0.001&price=50000&timestamp=$now")" \
+    '{"code":-1102,"msg":"Mandatory parameter '"'"'side'"'"' was not sent, was empty/null, or malformed."} 400'
+check "unknown API key: -2015, 401" \
+    "$(curl -s -w ' %{http_code}' -X POST -H 'X-MBX-APIKEY: nobody' \
+        "$url/api/v3/order?symbol=BTCUSDT&timestamp=$now&signature=00")" \
+    '{"code":-2015,"msg":"Invalid API-key, IP, or permissions for action."} 401'
+# 6000 weight a minute: depth limit=5000 costs 250; the request that would
+# go past the limit is refused with 429 (whatever this minute used before).
+i=0 st=200 last=0
+while [ $i -lt 30 ] && [ "$st" = 200 ]; do
+    i=$((i + 1))
+    st=$(curl -s -o /dev/null -D "$tmp/h429" -w '%{http_code}' \
+        "$url/api/v3/depth?symbol=BTCUSDT&limit=5000")
+    used=$(tr -d '\r' <"$tmp/h429" | sed -n 's/^X-MBX-USED-WEIGHT-1M: //p')
+    [ "$st" = 200 ] && last=$used
+done
+[ "$st" = 429 ] && [ $((last + 250)) -gt 6000 ] && [ "$last" -le 6000 ] &&
+    ok "rate limit: 429 once the next 250 would pass 6000 (used $last)" ||
+    notok "rate limit: status $st after $i requests, used $last"
+check "429 carries Retry-After and the used weight" \
+    "$(tr -d '\r' <"$tmp/h429" | grep -c '^Retry-After: [0-9][0-9]*$\|^X-MBX-USED-WEIGHT-1M: [0-9]*$')" "2"
+[ "${used:-0}" -gt 6000 ] && ok "429 counts the refused weight ($used)" ||
+    notok "429 used weight: ${used:-none}"
 
 # A second mock on the same port fails with a clear message and exit 1.
 port=${url##*:}

@@ -451,7 +451,7 @@ static void test_binance_mapping(void **state)
     lx__engine_reason_binance(RS(LOT_SIZE), &code, &msg);
     assert_string_equal(msg, "Filter failure: LOT_SIZE");
     lx__engine_reason_binance(RS(MIN_NOTIONAL), &code, &msg);
-    assert_string_equal(msg, "Filter failure: MIN_NOTIONAL");
+    assert_string_equal(msg, "Filter failure: NOTIONAL");
     lx__engine_reason_binance(RS(WOULD_TAKE), &code, &msg);
     assert_string_equal(msg, "Order would immediately match and take.");
     lx__engine_reason_binance(RS(UNKNOWN_ORDER), &code, &msg);
