@@ -19,12 +19,15 @@
  * maximum drawdown in the quote asset marked to the mid price each second,
  * and event counts. Progress goes to stderr on a TTY.
  *
- * With --venue binanceusdm (and --capture) the venue is the simulated
- * Binance USD-M futures venue and the symbol a linear perpetual: the tape
- * also sets the mark price, the venue settles funding on its 8-hourly
- * schedule, and the report gives the position, realized and unrealized
- * PnL, fees, funding and liquidations, with the wallet balance checked
- * against the venue (docs/backtest.md, "Perpetuals").
+ * With --venue binanceusdm the venue is the simulated Binance USD-M
+ * futures venue and the symbol a linear perpetual. Its market is
+ * lotusx-mock's seeded USD-M maker (mock/venues/binance/usdm_maker.h: a
+ * random-walk reference it quotes around and sets the mark to, and a
+ * taker's small market orders), or with --capture the tape, which also
+ * sets the mark. The venue settles funding on its 8-hourly schedule, and
+ * the report gives the position, realized and unrealized PnL, fees,
+ * funding and liquidations, with the wallet balance checked against the
+ * venue (docs/backtest.md, "Perpetuals").
  */
 #include <dlfcn.h>
 #include <stdio.h>
@@ -51,6 +54,7 @@
 #include "mock/venues/binance/streams.h"
 #include "mock/venues/binance/tape.h"
 #include "mock/venues/binance/usdm.h"
+#include "mock/venues/binance/usdm_maker.h"
 #include "replay/cmd_capture_int.h"
 
 #define SEC        ((int64_t)1000000000)
@@ -113,6 +117,7 @@ struct lx_strategy_ctx {
     struct lx_mock_bn_usdm *usdm;
     struct lx_mock_synth *synth;
     struct lx_mock_tape *tape;
+    struct lx_mock_bn_usdm_maker *umaker; /* perps without --capture */
     struct lx_capture_error cerr;
     struct lx_secret *secret, *mm_secret;
     struct lx_creds *creds;
@@ -290,15 +295,36 @@ static int apply_fill(struct lx_strategy_ctx *c, const struct lx_order *o)
     return rc;
 }
 
+/*
+ * The strategy's liquidations so far (perps), as the market that set the
+ * marks counted them: the tape or the synthetic maker.
+ */
+static uint64_t liq_count(const struct lx_strategy_ctx *c)
+{
+    struct lx_mock_bn_usdm_maker_stats m;
+    struct lx_mock_tape_stats t;
+
+    if (c->tape != NULL) {
+        lx_mock_tape_get_stats(c->tape, &t);
+        return t.liquidations;
+    }
+    lx_mock_bn_usdm_maker_get_stats(c->umaker, &m);
+    return m.liquidations;
+}
+
 /* What liquidations took from the strategy's wallet so far (perps). */
 static struct lx_decimal liq_wallet(const struct lx_strategy_ctx *c)
 {
+    struct lx_mock_bn_usdm_maker_stats m;
     struct lx_mock_tape_stats t;
     struct lx_decimal d = {0, SCALE};
 
     if (c->tape != NULL) {
         lx_mock_tape_get_stats(c->tape, &t);
         d.m = t.liq_wallet; /* margin units of 10^-8 = SCALE */
+    } else if (c->umaker != NULL) {
+        lx_mock_bn_usdm_maker_get_stats(c->umaker, &m);
+        d.m = m.liq_wallet;
     }
     return d;
 }
@@ -378,10 +404,15 @@ static int funding_due(struct lx_decimal size, const struct lx_funding_rate *f,
 {
     struct lx_decimal a, m, r, n;
     bool pay = (size.m > 0) == (f->rate.m > 0);
+    /* The notional at its own scale (size's + mark's decimals): exact,
+     * and it fits where a fixed 16 decimals would overflow above ~922. */
+    unsigned sc = (unsigned)size.scale + (unsigned)f->mark.scale;
     int rc = lx_decimal_abs(size, &a);
 
     rc = rc != LX_OK ? rc : lx_decimal_abs(f->rate, &r);
-    rc = rc != LX_OK ? rc : lx_decimal_mul(a, f->mark, 16, LX_ROUND_EXACT, &m);
+    rc = rc != LX_OK ? rc
+                     : lx_decimal_mul(a, f->mark, sc > 18 ? 18 : sc,
+                                      LX_ROUND_EXACT, &m);
     rc = rc != LX_OK ? rc
                      : lx_decimal_mul(m, r, SCALE,
                                       pay ? LX_ROUND_UP : LX_ROUND_DOWN, &n);
@@ -663,7 +694,6 @@ static void on_positions(struct lx_exchange *ex, const struct lx_ex_result *r,
                          void *ud)
 {
     struct lx_strategy_ctx *c = ud;
-    struct lx_mock_tape_stats t;
     size_t i;
     int rc = LX_OK;
 
@@ -689,8 +719,7 @@ static void on_positions(struct lx_exchange *ex, const struct lx_ex_result *r,
         fail(c, "positions", "a position does not fit the report scale");
         return;
     }
-    lx_mock_tape_get_stats(c->tape, &t);
-    if (t.liquidations == 0 && lx_decimal_cmp(c->pos_size, c->base_bal) != 0) {
+    if (liq_count(c) == 0 && lx_decimal_cmp(c->pos_size, c->base_bal) != 0) {
         fail(c, "positions", "the venue's position differs from the fills");
         return;
     }
@@ -785,6 +814,7 @@ static void end_cb(struct lx_timer *t, void *ud)
         if (c->synth != NULL) {
             lx_mock_synth_clock(1, 0, c->synth);
         }
+        lx_mock_bn_usdm_maker_clock(1, 0, c->umaker);
         lx_mock_tape_stop(c->tape);
         if (c->strat->on_stop != NULL) {
             c->strat->on_stop(c->st, c);
@@ -865,6 +895,15 @@ static void put_market(FILE *f, const struct lx_strategy_ctx *c)
         fprintf(f, "},");
         return;
     }
+    if (c->tape == NULL && c->perp) {
+        struct lx_mock_bn_usdm_maker_stats m;
+        lx_mock_bn_usdm_maker_get_stats(c->umaker, &m);
+        fprintf(f,
+                "\"market\":{\"source\":\"synthetic\",\"steps\":%llu,"
+                "\"mark_source\":\"maker reference\",\"marks\":%llu},",
+                (unsigned long long)m.steps, (unsigned long long)m.marks);
+        return;
+    }
     if (c->tape == NULL) {
         fprintf(f, "\"market\":{\"source\":\"synthetic\"},");
         return;
@@ -900,10 +939,8 @@ static void put_market(FILE *f, const struct lx_strategy_ctx *c)
 static int put_perp(FILE *f, const struct lx_strategy_ctx *c)
 {
     const struct lx_instrument *in = lx_strategy_instrument(c);
-    struct lx_mock_tape_stats t;
     struct lx_decimal pnl;
 
-    lx_mock_tape_get_stats(c->tape, &t);
     if (lx_decimal_sub(c->wallet_end, c->wallet0, &pnl) != LX_OK ||
         acc(&pnl, c->pos_upnl, 1) != LX_OK) {
         return LX_ERR_OVERFLOW;
@@ -922,8 +959,7 @@ static int put_perp(FILE *f, const struct lx_strategy_ctx *c)
     put_dec(f, "funding_paid", c->fund_paid, ",");
     put_dec(f, "funding_received", c->fund_recv, ",");
     fprintf(f, "\"funding_events\":%llu,\"liquidations\":%llu,",
-            (unsigned long long)c->n_funding,
-            (unsigned long long)t.liquidations);
+            (unsigned long long)c->n_funding, (unsigned long long)liq_count(c));
     put_dec(f, "liquidation_wallet", liq_wallet(c), ",");
     put_dec(f, "pnl_quote", pnl, ",");
     return LX_OK;
@@ -1088,9 +1124,30 @@ static int add_accounts(struct lx_strategy_ctx *c, const char **why)
 static int listen_venue(struct lx_strategy_ctx *c, const char **why);
 
 /*
- * The USD-M venue on a recorded market: the strategy's margin account,
- * and the tape's two market accounts (liquidity and recorded trades) with
- * 10^10 USDT each, far beyond any margin the recorded book needs.
+ * The synthetic USD-M market: lotusx-mock's default BTCUSDT maker with the
+ * run's seed, stepping each virtual second once the run starts; its maker
+ * and taker accounts are its own (10^9 USDT each, no fees).
+ */
+static int make_perp_synth(struct lx_strategy_ctx *c, const char **why)
+{
+    int rc =
+        lx_mock_bn_usdm_maker_new(&c->umaker, c->usdm, c->clock, c->seed, SEC);
+
+    if (rc == LX_OK) {
+        rc = lx_mock_bn_usdm_maker_add(c->umaker, c->symbol,
+                                       &lx_mock_bn_usdm_gen_btc, why);
+    }
+    if (rc == LX_OK) {
+        rc = lx_mock_bn_usdm_maker_accounts(c->umaker, why);
+    }
+    return rc;
+}
+
+/*
+ * The USD-M venue: the strategy's margin account, and the market: the
+ * synthetic maker, or on a recorded market the tape's two market accounts
+ * (liquidity and recorded trades) with 10^10 USDT each, far beyond any
+ * margin the recorded book needs.
  */
 static int make_perp(struct lx_strategy_ctx *c, const char **why)
 {
@@ -1116,6 +1173,10 @@ static int make_perp(struct lx_strategy_ctx *c, const char **why)
         a.taker_fee = "0.0005";
         a.balances = mine;
         rc = lx_mock_bn_usdm_add_account(c->usdm, &a, NULL, why);
+    }
+    if (rc == LX_OK && c->capture == NULL) {
+        rc = make_perp_synth(c, why);
+        return rc != LX_OK ? rc : lx_mock_bn_usdm_start(c->usdm);
     }
     if (rc == LX_OK) {
         rc = lx__mbum_add_market_account(c->usdm, INT64_C(1000000000000000000),
@@ -1325,6 +1386,7 @@ static void free_world(struct lx_strategy_ctx *c)
     lx_http_server_free(c->srv);
     lx_mock_synth_free(c->synth);
     lx_mock_tape_free(c->tape);
+    lx_mock_bn_usdm_maker_free(c->umaker);
     lx_mock_bn_spot_free(c->spot);
     lx_mock_bn_usdm_free(c->usdm);
     lx_mock_bn_hub_free(c->hub);
@@ -1379,6 +1441,8 @@ static int run(struct lx_strategy_ctx *c)
     c->t_start_ns = lx_clock_mono_ns(c->clock);
     if (c->synth != NULL) {
         rc = lx_mock_synth_start(c->synth);
+    } else if (c->umaker != NULL) {
+        rc = lx_mock_bn_usdm_maker_start(c->umaker);
     } else if (c->tape != NULL) {
         rc = lx_mock_tape_play(c->tape, c->clock, c->capture, c->from_ns,
                                c->to_ns, tape_done, c, &c->cerr);
@@ -1426,10 +1490,12 @@ static void usage(FILE *f)
         "                           snapshot, diffs and trades of the symbol)\n"
         "                           instead of the synthetic one\n"
         "  --venue NAME             binance (spot, default) or binanceusdm:\n"
-        "                           the USD-M perpetual (needs --capture of\n"
-        "                           a USD-M recording; the mark is its\n"
-        "                           markPrice stream, else the book's mid;\n"
-        "                           funding at 00/08/16 UTC)\n"
+        "                           the USD-M perpetual BTCUSDT on the\n"
+        "                           synthetic market of lotusx-mock's USD-M\n"
+        "                           port (the mark is the maker's reference)\n"
+        "                           or with --capture a USD-M recording (the\n"
+        "                           mark is its markPrice stream, else the\n"
+        "                           book's mid); funding at 00/08/16 UTC\n"
         "  --from T, --to T         the capture's time range (ns since the\n"
         "                           epoch or RFC 3339; default: all of it)\n"
         "  --order-latency MS       every request reaches the venue MS later\n"
@@ -1635,13 +1701,6 @@ static int backtest_main(int argc, char **argv, bool paper)
             usage(stderr);
         }
         return rc;
-    }
-    if (c.perp && c.capture == NULL) {
-        fprintf(stderr,
-                "%s: --venue binanceusdm needs --capture (a recorded USD-M "
-                "market; there is no synthetic perpetual market yet)\n",
-                g_cmd);
-        return 2;
     }
     if (c.capture == NULL && (c.from_ns != INT64_MIN || c.to_ns != INT64_MAX)) {
         fprintf(stderr, "%s: --from and --to need --capture\n", g_cmd);

@@ -13,14 +13,18 @@
 # fees, funding and liquidations, adds up (the tool also checks the
 # wallet and position against the venue), is byte-identical across runs
 # and over TCP, a sell opens a short, and the venue's funding at 00:00
-# UTC is paid or received. Prints TAP.
+# UTC is paid or received. On the synthetic USD-M market (--venue
+# binanceusdm without --capture: lotusx-mock's seeded USD-M maker) the
+# same report adds up, is byte-identical across runs, over TCP and with
+# latency over TCP, and a run past 08:00 UTC has the funding settled.
+# Prints TAP.
 set -u
 B=${LX_TOP_BUILDDIR:-.}
 LX="$B/lotusx"
 tmp=$(mktemp -d)
 . "${LX_TOP_SRCDIR:-.}/tests/tap-lib.sh"
 trap 'rm -rf "$tmp"' EXIT
-echo "1..36"
+echo "1..44"
 
 "$LX" backtest --duration 600 --quiet --report "$tmp/a.json"
 check "mm runs" "$?" "0"
@@ -112,9 +116,67 @@ check "--from without --capture exits 2" "$?" "2"
 urec="$S/../shared/samples/binance-usdm/hftbacktest/btcusdt_20240718.txt"
 # the last "key":"value" on the line (keys below are not in the fills)
 str() { sed -n 's/.*"'"$1"'":"\([^"]*\)".*/\1/p' "$2"; }
-"$LX" backtest --venue binanceusdm >/dev/null 2>"$tmp/e6"
-[ $? -eq 2 ] && grep -q 'needs --capture' "$tmp/e6" && ok "usdm without --capture exits 2" ||
-    notok "usdm without --capture: $(cat "$tmp/e6")"
+# wallet end = start + realized - fees + funding (+ liquidations), and
+# pnl_quote = wallet end - start + unrealized, as the report says.
+perp_sum() {
+    awk -v s="$(sed -n 's/.*"wallet":{"start":"\([^"]*\)".*/\1/p' "$1")" \
+        -v e="$(sed -n 's/.*"wallet":{[^}]*"end":"\([^"]*\)".*/\1/p' "$1")" \
+        -v r="$(sed -n 's/.*"end_mark":"[^"]*","realized_pnl":"\([^"]*\)".*/\1/p' "$1")" -v u="$(str unrealized_pnl "$1")" \
+        -v f="$(sed -n 's/.*"fees":{"USDT":"\([^"]*\)".*/\1/p' "$1")" \
+        -v g="$(str funding "$1")" -v l="$(str liquidation_wallet "$1")" \
+        -v p="$(str pnl_quote "$1")" \
+        'BEGIN { d1 = s + r - f + g + l - e; d2 = e - s + u - p;
+                 if (d1 < 0) d1 = -d1; if (d2 < 0) d2 = -d2;
+                 print (d1 < 1e-6 && d2 < 1e-6 && f > 0) ? "ok" : "off " d1 " " d2 }'
+}
+perp_keys="margin_asset wallet position entry_price end_mark realized_pnl unrealized_pnl
+    funding funding_paid funding_received funding_events liquidations liquidation_wallet pnl_quote mark_source marks"
+
+# ---- the synthetic USD-M market ----------------------------------------
+"$LX" backtest --venue binanceusdm --duration 600 --quiet >"$tmp/y1.json" 2>"$tmp/e6"
+check "usdm synthetic: mm runs" "$?" "0"
+"$LX" backtest --venue binanceusdm --duration 600 --quiet >"$tmp/y2.json"
+cmp -s "$tmp/y1.json" "$tmp/y2.json" && ok "usdm synthetic: same bytes twice" ||
+    notok "usdm synthetic: same bytes twice"
+"$LX" backtest --venue binanceusdm --duration 600 --quiet --seed 11 >"$tmp/y3.json"
+cmp -s "$tmp/y1.json" "$tmp/y3.json" && notok "usdm synthetic: another seed differs" ||
+    ok "usdm synthetic: another seed differs"
+missing=""
+for k in $perp_keys steps; do grep -q "\"$k\":" "$tmp/y1.json" || missing="$missing $k"; done
+grep -q '"venue":"binance-usdm (lotusx-mock, synthetic market)","market":{"source":"synthetic","steps":600,"mark_source":"maker reference","marks":600}' "$tmp/y1.json" &&
+    [ -z "$missing" ] && ok "usdm synthetic: the perpetual's report fields, a mark each second" ||
+    notok "usdm synthetic: report: missing '$missing' $(head -c 600 "$tmp/y1.json")"
+yf=$(field fill_count "$tmp/y1.json")
+[ "$(perp_sum "$tmp/y1.json")" = ok ] && [ "${yf:-0}" -gt 10 ] &&
+    grep -q '"maker_fills":'"$yf"',' "$tmp/y1.json" &&
+    ok "usdm synthetic: mm makes ($yf fills); wallet and pnl add up" ||
+    notok "usdm synthetic: fills '$yf', sum $(perp_sum "$tmp/y1.json")"
+"$LX" backtest --venue binanceusdm --duration 600 --quiet --tcp >"$tmp/y4.json"
+cmp -s "$tmp/y1.json" "$tmp/y4.json" && ok "usdm synthetic: over TCP, the same bytes" ||
+    notok "usdm synthetic: over TCP, the same bytes"
+"$LX" backtest --venue binanceusdm --duration 600 --quiet --order-latency 40 --feed-latency 25 >"$tmp/y5.json"
+"$LX" backtest --venue binanceusdm --duration 600 --quiet --order-latency 40 --feed-latency 25 --tcp >"$tmp/y6.json"
+cmp -s "$tmp/y5.json" "$tmp/y6.json" && ! cmp -s "$tmp/y1.json" "$tmp/y5.json" &&
+    grep -q '"latency_ms":{"order":40,"feed":25}' "$tmp/y5.json" &&
+    ok "usdm synthetic: latency changes the run, over TCP the same bytes" ||
+    notok "usdm synthetic: latency over TCP"
+"$LX" backtest --venue binanceusdm --duration 1200 --quiet --strategy momentum >"$tmp/y7.json"
+[ $? -eq 0 ] && grep -q '"taker_fills":[1-9]' "$tmp/y7.json" && [ "$(perp_sum "$tmp/y7.json")" = ok ] &&
+    ok "usdm synthetic: momentum takes at market" || notok "usdm synthetic: momentum: $(head -c 400 "$tmp/y7.json")"
+# 8 h 10 s from 00:00 UTC: the venue settles funding at 08:00 on the
+# position then (the tool checks it against the venue's funding history).
+"$LX" backtest --venue binanceusdm --duration 28810 --quiet >"$tmp/y8.json"
+yrc=$?
+fe=$(field funding_events "$tmp/y8.json")
+fu=$(str funding "$tmp/y8.json")
+fp=$(str funding_paid "$tmp/y8.json")
+fr=$(str funding_received "$tmp/y8.json")
+[ $yrc -eq 0 ] && [ "$fe" = 1 ] && [ -n "$fu" ] && [ "$fu" != "0.00000000" ] &&
+    { { [ "$fr" = "$fu" ] && [ "$fp" = "0.00000000" ]; } ||
+        { [ "$fp" = "${fu#-}" ] && [ "$fr" = "0.00000000" ]; }; } &&
+    [ "$(perp_sum "$tmp/y8.json")" = ok ] &&
+    ok "usdm synthetic: funding at 08:00 UTC ($fu)" || notok "usdm synthetic: funding: rc $yrc '$fe' '$fu' '$fp' '$fr'"
+
 if [ -f "$urec" ] &&
     "$LX" capture import "$urec" -o "$tmp/um.lxcap" --venue binance-usdm \
         --url wss://fstream.binance.com/stream >/dev/null 2>&1; then
@@ -123,8 +185,7 @@ if [ -f "$urec" ] &&
     "$LX" backtest --venue binanceusdm --capture "$tmp/um.lxcap" --quiet >"$tmp/u2.json"
     cmp -s "$tmp/u1.json" "$tmp/u2.json" && ok "usdm: same bytes twice" || notok "usdm: same bytes twice"
     missing=""
-    for k in margin_asset wallet position entry_price end_mark realized_pnl unrealized_pnl \
-        funding funding_paid funding_received funding_events liquidations liquidation_wallet pnl_quote mark_source marks; do
+    for k in $perp_keys; do
         grep -q "\"$k\":" "$tmp/u1.json" || missing="$missing $k"
     done
     grep -q '"venue":"binance-usdm (lotusx-mock, replayed capture)"' "$tmp/u1.json" &&
@@ -133,17 +194,7 @@ if [ -f "$urec" ] &&
         [ "$(str mark_source "$tmp/u1.json")" = "book mid" ] && [ "$(field marks "$tmp/u1.json")" -gt 0 ] &&
         [ -z "$missing" ] && ok "usdm: the perpetual's report fields, every recorded trade replayed" ||
         notok "usdm: report: missing '$missing' $(head -c 600 "$tmp/u1.json")"
-    # wallet end = start + realized - fees + funding (+ liquidations), and
-    # pnl_quote = wallet end - start + unrealized, as the report says.
-    sum=$(awk -v s="$(sed -n 's/.*"wallet":{"start":"\([^"]*\)".*/\1/p' "$tmp/u1.json")" \
-        -v e="$(sed -n 's/.*"wallet":{[^}]*"end":"\([^"]*\)".*/\1/p' "$tmp/u1.json")" \
-        -v r="$(sed -n 's/.*"end_mark":"[^"]*","realized_pnl":"\([^"]*\)".*/\1/p' "$tmp/u1.json")" -v u="$(str unrealized_pnl "$tmp/u1.json")" \
-        -v f="$(sed -n 's/.*"fees":{"USDT":"\([^"]*\)".*/\1/p' "$tmp/u1.json")" \
-        -v g="$(str funding "$tmp/u1.json")" -v l="$(str liquidation_wallet "$tmp/u1.json")" \
-        -v p="$(str pnl_quote "$tmp/u1.json")" \
-        'BEGIN { d1 = s + r - f + g + l - e; d2 = e - s + u - p;
-                 if (d1 < 0) d1 = -d1; if (d2 < 0) d2 = -d2;
-                 print (d1 < 1e-6 && d2 < 1e-6 && f > 0) ? "ok" : "off " d1 " " d2 }')
+    sum=$(perp_sum "$tmp/u1.json")
     [ "$sum" = ok ] && ok "usdm: wallet = start + realized - fees + funding; pnl adds up" ||
         notok "usdm: the report does not add up: $sum"
     uf=$(field fill_count "$tmp/u1.json")

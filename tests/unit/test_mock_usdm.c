@@ -25,6 +25,7 @@
 #include "mock/venues/binance/dialect.h"
 #include "mock/venues/binance/streams.h"
 #include "mock/venues/binance/usdm.h"
+#include "mock/venues/binance/usdm_maker.h"
 #include "lx_test.h"
 
 #define SEC    ((int64_t)1000000000)
@@ -1635,6 +1636,135 @@ static void test_user_data(void **state)
     expect_err(f, 400, -1125, "This listenKey does not exist.");
 }
 
+/* ---- the synthetic market (usdm_maker.c) --------------------------------- */
+
+static const char *mark_of(struct fx *f)
+{
+    return jstr(call(f, "GET", "/fapi/v1/premiumIndex", "symbol=BTCUSDT", 0),
+                "markPrice");
+}
+
+/*
+ * The default maker with seed 5 is lotusx-mock's USD-M market for --seed 5
+ * draw for draw: the same hidden keys and the same marks, step after step
+ * (recorded from lotusx-mock before the maker left usdm_srv.c). The marks
+ * depend on the draws alone, not on the book it quotes into.
+ */
+static void test_maker_draws(void **state)
+{
+    static const char *const want[] = {"59999.6", "59998.6", "59999.5",
+                                       "60001.5", "60002.7", "60002.8"};
+    struct fx *f = *state;
+    struct lx_mock_bn_usdm_maker *m = NULL;
+    struct lx_mock_bn_usdm_maker_stats st;
+    const char *why = "";
+    size_t i;
+
+    assert_int_equal(lx_mock_bn_usdm_maker_new(&m, f->um, f->clock, 5, SEC),
+                     LX_OK);
+    /* no accounts yet */
+    assert_int_equal(lx_mock_bn_usdm_maker_start(m), LX_ERR_INVAL);
+    assert_int_equal(
+        lx_mock_bn_usdm_maker_add(m, "ETHUSDT", &lx_mock_bn_usdm_gen_btc, &why),
+        LX_ERR_NOTFOUND);
+    assert_int_equal(
+        lx_mock_bn_usdm_maker_add(m, "BTCUSDT", &lx_mock_bn_usdm_gen_btc, &why),
+        LX_OK);
+    assert_int_equal(lx_mock_bn_usdm_maker_accounts(m, &why), LX_OK);
+    assert_true(lx_mock_bn_usdm_has_account(f->um, "usdm-mm-f197a9cc56a8169f"));
+    assert_true(lx_mock_bn_usdm_has_account(f->um, "usdm-tk-58698ba4f19a2a4c"));
+    assert_int_equal(lx_mock_bn_usdm_maker_start(m), LX_OK);
+    for (i = 0; i < 6; i++) {
+        if (i > 0) {
+            lx_mock_bn_usdm_maker_step(m);
+        }
+        assert_string_equal(mark_of(f), want[i]);
+    }
+    lx_mock_bn_usdm_maker_get_stats(m, &st);
+    assert_int_equal(st.steps, 6);
+    assert_int_equal(st.marks, 6);
+    assert_int_equal(st.liquidations, 0);
+    assert_int_equal(lx_mock_bn_usdm_maker_count(m), 1);
+    assert_int_equal(lx_mock_bn_usdm_maker_period(m), SEC);
+    lx_mock_bn_usdm_maker_free(m);
+    settle(f);
+}
+
+/* The timer steps each period; the clock hook stops, steps and restarts. */
+static void test_maker_clock(void **state)
+{
+    static const struct lx_mock_bn_usdm_gen g = {"60000.0", NULL, NULL,
+                                                 2,         0,    3};
+    struct fx *f = *state;
+    struct lx_mock_bn_usdm_maker *m = NULL;
+    struct lx_mock_bn_usdm_maker_stats st;
+    const char *why = "";
+
+    assert_int_equal(lx_mock_bn_usdm_maker_new(&m, f->um, f->clock, 1, SEC),
+                     LX_OK);
+    assert_int_equal(lx_mock_bn_usdm_maker_add(m, "BTCUSDT", &g, &why), LX_OK);
+    lx_mock_bn_usdm_maker_set_accounts(m, f->maker, f->maker);
+    assert_int_equal(lx_mock_bn_usdm_maker_start(m), LX_OK);
+    assert_int_equal(
+        lx_clock_run(f->clock, lx_clock_mono_ns(f->clock) + 3 * SEC + SEC / 2),
+        LX_OK);
+    lx_mock_bn_usdm_maker_get_stats(m, &st);
+    assert_int_equal(st.steps, 4); /* at 0, 1, 2 and 3 s */
+    lx_mock_bn_usdm_maker_clock(1, 0, m);
+    assert_int_equal(
+        lx_clock_run(f->clock, lx_clock_mono_ns(f->clock) + 5 * SEC), LX_OK);
+    lx_mock_bn_usdm_maker_clock(1, SEC, m); /* an advance: one step */
+    lx_mock_bn_usdm_maker_get_stats(m, &st);
+    assert_int_equal(st.steps, 5);
+    lx_mock_bn_usdm_maker_clock(0, 0, m);
+    assert_int_equal(
+        lx_clock_run(f->clock, lx_clock_mono_ns(f->clock) + 2 * SEC + SEC / 2),
+        LX_OK);
+    lx_mock_bn_usdm_maker_get_stats(m, &st);
+    assert_int_equal(st.steps, 7);
+    /* its reference moves where it is told; the next mark is 2 ticks off */
+    lx_mock_bn_usdm_maker_set_ref(m, "BTCUSDT", "61000.0");
+    lx_mock_bn_usdm_maker_step(m);
+    assert_true(strncmp(mark_of(f), "61000.", 6) == 0 ||
+                strncmp(mark_of(f), "60999.", 6) == 0);
+    lx_mock_bn_usdm_maker_free(m);
+    settle(f);
+}
+
+/*
+ * Its mark liquidates a long: 1 BTC bought at 60000.0 (fee 30) with 10000
+ * USDT is liquidated below 50230.9; a maker quoting around 40000.0 sets
+ * such a mark at its first step and counts it, with what it took from the
+ * wallet: all of the 9970 left (the fund covers the rest).
+ */
+static void test_maker_liquidation(void **state)
+{
+    static const struct lx_mock_bn_usdm_gen g = {"40000.0", "0.1", "0.001",
+                                                 1,         1,     1};
+    struct fx *f = *state;
+    struct lx_mock_bn_usdm_maker *m = NULL;
+    struct lx_mock_bn_usdm_maker_stats st;
+    const char *why = "";
+
+    call(f, "POST", "/fapi/v1/order",
+         "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=1.000", 1);
+    assert_string_equal(jstr(f->json, "status"), "FILLED");
+    assert_int_equal(lx_mock_bn_usdm_maker_new(&m, f->um, f->clock, 9, SEC),
+                     LX_OK);
+    assert_int_equal(lx_mock_bn_usdm_maker_add(m, "BTCUSDT", &g, &why), LX_OK);
+    assert_int_equal(lx_mock_bn_usdm_maker_accounts(m, &why), LX_OK);
+    assert_int_equal(lx_mock_bn_usdm_maker_start(m), LX_OK);
+    assert_null(risk(f, "positionAmt"));
+    lx_mock_bn_usdm_maker_get_stats(m, &st);
+    assert_int_equal(st.liquidations, 1);
+    assert_int_equal(st.liq_wallet, -INT64_C(997000000000));
+    lx_mock_bn_usdm_maker_step(m);
+    lx_mock_bn_usdm_maker_get_stats(m, &st);
+    assert_int_equal(st.liquidations, 1); /* nothing left to liquidate */
+    lx_mock_bn_usdm_maker_free(m);
+    settle(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1659,6 +1789,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_liquidation_isolated, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_liquidation_none, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_maker_draws, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_maker_clock, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_maker_liquidation, setup,
+                                        teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
