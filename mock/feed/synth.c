@@ -3,7 +3,8 @@
  * the mid moves by -3..+3 ticks, the maker cancels its ladder and posts a
  * new one (sizes 1..4 x level_qty), and with probability 1/2 the taker
  * sends a market order of 0.1..0.5 x level_qty on a random side.
- * The admin clock control freezes it and makes it catch up on advances.
+ * The admin clock control freezes it and makes it catch up on advances;
+ * the admin's POST mark moves a mid at once (lx_mock_synth_set_mid).
  */
 #include <string.h>
 
@@ -131,16 +132,12 @@ static int fmt_qty(const struct synth_sym *y, int64_t n, unsigned tenths,
     return LX_OK;
 }
 
-static void step_symbol(struct lx_mock_synth *s, struct synth_sym *y)
+/* The maker cancels its ladder and posts a new one around y->mid. */
+static void post_ladder(struct lx_mock_synth *s, struct synth_sym *y)
 {
     char px[LX_DECIMAL_STRLEN], qty[LX_DECIMAL_STRLEN];
     int k, rejected;
-    int64_t floor_ticks = (int64_t)(y->levels + 4) * y->spread;
 
-    y->mid += lx_rng_range(&s->rng, -3, 3);
-    if (y->mid < floor_ticks) {
-        y->mid = floor_ticks;
-    }
     lx_mock_bn_spot_cancel_all(s->v, s->maker, y->name);
     for (k = 1; k <= y->levels; k++) {
         int64_t n = lx_rng_range(&s->rng, 1, 4);
@@ -159,6 +156,19 @@ static void step_symbol(struct lx_mock_synth *s, struct synth_sym *y)
                                   qty, &rejected);
         }
     }
+}
+
+static void step_symbol(struct lx_mock_synth *s, struct synth_sym *y)
+{
+    char qty[LX_DECIMAL_STRLEN];
+    int rejected;
+    int64_t floor_ticks = (int64_t)(y->levels + 4) * y->spread;
+
+    y->mid += lx_rng_range(&s->rng, -3, 3);
+    if (y->mid < floor_ticks) {
+        y->mid = floor_ticks;
+    }
+    post_ladder(s, y);
     if (lx_rng_below(&s->rng, 2) == 0 &&
         fmt_qty(y, lx_rng_range(&s->rng, 1, 5), 1, qty, sizeof(qty)) == LX_OK) {
         lx_mock_bn_spot_place(s->v, s->taker, y->name,
@@ -224,5 +234,50 @@ int lx_mock_synth_start(struct lx_mock_synth *s)
     }
     step(s);
     lx_timer_start(s->timer, s->period_ns, s->period_ns);
+    return LX_OK;
+}
+
+int lx_mock_synth_set_mid(struct lx_mock_synth *s, const char *symbol,
+                          const char *price, char *applied, size_t cap,
+                          const char **why)
+{
+    struct synth_sym *y = NULL;
+    struct lx_decimal d, r, min, max;
+    int64_t ticks;
+    size_t i;
+
+    for (i = 0; s != NULL && symbol != NULL && i < s->nsyms; i++) {
+        if (strcmp(s->syms[i].name, symbol) == 0) {
+            y = &s->syms[i];
+        }
+    }
+    if (y == NULL) {
+        *why = "symbol: no synthetic market";
+        return LX_ERR_NOTFOUND;
+    }
+    if (price == NULL || lx_decimal_parse(price, strlen(price), &d) != LX_OK ||
+        d.m <= 0 ||
+        lx_decimal_round_to_step(d, y->tick, LX_ROUND_HALF_EVEN, &r) != LX_OK ||
+        lx_decimal_to_ticks(r, y->tick, &ticks) != LX_OK) {
+        *why = "price: want a positive decimal string";
+        return LX_ERR_INVAL;
+    }
+    if (lx_mock_bn_spot_price_filter(s->v, symbol, &min, &max) != LX_OK ||
+        (!lx_decimal_is_zero(min) && lx_decimal_cmp(r, min) < 0) ||
+        (!lx_decimal_is_zero(max) && lx_decimal_cmp(r, max) > 0)) {
+        *why = "price: outside the symbol's price filter";
+        return LX_ERR_RANGE;
+    }
+    if (ticks < (int64_t)(y->levels + 4) * y->spread) {
+        *why = "price: too low for the synthetic ladder (at least (levels + "
+               "4) x spread_ticks ticks)";
+        return LX_ERR_RANGE;
+    }
+    y->mid = ticks;
+    post_ladder(s, y);
+    if (applied != NULL && cap > 0 &&
+        fmt_ticks(ticks, y->tick, applied, cap) != LX_OK) {
+        applied[0] = '\0';
+    }
     return LX_OK;
 }

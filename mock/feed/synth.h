@@ -9,6 +9,7 @@
 #ifndef LOTUSX_MOCK_FEED_SYNTH_H
 #define LOTUSX_MOCK_FEED_SYNTH_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct lx_clock;
@@ -45,6 +46,18 @@ void lx_mock_synth_free(struct lx_mock_synth *s);
  */
 #define LX_MOCK_SYNTH_MAX_CATCHUP 100
 void lx_mock_synth_clock(int frozen, int64_t advanced_ns, void *synth);
+/*
+ * Moves the market of symbol (the admin API's POST mark): its mid jumps to
+ * price rounded to the tick (half even), the maker's ladder is re-posted
+ * around it at once, and the random walk goes on from there. The price as
+ * applied is written to applied (cap bytes; may be NULL). Errors:
+ * LX_ERR_NOTFOUND (no generator for symbol), LX_ERR_INVAL (not a positive
+ * decimal), LX_ERR_RANGE (outside the symbol's PRICE_FILTER, or too low for
+ * the ladder); *why names the field.
+ */
+int lx_mock_synth_set_mid(struct lx_mock_synth *s, const char *symbol,
+                          const char *price, char *applied, size_t cap,
+                          const char **why);
 /* The period given to lx_mock_synth_new. */
 int64_t lx_mock_synth_period(const struct lx_mock_synth *s);
 /* Periods run so far. */

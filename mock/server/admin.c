@@ -10,7 +10,7 @@
  *   POST   clock/freeze|resume    stop / restart the mock's clock
  *   POST   clock/advance?ms=N     move it forward (also {"ms":N} body)
  *   GET    state[?levels=N]       books, open orders, balances
- *   POST   mark                   set a mark price (venues with marks)
+ *   POST   mark                   set a mark price / move the market
  *   POST   balance                set an account's balance (when given)
  *   POST   accounts               create an account (when given)
  *
@@ -285,24 +285,32 @@ static cJSON *body_json(struct lx_mock_call *c)
     return root;
 }
 
-/* POST mark: {"symbol":S,"price":P} -> {"symbol":S,"markPrice":P}. */
+/*
+ * POST mark: {"symbol":S,"price":P} -> {"symbol":S,"markPrice":P}, P as
+ * the venue applied it (set_mark_to may round it).
+ */
 static void r_mark(struct lx_mock_call *c, void *ud)
 {
     struct lx_mock_admin *a = ud;
     cJSON *body = body_json(c);
     const char *sym = arg(c, body, "symbol"), *px = arg(c, body, "price");
     const char *why = "price: refused";
+    char applied[64] = "";
 
     if (sym == NULL || px == NULL) {
         fail(a, c, 400,
              sym == NULL ? "symbol: missing (want a string)"
                          : "price: missing (want a decimal string)");
-    } else if (a->ext.set_mark(a->ext.ud, sym, px, &why) != LX_OK) {
+    } else if ((a->ext.set_mark_to != NULL
+                    ? a->ext.set_mark_to(a->ext.ud, sym, px, applied,
+                                         sizeof(applied), &why)
+                    : a->ext.set_mark(a->ext.ud, sym, px, &why)) != LX_OK) {
         fail(a, c, 400, why);
     } else {
         lx_mock_sb_reset(&a->sb);
         lx_mock_sb_kv_str(&a->sb, "{\"symbol\":", sym);
-        lx_mock_sb_kv_str(&a->sb, ",\"markPrice\":", px);
+        lx_mock_sb_kv_str(&a->sb,
+                          ",\"markPrice\":", applied[0] != '\0' ? applied : px);
         lx_mock_sb_str(&a->sb, "}");
         send_sb(c, &a->sb);
     }
@@ -430,7 +438,7 @@ int lx_mock_admin_extend(struct lx_mock_admin *a,
         return LX_ERR_INVAL;
     }
     a->ext = *ext;
-    if (ext->set_mark != NULL) {
+    if (ext->set_mark != NULL || ext->set_mark_to != NULL) {
         rc = lx_mock_door_route(a->door, "POST", P "mark", 0,
                                 LX_MOCK_ROUTE_ADMIN, r_mark, a);
     }

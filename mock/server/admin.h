@@ -42,7 +42,9 @@ void lx_mock_admin_free(struct lx_mock_admin *a);
  * LX_ERR_INVAL for a bad ms). set_mark adds POST mark (symbol, price),
  * set_balance POST balance (apiKey, asset, amount), add_account POST
  * accounts; each returns LX_OK or an error with *why naming the field
- * ("symbol: unknown").
+ * ("symbol: unknown"). set_mark_to, when given, serves POST mark instead
+ * of set_mark for a venue that may round the price: it writes the price
+ * it applied to applied (cap bytes), which the answer shows.
  */
 struct lx_mock_admin_ext {
     void (*freeze)(void *ud);
@@ -50,6 +52,8 @@ struct lx_mock_admin_ext {
     int (*advance)(void *ud, int64_t ms);
     int (*set_mark)(void *ud, const char *symbol, const char *price,
                     const char **why);
+    int (*set_mark_to)(void *ud, const char *symbol, const char *price,
+                       char *applied, size_t cap, const char **why);
     int (*set_balance)(void *ud, const char *api_key, const char *asset,
                        const char *amount, const char **why);
     /*

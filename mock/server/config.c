@@ -13,7 +13,11 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include <openssl/bio.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include "core/json.h"
 #include "core/lx_internal.h"
@@ -311,16 +315,62 @@ static int parse_balances(struct lx_mock_cfg_account *a, const cJSON *o,
     return LX_OK;
 }
 
-/* The secret goes into an lx_secret; its text is wiped from the tree. */
+/*
+ * "ed25519_public_key": the PEM (SubjectPublicKeyInfo, "-----BEGIN PUBLIC
+ * KEY-----") of the key the account signs with, kept as an EVP_PKEY.
+ */
+static int take_public_key(struct lx_mock_cfg_account *a, const cJSON *k,
+                           const struct where *w)
+{
+    static const char what[] = "want the PEM of an Ed25519 public key";
+    BIO *bio;
+    EVP_PKEY *pk;
+
+    if (!cJSON_IsString(k) || k->valuestring[0] == '\0') {
+        return fail(w, "ed25519_public_key", what);
+    }
+    bio = BIO_new_mem_buf(k->valuestring, (int)strlen(k->valuestring));
+    if (bio == NULL) {
+        return LX_ERR_NOMEM;
+    }
+    pk = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+    BIO_free(bio);
+    ERR_clear_error();
+    if (pk == NULL || EVP_PKEY_get_id(pk) != EVP_PKEY_ED25519) {
+        EVP_PKEY_free(pk);
+        /* It may be a private key pasted by mistake: wipe it. */
+        OPENSSL_cleanse(k->valuestring, strlen(k->valuestring));
+        return fail(w, "ed25519_public_key", what);
+    }
+    a->ed25519 = pk;
+    a->cfg.ed25519 = pk;
+    return LX_OK;
+}
+
+/*
+ * The account's key: an HMAC "secret" (into an lx_secret, its text wiped
+ * from the tree) or an "ed25519_public_key", exactly one of them.
+ */
 static int take_secret(struct lx_mock_cfg_account *a, cJSON *o,
                        const struct where *w)
 {
     cJSON *s = cJSON_GetObjectItemCaseSensitive(o, "secret");
+    const cJSON *k = cJSON_GetObjectItemCaseSensitive(o, "ed25519_public_key");
     size_t n;
     int rc;
 
+    if (s != NULL && k != NULL) {
+        if (cJSON_IsString(s)) {
+            OPENSSL_cleanse(s->valuestring, strlen(s->valuestring));
+        }
+        return fail(w, "secret",
+                    "give either secret or ed25519_public_key, not both");
+    }
+    if (k != NULL) {
+        return take_public_key(a, k, w);
+    }
     if (s == NULL) {
-        return fail(w, "secret", "missing");
+        return fail(w, "secret", "missing (or give ed25519_public_key)");
     }
     if (!cJSON_IsString(s) || (n = strlen(s->valuestring)) == 0) {
         return fail(w, "secret", "want a non-empty string");
@@ -342,8 +392,9 @@ static int parse_account_in(struct lx_mock_cfg_account *a, cJSON *o,
                             const char *name, size_t i, const char *maker,
                             const char *taker, char *err, size_t cap)
 {
-    static const char *const known[] = {"api_key",   "secret",   "maker_fee",
-                                        "taker_fee", "balances", NULL};
+    static const char *const known[] = {
+        "api_key",  "secret", "ed25519_public_key", "maker_fee", "taker_fee",
+        "balances", NULL};
     char prefix[48];
     struct where w = {err, cap, prefix};
     const cJSON *bal = NULL;
@@ -837,9 +888,11 @@ void lx_mock_config_free(struct lx_mock_config *c)
 
     for (i = 0; i < c->naccts; i++) {
         lx_secret_free(c->accts[i].secret);
+        EVP_PKEY_free(c->accts[i].ed25519);
     }
     for (i = 0; i < c->usdm.naccts; i++) {
         lx_secret_free(c->usdm.accts[i].secret);
+        EVP_PKEY_free(c->usdm.accts[i].ed25519);
     }
     cJSON_Delete(c->root);
     memset(c, 0, sizeof(*c));

@@ -1,8 +1,9 @@
 /*
  * config.h - lotusx-mock's JSON configuration file (--config FILE): seed,
  * address and port, rate limits, symbols with their filters and generator
- * parameters, accounts with keys, secrets, fees and balances, TLS, and the
- * USD-M venue ("usdm": port, symbols, makers, funding, accounts, limits).
+ * parameters, accounts with keys, secrets (or Ed25519 public keys), fees
+ * and balances, TLS, and the USD-M venue ("usdm": port, symbols, makers,
+ * funding, accounts, limits).
  * See docs/mock.md for the format.
  *
  * Loading checks every field and names the first bad one ("symbols[1].
@@ -29,8 +30,10 @@
 struct lx_secret;
 
 struct lx_mock_cfg_account {
-    struct lx_mock_bn_account_cfg cfg; /* cfg.secret = secret */
+    /* cfg.secret = secret, or cfg.ed25519 = ed25519 (one is NULL) */
+    struct lx_mock_bn_account_cfg cfg;
     struct lx_secret *secret;
+    struct evp_pkey_st *ed25519; /* "ed25519_public_key", parsed */
     const char *bal[2 * LX_MOCK_CFG_ASSETS + 1];
 };
 

@@ -358,6 +358,46 @@ static int clock_advance(void *ud, int64_t ms)
     return rc;
 }
 
+/*
+ * POST /_lotusx/mark on the spot port moves the synthetic market: its mid
+ * jumps to the price (rounded to the tick) and the ladder is re-posted.
+ */
+static int admin_mark(void *ud, const char *symbol, const char *price,
+                      char *applied, size_t cap, const char **why)
+{
+    struct mock_main *m = ud;
+    struct lx_decimal tick, lot;
+
+    if (lx_mock_bn_spot_steps(m->spot, symbol, &tick, &lot) != LX_OK) {
+        *why = "symbol: unknown";
+        return LX_ERR_NOTFOUND;
+    }
+    if (m->synth == NULL) {
+        *why = "symbol: no synthetic market";
+        return LX_ERR_NOTFOUND;
+    }
+    return lx_mock_synth_set_mid(m->synth, symbol, price, applied, cap, why);
+}
+
+static int admin_balance(void *ud, const char *key, const char *asset,
+                         const char *amount, const char **why)
+{
+    struct mock_main *m = ud;
+
+    return lx_mock_bn_spot_set_balance(m->spot, key, asset, amount, why);
+}
+
+/* POST /_lotusx/accounts on the spot port: the venue keeps the secret. */
+static int admin_account(void *ud, const char *key, const char *secret,
+                         const char *maker, const char *taker,
+                         const char *const *bal, const char **why)
+{
+    struct mock_main *m = ud;
+
+    return lx_mock_bn_spot_new_account(m->spot, key, secret, maker, taker, bal,
+                                       NULL, why);
+}
+
 static int add_admin(struct mock_main *m)
 {
     struct lx_mock_admin_venue av = {"binance", admin_state, admin_expire, m};
@@ -368,6 +408,9 @@ static int add_admin(struct mock_main *m)
     ext.freeze = clock_freeze;
     ext.resume = clock_resume;
     ext.advance = clock_advance;
+    ext.set_mark_to = admin_mark;
+    ext.set_balance = admin_balance;
+    ext.add_account = admin_account;
     ext.ud = m;
     lx_mock_bn_hub_set_faults(m->hub, lx_mock_door_faults(m->door));
     rc = lx_mock_admin_new(&m->admin, m->door, &av);

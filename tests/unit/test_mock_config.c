@@ -376,6 +376,92 @@ static void test_usdm_errors(void **state)
     }
 }
 
+/* RFC 8032 test 1's key pair, as openssl writes the PEMs. */
+#define ED_PUB                                                                 \
+    "-----BEGIN PUBLIC KEY-----\\n"                                            \
+    "MCowBQYDK2VwAyEA11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=\\n"          \
+    "-----END PUBLIC KEY-----\\n"
+#define ED_PRIV_B64                                                            \
+    "MC4CAQAwBQYDK2VwBCIEIJ1hsZ3v/VpguoRK9JLsLMREScVpezJpGXA7rAMcrn9g"
+#define ED_PRIV                                                                \
+    "-----BEGIN PRIVATE KEY-----\\n" ED_PRIV_B64                               \
+    "\\n-----END PRIVATE KEY-----\\n"
+/* Another key type: an X25519 public key (RFC 7748 section 6.1, Alice). */
+#define X25519_PUB                                                             \
+    "-----BEGIN PUBLIC KEY-----\\n"                                            \
+    "MCowBQYDK2VuAyEAhSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo=\\n"          \
+    "-----END PUBLIC KEY-----\\n"
+
+static void test_ed25519_accounts(void **state)
+{
+    static const struct {
+        const char *text, *want;
+    } t[] = {
+        {"{\"accounts\":[{\"api_key\":\"k\",\"ed25519_public_key\":7}]}",
+         "accounts[0].ed25519_public_key: want the PEM of an Ed25519 public "
+         "key"},
+        {"{\"accounts\":[{\"api_key\":\"k\",\"ed25519_public_key\":\"\"}]}",
+         "accounts[0].ed25519_public_key: want the PEM"},
+        {"{\"accounts\":[{\"api_key\":\"k\",\"ed25519_public_key\":\"-----"
+         "BEGIN PUBLIC KEY-----\\nnot base64\\n-----END PUBLIC "
+         "KEY-----\\n\"}]}",
+         "accounts[0].ed25519_public_key: want the PEM"},
+        {"{\"accounts\":[{\"api_key\":\"k\",\"ed25519_public_key\":\"" ED_PRIV
+         "\"}]}",
+         "accounts[0].ed25519_public_key: want the PEM"},
+        {"{\"accounts\":[{\"api_key\":\"k\",\"ed25519_public_key\":"
+         "\"" X25519_PUB "\"}]}",
+         "accounts[0].ed25519_public_key: want the PEM"},
+        {"{\"accounts\":[{\"api_key\":\"k\",\"secret\":\"" SECRET
+         "\",\"ed25519_public_key\":\"" ED_PUB "\"}]}",
+         "accounts[0].secret: give either secret or ed25519_public_key, not "
+         "both"},
+        {"{\"accounts\":[{\"api_key\":\"k\"}]}",
+         "accounts[0].secret: missing (or give ed25519_public_key)"},
+        {"{\"usdm\":{\"accounts\":[{\"api_key\":\"k\",\"ed25519_public_key\":"
+         "\"x\"}]}}",
+         "usdm.accounts[0].ed25519_public_key: want the PEM"},
+    };
+    struct lx_mock_config c;
+    char err[256], buf[2048];
+    size_t i, n;
+
+    (void)state;
+    /* A good one beside an HMAC account, on spot and on USD-M. */
+    assert_int_equal(
+        parse(&c,
+              "{\"accounts\":[{\"api_key\":\"h\",\"secret\":\"" SECRET "\"},"
+              "{\"api_key\":\"e\",\"ed25519_public_key\":\"" ED_PUB "\"}],"
+              "\"usdm\":{\"accounts\":[{\"api_key\":\"u\","
+              "\"ed25519_public_key\":\"" ED_PUB "\"}]}}",
+              err, sizeof(err)),
+        LX_OK);
+    assert_int_equal(c.naccts, 2);
+    assert_non_null(c.accts[0].cfg.secret);
+    assert_null(c.accts[0].cfg.ed25519);
+    assert_null(c.accts[1].cfg.secret);
+    assert_non_null(c.accts[1].cfg.ed25519);
+    assert_ptr_equal(c.accts[1].cfg.ed25519, c.accts[1].ed25519);
+    assert_int_equal(c.usdm.naccts, 1);
+    assert_non_null(c.usdm.accts[0].cfg.ed25519);
+    lx_mock_config_free(&c);
+    for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        err[0] = '\0';
+        n = strlen(t[i].text);
+        assert_true(n < sizeof(buf));
+        memcpy(buf, t[i].text, n);
+        assert_int_equal(lx_mock_config_parse(&c, buf, n, err, sizeof(err)),
+                         LX_ERR_CONFIG);
+        if (strstr(err, t[i].want) == NULL) {
+            fail_msg("case %zu: got '%s', want '%s'", i, err, t[i].want);
+        }
+        assert_null(strstr(err, SECRET));
+        assert_null(strstr(err, ED_PRIV_B64));
+        assert_null(strstr(buf, ED_PRIV_B64)); /* input wiped */
+        assert_null(c.root);
+    }
+}
+
 static void test_unreadable(void **state)
 {
     struct lx_mock_config c;
@@ -399,6 +485,7 @@ int main(void)
         cmocka_unit_test(test_usdm_good),
         cmocka_unit_test(test_usdm_defaults),
         cmocka_unit_test(test_usdm_errors),
+        cmocka_unit_test(test_ed25519_accounts),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

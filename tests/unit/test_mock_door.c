@@ -7,6 +7,9 @@
 #include <string.h>
 
 #include <event2/event.h>
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include "core/lx_internal.h"
 #include "core/secret_internal.h"
@@ -447,6 +450,178 @@ static void test_auth_errors(void **state)
                "outside of the recvWindow.\"}");
 }
 
+/*
+ * Ed25519 keys. RFC 8032 section 7.1 test 1: the public key of secret key
+ * 9d61b19d...1cae7f60 (as PEM) and its signature of the empty message.
+ */
+#define RFC1_PUB_PEM                                                           \
+    "-----BEGIN PUBLIC KEY-----\n"                                             \
+    "MCowBQYDK2VwAyEA11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=\n"           \
+    "-----END PUBLIC KEY-----\n"
+#define RFC1_SIG_EMPTY                                                         \
+    "5VZDAMNgrHKQhuLMgG6CioSHfx645dl02HPgZSJJAVVfuIIVkKM7rMYeOXAc+bRr0lv18Flb" \
+    "viRlUUFDjnoQCw=="
+/* The same key's signature of DOC_PARAMS (openssl pkeyutl -sign -rawin),
+ * percent-encoded as sent. */
+#define RFC1_SIG_DOC                                                           \
+    "3fhuDZ9nYMviDQ5OEtJBJS11jUZDTRzRQ%2BTQMarm%2BLErFiJvUiVPQjTzDoWZQe4miPX"  \
+    "%2ByHk1v%2FZ7TWLYjIbmCA%3D%3D"
+#define ED_KEY "ed25519-api-key"
+
+struct edfx {
+    struct lx_mock_bn_key keys[2]; /* the docs' HMAC key, an Ed25519 key */
+};
+
+static void route_ed(struct lx_mock_call *c, void *ud)
+{
+    struct edfx *e = ud;
+    const struct lx_mock_bn_key *key;
+    struct lx_mock_bn_err err;
+
+    if (lx_mock_bn_authenticate(c, LX_MOCK_BN_SIGNED, e->keys, 2, &key, &err) !=
+        LX_OK) {
+        lx_mock_bn_respond_err(c, &err);
+        return;
+    }
+    lx_mock_respond_json(c, 200, key == &e->keys[1] ? "\"ed\"" : "\"hmac\"",
+                         key == &e->keys[1] ? 4 : 6);
+}
+
+static EVP_PKEY *pem_pubkey(const char *pem)
+{
+    BIO *bio = BIO_new_mem_buf(pem, -1);
+    EVP_PKEY *k;
+
+    assert_non_null(bio);
+    k = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+    BIO_free(bio);
+    assert_non_null(k);
+    return k;
+}
+
+static EVP_PKEY *keygen(void)
+{
+    EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, NULL);
+    EVP_PKEY *k = NULL;
+
+    assert_non_null(pc);
+    assert_int_equal(EVP_PKEY_keygen_init(pc), 1);
+    assert_int_equal(EVP_PKEY_keygen(pc, &k), 1);
+    EVP_PKEY_CTX_free(pc);
+    return k;
+}
+
+/* "signature=" and the percent-encoded base64 Ed25519 signature of msg. */
+static void ed_sign(EVP_PKEY *k, const char *msg, char *out, size_t cap)
+{
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    unsigned char sig[64], b64[89];
+    size_t siglen = sizeof(sig), i, w;
+
+    assert_int_equal(EVP_DigestSignInit(md, NULL, NULL, NULL, k), 1);
+    assert_int_equal(EVP_DigestSign(md, sig, &siglen,
+                                    (const unsigned char *)msg, strlen(msg)),
+                     1);
+    EVP_MD_CTX_free(md);
+    assert_int_equal(EVP_EncodeBlock(b64, sig, 64), 88);
+    w = (size_t)lx__snprintf(out, cap, "signature=");
+    for (i = 0; i < 88; i++) {
+        int n = b64[i] == '+'   ? lx__snprintf(out + w, cap - w, "%%2B")
+                : b64[i] == '/' ? lx__snprintf(out + w, cap - w, "%%2F")
+                : b64[i] == '=' ? lx__snprintf(out + w, cap - w, "%%3D")
+                                : lx__snprintf(out + w, cap - w, "%c", b64[i]);
+
+        assert_true(n > 0 && (size_t)n < cap - w);
+        w += (size_t)n;
+    }
+}
+
+static void test_auth_ed25519(void **state)
+{
+    static const char bad_sig[] =
+        "{\"code\":-1022,\"msg\":\"Signature for this request is not "
+        "valid.\"}";
+    struct fx *f = *state;
+    struct edfx e;
+    EVP_PKEY *mine = keygen(), *other = keygen(),
+             *rfc = pem_pubkey(RFC1_PUB_PEM);
+    char sig[400], body[800];
+
+    memset(&e, 0, sizeof(e));
+    e.keys[0] = f->key;
+    e.keys[1].api_key = ED_KEY;
+    e.keys[1].ed25519 = rfc;
+    e.keys[1].account = 8;
+    assert_int_equal(lx_mock_door_route(f->door, "POST", "/ed/order", 1,
+                                        LX_MOCK_ROUTE_ORDER, route_ed, &e),
+                     LX_OK);
+    /* Known answer: RFC 8032 test 1, through lx_mock_bn_verify. */
+    assert_int_equal(lx_mock_bn_verify(&e.keys[1], "", 0, RFC1_SIG_EMPTY, 88),
+                     1);
+    assert_int_equal(lx_mock_bn_verify(&e.keys[1], "x", 1, RFC1_SIG_EMPTY, 88),
+                     0);
+    /* Known answer over HTTP: the fixed key's signature of DOC_PARAMS. */
+    call(f, "POST", "/ed/order", DOC_PARAMS "&signature=" RFC1_SIG_DOC, ED_KEY);
+    assert_int_equal(f->status, 200);
+    assert_string_equal(f->body, "\"ed\"");
+    /* The signature may go in the query while the payload is the body. */
+    call(f, "POST", "/ed/order?signature=" RFC1_SIG_DOC, DOC_PARAMS, ED_KEY);
+    assert_int_equal(f->status, 200);
+    /* The HMAC key beside it still works, byte for byte as before. */
+    call(f, "POST", "/ed/order", DOC_PARAMS "&signature=" DOC_SIG, DOC_KEY);
+    assert_string_equal(f->body, "\"hmac\"");
+    /* A key pair made here: right key 200, another key's signature -1022. */
+    e.keys[1].ed25519 = mine;
+    ed_sign(mine, DOC_PARAMS, sig, sizeof(sig));
+    lx__snprintf(body, sizeof(body), "%s&%s", DOC_PARAMS, sig);
+    call(f, "POST", "/ed/order", body, ED_KEY);
+    assert_int_equal(f->status, 200);
+    ed_sign(other, DOC_PARAMS, sig, sizeof(sig));
+    lx__snprintf(body, sizeof(body), "%s&%s", DOC_PARAMS, sig);
+    call(f, "POST", "/ed/order", body, ED_KEY);
+    expect_err(f, 400, bad_sig);
+    /* Tampered payload: quantity 2 under the signature of quantity 1. */
+    ed_sign(mine, DOC_PARAMS, sig, sizeof(sig));
+    lx__snprintf(body, sizeof(body),
+                 "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC&quantity="
+                 "2&price=0.1&recvWindow=5000&timestamp=1499827319559&%s",
+                 sig);
+    call(f, "POST", "/ed/order", body, ED_KEY);
+    expect_err(f, 400, bad_sig);
+    /* Into the next minute's weight window (10 here), inside recvWindow. */
+    assert_int_equal(lx_clock_advance(f->clock, 1000 * MS), LX_OK);
+    /* The HMAC key given a base64 signature, the Ed25519 key a hex one. */
+    lx__snprintf(body, sizeof(body), "%s&%s", DOC_PARAMS, sig);
+    call(f, "POST", "/ed/order", body, DOC_KEY);
+    expect_err(f, 400, bad_sig);
+    call(f, "POST", "/ed/order", DOC_PARAMS "&signature=" DOC_SIG, ED_KEY);
+    expect_err(f, 400, bad_sig);
+    /* Not percent-encoded: '+' is a space in a form value. A bad escape
+     * fails the door's parameter parse first. */
+    e.keys[1].ed25519 = rfc;
+    call(f, "POST", "/ed/order",
+         DOC_PARAMS "&signature=3fhuDZ9nYMviDQ5OEtJBJS11jUZDTRzRQ+TQMarm+LEr"
+                    "FiJvUiVPQjTzDoWZQe4miPX+yHk1v/Z7TWLYjIbmCA==",
+         ED_KEY);
+    expect_err(f, 400, bad_sig);
+    call(f, "POST", "/ed/order", DOC_PARAMS "&signature=%zz" RFC1_SIG_DOC,
+         ED_KEY);
+    expect_err(f, 400,
+               "{\"code\":-1100,\"msg\":\"Illegal characters found in a "
+               "parameter.\"}");
+    /* Base64 of the right length with the wrong padding, or truncated. */
+    call(f, "POST", "/ed/order",
+         DOC_PARAMS "&signature=3fhuDZ9nYMviDQ5OEtJBJS11jUZDTRzRQ%2BTQMarm%2BL"
+                    "ErFiJvUiVPQjTzDoWZQe4miPX%2ByHk1v%2FZ7TWLYjIbmCAAA",
+         ED_KEY);
+    expect_err(f, 400, bad_sig);
+    call(f, "POST", "/ed/order", DOC_PARAMS "&signature=3fhu", ED_KEY);
+    expect_err(f, 400, bad_sig);
+    EVP_PKEY_free(mine);
+    EVP_PKEY_free(other);
+    EVP_PKEY_free(rfc);
+}
+
 static void test_total_params(void **state)
 {
     char out[256];
@@ -485,6 +660,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_auth_ok, setup, teardown),
         cmocka_unit_test_setup_teardown(test_auth_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_auth_ed25519, setup, teardown),
         cmocka_unit_test(test_total_params),
         cmocka_unit_test_setup_teardown(test_fault_delay_on_clock, setup,
                                         teardown),

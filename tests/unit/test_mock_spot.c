@@ -52,6 +52,7 @@ struct fx {
     /* stream */
     struct lx_ws *ws;
     int ws_open;
+    void *ed_key; /* an EVP_PKEY the venue borrows, freed after it */
     cJSON *msgs[4096];
     int nmsgs;
 };
@@ -143,6 +144,7 @@ static int teardown(void **state)
     lx_mock_door_free(f->door);
     lx_secret_free(f->secret);
     lx_secret_free(f->mm_secret);
+    EVP_PKEY_free(f->ed_key);
     lx_net_free(f->net);
     lx_clock_free(f->clock);
     event_base_loop(f->base, EVLOOP_NONBLOCK);
@@ -514,6 +516,121 @@ static void ws_msg_cb(struct lx_ws *ws, int opcode, const uint8_t *data,
     f->nmsgs++;
 }
 
+/* Sends one WebSocket API request and returns the answer (owned by f). */
+static const cJSON *api_call(struct fx *f, const char *text)
+{
+    int before = f->nmsgs;
+
+    assert_int_equal(lx_ws_send_text(f->ws, text, strlen(text)), LX_OK);
+    settle(f);
+    assert_int_equal(f->nmsgs, before + 1);
+    return f->msgs[before];
+}
+
+static int64_t api_error(const cJSON *o)
+{
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(o, "error");
+
+    return e != NULL ? jnum(e, "code") : 0;
+}
+
+/*
+ * /ws-api/v3 userDataStream.subscribe.signature: the signature over the
+ * sorted params is checked as the key was registered: HMAC hex for an
+ * HMAC key, base64 Ed25519 for an Ed25519 one. An Ed25519 account has no
+ * HMAC secret, so an HMAC made with an empty key must not pass.
+ */
+static void test_ws_api_subscribe(void **state)
+{
+    static const struct lx_ws_cbs cbs = {ws_open_cb, ws_msg_cb, NULL, NULL,
+                                         NULL};
+    struct fx *f = *state;
+    struct lx_mock_bn_account_cfg ac;
+    EVP_PKEY_CTX *kc = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, NULL);
+    EVP_PKEY *pk = NULL;
+    EVP_MD_CTX *mc = EVP_MD_CTX_new();
+    unsigned char md[64], sig[64], b64[100];
+    unsigned int mdlen = 0, i;
+    size_t siglen = sizeof(sig);
+    char payload[256], hex[129], req[512];
+    int64_t now = lx_clock_wall_ms(f->clock);
+
+    /* An Ed25519 account next to the fixture's HMAC one. */
+    assert_non_null(kc);
+    assert_int_equal(EVP_PKEY_keygen_init(kc), 1);
+    assert_int_equal(EVP_PKEY_keygen(kc, &pk), 1);
+    memset(&ac, 0, sizeof(ac));
+    ac.api_key = "ed-key-0123456789";
+    ac.ed25519 = pk;
+    assert_int_equal(lx_mock_bn_spot_add_account(f->spot, &ac, NULL, NULL),
+                     LX_OK);
+    assert_int_equal(lx_ws_connect(&f->ws, f->net,
+                                   "wss://ws-api.binance.com:443/ws-api/v3",
+                                   NULL, &cbs, f),
+                     LX_OK);
+    settle(f);
+    assert_int_equal(f->ws_open, 1);
+
+    /* HMAC key: the right signature subscribes, a wrong one is -1022. */
+    lx__snprintf(payload, sizeof(payload), "apiKey=%s&timestamp=%lld", KEY,
+                 (long long)now);
+    HMAC(EVP_sha256(), SECRET, (int)strlen(SECRET),
+         (const unsigned char *)payload, strlen(payload), md, &mdlen);
+    for (i = 0; i < mdlen; i++) {
+        lx__snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    }
+    lx__snprintf(req, sizeof(req),
+                 "{\"id\":1,\"method\":\"userDataStream.subscribe.signature\","
+                 "\"params\":{\"apiKey\":\"%s\",\"timestamp\":%lld,"
+                 "\"signature\":\"%s\"}}",
+                 KEY, (long long)now, hex);
+    assert_int_equal(api_error(api_call(f, req)), 0);
+    hex[0] = hex[0] == '0' ? '1' : '0';
+    lx__snprintf(req, sizeof(req),
+                 "{\"id\":2,\"method\":\"userDataStream.subscribe.signature\","
+                 "\"params\":{\"apiKey\":\"%s\",\"timestamp\":%lld,"
+                 "\"signature\":\"%s\"}}",
+                 KEY, (long long)now, hex);
+    assert_int_equal(api_error(api_call(f, req)), -1022);
+
+    /* Ed25519 key: an HMAC with an empty key is refused. */
+    lx__snprintf(payload, sizeof(payload), "apiKey=%s&timestamp=%lld",
+                 ac.api_key, (long long)now);
+    HMAC(EVP_sha256(), "", 0, (const unsigned char *)payload, strlen(payload),
+         md, &mdlen);
+    for (i = 0; i < mdlen; i++) {
+        lx__snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    }
+    lx__snprintf(req, sizeof(req),
+                 "{\"id\":3,\"method\":\"userDataStream.subscribe.signature\","
+                 "\"params\":{\"apiKey\":\"%s\",\"timestamp\":%lld,"
+                 "\"signature\":\"%s\"}}",
+                 ac.api_key, (long long)now, hex);
+    assert_int_equal(api_error(api_call(f, req)), -1022);
+
+    /* ... and its Ed25519 signature (base64) subscribes. */
+    assert_int_equal(EVP_DigestSignInit(mc, NULL, NULL, NULL, pk), 1);
+    assert_int_equal(EVP_DigestSign(mc, sig, &siglen,
+                                    (const unsigned char *)payload,
+                                    strlen(payload)),
+                     1);
+    assert_int_equal(EVP_EncodeBlock(b64, sig, (int)siglen), 88);
+    lx__snprintf(req, sizeof(req),
+                 "{\"id\":4,\"method\":\"userDataStream.subscribe.signature\","
+                 "\"params\":{\"apiKey\":\"%s\",\"timestamp\":%lld,"
+                 "\"signature\":\"%s\"}}",
+                 ac.api_key, (long long)now, (const char *)b64);
+    assert_int_equal(api_error(api_call(f, req)), 0);
+
+    lx_ws_free(f->ws);
+    f->ws = NULL;
+    settle(f);
+    EVP_MD_CTX_free(mc);
+    EVP_PKEY_CTX_free(kc);
+    /* pk is borrowed by the venue until teardown frees it */
+    f->ed_key = pk;
+}
+
 /*
  * Binance's documented recipe: subscribe, then take a REST snapshot, drop
  * diffs with u <= lastUpdateId, and every later diff must start at the
@@ -828,6 +945,1117 @@ static void test_synthetic_market_deterministic(void **state)
     lx__free(NULL, depth1);
 }
 
+/* ---- the admin API's accounts, balances and market moves ------------------
+ */
+
+/* call() with another key pair (an account the admin API created). */
+static void call_as(struct fx *f, const char *key, const char *secret,
+                    const char *path, const char *params)
+{
+    char q[1024], target[1200], hex[65];
+    unsigned char md[32];
+    unsigned int mdlen = 0, i;
+    struct lx_http_msg *m;
+    int want = f->nresp + 1;
+
+    lx__snprintf(q, sizeof(q), "%s%stimestamp=%lld", params,
+                 params[0] != '\0' ? "&" : "",
+                 (long long)lx_clock_wall_ms(f->clock));
+    HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)q,
+         strlen(q), md, &mdlen);
+    for (i = 0; i < mdlen; i++) {
+        lx__snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    }
+    lx__snprintf(target, sizeof(target), "%s?%s&signature=%s", path, q, hex);
+    assert_int_equal(lx_http_msg_new_request(&m, NULL, "GET", target), LX_OK);
+    assert_int_equal(lx_http_msg_add_header(m, "X-MBX-APIKEY", key), LX_OK);
+    assert_int_equal(lx_http_client_send(f->cli, "https://api.binance.com", m,
+                                         0, resp_cb, f),
+                     LX_OK);
+    settle(f);
+    assert_int_equal(f->nresp, want);
+}
+
+/*
+ * POST accounts: the venue keeps its own copy of the secret (the caller's
+ * is wiped at once and signing still works), the account sees its
+ * balances and default fees; a taken key, an unknown asset or a bad fee
+ * is refused naming the field, and no answer holds the secret.
+ */
+static void test_admin_new_account(void **state)
+{
+    static const char *const bal[] = {"USDT", "250.5", "BTC", "0.5", NULL};
+    static const char *const doge[] = {"DOGE", "1", NULL};
+    static const char *const neg[] = {"USDT", "-1", NULL};
+    struct fx *f = *state;
+    char secret[] = "admin-secret-NEVER-shown-77";
+    const char *why = "";
+    uint32_t id = 0;
+
+    assert_int_equal(lx_mock_bn_spot_has_account(f->spot, "adm1"), 0);
+    assert_int_equal(lx_mock_bn_spot_new_account(f->spot, "adm1", secret, NULL,
+                                                 NULL, bal, &id, &why),
+                     LX_OK);
+    assert_int_equal(id, f->taker + 1);
+    assert_int_equal(lx_mock_bn_spot_has_account(f->spot, "adm1"), 1);
+    memset(secret, 'x', sizeof(secret) - 1); /* the admin's wipe */
+    call_as(f, "adm1", "admin-secret-NEVER-shown-77", "/api/v3/account", "");
+    assert_int_equal(f->status, 200);
+    assert_non_null(strstr(f->body, "\"makerCommission\":10,"));
+    assert_non_null(strstr(f->body, "{\"asset\":\"USDT\",\"free\":"
+                                    "\"250.50000000\",\"locked\":"
+                                    "\"0.00000000\"}"));
+    assert_non_null(strstr(f->body, "{\"asset\":\"BTC\",\"free\":"
+                                    "\"0.50000000\""));
+    call_as(f, "adm1", secret, "/api/v3/account", ""); /* the wiped one */
+    assert_int_equal(f->status, 400);
+    assert_null(strstr(f->body, "NEVER"));
+
+    assert_int_equal(lx_mock_bn_spot_new_account(f->spot, "adm1", "other", NULL,
+                                                 NULL, NULL, NULL, &why),
+                     LX_ERR_EXISTS);
+    assert_string_equal(why, "apiKey: already taken");
+    assert_int_equal(lx_mock_bn_spot_new_account(f->spot, KEY, "other", NULL,
+                                                 NULL, NULL, NULL, &why),
+                     LX_ERR_EXISTS);
+    assert_int_equal(lx_mock_bn_spot_new_account(f->spot, "adm2", "s2", NULL,
+                                                 NULL, doge, NULL, &why),
+                     LX_ERR_INVAL);
+    assert_string_equal(why,
+                        "balances: an asset no symbol of this venue trades");
+    assert_int_equal(lx_mock_bn_spot_new_account(f->spot, "adm2", "s2", NULL,
+                                                 NULL, neg, NULL, &why),
+                     LX_ERR_INVAL);
+    assert_non_null(strstr(why, "balances: "));
+    assert_int_equal(lx_mock_bn_spot_new_account(f->spot, "adm2", "s2", "2",
+                                                 NULL, NULL, NULL, &why),
+                     LX_ERR_INVAL);
+    assert_non_null(strstr(why, "makerFee: "));
+    assert_int_equal(lx_mock_bn_spot_new_account(f->spot, "adm2", "s2",
+                                                 "0.0001", "0.000000001", NULL,
+                                                 NULL, &why),
+                     LX_ERR_INVAL);
+    assert_non_null(strstr(why, "takerFee: "));
+    assert_int_equal(lx_mock_bn_spot_new_account(f->spot, "adm2", "", NULL,
+                                                 NULL, NULL, NULL, &why),
+                     LX_ERR_INVAL);
+    assert_string_equal(why, "secret: want a non-empty string");
+    assert_int_equal(lx_mock_bn_spot_has_account(f->spot, "adm2"), 0);
+    /* Fees given: 2 bps maker, 4 bps taker. */
+    assert_int_equal(lx_mock_bn_spot_new_account(f->spot, "adm2", "s2",
+                                                 "0.0002", "0.0004", NULL, NULL,
+                                                 &why),
+                     LX_OK);
+    call_as(f, "adm2", "s2", "/api/v3/account", "");
+    assert_int_equal(f->status, 200);
+    assert_non_null(
+        strstr(f->body, "\"makerCommission\":2,\"takerCommission\":4,"));
+}
+
+/* Opens the user-data stream of KEY; f->msgs gets its events. */
+static void open_user_stream(struct fx *f)
+{
+    static const struct lx_ws_cbs cbs = {ws_open_cb, ws_msg_cb, NULL, NULL,
+                                         NULL};
+    struct lx_http_msg *m;
+    char url[160];
+    cJSON *o;
+
+    assert_int_equal(
+        lx_http_msg_new_request(&m, NULL, "POST", "/api/v3/userDataStream"),
+        LX_OK);
+    assert_int_equal(lx_http_msg_add_header(m, "X-MBX-APIKEY", KEY), LX_OK);
+    assert_int_equal(lx_http_client_send(f->cli, "https://api.binance.com", m,
+                                         0, resp_cb, f),
+                     LX_OK);
+    settle(f);
+    assert_int_equal(f->status, 200);
+    o = body_json(f);
+    lx__snprintf(url, sizeof(url), "wss://stream.binance.com:9443/ws/%s",
+                 jstr(o, "listenKey"));
+    cJSON_Delete(o);
+    assert_int_equal(lx_ws_connect(&f->ws, f->net, url, NULL, &cbs, f), LX_OK);
+    settle(f);
+    assert_int_equal(f->ws_open, 1);
+}
+
+/* Checks msgs[i] is balanceUpdate of asset by d, msgs[i+1] the position. */
+static void check_bal_events(struct fx *f, int i, const char *asset,
+                             const char *d, const char *free_bal)
+{
+    const cJSON *b;
+
+    assert_true(f->nmsgs >= i + 2);
+    assert_string_equal(jstr(f->msgs[i], "e"), "balanceUpdate");
+    assert_string_equal(jstr(f->msgs[i], "a"), asset);
+    assert_string_equal(jstr(f->msgs[i], "d"), d);
+    assert_int_equal(jnum(f->msgs[i], "E"), lx_clock_wall_ms(f->clock));
+    assert_int_equal(jnum(f->msgs[i], "T"), lx_clock_wall_ms(f->clock));
+    assert_int_equal(cJSON_GetArraySize(f->msgs[i]), 5);
+    assert_string_equal(jstr(f->msgs[i + 1], "e"), "outboundAccountPosition");
+    b = cJSON_GetObjectItemCaseSensitive(f->msgs[i + 1], "B");
+    assert_int_equal(cJSON_GetArraySize(b), 1);
+    assert_string_equal(jstr(cJSON_GetArrayItem(b, 0), "a"), asset);
+    assert_string_equal(jstr(cJSON_GetArrayItem(b, 0), "f"), free_bal);
+}
+
+/*
+ * POST balance: the free balance is set by a deposit or withdrawal of the
+ * difference; the user stream gets balanceUpdate then
+ * outboundAccountPosition; the same amount again moves nothing; a bad
+ * key, asset or amount is refused naming the field.
+ */
+static void test_admin_set_balance(void **state)
+{
+    struct fx *f = *state;
+    const char *why = "";
+
+    open_user_stream(f);
+    assert_int_equal(
+        lx_mock_bn_spot_set_balance(f->spot, KEY, "USDT", "12345.5", &why),
+        LX_OK);
+    settle(f);
+    assert_int_equal(f->nmsgs, 2);
+    check_bal_events(f, 0, "USDT", "2345.50000000", "12345.50000000");
+    assert_int_equal(
+        lx_mock_bn_spot_set_balance(f->spot, KEY, "BTC", "0.25", &why), LX_OK);
+    settle(f);
+    assert_int_equal(f->nmsgs, 4);
+    check_bal_events(f, 2, "BTC", "-0.75000000", "0.25000000");
+    assert_int_equal(
+        lx_mock_bn_spot_set_balance(f->spot, KEY, "BTC", "0.25000", &why),
+        LX_OK);
+    settle(f);
+    assert_int_equal(f->nmsgs, 4); /* no change, no event */
+    call(f, "GET", "/api/v3/account", "", 1);
+    assert_non_null(strstr(f->body, "{\"asset\":\"USDT\",\"free\":"
+                                    "\"12345.50000000\",\"locked\":"
+                                    "\"0.00000000\"}"));
+    assert_non_null(strstr(f->body, "{\"asset\":\"BTC\",\"free\":"
+                                    "\"0.25000000\""));
+    /* The free balance is set; what an order locks stays locked. */
+    call(f, "POST", "/api/v3/order",
+         "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.001&"
+         "price=50000&newClientOrderId=b1",
+         1);
+    assert_int_equal(f->status, 200);
+    assert_int_equal(
+        lx_mock_bn_spot_set_balance(f->spot, KEY, "USDT", "0", &why), LX_OK);
+    call(f, "GET", "/api/v3/account", "", 1);
+    assert_non_null(strstr(f->body, "{\"asset\":\"USDT\",\"free\":"
+                                    "\"0.00000000\",\"locked\":"
+                                    "\"50.00000000\"}"));
+
+    assert_int_equal(
+        lx_mock_bn_spot_set_balance(f->spot, "nobody", "USDT", "1", &why),
+        LX_ERR_NOTFOUND);
+    assert_string_equal(why, "apiKey: no such account");
+    assert_int_equal(
+        lx_mock_bn_spot_set_balance(f->spot, KEY, "DOGE", "1", &why),
+        LX_ERR_NOTFOUND);
+    assert_non_null(strstr(why, "asset: "));
+    assert_int_equal(
+        lx_mock_bn_spot_set_balance(f->spot, KEY, "USDT", "-1", &why),
+        LX_ERR_INVAL);
+    assert_non_null(strstr(why, "amount: "));
+    assert_int_equal(
+        lx_mock_bn_spot_set_balance(f->spot, KEY, "USDT", "0.000000001", &why),
+        LX_ERR_INVAL);
+    assert_int_equal(
+        lx_mock_bn_spot_set_balance(f->spot, KEY, "USDT", "lots", &why),
+        LX_ERR_INVAL);
+}
+
+/*
+ * POST mark on spot moves the synthetic market: the mid jumps to the
+ * price rounded to the tick, the ladder is re-posted around it at once,
+ * and the walk goes on from there. Out of the price filter, too low for
+ * the ladder, not a price or no generator: refused naming the field.
+ */
+static void test_synth_set_mid(void **state)
+{
+    struct fx *f = *state;
+    char applied[64] = "";
+    const char *why = "";
+    cJSON *o, *bids, *asks;
+    int64_t bid;
+
+    assert_int_equal(lx_mock_synth_set_mid(f->synth, "BTCUSDT", "50000.005",
+                                           applied, sizeof(applied), &why),
+                     LX_OK);
+    assert_string_equal(applied, "50000.00"); /* half even */
+    call(f, "GET", "/api/v3/depth", "symbol=BTCUSDT&limit=5", 0);
+    o = body_json(f);
+    bids = cJSON_GetObjectItemCaseSensitive(o, "bids");
+    asks = cJSON_GetObjectItemCaseSensitive(o, "asks");
+    assert_int_equal(cJSON_GetArraySize(bids), 5);
+    assert_int_equal(cJSON_GetArraySize(asks), 5);
+    /* 5 levels 50 ticks apart on each side of the new mid */
+    assert_string_equal(
+        cJSON_GetArrayItem(cJSON_GetArrayItem(bids, 0), 0)->valuestring,
+        "49999.50000000");
+    assert_string_equal(
+        cJSON_GetArrayItem(cJSON_GetArrayItem(bids, 4), 0)->valuestring,
+        "49997.50000000");
+    assert_string_equal(
+        cJSON_GetArrayItem(cJSON_GetArrayItem(asks, 0), 0)->valuestring,
+        "50000.50000000");
+    assert_string_equal(
+        cJSON_GetArrayItem(cJSON_GetArrayItem(asks, 4), 0)->valuestring,
+        "50002.50000000");
+    cJSON_Delete(o);
+    assert_int_equal(lx_mock_bn_spot_mid_ticks(f->spot, "BTCUSDT", &bid),
+                     LX_OK);
+    assert_int_equal(bid, 5000000);
+    /* One period on: the walk went on from the new mid (+-3 ticks). */
+    assert_int_equal(lx_clock_run(f->clock, lx_clock_mono_ns(f->clock) + SEC),
+                     LX_OK);
+    assert_int_equal(lx_mock_bn_spot_mid_ticks(f->spot, "BTCUSDT", &bid),
+                     LX_OK);
+    assert_in_range(bid, 5000000 - 3, 5000000 + 3);
+    assert_int_equal(
+        lx_mock_synth_set_mid(f->synth, "BTCUSDT", "61000", NULL, 0, &why),
+        LX_OK);
+    assert_int_equal(lx_mock_bn_spot_mid_ticks(f->spot, "BTCUSDT", &bid),
+                     LX_OK);
+    assert_int_equal(bid, 6100000);
+
+    assert_int_equal(lx_mock_synth_set_mid(f->synth, "ETHUSDT", "1", applied,
+                                           sizeof(applied), &why),
+                     LX_ERR_NOTFOUND);
+    assert_string_equal(why, "symbol: no synthetic market");
+    assert_int_equal(lx_mock_synth_set_mid(f->synth, "BTCUSDT", "abc", applied,
+                                           sizeof(applied), &why),
+                     LX_ERR_INVAL);
+    assert_non_null(strstr(why, "price: "));
+    assert_int_equal(lx_mock_synth_set_mid(f->synth, "BTCUSDT", "-5", applied,
+                                           sizeof(applied), &why),
+                     LX_ERR_INVAL);
+    assert_int_equal(lx_mock_synth_set_mid(f->synth, "BTCUSDT", "1000000.01",
+                                           applied, sizeof(applied), &why),
+                     LX_ERR_RANGE);
+    assert_string_equal(why, "price: outside the symbol's price filter");
+    /* (5 + 4) x 50 ticks = 4.50 is the lowest mid the ladder fits */
+    assert_int_equal(lx_mock_synth_set_mid(f->synth, "BTCUSDT", "4.49", applied,
+                                           sizeof(applied), &why),
+                     LX_ERR_RANGE);
+    assert_non_null(strstr(why, "price: too low"));
+    assert_int_equal(lx_mock_synth_set_mid(NULL, "BTCUSDT", "100", applied,
+                                           sizeof(applied), &why),
+                     LX_ERR_NOTFOUND);
+    assert_int_equal(lx_mock_bn_spot_mid_ticks(f->spot, "BTCUSDT", &bid),
+                     LX_OK);
+    assert_int_equal(bid, 6100000); /* the refusals moved nothing */
+}
+
+/* The last message of f->msgs whose "e" is e and "x" is x; NULL if none. */
+static const cJSON *last_exec(struct fx *f, const char *x)
+{
+    int i;
+
+    for (i = f->nmsgs - 1; i >= 0; i--) {
+        const cJSON *m = f->msgs[i];
+
+        if (strcmp(jstr(m, "e"), "executionReport") == 0 &&
+            strcmp(jstr(m, "x"), x) == 0) {
+            return m;
+        }
+    }
+    return NULL;
+}
+
+/*
+ * PUT /api/v3/order/amend/keepPriority (rest-api.md "Order Amend Keep
+ * Priority"): the quantity drops in place, the order keeps its place in
+ * the queue (it still fills first), the lock shrinks, the answer is
+ * {"transactTime","executionId","amendedOrder":{..}}, the user stream gets
+ * executionReport x=REPLACED with the new client id in c and the old in
+ * C, weight 4; the rejections are -2038 (errors.md), -1013, -1102.
+ */
+static void test_amend_keep_priority(void **state)
+{
+    struct fx *f = *state;
+    struct lx_eng_queue_entry q[4];
+    const cJSON *ex;
+    cJSON *o, *a;
+    char p[200];
+    int64_t id, used, exec_id, t0 = T0 / 1000000;
+    int rej = 1, i;
+
+    open_user_stream(f);
+    call(f, "POST", "/api/v3/order",
+         "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.003&"
+         "price=50000&newClientOrderId=a1",
+         1);
+    assert_int_equal(f->status, 200);
+    o = body_json(f);
+    id = jnum(o, "orderId");
+    cJSON_Delete(o);
+    /* another account queues behind it at the same price */
+    assert_int_equal(lx_mock_bn_spot_place(f->spot, f->maker, "BTCUSDT", "BUY",
+                                           "LIMIT", "50000", "0.002", &rej),
+                     LX_OK);
+    assert_int_equal(rej, 0);
+    used = f->used;
+
+    lx__snprintf(p, sizeof(p),
+                 "symbol=BTCUSDT&orderId=%lld&newQty=0.001&"
+                 "newClientOrderId=a2",
+                 (long long)id);
+    call(f, "PUT", "/api/v3/order/amend/keepPriority", p, 1);
+    assert_int_equal(f->status, 200);
+    assert_int_equal(f->used, used + 4);
+    assert_true(strncmp(f->body, "{\"transactTime\":", 16) == 0);
+    o = body_json(f);
+    assert_int_equal(jnum(o, "transactTime"), t0);
+    exec_id = jnum(o, "executionId");
+    a = cJSON_GetObjectItemCaseSensitive(o, "amendedOrder");
+    assert_string_equal(jstr(a, "symbol"), "BTCUSDT");
+    assert_int_equal(jnum(a, "orderId"), id);
+    assert_int_equal(jnum(a, "orderListId"), -1);
+    assert_string_equal(jstr(a, "origClientOrderId"), "a1");
+    assert_string_equal(jstr(a, "clientOrderId"), "a2");
+    assert_string_equal(jstr(a, "price"), "50000.00000000");
+    assert_string_equal(jstr(a, "qty"), "0.00100000");
+    assert_string_equal(jstr(a, "executedQty"), "0.00000000");
+    assert_string_equal(jstr(a, "preventedQty"), "0.00000000");
+    assert_string_equal(jstr(a, "quoteOrderQty"), "0.00000000");
+    assert_string_equal(jstr(a, "cumulativeQuoteQty"), "0.00000000");
+    assert_string_equal(jstr(a, "status"), "NEW");
+    assert_string_equal(jstr(a, "timeInForce"), "GTC");
+    assert_string_equal(jstr(a, "type"), "LIMIT");
+    assert_string_equal(jstr(a, "side"), "BUY");
+    assert_int_equal(jnum(a, "workingTime"), t0);
+    assert_string_equal(jstr(a, "selfTradePreventionMode"), "EXPIRE_MAKER");
+    cJSON_Delete(o);
+
+    /* still first in the queue at 50000.00 (5000000 ticks), 100 lots */
+    assert_int_equal(lx__engine_queue(f->spot->eng, f->spot->syms[0].inst,
+                                      LX_ENG_BUY, 5000000, q, 4),
+                     2);
+    assert_int_equal(q[0].id, (uint64_t)id);
+    assert_int_equal(q[0].remaining, 100);
+    assert_int_equal(q[1].account, f->maker);
+    /* 100 USDT of the 150 locked are released */
+    call(f, "GET", "/api/v3/account", "", 1);
+    assert_non_null(strstr(f->body, "{\"asset\":\"USDT\",\"free\":"
+                                    "\"9950.00000000\",\"locked\":"
+                                    "\"50.00000000\"}"));
+    call(f, "GET", "/api/v3/order", "symbol=BTCUSDT&origClientOrderId=a2", 1);
+    o = body_json(f);
+    assert_int_equal(jnum(o, "orderId"), id);
+    assert_string_equal(jstr(o, "origQty"), "0.00100000");
+    cJSON_Delete(o);
+
+    settle(f);
+    ex = last_exec(f, "REPLACED");
+    assert_non_null(ex);
+    assert_string_equal(jstr(ex, "X"), "NEW");
+    assert_string_equal(jstr(ex, "c"), "a2");
+    assert_string_equal(jstr(ex, "C"), "a1");
+    assert_string_equal(jstr(ex, "q"), "0.00100000");
+    assert_string_equal(jstr(ex, "z"), "0.00000000");
+    assert_int_equal(jnum(ex, "i"), id);
+    assert_int_equal(jnum(ex, "I"), exec_id);
+    assert_int_equal(jnum(ex, "T"), t0);
+
+    /* rejections leave the order as it was */
+    call(f, "PUT", "/api/v3/order/amend/keepPriority", p, 1);
+    assert_int_equal(f->status, 400);
+    assert_string_equal(f->body, "{\"code\":-2038,\"msg\":\"The requested "
+                                 "action would change no state; "
+                                 "rejecting\"}");
+    call(f, "PUT", "/api/v3/order/amend/keepPriority",
+         "symbol=BTCUSDT&origClientOrderId=a2&newQty=0.002", 1);
+    assert_string_equal(f->body, "{\"code\":-2038,\"msg\":\"Order amend "
+                                 "(quantity increase) is not supported.\"}");
+    call(f, "PUT", "/api/v3/order/amend/keepPriority",
+         "symbol=BTCUSDT&origClientOrderId=a2&newQty=0.000005", 1);
+    assert_string_equal(f->body, "{\"code\":-1013,\"msg\":\"Filter failure: "
+                                 "LOT_SIZE\"}");
+    /* 0.0001 at 50000 is 5 USDT: the NOTIONAL minimum holds */
+    call(f, "PUT", "/api/v3/order/amend/keepPriority",
+         "symbol=BTCUSDT&origClientOrderId=a2&newQty=0.00009", 1);
+    assert_string_equal(f->body, "{\"code\":-1013,\"msg\":\"Filter failure: "
+                                 "NOTIONAL\"}");
+    call(f, "PUT", "/api/v3/order/amend/keepPriority",
+         "symbol=BTCUSDT&orderId=999999&newQty=0.0005", 1);
+    assert_string_equal(f->body,
+                        "{\"code\":-2038,\"msg\":\"Unknown order sent.\"}");
+    call(f, "PUT", "/api/v3/order/amend/keepPriority",
+         "symbol=BTCUSDT&origClientOrderId=a2", 1);
+    assert_string_equal(f->body,
+                        "{\"code\":-1102,\"msg\":\"Mandatory parameter "
+                        "'newQty' was not sent, was empty/null, or "
+                        "malformed.\"}");
+    call(f, "PUT", "/api/v3/order/amend/keepPriority",
+         "symbol=BTCUSDT&newQty=0.0005", 1);
+    assert_int_equal(f->status, 400);
+    assert_non_null(strstr(f->body, "\"code\":-1102"));
+
+    /* a seller takes 0.0015: the amended order (first) fills, then 0.0005 */
+    assert_int_equal(lx_mock_bn_spot_place(f->spot, f->taker, "BTCUSDT", "SELL",
+                                           "LIMIT", "50000", "0.0015", &rej),
+                     LX_OK);
+    call(f, "GET", "/api/v3/order", "symbol=BTCUSDT&origClientOrderId=a2", 1);
+    o = body_json(f);
+    assert_string_equal(jstr(o, "status"), "FILLED");
+    assert_string_equal(jstr(o, "executedQty"), "0.00100000");
+    cJSON_Delete(o);
+    /* a closed order cannot be amended */
+    call(f, "PUT", "/api/v3/order/amend/keepPriority",
+         "symbol=BTCUSDT&origClientOrderId=a2&newQty=0.0005", 1);
+    assert_string_equal(f->body,
+                        "{\"code\":-2038,\"msg\":\"Unknown order sent.\"}");
+
+    /* MAX_NUM_ORDER_AMENDS: 10 amendments per order */
+    call(f, "POST", "/api/v3/order",
+         "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.02&"
+         "price=40000&newClientOrderId=m1",
+         1);
+    assert_int_equal(f->status, 200);
+    for (i = 0; i < 11; i++) {
+        lx__snprintf(p, sizeof(p),
+                     "symbol=BTCUSDT&origClientOrderId=m1&newQty=0.%03d&"
+                     "newClientOrderId=m1",
+                     19 - i);
+        call(f, "PUT", "/api/v3/order/amend/keepPriority", p, 1);
+        if (i < 10) {
+            assert_int_equal(f->status, 200);
+        }
+    }
+    assert_string_equal(f->body, "{\"code\":-2038,\"msg\":\"Filter failure: "
+                                 "MAX_NUM_ORDER_AMENDS\"}");
+    call(f, "GET", "/api/v3/order", "symbol=BTCUSDT&origClientOrderId=m1", 1);
+    o = body_json(f);
+    assert_string_equal(jstr(o, "origQty"), "0.01000000");
+    cJSON_Delete(o);
+}
+
+/*
+ * POST /api/v3/order/cancelReplace (rest-api.md "Cancel an Existing Order
+ * and Send a New Order"): both parts done answer 200; a failed part 409
+ * -2021 and both failed (or a failed cancel under STOP_ON_FAILURE) 400
+ * -2022, with {"cancelResult","newOrderResult","cancelResponse",
+ * "newOrderResponse"} under "data"; parameter errors answer plainly.
+ */
+static void test_cancel_replace(void **state)
+{
+    struct fx *f = *state;
+    cJSON *o, *cr, *nr;
+    const char *pre;
+
+    call(f, "POST", "/api/v3/order",
+         "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.001&"
+         "price=50000&newClientOrderId=c1",
+         1);
+    assert_int_equal(f->status, 200);
+    call(f, "POST", "/api/v3/order/cancelReplace",
+         "symbol=BTCUSDT&cancelReplaceMode=STOP_ON_FAILURE&"
+         "cancelOrigClientOrderId=c1&cancelNewClientOrderId=x1&side=BUY&"
+         "type=LIMIT&timeInForce=GTC&quantity=0.002&price=49000&"
+         "newClientOrderId=c2",
+         1);
+    assert_int_equal(f->status, 200);
+    pre = "{\"cancelResult\":\"SUCCESS\",\"newOrderResult\":\"SUCCESS\","
+          "\"cancelResponse\":{\"symbol\":\"BTCUSDT\","
+          "\"origClientOrderId\":\"c1\",";
+    assert_true(strncmp(f->body, pre, strlen(pre)) == 0);
+    o = body_json(f);
+    cr = cJSON_GetObjectItemCaseSensitive(o, "cancelResponse");
+    assert_string_equal(jstr(cr, "clientOrderId"), "x1");
+    assert_string_equal(jstr(cr, "status"), "CANCELED");
+    assert_string_equal(jstr(cr, "origQty"), "0.00100000");
+    nr = cJSON_GetObjectItemCaseSensitive(o, "newOrderResponse");
+    assert_string_equal(jstr(nr, "clientOrderId"), "c2");
+    assert_string_equal(jstr(nr, "status"), "NEW");
+    assert_string_equal(jstr(nr, "price"), "49000.00000000");
+    assert_string_equal(jstr(nr, "origQty"), "0.00200000");
+    assert_int_equal(
+        cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(nr, "fills")), 0);
+    cJSON_Delete(o);
+    call(f, "GET", "/api/v3/openOrders", "symbol=BTCUSDT", 1);
+    o = body_json(f);
+    assert_int_equal(cJSON_GetArraySize(o), 1);
+    assert_string_equal(jstr(cJSON_GetArrayItem(o, 0), "clientOrderId"), "c2");
+    cJSON_Delete(o);
+
+    /* STOP_ON_FAILURE: the cancel fails, nothing is placed */
+    call(f, "POST", "/api/v3/order/cancelReplace",
+         "symbol=BTCUSDT&cancelReplaceMode=STOP_ON_FAILURE&"
+         "cancelOrigClientOrderId=c1&side=BUY&type=LIMIT&timeInForce=GTC&"
+         "quantity=0.001&price=48000&newClientOrderId=c3",
+         1);
+    assert_int_equal(f->status, 400);
+    assert_string_equal(
+        f->body, "{\"code\":-2022,\"msg\":\"Order cancel-replace failed.\","
+                 "\"data\":{\"cancelResult\":\"FAILURE\",\"newOrderResult\":"
+                 "\"NOT_ATTEMPTED\",\"cancelResponse\":{\"code\":-2011,"
+                 "\"msg\":\"Unknown order sent.\"},\"newOrderResponse\":"
+                 "null}}");
+    /* ALLOW_FAILURE: the cancel fails, the new order is placed (ACK) */
+    call(f, "POST", "/api/v3/order/cancelReplace",
+         "symbol=BTCUSDT&cancelReplaceMode=ALLOW_FAILURE&cancelOrderId=1&"
+         "side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.001&price=48000&"
+         "newClientOrderId=c3&newOrderRespType=ACK",
+         1);
+    assert_int_equal(f->status, 409);
+    pre = "{\"code\":-2021,\"msg\":\"Order cancel-replace partially "
+          "failed.\",\"data\":{\"cancelResult\":\"FAILURE\","
+          "\"newOrderResult\":\"SUCCESS\",\"cancelResponse\":{\"code\":"
+          "-2011,\"msg\":\"Unknown order sent.\"},\"newOrderResponse\":"
+          "{\"symbol\":\"BTCUSDT\",\"orderId\":";
+    assert_true(strncmp(f->body, pre, strlen(pre)) == 0);
+    o = body_json(f);
+    nr = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(o, "data"), "newOrderResponse");
+    assert_string_equal(jstr(nr, "clientOrderId"), "c3");
+    assert_null(cJSON_GetObjectItemCaseSensitive(nr, "status")); /* ACK */
+    cJSON_Delete(o);
+    /* the cancel succeeds, the new order is rejected */
+    call(f, "POST", "/api/v3/order/cancelReplace",
+         "symbol=BTCUSDT&cancelReplaceMode=STOP_ON_FAILURE&"
+         "cancelOrigClientOrderId=c3&side=SELL&type=LIMIT_MAKER&"
+         "quantity=0.001&price=40000&newClientOrderId=c4",
+         1);
+    assert_int_equal(f->status, 409);
+    o = body_json(f);
+    assert_int_equal(jnum(o, "code"), -2021);
+    cr = cJSON_GetObjectItemCaseSensitive(o, "data");
+    assert_string_equal(jstr(cr, "cancelResult"), "SUCCESS");
+    assert_string_equal(jstr(cr, "newOrderResult"), "FAILURE");
+    assert_string_equal(
+        jstr(cJSON_GetObjectItemCaseSensitive(cr, "cancelResponse"), "status"),
+        "CANCELED");
+    nr = cJSON_GetObjectItemCaseSensitive(cr, "newOrderResponse");
+    assert_int_equal(jnum(nr, "code"), -2010);
+    assert_string_equal(jstr(nr, "msg"),
+                        "Order would immediately match and take.");
+    cJSON_Delete(o);
+    /* both fail */
+    call(f, "POST", "/api/v3/order/cancelReplace",
+         "symbol=BTCUSDT&cancelReplaceMode=ALLOW_FAILURE&"
+         "cancelOrigClientOrderId=c3&side=SELL&type=LIMIT_MAKER&"
+         "quantity=0.001&price=40000&newClientOrderId=c4",
+         1);
+    assert_int_equal(f->status, 400);
+    assert_string_equal(
+        f->body, "{\"code\":-2022,\"msg\":\"Order cancel-replace failed.\","
+                 "\"data\":{\"cancelResult\":\"FAILURE\",\"newOrderResult\":"
+                 "\"FAILURE\",\"cancelResponse\":{\"code\":-2011,\"msg\":"
+                 "\"Unknown order sent.\"},\"newOrderResponse\":{\"code\":"
+                 "-2010,\"msg\":\"Order would immediately match and "
+                 "take.\"}}}");
+    call(f, "GET", "/api/v3/openOrders", "symbol=BTCUSDT", 1);
+    o = body_json(f);
+    assert_int_equal(cJSON_GetArraySize(o), 1); /* c2 */
+    cJSON_Delete(o);
+
+    /* request errors answer plainly */
+    call(f, "POST", "/api/v3/order/cancelReplace",
+         "symbol=BTCUSDT&cancelOrigClientOrderId=c2&side=BUY&type=LIMIT&"
+         "timeInForce=GTC&quantity=0.001&price=48000",
+         1);
+    assert_string_equal(f->body,
+                        "{\"code\":-1102,\"msg\":\"Mandatory parameter "
+                        "'cancelReplaceMode' was not sent, was empty/null, "
+                        "or malformed.\"}");
+    call(f, "POST", "/api/v3/order/cancelReplace",
+         "symbol=BTCUSDT&cancelReplaceMode=STOP_ON_FAILURE&side=BUY&"
+         "type=LIMIT&timeInForce=GTC&quantity=0.001&price=48000",
+         1);
+    assert_string_equal(f->body,
+                        "{\"code\":-1102,\"msg\":\"Param "
+                        "'cancelOrigClientOrderId' or 'cancelOrderId' must "
+                        "be sent, but both were empty/null!\"}");
+    call(f, "POST", "/api/v3/order/cancelReplace",
+         "symbol=BTCUSDT&cancelReplaceMode=STOP_ON_FAILURE&"
+         "cancelOrigClientOrderId=c2&side=BUY&type=LIMIT&quantity=0.001&"
+         "price=48000",
+         1);
+    assert_non_null(strstr(f->body, "'timeInForce'"));
+    call(f, "POST", "/api/v3/order/cancelReplace",
+         "symbol=BTCUSDT&cancelReplaceMode=MAYBE&cancelOrigClientOrderId=c2&"
+         "side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.001&price=48000",
+         1);
+    assert_int_equal(f->status, 400);
+    assert_non_null(strstr(f->body, "\"code\":-1100"));
+    call(f, "GET", "/api/v3/openOrders", "symbol=BTCUSDT", 1);
+    o = body_json(f);
+    assert_int_equal(cJSON_GetArraySize(o), 1);
+    cJSON_Delete(o);
+}
+
+/* The last event of f->msgs whose "e" is e; NULL if none. */
+static const cJSON *last_event(struct fx *f, const char *e)
+{
+    int i;
+
+    for (i = f->nmsgs - 1; i >= 0; i--) {
+        if (strcmp(jstr(f->msgs[i], "e"), e) == 0) {
+            return f->msgs[i];
+        }
+    }
+    return NULL;
+}
+
+/* The last executionReport of client order id cid; NULL if none. */
+static const cJSON *last_exec_of(struct fx *f, const char *cid)
+{
+    int i;
+
+    for (i = f->nmsgs - 1; i >= 0; i--) {
+        if (strcmp(jstr(f->msgs[i], "e"), "executionReport") == 0 &&
+            strcmp(jstr(f->msgs[i], "c"), cid) == 0) {
+            return f->msgs[i];
+        }
+    }
+    return NULL;
+}
+
+/* A trade of qty at price between the maker and taker accounts. */
+static void trade_at_price(struct fx *f, const char *price, const char *qty)
+{
+    int rej = 1;
+
+    assert_int_equal(lx_mock_bn_spot_place(f->spot, f->maker, "BTCUSDT", "SELL",
+                                           "LIMIT", price, qty, &rej),
+                     LX_OK);
+    assert_int_equal(rej, 0);
+    assert_int_equal(lx_mock_bn_spot_place(f->spot, f->taker, "BTCUSDT", "BUY",
+                                           "LIMIT", price, qty, &rej),
+                     LX_OK);
+    assert_int_equal(rej, 0);
+}
+
+/* GET /api/v3/order's field k of client order id cid. */
+static void order_field(struct fx *f, const char *cid, const char *k,
+                        const char *want)
+{
+    char q[120];
+    cJSON *o;
+
+    lx__snprintf(q, sizeof(q), "symbol=BTCUSDT&origClientOrderId=%s", cid);
+    call(f, "GET", "/api/v3/order", q, 1);
+    assert_int_equal(f->status, 200);
+    o = body_json(f);
+    assert_string_equal(jstr(o, k), want);
+    cJSON_Delete(o);
+}
+
+/*
+ * POST /api/v3/orderList/oco (rest-api.md "New Order list - OCO"): the
+ * stop-loss leg and the limit-maker leg are linked under an orderListId;
+ * the answer and GET /api/v3/orderList, /openOrderList show the list; a
+ * partial fill of one leg expires the other (user-data.md: executionReport
+ * x=EXPIRED, then listStatus l=ALL_DONE) and the list is done.
+ */
+static void test_oco_fill_expires_sibling(void **state)
+{
+    struct fx *f = *state;
+    const cJSON *ev;
+    cJSON *o, *r;
+    const char *pre;
+    int64_t t0 = T0 / 1000000;
+    int rej = 1;
+
+    open_user_stream(f);
+    trade_at_price(f, "50000", "0.001"); /* last price 50000 */
+    call(f, "POST", "/api/v3/orderList/oco",
+         "symbol=BTCUSDT&side=SELL&quantity=0.01&aboveType=LIMIT_MAKER&"
+         "abovePrice=52000&aboveClientOrderId=A1&belowType=STOP_LOSS_LIMIT&"
+         "belowPrice=47000&belowStopPrice=48000&belowTimeInForce=GTC&"
+         "belowClientOrderId=B1&listClientOrderId=L1",
+         1);
+    assert_int_equal(f->status, 200);
+    pre = "{\"orderListId\":0,\"contingencyType\":\"OCO\","
+          "\"listStatusType\":\"EXEC_STARTED\",\"listOrderStatus\":"
+          "\"EXECUTING\",\"listClientOrderId\":\"L1\",\"transactionTime\":";
+    assert_true(strncmp(f->body, pre, strlen(pre)) == 0);
+    o = body_json(f);
+    assert_int_equal(jnum(o, "transactionTime"), t0);
+    assert_string_equal(jstr(o, "symbol"), "BTCUSDT");
+    r = cJSON_GetObjectItemCaseSensitive(o, "orders");
+    assert_int_equal(cJSON_GetArraySize(r), 2);
+    assert_string_equal(jstr(cJSON_GetArrayItem(r, 0), "clientOrderId"), "B1");
+    assert_string_equal(jstr(cJSON_GetArrayItem(r, 1), "clientOrderId"), "A1");
+    r = cJSON_GetObjectItemCaseSensitive(o, "orderReports");
+    assert_int_equal(cJSON_GetArraySize(r), 2);
+    assert_int_equal(jnum(cJSON_GetArrayItem(r, 0), "orderListId"), 0);
+    assert_string_equal(jstr(cJSON_GetArrayItem(r, 0), "type"),
+                        "STOP_LOSS_LIMIT");
+    assert_string_equal(jstr(cJSON_GetArrayItem(r, 0), "price"),
+                        "47000.00000000");
+    assert_string_equal(jstr(cJSON_GetArrayItem(r, 0), "stopPrice"),
+                        "48000.00000000");
+    assert_string_equal(jstr(cJSON_GetArrayItem(r, 0), "origQty"),
+                        "0.01000000");
+    assert_int_equal(jnum(cJSON_GetArrayItem(r, 0), "workingTime"), -1);
+    assert_string_equal(jstr(cJSON_GetArrayItem(r, 1), "type"), "LIMIT_MAKER");
+    assert_string_equal(jstr(cJSON_GetArrayItem(r, 1), "side"), "SELL");
+    assert_string_equal(jstr(cJSON_GetArrayItem(r, 1), "status"), "NEW");
+    assert_int_equal(jnum(cJSON_GetArrayItem(r, 1), "workingTime"), t0);
+    assert_null(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(r, 1),
+                                                 "fills")); /* RESULT */
+    cJSON_Delete(o);
+    settle(f);
+    ev = last_event(f, "listStatus");
+    assert_non_null(ev);
+    assert_int_equal(jnum(ev, "g"), 0);
+    assert_string_equal(jstr(ev, "s"), "BTCUSDT");
+    assert_string_equal(jstr(ev, "c"), "OCO");
+    assert_string_equal(jstr(ev, "l"), "EXEC_STARTED");
+    assert_string_equal(jstr(ev, "L"), "EXECUTING");
+    assert_string_equal(jstr(ev, "r"), "NONE");
+    assert_string_equal(jstr(ev, "C"), "L1");
+    assert_int_equal(
+        cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(ev, "O")), 2);
+    assert_int_equal(jnum(last_exec_of(f, "A1"), "g"), 0);
+    assert_string_equal(jstr(last_exec_of(f, "B1"), "x"), "NEW");
+    order_field(f, "A1", "status", "NEW");
+    call(f, "GET", "/api/v3/order", "symbol=BTCUSDT&origClientOrderId=B1", 1);
+    assert_non_null(strstr(f->body, "\"orderListId\":0,"));
+    call(f, "GET", "/api/v3/openOrderList", "", 1);
+    o = body_json(f);
+    assert_int_equal(cJSON_GetArraySize(o), 1);
+    assert_string_equal(jstr(cJSON_GetArrayItem(o, 0), "listClientOrderId"),
+                        "L1");
+    cJSON_Delete(o);
+    call(f, "GET", "/api/v3/orderList", "origClientOrderId=L1", 1);
+    assert_int_equal(f->status, 200);
+    o = body_json(f);
+    assert_int_equal(jnum(o, "orderListId"), 0);
+    assert_null(cJSON_GetObjectItemCaseSensitive(o, "orderReports"));
+    cJSON_Delete(o);
+
+    /* a buyer takes 0.004 of the limit-maker leg: the stop leg expires */
+    assert_int_equal(lx_mock_bn_spot_place(f->spot, f->taker, "BTCUSDT", "BUY",
+                                           "LIMIT", "52000", "0.004", &rej),
+                     LX_OK);
+    settle(f);
+    order_field(f, "A1", "status", "PARTIALLY_FILLED");
+    order_field(f, "B1", "status", "EXPIRED");
+    ev = last_exec_of(f, "B1");
+    assert_string_equal(jstr(ev, "x"), "EXPIRED");
+    assert_string_equal(jstr(ev, "X"), "EXPIRED");
+    assert_int_equal(jnum(ev, "g"), 0);
+    ev = last_event(f, "listStatus");
+    assert_string_equal(jstr(ev, "l"), "ALL_DONE");
+    assert_string_equal(jstr(ev, "L"), "ALL_DONE");
+    call(f, "GET", "/api/v3/openOrderList", "", 1);
+    assert_string_equal(f->body, "[]");
+    call(f, "GET", "/api/v3/orderList", "orderListId=0", 1);
+    o = body_json(f);
+    assert_string_equal(jstr(o, "listStatusType"), "ALL_DONE");
+    assert_string_equal(jstr(o, "listOrderStatus"), "ALL_DONE");
+    cJSON_Delete(o);
+    /* 0.004 sold; only the limit leg's 0.006 is still locked */
+    call(f, "GET", "/api/v3/account", "", 1);
+    assert_non_null(strstr(f->body, "{\"asset\":\"BTC\",\"free\":"
+                                    "\"0.99000000\",\"locked\":"
+                                    "\"0.00600000\"}"));
+    call(f, "DELETE", "/api/v3/orderList", "symbol=BTCUSDT&orderListId=0", 1);
+    assert_int_equal(f->status, 400);
+    assert_string_equal(f->body,
+                        "{\"code\":-2011,\"msg\":\"Unknown order sent.\"}");
+    call(f, "GET", "/api/v3/orderList", "orderListId=7", 1);
+    assert_string_equal(f->body, "{\"code\":-2013,\"msg\":\"Order list does "
+                                 "not exist.\"}");
+    assert_int_equal(lx__engine_check(f->spot->eng), LX_OK);
+}
+
+/*
+ * A triggered stop leg expires the limit leg (legacy POST /api/v3/order/oco);
+ * cancelling one leg (DELETE /api/v3/order) cancels the other; DELETE
+ * /api/v3/orderList answers the list with both cancel reports;
+ * GET /api/v3/allOrderList; the price and type checks.
+ */
+static void test_oco_trigger_and_cancel(void **state)
+{
+    struct fx *f = *state;
+    cJSON *o, *r;
+
+    open_user_stream(f);
+    trade_at_price(f, "50000", "0.001");
+    call(f, "POST", "/api/v3/order/oco",
+         "symbol=BTCUSDT&side=BUY&quantity=0.001&price=48000&"
+         "stopPrice=52000&stopLimitPrice=53000&stopLimitTimeInForce=GTC&"
+         "limitClientOrderId=LM&stopClientOrderId=SL&listClientOrderId=K1",
+         1);
+    assert_int_equal(f->status, 200);
+    o = body_json(f);
+    r = cJSON_GetObjectItemCaseSensitive(o, "orderReports");
+    assert_string_equal(jstr(cJSON_GetArrayItem(r, 0), "type"),
+                        "STOP_LOSS_LIMIT");
+    assert_string_equal(jstr(cJSON_GetArrayItem(r, 0), "side"), "BUY");
+    assert_string_equal(jstr(cJSON_GetArrayItem(r, 1), "type"), "LIMIT_MAKER");
+    cJSON_Delete(o);
+    /* the price reaches 52000: the stop leg triggers, the limit expires */
+    trade_at_price(f, "52000", "0.001");
+    settle(f);
+    order_field(f, "LM", "status", "EXPIRED");
+    order_field(f, "SL", "status", "NEW");
+    call(f, "GET", "/api/v3/order", "symbol=BTCUSDT&origClientOrderId=SL", 1);
+    assert_non_null(strstr(f->body, "\"isWorking\":true"));
+    assert_string_equal(jstr(last_exec_of(f, "LM"), "x"), "EXPIRED");
+    assert_string_equal(jstr(last_event(f, "listStatus"), "l"), "ALL_DONE");
+
+    /* cancelling one leg cancels the list */
+    call(f, "POST", "/api/v3/orderList/oco",
+         "symbol=BTCUSDT&side=BUY&quantity=0.001&aboveType=STOP_LOSS&"
+         "aboveStopPrice=55000&aboveClientOrderId=S2&belowType=LIMIT_MAKER&"
+         "belowPrice=45000&belowClientOrderId=M2&listClientOrderId=K2",
+         1);
+    assert_int_equal(f->status, 200);
+    call(f, "DELETE", "/api/v3/order", "symbol=BTCUSDT&origClientOrderId=M2",
+         1);
+    assert_int_equal(f->status, 200);
+    assert_non_null(strstr(f->body, "\"orderListId\":1,"));
+    settle(f);
+    order_field(f, "S2", "status", "CANCELED");
+    assert_string_equal(jstr(last_exec_of(f, "S2"), "x"), "CANCELED");
+    call(f, "GET", "/api/v3/orderList", "orderListId=1", 1);
+    assert_non_null(strstr(f->body, "\"listStatusType\":\"ALL_DONE\""));
+
+    /* DELETE /api/v3/orderList */
+    call(f, "POST", "/api/v3/orderList/oco",
+         "symbol=BTCUSDT&side=SELL&quantity=0.002&aboveType=TAKE_PROFIT&"
+         "aboveStopPrice=60000&belowType=STOP_LOSS&belowStopPrice=40000&"
+         "listClientOrderId=K3&newOrderRespType=ACK",
+         1);
+    assert_int_equal(f->status, 200);
+    o = body_json(f);
+    r = cJSON_GetObjectItemCaseSensitive(o, "orderReports");
+    assert_null(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(r, 0),
+                                                 "status")); /* ACK */
+    cJSON_Delete(o);
+    call(f, "DELETE", "/api/v3/orderList",
+         "symbol=BTCUSDT&listClientOrderId=K3&newClientOrderId=cx", 1);
+    assert_int_equal(f->status, 200);
+    o = body_json(f);
+    assert_int_equal(jnum(o, "orderListId"), 2);
+    assert_string_equal(jstr(o, "listStatusType"), "ALL_DONE");
+    assert_string_equal(jstr(o, "listOrderStatus"), "ALL_DONE");
+    r = cJSON_GetObjectItemCaseSensitive(o, "orderReports");
+    assert_int_equal(cJSON_GetArraySize(r), 2);
+    assert_string_equal(jstr(cJSON_GetArrayItem(r, 0), "status"), "CANCELED");
+    assert_string_equal(jstr(cJSON_GetArrayItem(r, 0), "type"), "STOP_LOSS");
+    assert_string_equal(jstr(cJSON_GetArrayItem(r, 0), "clientOrderId"), "cx");
+    assert_string_equal(jstr(cJSON_GetArrayItem(r, 1), "status"), "CANCELED");
+    assert_string_equal(jstr(cJSON_GetArrayItem(r, 1), "type"), "TAKE_PROFIT");
+    assert_int_equal(jnum(cJSON_GetArrayItem(r, 1), "orderListId"), 2);
+    cJSON_Delete(o);
+
+    call(f, "GET", "/api/v3/allOrderList", "", 1);
+    o = body_json(f);
+    assert_int_equal(cJSON_GetArraySize(o), 3);
+    assert_int_equal(jnum(cJSON_GetArrayItem(o, 0), "orderListId"), 0);
+    assert_int_equal(jnum(cJSON_GetArrayItem(o, 2), "orderListId"), 2);
+    cJSON_Delete(o);
+    call(f, "GET", "/api/v3/allOrderList", "limit=1", 1);
+    o = body_json(f);
+    assert_int_equal(cJSON_GetArraySize(o), 1);
+    assert_string_equal(jstr(cJSON_GetArrayItem(o, 0), "listClientOrderId"),
+                        "K3");
+    cJSON_Delete(o);
+    call(f, "GET", "/api/v3/allOrderList", "fromId=1&limit=1", 1);
+    o = body_json(f);
+    assert_int_equal(jnum(cJSON_GetArrayItem(o, 0), "orderListId"), 1);
+    cJSON_Delete(o);
+
+    /* checks: last price 52000 */
+    call(f, "POST", "/api/v3/orderList/oco",
+         "symbol=BTCUSDT&side=SELL&quantity=0.001&aboveType=LIMIT_MAKER&"
+         "abovePrice=51000&belowType=STOP_LOSS&belowStopPrice=45000",
+         1);
+    assert_int_equal(f->status, 400);
+    assert_string_equal(f->body,
+                        "{\"code\":-2010,\"msg\":\"The relationship of the "
+                        "prices for the orders is not correct.\"}");
+    call(f, "POST", "/api/v3/orderList/oco",
+         "symbol=BTCUSDT&side=SELL&quantity=0.001&aboveType=STOP_LOSS&"
+         "aboveStopPrice=60000&belowType=STOP_LOSS&belowStopPrice=45000",
+         1);
+    assert_string_equal(
+        f->body, "{\"code\":-2010,\"msg\":\"Unsupported order combination\"}");
+    call(f, "POST", "/api/v3/orderList/oco",
+         "symbol=BTCUSDT&side=SELL&quantity=0.001&belowType=STOP_LOSS&"
+         "belowStopPrice=45000",
+         1);
+    assert_string_equal(f->body,
+                        "{\"code\":-1102,\"msg\":\"Mandatory parameter "
+                        "'aboveType' was not sent, was empty/null, or "
+                        "malformed.\"}");
+    call(f, "POST", "/api/v3/orderList/oco",
+         "symbol=BTCUSDT&side=SELL&quantity=0.001&aboveType=LIMIT_MAKER&"
+         "belowType=STOP_LOSS&belowStopPrice=45000",
+         1);
+    assert_non_null(strstr(f->body, "'abovePrice'"));
+    call(f, "GET", "/api/v3/openOrderList", "", 1);
+    assert_string_equal(f->body, "[]");
+    assert_int_equal(lx__engine_check(f->spot->eng), LX_OK);
+}
+
+/*
+ * keepPriority on an OCO leg answers the list under "listStatus" and, the
+ * client id changed, sends listStatus l=UPDATED (order_amend_keep_priority
+ * FAQ); cancelReplace of a leg cancels the whole list and places the new
+ * order (the stream: CANCELED for both legs, ALL_DONE, then NEW).
+ */
+static void test_oco_amend_and_cancel_replace(void **state)
+{
+    struct fx *f = *state;
+    const cJSON *ev;
+    cJSON *o, *ls;
+    int i, at_new = -1, at_done = -1;
+
+    open_user_stream(f);
+    trade_at_price(f, "50000", "0.001");
+    call(f, "POST", "/api/v3/orderList/oco",
+         "symbol=BTCUSDT&side=SELL&quantity=0.002&aboveType=LIMIT_MAKER&"
+         "abovePrice=52000&aboveClientOrderId=A1&belowType=STOP_LOSS&"
+         "belowStopPrice=48000&belowClientOrderId=B1&listClientOrderId=L1",
+         1);
+    assert_int_equal(f->status, 200);
+    call(f, "PUT", "/api/v3/order/amend/keepPriority",
+         "symbol=BTCUSDT&origClientOrderId=A1&newQty=0.001&"
+         "newClientOrderId=A2",
+         1);
+    assert_int_equal(f->status, 200);
+    o = body_json(f);
+    assert_int_equal(jnum(cJSON_GetObjectItemCaseSensitive(o, "amendedOrder"),
+                          "orderListId"),
+                     0);
+    ls = cJSON_GetObjectItemCaseSensitive(o, "listStatus");
+    assert_non_null(ls);
+    assert_int_equal(jnum(ls, "orderListId"), 0);
+    assert_string_equal(jstr(ls, "contingencyType"), "OCO");
+    assert_string_equal(jstr(ls, "listOrderStatus"), "EXECUTING");
+    assert_string_equal(jstr(ls, "listClientOrderId"), "L1");
+    assert_string_equal(
+        jstr(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(ls, "orders"),
+                                1),
+             "clientOrderId"),
+        "A2");
+    cJSON_Delete(o);
+    settle(f);
+    ev = last_event(f, "listStatus");
+    assert_string_equal(jstr(ev, "l"), "UPDATED");
+    assert_string_equal(jstr(ev, "L"), "EXECUTING");
+    /* the stop leg still waits: the list is open */
+    order_field(f, "B1", "status", "NEW");
+
+    /* cancelReplace on the stop leg: the list goes, the new order rests */
+    call(f, "POST", "/api/v3/order/cancelReplace",
+         "symbol=BTCUSDT&cancelReplaceMode=STOP_ON_FAILURE&"
+         "cancelOrigClientOrderId=B1&side=SELL&type=LIMIT&timeInForce=GTC&"
+         "quantity=0.001&price=53000&newClientOrderId=N1",
+         1);
+    assert_int_equal(f->status, 200);
+    o = body_json(f);
+    assert_int_equal(jnum(cJSON_GetObjectItemCaseSensitive(o, "cancelResponse"),
+                          "orderListId"),
+                     0);
+    assert_int_equal(
+        jnum(cJSON_GetObjectItemCaseSensitive(o, "newOrderResponse"),
+             "orderListId"),
+        -1);
+    cJSON_Delete(o);
+    settle(f);
+    order_field(f, "B1", "status", "CANCELED");
+    order_field(f, "A2", "status", "CANCELED");
+    order_field(f, "N1", "status", "NEW");
+    assert_string_equal(jstr(last_exec_of(f, "A2"), "x"), "CANCELED");
+    for (i = 0; i < f->nmsgs; i++) {
+        const char *e = jstr(f->msgs[i], "e");
+
+        if (strcmp(e, "listStatus") == 0 &&
+            strcmp(jstr(f->msgs[i], "l"), "ALL_DONE") == 0) {
+            at_done = i;
+        } else if (strcmp(e, "executionReport") == 0 &&
+                   strcmp(jstr(f->msgs[i], "c"), "N1") == 0) {
+            at_new = i;
+            assert_string_equal(jstr(f->msgs[i], "x"), "NEW");
+            assert_int_equal(jnum(f->msgs[i], "g"), -1);
+        }
+    }
+    assert_true(at_done >= 0 && at_new > at_done);
+    call(f, "GET", "/api/v3/openOrderList", "", 1);
+    assert_string_equal(f->body, "[]");
+    call(f, "GET", "/api/v3/openOrders", "symbol=BTCUSDT", 1);
+    o = body_json(f);
+    assert_int_equal(cJSON_GetArraySize(o), 1);
+    cJSON_Delete(o);
+    assert_int_equal(lx__engine_check(f->spot->eng), LX_OK);
+}
+
+/*
+ * keepPriority on a partly filled order: newQty counts the executed part
+ * (0.003 ordered, 0.001 filled, newQty 0.002 leaves 0.001 resting);
+ * newQty at the executed quantity is refused. cancelReplace with
+ * cancelOrderId and a cancelOrigClientOrderId of another order fails the
+ * cancel.
+ */
+static void test_amend_partial_and_mismatch(void **state)
+{
+    struct fx *f = *state;
+    cJSON *o, *a;
+    char q[200];
+    int64_t id;
+    int rej = 1;
+
+    call(f, "POST", "/api/v3/order",
+         "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.003&"
+         "price=50000&newClientOrderId=p1",
+         1);
+    o = body_json(f);
+    id = jnum(o, "orderId");
+    cJSON_Delete(o);
+    assert_int_equal(lx_mock_bn_spot_place(f->spot, f->taker, "BTCUSDT", "SELL",
+                                           "LIMIT", "50000", "0.001", &rej),
+                     LX_OK);
+    order_field(f, "p1", "status", "PARTIALLY_FILLED");
+    call(f, "PUT", "/api/v3/order/amend/keepPriority",
+         "symbol=BTCUSDT&origClientOrderId=p1&newQty=0.001", 1);
+    assert_int_equal(f->status, 400);
+    assert_string_equal(f->body, "{\"code\":-1013,\"msg\":\"Filter failure: "
+                                 "LOT_SIZE\"}");
+    call(f, "PUT", "/api/v3/order/amend/keepPriority",
+         "symbol=BTCUSDT&origClientOrderId=p1&newQty=0.002&"
+         "newClientOrderId=p1",
+         1);
+    assert_int_equal(f->status, 200);
+    o = body_json(f);
+    a = cJSON_GetObjectItemCaseSensitive(o, "amendedOrder");
+    assert_string_equal(jstr(a, "clientOrderId"), "p1");
+    assert_string_equal(jstr(a, "origClientOrderId"), "p1");
+    assert_string_equal(jstr(a, "qty"), "0.00200000");
+    assert_string_equal(jstr(a, "executedQty"), "0.00100000");
+    assert_string_equal(jstr(a, "cumulativeQuoteQty"), "50.00000000");
+    assert_string_equal(jstr(a, "status"), "PARTIALLY_FILLED");
+    cJSON_Delete(o);
+    /* 0.001 rests: 50 USDT locked */
+    call(f, "GET", "/api/v3/account", "", 1);
+    assert_non_null(strstr(f->body, "{\"asset\":\"USDT\",\"free\":"
+                                    "\"9900.00000000\",\"locked\":"
+                                    "\"50.00000000\"}"));
+
+    call(f, "POST", "/api/v3/order",
+         "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.001&"
+         "price=40000&newClientOrderId=p2",
+         1);
+    lx__snprintf(q, sizeof(q),
+                 "symbol=BTCUSDT&cancelReplaceMode=STOP_ON_FAILURE&"
+                 "cancelOrderId=%lld&cancelOrigClientOrderId=p2&side=BUY&"
+                 "type=LIMIT&timeInForce=GTC&quantity=0.001&price=41000",
+                 (long long)id);
+    call(f, "POST", "/api/v3/order/cancelReplace", q, 1);
+    assert_int_equal(f->status, 400);
+    assert_non_null(strstr(f->body, "\"code\":-2022"));
+    order_field(f, "p1", "status", "PARTIALLY_FILLED");
+    order_field(f, "p2", "status", "NEW");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -845,8 +2073,27 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_depth_stream_continues_snapshot,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_user_data_stream, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ws_api_subscribe, setup_quiet,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_synthetic_market_deterministic,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_admin_new_account, setup_quiet,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_admin_set_balance, setup_quiet,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_synth_set_mid, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_amend_keep_priority, setup_quiet,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_cancel_replace, setup_quiet,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_oco_fill_expires_sibling,
+                                        setup_quiet, teardown),
+        cmocka_unit_test_setup_teardown(test_oco_trigger_and_cancel,
+                                        setup_quiet, teardown),
+        cmocka_unit_test_setup_teardown(test_oco_amend_and_cancel_replace,
+                                        setup_quiet, teardown),
+        cmocka_unit_test_setup_teardown(test_amend_partial_and_mismatch,
+                                        setup_quiet, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,12 +4,15 @@
  * The signature is checked over the bytes as sent: the raw query string
  * and the raw body, each with its `signature=...` parameter cut out, so a
  * client that percent-encodes differently from the mock's own encoder is
- * judged on what it signed, as the venue does.
+ * judged on what it signed, as the venue does. HMAC keys compare hex
+ * digests in constant time; Ed25519 keys verify with OpenSSL (EVP_PKEY,
+ * EVP_DigestVerify with no digest, as Ed25519 hashes internally).
  */
 #include <stdarg.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -23,6 +26,7 @@
 #define BN_DEFAULT_RECV_WINDOW_MS 5000
 #define BN_MAX_AHEAD_MS           1000
 #define BN_TOTAL_PARAMS_MAX       (64 * 1024)
+#define BN_ED25519_B64_LEN        88 /* base64 of a 64-byte signature */
 
 void lx_mock_bn_err_set(struct lx_mock_bn_err *err, int http_status, int code,
                         const char *fmt, ...)
@@ -174,6 +178,122 @@ static int check_time(const struct lx_mock_call *call,
     return LX_OK;
 }
 
+/* 1 when sig (hex, either case) is the HMAC of data under secret. */
+static int hmac_ok(const struct lx_secret *secret, const char *data, size_t len,
+                   const char *sig, size_t sig_len)
+{
+    char hex[65], lower[64];
+    size_t i;
+    int rc;
+
+    if (secret == NULL) {
+        return 0;
+    }
+    rc = hmac_hex(secret, data, len, hex);
+    if (rc != LX_OK) {
+        return rc;
+    }
+    for (i = 0; i < sig_len && i < sizeof(lower); i++) {
+        lower[i] =
+            (char)(sig[i] >= 'A' && sig[i] <= 'F' ? sig[i] + 32 : sig[i]);
+    }
+    return sig_len == 64 && CRYPTO_memcmp(lower, hex, 64) == 0;
+}
+
+/* 1 when sig (88 base64 characters) is an Ed25519 signature of data. */
+static int ed25519_ok(EVP_PKEY *pk, const char *data, size_t len,
+                      const char *sig, size_t sig_len)
+{
+    unsigned char raw[BN_ED25519_B64_LEN / 4 * 3];
+    EVP_MD_CTX *md;
+    int ok;
+
+    /* 64 bytes are 88 characters ending in "=="; nothing else is one. */
+    if (sig_len != BN_ED25519_B64_LEN || sig[86] != '=' || sig[87] != '=' ||
+        EVP_DecodeBlock(raw, (const unsigned char *)sig, (int)sig_len) !=
+            (int)sizeof(raw)) {
+        return 0;
+    }
+    md = EVP_MD_CTX_new();
+    if (md == NULL) {
+        return LX_ERR_NOMEM;
+    }
+    ok = EVP_DigestVerifyInit(md, NULL, NULL, NULL, pk) == 1 &&
+         EVP_DigestVerify(md, raw, 64, (const unsigned char *)data, len) == 1;
+    EVP_MD_CTX_free(md);
+    ERR_clear_error(); /* a bad signature leaves an entry behind */
+    return ok;
+}
+
+int lx_mock_bn_verify(const struct lx_mock_bn_key *key, const char *data,
+                      size_t len, const char *sig, size_t sig_len)
+{
+    if (key->ed25519 != NULL) {
+        return ed25519_ok(key->ed25519, data, len, sig, sig_len);
+    }
+    return hmac_ok(key->secret, data, len, sig, sig_len);
+}
+
+static int hex_val(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    return c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/*
+ * Decodes a form value (%XX escapes, '+' a space) into out (cap bytes).
+ * Returns the length, or -1 when it is malformed or does not fit.
+ */
+static int form_decode(const char *s, size_t n, char *out, size_t cap)
+{
+    size_t i, w = 0;
+
+    for (i = 0; i < n; i++) {
+        int hi, lo;
+
+        if (w == cap) {
+            return -1;
+        }
+        if (s[i] != '%') {
+            out[w++] = s[i] == '+' ? ' ' : s[i];
+            continue;
+        }
+        if (i + 2 >= n || (hi = hex_val(s[i + 1])) < 0 ||
+            (lo = hex_val(s[i + 2])) < 0) {
+            return -1;
+        }
+        out[w++] = (char)(hi * 16 + lo);
+        i += 2;
+    }
+    return (int)w;
+}
+
+/*
+ * Checks the signature parameter against totalParams: as sent for an HMAC
+ * key (so an HMAC check is exactly what it always was), form-decoded for an
+ * Ed25519 key (base64 holds '+', '/' and '=', which travel escaped).
+ */
+static int sig_matches(const struct lx_mock_bn_key *key, const char *total,
+                       size_t n, const char *sig, size_t sig_len)
+{
+    char dec[BN_ED25519_B64_LEN];
+    int dlen;
+
+    if (key->ed25519 == NULL) {
+        return hmac_ok(key->secret, total, n, sig, sig_len);
+    }
+    dlen = form_decode(sig, sig_len, dec, sizeof(dec));
+    if (dlen < 0) {
+        return 0;
+    }
+    return ed25519_ok(key->ed25519, total, n, dec, (size_t)dlen);
+}
+
 static int check_signature(const struct lx_mock_call *call,
                            const struct lx_mock_bn_key *key,
                            struct lx_mock_bn_err *err)
@@ -182,9 +302,7 @@ static int check_signature(const struct lx_mock_call *call,
     const char *q = lx_mock_call_query(call, &qlen);
     const char *b = lx_mock_call_body(call, &blen);
     const char *sig;
-    char hex[65], lower[64];
     char *total;
-    size_t i;
     int n, rc;
 
     total = lx__malloc(NULL, BN_TOTAL_PARAMS_MAX);
@@ -203,17 +321,13 @@ static int check_signature(const struct lx_mock_call *call,
         lx__free(NULL, total);
         return missing(err, "signature");
     }
-    rc = hmac_hex(key->secret, total, (size_t)n, hex);
+    rc = sig_matches(key, total, (size_t)n, sig, sig_len);
     OPENSSL_cleanse(total, (size_t)n);
     lx__free(NULL, total);
-    if (rc != LX_OK) {
+    if (rc < 0) {
         return rc;
     }
-    for (i = 0; i < sig_len && i < sizeof(lower); i++) {
-        lower[i] =
-            (char)(sig[i] >= 'A' && sig[i] <= 'F' ? sig[i] + 32 : sig[i]);
-    }
-    if (sig_len != 64 || CRYPTO_memcmp(lower, hex, 64) != 0) {
+    if (rc == 0) {
         lx_mock_bn_err_set(err, 400, -1022,
                            "Signature for this request is not valid.");
         return LX_ERR_VENUE;

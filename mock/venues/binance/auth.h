@@ -2,7 +2,10 @@
  * auth.h - how the Binance mock checks a signed (or API-key) request, as
  * the venue does: X-MBX-APIKEY names an account; `signature` is the hex
  * HMAC-SHA256 of totalParams (the query string concatenated with the body,
- * exactly as sent, minus the signature parameter itself); `timestamp` must
+ * exactly as sent, minus the signature parameter itself) for an HMAC key,
+ * or, for an Ed25519 key, the base64 of the Ed25519 signature of the same
+ * bytes, percent-encoded as a parameter value (%2B %2F %3D; a bare '+'
+ * decodes to a space, as in any form value, and so fails); `timestamp` must
  * lie within recvWindow (default 5000 ms, at most 60000) of server time and
  * no more than 1000 ms ahead of it.
  *
@@ -17,6 +20,7 @@
 
 struct lx_secret;
 struct lx_mock_call;
+struct evp_pkey_st; /* OpenSSL's EVP_PKEY */
 
 /* A Binance error as the venue answers it. */
 struct lx_mock_bn_err {
@@ -25,11 +29,16 @@ struct lx_mock_bn_err {
     char msg[200];
 };
 
-/* One API key of the mock: who it is and the secret it signs with. */
+/*
+ * One API key of the mock: who it is and what it signs with: an HMAC
+ * secret, or (ed25519 not NULL) the Ed25519 public key registered for it,
+ * in which case secret is NULL. Both borrowed.
+ */
 struct lx_mock_bn_key {
     const char *api_key;
     const struct lx_secret *secret;
     uint64_t account;
+    struct evp_pkey_st *ed25519;
 };
 
 /* What a route needs: none, an API key only (listenKey), or a signature. */
@@ -62,6 +71,18 @@ int lx_mock_bn_authenticate(const struct lx_mock_call *call,
 int lx_mock_bn_total_params(const char *query, size_t qlen, const char *body,
                             size_t blen, char *out, size_t cap,
                             const char **sig, size_t *sig_len);
+
+/*
+ * Checks sig[0..sig_len) as the signature of data[0..len) under key: for
+ * an HMAC key 64 hex digits (either case); for an Ed25519 key 88 base64
+ * characters (standard alphabet, "==" padding), already percent-decoded.
+ * Returns 1 when it matches, 0 when not (also for a key with neither a
+ * secret nor a public key), LX_ERR_NOMEM or LX_ERR_INTERNAL. For routes
+ * that take the signature elsewhere than a form parameter (the WebSocket
+ * API's JSON params).
+ */
+int lx_mock_bn_verify(const struct lx_mock_bn_key *key, const char *data,
+                      size_t len, const char *sig, size_t sig_len);
 
 /* Fills err with a venue error; msg is printf-formatted. */
 void lx_mock_bn_err_set(struct lx_mock_bn_err *err, int http_status, int code,

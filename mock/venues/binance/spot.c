@@ -15,6 +15,7 @@
 
 #include "core/lx_internal.h"
 #include "lotusx/lx_clock.h"
+#include "lotusx/lx_secret.h"
 #include "mock/venues/binance/render.h"
 #include "mock/venues/binance/spot_int.h"
 #include "mock/venues/binance/streams.h"
@@ -203,6 +204,9 @@ void lx_mock_bn_spot_free(struct lx_mock_bn_spot *v)
     for (i = 0; i < v->naccounts; i++) {
         lx__free(NULL, v->key_strs[i]);
     }
+    for (i = 0; i < v->nowned; i++) {
+        lx_secret_free(v->owned[i]);
+    }
     for (i = 0; i < BN_MAX_ACCOUNTS; i++) {
         lx__free(NULL, v->my[i].t);
     }
@@ -211,6 +215,9 @@ void lx_mock_bn_spot_free(struct lx_mock_bn_spot *v)
     lx__free(NULL, v->scratch);
     lx__free(NULL, v->fills);
     lx__free(NULL, v->execs);
+    lx__free(NULL, v->lists);
+    lx__free(NULL, v->kills);
+    lx__free(NULL, v->list_q);
     lx_mock_sb_free(&v->sb);
     lx_mock_sb_free(&v->sb2);
     lx__free(NULL, v);
@@ -328,7 +335,8 @@ int lx_mock_bn_spot_add_account(struct lx_mock_bn_spot *v,
     size_t n = v->naccounts;
     int rc;
 
-    if (n == BN_MAX_ACCOUNTS || cfg->api_key == NULL || cfg->secret == NULL) {
+    if (n == BN_MAX_ACCOUNTS || cfg->api_key == NULL ||
+        (cfg->secret == NULL && cfg->ed25519 == NULL)) {
         *why = "too many accounts, or no key";
         return LX_ERR_CONFIG;
     }
@@ -351,7 +359,8 @@ int lx_mock_bn_spot_add_account(struct lx_mock_bn_spot *v,
         return LX_ERR_NOMEM;
     }
     v->keys[n].api_key = v->key_strs[n];
-    v->keys[n].secret = cfg->secret;
+    v->keys[n].secret = cfg->ed25519 != NULL ? NULL : cfg->secret;
+    v->keys[n].ed25519 = cfg->ed25519;
     v->keys[n].account = id;
     v->maker_fee[n] = spec.maker_fee;
     v->taker_fee[n] = spec.taker_fee;
@@ -378,6 +387,187 @@ int lx_mock_bn_spot_add_account(struct lx_mock_bn_spot *v,
     if (id_out != NULL) {
         *id_out = id;
     }
+    return LX_OK;
+}
+
+/* ---- the admin API's accounts and balances ------------------------------ */
+
+static const struct lx_mock_bn_key *key_of(const struct lx_mock_bn_spot *v,
+                                           const char *api_key)
+{
+    size_t i;
+
+    for (i = 0; api_key != NULL && i < v->naccounts; i++) {
+        if (strcmp(v->keys[i].api_key, api_key) == 0) {
+            return &v->keys[i];
+        }
+    }
+    return NULL;
+}
+
+/* A known asset (one a symbol trades or an account was opened with). */
+static int asset_find(const struct lx_mock_bn_spot *v, const char *name,
+                      uint32_t *id)
+{
+    size_t i;
+
+    for (i = 0; name != NULL && i < v->nassets; i++) {
+        if (strcmp(v->assets[i].name, name) == 0) {
+            *id = v->assets[i].id;
+            return LX_OK;
+        }
+    }
+    return LX_ERR_NOTFOUND;
+}
+
+/* s as engine units (8 decimals, >= 0); LX_OK. */
+static int amount_units(const char *s, int64_t *units)
+{
+    struct lx_decimal d;
+
+    if (s == NULL || lx_decimal_parse(s, strlen(s), &d) != LX_OK || d.m < 0 ||
+        lx_decimal_to_ticks(d, lx_decimal_from_i64(1, BN_SCALE), units) !=
+            LX_OK) {
+        return LX_ERR_INVAL;
+    }
+    return LX_OK;
+}
+
+/* A fee rate the engine takes: -1..1 with at most 8 decimals. */
+static int fee_ok(const char *s)
+{
+    struct lx_decimal d, r;
+
+    return s == NULL ||
+           (lx_decimal_parse(s, strlen(s), &d) == LX_OK &&
+            lx_decimal_rescale(d, 8, LX_ROUND_EXACT, &r) == LX_OK &&
+            r.m >= -100000000 && r.m <= 100000000);
+}
+
+int lx_mock_bn_spot_has_account(const struct lx_mock_bn_spot *v,
+                                const char *api_key)
+{
+    return key_of(v, api_key) != NULL;
+}
+
+int lx_mock_bn_spot_new_account(struct lx_mock_bn_spot *v, const char *api_key,
+                                const char *secret, const char *maker_fee,
+                                const char *taker_fee,
+                                const char *const *balances, uint32_t *id,
+                                const char **why)
+{
+    struct lx_mock_bn_account_cfg cfg;
+    struct lx_secret *sec = NULL;
+    const char *const *b;
+    size_t before = v->naccounts;
+    uint32_t asset;
+    int64_t units;
+    int rc;
+
+    if (api_key == NULL || api_key[0] == '\0') {
+        *why = "apiKey: want a non-empty string";
+        return LX_ERR_INVAL;
+    }
+    if (key_of(v, api_key) != NULL) {
+        *why = "apiKey: already taken";
+        return LX_ERR_EXISTS;
+    }
+    if (v->naccounts == BN_MAX_ACCOUNTS) {
+        *why = "apiKey: no room for more accounts (64 in all)";
+        return LX_ERR_TOOBIG;
+    }
+    if (secret == NULL || secret[0] == '\0') {
+        *why = "secret: want a non-empty string";
+        return LX_ERR_INVAL;
+    }
+    if (!fee_ok(maker_fee) || !fee_ok(taker_fee)) {
+        *why = !fee_ok(maker_fee) ? "makerFee: want a decimal from -1 to 1, "
+                                    "at most 8 decimals"
+                                  : "takerFee: want a decimal from -1 to 1, "
+                                    "at most 8 decimals";
+        return LX_ERR_INVAL;
+    }
+    for (b = balances; b != NULL && b[0] != NULL; b += 2) {
+        if (asset_find(v, b[0], &asset) != LX_OK) {
+            *why = "balances: an asset no symbol of this venue trades";
+            return LX_ERR_INVAL;
+        }
+        if (amount_units(b[1], &units) != LX_OK) {
+            *why = "balances: want {\"ASSET\":\"amount\",...} with amounts "
+                   ">= 0, at most 8 decimals";
+            return LX_ERR_INVAL;
+        }
+    }
+    rc = lx_secret_new(&sec, NULL, secret, strlen(secret));
+    if (rc != LX_OK) {
+        *why = "secret: cannot be kept";
+        return rc;
+    }
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.api_key = api_key;
+    cfg.secret = sec;
+    cfg.maker_fee = maker_fee != NULL ? maker_fee : "0.001";
+    cfg.taker_fee = taker_fee != NULL ? taker_fee : "0.001";
+    cfg.balances = balances;
+    rc = lx_mock_bn_spot_add_account(v, &cfg, id, why);
+    if (v->naccounts > before) {
+        v->owned[v->nowned++] = sec; /* the venue holds it now */
+    } else {
+        lx_secret_free(sec);
+    }
+    if (rc != LX_OK) {
+        *why = "apiKey: the venue refused the account";
+    }
+    return rc;
+}
+
+int lx_mock_bn_spot_set_balance(struct lx_mock_bn_spot *v, const char *api_key,
+                                const char *asset, const char *amount,
+                                const char **why)
+{
+    const struct lx_mock_bn_key *k = key_of(v, api_key);
+    int64_t units, fr = 0, lk = 0;
+    uint32_t id;
+    int rc;
+
+    if (k == NULL) {
+        *why = "apiKey: no such account";
+        return LX_ERR_NOTFOUND;
+    }
+    if (asset_find(v, asset, &id) != LX_OK) {
+        *why = "asset: unknown (no symbol of this venue trades it)";
+        return LX_ERR_NOTFOUND;
+    }
+    if (amount_units(amount, &units) != LX_OK) {
+        *why = "amount: want a decimal string >= 0 with at most 8 decimals";
+        return LX_ERR_INVAL;
+    }
+    rc = lx__engine_balance(v->eng, (uint32_t)k->account, id, &fr, &lk);
+    if (rc == LX_OK && units != fr) {
+        /* A deposit or withdrawal of the difference, as the venue logs. */
+        rc = lx__engine_deposit(v->eng, (uint32_t)k->account, id, units - fr,
+                                lx__mbn_now_ns(v));
+        if (rc == LX_OK) {
+            rc = lx__mbn_drain(v);
+        }
+    }
+    if (rc != LX_OK) {
+        *why = "amount: out of range";
+    }
+    return rc;
+}
+
+int lx_mock_bn_spot_price_filter(const struct lx_mock_bn_spot *v,
+                                 const char *symbol, struct lx_decimal *min,
+                                 struct lx_decimal *max)
+{
+    struct bn_symbol *s = lx__mbn_sym((struct lx_mock_bn_spot *)v, symbol);
+
+    if (s == NULL) {
+        return LX_ERR_NOTFOUND;
+    }
+    *min = s->min_price;
+    *max = s->max_price;
     return LX_OK;
 }
 
@@ -842,6 +1032,7 @@ static void queue_exec(struct lx_mock_bn_spot *v, const struct bn_order *o,
     e->z = o->exec_qty;
     e->Z = o->cum_quote;
     e->T = time_ms;
+    e->I = ++v->exec_seq;
     if (fill != NULL) {
         const struct bn_symbol *s = &v->syms[o->sym];
 
@@ -892,7 +1083,7 @@ static void my_trade(struct lx_mock_bn_spot *v, const struct bn_order *o,
 }
 
 static const char *const x_names[] = {
-    "NEW", "TRADE", "CANCELED", "EXPIRED", "AMENDMENT", "TRADE_PREVENTION"};
+    "NEW", "TRADE", "CANCELED", "EXPIRED", "REPLACED", "TRADE_PREVENTION"};
 
 /* Renders and publishes the queued executionReports to listening users. */
 static void flush_execs(struct lx_mock_bn_spot *v)
@@ -926,7 +1117,8 @@ static void flush_execs(struct lx_mock_bn_spot *v)
         lx_mock_sb_kv_dec(sb, ",\"p\":", lx__mbn_px(v, s, o->price));
         lx_mock_sb_kv_dec(sb, ",\"P\":", lx__mbn_px(v, s, o->stop_price));
         lx_mock_sb_kv_dec(sb, ",\"F\":", lx_decimal_from_i64(0, BN_SCALE));
-        lx_mock_sb_str(sb, ",\"g\":-1,\"C\":\"\"");
+        lx_mock_sb_kv_i64(sb, ",\"g\":", lx__mbn_list_id(o));
+        lx_mock_sb_kv_str(sb, ",\"C\":", e->C);
         lx_mock_sb_kv_str(sb, ",\"x\":", x_names[e->x]);
         lx_mock_sb_kv_str(sb, ",\"X\":", lx__mbn_state_name(e->X));
         lx_mock_sb_kv_i64(sb, ",\"r\":\"NONE\",\"i\":", (int64_t)o->id);
@@ -942,7 +1134,7 @@ static void flush_execs(struct lx_mock_bn_spot *v)
         }
         lx_mock_sb_kv_i64(sb, ",\"T\":", e->T);
         lx_mock_sb_kv_i64(sb, ",\"t\":", e->t);
-        lx_mock_sb_kv_i64(sb, ",\"I\":", (int64_t)(o->id * 2 + i));
+        lx_mock_sb_kv_i64(sb, ",\"I\":", e->I);
         lx_mock_sb_str(sb, ",\"w\":");
         lx_mock_sb_bool(sb, o->working && (e->X == LX_ENG_ST_NEW ||
                                            e->X == LX_ENG_ST_PARTIALLY_FILLED));
@@ -961,6 +1153,37 @@ static void flush_execs(struct lx_mock_bn_spot *v)
         }
     }
     v->nexecs = 0;
+}
+
+/*
+ * balanceUpdate for each deposit or withdrawal of the drain:
+ * {"e":"balanceUpdate","E":ms,"a":asset,"d":"<signed delta>","T":ms}.
+ */
+static void flush_bal_upds(struct lx_mock_bn_spot *v)
+{
+    struct lx_mock_sb *sb = &v->sb2;
+    char stream[24];
+    size_t i;
+
+    for (i = 0; i < v->nbal_upds; i++) {
+        const struct bn_bal_upd *u = &v->bal_upds[i];
+
+        lx__mbn_user_stream(u->account, stream);
+        if (lx_mock_bn_hub_subscribers(v->hub, stream) == 0) {
+            continue;
+        }
+        lx_mock_sb_reset(sb);
+        lx_mock_sb_kv_i64(sb,
+                          "{\"e\":\"balanceUpdate\",\"E\":", lx__mbn_now_ms(v));
+        lx_mock_sb_kv_str(sb, ",\"a\":", lx__mbn_asset_name(v, u->asset));
+        lx_mock_sb_kv_dec(sb, ",\"d\":", lx__mbn_amt(v, u->asset, u->delta));
+        lx_mock_sb_kv_i64(sb, ",\"T\":", u->time_ms);
+        lx_mock_sb_str(sb, "}");
+        if (sb->err == LX_OK) {
+            lx_mock_bn_hub_publish(v->hub, stream, sb->buf, sb->len);
+        }
+    }
+    v->nbal_upds = 0;
 }
 
 /* outboundAccountPosition for each account whose balances moved. */
@@ -1033,6 +1256,9 @@ static int add_fill(struct lx_mock_bn_spot *v, const struct lx_eng_event *ev,
     return LX_OK;
 }
 
+static void list_react(struct lx_mock_bn_spot *v, const struct bn_order *o,
+                       int type, int64_t ms);
+
 static void on_event(struct lx_mock_bn_spot *v, const struct lx_eng_event *ev,
                      uint32_t *touched)
 {
@@ -1072,6 +1298,7 @@ static void on_event(struct lx_mock_bn_spot *v, const struct lx_eng_event *ev,
                          o->type != LX_ENG_TAKE_PROFIT &&
                          o->type != LX_ENG_TAKE_PROFIT_LIMIT;
             o->time_ms = o->update_ms = ms;
+            o->list = v->pending_list; /* an OCO leg being placed */
         }
         break;
     case LX_ENG_EV_CLIENT_ID:
@@ -1136,13 +1363,18 @@ static void on_event(struct lx_mock_bn_spot *v, const struct lx_eng_event *ev,
             o->orig_qty = o->exec_qty + ev->qty;
             o->update_ms = ms;
             queue_exec(v, o, BN_X_AMENDMENT, NULL, -1, 0, ms);
+            if (v->nexecs > 0 && v->execs[v->nexecs - 1].order_id == o->id) {
+                lx__snprintf(v->execs[v->nexecs - 1].C, sizeof(v->execs[0].C),
+                             "%s", v->amend_orig_cid);
+            }
         }
         break;
     case LX_ENG_EV_CANCELLED:
         if (o != NULL) {
-            o->state = LX_ENG_ST_CANCELED;
+            o->state = o->oco_expire ? LX_ENG_ST_EXPIRED : LX_ENG_ST_CANCELED;
             o->update_ms = ms;
-            queue_exec(v, o, BN_X_CANCELED, NULL, -1, 0, ms);
+            queue_exec(v, o, o->oco_expire ? BN_X_EXPIRED : BN_X_CANCELED, NULL,
+                       -1, 0, ms);
         }
         break;
     case LX_ENG_EV_EXPIRED:
@@ -1160,10 +1392,165 @@ static void on_event(struct lx_mock_bn_spot *v, const struct lx_eng_event *ev,
         if (ev->account < BN_MAX_ACCOUNTS && ev->aux < 32) {
             v->bal_dirty[ev->account] |= 1u << ev->aux;
         }
+        /* A deposit or withdrawal: balanceUpdate, as the venue sends. */
+        if (ev->reason == LX_ENG_BAL_DEPOSIT && ev->price != 0 &&
+            v->nbal_upds < BN_BAL_UPDS) {
+            struct bn_bal_upd *u = &v->bal_upds[v->nbal_upds++];
+
+            u->account = ev->account;
+            u->asset = ev->aux;
+            u->delta = ev->price;
+            u->time_ms = ms;
+        }
         break;
     default:
         break;
     }
+    if (o != NULL && o->list != 0) {
+        list_react(v, o, ev->type, ms);
+    }
+}
+
+/* ---- order lists (OCO) ------------------------------------------------- */
+
+int64_t lx__mbn_list_id(const struct bn_order *o)
+{
+    return o->list != 0 ? (int64_t)o->list - 1 : -1;
+}
+
+struct bn_list *lx__mbn_list_new(struct lx_mock_bn_spot *v)
+{
+    struct bn_list *l;
+
+    if (v->nlists == v->lists_cap) {
+        size_t ncap = v->lists_cap != 0 ? v->lists_cap * 2 : 16;
+        struct bn_list *n = lx__realloc(NULL, v->lists, ncap * sizeof(*n));
+
+        if (n == NULL) {
+            return NULL;
+        }
+        v->lists = n;
+        v->lists_cap = ncap;
+    }
+    l = &v->lists[v->nlists++];
+    memset(l, 0, sizeof(*l));
+    return l;
+}
+
+/* Grows a uint32_t or bn_kill queue by one; NULL when out of memory. */
+static void *queue_slot(void **arr, size_t *n, size_t *cap, size_t size)
+{
+    if (*n == *cap) {
+        size_t ncap = *cap != 0 ? *cap * 2 : 8;
+        void *p = lx__realloc(NULL, *arr, ncap * size);
+
+        if (p == NULL) {
+            return NULL;
+        }
+        *arr = p;
+        *cap = ncap;
+    }
+    return (char *)*arr + (*n)++ * size;
+}
+
+void lx__mbn_list_publish(struct lx_mock_bn_spot *v, size_t idx,
+                          const char *type)
+{
+    const struct bn_list *l = &v->lists[idx];
+    const struct bn_symbol *s = &v->syms[l->sym];
+    struct lx_mock_sb *sb = &v->sb2;
+    char stream[24];
+    size_t i;
+
+    lx__mbn_user_stream(l->account, stream);
+    if (lx_mock_bn_hub_subscribers(v->hub, stream) == 0) {
+        return;
+    }
+    lx_mock_sb_reset(sb);
+    lx_mock_sb_kv_i64(sb, "{\"e\":\"listStatus\",\"E\":", lx__mbn_now_ms(v));
+    lx_mock_sb_kv_str(sb, ",\"s\":", s->name);
+    lx_mock_sb_kv_i64(sb, ",\"g\":", (int64_t)idx);
+    lx_mock_sb_kv_str(sb, ",\"c\":\"OCO\",\"l\":",
+                      type != NULL ? type
+                      : l->done    ? "ALL_DONE"
+                                   : "EXEC_STARTED");
+    lx_mock_sb_kv_str(sb, ",\"L\":", l->done ? "ALL_DONE" : "EXECUTING");
+    lx_mock_sb_kv_str(sb, ",\"r\":\"NONE\",\"C\":", l->cid);
+    lx_mock_sb_kv_i64(sb, ",\"T\":", l->update_ms);
+    lx_mock_sb_str(sb, ",\"O\":[");
+    for (i = 0; i < 2; i++) {
+        const struct bn_order *o = lx__mbn_order(v, l->orders[i]);
+
+        lx_mock_sb_kv_str(sb, i > 0 ? ",{\"s\":" : "{\"s\":", s->name);
+        lx_mock_sb_kv_i64(sb, ",\"i\":", (int64_t)l->orders[i]);
+        lx_mock_sb_kv_str(sb, ",\"c\":", o != NULL ? o->cid : "");
+        lx_mock_sb_str(sb, "}");
+    }
+    lx_mock_sb_str(sb, "]}");
+    if (sb->err == LX_OK) {
+        lx_mock_bn_hub_publish(v->hub, stream, sb->buf, sb->len);
+    }
+}
+
+/*
+ * One-cancels-the-other: the first time a leg of an open list trades
+ * (even partly), triggers, expires or is cancelled, the list is done and
+ * the sibling is queued for cancellation: EXPIRED when the leg executed
+ * or went on its own, CANCELED when the user cancelled the leg.
+ */
+static void list_react(struct lx_mock_bn_spot *v, const struct bn_order *o,
+                       int type, int64_t ms)
+{
+    struct bn_list *l;
+    struct bn_kill *k;
+    uint32_t *q;
+
+    if (o->list == 0 || o->list > v->nlists ||
+        (type != LX_ENG_EV_TRIGGERED && type != LX_ENG_EV_FILL &&
+         type != LX_ENG_EV_CANCELLED && type != LX_ENG_EV_EXPIRED)) {
+        return;
+    }
+    l = &v->lists[o->list - 1];
+    if (l->done) {
+        return;
+    }
+    l->done = 1;
+    l->update_ms = ms;
+    k = queue_slot((void **)&v->kills, &v->nkills, &v->kills_cap, sizeof(*k));
+    if (k != NULL) {
+        k->id = l->orders[0] == o->id ? l->orders[1] : l->orders[0];
+        k->expire = type != LX_ENG_EV_CANCELLED;
+    }
+    q = queue_slot((void **)&v->list_q, &v->nlist_q, &v->list_q_cap,
+                   sizeof(*q));
+    if (q != NULL) {
+        *q = o->list - 1;
+    }
+}
+
+/* Cancels the queued sibling legs; returns how many the engine cancelled. */
+static int lists_act(struct lx_mock_bn_spot *v)
+{
+    size_t i;
+    int n = 0;
+
+    for (i = 0; i < v->nkills; i++) {
+        struct bn_order *o = lx__mbn_order(v, v->kills[i].id);
+        struct lx_eng_result res;
+
+        if (o == NULL || (o->state != LX_ENG_ST_NEW &&
+                          o->state != LX_ENG_ST_PARTIALLY_FILLED)) {
+            continue;
+        }
+        o->oco_expire = v->kills[i].expire;
+        if (lx__engine_cancel(v->eng, o->account, o->id, NULL, 0,
+                              lx__mbn_now_ns(v), &res) == LX_OK &&
+            res.reason != LX_ENG_R_UNKNOWN_ORDER) {
+            n++;
+        }
+    }
+    v->nkills = 0;
+    return n;
 }
 
 int lx__mbn_drain(struct lx_mock_bn_spot *v)
@@ -1174,18 +1561,32 @@ int lx__mbn_drain(struct lx_mock_bn_spot *v)
     uint32_t touched = 0;
     int rc = LX_OK;
 
-    evs = lx__engine_events(v->eng, &n, &dropped);
-    for (i = 0; i < n; i++) {
-        on_event(v, &evs[i], &touched);
-    }
-    lx__engine_events_clear(v->eng);
+    /* Cancelling an OCO sibling logs more events: process those too. */
+    do {
+        uint64_t d = 0;
+
+        evs = lx__engine_events(v->eng, &n, &d);
+        dropped += d;
+        for (i = 0; i < n; i++) {
+            on_event(v, &evs[i], &touched);
+        }
+        lx__engine_events_clear(v->eng);
+    } while (v->nkills > 0 && lists_act(v) > 0);
     for (i = 0; i < v->nsyms; i++) {
         if ((touched & (1u << i)) && rc == LX_OK) {
             rc = publish_depth(v, &v->syms[i]);
         }
     }
-    /* Venue order: the order's report, then the account position. */
+    /*
+     * Venue order: the order's report (or a deposit's balanceUpdate), then
+     * the account position.
+     */
     flush_execs(v);
+    for (i = 0; i < v->nlist_q; i++) {
+        lx__mbn_list_publish(v, v->list_q[i], NULL);
+    }
+    v->nlist_q = 0;
+    flush_bal_upds(v);
     flush_balances(v);
     return dropped > 0 ? LX_ERR_TOOBIG : rc;
 }

@@ -21,6 +21,7 @@ struct lx_mock_door;
 struct lx_mock_bn_hub;
 struct lx_secret;
 struct lx_mock_bn_spot;
+struct evp_pkey_st; /* OpenSSL's EVP_PKEY */
 
 /* One symbol: assets and filters as decimal strings ("0.01"). */
 struct lx_mock_bn_symbol_cfg {
@@ -29,10 +30,15 @@ struct lx_mock_bn_symbol_cfg {
     const char *min_price, *max_price, *min_notional;
 };
 
-/* One account: its key pair, fees and opening balances. */
+/*
+ * One account: its key pair, fees and opening balances. The key signs with
+ * an HMAC secret or, when ed25519 is set instead, the private half of that
+ * Ed25519 public key (both borrowed; they must outlive the venue).
+ */
 struct lx_mock_bn_account_cfg {
     const char *api_key;
     const struct lx_secret *secret;    /* borrowed; must outlive the venue */
+    struct evp_pkey_st *ed25519;       /* borrowed; NULL: an HMAC key */
     const char *maker_fee, *taker_fee; /* "0.001" = 10 bps */
     /* NULL-terminated asset, amount, asset, amount, ... */
     const char *const *balances;
@@ -62,6 +68,35 @@ int lx_mock_bn_spot_add_account(struct lx_mock_bn_spot *v,
                                 uint32_t *id, const char **why);
 
 /*
+ * The admin API's accounts (POST accounts): a new account whose secret the
+ * venue copies (the copy is freed with the venue; the caller may wipe its
+ * own at once). The key must be new (LX_ERR_EXISTS), fees NULL mean 0.001,
+ * balances (NULL-terminated asset, amount, ...; may be NULL) may only name
+ * assets the venue knows, amounts >= 0. Other errors: LX_ERR_INVAL,
+ * LX_ERR_TOOBIG (no room), LX_ERR_NOMEM. *why names the field ("apiKey:
+ * already taken") and never holds the secret.
+ */
+int lx_mock_bn_spot_new_account(struct lx_mock_bn_spot *v, const char *api_key,
+                                const char *secret, const char *maker_fee,
+                                const char *taker_fee,
+                                const char *const *balances, uint32_t *id,
+                                const char **why);
+/* 1 when api_key names an account of the venue. */
+int lx_mock_bn_spot_has_account(const struct lx_mock_bn_spot *v,
+                                const char *api_key);
+/*
+ * Sets the free balance of asset (a known one) of the account of api_key
+ * to amount (a decimal >= 0, at most 8 decimals): the difference is
+ * deposited or withdrawn through the engine, so the account's user-data
+ * stream gets balanceUpdate and then outboundAccountPosition (nothing when
+ * the balance is already amount). Errors: LX_ERR_NOTFOUND (key, asset),
+ * LX_ERR_INVAL (amount), LX_ERR_OVERFLOW; *why names the field.
+ */
+int lx_mock_bn_spot_set_balance(struct lx_mock_bn_spot *v, const char *api_key,
+                                const char *asset, const char *amount,
+                                const char **why);
+
+/*
  * Places an order for an account directly (the synthetic market maker and
  * the admin API use it): side "BUY"/"SELL", type "LIMIT"/"MARKET"/...,
  * decimals as strings. Streams are published as for a REST order.
@@ -81,6 +116,11 @@ int lx_mock_bn_spot_mid_ticks(const struct lx_mock_bn_spot *v,
 /* Tick size and lot size of a symbol. */
 int lx_mock_bn_spot_steps(const struct lx_mock_bn_spot *v, const char *symbol,
                           struct lx_decimal *tick, struct lx_decimal *lot);
+
+/* PRICE_FILTER of a symbol (0: no limit); LX_ERR_NOTFOUND when unknown. */
+int lx_mock_bn_spot_price_filter(const struct lx_mock_bn_spot *v,
+                                 const char *symbol, struct lx_decimal *min,
+                                 struct lx_decimal *max);
 
 /*
  * Expires listen key key (NULL: all of them): listenKeyExpired is sent on

@@ -70,6 +70,9 @@ struct bn_order {
     uint16_t sym;
     uint8_t side, type, tif, stp, state;
     uint8_t working;
+    uint8_t amends; /* keepPriority amendments so far (MAX_NUM_ORDER_AMENDS) */
+    uint8_t oco_expire; /* being cancelled because its OCO sibling went */
+    uint32_t list;      /* index + 1 of its order list in v->lists, 0: none */
     int64_t price, stop_price, orig_qty, exec_qty; /* ticks, lots */
     int64_t cum_quote, orig_quote;                 /* quote asset units */
     int64_t time_ms, update_ms;
@@ -87,6 +90,25 @@ struct bn_my_trade {
 
 #define BN_MY_TRADES 1000 /* kept per account */
 
+/*
+ * An order list (OCO), kept after it is done. Its orderListId is its index
+ * in v->lists. orders[0] is the stop-loss leg, orders[1] the other.
+ */
+struct bn_list {
+    uint32_t account;
+    uint16_t sym;
+    uint8_t done; /* ALL_DONE: a leg traded, triggered or went */
+    uint64_t orders[2];
+    int64_t time_ms, update_ms;
+    char cid[LX_ENG_CID_MAX + 1]; /* listClientOrderId */
+};
+
+/* A list leg to cancel once the current engine events are processed. */
+struct bn_kill {
+    uint64_t id;
+    uint8_t expire; /* EXPIRED (the sibling executed) rather than CANCELED */
+};
+
 struct bn_my_ring {
     struct bn_my_trade *t;
     size_t n, head;
@@ -99,6 +121,8 @@ struct bn_exec {
     uint8_t maker;
     uint32_t fee_asset;
     int64_t l, L, n, t, z, Z, Y, T; /* engine units; t = -1 without trade */
+    int64_t I;                      /* execution id (venue-wide sequence) */
+    char C[LX_ENG_CID_MAX + 1];     /* original client order id, or "" */
 };
 
 enum bn_x {
@@ -106,7 +130,7 @@ enum bn_x {
     BN_X_TRADE,
     BN_X_CANCELED,
     BN_X_EXPIRED,
-    BN_X_AMENDMENT,
+    BN_X_AMENDMENT, /* rendered "REPLACED" (enums.md execution types) */
     BN_X_TRADE_PREVENTION
 };
 
@@ -117,6 +141,14 @@ struct bn_listen {
     char stream[24]; /* "user@<account>" */
     uint32_t account;
 };
+
+/* A deposit or withdrawal waiting for the end of the drain (balanceUpdate). */
+struct bn_bal_upd {
+    uint32_t account, asset;
+    int64_t delta, time_ms; /* engine units, signed */
+};
+
+#define BN_BAL_UPDS 16 /* per drain; more are dropped (one per admin call) */
 
 /* One fill of the order a REST call placed, for newOrderRespType FULL. */
 struct bn_fill {
@@ -146,6 +178,16 @@ struct lx_mock_bn_spot {
     uint64_t fills_for;    /* order id the fills belong to */
     struct bn_exec *execs; /* reports of the current drain */
     size_t nexecs, execs_cap;
+    int64_t exec_seq;      /* the last execution id given */
+    struct bn_list *lists; /* order lists by orderListId */
+    size_t nlists, lists_cap;
+    struct bn_kill *kills; /* sibling legs to cancel (see spot.c) */
+    size_t nkills, kills_cap;
+    uint32_t pending_list; /* index + 1 of the list whose legs are placed */
+    uint32_t *list_q; /* lists whose listStatus waits for the drain's end */
+    size_t nlist_q, list_q_cap;
+    /* keepPriority: the order's client id before the amendment ("C") */
+    char amend_orig_cid[LX_ENG_CID_MAX + 1];
     uint32_t bal_dirty[BN_MAX_ACCOUNTS]; /* bit per asset id */
     struct bn_my_ring my[BN_MAX_ACCOUNTS];
     struct bn_listen listen[BN_MAX_LISTEN];
@@ -153,6 +195,11 @@ struct lx_mock_bn_spot {
     uint64_t listen_seq;
     struct lx_mock_sb sb, sb2;
     struct lx_timer *win_timer[BN_NWIN]; /* run while changes wait */
+    /* secrets of the accounts the admin API created, freed with the venue */
+    struct lx_secret *owned[BN_MAX_ACCOUNTS];
+    size_t nowned;
+    struct bn_bal_upd bal_upds[BN_BAL_UPDS]; /* the current drain's */
+    size_t nbal_upds;
 };
 
 /* spot.c */
@@ -176,6 +223,16 @@ const char *lx__mbn_type_name(int type);
 const char *lx__mbn_tif_name(int tif);
 const char *lx__mbn_state_name(int state);
 const char *lx__mbn_stp_name(int stp);
+
+/* orderListId of o, or -1. */
+int64_t lx__mbn_list_id(const struct bn_order *o);
+/* Appends a new order list; NULL when out of memory. */
+struct bn_list *lx__mbn_list_new(struct lx_mock_bn_spot *v);
+/*
+ * Publishes the listStatus event of list idx on its account's stream; l is
+ * the listStatusType, NULL for EXEC_STARTED or ALL_DONE by the list's state.
+ */
+void lx__mbn_list_publish(struct lx_mock_bn_spot *v, size_t idx, const char *l);
 
 /* The user-data stream name of an engine account ("user@3"). */
 void lx__mbn_user_stream(uint32_t account, char out[24]);

@@ -187,9 +187,10 @@ static void symbol_info(struct lx_mock_sb *sb, const struct bn_symbol *s)
         sb, ",\"orderTypes\":[\"LIMIT\",\"LIMIT_MAKER\",\"MARKET\","
             "\"STOP_LOSS\",\"STOP_LOSS_LIMIT\",\"TAKE_PROFIT\","
             "\"TAKE_PROFIT_LIMIT\"],\"icebergAllowed\":false,"
-            "\"ocoAllowed\":false,\"otoAllowed\":false,"
+            "\"ocoAllowed\":true,\"otoAllowed\":false,"
             "\"quoteOrderQtyMarketAllowed\":true,\"allowTrailingStop\":false,"
-            "\"cancelReplaceAllowed\":false,\"isSpotTradingAllowed\":true,"
+            "\"cancelReplaceAllowed\":true,\"amendAllowed\":true,"
+            "\"isSpotTradingAllowed\":true,"
             "\"isMarginTradingAllowed\":false,\"filters\":[");
     lx_mock_sb_kv_dec(
         sb, "{\"filterType\":\"PRICE_FILTER\",\"minPrice\":", s->min_price);
@@ -205,7 +206,9 @@ static void symbol_info(struct lx_mock_sb *sb, const struct bn_symbol *s)
                        "\"9000000.00000000\",\"applyMaxToMarket\":false,"
                        "\"avgPriceMins\":5},"
                        "{\"filterType\":\"MAX_NUM_ORDERS\","
-                       "\"maxNumOrders\":200}],"
+                       "\"maxNumOrders\":200},"
+                       "{\"filterType\":\"MAX_NUM_ORDER_AMENDS\","
+                       "\"maxNumOrderAmends\":10}],"
                        "\"permissions\":[],\"permissionSets\":[[\"SPOT\"]],"
                        "\"defaultSelfTradePreventionMode\":\"EXPIRE_MAKER\","
                        "\"allowedSelfTradePreventionModes\":[\"NONE\","
@@ -700,7 +703,11 @@ static void r_my_trades(struct lx_mock_call *c, void *ud)
                 sb, n++ > 0 ? ",{\"symbol\":" : "{\"symbol\":", s->name);
             lx_mock_sb_kv_i64(sb, ",\"id\":", t->trade_id);
             lx_mock_sb_kv_i64(sb, ",\"orderId\":", (int64_t)t->order_id);
-            lx_mock_sb_kv_i64(sb, ",\"orderListId\":", -1);
+            lx_mock_sb_kv_i64(
+                sb, ",\"orderListId\":",
+                lx__mbn_order(v, t->order_id) != NULL
+                    ? lx__mbn_list_id(lx__mbn_order(v, t->order_id))
+                    : -1);
             lx_mock_sb_kv_dec(sb, ",\"price\":", lx__mbn_px(v, s, t->price));
             lx_mock_sb_kv_dec(sb, ",\"qty\":", lx__mbn_qty(v, s, t->qty));
             lx_mock_sb_kv_dec(
@@ -760,7 +767,8 @@ static void order_json(struct lx_mock_sb *sb, struct lx_mock_bn_spot *v,
 
     lx_mock_sb_kv_str(sb, "{\"symbol\":", s->name);
     lx_mock_sb_kv_i64(sb, ",\"orderId\":", (int64_t)o->id);
-    lx_mock_sb_kv_str(sb, ",\"orderListId\":-1,\"clientOrderId\":", o->cid);
+    lx_mock_sb_kv_i64(sb, ",\"orderListId\":", lx__mbn_list_id(o));
+    lx_mock_sb_kv_str(sb, ",\"clientOrderId\":", o->cid);
     order_body(sb, v, o);
     if (o->type >= LX_ENG_STOP_LOSS) {
         lx_mock_sb_kv_dec(sb,
@@ -779,21 +787,24 @@ static void order_json(struct lx_mock_sb *sb, struct lx_mock_bn_spot *v,
     lx_mock_sb_str(sb, "}");
 }
 
-/* Answers a placed order with ACK, RESULT or FULL. */
-static void new_order_resp(struct lx_mock_call *c, struct lx_mock_bn_spot *v,
+/* Appends a placed order as ACK (0), RESULT (1) or FULL (2) renders it. */
+static void new_order_json(struct lx_mock_sb *sb, struct lx_mock_bn_spot *v,
                            const struct bn_order *o, int resp_type)
 {
     const struct bn_symbol *s = &v->syms[o->sym];
-    struct lx_mock_sb *sb = &v->sb;
     size_t i;
 
-    lx_mock_sb_reset(sb);
     lx_mock_sb_kv_str(sb, "{\"symbol\":", s->name);
     lx_mock_sb_kv_i64(sb, ",\"orderId\":", (int64_t)o->id);
-    lx_mock_sb_kv_str(sb, ",\"orderListId\":-1,\"clientOrderId\":", o->cid);
+    lx_mock_sb_kv_i64(sb, ",\"orderListId\":", lx__mbn_list_id(o));
+    lx_mock_sb_kv_str(sb, ",\"clientOrderId\":", o->cid);
     lx_mock_sb_kv_i64(sb, ",\"transactTime\":", o->time_ms);
     if (resp_type >= 1) {
         order_body(sb, v, o);
+        if (o->type >= LX_ENG_STOP_LOSS) {
+            lx_mock_sb_kv_dec(
+                sb, ",\"stopPrice\":", lx__mbn_px(v, s, o->stop_price));
+        }
         if (o->working) {
             lx_mock_sb_kv_i64(sb, ",\"workingTime\":", o->time_ms);
         } else {
@@ -822,7 +833,15 @@ static void new_order_resp(struct lx_mock_call *c, struct lx_mock_bn_spot *v,
         lx_mock_sb_str(sb, "]");
     }
     lx_mock_sb_str(sb, "}");
-    send_sb(c, sb);
+}
+
+/* Answers a placed order with ACK, RESULT or FULL. */
+static void new_order_resp(struct lx_mock_call *c, struct lx_mock_bn_spot *v,
+                           const struct bn_order *o, int resp_type)
+{
+    lx_mock_sb_reset(&v->sb);
+    new_order_json(&v->sb, v, o, resp_type);
+    send_sb(c, &v->sb);
 }
 
 /*
@@ -850,8 +869,19 @@ static void gen_cid(struct lx_mock_bn_spot *v, char *out, uint64_t seed)
     gen_id(out, 22, seed ^ (uint64_t)v->norders * UINT64_C(0x100000001B3));
 }
 
-static void place(struct lx_mock_call *c, struct lx_mock_bn_spot *v,
-                  int test_only)
+/* A new order's parameters, checked (POST /order and cancelReplace). */
+struct new_req {
+    struct lx_eng_order_dreq r;
+    int resp, has_quote;
+    char cid[LX_ENG_CID_MAX + 1];
+};
+
+/*
+ * Reads and checks the new-order parameters of s into n; -1 after
+ * answering the request error (-1102, -1100, -1115, -1116, -1117, -1177).
+ */
+static int parse_new(struct lx_mock_call *c, struct lx_mock_bn_spot *v,
+                     const struct bn_symbol *s, struct new_req *n)
 {
     static const char *const sides[] = {"BUY", "SELL"};
     static const char *const tifs[] = {"GTC", "IOC", "FOK"};
@@ -859,90 +889,80 @@ static void place(struct lx_mock_call *c, struct lx_mock_bn_spot *v,
     static const char *const stps[] = {"NONE", "EXPIRE_TAKER", "EXPIRE_MAKER",
                                        "EXPIRE_BOTH"};
     const char *types[LX_ENG_TYPE_COUNT];
-    const struct lx_mock_bn_key *key = auth(c, v, LX_MOCK_BN_SIGNED);
-    struct bn_symbol *s;
-    struct lx_eng_order_dreq r;
-    struct lx_eng_result res;
-    struct lx_mock_bn_err err;
+    struct lx_eng_order_dreq *r = &n->r;
     const char *p, *cid;
-    char gen[23];
     int i, side, type, tif = LX_ENG_GTC, resp, stp = LX_ENG_STP_EXPIRE_MAKER;
-    int has_price, has_qty, has_quote, has_stop, code;
-    const char *msg;
-    struct bn_order *o;
+    int has_price, has_qty, has_quote, has_stop;
 
-    if (key == NULL || (s = need_symbol(c, v)) == NULL) {
-        return;
-    }
     for (i = 0; i < LX_ENG_TYPE_COUNT; i++) {
         types[i] = lx__mbn_type_name(i);
     }
     if ((p = need(c, "side")) == NULL) {
-        return;
+        return -1;
     }
     if ((side = pick(p, sides, 2)) < 0) {
         fail(c, 400, -1117, "Invalid side.");
-        return;
+        return -1;
     }
     if ((p = need(c, "type")) == NULL) {
-        return;
+        return -1;
     }
     if ((type = pick(p, types, LX_ENG_TYPE_COUNT)) < 0) {
         fail(c, 400, -1116, "Invalid orderType.");
-        return;
+        return -1;
     }
-    memset(&r, 0, sizeof(r));
-    if ((has_price = opt_dec(c, "price", &r.price)) < 0 ||
-        (has_qty = opt_dec(c, "quantity", &r.qty)) < 0 ||
-        (has_quote = opt_dec(c, "quoteOrderQty", &r.quote_qty)) < 0 ||
-        (has_stop = opt_dec(c, "stopPrice", &r.stop_price)) < 0) {
-        return;
+    memset(n, 0, sizeof(*n));
+    if ((has_price = opt_dec(c, "price", &r->price)) < 0 ||
+        (has_qty = opt_dec(c, "quantity", &r->qty)) < 0 ||
+        (has_quote = opt_dec(c, "quoteOrderQty", &r->quote_qty)) < 0 ||
+        (has_stop = opt_dec(c, "stopPrice", &r->stop_price)) < 0) {
+        return -1;
     }
     p = lx_mock_call_param(c, "timeInForce", NULL);
     if (type == LX_ENG_LIMIT || type == LX_ENG_STOP_LOSS_LIMIT ||
         type == LX_ENG_TAKE_PROFIT_LIMIT) {
         if (p == NULL) {
             mandatory(c, "timeInForce");
-            return;
+            return -1;
         }
         if (!has_price) {
             mandatory(c, "price");
-            return;
+            return -1;
         }
     }
     if (p != NULL && (tif = pick(p, tifs, 3)) < 0) {
         fail(c, 400, -1115, "Invalid timeInForce.");
-        return;
+        return -1;
     }
     if (type == LX_ENG_LIMIT_MAKER && !has_price) {
         mandatory(c, "price");
-        return;
+        return -1;
     }
     if (type >= LX_ENG_STOP_LOSS && !has_stop) {
         mandatory(c, "stopPrice");
-        return;
+        return -1;
     }
     if (type == LX_ENG_MARKET) {
         if (has_qty == has_quote) {
             fail(c, 400, -1102,
                  "Param 'quantity' or 'quoteOrderQty' must be sent, but both "
                  "were empty/null!");
-            return;
+            return -1;
         }
     } else if (!has_qty) {
         mandatory(c, "quantity");
-        return;
+        return -1;
     }
     p = lx_mock_call_param(c, "newOrderRespType", NULL);
     resp = type == LX_ENG_MARKET || type == LX_ENG_LIMIT ? 2 : 0;
     if (p != NULL && (resp = pick(p, resps, 3)) < 0) {
         fail(c, 400, -1177, "Invalid newOrderRespType.");
-        return;
+        return -1;
     }
     p = lx_mock_call_param(c, "selfTradePreventionMode", NULL);
     if (p != NULL && (stp = pick(p, stps, 4)) < 0) {
         fail(c, 400, -1100, "Invalid selfTradePreventionMode.");
-        return;
+        return -1;
     }
     cid = lx_mock_call_param(c, "newClientOrderId", NULL);
     if (cid != NULL && strlen(cid) > LX_ENG_CID_MAX) {
@@ -950,56 +970,101 @@ static void place(struct lx_mock_call *c, struct lx_mock_bn_spot *v,
               "Illegal characters found in parameter '%s'; legal range is "
               "'^[\\.A-Z\\:/a-z0-9_-]{1,36}$'.",
               "newClientOrderId");
-        return;
+        return -1;
     }
     if (cid == NULL) {
-        gen_cid(v, gen, (uint64_t)lx_mock_call_now_ms(c));
-        cid = gen;
+        gen_cid(v, n->cid, (uint64_t)lx_mock_call_now_ms(c));
+    } else {
+        lx__snprintf(n->cid, sizeof(n->cid), "%s", cid);
     }
-    if (test_only) {
-        lx_mock_respond_json(c, 200, "{}", 2);
-        return;
-    }
-    r.account = key->account;
-    r.inst = s->inst;
-    r.side = (uint8_t)side;
-    r.type = (uint8_t)type;
-    r.tif = (uint8_t)tif;
-    r.stp = (uint8_t)stp;
-    r.cid = cid;
-    r.cid_len = strlen(cid);
-    r.time = lx__mbn_now_ns(v);
+    r->inst = s->inst;
+    r->side = (uint8_t)side;
+    r->type = (uint8_t)type;
+    r->tif = (uint8_t)tif;
+    r->stp = (uint8_t)stp;
+    n->resp = resp;
+    n->has_quote = has_quote;
+    return 0;
+}
+
+/*
+ * Submits n for account. Returns the order, or NULL with *code and *msg
+ * the venue's rejection (*code 0: an internal failure).
+ */
+static struct bn_order *submit_new(struct lx_mock_bn_spot *v, uint32_t account,
+                                   struct new_req *n, int *code,
+                                   const char **msg)
+{
+    struct lx_eng_result res;
+    struct bn_order *o;
+
+    *code = 0;
+    *msg = NULL;
+    n->r.account = account;
+    n->r.cid = n->cid;
+    n->r.cid_len = strlen(n->cid);
+    n->r.time = lx__mbn_now_ns(v);
     v->nfills = 0;
-    if (lx__engine_submit_dec(v->eng, &r, &res) != LX_OK) {
-        lx_mock_respond(c, 503, NULL, NULL, NULL, 0);
-        return;
+    if (lx__engine_submit_dec(v->eng, &n->r, &res) != LX_OK) {
+        return NULL;
     }
     /* The events are still queued: collect this order's fills (FULL). */
     v->fills_for = res.order_id;
     lx__mbn_drain(v);
     v->fills_for = 0;
     if (res.order_id == 0) {
-        lx__engine_reason_binance(res.reason, &code, &msg);
-        lx_mock_bn_err_set(&err, 400, code != 0 ? code : -2010, "%s",
-                           msg != NULL ? msg : "New order rejected.");
-        lx_mock_bn_respond_err(c, &err);
-        return;
+        lx__engine_reason_binance(res.reason, code, msg);
+        if (*code == 0 || *msg == NULL) {
+            *code = -2010;
+            *msg = "New order rejected.";
+        }
+        return NULL;
     }
     o = lx__mbn_order(v, res.order_id);
     if (o == NULL) {
-        lx_mock_respond(c, 503, NULL, NULL, NULL, 0);
-        return;
+        return NULL;
     }
     o->state = res.state;
-    if (has_quote) {
+    if (n->has_quote) {
         int64_t units = 0;
 
-        if (lx_decimal_to_ticks(r.quote_qty, lx_decimal_from_i64(1, BN_SCALE),
+        if (lx_decimal_to_ticks(n->r.quote_qty,
+                                lx_decimal_from_i64(1, BN_SCALE),
                                 &units) == LX_OK) {
             o->orig_quote = units;
         }
     }
-    new_order_resp(c, v, o, resp);
+    return o;
+}
+
+static void place(struct lx_mock_call *c, struct lx_mock_bn_spot *v,
+                  int test_only)
+{
+    const struct lx_mock_bn_key *key = auth(c, v, LX_MOCK_BN_SIGNED);
+    struct bn_symbol *s;
+    struct new_req n;
+    struct bn_order *o;
+    const char *msg;
+    int code;
+
+    if (key == NULL || (s = need_symbol(c, v)) == NULL ||
+        parse_new(c, v, s, &n) < 0) {
+        return;
+    }
+    if (test_only) {
+        lx_mock_respond_json(c, 200, "{}", 2);
+        return;
+    }
+    o = submit_new(v, key->account, &n, &code, &msg);
+    if (o == NULL) {
+        if (code == 0) {
+            lx_mock_respond(c, 503, NULL, NULL, NULL, 0);
+        } else {
+            fail(c, 400, code, msg);
+        }
+        return;
+    }
+    new_order_resp(c, v, o, n.resp);
 }
 
 static void r_order_post(struct lx_mock_call *c, void *ud)
@@ -1012,7 +1077,12 @@ static void r_order_test(struct lx_mock_call *c, void *ud)
     place(c, ud, 1);
 }
 
-/* The order named by orderId or origClientOrderId; NULL after answering. */
+enum { FIND_QUERY = 0, FIND_CANCEL, FIND_AMEND };
+
+/*
+ * The order named by orderId or origClientOrderId; NULL after answering
+ * (unknown: -2013 for a query, -2011 for a cancel, -2038 for an amend).
+ */
 static struct bn_order *find_order(struct lx_mock_call *c,
                                    struct lx_mock_bn_spot *v,
                                    const struct lx_mock_bn_key *key,
@@ -1035,8 +1105,9 @@ static struct bn_order *find_order(struct lx_mock_call *c,
     o = has_id ? lx__mbn_order(v, (uint64_t)id)
                : lx__mbn_order_by_cid(v, key->account, cid);
     if (o == NULL || o->account != key->account || &v->syms[o->sym] != s) {
-        if (cancel) {
-            fail(c, 400, -2011, "Unknown order sent.");
+        if (cancel != FIND_QUERY) {
+            fail(c, 400, cancel == FIND_AMEND ? -2038 : -2011,
+                 "Unknown order sent.");
         } else {
             fail(c, 400, -2013, "Order does not exist.");
         }
@@ -1053,12 +1124,63 @@ static void r_order_get(struct lx_mock_call *c, void *ud)
     struct bn_order *o;
 
     if (key == NULL || (s = need_symbol(c, v)) == NULL ||
-        (o = find_order(c, v, key, s, 0)) == NULL) {
+        (o = find_order(c, v, key, s, FIND_QUERY)) == NULL) {
         return;
     }
     lx_mock_sb_reset(&v->sb);
     order_json(&v->sb, v, o);
     send_sb(c, &v->sb);
+}
+
+/* Appends DELETE /api/v3/order's answer for o, cancelled just now. */
+static void cancel_json(struct lx_mock_sb *sb, struct lx_mock_bn_spot *v,
+                        const struct bn_order *o, const char *orig_cid,
+                        const char *new_cid, int64_t now_ms)
+{
+    const struct bn_symbol *s = &v->syms[o->sym];
+
+    lx_mock_sb_kv_str(sb, "{\"symbol\":", s->name);
+    lx_mock_sb_kv_str(sb, ",\"origClientOrderId\":", orig_cid);
+    lx_mock_sb_kv_i64(sb, ",\"orderId\":", (int64_t)o->id);
+    lx_mock_sb_kv_i64(sb, ",\"orderListId\":", lx__mbn_list_id(o));
+    lx_mock_sb_kv_str(sb, ",\"clientOrderId\":", new_cid);
+    lx_mock_sb_kv_i64(sb, ",\"transactTime\":", now_ms);
+    order_body(sb, v, o);
+    lx_mock_sb_kv_dec(sb, ",\"origQuoteOrderQty\":",
+                      lx__mbn_amt(v, s->quote_asset, o->orig_quote));
+    lx_mock_sb_kv_str(
+        sb, ",\"selfTradePreventionMode\":", lx__mbn_stp_name(o->stp));
+    lx_mock_sb_str(sb, "}");
+}
+
+/*
+ * Cancels open order o of account and appends the cancel answer (with
+ * new_cid, generated when NULL) to sb. Returns 0, or -1 when the engine no
+ * longer has it open (nothing appended).
+ */
+static int cancel_one(struct lx_mock_call *c, struct lx_mock_bn_spot *v,
+                      uint32_t account, uint64_t id, const char *new_cid,
+                      struct lx_mock_sb *sb)
+{
+    struct lx_eng_result res;
+    struct bn_order *o;
+    char orig_cid[LX_ENG_CID_MAX + 1], gen[23];
+
+    if (lx__engine_cancel(v->eng, account, id, NULL, 0, lx__mbn_now_ns(v),
+                          &res) != LX_OK ||
+        res.reason == LX_ENG_R_UNKNOWN_ORDER) {
+        lx__mbn_drain(v);
+        return -1;
+    }
+    lx__mbn_drain(v);
+    o = lx__mbn_order(v, id);
+    lx__snprintf(orig_cid, sizeof(orig_cid), "%s", o->cid);
+    if (new_cid == NULL) {
+        gen_cid(v, gen, o->id);
+        new_cid = gen;
+    }
+    cancel_json(sb, v, o, orig_cid, new_cid, lx_mock_call_now_ms(c));
+    return 0;
 }
 
 static void r_order_delete(struct lx_mock_call *c, void *ud)
@@ -1067,48 +1189,311 @@ static void r_order_delete(struct lx_mock_call *c, void *ud)
     const struct lx_mock_bn_key *key = auth(c, v, LX_MOCK_BN_SIGNED);
     struct bn_symbol *s;
     struct bn_order *o;
-    struct lx_eng_result res;
-    struct lx_mock_sb *sb = &v->sb;
-    char orig_cid[LX_ENG_CID_MAX + 1], gen[23];
-    const char *new_cid;
+    struct lx_mock_sb sb;
 
     if (key == NULL || (s = need_symbol(c, v)) == NULL ||
-        (o = find_order(c, v, key, s, 1)) == NULL) {
+        (o = find_order(c, v, key, s, FIND_CANCEL)) == NULL) {
         return;
     }
-    if (lx__engine_cancel(v->eng, key->account, o->id, NULL, 0,
-                          lx__mbn_now_ns(v), &res) != LX_OK ||
-        res.reason == LX_ENG_R_UNKNOWN_ORDER) {
-        lx__mbn_drain(v);
+    /* Not v->sb: the drain inside renders the market streams there. */
+    lx_mock_sb_init(&sb);
+    if (cancel_one(c, v, key->account, o->id,
+                   lx_mock_call_param(c, "newClientOrderId", NULL), &sb) < 0) {
         fail(c, 400, -2011, "Unknown order sent.");
-        return;
+    } else {
+        send_sb(c, &sb);
     }
-    lx__mbn_drain(v);
-    o = lx__mbn_order(v, o->id);
-    lx__snprintf(orig_cid, sizeof(orig_cid), "%s", o->cid);
-    new_cid = lx_mock_call_param(c, "newClientOrderId", NULL);
-    if (new_cid == NULL) {
-        gen_cid(v, gen, o->id);
-        new_cid = gen;
-    }
-    lx_mock_sb_reset(sb);
-    lx_mock_sb_kv_str(sb, "{\"symbol\":", s->name);
-    lx_mock_sb_kv_str(sb, ",\"origClientOrderId\":", orig_cid);
-    lx_mock_sb_kv_i64(sb, ",\"orderId\":", (int64_t)o->id);
-    lx_mock_sb_kv_str(sb, ",\"orderListId\":-1,\"clientOrderId\":", new_cid);
-    lx_mock_sb_kv_i64(sb, ",\"transactTime\":", lx_mock_call_now_ms(c));
-    order_body(sb, v, o);
-    lx_mock_sb_kv_dec(sb, ",\"origQuoteOrderQty\":",
-                      lx__mbn_amt(v, s->quote_asset, o->orig_quote));
-    lx_mock_sb_kv_str(
-        sb, ",\"selfTradePreventionMode\":", lx__mbn_stp_name(o->stp));
-    lx_mock_sb_str(sb, "}");
-    send_sb(c, sb);
+    lx_mock_sb_free(&sb);
 }
 
 static int order_open(const struct bn_order *o)
 {
     return o->state == LX_ENG_ST_NEW || o->state == LX_ENG_ST_PARTIALLY_FILLED;
+}
+
+/* {"code":..,"msg":..} into sb. */
+static void err_json(struct lx_mock_sb *sb, int code, const char *msg)
+{
+    lx_mock_sb_kv_i64(sb, "{\"code\":", code);
+    lx_mock_sb_kv_str(sb, ",\"msg\":", msg);
+    lx_mock_sb_str(sb, "}");
+}
+
+/*
+ * POST /api/v3/order/cancelReplace: cancels an order, then places a new
+ * one on the same symbol. Parameter errors answer plainly before anything
+ * happens; then the cancel runs (STOP_ON_FAILURE stops after a failed
+ * cancel) and the new order is submitted. Both parts succeeding answer 200
+ * with {"cancelResult","newOrderResult","cancelResponse",
+ * "newOrderResponse"}; one part failing 409 -2021, both (or a cancel failing
+ * under STOP_ON_FAILURE) 400 -2022, with that object under "data".
+ */
+static void r_cancel_replace(struct lx_mock_call *c, void *ud)
+{
+    static const char *const modes[] = {"STOP_ON_FAILURE", "ALLOW_FAILURE"};
+    struct lx_mock_bn_spot *v = ud;
+    const struct lx_mock_bn_key *key = auth(c, v, LX_MOCK_BN_SIGNED);
+    struct bn_symbol *s;
+    struct bn_order *o = NULL;
+    struct new_req n;
+    struct lx_mock_sb cs, ns, *sb = &v->sb;
+    const char *p, *ccid, *msg = NULL;
+    int64_t cid_num;
+    int mode, has_id, cancel_ok, new_ok = -1, code = 0;
+
+    if (key == NULL || (s = need_symbol(c, v)) == NULL ||
+        (p = need(c, "cancelReplaceMode")) == NULL) {
+        return;
+    }
+    if ((mode = pick(p, modes, 2)) < 0) {
+        fail(c, 400, -1100,
+             "Illegal characters found in parameter 'cancelReplaceMode'; "
+             "legal range is 'STOP_ON_FAILURE, ALLOW_FAILURE'.");
+        return;
+    }
+    if (parse_new(c, v, s, &n) < 0 ||
+        (has_id = opt_int(c, "cancelOrderId", 0, 1, INT64_MAX, &cid_num)) < 0) {
+        return;
+    }
+    ccid = lx_mock_call_param(c, "cancelOrigClientOrderId", NULL);
+    if (!has_id && ccid == NULL) {
+        fail(c, 400, -1102,
+             "Param 'cancelOrigClientOrderId' or 'cancelOrderId' must be "
+             "sent, but both were empty/null!");
+        return;
+    }
+    /* cancelOrderId first; a cancelOrigClientOrderId sent too must match. */
+    o = has_id ? lx__mbn_order(v, (uint64_t)cid_num)
+               : lx__mbn_order_by_cid(v, key->account, ccid);
+    if (o != NULL && (o->account != key->account || &v->syms[o->sym] != s ||
+                      !order_open(o) ||
+                      (has_id && ccid != NULL && strcmp(o->cid, ccid) != 0))) {
+        o = NULL;
+    }
+    lx_mock_sb_init(&cs);
+    lx_mock_sb_init(&ns);
+    cancel_ok =
+        o != NULL &&
+        cancel_one(c, v, key->account, o->id,
+                   lx_mock_call_param(c, "cancelNewClientOrderId", NULL),
+                   &cs) == 0;
+    if (!cancel_ok) {
+        err_json(&cs, -2011, "Unknown order sent.");
+    }
+    if (cancel_ok || mode == 1) {
+        o = submit_new(v, key->account, &n, &code, &msg);
+        new_ok = o != NULL;
+        if (o != NULL) {
+            new_order_json(&ns, v, o, n.resp);
+        } else if (code != 0) {
+            err_json(&ns, code, msg);
+        } else {
+            lx_mock_sb_free(&cs);
+            lx_mock_sb_free(&ns);
+            lx_mock_respond(c, 503, NULL, NULL, NULL, 0);
+            return;
+        }
+    } else {
+        lx_mock_sb_str(&ns, "null");
+    }
+    lx_mock_sb_reset(sb);
+    if (!cancel_ok || !new_ok) {
+        lx_mock_sb_kv_i64(
+            sb, "{\"code\":", cancel_ok || new_ok > 0 ? -2021 : -2022);
+        lx_mock_sb_kv_str(sb, ",\"msg\":",
+                          cancel_ok || new_ok > 0
+                              ? "Order cancel-replace partially failed."
+                              : "Order cancel-replace failed.");
+        lx_mock_sb_str(sb, ",\"data\":");
+    }
+    lx_mock_sb_kv_str(sb,
+                      "{\"cancelResult\":", cancel_ok ? "SUCCESS" : "FAILURE");
+    lx_mock_sb_kv_str(sb, ",\"newOrderResult\":",
+                      new_ok > 0    ? "SUCCESS"
+                      : new_ok == 0 ? "FAILURE"
+                                    : "NOT_ATTEMPTED");
+    lx_mock_sb_str(sb, ",\"cancelResponse\":");
+    lx_mock_sb_add(sb, cs.buf, cs.len);
+    lx_mock_sb_str(sb, ",\"newOrderResponse\":");
+    lx_mock_sb_add(sb, ns.buf, ns.len);
+    lx_mock_sb_str(sb, cancel_ok && new_ok > 0 ? "}" : "}}");
+    if (cs.err != LX_OK || ns.err != LX_OK) {
+        sb->err = LX_ERR_NOMEM;
+    }
+    lx_mock_sb_free(&cs);
+    lx_mock_sb_free(&ns);
+    if (sb->err != LX_OK) {
+        lx_mock_respond(c, 503, NULL, NULL, NULL, 0);
+    } else {
+        lx_mock_respond_json(c,
+                             cancel_ok && new_ok > 0   ? 200
+                             : cancel_ok || new_ok > 0 ? 409
+                                                       : 400,
+                             sb->buf, sb->len);
+    }
+}
+
+/* keepPriority's ,"listStatus":{..} of an amended list leg. */
+static void list_status_json(struct lx_mock_sb *sb, struct lx_mock_bn_spot *v,
+                             size_t idx)
+{
+    const struct bn_list *l = &v->lists[idx];
+    const struct bn_symbol *s = &v->syms[l->sym];
+    size_t i;
+
+    lx_mock_sb_kv_i64(sb, ",\"listStatus\":{\"orderListId\":", (int64_t)idx);
+    lx_mock_sb_kv_str(sb, ",\"contingencyType\":\"OCO\",\"listOrderStatus\":",
+                      l->done ? "ALL_DONE" : "EXECUTING");
+    lx_mock_sb_kv_str(sb, ",\"listClientOrderId\":", l->cid);
+    lx_mock_sb_kv_str(sb, ",\"symbol\":", s->name);
+    lx_mock_sb_str(sb, ",\"orders\":[");
+    for (i = 0; i < 2; i++) {
+        const struct bn_order *o = lx__mbn_order(v, l->orders[i]);
+
+        lx_mock_sb_kv_str(sb,
+                          i > 0 ? ",{\"symbol\":" : "{\"symbol\":", s->name);
+        lx_mock_sb_kv_i64(sb, ",\"orderId\":", (int64_t)l->orders[i]);
+        lx_mock_sb_kv_str(sb, ",\"clientOrderId\":", o != NULL ? o->cid : "");
+        lx_mock_sb_str(sb, "}");
+    }
+    lx_mock_sb_str(sb, "]}");
+}
+
+/* The order fields of an amended order (keepPriority's amendedOrder). */
+static void amended_json(struct lx_mock_sb *sb, struct lx_mock_bn_spot *v,
+                         const struct bn_order *o, const char *orig_cid)
+{
+    const struct bn_symbol *s = &v->syms[o->sym];
+
+    lx_mock_sb_kv_str(sb, "{\"symbol\":", s->name);
+    lx_mock_sb_kv_i64(sb, ",\"orderId\":", (int64_t)o->id);
+    lx_mock_sb_kv_i64(sb, ",\"orderListId\":", lx__mbn_list_id(o));
+    lx_mock_sb_kv_str(sb, ",\"origClientOrderId\":", orig_cid);
+    lx_mock_sb_kv_str(sb, ",\"clientOrderId\":", o->cid);
+    lx_mock_sb_kv_dec(sb, ",\"price\":", lx__mbn_px(v, s, o->price));
+    lx_mock_sb_kv_dec(sb, ",\"qty\":", lx__mbn_qty(v, s, o->orig_qty));
+    lx_mock_sb_kv_dec(sb, ",\"executedQty\":", lx__mbn_qty(v, s, o->exec_qty));
+    lx_mock_sb_kv_dec(sb, ",\"preventedQty\":", lx__mbn_qty(v, s, 0));
+    lx_mock_sb_kv_dec(sb, ",\"quoteOrderQty\":",
+                      lx__mbn_amt(v, s->quote_asset, o->orig_quote));
+    lx_mock_sb_kv_dec(sb, ",\"cumulativeQuoteQty\":",
+                      lx__mbn_amt(v, s->quote_asset, o->cum_quote));
+    lx_mock_sb_kv_str(sb, ",\"status\":", lx__mbn_state_name(o->state));
+    lx_mock_sb_kv_str(sb, ",\"timeInForce\":", lx__mbn_tif_name(o->tif));
+    lx_mock_sb_kv_str(sb, ",\"type\":", lx__mbn_type_name(o->type));
+    lx_mock_sb_kv_str(sb, ",\"side\":", o->side == LX_ENG_BUY ? "BUY" : "SELL");
+    if (o->working) {
+        lx_mock_sb_kv_i64(sb, ",\"workingTime\":", o->time_ms);
+    }
+    lx_mock_sb_kv_str(
+        sb, ",\"selfTradePreventionMode\":", lx__mbn_stp_name(o->stp));
+    lx_mock_sb_str(sb, "}");
+}
+
+#define BN_MAX_AMENDS 10 /* MAX_NUM_ORDER_AMENDS (filters.md) */
+
+/*
+ * PUT /api/v3/order/amend/keepPriority: lowers an open order's quantity in
+ * place (the engine keeps its queue position). Rejections are -2038 with
+ * the matching engine's message, filter failures -1013.
+ */
+static void r_amend_keep(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_bn_spot *v = ud;
+    const struct lx_mock_bn_key *key = auth(c, v, LX_MOCK_BN_SIGNED);
+    struct bn_symbol *s;
+    struct bn_order *o, *other;
+    struct lx_eng_result res;
+    struct lx_decimal nq;
+    struct lx_mock_sb *sb = &v->sb;
+    char orig_cid[LX_ENG_CID_MAX + 1], gen[23];
+    const char *new_cid;
+    int64_t lots, exec_id;
+    int code;
+    const char *msg;
+
+    if (key == NULL || (s = need_symbol(c, v)) == NULL ||
+        need(c, "newQty") == NULL || opt_dec(c, "newQty", &nq) < 0 ||
+        (o = find_order(c, v, key, s, FIND_AMEND)) == NULL) {
+        return;
+    }
+    new_cid = lx_mock_call_param(c, "newClientOrderId", NULL);
+    if (new_cid != NULL &&
+        (new_cid[0] == '\0' || strlen(new_cid) > LX_ENG_CID_MAX)) {
+        failf(c, 400, -1100,
+              "Illegal characters found in parameter '%s'; legal range is "
+              "'^[\\.A-Z\\:/a-z0-9_-]{1,36}$'.",
+              "newClientOrderId");
+        return;
+    }
+    if (!order_open(o)) {
+        fail(c, 400, -2038, "Unknown order sent.");
+        return;
+    }
+    if (lx_decimal_to_ticks(nq, s->lot, &lots) != LX_OK || lots <= 0) {
+        fail(c, 400, -1013, "Filter failure: LOT_SIZE");
+        return;
+    }
+    if (lots == o->orig_qty) {
+        fail(c, 400, -2038,
+             "The requested action would change no state; rejecting");
+        return;
+    }
+    if (lots > o->orig_qty) {
+        fail(c, 400, -2038,
+             "Order amend (quantity increase) is not supported.");
+        return;
+    }
+    if (o->amends >= BN_MAX_AMENDS) {
+        fail(c, 400, -2038, "Filter failure: MAX_NUM_ORDER_AMENDS");
+        return;
+    }
+    other =
+        new_cid != NULL ? lx__mbn_order_by_cid(v, key->account, new_cid) : NULL;
+    if (other != NULL && other != o && order_open(other)) {
+        fail(c, 400, -2038, "Duplicate order sent.");
+        return;
+    }
+    if (new_cid == NULL) {
+        gen_cid(v, gen, o->id ^ (uint64_t)lx_mock_call_now_ms(c));
+        new_cid = gen;
+    }
+    if (lx__engine_amend(v->eng, key->account, o->id, o->price, lots,
+                         lx__mbn_now_ns(v), &res) != LX_OK) {
+        lx_mock_respond(c, 503, NULL, NULL, NULL, 0);
+        return;
+    }
+    if (res.state == LX_ENG_ST_REJECTED) {
+        lx__mbn_drain(v);
+        lx__engine_reason_binance(res.reason, &code, &msg);
+        if (code != -1013) {
+            code = -2038;
+        }
+        fail(c, 400, code, msg != NULL ? msg : "Order amend rejected.");
+        return;
+    }
+    /* The report carries the new client id, and the old one in "C". */
+    lx__snprintf(orig_cid, sizeof(orig_cid), "%s", o->cid);
+    lx__snprintf(o->cid, sizeof(o->cid), "%s", new_cid);
+    lx__snprintf(v->amend_orig_cid, sizeof(v->amend_orig_cid), "%s", orig_cid);
+    exec_id = v->exec_seq + 1;
+    lx__mbn_drain(v);
+    v->amend_orig_cid[0] = '\0';
+    o = lx__mbn_order(v, res.order_id);
+    o->amends++;
+    if (o->list != 0 && strcmp(orig_cid, o->cid) != 0) {
+        lx__mbn_list_publish(v, o->list - 1, "UPDATED");
+    }
+    lx_mock_sb_reset(sb);
+    lx_mock_sb_kv_i64(sb, "{\"transactTime\":", o->update_ms);
+    lx_mock_sb_kv_i64(sb, ",\"executionId\":", exec_id);
+    lx_mock_sb_str(sb, ",\"amendedOrder\":");
+    amended_json(sb, v, o, orig_cid);
+    if (o->list != 0) {
+        list_status_json(sb, v, o->list - 1);
+    }
+    lx_mock_sb_str(sb, "}");
+    send_sb(c, sb);
 }
 
 static void r_open_orders(struct lx_mock_call *c, void *ud)
@@ -1252,8 +1637,8 @@ static void r_cancel_all(struct lx_mock_call *c, void *ud)
         lx_mock_sb_kv_str(&v->sb, "{\"symbol\":", s->name);
         lx_mock_sb_kv_str(&v->sb, ",\"origClientOrderId\":", o->cid);
         lx_mock_sb_kv_i64(&v->sb, ",\"orderId\":", (int64_t)o->id);
-        lx_mock_sb_kv_str(&v->sb,
-                          ",\"orderListId\":-1,\"clientOrderId\":", o->cid);
+        lx_mock_sb_kv_i64(&v->sb, ",\"orderListId\":", lx__mbn_list_id(o));
+        lx_mock_sb_kv_str(&v->sb, ",\"clientOrderId\":", o->cid);
         lx_mock_sb_kv_i64(&v->sb, ",\"transactTime\":", lx_mock_call_now_ms(c));
         order_body(&v->sb, v, o);
         lx_mock_sb_kv_str(
@@ -1262,6 +1647,563 @@ static void r_cancel_all(struct lx_mock_call *c, void *ud)
     }
     lx_mock_sb_str(&v->sb, "]");
     lx__free(NULL, ids);
+    send_sb(c, &v->sb);
+}
+
+/* ---- order lists (OCO) ------------------------------------------------- */
+
+/* One leg of an OCO as the request gives it. */
+struct oco_leg {
+    int type, tif;
+    struct lx_decimal price, stop;
+    const char *cid;
+};
+
+static int is_stop_loss(int type)
+{
+    return type == LX_ENG_STOP_LOSS || type == LX_ENG_STOP_LOSS_LIMIT;
+}
+
+/* Appends an order list without its orderReports' closing. */
+static void list_head(struct lx_mock_sb *sb, struct lx_mock_bn_spot *v,
+                      size_t idx)
+{
+    const struct bn_list *l = &v->lists[idx];
+    const struct bn_symbol *s = &v->syms[l->sym];
+    size_t i;
+
+    lx_mock_sb_kv_i64(sb, "{\"orderListId\":", (int64_t)idx);
+    lx_mock_sb_kv_str(sb, ",\"contingencyType\":\"OCO\",\"listStatusType\":",
+                      l->done ? "ALL_DONE" : "EXEC_STARTED");
+    lx_mock_sb_kv_str(
+        sb, ",\"listOrderStatus\":", l->done ? "ALL_DONE" : "EXECUTING");
+    lx_mock_sb_kv_str(sb, ",\"listClientOrderId\":", l->cid);
+    lx_mock_sb_kv_i64(sb, ",\"transactionTime\":", l->update_ms);
+    lx_mock_sb_kv_str(sb, ",\"symbol\":", s->name);
+    lx_mock_sb_str(sb, ",\"orders\":[");
+    for (i = 0; i < 2; i++) {
+        const struct bn_order *o = lx__mbn_order(v, l->orders[i]);
+
+        lx_mock_sb_kv_str(sb,
+                          i > 0 ? ",{\"symbol\":" : "{\"symbol\":", s->name);
+        lx_mock_sb_kv_i64(sb, ",\"orderId\":", (int64_t)l->orders[i]);
+        lx_mock_sb_kv_str(sb, ",\"clientOrderId\":", o != NULL ? o->cid : "");
+        lx_mock_sb_str(sb, "}");
+    }
+    lx_mock_sb_str(sb, "]");
+}
+
+/* Submits one leg; the order, or NULL with *code / *msg set. */
+static struct bn_order *
+oco_submit(struct lx_mock_call *c, struct lx_mock_bn_spot *v,
+           const struct lx_mock_bn_key *key, const struct bn_symbol *s,
+           int side, struct lx_decimal qty, int stp, const struct oco_leg *g,
+           int *code, const char **msg)
+{
+    struct new_req n;
+
+    memset(&n, 0, sizeof(n));
+    n.r.inst = s->inst;
+    n.r.side = (uint8_t)side;
+    n.r.type = (uint8_t)g->type;
+    n.r.tif = (uint8_t)g->tif;
+    n.r.stp = (uint8_t)stp;
+    n.r.qty = qty;
+    n.r.quote_qty = lx_decimal_from_i64(0, 0);
+    n.r.price = g->type == LX_ENG_STOP_LOSS || g->type == LX_ENG_TAKE_PROFIT
+                    ? lx_decimal_from_i64(0, 0)
+                    : g->price;
+    n.r.stop_price =
+        g->type == LX_ENG_LIMIT_MAKER ? lx_decimal_from_i64(0, 0) : g->stop;
+    if (g->cid != NULL) {
+        lx__snprintf(n.cid, sizeof(n.cid), "%s", g->cid);
+    } else {
+        gen_cid(v, n.cid, (uint64_t)lx_mock_call_now_ms(c));
+    }
+    return submit_new(v, key->account, &n, code, msg);
+}
+
+/*
+ * Places an OCO of legs a and b (either order): checks the pair and the
+ * prices against the last trade, submits the stop-loss leg, then the other
+ * (which undoes the first when refused), links them and answers.
+ */
+static void place_oco(struct lx_mock_call *c, struct lx_mock_bn_spot *v,
+                      const struct lx_mock_bn_key *key, struct bn_symbol *s,
+                      int side, struct lx_decimal qty, struct oco_leg *a,
+                      struct oco_leg *b, const char *list_cid, int resp,
+                      int stp)
+{
+    struct oco_leg *sl = is_stop_loss(a->type) ? a : b;
+    struct oco_leg *other = sl == a ? b : a;
+    struct lx_decimal ref, last;
+    struct bn_order *o1, *o2;
+    struct bn_list *l;
+    struct lx_eng_result res;
+    struct lx_mock_sb *sb = &v->sb;
+    int64_t last_ticks;
+    uint64_t id1;
+    const char *msg;
+    int code, hi, lo, has_last;
+    size_t idx;
+
+    if (is_stop_loss(other->type) || !is_stop_loss(sl->type)) {
+        fail(c, 400, -2010, "Unsupported order combination");
+        return;
+    }
+    /* SELL: other > last > stop-loss stop; BUY: other < last < stop. */
+    ref = other->type == LX_ENG_TAKE_PROFIT ? other->stop : other->price;
+    has_last = lx__engine_last_price(v->eng, s->inst, &last_ticks) == LX_OK;
+    /* No trade yet: only the legs' own order is checked. */
+    last = has_last              ? lx__mbn_px(v, s, last_ticks)
+           : side == LX_ENG_SELL ? sl->stop
+                                 : ref;
+    hi = side == LX_ENG_SELL ? lx_decimal_cmp(ref, last)
+                             : lx_decimal_cmp(sl->stop, last);
+    lo = side == LX_ENG_SELL ? lx_decimal_cmp(last, sl->stop)
+                             : lx_decimal_cmp(last, ref);
+    if (hi <= 0 || lo < 0 || (has_last && lo == 0) ||
+        lx_decimal_cmp(side == LX_ENG_SELL ? ref : sl->stop,
+                       side == LX_ENG_SELL ? sl->stop : ref) <= 0) {
+        fail(c, 400, -2010,
+             "The relationship of the prices for the orders is not correct.");
+        return;
+    }
+    if (v->nlists == v->lists_cap && lx__mbn_list_new(v) != NULL) {
+        v->nlists--; /* grow first: the list cannot fail after the legs */
+    }
+    if (v->nlists == v->lists_cap) {
+        lx_mock_respond(c, 503, NULL, NULL, NULL, 0);
+        return;
+    }
+    /* The legs' records (and their NEW reports) carry the list's id. */
+    l = lx__mbn_list_new(v);
+    idx = (size_t)(l - v->lists);
+    l->account = key->account;
+    l->sym = (uint16_t)(s - v->syms);
+    l->time_ms = l->update_ms = lx_mock_call_now_ms(c);
+    v->pending_list = (uint32_t)idx + 1;
+    o1 = oco_submit(c, v, key, s, side, qty, stp, sl, &code, &msg);
+    if (o1 == NULL) {
+        v->pending_list = 0;
+        v->nlists--;
+        if (code == 0) {
+            lx_mock_respond(c, 503, NULL, NULL, NULL, 0);
+        } else {
+            fail(c, 400, code, msg);
+        }
+        return;
+    }
+    id1 = o1->id;
+    o2 = oco_submit(c, v, key, s, side, qty, stp, other, &code, &msg);
+    v->pending_list = 0;
+    o1 = lx__mbn_order(v, id1); /* the record table may have grown */
+    if (o2 == NULL) {
+        o1->list = 0;
+        v->nlists--;
+        lx__engine_cancel(v->eng, key->account, id1, NULL, 0, lx__mbn_now_ns(v),
+                          &res);
+        lx__mbn_drain(v);
+        if (code == 0) {
+            lx_mock_respond(c, 503, NULL, NULL, NULL, 0);
+        } else {
+            fail(c, 400, code, msg);
+        }
+        return;
+    }
+    l = &v->lists[idx];
+    l->orders[0] = id1;
+    l->orders[1] = o2->id;
+    if (list_cid != NULL) {
+        lx__snprintf(l->cid, sizeof(l->cid), "%s", list_cid);
+    } else {
+        gen_cid(v, l->cid, id1 ^ (uint64_t)l->time_ms);
+    }
+    lx__mbn_list_publish(v, idx, NULL);
+    lx_mock_sb_reset(sb);
+    list_head(sb, v, idx);
+    lx_mock_sb_str(sb, ",\"orderReports\":[");
+    new_order_json(sb, v, o1, resp);
+    lx_mock_sb_str(sb, ",");
+    new_order_json(sb, v, o2, resp);
+    lx_mock_sb_str(sb, "]}");
+    send_sb(c, sb);
+}
+
+/* A client id parameter: NULL when absent; -1 after answering -1100. */
+static int opt_cid(struct lx_mock_call *c, const char *name, const char **out)
+{
+    *out = lx_mock_call_param(c, name, NULL);
+    if (*out != NULL && ((*out)[0] == '\0' || strlen(*out) > LX_ENG_CID_MAX)) {
+        failf(c, 400, -1100,
+              "Illegal characters found in parameter '%s'; legal range is "
+              "'^[\\.A-Z\\:/a-z0-9_-]{1,36}$'.",
+              name);
+        return -1;
+    }
+    return 0;
+}
+
+/* side, quantity, newOrderRespType (default RESULT), STP of an OCO. */
+static int oco_common(struct lx_mock_call *c, int *side, struct lx_decimal *qty,
+                      int *resp, int *stp)
+{
+    static const char *const sides[] = {"BUY", "SELL"};
+    static const char *const resps[] = {"ACK", "RESULT", "FULL"};
+    static const char *const stps[] = {"NONE", "EXPIRE_TAKER", "EXPIRE_MAKER",
+                                       "EXPIRE_BOTH"};
+    const char *p;
+
+    if ((p = need(c, "side")) == NULL) {
+        return -1;
+    }
+    if ((*side = pick(p, sides, 2)) < 0) {
+        fail(c, 400, -1117, "Invalid side.");
+        return -1;
+    }
+    if (need(c, "quantity") == NULL || opt_dec(c, "quantity", qty) < 0) {
+        return -1;
+    }
+    *resp = 1;
+    p = lx_mock_call_param(c, "newOrderRespType", NULL);
+    if (p != NULL && (*resp = pick(p, resps, 3)) < 0) {
+        fail(c, 400, -1177, "Invalid newOrderRespType.");
+        return -1;
+    }
+    *stp = LX_ENG_STP_EXPIRE_MAKER;
+    p = lx_mock_call_param(c, "selfTradePreventionMode", NULL);
+    if (p != NULL && (*stp = pick(p, stps, 4)) < 0) {
+        fail(c, 400, -1100, "Invalid selfTradePreventionMode.");
+        return -1;
+    }
+    return 0;
+}
+
+/* One leg of POST /api/v3/orderList/oco: <pre>Type, <pre>Price, ... */
+static int oco_leg_params(struct lx_mock_call *c, const char *pre,
+                          struct oco_leg *g)
+{
+    static const char *const tifs[] = {"GTC", "IOC", "FOK"};
+    const char *types[LX_ENG_TYPE_COUNT];
+    char name[40];
+    const char *p;
+    int i, has_price, has_stop;
+
+    for (i = 0; i < LX_ENG_TYPE_COUNT; i++) {
+        types[i] = lx__mbn_type_name(i);
+    }
+    lx__snprintf(name, sizeof(name), "%sType", pre);
+    if ((p = need(c, name)) == NULL) {
+        return -1;
+    }
+    g->type = pick(p, types, LX_ENG_TYPE_COUNT);
+    if (g->type < 0 || g->type == LX_ENG_LIMIT || g->type == LX_ENG_MARKET) {
+        fail(c, 400, -1116, "Invalid orderType.");
+        return -1;
+    }
+    lx__snprintf(name, sizeof(name), "%sPrice", pre);
+    if ((has_price = opt_dec(c, name, &g->price)) < 0) {
+        return -1;
+    }
+    if (!has_price && g->type != LX_ENG_STOP_LOSS &&
+        g->type != LX_ENG_TAKE_PROFIT) {
+        mandatory(c, name);
+        return -1;
+    }
+    lx__snprintf(name, sizeof(name), "%sStopPrice", pre);
+    if ((has_stop = opt_dec(c, name, &g->stop)) < 0) {
+        return -1;
+    }
+    if (!has_stop && g->type != LX_ENG_LIMIT_MAKER) {
+        mandatory(c, name);
+        return -1;
+    }
+    g->tif = LX_ENG_GTC;
+    lx__snprintf(name, sizeof(name), "%sTimeInForce", pre);
+    p = lx_mock_call_param(c, name, NULL);
+    if (p == NULL && (g->type == LX_ENG_STOP_LOSS_LIMIT ||
+                      g->type == LX_ENG_TAKE_PROFIT_LIMIT)) {
+        mandatory(c, name);
+        return -1;
+    }
+    if (p != NULL && (g->tif = pick(p, tifs, 3)) < 0) {
+        fail(c, 400, -1115, "Invalid timeInForce.");
+        return -1;
+    }
+    lx__snprintf(name, sizeof(name), "%sClientOrderId", pre);
+    return opt_cid(c, name, &g->cid);
+}
+
+/* POST /api/v3/orderList/oco: aboveType/belowType and their prices. */
+static void r_oco_new(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_bn_spot *v = ud;
+    const struct lx_mock_bn_key *key = auth(c, v, LX_MOCK_BN_SIGNED);
+    struct bn_symbol *s;
+    struct oco_leg above, below;
+    struct lx_decimal qty;
+    const char *list_cid;
+    int side, resp, stp;
+
+    memset(&above, 0, sizeof(above));
+    memset(&below, 0, sizeof(below));
+    if (key == NULL || (s = need_symbol(c, v)) == NULL ||
+        oco_common(c, &side, &qty, &resp, &stp) < 0 ||
+        oco_leg_params(c, "above", &above) < 0 ||
+        oco_leg_params(c, "below", &below) < 0 ||
+        opt_cid(c, "listClientOrderId", &list_cid) < 0) {
+        return;
+    }
+    place_oco(c, v, key, s, side, qty, &above, &below, list_cid, resp, stp);
+}
+
+/*
+ * POST /api/v3/order/oco (deprecated): a LIMIT_MAKER at price and a
+ * STOP_LOSS at stopPrice, or a STOP_LOSS_LIMIT when stopLimitPrice is sent
+ * (stopLimitTimeInForce then required).
+ */
+static void r_oco_legacy(struct lx_mock_call *c, void *ud)
+{
+    static const char *const tifs[] = {"GTC", "IOC", "FOK"};
+    struct lx_mock_bn_spot *v = ud;
+    const struct lx_mock_bn_key *key = auth(c, v, LX_MOCK_BN_SIGNED);
+    struct bn_symbol *s;
+    struct oco_leg lim, stop;
+    struct lx_decimal qty;
+    const char *list_cid, *p;
+    int side, resp, stp, has_sl;
+
+    memset(&lim, 0, sizeof(lim));
+    memset(&stop, 0, sizeof(stop));
+    if (key == NULL || (s = need_symbol(c, v)) == NULL ||
+        oco_common(c, &side, &qty, &resp, &stp) < 0 ||
+        need(c, "price") == NULL || opt_dec(c, "price", &lim.price) < 0 ||
+        need(c, "stopPrice") == NULL ||
+        opt_dec(c, "stopPrice", &stop.stop) < 0 ||
+        (has_sl = opt_dec(c, "stopLimitPrice", &stop.price)) < 0 ||
+        opt_cid(c, "limitClientOrderId", &lim.cid) < 0 ||
+        opt_cid(c, "stopClientOrderId", &stop.cid) < 0 ||
+        opt_cid(c, "listClientOrderId", &list_cid) < 0) {
+        return;
+    }
+    lim.type = LX_ENG_LIMIT_MAKER;
+    lim.tif = LX_ENG_GTC;
+    stop.type = has_sl ? LX_ENG_STOP_LOSS_LIMIT : LX_ENG_STOP_LOSS;
+    stop.tif = LX_ENG_GTC;
+    p = lx_mock_call_param(c, "stopLimitTimeInForce", NULL);
+    if (has_sl && p == NULL) {
+        mandatory(c, "stopLimitTimeInForce");
+        return;
+    }
+    if (p != NULL && (stop.tif = pick(p, tifs, 3)) < 0) {
+        fail(c, 400, -1115, "Invalid timeInForce.");
+        return;
+    }
+    place_oco(c, v, key, s, side, qty, &lim, &stop, list_cid, resp, stp);
+}
+
+/*
+ * The list named by orderListId or by a list client id (parameter
+ * cid_param); NULL after answering code / msg. Both sent: they must agree.
+ */
+static struct bn_list *find_list(struct lx_mock_call *c,
+                                 struct lx_mock_bn_spot *v,
+                                 const struct lx_mock_bn_key *key,
+                                 const char *cid_param, int code,
+                                 const char *msg)
+{
+    const char *cid = lx_mock_call_param(c, cid_param, NULL);
+    struct bn_list *l = NULL;
+    int64_t id;
+    int has_id = opt_int(c, "orderListId", 0, 0, INT64_MAX, &id);
+    size_t i;
+
+    if (has_id < 0) {
+        return NULL;
+    }
+    if (!has_id && cid == NULL) {
+        failf(c, 400, -1102,
+              "Param '%s' or 'orderListId' must be sent, but both were "
+              "empty/null!",
+              cid_param);
+        return NULL;
+    }
+    if (has_id) {
+        l = (size_t)id < v->nlists ? &v->lists[id] : NULL;
+        if (l != NULL && cid != NULL && strcmp(l->cid, cid) != 0) {
+            l = NULL;
+        }
+    } else {
+        for (i = v->nlists; i-- > 0;) { /* the newest of that id */
+            if (v->lists[i].account == key->account &&
+                strcmp(v->lists[i].cid, cid) == 0) {
+                l = &v->lists[i];
+                break;
+            }
+        }
+    }
+    if (l == NULL || l->account != key->account) {
+        fail(c, 400, code, msg);
+        return NULL;
+    }
+    return l;
+}
+
+/* GET /api/v3/orderList: orderListId or origClientOrderId (its list id). */
+static void r_list_get(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_bn_spot *v = ud;
+    const struct lx_mock_bn_key *key = auth(c, v, LX_MOCK_BN_SIGNED);
+    struct bn_list *l;
+
+    if (key == NULL || (l = find_list(c, v, key, "origClientOrderId", -2013,
+                                      "Order list does not exist.")) == NULL) {
+        return;
+    }
+    lx_mock_sb_reset(&v->sb);
+    list_head(&v->sb, v, (size_t)(l - v->lists));
+    lx_mock_sb_str(&v->sb, "}");
+    send_sb(c, &v->sb);
+}
+
+/* DELETE /api/v3/orderList: cancels both legs; the list is ALL_DONE. */
+static void r_list_delete(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_bn_spot *v = ud;
+    const struct lx_mock_bn_key *key = auth(c, v, LX_MOCK_BN_SIGNED);
+    struct bn_symbol *s;
+    struct bn_list *l;
+    struct lx_eng_result res;
+    struct lx_mock_sb *sb = &v->sb;
+    char orig[2][LX_ENG_CID_MAX + 1], gen[23];
+    const char *new_cid;
+    size_t idx, i;
+
+    if (key == NULL || (s = need_symbol(c, v)) == NULL ||
+        (l = find_list(c, v, key, "listClientOrderId", -2011,
+                       "Unknown order sent.")) == NULL) {
+        return;
+    }
+    if (&v->syms[l->sym] != s || l->done) {
+        fail(c, 400, -2011, "Unknown order sent.");
+        return;
+    }
+    if (opt_cid(c, "newClientOrderId", &new_cid) < 0) {
+        return;
+    }
+    idx = (size_t)(l - v->lists);
+    for (i = 0; i < 2; i++) {
+        const struct bn_order *o = lx__mbn_order(v, l->orders[i]);
+
+        lx__snprintf(orig[i], sizeof(orig[i]), "%s", o != NULL ? o->cid : "");
+    }
+    /* Cancelling one leg cancels the other (spot.c, list_react). */
+    lx__engine_cancel(v->eng, key->account, l->orders[0], NULL, 0,
+                      lx__mbn_now_ns(v), &res);
+    lx__mbn_drain(v);
+    l = &v->lists[idx];
+    if (new_cid == NULL) {
+        gen_cid(v, gen, l->orders[0] ^ (uint64_t)lx_mock_call_now_ms(c));
+        new_cid = gen;
+    }
+    lx_mock_sb_reset(sb);
+    list_head(sb, v, idx);
+    lx_mock_sb_str(sb, ",\"orderReports\":[");
+    for (i = 0; i < 2; i++) {
+        const struct bn_order *o = lx__mbn_order(v, l->orders[i]);
+
+        if (i > 0) {
+            lx_mock_sb_str(sb, ",");
+        }
+        if (o != NULL) {
+            cancel_json(sb, v, o, orig[i], new_cid, lx_mock_call_now_ms(c));
+        }
+    }
+    lx_mock_sb_str(sb, "]}");
+    send_sb(c, sb);
+}
+
+/* GET /api/v3/openOrderList: the account's lists still executing. */
+static void r_list_open(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_bn_spot *v = ud;
+    const struct lx_mock_bn_key *key = auth(c, v, LX_MOCK_BN_SIGNED);
+    size_t i, n = 0;
+
+    if (key == NULL) {
+        return;
+    }
+    lx_mock_sb_reset(&v->sb);
+    lx_mock_sb_str(&v->sb, "[");
+    for (i = 0; i < v->nlists; i++) {
+        if (v->lists[i].account != key->account || v->lists[i].done) {
+            continue;
+        }
+        lx_mock_sb_str(&v->sb, n++ > 0 ? "," : "");
+        list_head(&v->sb, v, i);
+        lx_mock_sb_str(&v->sb, "}");
+    }
+    lx_mock_sb_str(&v->sb, "]");
+    send_sb(c, &v->sb);
+}
+
+/*
+ * GET /api/v3/allOrderList: the account's lists by orderListId ascending;
+ * fromId (not with the times), startTime/endTime (at most 24 h apart,
+ * -1127), limit (default 500, at most 1000; without fromId or startTime
+ * the most recent ones).
+ */
+static void r_list_all(struct lx_mock_call *c, void *ud)
+{
+    struct lx_mock_bn_spot *v = ud;
+    const struct lx_mock_bn_key *key = auth(c, v, LX_MOCK_BN_SIGNED);
+    int64_t from, start, end, limit;
+    int has_from, has_start, has_end;
+    size_t i, n = 0, skip = 0, out = 0;
+
+    if (key == NULL ||
+        (has_from = opt_int(c, "fromId", 0, 0, INT64_MAX, &from)) < 0 ||
+        (has_start = opt_int(c, "startTime", 0, 0, INT64_MAX, &start)) < 0 ||
+        (has_end = opt_int(c, "endTime", INT64_MAX, 0, INT64_MAX, &end)) < 0 ||
+        opt_int(c, "limit", 500, 1, 1000, &limit) < 0) {
+        return;
+    }
+    if (has_from && (has_start || has_end)) {
+        fail(c, 400, -1128, "Combination of optional parameters invalid.");
+        return;
+    }
+    if (has_start && has_end && end - start > 86400000) {
+        fail(c, 400, -1127,
+             "More than 24 hours between startTime and endTime.");
+        return;
+    }
+    for (i = 0; i < v->nlists; i++) {
+        const struct bn_list *l = &v->lists[i];
+
+        n += l->account == key->account && (int64_t)i >= from &&
+             l->time_ms >= start && l->time_ms <= end;
+    }
+    if (!has_from && !has_start && n > (size_t)limit) {
+        skip = n - (size_t)limit;
+    }
+    lx_mock_sb_reset(&v->sb);
+    lx_mock_sb_str(&v->sb, "[");
+    for (i = 0; i < v->nlists && out < (size_t)limit; i++) {
+        const struct bn_list *l = &v->lists[i];
+
+        if (l->account != key->account || (int64_t)i < from ||
+            l->time_ms < start || l->time_ms > end) {
+            continue;
+        }
+        if (skip > 0) {
+            skip--;
+            continue;
+        }
+        lx_mock_sb_str(&v->sb, out++ > 0 ? "," : "");
+        list_head(&v->sb, v, i);
+        lx_mock_sb_str(&v->sb, "}");
+    }
+    lx_mock_sb_str(&v->sb, "]");
     send_sb(c, &v->sb);
 }
 
@@ -1609,11 +2551,9 @@ static void api_subscribe(struct lx_mock_bn_spot *v,
     const cJSON *rw = cJSON_GetObjectItemCaseSensitive(params, "recvWindow");
     const struct lx_mock_bn_key *key = NULL;
     const char *sig;
-    char *payload, hex[65], lower[64], stream[24], res[48];
-    unsigned char md[32];
-    unsigned int mdlen = 0, j;
-    const uint8_t *sk;
-    size_t i, sklen;
+    char *payload, stream[24], res[48];
+    size_t i;
+    int ok;
     int64_t t, now = lx__mbn_now_ms(v), window = 5000, sub;
 
     for (i = 0; cJSON_IsString(k) && i < v->naccounts; i++) {
@@ -1651,18 +2591,10 @@ static void api_subscribe(struct lx_mock_bn_spot *v,
                    NULL);
         return;
     }
-    sk = lx__secret_data(key->secret, &sklen);
-    HMAC(EVP_sha256(), sk, (int)sklen, (const unsigned char *)payload,
-         strlen(payload), md, &mdlen);
+    /* HMAC (hex) or Ed25519 (base64), as the key was registered. */
+    ok = lx_mock_bn_verify(key, payload, strlen(payload), sig, strlen(sig));
     lx__free(NULL, payload);
-    for (j = 0; j < mdlen && j < 32; j++) {
-        lx__snprintf(hex + 2 * j, 3, "%02x", md[j]);
-    }
-    for (j = 0; j < 64 && sig[j] != '\0'; j++) {
-        lower[j] =
-            (char)(sig[j] >= 'A' && sig[j] <= 'F' ? sig[j] + 32 : sig[j]);
-    }
-    if (strlen(sig) != 64 || CRYPTO_memcmp(lower, hex, 64) != 0) {
+    if (ok != 1) {
         api_answer(conn, &v->sb2, id, 400, -1022,
                    "Signature for this request is not valid.", NULL);
         return;
@@ -1734,6 +2666,15 @@ int lx__mbn_spot_routes(struct lx_mock_bn_spot *v)
         {"POST", "/api/v3/order/test", 1, 0, r_order_test},
         {"GET", "/api/v3/order", 4, 0, r_order_get},
         {"DELETE", "/api/v3/order", 1, 0, r_order_delete},
+        {"PUT", "/api/v3/order/amend/keepPriority", 4, 0, r_amend_keep},
+        {"POST", "/api/v3/order/cancelReplace", 1, LX_MOCK_ROUTE_ORDER,
+         r_cancel_replace},
+        {"POST", "/api/v3/orderList/oco", 1, LX_MOCK_ROUTE_ORDER, r_oco_new},
+        {"POST", "/api/v3/order/oco", 1, LX_MOCK_ROUTE_ORDER, r_oco_legacy},
+        {"GET", "/api/v3/orderList", 4, 0, r_list_get},
+        {"DELETE", "/api/v3/orderList", 1, 0, r_list_delete},
+        {"GET", "/api/v3/openOrderList", 6, 0, r_list_open},
+        {"GET", "/api/v3/allOrderList", 20, 0, r_list_all},
         {"GET", "/api/v3/openOrders", 6, 0, r_open_orders},
         {"GET", "/api/v3/allOrders", 20, 0, r_all_orders},
         {"DELETE", "/api/v3/openOrders", 1, 0, r_cancel_all},

@@ -587,7 +587,8 @@ int lx_mock_bn_usdm_add_account(struct lx_mock_bn_usdm *v,
     uint32_t aid;
     size_t n;
 
-    if (v == NULL || c == NULL || c->api_key == NULL || c->secret == NULL ||
+    if (v == NULL || c == NULL || c->api_key == NULL ||
+        (c->secret == NULL && c->ed25519 == NULL) ||
         v->naccounts >= UM_MAX_ACCOUNTS || v->nsyms == 0) {
         return LX_ERR_INVAL;
     }
@@ -608,7 +609,8 @@ int lx_mock_bn_usdm_add_account(struct lx_mock_bn_usdm *v,
         return LX_ERR_NOMEM;
     }
     v->keys[n].api_key = v->key_strs[n];
-    v->keys[n].secret = c->secret;
+    v->keys[n].secret = c->ed25519 != NULL ? NULL : c->secret;
+    v->keys[n].ed25519 = c->ed25519;
     v->keys[n].account = aid;
     v->naccounts++;
     for (b = c->balances; b != NULL && b[0] != NULL && b[1] != NULL; b += 2) {
