@@ -1264,8 +1264,9 @@ static int listen_venue(struct lx_strategy_ctx *c, const char **why)
 }
 
 /*
- * Paper: the account's keys from LOTUSX_BINANCE_SPOT_API_KEY/_API_SECRET
- * in the environment, or in ./.env.
+ * Paper: the account's keys from LOTUSX_BINANCE_SPOT_API_KEY and
+ * _API_SECRET (HMAC) or _PRIVATE_KEY (Ed25519 PEM) in the environment, or
+ * in ./.env.
  */
 static int paper_creds(struct lx_strategy_ctx *c, const char **why)
 {
@@ -1280,9 +1281,11 @@ static int paper_creds(struct lx_strategy_ctx *c, const char **why)
         }
     }
     if (rc == LX_OK && (!lx_creds_has(c->creds, LX_CRED_API_KEY) ||
-                        !lx_creds_has(c->creds, LX_CRED_API_SECRET))) {
+                        (!lx_creds_has(c->creds, LX_CRED_API_SECRET) &&
+                         !lx_creds_has(c->creds, LX_CRED_PRIVATE_KEY)))) {
         *why = "no API key: set LOTUSX_BINANCE_SPOT_API_KEY and "
-               "LOTUSX_BINANCE_SPOT_API_SECRET (environment or ./.env)";
+               "LOTUSX_BINANCE_SPOT_API_SECRET or _PRIVATE_KEY (environment "
+               "or ./.env)";
         rc = LX_ERR_CONFIG;
     }
     return rc;
@@ -1523,8 +1526,9 @@ static void paper_usage(FILE *f)
         "Runs a strategy in real time against a Binance spot venue over the\n"
         "network (lotusx-mock, or a testnet); prints the same JSON report\n"
         "as lotusx backtest. The account's keys come from\n"
-        "LOTUSX_BINANCE_SPOT_API_KEY and LOTUSX_BINANCE_SPOT_API_SECRET in\n"
-        "the environment or in ./.env (never from the command line).\n\n"
+        "LOTUSX_BINANCE_SPOT_API_KEY and LOTUSX_BINANCE_SPOT_API_SECRET (or\n"
+        "_PRIVATE_KEY, an Ed25519 PEM) in the environment or in ./.env\n"
+        "(never from the command line).\n\n"
         "  --rest URL               the REST base (http://127.0.0.1:PORT)\n"
         "  --ws URL                 the WebSocket base (ws://127.0.0.1:PORT)\n"
         "  --strategy NAME|FILE.so  as for lotusx backtest (default mm)\n"

@@ -210,9 +210,11 @@ int lx_exchange_new(struct lx_exchange **out, struct lx_net *net,
     ex->vt = vt;
     ex->net = net;
     ex->read_only = opts->read_only;
+    /* An HMAC secret or an Ed25519 private key signs (the venue checks). */
     ex->has_creds = opts->creds != NULL &&
                     lx_creds_has(opts->creds, LX_CRED_API_KEY) &&
-                    lx_creds_has(opts->creds, LX_CRED_API_SECRET);
+                    (lx_creds_has(opts->creds, LX_CRED_API_SECRET) ||
+                     lx_creds_has(opts->creds, LX_CRED_PRIVATE_KEY));
     rc = lx_timer_new(&ex->reaper, net->clock, reaper_cb, ex);
     if (rc == LX_OK) {
         rc = vt->create(ex, opts, &ex->impl);

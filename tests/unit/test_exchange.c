@@ -15,6 +15,9 @@
 #include <string.h>
 
 #include <event2/event.h>
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include "core/lx_internal.h"
 #include "lotusx/lx_clock.h"
@@ -28,6 +31,7 @@
 #include "mock/venues/binance/dialect.h"
 #include "mock/venues/binance/spot.h"
 #include "mock/venues/binance/streams.h"
+#include "venues/binance/binance.h"
 
 #include "lx_test.h"
 
@@ -1241,6 +1245,178 @@ static void test_free_inside_callback(void **state)
     assert_int_equal(f->done, 1); /* the second never runs */
 }
 
+/* ---- Ed25519 API keys ------------------------------------------------------
+ */
+
+#define ED_KEY "exchange-test-ed25519-key"
+
+static EVP_PKEY *ed_keygen(void)
+{
+    EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, NULL);
+    EVP_PKEY *k = NULL;
+
+    assert_non_null(pc);
+    assert_int_equal(EVP_PKEY_keygen_init(pc), 1);
+    assert_int_equal(EVP_PKEY_keygen(pc, &k), 1);
+    EVP_PKEY_CTX_free(pc);
+    return k;
+}
+
+/* A credential set: ED_KEY and k's private key as PKCS#8 PEM. */
+static struct lx_creds *ed_creds(EVP_PKEY *k)
+{
+    BIO *bio = BIO_new(BIO_s_mem());
+    struct lx_creds *c = NULL;
+    char *pem = NULL;
+    long n;
+
+    assert_non_null(bio);
+    assert_int_equal(
+        PEM_write_bio_PrivateKey(bio, k, NULL, NULL, 0, NULL, NULL), 1);
+    n = BIO_get_mem_data(bio, &pem);
+    assert_true(n > 0);
+    assert_int_equal(lx_creds_new(&c, NULL, "binance-spot"), LX_OK);
+    assert_int_equal(
+        lx_creds_set(c, LX_CRED_API_KEY, ED_KEY, sizeof(ED_KEY) - 1), LX_OK);
+    assert_int_equal(lx_creds_set(c, LX_CRED_PRIVATE_KEY, pem, (size_t)n),
+                     LX_OK);
+    BIO_free(bio); /* a memory BIO wipes nothing: tests only */
+    return c;
+}
+
+static int ed_exchange(struct fx *f, const struct lx_creds *c)
+{
+    struct lx_exchange_opts *o;
+    int rc;
+
+    lx_exchange_free(f->ex);
+    f->ex = NULL;
+    assert_int_equal(lx_exchange_opts_new(&o), LX_OK);
+    assert_int_equal(
+        lx_exchange_opts_set_urls(o, "http://127.0.0.1:1/", "ws://127.0.0.1:1"),
+        LX_OK);
+    lx_exchange_opts_set_creds(o, c);
+    rc = lx_exchange_new(&f->ex, f->net, "binance-spot", o);
+    lx_exchange_opts_free(o);
+    return rc;
+}
+
+/*
+ * An account whose API key is Ed25519: the connector signs with the
+ * private key (base64, percent-encoded), the mock verifies with the public
+ * one; an order is placed and cancelled. The wrong private key gets -1022;
+ * a PEM that does not parse, or a key of another type, fails creation.
+ */
+static void test_ed25519_key(void **state)
+{
+    static const char *const bal[] = {"USDT", "10000", NULL};
+    struct fx_cfg c = {0};
+    struct fx *f;
+    struct lx_mock_bn_account_cfg a;
+    struct lx_order_req o = limit_buy("50000.00", "0.01000");
+    EVP_PKEY *mine = ed_keygen(), *other = ed_keygen();
+    struct lx_creds *good = ed_creds(mine), *wrong = ed_creds(other), *bad;
+    const char *why = "";
+    char oid[LX_ORDER_ID_LEN];
+    void *s;
+
+    (void)state;
+    f = make(&c);
+    memset(&a, 0, sizeof(a));
+    a.api_key = ED_KEY;
+    a.ed25519 = mine; /* the mock needs only its public half */
+    a.maker_fee = a.taker_fee = "0.001";
+    a.balances = bal;
+    assert_int_equal(lx_mock_bn_spot_add_account(f->spot, &a, NULL, &why),
+                     LX_OK);
+    assert_int_equal(ed_exchange(f, good), LX_OK);
+    assert_int_equal(lx_exchange_place(f->ex, &o, on_result, f), LX_OK);
+    assert_int_equal(wait(f), LX_OK);
+    assert_int_equal(f->order.status, LX_STATUS_NEW);
+    memcpy(oid, f->order.order_id, sizeof(oid));
+    assert_int_equal(
+        lx_exchange_cancel(f->ex, "BTCUSDT", oid, NULL, on_result, f), LX_OK);
+    assert_int_equal(wait(f), LX_OK);
+    assert_int_equal(f->order.status, LX_STATUS_CANCELED);
+    /* The same API key, signed with another private key. */
+    assert_int_equal(ed_exchange(f, wrong), LX_OK);
+    assert_int_equal(lx_exchange_balances(f->ex, on_result, f), LX_OK);
+    assert_int_equal(wait(f), LX_ERR_VENUE);
+    assert_int_equal(f->venue_code, -1022);
+    assert_int_equal(f->attempts, 1);
+    /* Not a PEM private key; an X25519 key (RFC 7748 6.1, Alice's). */
+    assert_int_equal(lx_creds_new(&bad, NULL, "binance-spot"), LX_OK);
+    assert_int_equal(
+        lx_creds_set(bad, LX_CRED_API_KEY, ED_KEY, sizeof(ED_KEY) - 1), LX_OK);
+    assert_int_equal(lx_creds_set(bad, LX_CRED_PRIVATE_KEY, "nope", 4), LX_OK);
+    assert_int_equal(ed_exchange(f, bad), LX_ERR_CONFIG);
+    assert_null(f->ex);
+    {
+        static const char x25519[] =
+            "-----BEGIN PRIVATE KEY-----\n"
+            "MC4CAQAwBQYDK2VuBCIEIHcHbQpzGKV9PBbBclGyZkXfTC+H68CZKrF3+6UduSwq\n"
+            "-----END PRIVATE KEY-----\n";
+
+        assert_int_equal(
+            lx_creds_set(bad, LX_CRED_PRIVATE_KEY, x25519, sizeof(x25519) - 1),
+            LX_OK);
+    }
+    assert_int_equal(ed_exchange(f, bad), LX_ERR_UNSUPPORTED);
+    s = f;
+    teardown(&s);
+    lx_creds_free(good);
+    lx_creds_free(wrong);
+    lx_creds_free(bad);
+    EVP_PKEY_free(mine);
+    EVP_PKEY_free(other);
+}
+
+/*
+ * Known answer: RFC 8032 test 1's secret key (9d61b19d...1cae7f60) as
+ * PKCS#8 PEM signs the Binance docs' example totalParams to this
+ * (openssl pkeyutl -sign -rawin), percent-encoded; the query and body are
+ * signed as their concatenation.
+ */
+static void test_ed25519_signature_kat(void **state)
+{
+    static const char pem[] =
+        "-----BEGIN PRIVATE KEY-----\n"
+        "MC4CAQAwBQYDK2VwBCIEIJ1hsZ3v/VpguoRK9JLsLMREScVpezJpGXA7rAMcrn9g\n"
+        "-----END PRIVATE KEY-----\n";
+    static const char want[] =
+        "3fhuDZ9nYMviDQ5OEtJBJS11jUZDTRzRQ%2BTQMarm%2BLErFiJvUiVPQjTzDoWZQe4mi"
+        "PX%2ByHk1v%2FZ7TWLYjIbmCA%3D%3D";
+    struct lx_bn_signer s;
+    struct lx_secret *key;
+    char out[LX_BN_SIG_MAX];
+
+    (void)state;
+    memset(&s, 0, sizeof(s));
+    assert_int_equal(lx_secret_new(&key, NULL, pem, sizeof(pem) - 1), LX_OK);
+    s.private_key = key;
+    assert_int_equal(
+        lx__bn_signature(&s,
+                         "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC",
+                         "&quantity=1&price=0.1&recvWindow=5000&timestamp="
+                         "1499827319559",
+                         out, sizeof(out)),
+        LX_OK);
+    assert_string_equal(out, want);
+    /* Parsed once, the same answer. */
+    assert_int_equal(lx__bn_ed25519_load(key, &s.ed25519), LX_OK);
+    assert_int_equal(
+        lx__bn_signature(&s,
+                         "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC"
+                         "&quantity=1&price=0.1&recvWindow=5000&timestamp="
+                         "1499827319559",
+                         "", out, sizeof(out)),
+        LX_OK);
+    assert_string_equal(out, want);
+    assert_int_equal(lx__bn_signature(&s, "a=1", "", out, 64), LX_ERR_INVAL);
+    lx__bn_ed25519_free(s.ed25519);
+    lx_secret_free(key);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1281,6 +1457,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_user_stream_stop_in_callback,
                                         setup_quiet, teardown),
+        cmocka_unit_test(test_ed25519_key),
+        cmocka_unit_test(test_ed25519_signature_kat),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

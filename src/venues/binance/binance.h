@@ -38,6 +38,8 @@
 #include "lotusx/lx_secret.h"
 #include "lotusx/lx_types.h"
 
+struct evp_pkey_st; /* OpenSSL's EVP_PKEY */
+
 /* The two Binance markets this codec speaks. */
 enum lx_bn_market {
     LX_BN_SPOT = 0, /* api.binance.com, /api/v3 */
@@ -310,12 +312,19 @@ const char *lx__bn_order_type_word(enum lx_bn_market m, enum lx_order_type t);
  * the API key and secret (borrowed; needed only by signed and user-stream
  * calls, else LX_ERR_NOCREDS), recv_window in ms (0: not sent, the venue's
  * 5000 applies), and the allocator for temporary query objects.
+ *
+ * An Ed25519 API key signs instead of the HMAC secret when private_key
+ * (the PEM, PKCS#8 "BEGIN PRIVATE KEY", borrowed) is set: with ed25519
+ * when that holds the key already parsed (lx__bn_ed25519_load; borrowed),
+ * else the PEM is parsed for each signature and the parsed copy freed.
  */
 struct lx_bn_signer {
     enum lx_bn_market market;
     const char *host;
     const struct lx_secret *api_key;
     const struct lx_secret *secret;
+    const struct lx_secret *private_key;
+    struct evp_pkey_st *ed25519;
     int64_t recv_window;
     const struct lx_mem *mem;
     /*
@@ -362,6 +371,36 @@ int lx__bn_apikey_value(const struct lx_secret *key, char *buf, size_t cap);
  */
 int lx__bn_sign(const struct lx_bn_signer *s, const char *query,
                 const char *body, char out[65]);
+
+/*
+ * The longest signature parameter value, NUL included: 88 base64
+ * characters of an Ed25519 signature with each of them percent-encoded.
+ */
+#define LX_BN_SIG_MAX (88 * 3 + 1)
+
+/*
+ * The `signature` value for query || body as the signer's key type wants
+ * it: the hex HMAC (lx__bn_sign) for an HMAC secret; for an Ed25519 key
+ * (private_key set) the base64 of the Ed25519 signature, percent-encoded
+ * ('+' %2B, '/' %2F, '=' %3D) so it travels as a parameter value. Writes
+ * a NUL-terminated string into out (cap >= LX_BN_SIG_MAX). Returns LX_OK,
+ * LX_ERR_NOCREDS (neither key), LX_ERR_INVAL, LX_ERR_CONFIG (the PEM does
+ * not parse), LX_ERR_UNSUPPORTED (a private key but not Ed25519),
+ * LX_ERR_NOMEM or LX_ERR_INTERNAL; out is "" on error.
+ */
+int lx__bn_signature(const struct lx_bn_signer *s, const char *query,
+                     const char *body, char *out, size_t cap);
+
+/*
+ * Parses the PEM private key in pem (an unencrypted PKCS#8 Ed25519 key, as
+ * `openssl genpkey -algorithm ed25519` writes) into *out, which the
+ * caller frees with lx__bn_ed25519_free. The PEM is read in place, never
+ * copied or logged. Returns LX_OK, LX_ERR_INVAL, LX_ERR_CONFIG (not a
+ * PEM private key, or an encrypted one), LX_ERR_UNSUPPORTED (another key
+ * type, such as RSA), LX_ERR_NOMEM.
+ */
+int lx__bn_ed25519_load(const struct lx_secret *pem, struct evp_pkey_st **out);
+void lx__bn_ed25519_free(struct evp_pkey_st *key);
 
 /*
  * Builders. Each fills *out completely or returns an error:

@@ -917,6 +917,12 @@ static const char *const hosts[2][2][2] = {
     {{"https://fapi.binance.com", "wss://fstream.binance.com"},
      {"https://testnet.binancefuture.com", "wss://fstream.binancefuture.com"}}};
 
+/*
+ * The signer's keys. A private key (an Ed25519 API key's PEM) wins over an
+ * HMAC secret and is parsed once, here, so a bad PEM fails the exchange's
+ * creation (LX_ERR_CONFIG, LX_ERR_UNSUPPORTED) rather than its first order;
+ * the parsed key is freed with the exchange.
+ */
 static int set_creds(struct bn_ex *x, const struct lx_exchange_opts *o)
 {
     if (o->creds == NULL) {
@@ -924,7 +930,11 @@ static int set_creds(struct bn_ex *x, const struct lx_exchange_opts *o)
     }
     x->signer.api_key = lx_creds_get(o->creds, LX_CRED_API_KEY);
     x->signer.secret = lx_creds_get(o->creds, LX_CRED_API_SECRET);
-    return LX_OK;
+    x->signer.private_key = lx_creds_get(o->creds, LX_CRED_PRIVATE_KEY);
+    if (x->signer.private_key == NULL) {
+        return LX_OK;
+    }
+    return lx__bn_ed25519_load(x->signer.private_key, &x->signer.ed25519);
 }
 
 static void destroy(void *impl)
@@ -941,6 +951,7 @@ static void destroy(void *impl)
     }
     lx_timer_free(x->wait_timer);
     lx_arena_free(x->arena);
+    lx__bn_ed25519_free(x->signer.ed25519);
     lx__free(x->mem, x->insts);
     lx__free(x->mem, x);
 }

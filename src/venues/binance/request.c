@@ -1,8 +1,9 @@
 /*
  * request.c - the Binance spot and USD-M REST requests, built exactly:
  * method, host, path, and the query or form body in the documented
- * parameter order, then recvWindow, timestamp and the HMAC-SHA256
- * signature last for signed calls.
+ * parameter order, then recvWindow, timestamp and the signature last for
+ * signed calls: hex HMAC-SHA256 with an HMAC secret, or the percent-encoded
+ * base64 Ed25519 signature with an Ed25519 private key.
  *
  * It does no I/O and reads no clock (the caller passes now_ms). It checks
  * what Binance documents as mandatory for each order type before anything
@@ -12,7 +13,11 @@
  */
 #include <string.h>
 
+#include <openssl/bio.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include "core/lx_internal.h"
 #include "core/secret_internal.h"
@@ -60,6 +65,147 @@ int lx__bn_sign(const struct lx_bn_signer *s, const char *query,
     return lx__hmac_sha256_hex(s->secret, parts, 2, out);
 }
 
+/* An encrypted PEM fails instead of prompting on the terminal. */
+static int no_passphrase(char *buf, int size, int rwflag, void *ud)
+{
+    (void)buf;
+    (void)size;
+    (void)rwflag;
+    (void)ud;
+    return -1;
+}
+
+int lx__bn_ed25519_load(const struct lx_secret *pem, EVP_PKEY **out)
+{
+    const uint8_t *p;
+    size_t len = 0;
+    EVP_PKEY *k;
+    BIO *bio;
+
+    if (pem == NULL || out == NULL) {
+        return LX_ERR_INVAL;
+    }
+    *out = NULL;
+    p = lx__secret_data(pem, &len);
+    if (len == 0 || len > INT32_MAX) {
+        return LX_ERR_CONFIG;
+    }
+    /* A read-only memory BIO reads the secret's own storage: no copy. */
+    bio = BIO_new_mem_buf(p, (int)len);
+    if (bio == NULL) {
+        return LX_ERR_NOMEM;
+    }
+    k = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
+    BIO_free(bio);
+    ERR_clear_error();
+    if (k == NULL) {
+        return LX_ERR_CONFIG;
+    }
+    if (EVP_PKEY_get_id(k) != EVP_PKEY_ED25519) {
+        EVP_PKEY_free(k);
+        return LX_ERR_UNSUPPORTED;
+    }
+    *out = k;
+    return LX_OK;
+}
+
+void lx__bn_ed25519_free(EVP_PKEY *key)
+{
+    EVP_PKEY_free(key); /* OpenSSL wipes the private scalar */
+}
+
+/* base64 of sig[64], percent-encoded as a parameter value, into out. */
+static int b64_param(const unsigned char sig[64], char *out, size_t cap)
+{
+    unsigned char b64[89];
+    size_t i, w = 0;
+
+    if (EVP_EncodeBlock(b64, sig, 64) != 88) {
+        return LX_ERR_INTERNAL;
+    }
+    for (i = 0; i < 88; i++) {
+        const char *esc = b64[i] == '+'   ? "%2B"
+                          : b64[i] == '/' ? "%2F"
+                          : b64[i] == '=' ? "%3D"
+                                          : NULL;
+
+        if (w + 4 > cap) {
+            return LX_ERR_TOOBIG;
+        }
+        if (esc != NULL) {
+            memcpy(out + w, esc, 3);
+            w += 3;
+        } else {
+            out[w++] = (char)b64[i];
+        }
+    }
+    out[w] = '\0';
+    return LX_OK;
+}
+
+/* Ed25519 signs the whole message at once: query || body go together. */
+static int ed25519_sign(const struct lx_bn_signer *s, EVP_PKEY *k,
+                        const char *query, const char *body, char *out,
+                        size_t cap)
+{
+    size_t ql = strlen(query), bl = strlen(body), siglen = 64;
+    unsigned char sig[64];
+    EVP_MD_CTX *md;
+    char *msg;
+    int rc = LX_ERR_INTERNAL;
+
+    msg = lx__malloc(s->mem, ql + bl + 1);
+    md = EVP_MD_CTX_new();
+    if (msg == NULL || md == NULL) {
+        lx__free(s->mem, msg);
+        EVP_MD_CTX_free(md);
+        return LX_ERR_NOMEM;
+    }
+    memcpy(msg, query, ql);
+    memcpy(msg + ql, body, bl);
+    if (EVP_DigestSignInit(md, NULL, NULL, NULL, k) == 1 &&
+        EVP_DigestSign(md, sig, &siglen, (unsigned char *)msg, ql + bl) == 1 &&
+        siglen == 64) {
+        rc = b64_param(sig, out, cap);
+    }
+    ERR_clear_error();
+    EVP_MD_CTX_free(md);
+    OPENSSL_cleanse(msg, ql + bl);
+    lx__free(s->mem, msg);
+    return rc;
+}
+
+int lx__bn_signature(const struct lx_bn_signer *s, const char *query,
+                     const char *body, char *out, size_t cap)
+{
+    EVP_PKEY *k;
+    int rc;
+
+    if (s == NULL || query == NULL || body == NULL || out == NULL ||
+        cap < LX_BN_SIG_MAX) {
+        return LX_ERR_INVAL;
+    }
+    out[0] = '\0';
+    if (s->private_key == NULL && s->ed25519 == NULL) {
+        return lx__bn_sign(s, query, body, out);
+    }
+    k = s->ed25519;
+    if (k == NULL) {
+        rc = lx__bn_ed25519_load(s->private_key, &k);
+        if (rc != LX_OK) {
+            return rc;
+        }
+    }
+    rc = ed25519_sign(s, k, query, body, out, cap);
+    if (k != s->ed25519) {
+        lx__bn_ed25519_free(k);
+    }
+    if (rc != LX_OK) {
+        out[0] = '\0';
+    }
+    return rc;
+}
+
 /* ---- Framework ------------------------------------------------------------
  */
 
@@ -83,7 +229,8 @@ static int begin(const struct lx_bn_signer *s, const char *method,
     if (auth != AUTH_NONE && s->api_key == NULL) {
         return LX_ERR_NOCREDS;
     }
-    if (auth == AUTH_SIGNED && s->secret == NULL) {
+    if (auth == AUTH_SIGNED && s->secret == NULL && s->private_key == NULL &&
+        s->ed25519 == NULL) {
         return LX_ERR_NOCREDS;
     }
     out->method = method;
@@ -117,7 +264,7 @@ static int append_sig(char *dst, const char *hex)
 static int finish(const struct lx_bn_signer *s, struct lx_query *q,
                   int64_t now_ms, struct lx_bn_request *out)
 {
-    char sig[LX_HMAC_SHA256_HEX_LEN];
+    char sig[LX_BN_SIG_MAX];
     char *dst = has_body(out->method) ? out->body : out->query;
     int rc = LX_OK;
 
@@ -141,7 +288,7 @@ static int finish(const struct lx_bn_signer *s, struct lx_query *q,
     if (!out->is_signed) {
         return LX_OK;
     }
-    rc = lx__bn_sign(s, out->query, out->body, sig);
+    rc = lx__bn_signature(s, out->query, out->body, sig, sizeof(sig));
     if (rc == LX_OK) {
         rc = append_sig(dst, sig);
         out->content_type =
