@@ -1333,19 +1333,12 @@ static void r_cancel_replace(struct lx_mock_call *c, void *ud)
     }
 }
 
-/* keepPriority's ,"listStatus":{..} of an amended list leg. */
-static void list_status_json(struct lx_mock_sb *sb, struct lx_mock_bn_spot *v,
-                             size_t idx)
+/* ,"orders":[{symbol, orderId, clientOrderId} x 2 (no closing bracket). */
+static void list_orders_json(struct lx_mock_sb *sb, struct lx_mock_bn_spot *v,
+                             const struct bn_list *l, const struct bn_symbol *s)
 {
-    const struct bn_list *l = &v->lists[idx];
-    const struct bn_symbol *s = &v->syms[l->sym];
     size_t i;
 
-    lx_mock_sb_kv_i64(sb, ",\"listStatus\":{\"orderListId\":", (int64_t)idx);
-    lx_mock_sb_kv_str(sb, ",\"contingencyType\":\"OCO\",\"listOrderStatus\":",
-                      l->done ? "ALL_DONE" : "EXECUTING");
-    lx_mock_sb_kv_str(sb, ",\"listClientOrderId\":", l->cid);
-    lx_mock_sb_kv_str(sb, ",\"symbol\":", s->name);
     lx_mock_sb_str(sb, ",\"orders\":[");
     for (i = 0; i < 2; i++) {
         const struct bn_order *o = lx__mbn_order(v, l->orders[i]);
@@ -1356,6 +1349,21 @@ static void list_status_json(struct lx_mock_sb *sb, struct lx_mock_bn_spot *v,
         lx_mock_sb_kv_str(sb, ",\"clientOrderId\":", o != NULL ? o->cid : "");
         lx_mock_sb_str(sb, "}");
     }
+}
+
+/* keepPriority's ,"listStatus":{..} of an amended list leg. */
+static void list_status_json(struct lx_mock_sb *sb, struct lx_mock_bn_spot *v,
+                             size_t idx)
+{
+    const struct bn_list *l = &v->lists[idx];
+    const struct bn_symbol *s = &v->syms[l->sym];
+
+    lx_mock_sb_kv_i64(sb, ",\"listStatus\":{\"orderListId\":", (int64_t)idx);
+    lx_mock_sb_kv_str(sb, ",\"contingencyType\":\"OCO\",\"listOrderStatus\":",
+                      l->done ? "ALL_DONE" : "EXECUTING");
+    lx_mock_sb_kv_str(sb, ",\"listClientOrderId\":", l->cid);
+    lx_mock_sb_kv_str(sb, ",\"symbol\":", s->name);
+    list_orders_json(sb, v, l, s);
     lx_mock_sb_str(sb, "]}");
 }
 
@@ -1670,7 +1678,6 @@ static void list_head(struct lx_mock_sb *sb, struct lx_mock_bn_spot *v,
 {
     const struct bn_list *l = &v->lists[idx];
     const struct bn_symbol *s = &v->syms[l->sym];
-    size_t i;
 
     lx_mock_sb_kv_i64(sb, "{\"orderListId\":", (int64_t)idx);
     lx_mock_sb_kv_str(sb, ",\"contingencyType\":\"OCO\",\"listStatusType\":",
@@ -1680,16 +1687,7 @@ static void list_head(struct lx_mock_sb *sb, struct lx_mock_bn_spot *v,
     lx_mock_sb_kv_str(sb, ",\"listClientOrderId\":", l->cid);
     lx_mock_sb_kv_i64(sb, ",\"transactionTime\":", l->update_ms);
     lx_mock_sb_kv_str(sb, ",\"symbol\":", s->name);
-    lx_mock_sb_str(sb, ",\"orders\":[");
-    for (i = 0; i < 2; i++) {
-        const struct bn_order *o = lx__mbn_order(v, l->orders[i]);
-
-        lx_mock_sb_kv_str(sb,
-                          i > 0 ? ",{\"symbol\":" : "{\"symbol\":", s->name);
-        lx_mock_sb_kv_i64(sb, ",\"orderId\":", (int64_t)l->orders[i]);
-        lx_mock_sb_kv_str(sb, ",\"clientOrderId\":", o != NULL ? o->cid : "");
-        lx_mock_sb_str(sb, "}");
-    }
+    list_orders_json(sb, v, l, s);
     lx_mock_sb_str(sb, "]");
 }
 

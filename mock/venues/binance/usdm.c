@@ -1054,29 +1054,38 @@ static void premium_one(struct lx_mock_bn_usdm *v, const struct um_symbol *s)
     lx_mock_sb_str(&v->sb, "}");
 }
 
-static void r_premium(struct lx_mock_call *c, void *ud)
+/*
+ * Answers one symbol's object (?symbol=) or the array of all of them,
+ * each rendered by one.
+ */
+static void one_or_all(struct lx_mock_call *c, struct lx_mock_bn_usdm *v,
+                       void (*one)(struct lx_mock_bn_usdm *v,
+                                   const struct um_symbol *s))
 {
-    struct lx_mock_bn_usdm *v = ud;
-    const char *n = lx_mock_call_param(c, "symbol", NULL);
     size_t i;
 
     lx_mock_sb_reset(&v->sb);
-    if (n != NULL) {
+    if (lx_mock_call_param(c, "symbol", NULL) != NULL) {
         struct um_symbol *s = need_sym(c, v);
 
         if (s == NULL) {
             return;
         }
-        premium_one(v, s);
+        one(v, s);
     } else {
         lx_mock_sb_str(&v->sb, "[");
         for (i = 0; i < v->nsyms; i++) {
             lx_mock_sb_str(&v->sb, i ? "," : "");
-            premium_one(v, &v->syms[i]);
+            one(v, &v->syms[i]);
         }
         lx_mock_sb_str(&v->sb, "]");
     }
     send(c, v);
+}
+
+static void r_premium(struct lx_mock_call *c, void *ud)
+{
+    one_or_all(c, ud, premium_one);
 }
 
 static void r_funding(struct lx_mock_call *c, void *ud)
@@ -3750,26 +3759,7 @@ static void price_one(struct lx_mock_bn_usdm *v, const struct um_symbol *s)
 /* GET /fapi/v1/ticker/price and /fapi/v2/ticker/price: one or all. */
 static void r_ticker_price(struct lx_mock_call *c, void *ud)
 {
-    struct lx_mock_bn_usdm *v = ud;
-    size_t i;
-
-    lx_mock_sb_reset(&v->sb);
-    if (lx_mock_call_param(c, "symbol", NULL) != NULL) {
-        struct um_symbol *s = need_sym(c, v);
-
-        if (s == NULL) {
-            return;
-        }
-        price_one(v, s);
-    } else {
-        lx_mock_sb_str(&v->sb, "[");
-        for (i = 0; i < v->nsyms; i++) {
-            lx_mock_sb_str(&v->sb, i ? "," : "");
-            price_one(v, &v->syms[i]);
-        }
-        lx_mock_sb_str(&v->sb, "]");
-    }
-    send(c, v);
+    one_or_all(c, ud, price_one);
 }
 
 /* 1 for one symbol, 2 without (ticker/price). */
