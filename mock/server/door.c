@@ -42,7 +42,7 @@ struct route {
 struct bucket {
     char *key;     /* client address, or NULL for an account bucket */
     uint64_t acct; /* account id when key is NULL */
-    int64_t min_start, weight, n429;
+    int64_t min_start, weight, n429, orders_1m;
     int64_t s10_start, orders_10s;
     int64_t day_start, orders_day;
     int64_t banned_until_ms;
@@ -95,6 +95,9 @@ struct lx_mock_call {
     int64_t now_ms;
     size_t bucket; /* index into door->buckets (they may move), or NONE */
     int answered;
+    /* orders charged by this call: the account's counts after them */
+    int charged;
+    int64_t orders[3]; /* 10 s, minute, day */
 };
 
 int lx_mock_door_new(struct lx_mock_door **out, struct lx_net *net,
@@ -433,6 +436,7 @@ static void bucket_roll(struct bucket *b, int64_t now_ms)
         b->min_start = m;
         b->weight = 0;
         b->n429 = 0;
+        b->orders_1m = 0;
     }
     if (b->s10_start != s) {
         b->s10_start = s;
@@ -485,7 +489,12 @@ int lx_mock_call_charge_order(struct lx_mock_call *c, uint64_t account,
     b = &c->door->buckets[ix];
     bucket_roll(b, c->now_ms);
     b->orders_10s++;
+    b->orders_1m++;
     b->orders_day++;
+    c->charged = 1;
+    c->orders[0] = b->orders_10s;
+    c->orders[1] = b->orders_1m;
+    c->orders[2] = b->orders_day;
     if (count_10s != NULL) {
         *count_10s = b->orders_10s;
     }
@@ -559,6 +568,19 @@ const char *lx_mock_call_client(const struct lx_mock_call *c)
 int64_t lx_mock_call_used_weight(const struct lx_mock_call *c)
 {
     return c->bucket != NONE ? c->door->buckets[c->bucket].weight : 0;
+}
+
+int lx_mock_call_order_counts(const struct lx_mock_call *c, int64_t out[3])
+{
+    if (c->charged) {
+        memcpy(out, c->orders, sizeof(c->orders));
+    }
+    return c->charged;
+}
+
+const char *lx_mock_call_venue(const struct lx_mock_call *c)
+{
+    return c->door->venue;
 }
 
 const struct lx_mock_limits *lx_mock_call_limits(const struct lx_mock_call *c)

@@ -179,6 +179,14 @@ const struct lx_mock_limits *lx_mock_call_limits(const struct lx_mock_call *c);
  */
 int lx_mock_call_charge_order(struct lx_mock_call *c, uint64_t account,
                               int64_t *count_10s, int64_t *count_day);
+/*
+ * 1 when the call charged orders, with out[] = the account's order counts
+ * after them in the current 10 s, minute and day windows (for the venue's
+ * order-count headers); 0 and out untouched otherwise.
+ */
+int lx_mock_call_order_counts(const struct lx_mock_call *c, int64_t out[3]);
+/* The venue name the door was made with ("binance", "binanceusdm"). */
+const char *lx_mock_call_venue(const struct lx_mock_call *c);
 
 /*
  * Answers the call: status, a NULL-terminated name/value header list (may

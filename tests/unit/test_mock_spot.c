@@ -48,7 +48,8 @@ struct fx {
     /* last REST answer */
     int nresp, status;
     char *body;
-    int64_t used; /* X-MBX-USED-WEIGHT-1M, -1 when absent */
+    int64_t used;      /* X-MBX-USED-WEIGHT-1M, -1 when absent */
+    int64_t ocount[2]; /* X-MBX-ORDER-COUNT-10S and -1D, -1 when absent */
     /* stream */
     struct lx_ws *ws;
     int ws_open;
@@ -177,6 +178,15 @@ static void resp_cb(void *ud, int err, const struct lx_http_msg *resp,
     f->used = -1;
     if (b != NULL) {
         assert_int_equal(lx__parse_i64(b, n, &f->used), LX_OK);
+    }
+    f->ocount[0] = f->ocount[1] = -1;
+    b = lx_http_msg_header(resp, "X-MBX-ORDER-COUNT-10S", &n);
+    if (b != NULL) {
+        assert_int_equal(lx__parse_i64(b, n, &f->ocount[0]), LX_OK);
+    }
+    b = lx_http_msg_header(resp, "X-MBX-ORDER-COUNT-1D", &n);
+    if (b != NULL) {
+        assert_int_equal(lx__parse_i64(b, n, &f->ocount[1]), LX_OK);
     }
     b = lx_http_msg_body(resp, &n);
     lx__free(NULL, f->body);
@@ -516,6 +526,56 @@ static void ws_msg_cb(struct lx_ws *ws, int opcode, const uint8_t *data,
     f->nmsgs++;
 }
 
+/*
+ * Order-count limits (100 per 10 s on spot): every placement answers with
+ * the account's counts in X-MBX-ORDER-COUNT-10S / -1D; the 101st order in
+ * a window is refused with 429 -1015; the next window starts again. A test
+ * order is not counted and other routes carry no count.
+ */
+static void test_order_count_limit(void **state)
+{
+    struct fx *f = *state;
+    char q[160];
+    int i;
+
+    call(f, "POST", "/api/v3/order/test",
+         "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.1&"
+         "price=100",
+         1);
+    assert_int_equal(f->status, 200);
+    assert_int_equal(f->ocount[0], -1);
+    for (i = 1; i <= 100; i++) {
+        lx__snprintf(q, sizeof(q),
+                     "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&"
+                     "quantity=0.1&price=%d",
+                     100 + i);
+        call(f, "POST", "/api/v3/order", q, 1);
+        assert_int_equal(f->status, 200);
+        assert_int_equal(f->ocount[0], i);
+        assert_int_equal(f->ocount[1], i);
+    }
+    call(f, "POST", "/api/v3/order",
+         "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.1&"
+         "price=99",
+         1);
+    assert_int_equal(f->status, 429);
+    assert_string_equal(f->body,
+                        "{\"code\":-1015,\"msg\":\"Too many new orders; "
+                        "current limit is 100 orders per TEN_SECONDS.\"}");
+    call(f, "GET", "/api/v3/openOrders", "symbol=BTCUSDT", 1);
+    assert_int_equal(f->ocount[0], -1);
+    assert_int_equal(lx_clock_run(f->clock, lx_clock_mono_ns(f->clock) +
+                                                (int64_t)10000000000),
+                     LX_OK);
+    call(f, "POST", "/api/v3/order",
+         "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.1&"
+         "price=99",
+         1);
+    assert_int_equal(f->status, 200);
+    assert_int_equal(f->ocount[0], 1);
+    assert_true(f->ocount[1] >= 102);
+}
+
 /* Sends one WebSocket API request and returns the answer (owned by f). */
 static const cJSON *api_call(struct fx *f, const char *text)
 {
@@ -785,6 +845,7 @@ static void test_depth_follows_book(void **state)
                                     "\"0.00200000\"],[\"50000.00000000\","
                                     "\"0.00100000\"]]"));
     d2 = lx__strdup(NULL, f->body);
+
     /* Same book, fewer levels: a new body, then the old one again. */
     call(f, "GET", "/api/v3/depth", "symbol=BTCUSDT&limit=1", 0);
     assert_non_null(strstr(f->body, "\"bids\":[[\"50001.00000000\","
@@ -2074,6 +2135,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_user_data_stream, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ws_api_subscribe, setup_quiet,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_order_count_limit, setup_quiet,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_synthetic_market_deterministic,
                                         setup, teardown),

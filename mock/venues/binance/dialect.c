@@ -83,13 +83,32 @@ static void bn_rate_limited(struct lx_mock_call *call, int status,
     cJSON_free(json);
 }
 
+/*
+ * X-MBX-USED-WEIGHT-1M on every answer; on a call that placed orders also
+ * the account's order counts: X-MBX-ORDER-COUNT-10S and -1D on spot,
+ * -10S and -1M on USD-M (the windows each venue limits).
+ */
 static int bn_usage_headers(struct lx_mock_call *call, struct lx_http_msg *resp)
 {
     char used[24];
+    int64_t n[3];
+    int usdm, rc;
 
     lx__snprintf(used, sizeof(used), "%lld",
                  (long long)lx_mock_call_used_weight(call));
-    return lx_http_msg_add_header(resp, "X-MBX-USED-WEIGHT-1M", used);
+    rc = lx_http_msg_add_header(resp, "X-MBX-USED-WEIGHT-1M", used);
+    if (rc != LX_OK || !lx_mock_call_order_counts(call, n)) {
+        return rc;
+    }
+    usdm = strcmp(lx_mock_call_venue(call), "binanceusdm") == 0;
+    lx__snprintf(used, sizeof(used), "%lld", (long long)n[0]);
+    rc = lx_http_msg_add_header(resp, "X-MBX-ORDER-COUNT-10S", used);
+    lx__snprintf(used, sizeof(used), "%lld", (long long)n[usdm ? 1 : 2]);
+    return rc != LX_OK ? rc
+                       : lx_http_msg_add_header(resp,
+                                                usdm ? "X-MBX-ORDER-COUNT-1M"
+                                                     : "X-MBX-ORDER-COUNT-1D",
+                                                used);
 }
 
 /*
