@@ -27,6 +27,8 @@
 #include "mock/server/config.h"
 #include "mock/venues/binance/dialect.h"
 
+#define SEC ((int64_t)1000000000)
+
 /* Where we are, for messages: "symbols[1]." and the like. */
 struct where {
     char *err;
@@ -749,12 +751,51 @@ static int parse_usdm(struct lx_mock_config *c, cJSON *root,
     return rc;
 }
 
+/* "streams": the spot hub's pings, connection age and message limit. */
+static int parse_streams(struct lx_mock_config *c, const cJSON *root,
+                         const struct where *w0)
+{
+    static const char *const known[] = {"ping_interval_s", "max_age_s",
+                                        "max_msgs_per_sec", NULL};
+    const struct lx_mock_bn_hub_opts *d = &lx_mock_bn_hub_spot;
+    const cJSON *o = NULL;
+    struct where w = {w0->err, w0->cap, "streams."};
+    int64_t ping, age, msgs;
+    int rc = get_obj(root, "streams", &o, w0);
+
+    c->streams = *d;
+    if (rc != LX_OK || o == NULL) {
+        return rc;
+    }
+    c->has_streams = 1;
+    rc = known_keys(o, known, &w);
+    if (rc == LX_OK) {
+        rc = get_int(o, "ping_interval_s", 0, 86400, d->ping_interval_ns / SEC,
+                     &ping, &w);
+    }
+    if (rc == LX_OK) {
+        rc = get_int(o, "max_age_s", 0, 7 * 86400, d->max_age_ns / SEC, &age,
+                     &w);
+    }
+    if (rc == LX_OK) {
+        rc = get_int(o, "max_msgs_per_sec", 0, 100000, d->max_msgs_per_sec,
+                     &msgs, &w);
+    }
+    if (rc == LX_OK) {
+        c->streams.ping_interval_ns = ping * SEC;
+        c->streams.max_age_ns = age * SEC;
+        c->streams.max_msgs_per_sec = (int)msgs;
+    }
+    return rc;
+}
+
 static int parse_top(struct lx_mock_config *c, cJSON *root,
                      const struct where *w)
 {
     static const char *const known[] = {
-        "seed",      "listen",  "port",     "ports", "market", "rate_limits",
-        "generator", "symbols", "accounts", "tls",   "usdm",   NULL};
+        "seed",        "listen",    "port",    "ports",    "market",
+        "rate_limits", "generator", "symbols", "accounts", "tls",
+        "usdm",        "streams",   NULL};
     const cJSON *lim = NULL, *gen = NULL;
     int64_t v;
     int rc = known_keys(root, known, w);
@@ -812,6 +853,9 @@ static int parse_top(struct lx_mock_config *c, cJSON *root,
     }
     if (rc == LX_OK) {
         rc = parse_usdm(c, root, w);
+    }
+    if (rc == LX_OK) {
+        rc = parse_streams(c, root, w);
     }
     return rc;
 }

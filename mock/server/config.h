@@ -20,6 +20,7 @@
 #include "mock/feed/synth.h"
 #include "mock/server/mock.h"
 #include "mock/venues/binance/spot.h"
+#include "mock/venues/binance/streams.h"
 #include "mock/venues/binance/usdm.h"
 
 #define LX_MOCK_CFG_SYMBOLS  16
@@ -83,6 +84,14 @@ struct lx_mock_config {
      * pair.
      */
     int has_tls, tls;
+    /*
+     * "streams": {"ping_interval_s", "max_age_s", "max_msgs_per_sec"}: the
+     * spot stream hub's server pings, connection lifetime and incoming
+     * message limit (0 = none); has_streams: the object was given, streams
+     * holds Binance spot's values for what it leaves out.
+     */
+    int has_streams;
+    struct lx_mock_bn_hub_opts streams;
     const char *tls_cert, *tls_key, *tls_ca_out;
     struct lx_mock_cfg_usdm usdm;
 };

@@ -963,7 +963,9 @@ static int start(struct mock_main *m)
             m->have_cfg ? &m->cfg.limits : &lx_mock_bn_spot_limits);
     }
     if (rc == LX_OK && m->replay_path == NULL) {
-        rc = lx_mock_bn_hub_new(&m->hub, m->net, m->clock, NULL);
+        rc = lx_mock_bn_hub_new(
+            &m->hub, m->net, m->clock,
+            m->have_cfg && m->cfg.has_streams ? &m->cfg.streams : NULL);
     }
     if (rc == LX_OK && m->replay_path == NULL) {
         rc = add_admin(m);

@@ -13,7 +13,7 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-echo "1..23"
+echo "1..24"
 
 "$MOCK" --quiet >"$tmp/out" 2>"$tmp/err" &
 pid=$!
@@ -110,5 +110,21 @@ check "bad flag exits 2" "$?" "2"
 kill -TERM "$pid"
 wait "$pid"
 check "SIGTERM exits 0" "$?" "0"
+pid=
+
+# "streams": {"max_age_s": 1}: the hub ends a connection after 1 s.
+printf '{"streams":{"max_age_s":1,"ping_interval_s":0}}' >"$tmp/st.json"
+"$MOCK" --quiet --config "$tmp/st.json" >"$tmp/out2" 2>"$tmp/err2" &
+pid=$!
+wait_line "$tmp/out2" '^binance '
+url2=$(sed -n 's/^binance //p' "$tmp/out2")
+"$B/lotusx-record" -o "$tmp/age.lxcap" --quiet --no-reconnect --duration 20 \
+    --ws "ws${url2#http}/ws/btcusdt@trade" 2>/dev/null
+case "$("$B/lotusx" capture cat "$tmp/age.lxcap" --kind close 2>/dev/null)" in
+    *"connection lifetime exceeded"*) ok "streams.max_age_s: the hub closed the connection (lifetime exceeded)" ;;
+    *) notok "streams.max_age_s: $("$B/lotusx" capture cat "$tmp/age.lxcap" --kind close 2>&1)" ;;
+esac
+kill -TERM "$pid"
+wait "$pid"
 pid=
 exit 0

@@ -152,6 +152,41 @@ static void test_ports(void **state)
     lx_mock_config_free(&c);
 }
 
+/*
+ * "streams": the spot hub's pings, connection age and incoming message
+ * limit; what is left out keeps Binance spot's values; bad values and
+ * unknown keys are named.
+ */
+static void test_streams(void **state)
+{
+    struct lx_mock_config c;
+    char err[256];
+
+    (void)state;
+    assert_int_equal(parse(&c, "{}", err, sizeof(err)), LX_OK);
+    assert_false(c.has_streams);
+    lx_mock_config_free(&c);
+    assert_int_equal(parse(&c,
+                           "{\"streams\":{\"ping_interval_s\":5,"
+                           "\"max_age_s\":60}}",
+                           err, sizeof(err)),
+                     LX_OK);
+    assert_true(c.has_streams);
+    assert_int_equal(c.streams.ping_interval_ns, (int64_t)5000000000);
+    assert_int_equal(c.streams.max_age_ns, (int64_t)60000000000);
+    assert_int_equal(c.streams.max_msgs_per_sec,
+                     lx_mock_bn_hub_spot.max_msgs_per_sec);
+    assert_int_equal(c.streams.max_streams, lx_mock_bn_hub_spot.max_streams);
+    lx_mock_config_free(&c);
+    assert_int_equal(
+        parse(&c, "{\"streams\":{\"max_age_s\":-1}}", err, sizeof(err)),
+        LX_ERR_CONFIG);
+    assert_non_null(strstr(err, "streams.max_age_s"));
+    assert_int_equal(parse(&c, "{\"streams\":{\"pings\":1}}", err, sizeof(err)),
+                     LX_ERR_CONFIG);
+    assert_non_null(strstr(err, "streams.pings"));
+}
+
 static void test_tls(void **state)
 {
     struct lx_mock_config c;
@@ -481,6 +516,7 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_ports),
         cmocka_unit_test(test_tls),
+        cmocka_unit_test(test_streams),
         cmocka_unit_test(test_unreadable),
         cmocka_unit_test(test_usdm_good),
         cmocka_unit_test(test_usdm_defaults),
