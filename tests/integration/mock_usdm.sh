@@ -20,7 +20,7 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-echo "1..45"
+echo "1..46"
 
 "$MOCK" --quiet >"$tmp/out" 2>"$tmp/err" &
 pid=$!
@@ -55,6 +55,23 @@ case "$r" in *'"status":"NEW"'*'"clientOrderId":"it1"'*) ok "order placed" ;;
 r=$(signed DELETE /fapi/v1/order "symbol=BTCUSDT&origClientOrderId=it1")
 case "$r" in *'"status":"CANCELED"'*) ok "order cancelled" ;;
     *) notok "order cancelled: $r" ;; esac
+# A batch counts each order it holds: X-MBX-ORDER-COUNT-10S grows by 2 for
+# a batch of 2 (or is 2 when a new 10 s window began in between).
+ocount() { tr -d '\r' | sed -n 's/^X-MBX-ORDER-COUNT-10S: //p'; }
+signed_h() { # METHOD PATH PARAMS: the answer's headers
+    q="$3&timestamp=$(($(date +%s) * 1000))"
+    curl -s -D - -o /dev/null -X "$1" -H "X-MBX-APIKEY: $K" \
+        "$url$2?$q&signature=$(sign "$q")"
+}
+# percent-encodes the JSON characters a batch uses
+penc() { printf %s "$1" | sed 's/\[/%5B/g; s/\]/%5D/g; s/{/%7B/g; s/}/%7D/g; s/"/%22/g; s/:/%3A/g; s/,/%2C/g'; }
+a=$(signed_h POST /fapi/v1/order \
+    "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.010&price=50000" | ocount)
+b=$(signed_h POST /fapi/v1/batchOrders "batchOrders=$(penc '[{"symbol":"BTCUSDT","side":"BUY","type":"LIMIT","timeInForce":"GTC","quantity":"0.010","price":"50000"},{"symbol":"BTCUSDT","side":"BUY","type":"LIMIT","timeInForce":"GTC","quantity":"0.010","price":"50001"}]')" | ocount)
+if [ -n "$a" ] && [ -n "$b" ] && { [ $((b - a)) = 2 ] || [ "$b" = 2 ]; }; then
+    ok "a batch of 2 counts 2 orders ($a then $b)"
+else notok "a batch of 2 counts 2 orders: $a then $b"; fi
+signed DELETE /fapi/v1/allOpenOrders "symbol=BTCUSDT" >/dev/null
 r=$(signed GET /fapi/v3/balance "")
 case "$r" in *'"asset":"USDT","balance":"100000.00000000"'*) ok "balance" ;;
     *) notok "balance: $r" ;; esac

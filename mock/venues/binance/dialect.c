@@ -88,6 +88,38 @@ static void bn_rate_limited(struct lx_mock_call *call, int status,
  * the account's order counts: X-MBX-ORDER-COUNT-10S and -1D on spot,
  * -10S and -1M on USD-M (the windows each venue limits).
  */
+int lx_mock_bn_charge_orders(struct lx_mock_call *call, uint64_t account, int n)
+{
+    const struct lx_mock_limits *l = lx_mock_call_limits(call);
+    struct lx_mock_bn_err err;
+    int64_t s10 = 0, day = 0;
+    int i, rc = LX_OK;
+
+    for (i = 0; i < n && rc == LX_OK; i++) {
+        rc = lx_mock_call_charge_order(call, account, &s10, &day);
+    }
+    if (rc == LX_OK) {
+        return 0;
+    }
+    if (rc != LX_ERR_RATELIMIT) {
+        lx_mock_respond(call, 503, NULL, NULL, NULL, 0);
+        return -1;
+    }
+    if (l->orders_per_10s > 0 && s10 > l->orders_per_10s) {
+        lx_mock_bn_err_set(&err, 429, -1015,
+                           "Too many new orders; current limit is %lld "
+                           "orders per TEN_SECONDS.",
+                           (long long)l->orders_per_10s);
+    } else {
+        lx_mock_bn_err_set(&err, 429, -1015,
+                           "Too many new orders; current limit is %lld "
+                           "orders per DAY.",
+                           (long long)l->orders_per_day);
+    }
+    lx_mock_bn_respond_err(call, &err);
+    return -1;
+}
+
 static int bn_usage_headers(struct lx_mock_call *call, struct lx_http_msg *resp)
 {
     char used[24];

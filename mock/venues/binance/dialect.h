@@ -20,4 +20,12 @@ extern const struct lx_mock_limits lx_mock_bn_spot_limits;
 int lx_mock_bn_respond_err(struct lx_mock_call *call,
                            const struct lx_mock_bn_err *err);
 
+/*
+ * Counts n new orders of account (a venue account id) against the door's
+ * order limits (10 s and day windows). Returns 0 when they may go on; else
+ * -1 with the call answered: 429 -1015 naming the limit passed, or 503.
+ */
+int lx_mock_bn_charge_orders(struct lx_mock_call *call, uint64_t account,
+                             int n);
+
 #endif

@@ -145,39 +145,6 @@ static const struct lx_mock_bn_key *auth(struct lx_mock_call *c,
     return key;
 }
 
-/*
- * Counts n new orders of key's account against the order limits (10 s and
- * day windows; OCO counts 2, as on the venue). 0 when they may go on; else
- * the call has its answer (429 -1015, or 503).
- */
-static int charge_orders(struct lx_mock_call *c,
-                         const struct lx_mock_bn_key *key, int n)
-{
-    const struct lx_mock_limits *l = lx_mock_call_limits(c);
-    int64_t s10 = 0, day = 0;
-    int i, rc = LX_OK;
-
-    for (i = 0; i < n && rc == LX_OK; i++) {
-        rc = lx_mock_call_charge_order(c, key->account, &s10, &day);
-    }
-    if (rc == LX_OK) {
-        return 0;
-    }
-    if (rc != LX_ERR_RATELIMIT) {
-        lx_mock_respond(c, 503, NULL, NULL, NULL, 0);
-    } else if (l->orders_per_10s > 0 && s10 > l->orders_per_10s) {
-        failf(c, 429, -1015,
-              "Too many new orders; current limit is %lld orders per "
-              "TEN_SECONDS.",
-              (long long)l->orders_per_10s);
-    } else {
-        failf(c, 429, -1015,
-              "Too many new orders; current limit is %lld orders per DAY.",
-              (long long)l->orders_per_day);
-    }
-    return -1;
-}
-
 static void send_sb(struct lx_mock_call *c, struct lx_mock_sb *sb)
 {
     if (sb->err != LX_OK) {
@@ -1088,7 +1055,7 @@ static void place(struct lx_mock_call *c, struct lx_mock_bn_spot *v,
         lx_mock_respond_json(c, 200, "{}", 2);
         return;
     }
-    if (charge_orders(c, key, 1) < 0) {
+    if (lx_mock_bn_charge_orders(c, key->account, 1) < 0) {
         return;
     }
     o = submit_new(v, key->account, &n, &code, &msg);
@@ -1298,7 +1265,7 @@ static void r_cancel_replace(struct lx_mock_call *c, void *ud)
              "sent, but both were empty/null!");
         return;
     }
-    if (charge_orders(c, key, 1) < 0) {
+    if (lx_mock_bn_charge_orders(c, key->account, 1) < 0) {
         return;
     }
     /* cancelOrderId first; a cancelOrigClientOrderId sent too must match. */
@@ -1806,7 +1773,7 @@ static void place_oco(struct lx_mock_call *c, struct lx_mock_bn_spot *v,
              "The relationship of the prices for the orders is not correct.");
         return;
     }
-    if (charge_orders(c, key, 2) < 0) {
+    if (lx_mock_bn_charge_orders(c, key->account, 2) < 0) {
         return;
     }
     if (v->nlists == v->lists_cap && lx__mbn_list_new(v) != NULL) {

@@ -1476,10 +1476,7 @@ static void r_order_new(struct lx_mock_call *c, void *ud)
         !dec_param(c, "stopPrice", stop, &r.stop_price)) {
         return;
     }
-    if (lx_mock_call_charge_order(c, acct, NULL, NULL) != LX_OK) {
-        fail(c, 429, -1015,
-             "Too many new orders; current limit is 300 "
-             "orders per TEN_SECONDS.");
+    if (lx_mock_bn_charge_orders(c, acct, 1) < 0) {
         return;
     }
     submit(c, v, acct, s, &r, lx_mock_call_param(c, "newClientOrderId", NULL),
@@ -1657,10 +1654,7 @@ static void r_order_put(struct lx_mock_call *c, void *ud)
     if ((o = find_order(c, v, acct, s, 0)) == NULL) {
         return;
     }
-    if (lx_mock_call_charge_order(c, acct, NULL, NULL) != LX_OK) {
-        fail(c, 429, -1015,
-             "Too many new orders; current limit is 300 "
-             "orders per TEN_SECONDS.");
+    if (lx_mock_bn_charge_orders(c, acct, 1) < 0) {
         return;
     }
     if (!modify_order(v, acct, s, o, side, price, qty, &e)) {
@@ -3124,10 +3118,7 @@ static void r_algo_new(struct lx_mock_call *c, void *ud)
                    &r.stop_price)) {
         return;
     }
-    if (lx_mock_call_charge_order(c, acct, NULL, NULL) != LX_OK) {
-        fail(c, 429, -1015,
-             "Too many new orders; current limit is 300 "
-             "orders per TEN_SECONDS.");
+    if (lx_mock_bn_charge_orders(c, acct, 1) < 0) {
         return;
     }
     submit(c, v, acct, s, &r, lx_mock_call_param(c, "clientAlgoId", NULL), 1);
@@ -3465,20 +3456,14 @@ static void batch(struct lx_mock_call *c, struct lx_mock_bn_usdm *v, int put)
     uint32_t acct;
     cJSON *l;
     size_t n = 0;
-    int i;
 
     if (!signed_acct(c, v, &acct) || need(c, "batchOrders") == NULL ||
         (l = list_param(c, "batchOrders", UM_BATCH)) == NULL) {
         return;
     }
-    for (i = 0; i < UM_BATCH; i++) {
-        if (lx_mock_call_charge_order(c, acct, NULL, NULL) != LX_OK) {
-            cJSON_Delete(l);
-            fail(c, 429, -1015,
-                 "Too many new orders; current limit is 300 "
-                 "orders per TEN_SECONDS.");
-            return;
-        }
+    if (lx_mock_bn_charge_orders(c, acct, cJSON_GetArraySize(l)) < 0) {
+        cJSON_Delete(l);
+        return;
     }
     cJSON_ArrayForEach (it, l) {
         memset(&e[n], 0, sizeof(e[n]));
