@@ -782,6 +782,23 @@ size_t lx__engine_levels(const struct lx_engine *e, uint32_t inst, int side,
     return n;
 }
 
+int64_t lx__engine_level_qty(const struct lx_engine *e, uint32_t inst,
+                             int side, int64_t price)
+{
+    const struct eng_book *b;
+    uint32_t li;
+
+    if (e == NULL || inst >= e->nbooks || (side != 0 && side != 1)) {
+        return 0;
+    }
+    b = &e->books[inst];
+    li = lx__eng_level_find(b, side, price);
+    if (li == ENG_NIL || b->levels[li].head == ENG_NIL) {
+        return 0;
+    }
+    return b->levels[li].qty;
+}
+
 size_t lx__engine_queue(const struct lx_engine *e, uint32_t inst, int side,
                         int64_t price, struct lx_eng_queue_entry *out,
                         size_t cap)
