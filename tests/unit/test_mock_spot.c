@@ -1333,6 +1333,98 @@ static const cJSON *last_exec(struct fx *f, const char *x)
  * executionReport x=REPLACED with the new client id in c and the old in
  * C, weight 4; the rejections are -2038 (errors.md), -1013, -1102.
  */
+/*
+ * The published book follows the engine's by the prices each event
+ * touches: after every step of a seeded random order stream (limits,
+ * IOC, market, post-only, stop-limits that trigger, cancels, amends with
+ * and without priority, from two accounts that trade with each other),
+ * it equals the engine's whole book, and every change took an update id.
+ */
+static void test_depth_incremental_random(void **state)
+{
+    struct fx *f = *state;
+    struct lx_mock_bn_spot *v = f->spot;
+    uint32_t inst = v->syms[0].inst;
+    uint64_t ids[64], x = 0x9e3779b97f4a7c15ULL;
+    size_t nids = 0;
+    int step, changes = 0;
+
+    memset(ids, 0, sizeof(ids));
+    for (step = 0; step < 3000; step++) {
+        struct lx_eng_order_req r;
+        struct lx_eng_result res;
+        uint64_t pick;
+        int64_t before = v->syms[0].update_id;
+        int op;
+
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        pick = x >> 8;
+        op = (int)(pick % 10);
+        memset(&r, 0, sizeof(r));
+        r.account = pick & 1 ? f->maker : f->taker;
+        r.inst = inst;
+        r.side = (pick >> 1) & 1 ? LX_ENG_SELL : LX_ENG_BUY;
+        r.price = 5000000 + (int64_t)((pick >> 2) % 41) - 20;
+        r.qty = 1 + (int64_t)((pick >> 9) % 50);
+        r.time = T0 + step;
+        r.stp = LX_ENG_STP_NONE;
+        if (op <= 3 || (op == 4 && nids == 0)) {
+            r.type = LX_ENG_LIMIT;
+            r.tif = LX_ENG_GTC;
+        } else if (op == 4) {
+            r.type = LX_ENG_LIMIT;
+            r.tif = LX_ENG_IOC;
+        } else if (op == 5) {
+            r.type = (pick >> 20) & 1 ? LX_ENG_MARKET : LX_ENG_LIMIT_MAKER;
+            r.tif = LX_ENG_GTC;
+            if (r.type == LX_ENG_MARKET) {
+                r.price = 0;
+            }
+        } else if (op == 6) {
+            r.type = LX_ENG_STOP_LOSS_LIMIT;
+            r.tif = LX_ENG_GTC;
+            r.stop_price = r.price + (r.side == LX_ENG_BUY ? 1 : -1);
+        } else {
+            r.type = 0xff; /* not a new order */
+        }
+        if (r.type != 0xff) {
+            assert_int_equal(lx__engine_submit(v->eng, &r, &res), LX_OK);
+            if (res.order_id != 0) {
+                ids[nids < 64 ? nids++ : (size_t)(pick % 64)] = res.order_id;
+            }
+        } else if (nids > 0) {
+            uint64_t id = ids[(pick >> 12) % nids];
+            const struct bn_order *o = lx__mbn_order(v, id);
+
+            if (op == 7) {
+                lx__engine_cancel(v->eng, o->account, id, NULL, 0, r.time,
+                                  &res);
+            } else {
+                int64_t nq = 1 + (int64_t)((pick >> 9) % 60);
+
+                if (op == 8) {
+                    lx__engine_amend(v->eng, o->account, id, o->price, nq,
+                                     r.time, &res);
+                } else {
+                    lx__engine_amend_requeue(v->eng, o->account, id, r.price,
+                                             nq, r.time, &res);
+                }
+            }
+        }
+        assert_int_equal(lx__mbn_drain(v), LX_OK);
+        assert_int_equal(lx__mbn_check_depth(v), LX_OK);
+        assert_true(v->syms[0].update_id == before ||
+                    v->syms[0].update_id == before + 1);
+        changes += v->syms[0].update_id != before;
+    }
+    assert_int_equal(lx__engine_check(v->eng), LX_OK);
+    /* the stream really moved the book (the check is not vacuous) */
+    assert_true(changes > 1000);
+    assert_true(v->syms[0].nbids > 5 && v->syms[0].nasks > 5);
+}
+
 static void test_amend_keep_priority(void **state)
 {
     struct fx *f = *state;
@@ -2145,6 +2237,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_admin_set_balance, setup_quiet,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_synth_set_mid, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_depth_incremental_random,
+                                        setup_quiet, teardown),
         cmocka_unit_test_setup_teardown(test_amend_keep_priority, setup_quiet,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_cancel_replace, setup_quiet,

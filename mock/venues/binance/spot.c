@@ -193,6 +193,7 @@ void lx_mock_bn_spot_free(struct lx_mock_bn_spot *v)
         lx__free(NULL, v->syms[i].trades);
         lx__free(NULL, v->syms[i].bids);
         lx__free(NULL, v->syms[i].asks);
+        lx__free(NULL, v->syms[i].touched);
         lx_mock_sb_free(&v->syms[i].depth_body);
         for (w = 0; w < BN_NWIN; w++) {
             lx__free(NULL, v->syms[i].win[w].bids);
@@ -941,13 +942,166 @@ static void win_1s_cb(struct lx_timer *t, void *ud)
     win_tick(ud, BN_WIN_1S);
 }
 
-/* Publishes the changes of s's book since the last call, if any. */
-static int publish_depth(struct lx_mock_bn_spot *v, struct bn_symbol *s)
+/* At most this many touched prices are compared one by one. */
+#define BN_TOUCH_MAX 4096
+
+/* Notes that the levels at price (either side) may have changed. */
+static void touch(struct bn_symbol *s, int64_t price)
+{
+    if (s->touch_all || price == 0) {
+        return;
+    }
+    if (s->ntouched > 0 && s->touched[s->ntouched - 1] == price) {
+        return;
+    }
+    if (s->ntouched == s->touched_cap) {
+        size_t cap = s->touched_cap > 0 ? s->touched_cap * 2 : 64;
+        int64_t *p = cap <= BN_TOUCH_MAX
+                         ? lx__realloc(NULL, s->touched, cap * sizeof(*p))
+                         : NULL;
+
+        if (p == NULL) {
+            s->touch_all = true;
+            return;
+        }
+        s->touched = p;
+        s->touched_cap = cap;
+    }
+    s->touched[s->ntouched++] = price;
+}
+
+/*
+ * The book-level changes an engine event can make: the price levels it
+ * touches. CANCELLED, EXPIRED and TRIGGERED carry no price in the log, so
+ * they use the venue's copy of the order (before on_event updates it).
+ */
+static void touch_event(struct bn_symbol *s, const struct lx_eng_event *ev,
+                        const struct bn_order *o)
+{
+    switch (ev->type) {
+    case LX_ENG_EV_ACCEPTED:
+    case LX_ENG_EV_FILL:
+        touch(s, ev->price);
+        break;
+    case LX_ENG_EV_AMENDED:
+        touch(s, ev->price); /* and the old price, below */
+        if (o != NULL) {
+            touch(s, o->price);
+        } else {
+            s->touch_all = true;
+        }
+        break;
+    case LX_ENG_EV_TRIGGERED:
+    case LX_ENG_EV_CANCELLED:
+    case LX_ENG_EV_EXPIRED:
+        if (o != NULL) {
+            touch(s, o->price);
+        } else {
+            s->touch_all = true;
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+/* The index of price in a side (best first), or where it would go. */
+static size_t level_pos(const struct bn_level *l, size_t n, int64_t price,
+                        int desc)
+{
+    size_t lo = 0, hi = n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        bool before = desc ? l[mid].price > price : l[mid].price < price;
+
+        if (before) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo;
+}
+
+/*
+ * Sets the published level at price to qty (0: gone) on one side; returns
+ * 1 if that changed it, 0 if not, or an error.
+ */
+static int level_set(struct bn_level **lv, size_t *n, size_t *cap,
+                     int64_t price, int64_t qty, int desc)
+{
+    size_t i = level_pos(*lv, *n, price, desc);
+    bool found = i < *n && (*lv)[i].price == price;
+
+    if (found) {
+        if ((*lv)[i].qty == qty) {
+            return 0;
+        }
+        if (qty != 0) {
+            (*lv)[i].qty = qty;
+        } else {
+            memmove(&(*lv)[i], &(*lv)[i + 1], (*n - i - 1) * sizeof(**lv));
+            (*n)--;
+        }
+        return 1;
+    }
+    if (qty == 0) {
+        return 0;
+    }
+    if (*n == *cap) {
+        size_t ncap = *cap > 0 ? *cap * 2 : 64;
+        struct bn_level *p = lx__realloc(NULL, *lv, ncap * sizeof(*p));
+
+        if (p == NULL) {
+            return LX_ERR_NOMEM;
+        }
+        *lv = p;
+        *cap = ncap;
+    }
+    memmove(&(*lv)[i + 1], &(*lv)[i], (*n - i) * sizeof(**lv));
+    (*lv)[i].price = price;
+    (*lv)[i].qty = qty;
+    (*n)++;
+    return 1;
+}
+
+/*
+ * Brings the published book up to the engine's at the touched prices;
+ * returns how many levels changed, or an error. O(touched * log levels).
+ */
+static int sync_touched(struct lx_mock_bn_spot *v, struct bn_symbol *s)
+{
+    size_t i;
+    int changed = 0, rc;
+
+    for (i = 0; i < s->ntouched; i++) {
+        int64_t px = s->touched[i];
+
+        rc =
+            level_set(&s->bids, &s->nbids, &s->bids_cap, px,
+                      lx__engine_level_qty(v->eng, s->inst, LX_ENG_BUY, px), 1);
+        if (rc < 0) {
+            return rc;
+        }
+        changed += rc;
+        rc = level_set(&s->asks, &s->nasks, &s->asks_cap, px,
+                       lx__engine_level_qty(v->eng, s->inst, LX_ENG_SELL, px),
+                       0);
+        if (rc < 0) {
+            return rc;
+        }
+        changed += rc;
+    }
+    return changed;
+}
+
+/* Replaces the published book by the engine's whole book. */
+static int sync_all(struct lx_mock_bn_spot *v, struct bn_symbol *s)
 {
     struct bn_level *bids, *asks, *cb, *ca;
-    size_t nb, na, ncb, nca;
-    int rc = book_now(v, s, &bids, &nb, &asks, &na);
-    int64_t bbo[4];
+    size_t nb, na;
+    int rc = book_now(v, s, &bids, &nb, &asks, &na), changed;
 
     if (rc != LX_OK) {
         return rc;
@@ -955,20 +1109,54 @@ static int publish_depth(struct lx_mock_bn_spot *v, struct bn_symbol *s)
     cb = lx__malloc(NULL, (s->nbids + nb + 1) * sizeof(*cb));
     ca = lx__malloc(NULL, (s->nasks + na + 1) * sizeof(*ca));
     if (cb == NULL || ca == NULL) {
-        rc = LX_ERR_NOMEM;
-        goto out;
+        lx__free(NULL, bids);
+        lx__free(NULL, asks);
+        lx__free(NULL, cb);
+        lx__free(NULL, ca);
+        return LX_ERR_NOMEM;
     }
-    ncb = diff_side(s->bids, s->nbids, bids, nb, 1, cb);
-    nca = diff_side(s->asks, s->nasks, asks, na, 0, ca);
-    if (ncb + nca > 0) {
+    changed = (int)(diff_side(s->bids, s->nbids, bids, nb, 1, cb) +
+                    diff_side(s->asks, s->nasks, asks, na, 0, ca));
+    lx__free(NULL, cb);
+    lx__free(NULL, ca);
+    lx__free(NULL, s->bids);
+    lx__free(NULL, s->asks);
+    s->bids = bids;
+    s->bids_cap = nb > 0 ? nb : 1;
+    s->nbids = nb;
+    s->asks = asks;
+    s->asks_cap = na > 0 ? na : 1;
+    s->nasks = na;
+    return changed;
+}
+
+/*
+ * Publishes the changes of s's book since the last call, if any: the
+ * levels at the prices the engine's events touched (or the whole book
+ * when that is not known), one update id, and bookTicker when the best
+ * levels moved.
+ */
+static int publish_depth(struct lx_mock_bn_spot *v, struct bn_symbol *s)
+{
+    int64_t bbo[4];
+    int changed =
+        s->touch_all || s->bids == NULL ? sync_all(v, s) : sync_touched(v, s);
+
+    s->ntouched = 0;
+    s->touch_all = false;
+    if (changed < 0) {
+        s->touch_all = true; /* the next publish compares everything */
+        return changed;
+    }
+    if (changed > 0) {
         /* One update id per change; the windows push them in batches. */
         s->update_id++;
         win_arm(v);
     }
-    bbo[0] = nb > 0 ? bids[0].price : 0;
-    bbo[1] = nb > 0 ? bids[0].qty : 0;
-    bbo[2] = na > 0 ? asks[0].price : 0;
-    bbo[3] = na > 0 ? asks[0].qty : 0;
+    bbo[0] = s->nbids > 0 ? s->bids[0].price : 0;
+    bbo[1] = s->nbids > 0 ? s->bids[0].qty : 0;
+    bbo[2] = s->nasks > 0 ? s->asks[0].price : 0;
+    bbo[3] = s->nasks > 0 ? s->asks[0].qty : 0;
     if (memcmp(bbo, s->bbo, sizeof(bbo)) != 0) {
         struct lx_book_ticker bt;
 
@@ -984,20 +1172,42 @@ static int publish_depth(struct lx_mock_bn_spot *v, struct bn_symbol *s)
         lx_mock_bn_render_book_ticker(&v->sb, &bt, false);
         publish(v, s, "bookTicker", &v->sb);
     }
-    /* The published book becomes the current one. */
-    lx__free(NULL, s->bids);
-    lx__free(NULL, s->asks);
-    s->bids = bids;
-    s->nbids = nb;
-    s->asks = asks;
-    s->nasks = na;
-    bids = asks = NULL;
-out:
-    lx__free(NULL, bids);
-    lx__free(NULL, asks);
-    lx__free(NULL, cb);
-    lx__free(NULL, ca);
-    return rc;
+    return LX_OK;
+}
+
+/*
+ * Checks that the published book of every symbol is the engine's book
+ * (tests: the touched-price bookkeeping must never miss a level).
+ */
+int lx__mbn_check_depth(struct lx_mock_bn_spot *v)
+{
+    size_t i, j;
+
+    for (i = 0; i < v->nsyms; i++) {
+        struct bn_symbol *s = &v->syms[i];
+        struct bn_level *bids, *asks;
+        size_t nb, na;
+        bool same;
+
+        if (book_now(v, s, &bids, &nb, &asks, &na) != LX_OK) {
+            return LX_ERR_NOMEM;
+        }
+        same = nb == s->nbids && na == s->nasks;
+        for (j = 0; same && j < nb; j++) {
+            same = bids[j].price == s->bids[j].price &&
+                   bids[j].qty == s->bids[j].qty;
+        }
+        for (j = 0; same && j < na; j++) {
+            same = asks[j].price == s->asks[j].price &&
+                   asks[j].qty == s->asks[j].qty;
+        }
+        lx__free(NULL, bids);
+        lx__free(NULL, asks);
+        if (!same) {
+            return LX_ERR_CORRUPT;
+        }
+    }
+    return LX_OK;
 }
 
 /* ---- user data ----------------------------------------------------------- */
@@ -1269,6 +1479,7 @@ static void on_event(struct lx_mock_bn_spot *v, const struct lx_eng_event *ev,
 
     if (s != NULL && ev->type != LX_ENG_EV_BALANCE) {
         *touched |= 1u << (s - v->syms);
+        touch_event(s, ev, o);
         /* Order events move balances implicitly (locks, settlement). */
         if (ev->type != LX_ENG_EV_CLIENT_ID && ev->type != LX_ENG_EV_REJECTED &&
             ev->account < BN_MAX_ACCOUNTS && s->base_asset < 32 &&

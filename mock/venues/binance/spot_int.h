@@ -45,7 +45,16 @@ struct bn_symbol {
     struct lx_trade *trades; /* ring of BN_TRADES */
     size_t ntrades, trade_head;
     struct bn_level *bids, *asks; /* the book as last published */
-    size_t nbids, nasks, level_cap;
+    size_t nbids, nasks, bids_cap, asks_cap;
+    /*
+     * Prices whose levels the engine events since the last publish may
+     * have changed (either side); publish_depth compares only those with
+     * the published book. touch_all: compare everything (an event whose
+     * price is unknown, or too many prices).
+     */
+    int64_t *touched;
+    size_t ntouched, touched_cap;
+    bool touch_all;
     int64_t bbo[4]; /* bid, bid qty, ask, ask qty last published */
     struct bn_win win[BN_NWIN];
     /*
@@ -207,6 +216,8 @@ struct bn_symbol *lx__mbn_sym(struct lx_mock_bn_spot *v, const char *name);
 struct bn_order *lx__mbn_order(struct lx_mock_bn_spot *v, uint64_t id);
 struct bn_order *lx__mbn_order_by_cid(struct lx_mock_bn_spot *v,
                                       uint32_t account, const char *cid);
+/* LX_OK when every symbol's published book is the engine's (tests). */
+int lx__mbn_check_depth(struct lx_mock_bn_spot *v);
 /* Processes the engine's new events: orders, trades, streams. */
 int lx__mbn_drain(struct lx_mock_bn_spot *v);
 int64_t lx__mbn_now_ms(const struct lx_mock_bn_spot *v);
