@@ -793,9 +793,9 @@ static int parse_top(struct lx_mock_config *c, cJSON *root,
                      const struct where *w)
 {
     static const char *const known[] = {
-        "seed",        "listen",    "port",    "ports",    "market",
-        "rate_limits", "generator", "symbols", "accounts", "tls",
-        "usdm",        "streams",   NULL};
+        "seed",        "listen",    "port",          "ports",    "market",
+        "rate_limits", "generator", "symbols",       "accounts", "tls",
+        "usdm",        "streams",   "order_history", NULL};
     const cJSON *lim = NULL, *gen = NULL;
     int64_t v;
     int rc = known_keys(root, known, w);
@@ -857,6 +857,10 @@ static int parse_top(struct lx_mock_config *c, cJSON *root,
     if (rc == LX_OK) {
         rc = parse_streams(c, root, w);
     }
+    if (rc == LX_OK) {
+        rc = get_int(root, "order_history", 0, 10000000, LX_MOCK_BN_HISTORY,
+                     &c->order_history, w);
+    }
     return rc;
 }
 
@@ -871,6 +875,7 @@ int lx_mock_config_parse(struct lx_mock_config *c, char *buf, size_t len,
     memset(c, 0, sizeof(*c));
     c->limits = lx_mock_bn_spot_limits;
     c->period_ms = 1000;
+    c->order_history = LX_MOCK_BN_HISTORY;
     c->usdm.enabled = 1;
     c->usdm.market = 1;
     c->usdm.limits = lx_mock_bn_usdm_limits;

@@ -92,6 +92,9 @@ struct lx_mock_config {
      */
     int has_streams;
     struct lx_mock_bn_hub_opts streams;
+    /* "order_history": closed spot orders kept for queries (default
+     * LX_MOCK_BN_HISTORY). */
+    int64_t order_history;
     const char *tls_cert, *tls_key, *tls_ca_out;
     struct lx_mock_cfg_usdm usdm;
 };

@@ -689,6 +689,9 @@ static int setup_venue(struct mock_main *m)
     int rc;
 
     rc = lx_mock_bn_spot_new(&m->spot, m->clock, m->door, m->hub, &why);
+    if (rc == LX_OK && m->have_cfg) {
+        lx_mock_bn_spot_set_history(m->spot, (size_t)m->cfg.order_history);
+    }
     if (rc == LX_OK) {
         rc = add_symbols(m, &why);
     }

@@ -185,6 +185,17 @@ static void test_streams(void **state)
     assert_int_equal(parse(&c, "{\"streams\":{\"pings\":1}}", err, sizeof(err)),
                      LX_ERR_CONFIG);
     assert_non_null(strstr(err, "streams.pings"));
+    /* order_history: closed spot orders kept (default, a value, bounds) */
+    assert_int_equal(parse(&c, "{}", err, sizeof(err)), LX_OK);
+    assert_int_equal(c.order_history, LX_MOCK_BN_HISTORY);
+    lx_mock_config_free(&c);
+    assert_int_equal(parse(&c, "{\"order_history\":10}", err, sizeof(err)),
+                     LX_OK);
+    assert_int_equal(c.order_history, 10);
+    lx_mock_config_free(&c);
+    assert_int_equal(parse(&c, "{\"order_history\":-1}", err, sizeof(err)),
+                     LX_ERR_CONFIG);
+    assert_non_null(strstr(err, "order_history"));
 }
 
 static void test_tls(void **state)

@@ -309,6 +309,92 @@ static void test_order_lifecycle(void **state)
 }
 
 /*
+ * Closed orders stay queryable up to the history size, oldest forgotten
+ * first (GET order then says -2013, as for an order that never was); a
+ * client id reused after its order went finds the new order; a market
+ * account (the venue's own, tape.h) keeps no closed orders at all.
+ */
+static void test_order_history(void **state)
+{
+    struct fx *f = *state;
+    struct lx_mock_bn_account_cfg a;
+    static const char *const big[] = {"USDT", "100000000", "BTC", "10000",
+                                      NULL};
+    uint32_t mkt;
+    const char *why = "";
+    char p[200];
+    size_t before;
+    cJSON *o;
+    int i;
+
+    lx_mock_bn_spot_set_history(f->spot, 3);
+    for (i = 0; i < 6; i++) {
+        lx__snprintf(p, sizeof(p),
+                     "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&"
+                     "quantity=0.001&price=50000&newClientOrderId=h%d",
+                     i);
+        call(f, "POST", "/api/v3/order", p, 1);
+        assert_int_equal(f->status, 200);
+        lx__snprintf(p, sizeof(p), "symbol=BTCUSDT&origClientOrderId=h%d", i);
+        call(f, "DELETE", "/api/v3/order", p, 1);
+        assert_int_equal(f->status, 200);
+    }
+    /* one more order: the drain moves h5 into the history, h2 goes */
+    call(f, "POST", "/api/v3/order",
+         "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.001&"
+         "price=49000&newClientOrderId=h0",
+         1);
+    assert_int_equal(f->status, 200);
+    for (i = 1; i < 6; i++) {
+        lx__snprintf(p, sizeof(p), "symbol=BTCUSDT&origClientOrderId=h%d", i);
+        call(f, "GET", "/api/v3/order", p, 1);
+        if (i < 3) {
+            assert_string_equal(
+                f->body, "{\"code\":-2013,\"msg\":\"Order does not exist.\"}");
+        } else {
+            o = body_json(f);
+            assert_string_equal(jstr(o, "status"), "CANCELED");
+            assert_string_equal(jstr(o, "clientOrderId"), strstr(p, "Id=") + 3);
+            cJSON_Delete(o);
+        }
+    }
+    /* h0 is the new open order, not the forgotten one */
+    call(f, "GET", "/api/v3/order", "symbol=BTCUSDT&origClientOrderId=h0", 1);
+    o = body_json(f);
+    assert_string_equal(jstr(o, "status"), "NEW");
+    assert_string_equal(jstr(o, "price"), "49000.00000000");
+    cJSON_Delete(o);
+    call(f, "GET", "/api/v3/allOrders", "symbol=BTCUSDT", 1);
+    o = body_json(f);
+    assert_int_equal(cJSON_GetArraySize(o), 4);
+    cJSON_Delete(o);
+    assert_int_equal(f->spot->norders, 4);
+
+    /* the venue's market account keeps nothing once its orders close */
+    memset(&a, 0, sizeof(a));
+    a.api_key = "tape";
+    a.secret = f->mm_secret;
+    a.balances = big;
+    a.market = true;
+    assert_int_equal(lx_mock_bn_spot_add_account(f->spot, &a, &mkt, &why),
+                     LX_OK);
+    before = f->spot->norders;
+    for (i = 0; i < 50; i++) {
+        int rej = 1;
+
+        assert_int_equal(lx_mock_bn_spot_place(f->spot, mkt, "BTCUSDT",
+                                               i % 2 ? "SELL" : "BUY", "LIMIT",
+                                               "50000", "0.001", &rej),
+                         LX_OK);
+        assert_int_equal(rej, 0);
+    }
+    /* 25 buys and 25 sells at one price: all traded, all closed */
+    assert_int_equal(lx__mbn_drain(f->spot), LX_OK);
+    assert_int_equal(f->spot->norders, before);
+    assert_int_equal(lx__engine_check(f->spot->eng), LX_OK);
+}
+
+/*
  * GET /api/v3/allOrders: open and closed orders of the symbol by orderId,
  * each as GET /api/v3/order renders it; the most recent `limit`, or from
  * orderId / startTime on; weight 20; -1127 past 24 h between the times.
@@ -2217,6 +2303,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_market_full_fills_and_trades,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_all_orders, setup_quiet, teardown),
+        cmocka_unit_test_setup_teardown(test_order_history, setup_quiet,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_depth_weight, setup, teardown),
         cmocka_unit_test_setup_teardown(test_depth_follows_book, setup_quiet,

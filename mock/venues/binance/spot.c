@@ -155,6 +155,7 @@ int lx_mock_bn_spot_new(struct lx_mock_bn_spot **out, struct lx_clock *clock,
     lx_mock_sb_init(&v->sb2);
     v->orders_cap = 1024;
     v->orders = lx__calloc(NULL, v->orders_cap, sizeof(*v->orders));
+    v->max_closed = LX_MOCK_BN_HISTORY;
     memset(&cfg, 0, sizeof(cfg));
     cfg.max_accounts = BN_MAX_ACCOUNTS;
     cfg.max_assets = BN_MAX_ASSETS;
@@ -213,6 +214,9 @@ void lx_mock_bn_spot_free(struct lx_mock_bn_spot *v)
     }
     lx__engine_free(v->eng);
     lx__free(NULL, v->orders);
+    lx__free(NULL, v->cids);
+    lx__free(NULL, v->closed);
+    lx__free(NULL, v->retiring);
     lx__free(NULL, v->scratch);
     lx__free(NULL, v->fills);
     lx__free(NULL, v->execs);
@@ -363,6 +367,9 @@ int lx_mock_bn_spot_add_account(struct lx_mock_bn_spot *v,
     v->keys[n].secret = cfg->ed25519 != NULL ? NULL : cfg->secret;
     v->keys[n].ed25519 = cfg->ed25519;
     v->keys[n].account = id;
+    if (id < BN_MAX_ACCOUNTS) {
+        v->no_history[id] = cfg->market;
+    }
     v->maker_fee[n] = spec.maker_fee;
     v->taker_fee[n] = spec.taker_fee;
     v->naccounts++;
@@ -617,34 +624,17 @@ struct bn_order *lx__mbn_order(struct lx_mock_bn_spot *v, uint64_t id)
     return NULL;
 }
 
-struct bn_order *lx__mbn_order_by_cid(struct lx_mock_bn_spot *v,
-                                      uint32_t account, const char *cid)
+/* Rebuilds the order table with ncap slots, dropping tombstones. */
+static int rehash_orders(struct lx_mock_bn_spot *v, size_t ncap)
 {
     size_t i;
-    struct bn_order *best = NULL;
-
-    /* Client ids may be reused once an order closed: the newest wins. */
-    for (i = 0; i < v->orders_cap; i++) {
-        struct bn_order *o = &v->orders[i];
-
-        if (o->id != 0 && o->account == account && strcmp(o->cid, cid) == 0 &&
-            (best == NULL || o->id > best->id)) {
-            best = o;
-        }
-    }
-    return best;
-}
-
-static int grow_orders(struct lx_mock_bn_spot *v)
-{
-    size_t ncap = v->orders_cap * 2, i;
     struct bn_order *old = v->orders, *n = lx__calloc(NULL, ncap, sizeof(*n));
 
     if (n == NULL) {
         return LX_ERR_NOMEM;
     }
     for (i = 0; i < v->orders_cap; i++) {
-        if (old[i].id != 0) {
+        if (old[i].id != 0 && old[i].id != BN_TOMB) {
             size_t j = slot_of(old[i].id, ncap);
 
             while (n[j].id != 0) {
@@ -655,6 +645,7 @@ static int grow_orders(struct lx_mock_bn_spot *v)
     }
     v->orders = n;
     v->orders_cap = ncap;
+    v->ntombs = 0;
     lx__free(NULL, old);
     return LX_OK;
 }
@@ -663,17 +654,261 @@ static struct bn_order *order_new(struct lx_mock_bn_spot *v, uint64_t id)
 {
     size_t i;
 
-    if ((v->norders + 1) * 2 > v->orders_cap && grow_orders(v) != LX_OK) {
-        return NULL;
+    if ((v->norders + v->ntombs + 1) * 2 > v->orders_cap) {
+        /* Mostly tombstones: rebuild at the same size. */
+        size_t ncap = (v->norders + 1) * 4 > v->orders_cap ? v->orders_cap * 2
+                                                           : v->orders_cap;
+
+        if (rehash_orders(v, ncap) != LX_OK) {
+            return NULL;
+        }
     }
     i = slot_of(id, v->orders_cap);
-    while (v->orders[i].id != 0) {
+    while (v->orders[i].id != 0 && v->orders[i].id != BN_TOMB) {
         i = (i + 1) & (v->orders_cap - 1);
+    }
+    if (v->orders[i].id == BN_TOMB) {
+        v->ntombs--;
     }
     memset(&v->orders[i], 0, sizeof(v->orders[i]));
     v->orders[i].id = id;
     v->norders++;
+    v->orders_made++;
     return &v->orders[i];
+}
+
+/* ---- the client-id index ------------------------------------------------ */
+
+static uint32_t cid_hash(uint32_t account, const char *cid)
+{
+    uint32_t h = 2166136261u ^ account;
+
+    for (; *cid != '\0'; cid++) {
+        h = (h ^ (uint8_t)*cid) * 16777619u;
+    }
+    return h != 0 ? h : 1;
+}
+
+/* The index entry of (account, cid), or NULL. */
+static struct bn_cid_ent *cid_find(struct lx_mock_bn_spot *v, uint32_t account,
+                                   const char *cid, uint32_t h)
+{
+    size_t i;
+
+    if (v->cids_cap == 0) {
+        return NULL;
+    }
+    for (i = h & (v->cids_cap - 1); v->cids[i].id != 0;
+         i = (i + 1) & (v->cids_cap - 1)) {
+        struct bn_cid_ent *e = &v->cids[i];
+
+        if (e->id != BN_TOMB && e->hash == h && e->account == account) {
+            const struct bn_order *o = lx__mbn_order(v, e->id);
+
+            if (o != NULL && strcmp(o->cid, cid) == 0) {
+                return e;
+            }
+        }
+    }
+    return NULL;
+}
+
+struct bn_order *lx__mbn_order_by_cid(struct lx_mock_bn_spot *v,
+                                      uint32_t account, const char *cid)
+{
+    struct bn_cid_ent *e = cid_find(v, account, cid, cid_hash(account, cid));
+
+    return e != NULL ? lx__mbn_order(v, e->id) : NULL;
+}
+
+static int cid_rehash(struct lx_mock_bn_spot *v, size_t ncap)
+{
+    struct bn_cid_ent *n = lx__calloc(NULL, ncap, sizeof(*n));
+    size_t i;
+
+    if (n == NULL) {
+        return LX_ERR_NOMEM;
+    }
+    for (i = 0; i < v->cids_cap; i++) {
+        if (v->cids[i].id != 0 && v->cids[i].id != BN_TOMB) {
+            size_t j = v->cids[i].hash & (ncap - 1);
+
+            while (n[j].id != 0) {
+                j = (j + 1) & (ncap - 1);
+            }
+            n[j] = v->cids[i];
+        }
+    }
+    lx__free(NULL, v->cids);
+    v->cids = n;
+    v->cids_cap = ncap;
+    v->cid_tombs = 0;
+    return LX_OK;
+}
+
+/* Drops o's entry from the index if the entry is o's (not a newer one). */
+static void cid_forget(struct lx_mock_bn_spot *v, const struct bn_order *o)
+{
+    struct bn_cid_ent *e;
+
+    if (o->cid[0] == '\0') {
+        return;
+    }
+    e = cid_find(v, o->account, o->cid, cid_hash(o->account, o->cid));
+    if (e != NULL && e->id == o->id) {
+        e->id = BN_TOMB;
+        v->ncids--;
+        v->cid_tombs++;
+    }
+}
+
+/*
+ * Makes o the order its (account, client id) finds: client ids may be
+ * reused once an order closed, and the newest order wins.
+ */
+static int cid_index(struct lx_mock_bn_spot *v, const struct bn_order *o)
+{
+    uint32_t h = cid_hash(o->account, o->cid);
+    struct bn_cid_ent *e = cid_find(v, o->account, o->cid, h);
+    size_t i;
+
+    if (e != NULL) {
+        if (e->id < o->id) {
+            e->id = o->id;
+        }
+        return LX_OK;
+    }
+    if ((v->ncids + v->cid_tombs + 1) * 2 > v->cids_cap) {
+        size_t ncap = v->cids_cap == 0                   ? 1024
+                      : (v->ncids + 1) * 4 > v->cids_cap ? v->cids_cap * 2
+                                                         : v->cids_cap;
+        int rc = cid_rehash(v, ncap);
+
+        if (rc != LX_OK) {
+            return rc;
+        }
+    }
+    for (i = h & (v->cids_cap - 1);
+         v->cids[i].id != 0 && v->cids[i].id != BN_TOMB;
+         i = (i + 1) & (v->cids_cap - 1)) {
+    }
+    if (v->cids[i].id == BN_TOMB) {
+        v->cid_tombs--;
+    }
+    v->cids[i].id = o->id;
+    v->cids[i].hash = h;
+    v->cids[i].account = o->account;
+    v->ncids++;
+    return LX_OK;
+}
+
+void lx__mbn_order_set_cid(struct lx_mock_bn_spot *v, struct bn_order *o,
+                           const char *cid)
+{
+    cid_forget(v, o);
+    lx__snprintf(o->cid, sizeof(o->cid), "%s", cid);
+    if (o->cid[0] != '\0') {
+        cid_index(v, o);
+    }
+}
+
+/* ---- closed orders ------------------------------------------------------- */
+
+static bool order_closed(const struct bn_order *o)
+{
+    return o->state == LX_ENG_ST_FILLED || o->state == LX_ENG_ST_CANCELED ||
+           o->state == LX_ENG_ST_EXPIRED ||
+           o->state == LX_ENG_ST_EXPIRED_IN_MATCH ||
+           o->state == LX_ENG_ST_REJECTED;
+}
+
+/* Notes o as closed (once); it goes to the history at the next drain. */
+static void order_retire(struct lx_mock_bn_spot *v, struct bn_order *o)
+{
+    if (o->retired || !order_closed(o)) {
+        return;
+    }
+    if (v->nretiring == v->retiring_cap) {
+        size_t cap = v->retiring_cap > 0 ? v->retiring_cap * 2 : 256;
+        uint64_t *p = lx__realloc(NULL, v->retiring, cap * sizeof(*p));
+
+        if (p == NULL) {
+            return; /* kept for good: memory, never correctness */
+        }
+        v->retiring = p;
+        v->retiring_cap = cap;
+    }
+    o->retired = 1;
+    v->retiring[v->nretiring++] = o->id;
+}
+
+/* Removes the record of order id (its client id too). */
+static void order_forget(struct lx_mock_bn_spot *v, uint64_t id)
+{
+    struct bn_order *o = lx__mbn_order(v, id);
+
+    if (o == NULL || o->list != 0) {
+        return; /* an order list's legs stay with their list */
+    }
+    cid_forget(v, o);
+    memset(o, 0, sizeof(*o));
+    o->id = BN_TOMB;
+    v->norders--;
+    v->ntombs++;
+}
+
+static int closed_push(struct lx_mock_bn_spot *v, uint64_t id)
+{
+    if (v->nclosed == v->closed_cap) {
+        size_t cap = v->closed_cap > 0 ? v->closed_cap * 2 : 1024, i;
+        uint64_t *p = lx__malloc(NULL, cap * sizeof(*p));
+
+        if (p == NULL) {
+            return LX_ERR_NOMEM;
+        }
+        for (i = 0; i < v->nclosed; i++) {
+            p[i] = v->closed[(v->closed_head + i) % v->closed_cap];
+        }
+        lx__free(NULL, v->closed);
+        v->closed = p;
+        v->closed_cap = cap;
+        v->closed_head = 0;
+    }
+    v->closed[(v->closed_head + v->nclosed) % v->closed_cap] = id;
+    v->nclosed++;
+    return LX_OK;
+}
+
+/*
+ * The orders closed in earlier drains join the history (or are forgotten
+ * at once for a no_history account); the oldest past max_closed go.
+ */
+static void history_trim(struct lx_mock_bn_spot *v)
+{
+    size_t i;
+
+    for (i = 0; i < v->nretiring; i++) {
+        const struct bn_order *o = lx__mbn_order(v, v->retiring[i]);
+
+        if (o == NULL) {
+            continue;
+        }
+        if ((o->account < BN_MAX_ACCOUNTS && v->no_history[o->account]) ||
+            closed_push(v, o->id) != LX_OK) {
+            order_forget(v, o->id);
+        }
+    }
+    v->nretiring = 0;
+    while (v->nclosed > v->max_closed) {
+        order_forget(v, v->closed[v->closed_head]);
+        v->closed_head = (v->closed_head + 1) % v->closed_cap;
+        v->nclosed--;
+    }
+}
+
+void lx_mock_bn_spot_set_history(struct lx_mock_bn_spot *v, size_t max_closed)
+{
+    v->max_closed = max_closed;
 }
 
 /* ---- streams ----------------------------------------------------------------
@@ -1524,8 +1759,12 @@ static void on_event(struct lx_mock_bn_spot *v, const struct lx_eng_event *ev,
             memcpy(raw + 16, &ev->a, 8);
             memcpy(raw + 24, &ev->b, 8);
             memcpy(raw + 32, &ev->inst, 4);
+            cid_forget(v, o); /* an amendment may give a new one */
             memcpy(o->cid, raw, len);
             o->cid[len] = '\0';
+            if (len > 0) {
+                cid_index(v, o);
+            }
         }
         break;
     case LX_ENG_EV_TRIGGERED:
@@ -1619,6 +1858,9 @@ static void on_event(struct lx_mock_bn_spot *v, const struct lx_eng_event *ev,
     }
     if (o != NULL && o->list != 0) {
         list_react(v, o, ev->type, ms);
+    }
+    if (o != NULL) {
+        order_retire(v, o);
     }
 }
 
@@ -1772,6 +2014,7 @@ int lx__mbn_drain(struct lx_mock_bn_spot *v)
     uint32_t touched = 0;
     int rc = LX_OK;
 
+    history_trim(v);
     /* Cancelling an OCO sibling logs more events: process those too. */
     do {
         uint64_t d = 0;

@@ -63,6 +63,14 @@ int lx_mock_bn_spot_add_symbol(struct lx_mock_bn_spot *v,
                                const struct lx_mock_bn_symbol_cfg *cfg,
                                const char **why);
 /* Returns the account's engine id in *id (may be NULL). */
+/*
+ * Closed orders the venue keeps for queries (GET order, allOrders); the
+ * oldest beyond max_closed are forgotten. Accounts added with market set
+ * keep none. Default LX_MOCK_BN_HISTORY.
+ */
+#define LX_MOCK_BN_HISTORY 100000
+void lx_mock_bn_spot_set_history(struct lx_mock_bn_spot *v, size_t max_closed);
+
 int lx_mock_bn_spot_add_account(struct lx_mock_bn_spot *v,
                                 const struct lx_mock_bn_account_cfg *cfg,
                                 uint32_t *id, const char **why);

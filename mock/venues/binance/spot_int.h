@@ -72,6 +72,14 @@ struct bn_asset {
     uint32_t id;
 };
 
+#define BN_TOMB UINT64_MAX /* a removed record's id */
+
+/* One entry of the client-id index: id 0 free, BN_TOMB removed. */
+struct bn_cid_ent {
+    uint64_t id;
+    uint32_t hash, account;
+};
+
 /* An order as the venue reports it, kept after it is closed. */
 struct bn_order {
     uint64_t id; /* engine id = Binance orderId; 0 = free slot */
@@ -81,6 +89,7 @@ struct bn_order {
     uint8_t working;
     uint8_t amends; /* keepPriority amendments so far (MAX_NUM_ORDER_AMENDS) */
     uint8_t oco_expire; /* being cancelled because its OCO sibling went */
+    uint8_t retired;    /* closed and queued for the history (spot.c) */
     uint32_t list;      /* index + 1 of its order list in v->lists, 0: none */
     int64_t price, stop_price, orig_qty, exec_qty; /* ticks, lots */
     int64_t cum_quote, orig_quote;                 /* quote asset units */
@@ -178,8 +187,29 @@ struct lx_mock_bn_spot {
     char *key_strs[BN_MAX_ACCOUNTS];
     struct lx_decimal maker_fee[BN_MAX_ACCOUNTS], taker_fee[BN_MAX_ACCOUNTS];
     size_t naccounts;
-    struct bn_order *orders; /* open addressing on id */
-    size_t orders_cap, norders;
+    /*
+     * Orders by id: open addressing, linear probing; a removed order
+     * leaves a tombstone (id BN_TOMB) so no other record moves until the
+     * table is rebuilt by order_new. norders counts live records, ntombs
+     * tombstones, orders_made every order ever recorded.
+     */
+    struct bn_order *orders;
+    size_t orders_cap, norders, ntombs;
+    uint64_t orders_made;
+    /* (account, client id) -> the newest order with it; the same scheme. */
+    struct bn_cid_ent *cids;
+    size_t cids_cap, ncids, cid_tombs;
+    /*
+     * Closed orders kept for queries, oldest first (a ring of ids): past
+     * max_closed the oldest are forgotten; the venue's own market accounts
+     * (no_history) keep none. Both apply at the start of the next drain,
+     * so a route may still read the order it just closed.
+     */
+    uint64_t *closed;
+    size_t closed_head, nclosed, closed_cap, max_closed;
+    uint64_t *retiring; /* closed during the current drain */
+    size_t nretiring, retiring_cap;
+    bool no_history[BN_MAX_ACCOUNTS];
     struct lx_eng_order_info *scratch;
     size_t scratch_cap;
     struct bn_fill *fills; /* the current call's taker fills */
@@ -214,6 +244,9 @@ struct lx_mock_bn_spot {
 /* spot.c */
 struct bn_symbol *lx__mbn_sym(struct lx_mock_bn_spot *v, const char *name);
 struct bn_order *lx__mbn_order(struct lx_mock_bn_spot *v, uint64_t id);
+/* Gives o a new client order id (keepPriority), index included. */
+void lx__mbn_order_set_cid(struct lx_mock_bn_spot *v, struct bn_order *o,
+                           const char *cid);
 struct bn_order *lx__mbn_order_by_cid(struct lx_mock_bn_spot *v,
                                       uint32_t account, const char *cid);
 /* LX_OK when every symbol's published book is the engine's (tests). */

@@ -866,7 +866,7 @@ static void gen_id(char *out, size_t n, uint64_t seed)
 
 static void gen_cid(struct lx_mock_bn_spot *v, char *out, uint64_t seed)
 {
-    gen_id(out, 22, seed ^ (uint64_t)v->norders * UINT64_C(0x100000001B3));
+    gen_id(out, 22, seed ^ v->orders_made * UINT64_C(0x100000001B3));
 }
 
 /* A new order's parameters, checked (POST /order and cancelReplace). */
@@ -1488,7 +1488,7 @@ static void r_amend_keep(struct lx_mock_call *c, void *ud)
     }
     /* The report carries the new client id, and the old one in "C". */
     lx__snprintf(orig_cid, sizeof(orig_cid), "%s", o->cid);
-    lx__snprintf(o->cid, sizeof(o->cid), "%s", new_cid);
+    lx__mbn_order_set_cid(v, o, new_cid);
     lx__snprintf(v->amend_orig_cid, sizeof(v->amend_orig_cid), "%s", orig_cid);
     exec_id = v->exec_seq + 1;
     lx__mbn_drain(v);
@@ -1529,8 +1529,8 @@ static void r_open_orders(struct lx_mock_call *c, void *ud)
     for (i = 0; i < v->orders_cap; i++) {
         const struct bn_order *o = &v->orders[i];
 
-        if (o->id == 0 || o->account != key->account || !order_open(o) ||
-            (s != NULL && &v->syms[o->sym] != s)) {
+        if (o->id == 0 || o->id == BN_TOMB || o->account != key->account ||
+            !order_open(o) || (s != NULL && &v->syms[o->sym] != s)) {
             continue;
         }
         if (n++ > 0) {
@@ -1586,9 +1586,9 @@ static void r_all_orders(struct lx_mock_call *c, void *ud)
     for (i = 0; i < v->orders_cap; i++) {
         const struct bn_order *o = &v->orders[i];
 
-        if (o->id != 0 && o->account == key->account && &v->syms[o->sym] == s &&
-            (int64_t)o->id >= from_id && o->time_ms >= start &&
-            o->time_ms <= end) {
+        if (o->id != 0 && o->id != BN_TOMB && o->account == key->account &&
+            &v->syms[o->sym] == s && (int64_t)o->id >= from_id &&
+            o->time_ms >= start && o->time_ms <= end) {
             list[n++] = o;
         }
     }
@@ -1627,8 +1627,8 @@ static void r_cancel_all(struct lx_mock_call *c, void *ud)
     for (i = 0; i < v->orders_cap; i++) {
         const struct bn_order *o = &v->orders[i];
 
-        if (o->id != 0 && o->account == key->account && order_open(o) &&
-            &v->syms[o->sym] == s) {
+        if (o->id != 0 && o->id != BN_TOMB && o->account == key->account &&
+            order_open(o) && &v->syms[o->sym] == s) {
             ids[n++] = o->id;
         }
     }
@@ -2345,7 +2345,7 @@ static void state_accounts(struct lx_mock_bn_spot *v, struct lx_mock_sb *sb)
     for (i = 0; i < v->orders_cap; i++) {
         const struct bn_order *o = &v->orders[i];
 
-        if (o->id == 0 || !order_open(o)) {
+        if (o->id == 0 || o->id == BN_TOMB || !order_open(o)) {
             continue;
         }
         lx_mock_sb_kv_str(sb, n++ > 0 ? ",{\"apiKey\":" : "{\"apiKey\":",
