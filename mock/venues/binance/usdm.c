@@ -136,8 +136,6 @@ struct lx_mock_bn_usdm {
     struct um_order *orders; /* ring of UM_MAX_ORDERS */
     size_t norders;
     uint64_t cid_seq, algo_seq;
-    struct lx_eng_order_info *scratch;
-    size_t scratch_cap;
     struct lx_timer *fund_timer;
     struct lx_mock_sb sb, ssb;  /* REST answers; stream payloads */
     struct lx_mock_bn_hub *hub; /* NULL: no streams */
@@ -446,7 +444,6 @@ void lx_mock_bn_usdm_free(struct lx_mock_bn_usdm *v)
     lx_mock_sb_free(&v->usb);
     lx__engine_free(v->eng);
     lx__free(NULL, v->orders);
-    lx__free(NULL, v->scratch);
     lx_mock_sb_free(&v->sb);
     lx__free(NULL, v);
 }
@@ -947,63 +944,34 @@ static int depth_weight(const struct lx_mock_call *c)
     return lim <= 50 ? 2 : lim <= 100 ? 5 : lim <= 500 ? 10 : 20;
 }
 
-/* Copies the open orders of s into v->scratch; returns how many. */
-static size_t list_orders(struct lx_mock_bn_usdm *v, const struct um_symbol *s)
-{
-    size_t n =
-        lx__engine_list_orders(v->eng, s->inst, v->scratch, v->scratch_cap);
-
-    if (n > v->scratch_cap) {
-        struct lx_eng_order_info *p = lx__calloc(NULL, n + 256, sizeof(*p));
-
-        if (p == NULL) {
-            return 0;
-        }
-        lx__free(NULL, v->scratch);
-        v->scratch = p;
-        v->scratch_cap = n + 256;
-        n = lx__engine_list_orders(v->eng, s->inst, v->scratch, v->scratch_cap);
-    }
-    return n;
-}
-
-/* Aggregates one side of the book (scratch is best first) into levels. */
+/* Renders the best limit levels of one side of s's book. O(levels). */
 static void depth_side(struct lx_mock_bn_usdm *v, const struct um_symbol *s,
-                       size_t n, int side, int64_t limit)
+                       int side, int64_t limit)
 {
-    size_t i;
-    int64_t levels = 0, px = 0, qty = 0;
+    struct lx_eng_level_info *lv;
+    size_t n = lx__engine_levels(v->eng, s->inst, side, NULL, 0), i;
 
-    for (i = 0; i <= n; i++) {
-        const struct lx_eng_order_info *o = i < n ? &v->scratch[i] : NULL;
-
-        /* waiting stops (listed after the book) are not depth */
-        if (o != NULL && (o->side != side ||
-                          (o->type >= LX_ENG_STOP_LOSS && !o->triggered))) {
-            continue;
-        }
-        if ((o == NULL || o->price != px) && qty > 0 && levels < limit) {
-            lx_mock_sb_str(&v->sb, levels++ ? ",[" : "[");
-            kv_px(v, s, "", px);
-            kv_qty(v, s, ",", qty);
-            lx_mock_sb_str(&v->sb, "]");
-            qty = 0;
-        }
-        if (o != NULL) {
-            if (o->price != px) {
-                px = o->price;
-                qty = 0;
-            }
-            qty += o->remaining;
-        }
+    n = (int64_t)n < limit ? n : (size_t)limit;
+    lv = lx__malloc(NULL, (n > 0 ? n : 1) * sizeof(*lv));
+    if (lv == NULL) {
+        v->sb.err = LX_ERR_NOMEM;
+        return;
     }
+    (void)lx__engine_levels(v->eng, s->inst, side, lv, n); /* fills n */
+    for (i = 0; i < n; i++) {
+        lx_mock_sb_str(&v->sb, i > 0 ? ",[" : "[");
+        kv_px(v, s, "", lv[i].price);
+        kv_qty(v, s, ",", lv[i].qty);
+        lx_mock_sb_str(&v->sb, "]");
+    }
+    lx__free(NULL, lv);
 }
 
 static void r_depth(struct lx_mock_call *c, void *ud)
 {
     struct lx_mock_bn_usdm *v = ud;
     struct um_symbol *s = need_sym(c, v);
-    size_t len = 0, n;
+    size_t len = 0;
     const char *ls = lx_mock_call_param(c, "limit", &len);
     int64_t lim = 500, t = now_ms(v);
 
@@ -1016,15 +984,14 @@ static void r_depth(struct lx_mock_call *c, void *ud)
         fail(c, 400, -1130, "Data sent for parameter 'limit' is not valid.");
         return;
     }
-    n = list_orders(v, s);
     lx_mock_sb_reset(&v->sb);
     lx_mock_sb_kv_i64(&v->sb, "{\"lastUpdateId\":", s->update_id);
     lx_mock_sb_kv_i64(&v->sb, ",\"E\":", t);
     lx_mock_sb_kv_i64(&v->sb, ",\"T\":", t);
     lx_mock_sb_str(&v->sb, ",\"bids\":[");
-    depth_side(v, s, n, LX_ENG_BUY, lim);
+    depth_side(v, s, LX_ENG_BUY, lim);
     lx_mock_sb_str(&v->sb, "],\"asks\":[");
-    depth_side(v, s, n, LX_ENG_SELL, lim);
+    depth_side(v, s, LX_ENG_SELL, lim);
     lx_mock_sb_str(&v->sb, "]}");
     send(c, v);
 }
@@ -4067,27 +4034,22 @@ static void publish_bbo(struct lx_mock_bn_usdm *v)
     }
 }
 
-/* The aggregated book side of s, best first, into out (UM_LEVELS). */
+/*
+ * The aggregated book side of s, best first, into out (UM_LEVELS at most):
+ * resting orders only, as the engine keeps them per level. O(levels).
+ */
 static size_t book_side(struct lx_mock_bn_usdm *v, const struct um_symbol *s,
-                        size_t n, int side, struct um_level *out)
+                        int side, struct um_level *out)
 {
-    size_t i, k = 0;
+    struct lx_eng_level_info lv[UM_LEVELS];
+    size_t n = lx__engine_levels(v->eng, s->inst, side, lv, UM_LEVELS), i;
 
+    n = n < UM_LEVELS ? n : UM_LEVELS;
     for (i = 0; i < n; i++) {
-        const struct lx_eng_order_info *o = &v->scratch[i];
-
-        if (o->side != side || (o->type >= LX_ENG_STOP_LOSS && !o->triggered)) {
-            continue;
-        }
-        if (k > 0 && out[k - 1].price == o->price) {
-            out[k - 1].qty += o->remaining;
-        } else if (k < UM_LEVELS) {
-            out[k].price = o->price;
-            out[k++].qty = o->remaining;
-        }
+        out[i].price = lv[i].price;
+        out[i].qty = lv[i].qty;
     }
-    (void)s;
-    return k;
+    return n;
 }
 
 /* Levels of cur that differ from old (old ones gone get qty 0). */
@@ -4200,16 +4162,15 @@ static void push_depth(struct lx_mock_bn_usdm *v, struct um_symbol *s, size_t w,
 static void depth_cb(struct lx_timer *t, void *ud)
 {
     struct lx_mock_bn_usdm *v = ud;
-    size_t i, w, n, nc[2];
+    size_t i, w, nc[2];
 
     (void)t;
     v->depth_ticks++;
     for (i = 0; i < v->nsyms; i++) {
         struct um_symbol *s = &v->syms[i];
 
-        n = list_orders(v, s);
-        nc[0] = book_side(v, s, n, LX_ENG_BUY, v->cur[0]);
-        nc[1] = book_side(v, s, n, LX_ENG_SELL, v->cur[1]);
+        nc[0] = book_side(v, s, LX_ENG_BUY, v->cur[0]);
+        nc[1] = book_side(v, s, LX_ENG_SELL, v->cur[1]);
         for (w = 0; w < UM_NWIN; w++) {
             if (v->depth_ticks % (unsigned)windows[w].ticks == 0) {
                 push_depth(v, s, w, nc);
@@ -4362,21 +4323,20 @@ static const char *um_key_of(const struct lx_mock_bn_usdm *v, uint32_t acct)
 /* Books with their mark, levels a side (into v->sb). */
 static void um_state_books(struct lx_mock_bn_usdm *v, size_t levels)
 {
-    size_t i, n;
+    size_t i;
 
     lx_mock_sb_str(&v->sb, ",\"books\":{");
     for (i = 0; i < v->nsyms; i++) {
         struct um_symbol *s = &v->syms[i];
 
-        n = list_orders(v, s);
         lx_mock_sb_str(&v->sb, i > 0 ? "," : "");
         lx_mock_sb_json_str(&v->sb, s->name);
         lx_mock_sb_kv_i64(&v->sb, ":{\"lastUpdateId\":", s->update_id);
         kv_px(v, s, ",\"markPrice\":", mark_of(v, s));
         lx_mock_sb_str(&v->sb, ",\"bids\":[");
-        depth_side(v, s, n, LX_ENG_BUY, (int64_t)levels);
+        depth_side(v, s, LX_ENG_BUY, (int64_t)levels);
         lx_mock_sb_str(&v->sb, "],\"asks\":[");
-        depth_side(v, s, n, LX_ENG_SELL, (int64_t)levels);
+        depth_side(v, s, LX_ENG_SELL, (int64_t)levels);
         lx_mock_sb_str(&v->sb, "]}");
     }
     lx_mock_sb_str(&v->sb, "}");
