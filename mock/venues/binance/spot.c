@@ -11,6 +11,7 @@
  * advances the sequence GET /api/v3/depth reports, so a client's REST
  * snapshot and the diffs always line up.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/lx_internal.h"
@@ -197,8 +198,8 @@ void lx_mock_bn_spot_free(struct lx_mock_bn_spot *v)
         lx__free(NULL, v->syms[i].touched);
         lx_mock_sb_free(&v->syms[i].depth_body);
         for (w = 0; w < BN_NWIN; w++) {
-            lx__free(NULL, v->syms[i].win[w].bids);
-            lx__free(NULL, v->syms[i].win[w].asks);
+            lx__free(NULL, v->syms[i].win[w].chg[0]);
+            lx__free(NULL, v->syms[i].win[w].chg[1]);
         }
     }
     lx_timer_free(v->win_timer[BN_WIN_100MS]);
@@ -1055,6 +1056,25 @@ static int to_levels(const struct lx_mock_bn_spot *v, const struct bn_symbol *s,
     return LX_OK;
 }
 
+/* The index of price in a side (best first), or where it would go. */
+static size_t level_pos(const struct bn_level *l, size_t n, int64_t price,
+                        int desc)
+{
+    size_t lo = 0, hi = n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        bool before = desc ? l[mid].price > price : l[mid].price < price;
+
+        if (before) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo;
+}
+
 /* ---- batched depth pushes ---------------------------------------------- */
 
 static const int64_t win_period_ns[BN_NWIN] = {100 * 1000000LL, 1000000000LL};
@@ -1070,21 +1090,6 @@ static void win_arm(struct lx_mock_bn_spot *v)
             lx_timer_start(v->win_timer[w], win_period_ns[w], win_period_ns[w]);
         }
     }
-}
-
-static int copy_levels(struct bn_level **dst, size_t *n,
-                       const struct bn_level *src, size_t ns)
-{
-    struct bn_level *p = lx__malloc(NULL, (ns > 0 ? ns : 1) * sizeof(*p));
-
-    if (p == NULL) {
-        return LX_ERR_NOMEM;
-    }
-    memcpy(p, src, ns * sizeof(*p));
-    lx__free(NULL, *dst);
-    *dst = p;
-    *n = ns;
-    return LX_OK;
 }
 
 /* Renders one diff event U..u from the changed levels cb, ca. */
@@ -1118,11 +1123,72 @@ static int win_render(struct lx_mock_bn_spot *v, const struct bn_symbol *s,
     return rc;
 }
 
+/* The published quantity at price on one side (0: no level). */
+static int64_t level_qty(const struct bn_level *l, size_t n, int64_t price,
+                         int desc)
+{
+    size_t i = level_pos(l, n, price, desc);
+
+    return i < n && l[i].price == price ? l[i].qty : 0;
+}
+
+static int chg_cmp_desc(const void *a, const void *b)
+{
+    const struct bn_wchg *x = a, *y = b;
+
+    if (x->price != y->price) {
+        return x->price > y->price ? -1 : 1;
+    }
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int chg_cmp_asc(const void *a, const void *b)
+{
+    const struct bn_wchg *x = a, *y = b;
+
+    if (x->price != y->price) {
+        return x->price < y->price ? -1 : 1;
+    }
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/*
+ * The levels of one side that differ from what window wn last pushed,
+ * best first, into out (room for wn->nchg[side]); returns how many.
+ */
+static size_t win_side(const struct bn_symbol *s, struct bn_win *wn, int side,
+                       struct bn_level *out)
+{
+    struct bn_wchg *c = wn->chg[side];
+    size_t n = wn->nchg[side], i, k = 0;
+    const struct bn_level *cur = side == 0 ? s->bids : s->asks;
+    size_t ncur = side == 0 ? s->nbids : s->nasks;
+
+    if (n == 0) {
+        return 0;
+    }
+    qsort(c, n, sizeof(*c), side == 0 ? chg_cmp_desc : chg_cmp_asc);
+    for (i = 0; i < n; i++) {
+        int64_t q;
+
+        if (i > 0 && c[i].price == c[i - 1].price) {
+            continue; /* the first change of a price has the old quantity */
+        }
+        q = level_qty(cur, ncur, c[i].price, side == 0);
+        if (q != c[i].old) {
+            out[k].price = c[i].price;
+            out[k++].qty = q;
+        }
+    }
+    return k;
+}
+
 /*
  * Pushes window w of s: the levels that differ between the book at the
  * last push and now, as one event spanning every update id since. When
  * the changes cancelled out, nothing is pushed and the ids carry over to
  * the next push (U..u stays contiguous). Returns 1 when it pushed.
+ * O(changes * log changes), whatever the size of the book.
  */
 static int win_flush(struct lx_mock_bn_spot *v, struct bn_symbol *s, int w)
 {
@@ -1134,16 +1200,17 @@ static int win_flush(struct lx_mock_bn_spot *v, struct bn_symbol *s, int w)
     if (s->update_id < wn->first_id) {
         return 0;
     }
-    cb = lx__malloc(NULL, (wn->nbids + s->nbids + 1) * sizeof(*cb));
-    ca = lx__malloc(NULL, (wn->nasks + s->nasks + 1) * sizeof(*ca));
+    cb = lx__malloc(NULL, (wn->nchg[0] + 1) * sizeof(*cb));
+    ca = lx__malloc(NULL, (wn->nchg[1] + 1) * sizeof(*ca));
     if (cb != NULL && ca != NULL) {
-        ncb = diff_side(wn->bids, wn->nbids, s->bids, s->nbids, 1, cb);
-        nca = diff_side(wn->asks, wn->nasks, s->asks, s->nasks, 0, ca);
-        if (ncb + nca > 0 && win_render(v, s, wn, cb, ncb, ca, nca) == LX_OK &&
-            copy_levels(&wn->bids, &wn->nbids, s->bids, s->nbids) == LX_OK &&
-            copy_levels(&wn->asks, &wn->nasks, s->asks, s->nasks) == LX_OK) {
+        ncb = win_side(s, wn, 0, cb);
+        nca = win_side(s, wn, 1, ca);
+        if (ncb + nca == 0) {
+            wn->nchg[0] = wn->nchg[1] = 0; /* the changes cancelled out */
+        } else if (win_render(v, s, wn, cb, ncb, ca, nca) == LX_OK) {
             publish(v, s, win_stream[w], &v->sb);
             wn->first_id = s->update_id + 1;
+            wn->nchg[0] = wn->nchg[1] = 0;
             pushed = 1;
         }
     }
@@ -1240,32 +1307,45 @@ static void touch_event(struct bn_symbol *s, const struct lx_eng_event *ev,
     }
 }
 
-/* The index of price in a side (best first), or where it would go. */
-static size_t level_pos(const struct bn_level *l, size_t n, int64_t price,
-                        int desc)
+/* Notes in every window that the level at price was old before now. */
+static int note_change(struct bn_symbol *s, int side, int64_t price,
+                       int64_t old)
 {
-    size_t lo = 0, hi = n;
+    int w;
 
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        bool before = desc ? l[mid].price > price : l[mid].price < price;
+    for (w = 0; w < BN_NWIN; w++) {
+        struct bn_win *wn = &s->win[w];
 
-        if (before) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
+        if (wn->nchg[side] == wn->chg_cap[side]) {
+            size_t cap = wn->chg_cap[side] > 0 ? wn->chg_cap[side] * 2 : 64;
+            struct bn_wchg *p =
+                lx__realloc(NULL, wn->chg[side], cap * sizeof(*p));
+
+            if (p == NULL) {
+                return LX_ERR_NOMEM;
+            }
+            wn->chg[side] = p;
+            wn->chg_cap[side] = cap;
         }
+        wn->chg[side][wn->nchg[side]].price = price;
+        wn->chg[side][wn->nchg[side]].old = old;
+        wn->chg[side][wn->nchg[side]].seq = wn->nchg[side];
+        wn->nchg[side]++;
     }
-    return lo;
+    return LX_OK;
 }
 
 /*
- * Sets the published level at price to qty (0: gone) on one side; returns
- * 1 if that changed it, 0 if not, or an error.
+ * Sets the published level at price to qty (0: gone) on one side (0 bids,
+ * 1 asks) of s; returns 1 if that changed it, 0 if not, or an error. The
+ * depth windows learn the change.
  */
-static int level_set(struct bn_level **lv, size_t *n, size_t *cap,
-                     int64_t price, int64_t qty, int desc)
+static int level_set(struct bn_symbol *s, int side, int64_t price, int64_t qty)
 {
+    struct bn_level **lv = side == 0 ? &s->bids : &s->asks;
+    size_t *n = side == 0 ? &s->nbids : &s->nasks;
+    size_t *cap = side == 0 ? &s->bids_cap : &s->asks_cap;
+    int desc = side == 0;
     size_t i = level_pos(*lv, *n, price, desc);
     bool found = i < *n && (*lv)[i].price == price;
 
@@ -1273,7 +1353,11 @@ static int level_set(struct bn_level **lv, size_t *n, size_t *cap,
         if ((*lv)[i].qty == qty) {
             return 0;
         }
+        if (note_change(s, side, price, (*lv)[i].qty) != LX_OK) {
+            return LX_ERR_NOMEM;
+        }
         if (qty != 0) {
+
             (*lv)[i].qty = qty;
         } else {
             memmove(&(*lv)[i], &(*lv)[i + 1], (*n - i - 1) * sizeof(**lv));
@@ -1283,6 +1367,9 @@ static int level_set(struct bn_level **lv, size_t *n, size_t *cap,
     }
     if (qty == 0) {
         return 0;
+    }
+    if (note_change(s, side, price, 0) != LX_OK) {
+        return LX_ERR_NOMEM;
     }
     if (*n == *cap) {
         size_t ncap = *cap > 0 ? *cap * 2 : 64;
@@ -1313,16 +1400,14 @@ static int sync_touched(struct lx_mock_bn_spot *v, struct bn_symbol *s)
     for (i = 0; i < s->ntouched; i++) {
         int64_t px = s->touched[i];
 
-        rc =
-            level_set(&s->bids, &s->nbids, &s->bids_cap, px,
-                      lx__engine_level_qty(v->eng, s->inst, LX_ENG_BUY, px), 1);
+        rc = level_set(s, 0, px,
+                       lx__engine_level_qty(v->eng, s->inst, LX_ENG_BUY, px));
         if (rc < 0) {
             return rc;
         }
         changed += rc;
-        rc = level_set(&s->asks, &s->nasks, &s->asks_cap, px,
-                       lx__engine_level_qty(v->eng, s->inst, LX_ENG_SELL, px),
-                       0);
+        rc = level_set(s, 1, px,
+                       lx__engine_level_qty(v->eng, s->inst, LX_ENG_SELL, px));
         if (rc < 0) {
             return rc;
         }
@@ -1331,12 +1416,15 @@ static int sync_touched(struct lx_mock_bn_spot *v, struct bn_symbol *s)
     return changed;
 }
 
-/* Replaces the published book by the engine's whole book. */
+/*
+ * Brings the published book up to the engine's whole book (the levels
+ * that differ, through level_set); returns how many changed. O(levels).
+ */
 static int sync_all(struct lx_mock_bn_spot *v, struct bn_symbol *s)
 {
     struct bn_level *bids, *asks, *cb, *ca;
-    size_t nb, na;
-    int rc = book_now(v, s, &bids, &nb, &asks, &na), changed;
+    size_t nb, na, ncb, nca, i;
+    int rc = book_now(v, s, &bids, &nb, &asks, &na), changed = 0;
 
     if (rc != LX_OK) {
         return rc;
@@ -1344,25 +1432,22 @@ static int sync_all(struct lx_mock_bn_spot *v, struct bn_symbol *s)
     cb = lx__malloc(NULL, (s->nbids + nb + 1) * sizeof(*cb));
     ca = lx__malloc(NULL, (s->nasks + na + 1) * sizeof(*ca));
     if (cb == NULL || ca == NULL) {
-        lx__free(NULL, bids);
-        lx__free(NULL, asks);
-        lx__free(NULL, cb);
-        lx__free(NULL, ca);
-        return LX_ERR_NOMEM;
+        rc = LX_ERR_NOMEM;
+    } else {
+        ncb = diff_side(s->bids, s->nbids, bids, nb, 1, cb);
+        nca = diff_side(s->asks, s->nasks, asks, na, 0, ca);
+        for (i = 0; rc >= 0 && i < ncb + nca; i++) {
+            const struct bn_level *l = i < ncb ? &cb[i] : &ca[i - ncb];
+
+            rc = level_set(s, i < ncb ? 0 : 1, l->price, l->qty);
+            changed += rc > 0 ? rc : 0;
+        }
     }
-    changed = (int)(diff_side(s->bids, s->nbids, bids, nb, 1, cb) +
-                    diff_side(s->asks, s->nasks, asks, na, 0, ca));
+    lx__free(NULL, bids);
+    lx__free(NULL, asks);
     lx__free(NULL, cb);
     lx__free(NULL, ca);
-    lx__free(NULL, s->bids);
-    lx__free(NULL, s->asks);
-    s->bids = bids;
-    s->bids_cap = nb > 0 ? nb : 1;
-    s->nbids = nb;
-    s->asks = asks;
-    s->asks_cap = na > 0 ? na : 1;
-    s->nasks = na;
-    return changed;
+    return rc < 0 ? rc : changed;
 }
 
 /*
@@ -1374,8 +1459,7 @@ static int sync_all(struct lx_mock_bn_spot *v, struct bn_symbol *s)
 static int publish_depth(struct lx_mock_bn_spot *v, struct bn_symbol *s)
 {
     int64_t bbo[4];
-    int changed =
-        s->touch_all || s->bids == NULL ? sync_all(v, s) : sync_touched(v, s);
+    int changed = s->touch_all ? sync_all(v, s) : sync_touched(v, s);
 
     s->ntouched = 0;
     s->touch_all = false;

@@ -26,9 +26,19 @@ struct bn_level {
  * One depth push window (@depth@100ms or @depth at 1000 ms): the book as
  * of the last push and the first update id not pushed yet.
  */
+/* A published level's quantity before its first change in a window. */
+struct bn_wchg {
+    int64_t price, old;
+    size_t seq; /* order of the change, to find the first per price */
+};
+
+/*
+ * A depth window (depth@100ms, depth@1s): the levels changed since its
+ * last push, per side, each with the quantity the last push showed.
+ */
 struct bn_win {
-    struct bn_level *bids, *asks;
-    size_t nbids, nasks;
+    struct bn_wchg *chg[2]; /* [0] bids, [1] asks */
+    size_t nchg[2], chg_cap[2];
     int64_t first_id;
 };
 
