@@ -8,9 +8,10 @@
 #     requests/s and p50/p99 latency under wrk (1 thread, 50 keep-alive
 #     connections), against nginx (1 worker, private config, loopback)
 #     serving a file holding the very bytes the mock answered; ratio =
-#     mock / nginx, goal >= 0.8 for depth limit 100. Also each server's
-#     CPU (user + system from /proc) per request, which varies less than
-#     requests/s on a shared machine.
+#     mock / nginx (of the medians, and of each round's pair, the rounds
+#     alternating mock and nginx), goal >= 0.9 for both limits. Also each
+#     server's CPU (user + system from /proc) per request, which varies
+#     less than requests/s on a shared machine.
 #   - signed POST /api/v3/order (LIMIT IOC far below the book: parsed,
 #     authenticated, matched against the engine, expires without a fill, so
 #     nothing accumulates) and POST /api/v3/order/test, same wrk settings.
@@ -228,19 +229,25 @@ fi
 # bench_get NAME MOCK-PATH NGINX-PATH: interleaved rounds, medians
 bench_get() {
     : >"$tmp/m.rows"; : >"$tmp/n.rows"
-    r=0
+    r=0 rr=''
     while [ $r -lt "$ROUNDS" ]; do
         run_wrk "$mpid" "$URL$2" >>"$tmp/m.rows"
-        [ -n "$NPORT" ] && run_wrk "$npids" "http://127.0.0.1:$NPORT$3" >>"$tmp/n.rows"
+        if [ -n "$NPORT" ]; then
+            run_wrk "$npids" "http://127.0.0.1:$NPORT$3" >>"$tmp/n.rows"
+            # this round's ratio: its mock r/s over its nginx r/s
+            a=$(tail -n 1 "$tmp/m.rows" | cut -d' ' -f1)
+            b=$(tail -n 1 "$tmp/n.rows" | cut -d' ' -f1)
+            rr="$rr $(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
+        fi
         r=$((r + 1))
     done
     m=$(median "$tmp/m.rows")
     n=$( [ -n "$NPORT" ] && median "$tmp/n.rows" || echo "-")
-    row "$1" "$m" "$n"
+    row "$1" "$m" "$n" "${rr# }"
 }
-# row NAME "MOCK FIGURES" "NGINX FIGURES"
+# row NAME "MOCK FIGURES" "NGINX FIGURES" ["PER-ROUND RATIOS"]
 row() {
-    echo "$1|$2|$3" >>"$tmp/table"
+    echo "$1|$2|$3|${4:-}" >>"$tmp/table"
 }
 
 : >"$tmp/table"
@@ -338,7 +345,7 @@ echo "cpu = server user+system CPU us per request; ratios = mock/nginx r/s"
 echo "and nginx/mock CPU per request (both: higher is better for the mock)"
 printf '%-30s %8s %6s %6s %6s | %8s %6s %6s %6s | %5s %5s\n' \
     "REST" "mock r/s" "p50" "p99" "cpu" "nginx" "p50" "p99" "cpu" "r/s" "cpu"
-while IFS='|' read -r name m n; do
+while IFS='|' read -r name m n rr; do
     # shellcheck disable=SC2086 # split the figures on purpose
     set -- $m
     mr=$1 mp50=$2 mp99=$3 mbad=$4 merr=$5 mcpu=$6
@@ -352,6 +359,9 @@ while IFS='|' read -r name m n; do
             "$mp99" "$mcpu" "$1" "$2" "$3" "$6" \
             "$(awk -v a="$mr" -v b="$1" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')" \
             "$(awk -v a="$6" -v b="$mcpu" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
+    fi
+    if [ -n "$rr" ]; then
+        echo "  ^ r/s ratio of each round: $rr"
     fi
     if [ "$mbad" != 0 ] || [ "$merr" != 0 ]; then
         echo "  ^ mock: $mbad non-2xx answers, $merr socket errors"

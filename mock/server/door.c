@@ -22,6 +22,7 @@
 #include "lotusx/lx_http.h"
 #include "mock/server/fault.h"
 #include "mock/server/mock.h"
+#include "net/http_server.h"
 
 #define MS_PER_MIN 60000
 #define MS_PER_10S 10000
@@ -609,8 +610,8 @@ int lx_mock_respond(struct lx_mock_call *c, int status,
     if (rc == LX_OK && c->door->dialect.usage_headers != NULL) {
         rc = c->door->dialect.usage_headers(c, m);
     }
-    if (rc == LX_OK && len > 0) {
-        rc = lx_http_msg_set_body(m, body, len);
+    if (rc == LX_OK && body == NULL && len > 0) {
+        rc = LX_ERR_INVAL;
     }
     if (rc != LX_OK) {
         if (rc != LX_ERR_NOMEM || m == NULL) {
@@ -620,7 +621,9 @@ int lx_mock_respond(struct lx_mock_call *c, int status,
         lx_http_msg_free(m);
         return lx_http_req_respond_body(c->req, 503, NULL, NULL, NULL, 0);
     }
-    return lx_http_req_respond(c->req, m);
+    /* The body goes out from where it is (a cached one is not copied into
+     * the message first) unless it has to wait; then 503 if no memory. */
+    return lx__http_req_respond_lent(c->req, m, body, len);
 }
 
 int lx_mock_respond_json(struct lx_mock_call *c, int status, const char *json,
@@ -647,7 +650,11 @@ static void client_key(const char *peer, char *buf, size_t cap)
         peer++;
         n -= 2;
     }
-    lx__snprintf(buf, cap, "%.*s", (int)n, peer);
+    if (n >= cap) {
+        n = cap - 1; /* truncated, as snprintf would */
+    }
+    memcpy(buf, peer, n);
+    buf[n] = '\0';
 }
 
 /* Splits the target into path and query; parses query + form body. */

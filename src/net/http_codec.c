@@ -65,7 +65,7 @@ struct line_scan {
     int in_start_line; /* 0 for trailers, and after the start line */
     int started;       /* a byte of the start line (not CR/LF) was seen */
     size_t col;        /* bytes of the start line so far */
-    char tail[9];      /* its last 9 bytes: " HTTP/1.1" in a request */
+    char tail[9];      /* its last 9 bytes, a ring: tail[col % 9] next */
 };
 
 /* Pauses requested by our callbacks, handled once http-parser returns. */
@@ -615,12 +615,21 @@ static int scan_byte(struct lx__http_parser *p, unsigned char c)
     }
     sc->started = 1;
     if (c == '\n') {
+        size_t i;
+
         sc->in_start_line = 0;
         /* A request line ends with " HTTP/x.y"; http-parser would also
          * take "HTXP/1.1", "ICE/1.0" or none at all (HTTP/0.9). */
-        if (p->role == LX__HTTP_REQUEST &&
-            (sc->col < 9 || memcmp(sc->tail, " HTTP/", 6) != 0)) {
+        if (p->role != LX__HTTP_REQUEST) {
+            return 0;
+        }
+        if (sc->col < 9) {
             return 400;
+        }
+        for (i = 0; i < 6; i++) {
+            if (sc->tail[(sc->col + i) % sizeof(sc->tail)] != " HTTP/"[i]) {
+                return 400;
+            }
         }
         return 0;
     }
@@ -631,21 +640,55 @@ static int scan_byte(struct lx__http_parser *p, unsigned char c)
         c != (unsigned char)"HTTP/"[sc->col]) {
         return 400;
     }
-    memmove(sc->tail, sc->tail + 1, sizeof(sc->tail) - 1);
-    sc->tail[sizeof(sc->tail) - 1] = (char)c;
+    sc->tail[sc->col % sizeof(sc->tail)] = (char)c;
     sc->col++;
     return 0;
 }
 
+/*
+ * Inside a request line that has started (prev_cr and prev_lf clear):
+ * takes the bytes up to the next CR or LF as scan_byte would, keeping only
+ * the last ones in the tail. Returns how many it took.
+ */
+static size_t start_line_run(struct line_scan *sc, const char *data, size_t len)
+{
+    size_t n = 0, k;
+
+    while (n < len && data[n] != '\r' && data[n] != '\n') {
+        n++;
+    }
+    for (k = n > sizeof(sc->tail) ? n - sizeof(sc->tail) : 0; k < n; k++) {
+        sc->tail[(sc->col + k) % sizeof(sc->tail)] = data[k];
+    }
+    sc->col += n;
+    return n;
+}
+
 static int scan_bytes(struct lx__http_parser *p, const char *data, size_t len)
 {
+    struct line_scan *sc = &p->scan;
     size_t i;
 
     for (i = 0; i < len; i++) {
-        int status = scan_byte(p, (unsigned char)data[i]);
+        unsigned char c = (unsigned char)data[i];
 
-        if (status != 0) {
-            return status;
+        if (sc->in_start_line && sc->started && !sc->prev_cr && !sc->prev_lf &&
+            p->role == LX__HTTP_REQUEST && c != '\r' && c != '\n') {
+            i += start_line_run(sc, data + i, len - i);
+            if (i == len) {
+                break;
+            }
+            c = (unsigned char)data[i];
+        }
+        /* Within a header line only CR and LF (and what follows them)
+         * matter: other bytes are skipped without the byte machine. */
+        if (sc->in_start_line || sc->prev_cr || sc->prev_lf || c == '\r' ||
+            c == '\n') {
+            int status = scan_byte(p, c);
+
+            if (status != 0) {
+                return status;
+            }
         }
     }
     return 0;
@@ -890,6 +933,10 @@ struct framing {
     int chunked;    /* Transfer-Encoding lists chunked */
     int auto_cl;    /* we add Content-Length */
     int write_body; /* the body (or, chunked, the last chunk) follows */
+    /* the body written: the message's own, or one lent for the write */
+    const char *body;
+    size_t body_len;
+    int has_body;
 };
 
 /* 1 if a request of this method carries a body by definition. */
@@ -901,6 +948,7 @@ static int method_wants_length(const struct lx_http_msg *m)
            strcmp(method, "PATCH") == 0;
 }
 
+/* fr->body, body_len and has_body are set; fills in the rest. */
 static int plan_framing(const struct lx_http_msg *m, struct framing *fr)
 {
     size_t clen, chunked, other;
@@ -910,26 +958,26 @@ static int plan_framing(const struct lx_http_msg *m, struct framing *fr)
     int no_body = !m->is_request && (m->status / 100 == 1 || m->status == 204 ||
                                      m->status == 304);
 
-    if ((no_body && m->body_len > 0) ||
+    if ((no_body && fr->body_len > 0) ||
         (!m->is_request && (m->status < 100 || m->status > 999)) ||
         m->version < 10 || m->version > 19) {
         return LX_ERR_INVAL;
     }
-    if (cl != NULL && m->body_len > 0) {
+    if (cl != NULL && fr->body_len > 0) {
         uint64_t v;
 
         while (clen > 0 && (cl[clen - 1] == ' ' || cl[clen - 1] == '\t')) {
             clen--;
         }
-        if (lx__parse_u64(cl, clen, &v) != LX_OK || v != m->body_len) {
+        if (lx__parse_u64(cl, clen, &v) != LX_OK || v != fr->body_len) {
             return LX_ERR_INVAL;
         }
     }
     fr->chunked = te && chunked > 0;
     fr->auto_cl = cl == NULL && !te && !no_body &&
-                  (!m->is_request || m->has_body || m->body_len > 0 ||
+                  (!m->is_request || fr->has_body || fr->body_len > 0 ||
                    method_wants_length(m));
-    fr->write_body = fr->chunked ? m->has_body : m->body_len > 0;
+    fr->write_body = fr->chunked ? fr->has_body : fr->body_len > 0;
     return LX_OK;
 }
 
@@ -945,21 +993,21 @@ static size_t head_size(const struct lx_http_msg *m, const struct framing *fr)
         n += m->fields[i].name_len + 2 + m->fields[i].value_len + 2;
     }
     if (fr->auto_cl) {
-        n += 16 + uint_len(m->body_len, 10) + 2;
+        n += 16 + uint_len(fr->body_len, 10) + 2;
     }
     return n + 2;
 }
 
-static size_t body_size(const struct lx_http_msg *m, const struct framing *fr)
+static size_t body_size(const struct framing *fr)
 {
     if (!fr->write_body) {
         return 0;
     }
     if (!fr->chunked) {
-        return m->body_len;
+        return fr->body_len;
     }
-    return (m->body_len > 0 ? uint_len(m->body_len, 16) + 2 + m->body_len + 2
-                            : 0) +
+    return (fr->body_len > 0 ? uint_len(fr->body_len, 16) + 2 + fr->body_len + 2
+                             : 0) +
            5;
 }
 
@@ -1010,17 +1058,17 @@ static void put_message(char *w, const struct lx_http_msg *m,
     }
     if (fr->auto_cl) {
         w = put(w, "Content-Length: ", 16);
-        w += put_uint(w, m->body_len, 10);
+        w += put_uint(w, fr->body_len, 10);
         w = put(w, "\r\n", 2);
     }
     w = put(w, "\r\n", 2);
     if (fr->write_body && fr->chunked) {
-        if (m->body_len > 0) {
-            w = put_chunk(w, m->body, m->body_len);
+        if (fr->body_len > 0) {
+            w = put_chunk(w, fr->body, fr->body_len);
         }
         put(w, "0\r\n\r\n", 5);
     } else if (fr->write_body) {
-        put(w, m->body, m->body_len);
+        put(w, fr->body, fr->body_len);
     }
 }
 
@@ -1045,27 +1093,51 @@ static int commit(struct evbuffer *out, struct evbuffer_iovec *vec, size_t n)
     return evbuffer_commit_space(out, vec, 1) == 0 ? LX_OK : LX_ERR_NOMEM;
 }
 
-int lx__http_msg_write(const struct lx_http_msg *m, struct evbuffer *out)
+static int msg_write(const struct lx_http_msg *m, struct framing *fr,
+                     struct evbuffer *out)
 {
-    struct framing fr;
     struct evbuffer_iovec vec;
     size_t total;
     int rc;
 
-    if (m == NULL || out == NULL) {
-        return LX_ERR_INVAL;
-    }
-    rc = plan_framing(m, &fr);
+    rc = plan_framing(m, fr);
     if (rc != LX_OK) {
         return rc;
     }
-    total = head_size(m, &fr) + body_size(m, &fr);
+    total = head_size(m, fr) + body_size(fr);
     rc = reserve(out, total, &vec);
     if (rc != LX_OK) {
         return rc;
     }
-    put_message(vec.iov_base, m, &fr);
+    put_message(vec.iov_base, m, fr);
     return commit(out, &vec, total);
+}
+
+int lx__http_msg_write(const struct lx_http_msg *m, struct evbuffer *out)
+{
+    struct framing fr;
+
+    if (m == NULL || out == NULL) {
+        return LX_ERR_INVAL;
+    }
+    fr.body = m->body;
+    fr.body_len = m->body_len;
+    fr.has_body = m->has_body;
+    return msg_write(m, &fr, out);
+}
+
+int lx__http_msg_write_body(const struct lx_http_msg *m, const void *body,
+                            size_t len, struct evbuffer *out)
+{
+    struct framing fr;
+
+    if (m == NULL || out == NULL || (body == NULL && len > 0) || m->has_body) {
+        return LX_ERR_INVAL;
+    }
+    fr.body = body;
+    fr.body_len = len;
+    fr.has_body = 1;
+    return msg_write(m, &fr, out);
 }
 
 int lx__http_write_chunk(struct evbuffer *out, const void *data, size_t len)

@@ -25,6 +25,10 @@ struct lx__http_field {
     size_t value_len;
 };
 
+/* Text bytes and header fields a message holds without more allocations. */
+#define LX__HTTP_TEXT_INLINE   256
+#define LX__HTTP_FIELDS_INLINE 8
+
 struct lx_http_msg {
     const struct lx_mem *mem;
     int is_request;
@@ -46,6 +50,13 @@ struct lx_http_msg {
     char *body; /* body_len bytes and a NUL */
     size_t body_len;
     size_t body_cap;
+    /*
+     * The first LX__HTTP_TEXT_INLINE bytes of text and the first fields
+     * live in the message itself (text and fields point here), so that a
+     * typical message is one allocation; left uninitialised until used.
+     */
+    struct lx__http_field fields_inline[LX__HTTP_FIELDS_INLINE];
+    char text_inline[LX__HTTP_TEXT_INLINE];
 };
 
 /*
@@ -110,6 +121,14 @@ int lx__http_msg_has_token(const struct lx_http_msg *m, const char *name,
  * on a 1xx, 204 or 304), LX_ERR_NOMEM.
  */
 int lx__http_msg_write(const struct lx_http_msg *m, struct evbuffer *out);
+
+/*
+ * Appends m as lx__http_msg_write would once lx_http_msg_set_body(m,
+ * body, len) had been called, without copying the body into m first. m
+ * must have no body set (LX_ERR_INVAL). Errors as lx__http_msg_write.
+ */
+int lx__http_msg_write_body(const struct lx_http_msg *m, const void *body,
+                            size_t len, struct evbuffer *out);
 
 /* Appends one chunk (nothing when len is 0). LX_ERR_NOMEM. */
 int lx__http_write_chunk(struct evbuffer *out, const void *data, size_t len);

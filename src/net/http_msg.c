@@ -5,19 +5,18 @@
  * A message keeps every string (method, target or reason, header names
  * and values) NUL-terminated in one buffer that grows by doubling, and its
  * header fields as offsets into it, so a message costs three allocations
- * whatever its size and parsing appends in amortised O(1).
+ * whatever its size and parsing appends in amortised O(1); a small one
+ * (text and fields within the message's inline room) costs one, plus its
+ * body.
  *
  * It does not parse or serialize (http_codec.c does) and it never looks at
  * the network. Builders validate what they are given so that no name,
  * value, target or reason can smuggle a line break onto the wire.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "net/http_codec.h"
-
-/* Allocation sizes start here so small messages do not realloc often. */
-#define MSG_TEXT_MIN   256
-#define MSG_FIELDS_MIN 8
 
 int lx__http_grow(const struct lx_mem *mem, void **p, size_t *cap, size_t need,
                   size_t elem, size_t limit)
@@ -50,15 +49,41 @@ int lx__http_grow(const struct lx_mem *mem, void **p, size_t *cap, size_t need,
     return LX_OK;
 }
 
+/*
+ * lx__http_grow for a block that may still be the message's inline room
+ * inl (used bytes of it in use): leaving it allocates and copies.
+ */
+static int grow_inline(const struct lx_mem *mem, void **p, size_t *cap,
+                       const void *inl, size_t used, size_t need, size_t elem,
+                       size_t limit)
+{
+    void *q = NULL;
+    size_t ncap = *cap;
+    int rc;
+
+    if (*p != inl || need <= *cap) {
+        return lx__http_grow(mem, p, cap, need, elem, limit);
+    }
+    rc = lx__http_grow(mem, &q, &ncap, need, elem, limit);
+    if (rc != LX_OK) {
+        return rc;
+    }
+    memcpy(q, inl, used);
+    *p = q;
+    *cap = ncap;
+    return LX_OK;
+}
+
 int lx__http_msg_alloc(struct lx_http_msg **out, const struct lx_mem *mem,
                        int is_request)
 {
-    struct lx_http_msg *m = lx__calloc(mem, 1, sizeof(*m));
+    struct lx_http_msg *m = lx__malloc(mem, sizeof(*m));
 
     *out = m;
     if (m == NULL) {
         return LX_ERR_NOMEM;
     }
+    memset(m, 0, offsetof(struct lx_http_msg, fields_inline));
     m->mem = mem;
     m->is_request = is_request;
     m->version = 11;
@@ -72,13 +97,15 @@ int lx__http_msg_text_append(struct lx_http_msg *m, const char *s, size_t len,
     size_t need = m->text_len + len + 1;
     int rc;
 
-    if (need < len) {
+    if (need < len || need > limit) {
         return LX_ERR_TOOBIG;
     }
-    if (m->text_cap == 0 && need < MSG_TEXT_MIN && limit >= MSG_TEXT_MIN) {
-        need = MSG_TEXT_MIN;
+    if (m->text_cap == 0) {
+        p = m->text_inline;
+        m->text_cap = sizeof(m->text_inline);
     }
-    rc = lx__http_grow(m->mem, &p, &m->text_cap, need, 1, limit);
+    rc = grow_inline(m->mem, &p, &m->text_cap, m->text_inline, m->text_len,
+                     need, 1, limit);
     m->text = p;
     if (rc != LX_OK) {
         return rc;
@@ -121,11 +148,15 @@ int lx__http_msg_field_new(struct lx_http_msg *m, size_t max_fields)
     struct lx__http_field *f;
     int rc;
 
-    if (m->fields_cap == 0 && max_fields >= MSG_FIELDS_MIN) {
-        need = MSG_FIELDS_MIN;
+    if (need > max_fields) {
+        return LX_ERR_TOOBIG;
     }
-    rc =
-        lx__http_grow(m->mem, &p, &m->fields_cap, need, sizeof(*f), max_fields);
+    if (m->fields_cap == 0) {
+        p = m->fields_inline;
+        m->fields_cap = LX__HTTP_FIELDS_INLINE;
+    }
+    rc = grow_inline(m->mem, &p, &m->fields_cap, m->fields_inline,
+                     m->nfields * sizeof(*f), need, sizeof(*f), max_fields);
     m->fields = p;
     if (rc != LX_OK) {
         return rc;
@@ -260,8 +291,12 @@ void lx_http_msg_free(struct lx_http_msg *m)
     if (m == NULL) {
         return;
     }
-    lx__free(m->mem, m->text);
-    lx__free(m->mem, m->fields);
+    if (m->text != m->text_inline) {
+        lx__free(m->mem, m->text);
+    }
+    if (m->fields != m->fields_inline) {
+        lx__free(m->mem, m->fields);
+    }
     lx__free(m->mem, m->body);
     lx__free(m->mem, m);
 }

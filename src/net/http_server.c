@@ -9,6 +9,7 @@
  * must arrive completely within request_timeout of its first byte, and an
  * idle keep-alive connection is closed after idle_timeout.
  */
+#include <errno.h>
 #include <string.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
@@ -16,6 +17,7 @@
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
 
+#include <event2/event.h>
 #include <event2/listener.h>
 #include <event2/bufferevent_ssl.h>
 
@@ -25,6 +27,12 @@
 #include "net/dial.h"
 
 #define SRV_MAX_INFLIGHT 64
+/*
+ * Bytes one recv may take in direct mode: a request fits an evbuffer chain
+ * of 4 KiB; the rest of a longer one (a body) comes 16 KiB at a time.
+ */
+#define SRV_READ_CHUNK      4000
+#define SRV_READ_CHUNK_MORE 16000
 
 struct srv_conn;
 
@@ -52,8 +60,25 @@ struct srv_conn {
     int closing;  /* no more reads; free once output drains */
     int partial;  /* bytes of an unfinished request are buffered */
     int deadline; /* which limit the timer runs for: DL_NONE/REQUEST/IDLE */
-    int in_feed;  /* parser running: defer frees to after the feed */
-    int dead;     /* freed once the current feed returns */
+    int64_t idle_from; /* DL_IDLE: idle since then (mono clock) */
+    int in_feed;       /* parser running: defer frees to after the feed */
+    int dead;          /* freed once the current feed returns */
+    /*
+     * Direct mode (plain TCP): the socket is read by our own event rev,
+     * one recv per readiness, and what the responses left in the output
+     * is written by one writev per connection once the loop has run the
+     * callbacks of this round (srv_flush_cb); the bufferevent only holds
+     * the buffers, and writes (wpending) only what the socket would not
+     * take at once. This spares the FIONREAD ioctl of every bufferevent
+     * read and the two epoll_ctl calls of arming and disarming its write
+     * event around each response.
+     */
+    evutil_socket_t fd;
+    struct event *rev; /* NULL: not direct */
+    int reading;       /* rev is added */
+    int wpending;      /* the bufferevent's write event drains the output */
+    int dirty;         /* on the server's flush list */
+    TAILQ_ENTRY(srv_conn) dirty_link;
     LIST_ENTRY(srv_conn) link;
 };
 
@@ -68,10 +93,101 @@ struct lx_http_server {
     int64_t request_timeout_ns;
     int64_t idle_timeout_ns;
     LIST_HEAD(, srv_conn) conns;
+    /* direct-mode connections with output to write (srv_flush_cb) */
+    TAILQ_HEAD(, srv_conn) dirty;
+    struct event *flush_ev;
 };
 
 static void conn_free(struct srv_conn *c, const char *reason);
 static void conn_read_cb(struct bufferevent *bev, void *arg);
+
+/* Reading on or off: our own read event in direct mode, else the bev's. */
+static void conn_reading(struct srv_conn *c, int on)
+{
+    if (c->rev == NULL) {
+        if (on) {
+            bufferevent_enable(c->bev, EV_READ);
+        } else {
+            bufferevent_disable(c->bev, EV_READ);
+        }
+    } else if (on && !c->reading) {
+        c->reading = event_add(c->rev, NULL) == 0;
+    } else if (!on && c->reading) {
+        event_del(c->rev);
+        c->reading = 0;
+    }
+}
+
+/*
+ * Direct mode: writes what the output holds, in one writev; what the
+ * socket does not take is left to the bufferevent's write event until the
+ * output drains (conn_write_cb). Returns LX_OK, or LX_ERR_IO when the
+ * socket failed (the caller frees the connection).
+ */
+static int conn_push(struct srv_conn *c)
+{
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+    int n;
+
+    if (c->rev == NULL || c->wpending || evbuffer_get_length(out) == 0) {
+        return LX_OK;
+    }
+    /* A bufferevent freezes the start of its output but for its writes. */
+    evbuffer_unfreeze(out, 1);
+    n = evbuffer_write(out, c->fd);
+    evbuffer_freeze(out, 1);
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+        return LX_ERR_IO;
+    }
+    if (evbuffer_get_length(out) > 0) {
+        c->wpending = 1;
+        bufferevent_enable(c->bev, EV_WRITE);
+    }
+    return LX_OK;
+}
+
+/*
+ * Direct mode: the output of c is written once this loop round's
+ * callbacks have run, with every other connection's (responses to the
+ * requests of one round go out together, as a bufferevent would send them
+ * on its next write event, without arming one).
+ */
+static void conn_want_push(struct srv_conn *c)
+{
+    if (c->rev == NULL || c->dirty || c->wpending ||
+        evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
+        return;
+    }
+    c->dirty = 1;
+    TAILQ_INSERT_TAIL(&c->srv->dirty, c, dirty_link);
+    event_active(c->srv->flush_ev, EV_WRITE, 0);
+}
+
+static void conn_unlist(struct srv_conn *c)
+{
+    if (c->dirty) {
+        TAILQ_REMOVE(&c->srv->dirty, c, dirty_link);
+        c->dirty = 0;
+    }
+}
+
+static void srv_flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct lx_http_server *s = arg;
+    struct srv_conn *c;
+
+    LX_UNUSED(fd);
+    LX_UNUSED(what);
+    while ((c = TAILQ_FIRST(&s->dirty)) != NULL) {
+        conn_unlist(c);
+        if (conn_push(c) != LX_OK) {
+            conn_free(c, "transport error");
+        } else if (c->closing &&
+                   evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
+            conn_free(c, "closed after response");
+        }
+    }
+}
 
 int lx_http_server_new(struct lx_http_server **out, struct lx_net *net,
                        lx_http_handler_fn handler, void *ud)
@@ -93,6 +209,12 @@ int lx_http_server_new(struct lx_http_server **out, struct lx_net *net,
     s->request_timeout_ns = 10 * (int64_t)1000000000;
     s->idle_timeout_ns = 60 * (int64_t)1000000000;
     LIST_INIT(&s->conns);
+    TAILQ_INIT(&s->dirty);
+    s->flush_ev = event_new(net->base, -1, 0, srv_flush_cb, s);
+    if (s->flush_ev == NULL) {
+        lx__free(net->mem, s);
+        return LX_ERR_NOMEM;
+    }
     *out = s;
     return LX_OK;
 }
@@ -129,6 +251,7 @@ void lx_http_server_free(struct lx_http_server *s)
         LIST_FIRST(&s->conns)->in_feed = 0;
         conn_free(LIST_FIRST(&s->conns), "server shutdown");
     }
+    event_free(s->flush_ev);
     lx__free(s->net->mem, s);
 }
 
@@ -143,6 +266,9 @@ uint16_t lx_http_server_port(const struct lx_http_server *s)
  * One timer per connection, armed for whichever limit applies now: the
  * request deadline while a request is partially received, the idle limit
  * while nothing is in flight, none while the handler holds a request.
+ * The idle limit runs from the last activity, but a timer already armed
+ * for it is not moved on every request: it fires at its earlier deadline
+ * and re-arms itself for what is left (conn_timer_cb).
  */
 enum { DL_NONE, DL_REQUEST, DL_IDLE };
 
@@ -155,8 +281,11 @@ static void conn_arm_timer(struct srv_conn *c)
             lx_timer_start(c->timer, c->srv->request_timeout_ns, 0);
         }
     } else if (c->ninflight == 0) {
-        c->deadline = DL_IDLE;
-        lx_timer_start(c->timer, c->srv->idle_timeout_ns, 0);
+        c->idle_from = lx_clock_mono_ns(c->srv->net->clock);
+        if (c->deadline != DL_IDLE) {
+            c->deadline = DL_IDLE;
+            lx_timer_start(c->timer, c->srv->idle_timeout_ns, 0);
+        }
     } else {
         c->deadline = DL_NONE;
         lx_timer_stop(c->timer);
@@ -173,6 +302,12 @@ static void conn_timer_cb(struct lx_timer *t, void *ud)
                 c->peer);
         conn_free(c, "request timeout");
     } else if (c->ninflight == 0) {
+        int64_t left = c->idle_from + c->srv->idle_timeout_ns -
+                       lx_clock_mono_ns(c->srv->net->clock);
+
+        if (left > 0 && lx_timer_start(c->timer, left, 0) == LX_OK) {
+            return; /* active since the timer was armed */
+        }
         conn_free(c, "idle timeout");
     }
 }
@@ -188,18 +323,25 @@ static void req_free(struct lx_http_req *r)
     lx__free(mem, r);
 }
 
-/* Writes every answered request at the head of the queue. */
-static void conn_flush(struct srv_conn *c)
+/*
+ * Writes every answered request at the head of the queue. The response of
+ * lent (if any, and then at the head) takes its body from body/len.
+ */
+static void conn_flush(struct srv_conn *c, const struct lx_http_req *lent,
+                       const void *body, size_t len)
 {
     struct lx_http_req *r;
 
     while ((r = TAILQ_FIRST(&c->reqs)) != NULL && r->resp != NULL) {
+        struct evbuffer *out = bufferevent_get_output(c->bev);
         int keep = lx_http_msg_keep_alive(r->msg) &&
                    !lx_http_msg_upgrade(r->msg) &&
                    lx_http_msg_keep_alive(r->resp);
+        int rc = r == lent ? lx__http_msg_write_body(r->resp, body, len, out)
+                           : lx__http_msg_write(r->resp, out);
 
-        if (lx__http_msg_write(r->resp, bufferevent_get_output(c->bev)) !=
-            LX_OK) {
+        lent = NULL;
+        if (rc != LX_OK) {
             keep = 0;
         } else {
             lx__tap_http(&c->tap, c->srv->net, LX_TAP_OUT, r->resp);
@@ -209,17 +351,19 @@ static void conn_flush(struct srv_conn *c)
         req_free(r);
         if (!keep) {
             c->closing = 1;
-            bufferevent_disable(c->bev, EV_READ);
+            conn_reading(c, 0);
             break;
         }
     }
     if (!c->closing && c->ninflight < SRV_MAX_INFLIGHT) {
-        bufferevent_enable(c->bev, EV_READ);
+        conn_reading(c, 1);
     }
     conn_arm_timer(c);
 }
 
-int lx_http_req_respond(struct lx_http_req *r, struct lx_http_msg *resp)
+/* lx_http_req_respond; a lent body (lent_len > 0) goes with r at the head. */
+static int respond(struct lx_http_req *r, struct lx_http_msg *resp,
+                   const void *lent, size_t lent_len)
 {
     struct srv_conn *c;
 
@@ -242,12 +386,38 @@ int lx_http_req_respond(struct lx_http_req *r, struct lx_http_msg *resp)
         }
     }
     r->resp = resp;
-    conn_flush(c);
+    conn_flush(c, lent_len > 0 ? r : NULL, lent, lent_len);
+    conn_want_push(c);
     if (c->closing &&
         evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
         conn_free(c, "closed after response");
     }
     return LX_OK;
+}
+
+int lx_http_req_respond(struct lx_http_req *r, struct lx_http_msg *resp)
+{
+    return respond(r, resp, NULL, 0);
+}
+
+int lx__http_req_respond_lent(struct lx_http_req *r, struct lx_http_msg *resp,
+                              const void *body, size_t len)
+{
+    if (r != NULL && resp != NULL && len > 0 &&
+        (body == NULL || resp->has_body)) {
+        lx_http_msg_free(resp);
+        return LX_ERR_INVAL;
+    }
+    if (r != NULL && resp != NULL && r->resp == NULL && len > 0 &&
+        (TAILQ_FIRST(&r->conn->reqs) != r || r->conn->tap.fn != NULL)) {
+        /* Queued behind an unanswered request, or tapped: keep a copy. */
+        if (lx_http_msg_set_body(resp, body, len) != LX_OK) {
+            lx_http_msg_free(resp);
+            return lx_http_req_respond_body(r, 503, NULL, NULL, NULL, 0);
+        }
+        len = 0;
+    }
+    return respond(r, resp, body, len);
 }
 
 int lx_http_req_respond_body(struct lx_http_req *r, int status,
@@ -322,8 +492,12 @@ static void conn_free(struct srv_conn *c, const char *reason)
     }
     lx__tap_close(&c->tap, s->net, reason);
     LIST_REMOVE(c, link);
+    conn_unlist(c);
     lx_timer_free(c->timer);
     lx__http_parser_free(c->parser);
+    if (c->rev != NULL) {
+        event_free(c->rev);
+    }
     if (c->bev != NULL) {
         lx__dial_close(c->bev);
     }
@@ -337,7 +511,7 @@ static void conn_reject(struct srv_conn *c, int status)
     const char *body = lx_http_status_reason(status);
 
     c->closing = 1;
-    bufferevent_disable(c->bev, EV_READ);
+    conn_reading(c, 0);
     if (lx_http_msg_new_response(&m, c->srv->net->mem, status, NULL) == LX_OK) {
         if (lx_http_msg_add_header(m, "Connection", "close") == LX_OK &&
             lx_http_msg_add_header(m, "Content-Type", "text/plain") == LX_OK &&
@@ -368,7 +542,7 @@ static void on_request(struct lx_http_msg *msg, void *ud)
     TAILQ_INSERT_TAIL(&c->reqs, r, link);
     c->ninflight++;
     if (c->ninflight >= SRV_MAX_INFLIGHT) {
-        bufferevent_disable(c->bev, EV_READ);
+        conn_reading(c, 0);
     }
     c->srv->handler(r, c->srv->ud);
 }
@@ -402,6 +576,7 @@ static void conn_read_cb(struct bufferevent *bev, void *arg)
     }
     if (rc != LX_OK) {
         conn_reject(c, lx__http_parser_error_status(c->parser));
+        conn_want_push(c);
     }
     c->partial = !c->closing && lx__http_parser_in_message(c->parser);
     if (c->closing &&
@@ -412,9 +587,52 @@ static void conn_read_cb(struct bufferevent *bev, void *arg)
     conn_arm_timer(c);
 }
 
+/* Direct mode: the socket is readable; one recv, then the parser. */
+static void conn_sock_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct srv_conn *c = arg;
+    struct evbuffer *in = bufferevent_get_input(c->bev);
+    struct evbuffer_iovec vec;
+    ev_ssize_t want = c->partial ? SRV_READ_CHUNK_MORE : SRV_READ_CHUNK;
+    ssize_t n;
+
+    LX_UNUSED(what);
+    /* A bufferevent freezes the end of its input but for its reads. */
+    evbuffer_unfreeze(in, 0);
+    if (evbuffer_reserve_space(in, want, &vec, 1) != 1) {
+        evbuffer_freeze(in, 0);
+        conn_free(c, "out of memory");
+        return;
+    }
+    n = recv(fd, vec.iov_base, vec.iov_len, 0);
+    if (n > 0) {
+        vec.iov_len = (size_t)n;
+        if (evbuffer_commit_space(in, &vec, 1) != 0) {
+            n = -1;
+            errno = ENOMEM;
+        }
+    }
+    evbuffer_freeze(in, 0);
+    if (n <= 0) {
+        if (n < 0 &&
+            (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+            return;
+        }
+        conn_free(c, n == 0 ? "peer closed" : "transport error");
+        return;
+    }
+    conn_read_cb(c->bev, c);
+}
+
 static void conn_write_cb(struct bufferevent *bev, void *arg)
 {
     struct srv_conn *c = arg;
+
+    if (c->wpending && evbuffer_get_length(bufferevent_get_output(bev)) == 0) {
+        /* Drained: back to writing directly. */
+        c->wpending = 0;
+        bufferevent_disable(bev, EV_WRITE);
+    }
 
     /* A deferred write callback may run while output is still queued. */
     if (c->closing && evbuffer_get_length(bufferevent_get_output(bev)) == 0) {
@@ -435,7 +653,8 @@ static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
 }
 
 static int conn_new(struct lx_http_server *s, struct bufferevent *bev,
-                    const char *transport, const char *peer, int loopback)
+                    const char *transport, const char *peer, int loopback,
+                    int direct)
 {
     struct srv_conn *c;
     char url[96];
@@ -449,6 +668,7 @@ static int conn_new(struct lx_http_server *s, struct bufferevent *bev,
     c->srv = s;
     c->bev = bev;
     c->loopback = loopback;
+    c->fd = -1;
     TAILQ_INIT(&c->reqs);
     lx__snprintf(c->peer, sizeof(c->peer), "%s", peer);
     LIST_INSERT_HEAD(&s->conns, c, link);
@@ -461,7 +681,18 @@ static int conn_new(struct lx_http_server *s, struct bufferevent *bev,
     lx__snprintf(url, sizeof(url), "%s://%s", transport, c->peer);
     lx__tap_open(&c->tap, s->net, url, transport);
     bufferevent_setcb(bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
-    bufferevent_enable(bev, EV_READ | EV_WRITE);
+    if (direct) {
+        c->fd = bufferevent_getfd(bev);
+        c->rev = event_new(s->net->base, c->fd, EV_READ | EV_PERSIST,
+                           conn_sock_read_cb, c);
+        if (c->rev == NULL) {
+            goto err;
+        }
+        bufferevent_disable(bev, EV_READ | EV_WRITE);
+        conn_reading(c, 1);
+    } else {
+        bufferevent_enable(bev, EV_READ | EV_WRITE);
+    }
     conn_arm_timer(c);
     return LX_OK;
 err:
@@ -478,7 +709,7 @@ int lx_http_server_adopt(struct lx_http_server *s, struct bufferevent *bev,
         }
         return LX_ERR_INVAL;
     }
-    return conn_new(s, bev, transport != NULL ? transport : "mem", "mem", 1);
+    return conn_new(s, bev, transport != NULL ? transport : "mem", "mem", 1, 0);
 }
 
 static void peer_name(const struct sockaddr *sa, char *buf, size_t cap,
@@ -536,7 +767,8 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd,
         LX_LOGW(s->net->ctx, "http", "accept failed peer=%s", peer);
         return;
     }
-    conn_new(s, bev, s->tls != NULL ? "https" : "http", peer, loopback);
+    conn_new(s, bev, s->tls != NULL ? "https" : "http", peer, loopback,
+             s->tls == NULL);
 }
 
 int lx_http_server_listen(struct lx_http_server *s, const char *addr,
@@ -599,6 +831,13 @@ int lx__http_req_detach(struct lx_http_req *r, struct bufferevent **bev,
     }
     TAILQ_REMOVE(&c->reqs, r, link);
     req_free(r);
+    if (c->rev != NULL) {
+        /* The new owner reads and writes through the bufferevent. */
+        conn_unlist(c);
+        event_free(c->rev);
+        c->rev = NULL;
+        c->reading = 0;
+    }
     *bev = c->bev;
     *tap = c->tap;
     bufferevent_setcb(c->bev, NULL, NULL, NULL, NULL);

@@ -17,6 +17,17 @@
 int lx__http_req_detach(struct lx_http_req *r, struct bufferevent **bev,
                         struct lx__tapper *tap);
 
+/*
+ * Answers r with resp and the len bytes at body, which are only lent for
+ * the call: when r is the oldest request in flight they go straight to the
+ * connection, else (or when the connection is tapped) resp takes a copy
+ * of them, and failing that r is answered 503. resp must have no body set
+ * (LX_ERR_INVAL); len 0 is lx_http_req_respond. Returns as
+ * lx_http_req_respond; resp is taken in every case.
+ */
+int lx__http_req_respond_lent(struct lx_http_req *r, struct lx_http_msg *resp,
+                              const void *body, size_t len);
+
 /* The network environment a request arrived through. */
 struct lx_net *lx__http_req_net(const struct lx_http_req *r);
 
