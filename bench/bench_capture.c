@@ -10,7 +10,9 @@
  *     those tools are installed.
  * Throughput runs cycle the material (timestamps shifted per cycle) up to
  * LX_BENCH_MSGS messages (default 1000000); size comparisons use one pass
- * over the material, so nothing repeats.
+ * over the material, so nothing repeats. Writes, reads and sizes are
+ * measured with the numeric transform (chunk codec 1, the default) and
+ * without it (codec 0, the version 1 chunk content), in the same run.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +24,7 @@
 #include "core/lx_internal.h"
 #include "lotusx/lx_capture.h"
 #include "lotusx/lx_ws.h"
+#include "replay/capture_int.h"
 #include "bench_util.h"
 
 #ifndef LX_SAMPLES_DIR
@@ -154,7 +157,7 @@ static int64_t cpu_now_ns(void)
 
 static int write_capture(const char *path, const struct material *m,
                          uint64_t total, int level, int bulk, size_t chunk,
-                         size_t dict, struct run *out)
+                         size_t dict, bool xform, struct run *out)
 {
     const int64_t base = 1723100000000000000LL;
     struct lx_capture_writer *w = NULL;
@@ -170,6 +173,7 @@ static int write_capture(const char *path, const struct material *m,
     lx_capture_wopts_set_venue(o, "binance");
     lx_capture_wopts_set_chunk_limits(o, chunk, 0);
     lx_capture_wopts_set_dict(o, dict);
+    lx__capture_wopts_set_xform(o, xform);
     if (bulk) {
         /* An import: no need to commit every second of stream time. */
         lx_capture_wopts_set_commit(o, INT64_MAX, 256u << 20);
@@ -370,13 +374,23 @@ static void size_row(const char *name, uint64_t size, uint64_t raw,
            (double)raw / (double)size, (double)capture / (double)size);
 }
 
+/* The capture files whose size is compared; [1] is without the transform. */
+struct files {
+    struct run l3[2], l19[2], big19, dict3;
+};
+
+static void ratio(const char *name, uint64_t size, uint64_t gz, uint64_t zl)
+{
+    printf("  %-30s vs gzip -6 %5.2f   vs zstd -19 --long %5.2f\n", name,
+           gz ? (double)size / (double)gz : 0.0,
+           zl ? (double)size / (double)zl : 0.0);
+}
+
 static void sizes(const struct material *m, const char *dir,
-                  const struct run *c3, const struct run *c19,
-                  const struct run *big19, const struct run *dict3, uint64_t z3,
-                  uint64_t z19)
+                  const struct files *f, uint64_t z3, uint64_t z19)
 {
     char nd[300], cmd[700];
-    uint64_t ndlen, gz, zl, cap3 = c3->file;
+    uint64_t ndlen, gz, zl, cap3 = f->l3[0].file;
     int64_t ns;
 
     lx__snprintf(nd, sizeof(nd), "%s/bench_capture.ndjson", dir);
@@ -398,18 +412,21 @@ static void sizes(const struct material *m, const char *dir,
     size_row("payloads, zstd lib L3 one shot", z3, m->bytes, cap3);
     size_row("payloads, zstd lib L19 one shot", z19, m->bytes, cap3);
     size_row("capture file, level 3 (default)", cap3, m->bytes, cap3);
-    size_row("capture file, level 3, 64 KiB dict", dict3->file, m->bytes, cap3);
-    size_row("capture file, level 19", c19->file, m->bytes, cap3);
-    size_row("capture file, level 19, 8 MiB chunks", big19->file, m->bytes,
+    size_row("capture file, level 3, no transform", f->l3[1].file, m->bytes,
              cap3);
-    printf("capture vs gzip -6: L3 %.2f, L19 %.2f, L19/8MiB %.2f; vs zstd -19 "
-           "--long: %.2f, %.2f, %.2f\n",
-           gz ? (double)cap3 / (double)gz : 0.0,
-           gz ? (double)c19->file / (double)gz : 0.0,
-           gz ? (double)big19->file / (double)gz : 0.0,
-           zl ? (double)cap3 / (double)zl : 0.0,
-           zl ? (double)c19->file / (double)zl : 0.0,
-           zl ? (double)big19->file / (double)zl : 0.0);
+    size_row("capture file, level 3, 64 KiB dict", f->dict3.file, m->bytes,
+             cap3);
+    size_row("capture file, level 19", f->l19[0].file, m->bytes, cap3);
+    size_row("capture file, level 19, no transform", f->l19[1].file, m->bytes,
+             cap3);
+    size_row("capture file, level 19, 8 MiB chunks", f->big19.file, m->bytes,
+             cap3);
+    printf("capture file size relative to the references:\n");
+    ratio("level 3 (default)", cap3, gz, zl);
+    ratio("level 3, no transform", f->l3[1].file, gz, zl);
+    ratio("level 19", f->l19[0].file, gz, zl);
+    ratio("level 19, no transform", f->l19[1].file, gz, zl);
+    ratio("level 19, 8 MiB chunks", f->big19.file, gz, zl);
     printf("(goals of issue 4: <= 0.5 x gzip -6, <= 1.2 x zstd -19 --long)\n");
 }
 
@@ -417,8 +434,8 @@ int main(void)
 {
     const char *env = getenv("LX_BENCH_MSGS"), *tmp = getenv("TMPDIR");
     struct material m;
-    struct run w, wb, w1, rd, rv, zc, zd, z1c, z1d, one3, one19, big19, dict3,
-        z19c, z19d;
+    struct run w, wb, wbp, w1, rd, rv, rdp, zc, zd, z1c, z1d, z19c, z19d;
+    struct files f;
     uint64_t total = 1000000, reps;
     char dir[256], path[300];
     size_t cat_len;
@@ -440,9 +457,11 @@ int main(void)
            m.n, (double)m.bytes / 1e6, (double)m.bytes / (double)m.n);
     cat = concat(&m, &cat_len);
     reps = (total + m.n - 1) / m.n;
-    if (write_capture(path, &m, total, 1, 1, 1u << 20, 0, &w1) != 0 ||
-        write_capture(path, &m, total, 3, 0, 1u << 20, 0, &w) != 0 ||
-        write_capture(path, &m, total, 3, 1, 1u << 20, 0, &wb) != 0 ||
+    if (write_capture(path, &m, total, 1, 1, 1u << 20, 0, true, &w1) != 0 ||
+        write_capture(path, &m, total, 3, 0, 1u << 20, 0, true, &w) != 0 ||
+        write_capture(path, &m, total, 3, 1, 1u << 20, 0, false, &wbp) != 0 ||
+        read_capture(path, &rdp, 0) < 0 ||
+        write_capture(path, &m, total, 3, 1, 1u << 20, 0, true, &wb) != 0 ||
         read_capture(path, &rd, 0) < 0 || read_capture(path, &rv, 1) < 0 ||
         zstd_oneshot(cat, cat_len, 3, reps, &zc, &zd) != 0 ||
         zstd_oneshot(cat, cat_len, 1, reps, &z1c, &z1d) != 0) {
@@ -454,27 +473,36 @@ int main(void)
                  "wall s   cpu s     msgs/s     MB/s");
     row("write L3, recorder (commit 1 s)", &w);
     row("write L3, bulk import", &wb);
+    row("write L3, bulk import, no transform", &wbp);
     row("ref: zstd lib L3 compress, one shot", &zc);
     row("write L1, bulk import", &w1);
     row("ref: zstd lib L1 compress, one shot", &z1c);
     row("read, merged (next), L3 file", &rd);
     row("read + verify, L3 file", &rv);
+    row("read, merged, L3 file, no transform", &rdp);
     row("ref: zstd lib decompress L3, one shot", &zd);
     printf("MB/s vs reference: write L3 recorder %.2f, bulk %.2f, "
-           "L1 bulk %.2f; read %.2f\n",
-           mbps(&w) / mbps(&zc), mbps(&wb) / mbps(&zc), mbps(&w1) / mbps(&z1c),
-           mbps(&rd) / mbps(&zd));
+           "bulk without transform %.2f, L1 bulk %.2f; read %.2f, without "
+           "transform %.2f\n",
+           mbps(&w) / mbps(&zc), mbps(&wb) / mbps(&zc), mbps(&wbp) / mbps(&zc),
+           mbps(&w1) / mbps(&z1c), mbps(&rd) / mbps(&zd),
+           mbps(&rdp) / mbps(&zd));
 
-    if (write_capture(path, &m, m.n, 3, 0, 1u << 20, 0, &one3) != 0 ||
-        write_capture(path, &m, m.n, 19, 0, 1u << 20, 0, &one19) != 0 ||
-        write_capture(path, &m, m.n, 19, 0, 8u << 20, 0, &big19) != 0 ||
-        write_capture(path, &m, m.n, 3, 0, 1u << 20, 64u << 10, &dict3) != 0 ||
+    if (write_capture(path, &m, m.n, 3, 0, 1u << 20, 0, true, &f.l3[0]) != 0 ||
+        write_capture(path, &m, m.n, 3, 0, 1u << 20, 0, false, &f.l3[1]) != 0 ||
+        write_capture(path, &m, m.n, 19, 0, 1u << 20, 0, true, &f.l19[0]) !=
+            0 ||
+        write_capture(path, &m, m.n, 19, 0, 1u << 20, 0, false, &f.l19[1]) !=
+            0 ||
+        write_capture(path, &m, m.n, 19, 0, 8u << 20, 0, true, &f.big19) != 0 ||
+        write_capture(path, &m, m.n, 3, 0, 1u << 20, 64u << 10, true,
+                      &f.dict3) != 0 ||
         zstd_oneshot(cat, cat_len, 19, 1, &z19c, &z19d) != 0 ||
         zstd_oneshot(cat, cat_len, 3, 1, &zc, &zd) != 0) {
         return 1;
     }
     unlink(path);
-    sizes(&m, dir, &one3, &one19, &big19, &dict3, zc.file, z19c.file);
+    sizes(&m, dir, &f, zc.file, z19c.file);
     lx__free(NULL, cat);
     lx__free(NULL, m.text[0]);
     lx__free(NULL, m.text[1]);

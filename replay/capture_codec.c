@@ -587,7 +587,7 @@ int lx__cap_rec_decode(const uint8_t *p, size_t len, struct lx__cap_prev *prev,
 
 /* ---- schema and errors ------------------------------------------------ */
 
-/* Format version 1. docs/capture-format.md section 3 explains each column. */
+/* Format version 2. docs/capture-format.md section 3 explains each column. */
 const char lx__cap_schema_sql[] =
     "CREATE TABLE meta(key TEXT PRIMARY KEY NOT NULL, value) WITHOUT ROWID;"
     "CREATE TABLE dicts(id INTEGER PRIMARY KEY, zstd_dict_id INTEGER NOT NULL,"
@@ -605,7 +605,7 @@ const char lx__cap_schema_sql[] =
     " min_mono_ns INTEGER NOT NULL, max_mono_ns INTEGER NOT NULL,"
     " nrecords INTEGER NOT NULL, raw_size INTEGER NOT NULL,"
     " kinds INTEGER NOT NULL, dict_id INTEGER NOT NULL,"
-    " data BLOB NOT NULL);"
+    " data BLOB NOT NULL, codec INTEGER NOT NULL DEFAULT 0);"
     "CREATE INDEX chunks_by_gseq ON chunks(first_gseq);"
     "CREATE INDEX chunks_by_stream ON chunks(stream_id, first_gseq);"
     "CREATE INDEX chunks_by_wall ON chunks(min_wall_ns);"

@@ -113,6 +113,48 @@ int lx__cap_rec_decode(const uint8_t *p, size_t len, struct lx__cap_prev *prev,
                        struct lx__cap_scratch *s, struct lx_capture_record *out,
                        char *msg, size_t msgcap);
 
+/* ---- chunk codecs (docs/capture-format.md section 5.4) ----------------- */
+
+/* chunks.codec: how the frame content holds the records. */
+#define LX__CAP_CODEC_PLAIN 0 /* the records themselves (version 1) */
+#define LX__CAP_CODEC_NUM   1 /* the numeric transform, capture_xform.c */
+
+/* Scratch of the transform: its sections and number contexts. */
+struct lx__xctx;
+struct lx__xform {
+    struct lx__cbuf sec[7];
+    struct lx__xctx *ctx;
+    struct lx__cbuf skel; /* offset and length in S of each skeleton id */
+    uint32_t *htab;       /* encoder: skeleton hash -> id + 1 */
+    size_t sk_start;      /* encoder: where the current skeleton starts */
+    const struct lx_mem *mem;
+};
+
+void lx__xform_init(struct lx__xform *x, const struct lx_mem *mem);
+void lx__xform_free(struct lx__xform *x);
+/*
+ * Appends the transform of the chunk content in[0..n) to out. Returns
+ * LX_OK, 1 if the content is not canonical record encoding (store it
+ * plain), LX_ERR_NOMEM or LX_ERR_TOOBIG.
+ */
+int lx__xform_encode(struct lx__xform *x, const uint8_t *in, size_t n,
+                     struct lx__cbuf *out);
+/*
+ * Rebuilds exactly outlen bytes of chunk content into out from the
+ * transform in[0..n); out must have room for outlen + LX__XFORM_SLACK
+ * bytes (the decoder writes a record before it knows the size of its
+ * length prefix). LX_OK, LX_ERR_CORRUPT (msg says why) or LX_ERR_NOMEM.
+ */
+#define LX__XFORM_SLACK 8
+int lx__xform_decode(struct lx__xform *x, const uint8_t *in, size_t n,
+                     uint8_t *out, size_t outlen, char *msg, size_t msgcap);
+
+/*
+ * Writer option: whether chunks may use codec 1 (default yes). Private
+ * until a caller outside the library needs it; the benchmark compares.
+ */
+int lx__capture_wopts_set_xform(struct lx_capture_wopts *o, bool on);
+
 /* ---- redaction -------------------------------------------------------- */
 
 struct lx__redactor;

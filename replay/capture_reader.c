@@ -77,6 +77,8 @@ struct lx_capture_reader {
     int64_t from;
     int64_t to;
     struct lx__cap_scratch scratch;
+    struct lx__xform xf;  /* codec 1 decoding */
+    struct lx__cbuf xbuf; /* a codec 1 chunk's frame content */
     struct lx_capture_record rec;
     struct lx_capture_error err;
 };
@@ -410,6 +412,8 @@ static int new_reader(struct lx_capture_reader **out, struct lx_ctx *ctx)
     r->ctx = ctx;
     r->mem = mem;
     lx__cap_scratch_init(&r->scratch, mem);
+    lx__xform_init(&r->xf, mem);
+    lx__cbuf_init(&r->xbuf, mem);
     r->dctx = ZSTD_createDCtx();
     if (r->dctx == NULL) {
         lx__free(mem, r);
@@ -572,6 +576,8 @@ void lx_capture_reader_free(struct lx_capture_reader *r)
     lx__free(r->mem, r->meta);
     lx__free(r->mem, r->filter);
     lx__cap_scratch_free(&r->scratch);
+    lx__xform_free(&r->xf);
+    lx__cbuf_free(&r->xbuf);
     ZSTD_freeDCtx(r->dctx);
     sqlite3_close(r->db);
     lx__free(r->mem, r);
@@ -676,23 +682,31 @@ static bool stream_wanted(const struct lx_capture_reader *r, int64_t id)
 
 /* ---- the merge ---------------------------------------------------------- */
 
-#define CHUNK_COLS                                                             \
-    "SELECT id, stream_id, first_gseq, nrecords, raw_size, kinds, dict_id"     \
-    " FROM chunks "
+/* Version 1 files have no codec column: every chunk is plain. */
+#define CHUNK_COLS(codec)                                                      \
+    "SELECT id, stream_id, first_gseq, nrecords, raw_size, kinds, "            \
+    "dict_id, " codec " FROM chunks "
 
 int lx_capture_reader_seek(struct lx_capture_reader *r, int64_t from_wall_ns,
                            int64_t to_wall_ns)
 {
-    static const char all[] = CHUNK_COLS
-        "INDEXED BY chunks_by_gseq WHERE max_wall_ns >= ?1 AND"
-        " min_wall_ns < ?2 AND min_wall_ns >= ?3 ORDER BY first_gseq";
-    static const char timed[] = CHUNK_COLS
-        "INDEXED BY chunks_by_wall WHERE max_wall_ns >= ?1 AND"
-        " min_wall_ns < ?2 AND min_wall_ns >= ?3 ORDER BY first_gseq";
-    static const char one[] = CHUNK_COLS
-        "INDEXED BY chunks_by_stream WHERE stream_id = ?4 AND"
-        " max_wall_ns >= ?1 AND min_wall_ns < ?2 AND min_wall_ns >= ?3"
-        " ORDER BY stream_id, first_gseq";
+#define ALL(c)                                                                 \
+    CHUNK_COLS(c)                                                              \
+    "INDEXED BY chunks_by_gseq WHERE max_wall_ns >= ?1 AND"                    \
+    " min_wall_ns < ?2 AND min_wall_ns >= ?3 ORDER BY first_gseq"
+#define TIMED(c)                                                               \
+    CHUNK_COLS(c)                                                              \
+    "INDEXED BY chunks_by_wall WHERE max_wall_ns >= ?1 AND"                    \
+    " min_wall_ns < ?2 AND min_wall_ns >= ?3 ORDER BY first_gseq"
+#define ONE(c)                                                                 \
+    CHUNK_COLS(c)                                                              \
+    "INDEXED BY chunks_by_stream WHERE stream_id = ?4 AND"                     \
+    " max_wall_ns >= ?1 AND min_wall_ns < ?2 AND"                              \
+    " min_wall_ns >= ?3 ORDER BY stream_id, first_gseq"
+    static const char *const all[2] = {ALL("0"), ALL("codec")};
+    static const char *const timed[2] = {TIMED("0"), TIMED("codec")};
+    static const char *const one[2] = {ONE("0"), ONE("codec")};
+    int v2 = r != NULL && r->info.format_version >= 2;
     const char *sql;
     int64_t lo;
     int rc;
@@ -700,7 +714,9 @@ int lx_capture_reader_seek(struct lx_capture_reader *r, int64_t from_wall_ns,
     if (r == NULL || from_wall_ns > to_wall_ns) {
         return LX_ERR_INVAL;
     }
-    sql = r->nfilter == 1 ? one : from_wall_ns != INT64_MIN ? timed : all;
+    sql = r->nfilter == 1             ? one[v2]
+          : from_wall_ns != INT64_MIN ? timed[v2]
+                                      : all[v2];
     reset_iter(r);
     /*
      * The iteration query has no data column: a time range is sorted by
@@ -767,19 +783,36 @@ static ZSTD_DDict *find_dict(const struct lx_capture_reader *r, int64_t id)
     return NULL;
 }
 
+/* Rebuilds the records of a codec 1 chunk from its frame content. */
+static int untransform(struct lx_capture_reader *r, int64_t chunk_id,
+                       size_t flen, uint8_t *raw, size_t raw_size)
+{
+    char msg[96];
+    int rc = lx__xform_decode(&r->xf, r->xbuf.p, flen, raw, raw_size, msg,
+                              sizeof(msg));
+
+    return rc == LX_ERR_CORRUPT
+               ? set_err(r, rc, chunk_id, "numeric transform: ", msg)
+               : rc;
+}
+
 /*
- * Decompresses one chunk blob into a new buffer. The frame must be exactly
- * the blob, carry a checksum and declare raw_size bytes.
+ * Decompresses one chunk blob into a new buffer of raw_size bytes of
+ * records. The frame must be exactly the blob and carry a checksum; its
+ * content is the records (codec 0: it declares raw_size bytes) or their
+ * numeric transform (codec 1).
  */
 static int inflate(struct lx_capture_reader *r, int64_t chunk_id,
                    const void *blob, size_t blen, int64_t raw_size,
-                   int64_t dict_id, uint8_t **out)
+                   int64_t dict_id, int64_t codec, uint8_t **out)
 {
     static const uint8_t magic[4] = {0x28, 0xb5, 0x2f, 0xfd};
     const uint8_t *b = blob;
     ZSTD_DDict *dd = NULL;
-    uint8_t *raw;
+    unsigned long long fcs;
+    uint8_t *raw, *dst;
     size_t n;
+    int rc;
 
     *out = NULL;
     /* Frame header descriptor bit 2: Content_Checksum_flag (RFC 8878). */
@@ -788,8 +821,13 @@ static int inflate(struct lx_capture_reader *r, int64_t chunk_id,
         return set_err(r, LX_ERR_CORRUPT, chunk_id, "",
                        "not one checksummed zstd frame");
     }
+    if (codec != LX__CAP_CODEC_PLAIN && codec != LX__CAP_CODEC_NUM) {
+        return set_err(r, LX_ERR_CORRUPT, chunk_id, "", "has an unknown codec");
+    }
+    fcs = ZSTD_getFrameContentSize(blob, blen);
     if (raw_size < 0 || (uint64_t)raw_size > LX__CAP_MAX_CHUNK ||
-        ZSTD_getFrameContentSize(blob, blen) != (unsigned long long)raw_size) {
+        fcs > LX__CAP_MAX_CHUNK ||
+        (codec == LX__CAP_CODEC_PLAIN && fcs != (unsigned long long)raw_size)) {
         return set_err(r, LX_ERR_CORRUPT, chunk_id, "",
                        "size does not match its row");
     }
@@ -797,16 +835,30 @@ static int inflate(struct lx_capture_reader *r, int64_t chunk_id,
         return set_err(r, LX_ERR_CORRUPT, chunk_id, "",
                        "names a missing dictionary");
     }
-    raw = lx__malloc(r->mem, raw_size > 0 ? (size_t)raw_size : 1);
+    raw = lx__malloc(r->mem, (size_t)raw_size + LX__XFORM_SLACK);
     if (raw == NULL) {
         return LX_ERR_NOMEM;
     }
-    n = ZSTD_decompress_usingDDict(r->dctx, raw, (size_t)raw_size, blob, blen,
-                                   dd);
-    if (ZSTD_isError(n) || n != (size_t)raw_size) {
+    dst = raw;
+    if (codec == LX__CAP_CODEC_NUM) {
+        r->xbuf.len = 0;
+        if ((rc = lx__cbuf_reserve(&r->xbuf, fcs > 0 ? (size_t)fcs : 1)) !=
+            LX_OK) {
+            lx__free(r->mem, raw);
+            return rc == LX_ERR_TOOBIG ? LX_ERR_NOMEM : rc;
+        }
+        dst = r->xbuf.p;
+    }
+    n = ZSTD_decompress_usingDDict(r->dctx, dst, (size_t)fcs, blob, blen, dd);
+    if (ZSTD_isError(n) || n != (size_t)fcs) {
         lx__free(r->mem, raw);
         return set_err(r, LX_ERR_CORRUPT, chunk_id, "zstd: ",
                        ZSTD_isError(n) ? ZSTD_getErrorName(n) : "short frame");
+    }
+    if (codec == LX__CAP_CODEC_NUM &&
+        (rc = untransform(r, chunk_id, n, raw, (size_t)raw_size)) != LX_OK) {
+        lx__free(r->mem, raw);
+        return rc;
     }
     *out = raw;
     return LX_OK;
@@ -916,7 +968,8 @@ static int load_pending(struct lx_capture_reader *r)
     rc = l->stream == r->nstreams
              ? set_err(r, LX_ERR_CORRUPT, id, "", "belongs to no stream")
              : inflate(r, id, blob, blen, sqlite3_column_int64(q, 4),
-                       sqlite3_column_int64(q, 6), &l->raw);
+                       sqlite3_column_int64(q, 6), sqlite3_column_int64(q, 7),
+                       &l->raw);
     if (rc == LX_OK && (l->len == 0 || l->nrec == 0)) {
         rc = set_err(r, LX_ERR_CORRUPT, id, "", "is empty");
     }
@@ -1116,7 +1169,7 @@ static int verify_chunk(struct lx_capture_reader *r, sqlite3_stmt *st)
     rc = inflate(r, c.id, sqlite3_column_blob(st, 14),
                  (size_t)sqlite3_column_bytes(st, 14),
                  sqlite3_column_int64(st, 10), sqlite3_column_int64(st, 12),
-                 &raw);
+                 sqlite3_column_int64(st, 15), &raw);
     if (rc == LX_OK) {
         rc = check_records(r, &c, raw, (size_t)sqlite3_column_int64(st, 10));
     }
@@ -1149,10 +1202,11 @@ static int integrity(struct lx_capture_reader *r)
 
 int lx_capture_reader_verify(struct lx_capture_reader *r, uint64_t *bad_chunks)
 {
-    static const char sql[] =
-        "SELECT id, first_gseq, last_gseq, first_seq, last_seq, min_wall_ns,"
-        " max_wall_ns, min_mono_ns, max_mono_ns, nrecords, raw_size, kinds,"
-        " dict_id, stream_id, data FROM chunks ORDER BY id";
+#define VERIFY_SQL(codec)                                                      \
+    "SELECT id, first_gseq, last_gseq, first_seq, last_seq, min_wall_ns,"      \
+    " max_wall_ns, min_mono_ns, max_mono_ns, nrecords, raw_size, kinds,"       \
+    " dict_id, stream_id, data, " codec " FROM chunks ORDER BY id"
+    static const char *const sqls[2] = {VERIFY_SQL("0"), VERIFY_SQL("codec")};
     struct lx_capture_error first;
     sqlite3_stmt *st = NULL;
     uint64_t bad = 0;
@@ -1167,7 +1221,8 @@ int lx_capture_reader_verify(struct lx_capture_reader *r, uint64_t *bad_chunks)
         first = r->err;
         bad++;
     }
-    src = sqlite3_prepare_v2(r->db, sql, -1, &st, NULL);
+    src = sqlite3_prepare_v2(r->db, sqls[r->info.format_version >= 2], -1, &st,
+                             NULL);
     while (src == SQLITE_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
         int k = verify_chunk(r, st);
 

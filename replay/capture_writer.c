@@ -43,6 +43,7 @@ struct lx_capture_wopts {
     size_t commit_bytes;
     size_t dict_size;
     bool defaults;
+    bool xform;                 /* chunk codec 1 where it pays (default on) */
     struct lx__redactor *rules; /* the caller's extra rules only */
 };
 
@@ -67,6 +68,7 @@ int lx_capture_wopts_new(struct lx_capture_wopts **out, struct lx_ctx *ctx)
     o->commit_ns = 1000000000;
     o->commit_bytes = 4u << 20;
     o->defaults = true;
+    o->xform = true;
     rc = lx__redactor_new(&o->rules, mem, false);
     if (rc != LX_OK) {
         lx__free(mem, o);
@@ -260,6 +262,15 @@ int lx_capture_wopts_redact_field(struct lx_capture_wopts *o, const char *name,
                      : lx__redactor_add_field(o->rules, name, learn != 0);
 }
 
+int lx__capture_wopts_set_xform(struct lx_capture_wopts *o, bool on)
+{
+    if (o == NULL) {
+        return LX_ERR_INVAL;
+    }
+    o->xform = on;
+    return LX_OK;
+}
+
 /* ---- writer state ------------------------------------------------------- */
 
 /* What a chunk row says about its records. */
@@ -320,6 +331,7 @@ struct lx_capture_writer {
     char *venue;
     const char *venue_next; /* write_record: the copied stream's venue */
     int level;
+    bool xform;
     size_t chunk_bytes, chunk_records, commit_bytes, dict_size;
     int64_t chunk_span_ns;
     int64_t commit_ns;
@@ -334,6 +346,8 @@ struct lx_capture_writer {
     size_t nlive;
     struct lx__cbuf arena;
     struct lx__cbuf zbuf;
+    struct lx__cbuf xbuf; /* the transformed content of a chunk */
+    struct lx__xform xf;
     struct fld *flds;
     struct lx__cap_bytes *hbytes;
     size_t fldcap;
@@ -619,7 +633,8 @@ static void reset_chunk(struct stream *s)
 }
 
 static void bind_chunk(struct lx_capture_writer *w, int64_t stream_id,
-                       const struct cstats *c, size_t raw, size_t zlen)
+                       const struct cstats *c, size_t raw, size_t zlen,
+                       int codec)
 {
     sqlite3_stmt *st = w->ins_chunk;
 
@@ -638,31 +653,85 @@ static void bind_chunk(struct lx_capture_writer *w, int64_t stream_id,
     sqlite3_bind_int64(st, 12, c->kinds);
     sqlite3_bind_int64(st, 13, w->cdict != NULL ? w->dict_row : 0);
     sqlite3_bind_blob(st, 14, w->zbuf.p, (int)zlen, SQLITE_STATIC);
+    sqlite3_bind_int(st, 15, codec);
 }
 
-/* Compresses p[0..n) as one frame and inserts it as a chunk row. */
+/*
+ * Compresses a codec 1 content as one frame that ends a block at each
+ * section end, so every section gets entropy tables of its own.
+ */
+static size_t compress_sections(struct lx_capture_writer *w, ZSTD_CCtx *cc,
+                                size_t bound)
+{
+    ZSTD_outBuffer ob = {w->zbuf.p, bound, 0};
+    ZSTD_inBuffer ib = {w->xbuf.p, 0, 0};
+    size_t i, r = 0, end = w->xbuf.len;
+
+    for (i = 0; i < 7; i++) {
+        end -= w->xf.sec[i].len;
+    }
+    ZSTD_CCtx_reset(cc, ZSTD_reset_session_only);
+    r = ZSTD_CCtx_setPledgedSrcSize(cc, w->xbuf.len);
+    for (i = 0; i < 7 && !ZSTD_isError(r); i++) {
+        ZSTD_EndDirective how = i == 6 ? ZSTD_e_end : ZSTD_e_flush;
+
+        end += w->xf.sec[i].len;
+        ib.size = end;
+        do {
+            r = ZSTD_compressStream2(cc, &ob, &ib, how);
+        } while (r != 0 && !ZSTD_isError(r) && ob.pos < ob.size);
+        if (r != 0 && !ZSTD_isError(r)) {
+            return (size_t)-1; /* output full: cannot happen with bound */
+        }
+    }
+    return ZSTD_isError(r) ? r : ob.pos;
+}
+
+/*
+ * Compresses p[0..n) as one frame, through the numeric transform unless
+ * it is off or declines the content, and inserts it as a chunk row.
+ */
 static int insert_chunk(struct lx_capture_writer *w, const struct stream *s,
                         const struct cstats *c, const uint8_t *p, size_t n,
                         bool piece, size_t *zlen)
 {
-    size_t bound = ZSTD_compressBound(n);
-    int rc;
+    const uint8_t *src = p;
+    size_t bound, slen = n;
+    int rc, codec = LX__CAP_CODEC_PLAIN;
 
     if (w->dict_size > 0 && !w->dict_done && (rc = train_dict(w)) != LX_OK) {
         return fail(w, rc);
     }
+    if (w->xform) {
+        w->xbuf.len = 0;
+        rc = lx__xform_encode(&w->xf, p, n, &w->xbuf);
+        if (rc < 0) {
+            return fail(w, rc);
+        }
+        if (rc == LX_OK) {
+            codec = LX__CAP_CODEC_NUM;
+            src = w->xbuf.p;
+            slen = w->xbuf.len;
+        }
+    }
+    bound = ZSTD_compressBound(slen);
     w->zbuf.len = 0;
     if ((rc = lx__cbuf_reserve(&w->zbuf, bound)) != LX_OK ||
         (rc = begin(w)) != LX_OK) {
         return fail(w, rc);
     }
-    *zlen = ZSTD_compress2(piece && w->cdict == NULL ? w->pctx : w->cctx,
-                           w->zbuf.p, bound, p, n);
+    if (codec == LX__CAP_CODEC_NUM) {
+        *zlen = compress_sections(
+            w, piece && w->cdict == NULL ? w->pctx : w->cctx, bound);
+    } else {
+        *zlen = ZSTD_compress2(piece && w->cdict == NULL ? w->pctx : w->cctx,
+                               w->zbuf.p, bound, src, slen);
+    }
     if (ZSTD_isError(*zlen)) {
         LX_LOGE(w->ctx, "rec", "zstd: %s", ZSTD_getErrorName(*zlen));
         return fail(w, LX_ERR_INTERNAL);
     }
-    bind_chunk(w, s->id, c, n, *zlen);
+    bind_chunk(w, s->id, c, n, *zlen, codec);
     rc = sqlite3_step(w->ins_chunk);
     sqlite3_reset(w->ins_chunk);
     if (rc != SQLITE_DONE) {
@@ -1250,8 +1319,8 @@ static int prepare(struct lx_capture_writer *w)
     static const char ins_chunk[] =
         "INSERT INTO chunks(stream_id, first_gseq, last_gseq, first_seq,"
         " last_seq, min_wall_ns, max_wall_ns, min_mono_ns, max_mono_ns,"
-        " nrecords, raw_size, kinds, dict_id, data) VALUES (?1, ?2, ?3, ?4,"
-        " ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+        " nrecords, raw_size, kinds, dict_id, data, codec) VALUES (?1, ?2,"
+        " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
     static const char ins_stream[] =
         "INSERT INTO streams(side, conn_id, venue, url, transport,"
         " open_wall_ns, open_mono_ns) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
@@ -1299,7 +1368,7 @@ static int setup_db(struct lx_capture_writer *w, const char *path,
         return sql_fail(w, rc);
     }
     lx__snprintf(pragmas, sizeof(pragmas),
-                 "PRAGMA auto_vacuum = INCREMENTAL;"
+                 "PRAGMA page_size = 1024; PRAGMA auto_vacuum = INCREMENTAL;"
                  " PRAGMA application_id = %d; PRAGMA user_version = %d;"
                  " PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
                  LX_CAPTURE_APPLICATION_ID, LX_CAPTURE_FORMAT_VERSION);
@@ -1333,8 +1402,11 @@ static int setup(struct lx_capture_writer *w, const struct lx_capture_wopts *o)
     w->commit_ns = o->commit_ns;
     w->commit_bytes = o->commit_bytes;
     w->dict_size = o->dict_size;
+    w->xform = o->xform;
     lx__cbuf_init(&w->arena, w->mem);
     lx__cbuf_init(&w->zbuf, w->mem);
+    lx__cbuf_init(&w->xbuf, w->mem);
+    lx__xform_init(&w->xf, w->mem);
     w->venue = lx__strdup(w->mem, nz(o->venue));
     if (w->venue == NULL) {
         return LX_ERR_NOMEM;
@@ -1382,6 +1454,8 @@ static void release(struct lx_capture_writer *w)
     lx__free(w->mem, w->venue);
     lx__cbuf_free(&w->arena);
     lx__cbuf_free(&w->zbuf);
+    lx__cbuf_free(&w->xbuf);
+    lx__xform_free(&w->xf);
     lx__free(w->mem, w->flds);
     lx__free(w->mem, w->hbytes);
     lx__free(w->mem, w);

@@ -437,7 +437,7 @@ static int parse_args(struct rec *r, int argc, char **argv)
             rc = parse_num(a, v, 1, 86400, &r->snap_every_s);
             i++;
         } else if (strcmp(a, "--rotate-size") == 0) {
-            rc = parse_num(a, v, 65536, INT64_MAX, &r->rotate_size);
+            rc = parse_num(a, v, 16384, INT64_MAX, &r->rotate_size);
             i++;
         } else if (strcmp(a, "--rotate-time") == 0) {
             rc = parse_num(a, v, 1, 7 * 86400, &r->rotate_time_s);

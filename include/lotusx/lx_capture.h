@@ -36,7 +36,7 @@
 struct lx_secret;
 
 /* The format version this library writes and the newest it reads. */
-#define LX_CAPTURE_FORMAT_VERSION 1
+#define LX_CAPTURE_FORMAT_VERSION 2
 
 /* PRAGMA application_id of every capture file: "LXCP". */
 #define LX_CAPTURE_APPLICATION_ID 0x4C584350

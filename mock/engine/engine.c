@@ -782,8 +782,8 @@ size_t lx__engine_levels(const struct lx_engine *e, uint32_t inst, int side,
     return n;
 }
 
-int64_t lx__engine_level_qty(const struct lx_engine *e, uint32_t inst,
-                             int side, int64_t price)
+int64_t lx__engine_level_qty(const struct lx_engine *e, uint32_t inst, int side,
+                             int64_t price)
 {
     const struct eng_book *b;
     uint32_t li;

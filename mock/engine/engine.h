@@ -454,8 +454,8 @@ size_t lx__engine_levels(const struct lx_engine *e, uint32_t inst, int side,
  * Total resting size (lots) at price (ticks) on side of inst; 0 when no
  * order rests there. O(1): one lookup in the book's price table.
  */
-int64_t lx__engine_level_qty(const struct lx_engine *e, uint32_t inst,
-                             int side, int64_t price);
+int64_t lx__engine_level_qty(const struct lx_engine *e, uint32_t inst, int side,
+                             int64_t price);
 
 /* One resting order of a price level, in queue order (lx__engine_queue). */
 struct lx_eng_queue_entry {

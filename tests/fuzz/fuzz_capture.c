@@ -9,7 +9,14 @@
  *   1: a chunk blob, decompressed (zstd, at most 1 MiB) then decoded;
  *   2: a byte range given to the redactor with every rule kind;
  *   3: as 0, then every record re-encoded and decoded again, which must
- *      give back the same record (the codec round-trips what it accepts).
+ *      give back the same record (the codec round-trips what it accepts);
+ *   4: the rest given to the numeric transform's decoder (chunk codec 1):
+ *      two bytes of content length (big-endian), then the transform;
+ *   5: the rest split at LF bytes into record payloads of every kind,
+ *      which the numeric transform must accept and give back exactly
+ *      (it round-trips any byte string).
+ * Modes 4 and 5 are first bytes 4 and 5 (& 7); other first bytes pick by
+ * & 3 as before.
  * Any crash, sanitizer report or broken invariant (abort) is a finding;
  * errors are the expected outcome for most inputs.
  */
@@ -185,6 +192,93 @@ static void fuzz_chunk(const uint8_t *p, size_t len)
     lx__free(NULL, raw);
 }
 
+static void fuzz_xform_decode(const uint8_t *p, size_t len)
+{
+    size_t outlen = len >= 2 ? (size_t)p[0] << 8 | p[1] : 0;
+    uint8_t *out;
+    struct lx__xform x;
+    char msg[96];
+    int rc;
+
+    if (len < 2) {
+        return;
+    }
+    out = lx__malloc(NULL, outlen + LX__XFORM_SLACK);
+    if (out == NULL) {
+        return;
+    }
+    lx__xform_init(&x, NULL);
+    rc = lx__xform_decode(&x, p + 2, len - 2, out, outlen, msg, sizeof(msg));
+    CHECK(rc == LX_OK || rc == LX_ERR_CORRUPT || rc == LX_ERR_NOMEM);
+    lx__xform_free(&x);
+    lx__free(NULL, out);
+}
+
+static void fuzz_xform_roundtrip(const uint8_t *p, size_t len)
+{
+    static const int kinds[] = {
+        LX_CAPTURE_WS_FRAME,      LX_CAPTURE_HTTP_REQUEST,
+        LX_CAPTURE_HTTP_RESPONSE, LX_CAPTURE_ANNOTATION,
+        LX_CAPTURE_CONN_OPEN,     LX_CAPTURE_CONN_CLOSE};
+    struct lx__cap_bytes hdr[2] = {{p, len > 3 ? 3 : len}, {p, len}};
+    struct lx__cap_prev prev = {0, 0, 0, 0};
+    struct lx__cbuf b, t;
+    struct lx__xform x;
+    size_t pos = 0;
+    uint64_t i = 0;
+    uint8_t *back;
+    char msg[96];
+
+    lx__cbuf_init(&b, NULL);
+    lx__cbuf_init(&t, NULL);
+    lx__xform_init(&x, NULL);
+    while (pos <= len && i < 4096) {
+        const uint8_t *nl = memchr(p + pos, '\n', len - pos);
+        size_t end = nl != NULL ? (size_t)(nl - p) : len;
+        struct lx__cap_rec r;
+
+        memset(&r, 0, sizeof(r));
+        r.kind = kinds[i % LX_ARRAY_LEN(kinds)];
+        r.gseq = i * 3;
+        r.seq = i;
+        r.wall_ns = (int64_t)(i * 1000000000u) - (int64_t)end;
+        r.mono_ns = r.wall_ns + (int64_t)(i & 1);
+        r.n1 = r.kind == LX_CAPTURE_WS_FRAME ? (i / 6) % 16 : 11;
+        r.n2 = 200;
+        r.s1 = hdr[0];
+        r.s2 = hdr[0];
+        r.s3 = hdr[0];
+        r.nheaders = r.kind == LX_CAPTURE_HTTP_REQUEST ? 1 : 0;
+        r.headers = hdr;
+        r.reset = i % 5 == 4;
+        if (r.reset) {
+            memset(&prev, 0, sizeof(prev));
+        }
+        r.data.p = p + pos;
+        r.data.len = r.kind <= LX_CAPTURE_CONN_CLOSE ? 0 : end - pos;
+        if (lx__cap_rec_encode(&b, &r, &prev) != LX_OK) {
+            break;
+        }
+        pos = end + 1;
+        i++;
+    }
+    if (b.len > 0 && lx__xform_encode(&x, b.p, b.len, &t) == LX_OK) {
+        back = lx__malloc(NULL, b.len + LX__XFORM_SLACK);
+        if (back != NULL) {
+            CHECK(lx__xform_decode(&x, t.p, t.len, back, b.len, msg,
+                                   sizeof(msg)) == LX_OK);
+            CHECK(memcmp(back, b.p, b.len) == 0);
+            lx__free(NULL, back);
+        }
+    } else {
+        /* The writer's encoding is canonical: never declined. */
+        CHECK(b.len == 0);
+    }
+    lx__xform_free(&x);
+    lx__cbuf_free(&t);
+    lx__cbuf_free(&b);
+}
+
 static void fuzz_redact(const uint8_t *p, size_t len)
 {
     static const unsigned flags[] = {LX__RD_EXACT | LX__RD_QUERY,
@@ -221,6 +315,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     if (size == 0) {
+        return 0;
+    }
+    if ((data[0] & 7) == 4) {
+        fuzz_xform_decode(data + 1, size - 1);
+        return 0;
+    }
+    if ((data[0] & 7) == 5) {
+        fuzz_xform_roundtrip(data + 1, size - 1);
         return 0;
     }
     switch (data[0] & 3) {

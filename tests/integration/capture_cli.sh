@@ -193,7 +193,7 @@ if [ -n "$url" ]; then
     [ "$frames" -gt 0 ] && ok "depth frames recorded across parts ($frames)" || notok "depth frames recorded"
     "$B/lotusx-record" -o "$tmp/rs.lxcap" --quiet --base "$url" \
         --stream binance-spot:btcusdt@depth@100ms --stream binance-spot:ethusdt@depth@100ms \
-        --rotate-size 65536 --duration 3
+        --rotate-size 16384 --duration 3
     check "record with --rotate-size exits 0" "$?" "0"
     nparts=0; nok=0
     for f in "$tmp"/rs.0*.lxcap; do
@@ -224,7 +224,7 @@ check "merge: labels of both, the first input's value on a clash" \
 "$B/lotusx-record" -o "$tmp/z.lxcap" --stream kraken:xbt 2>"$tmp/err"
 check "record: unknown venue in --stream exits 2" "$?" "2"
 "$B/lotusx-record" -o "$tmp/z.lxcap" --stream binance-spot:btcusdt --rotate-size 5 2>/dev/null
-check "record: --rotate-size below 64 KiB exits 2" "$?" "2"
+check "record: --rotate-size below 16 KiB exits 2" "$?" "2"
 
 # ---- bad input --------------------------------------------------------
 "$L" capture cat "$tmp/none.lxcap" 2>"$tmp/err"

@@ -1623,9 +1623,9 @@ static void test_wrong_version_and_schema(void **state)
     tmp_path(path, sizeof(path), "version.lxcap");
     write_recording(path, 100, &g, o);
     text_free(&g.expect);
-    sql_on(path, "PRAGMA user_version = 2");
+    sql_on(path, "PRAGMA user_version = 3");
     assert_int_equal(open_err(path, &err), LX_ERR_VERSION);
-    assert_non_null(strstr(err.msg, "version 2"));
+    assert_non_null(strstr(err.msg, "version 3"));
 
     tmp_path(path, sizeof(path), "schema.lxcap");
     write_recording(path, 100, &g, o);
@@ -1908,6 +1908,364 @@ static void test_format_v1_fixture(void **state)
     assert_int_equal(lx_capture_reader_verify(r, NULL), LX_OK);
     lx_capture_reader_free(r);
     text_free(&got);
+}
+
+/* ---- numeric transform (chunk codec 1) ---------------------------------- */
+
+/* Appends one record of the given kind with payload p[0..n) to b. */
+static void xf_add(struct lx__cbuf *b, struct lx__cap_prev *prev, int kind,
+                   int op, const void *p, size_t n, uint64_t i)
+{
+    static const struct lx__cap_bytes hdr[2] = {
+        {(const uint8_t *)"Content-Type", 12},
+        {(const uint8_t *)"application/json", 16}};
+    struct lx__cap_rec r;
+
+    memset(&r, 0, sizeof(r));
+    r.kind = kind;
+    r.dir = (int)(i & 1) ? LX_TAP_IN : LX_TAP_OUT;
+    r.gseq = 2 * i + 1;
+    r.seq = i;
+    /* Wall times with trailing zeros, some going back; mono close. */
+    r.wall_ns = 1723161253937085768LL + (int64_t)(i % 7) * 100000000 -
+                (int64_t)(i % 3) * 1000;
+    r.mono_ns = r.wall_ns - 5000 + (int64_t)(i % 2);
+    r.n1 = kind == LX_CAPTURE_WS_FRAME ? (uint64_t)op : 11;
+    r.n2 = 200;
+    r.s1.p = (const uint8_t *)"GET";
+    r.s1.len = 3;
+    r.s2.p = (const uint8_t *)"/api/v3/depth?limit=5000";
+    r.s2.len = 24;
+    r.s3.p = (const uint8_t *)"binance";
+    r.s3.len = 7;
+    if (kind == LX_CAPTURE_HTTP_REQUEST || kind == LX_CAPTURE_HTTP_RESPONSE) {
+        r.nheaders = 1;
+        r.headers = hdr;
+    }
+    r.data.p = p;
+    r.data.len = kind <= LX_CAPTURE_CONN_CLOSE ? 0 : n;
+    assert_int_equal(lx__cap_rec_encode(b, &r, prev), LX_OK);
+}
+
+/*
+ * Transforms b and back; the bytes must come back exactly. Returns the
+ * size of the transform compressed at zstd level 3.
+ */
+static size_t xf_roundtrip(const struct lx__cbuf *b)
+{
+    struct lx__xform x;
+    struct lx__cbuf t;
+    uint8_t *back = lx__malloc(NULL, b->len + LX__XFORM_SLACK);
+    char msg[96];
+    size_t tlen;
+
+    assert_non_null(back);
+    lx__xform_init(&x, NULL);
+    lx__cbuf_init(&t, NULL);
+    assert_int_equal(lx__xform_encode(&x, b->p, b->len, &t), LX_OK);
+    if (lx__xform_decode(&x, t.p, t.len, back, b->len, msg, sizeof(msg)) !=
+        LX_OK) {
+        fail_msg("decode: %s", msg);
+    }
+    assert_memory_equal(back, b->p, b->len);
+    /* One byte less room than the content needs is an error. */
+    assert_int_equal(
+        lx__xform_decode(&x, t.p, t.len, back, b->len - 1, msg, sizeof(msg)),
+        LX_ERR_CORRUPT);
+    /* What counts is the compressed size. */
+    {
+        size_t cap = ZSTD_compressBound(b->len);
+        uint8_t *z = lx__malloc(NULL, cap);
+
+        assert_non_null(z);
+        tlen = ZSTD_compress(z, cap, t.p, t.len, 3);
+        assert_false(ZSTD_isError(tlen));
+        lx__free(NULL, z);
+    }
+    lx__free(NULL, back);
+    lx__cbuf_free(&t);
+    lx__xform_free(&x);
+    return tlen;
+}
+
+static void test_xform_roundtrip(void **state)
+{
+    static const char *const texts[] = {
+        "{\"E\":1723161255208,\"p\":\"61837.63000000\",\"q\":\"0.00000000\"}",
+        "{\"E\":1723161255308,\"p\":\"61837.64000000\",\"q\":\"1.54698000\"}",
+        "-0.5e-10 +7 007 0.0 .5 5. 1..2 1.2.3 00000000000000000000000001",
+        "12345678901234567890123.456789012345678901234567890 "
+        "9999999999999999999",
+        "18446744073709551615 18446744073709551616 10000000000000000000",
+        "\x01\x01 1\x01 2 \x01",
+        "\x00\xff binary 123 \x80\x01\x02 456.789",
+        "",
+        "9",
+        "0.00000000000000000001",
+        "[[\"1.0\",\"2.0\"],[\"1.5\",\"0\"],[\"0.5\",\"99999.99999\"]]",
+    };
+    static const int kinds[] = {
+        LX_CAPTURE_WS_FRAME,     LX_CAPTURE_WS_FRAME,
+        LX_CAPTURE_HTTP_REQUEST, LX_CAPTURE_HTTP_RESPONSE,
+        LX_CAPTURE_ANNOTATION,   LX_CAPTURE_CONN_OPEN,
+        LX_CAPTURE_CONN_CLOSE,   LX_CAPTURE_WS_FRAME};
+    struct lx__cap_prev prev = {0, 0, 0, 0};
+    struct lx__cbuf b;
+    uint64_t i;
+
+    (void)state;
+    lx__cbuf_init(&b, NULL);
+    /* Every text under every kind, text and binary frames alike. */
+    for (i = 0; i < 40 * LX_ARRAY_LEN(texts); i++) {
+        const char *t = texts[i % LX_ARRAY_LEN(texts)];
+        size_t n = strlen(t);
+
+        if (i % LX_ARRAY_LEN(texts) == 6) {
+            n = 26; /* with its NUL and 0xff bytes */
+        }
+        xf_add(&b, &prev, kinds[i % LX_ARRAY_LEN(kinds)], (int)(i % 3) * 1, t,
+               n, i);
+        if (i % 97 == 0) {
+            memset(&prev, 0, sizeof(prev)); /* a piece boundary */
+        }
+    }
+    xf_roundtrip(&b);
+
+    /* Seeded random payloads, mostly digits and markers. */
+    {
+        struct lx_rng rngs, *rng = &rngs;
+        uint8_t buf[300];
+        size_t k;
+
+        lx_rng_seed(rng, 42);
+        for (i = 0; i < 30; i++) {
+            b.len = 0;
+            memset(&prev, 0, sizeof(prev));
+            for (k = 0; k < 50; k++) {
+                size_t n = (size_t)lx_rng_below(rng, sizeof(buf)), j;
+
+                for (j = 0; j < n; j++) {
+                    static const char alpha[] = "0123456789.-\x01\"";
+
+                    buf[j] = lx_rng_below(rng, 4) == 0
+                                 ? (uint8_t)lx_rng_below(rng, 256)
+                                 : (uint8_t)alpha[lx_rng_below(rng, 15)];
+                }
+                xf_add(&b, &prev, kinds[k % LX_ARRAY_LEN(kinds)], 1, buf, n, k);
+            }
+            xf_roundtrip(&b);
+        }
+    }
+    lx__cbuf_free(&b);
+}
+
+/* The real recordings round-trip, in chunk-sized pieces, and shrink. */
+static void test_xform_samples(void **state)
+{
+    static const char *const files[] = {
+        LX_CAPTURE_FIXTURES
+        "/../../../../shared/samples/binance-spot/hftbacktest/"
+        "btcusdt_20240808.first150s.txt",
+        LX_CAPTURE_FIXTURES "/../../../../shared/samples/binance-usdm/"
+                            "hftbacktest/btcusdt_20240718.txt",
+    };
+    size_t f;
+
+    (void)state;
+    for (f = 0; f < LX_ARRAY_LEN(files); f++) {
+        struct lx__cap_prev prev = {0, 0, 0, 0};
+        struct lx__cbuf b;
+        size_t len = 0, pos = 0, plain = 0, xf = 0;
+        uint8_t *text = slurp(files[f], &len);
+        uint64_t i = 0;
+
+        if (text == NULL) {
+            print_message("samples not found: %s (skipped)\n", files[f]);
+            continue;
+        }
+        lx__cbuf_init(&b, NULL);
+        /* The first 3000 lines: enough for every message type. */
+        while (pos < len && i < 3000) {
+            uint8_t *nl = memchr(text + pos, '\n', len - pos);
+            size_t end = nl != NULL ? (size_t)(nl - text) : len;
+            uint8_t *sp = memchr(text + pos, ' ', end - pos);
+
+            if (sp != NULL) {
+                xf_add(&b, &prev, LX_CAPTURE_WS_FRAME, 1, sp + 1,
+                       end - (size_t)(sp + 1 - text), i++);
+            }
+            pos = end + 1;
+            if (b.len >= (256u << 10) || pos >= len || i == 3000) {
+                size_t cap = ZSTD_compressBound(b.len);
+                uint8_t *z = lx__malloc(NULL, cap);
+
+                assert_non_null(z);
+                plain += ZSTD_compress(z, cap, b.p, b.len, 3);
+                lx__free(NULL, z);
+                xf += xf_roundtrip(&b);
+                b.len = 0;
+                memset(&prev, 0, sizeof(prev));
+            }
+        }
+        /* Compressed, the transform is under 0.75 of the records. */
+        print_message("%s: zstd -3 of records %zu, of the transform %zu\n",
+                      files[f] + strlen(files[f]) - 20, plain, xf);
+        assert_true(xf * 4 < plain * 3);
+        lx__cbuf_free(&b);
+        lx__free(NULL, text);
+    }
+}
+
+/* Damaged transforms are errors, never crashes or overruns. */
+static void test_xform_corrupt(void **state)
+{
+    struct lx__cap_prev prev = {0, 0, 0, 0};
+    struct lx__xform x;
+    struct lx__cbuf b, t;
+    uint8_t *back, *bad;
+    char msg[96];
+    size_t i;
+    int rc;
+
+    (void)state;
+    lx__cbuf_init(&b, NULL);
+    lx__cbuf_init(&t, NULL);
+    lx__xform_init(&x, NULL);
+    for (i = 0; i < 20; i++) {
+        static const char j[] = "{\"u\":50093239189,\"b\":[[\"61737.63000000\","
+                                "\"0.00000000\"]],\"x\":\"\x01\"}";
+
+        xf_add(&b, &prev, LX_CAPTURE_WS_FRAME, 1, j, sizeof(j) - 1, i);
+    }
+    assert_int_equal(lx__xform_encode(&x, b.p, b.len, &t), LX_OK);
+    back = lx__malloc(NULL, b.len + LX__XFORM_SLACK);
+    bad = lx__malloc(NULL, t.len);
+    assert_non_null(back);
+    assert_non_null(bad);
+    for (i = 0; i < t.len; i++) {
+        /* Every truncation is an error. */
+        assert_int_equal(
+            lx__xform_decode(&x, t.p, i, back, b.len, msg, sizeof(msg)),
+            LX_ERR_CORRUPT);
+        assert_true(msg[0] != '\0');
+        /* Every byte changed decodes or is an error (zstd's checksum
+         * catches it in a file). */
+        memcpy(bad, t.p, t.len);
+        bad[i] ^= (uint8_t)(1u << (i % 8));
+        rc = lx__xform_decode(&x, bad, t.len, back, b.len, msg, sizeof(msg));
+        assert_true(rc == LX_OK || rc == LX_ERR_CORRUPT);
+        bad[i] = 0xff;
+        rc = lx__xform_decode(&x, bad, t.len, back, b.len, msg, sizeof(msg));
+        assert_true(rc == LX_OK || rc == LX_ERR_CORRUPT);
+    }
+    /* Content that is not canonical record encoding is declined. */
+    {
+        static const uint8_t longform[] = {0x86, 0x00, 5, 0, 2, 2, 2, 0, 1};
+
+        assert_int_equal(lx__xform_encode(&x, longform, sizeof(longform), &t),
+                         1);
+        assert_int_equal(lx__xform_encode(&x, longform, 3, &t), 1);
+    }
+    lx__free(NULL, back);
+    lx__free(NULL, bad);
+    lx__cbuf_free(&b);
+    lx__cbuf_free(&t);
+    lx__xform_free(&x);
+}
+
+/* A generated session plus JSON frames with numbers, interleaved. */
+static void xf_write(const char *path, struct gen *g,
+                     const struct lx_capture_wopts *o)
+{
+    struct lx_capture_writer *w = NULL;
+
+    gen_init(g, 7);
+    assert_int_equal(lx_capture_writer_open(&w, NULL, path, o, NULL), LX_OK);
+    write_frames(w, 0, 1500);
+    assert_int_equal(gen_session(w, g, 200), LX_OK);
+    write_frames(w, 1500, 1500);
+    assert_int_equal(lx_capture_writer_close(w), LX_OK);
+    text_free(&g->expect);
+}
+
+/*
+ * A file written with the transform holds codec 1 chunks, one written
+ * without holds codec 0 chunks, and both read back the same records.
+ */
+static void test_xform_file(void **state)
+{
+    struct text a = {0}, b = {0};
+    char p1[300], p2[300];
+    struct gen g;
+    struct lx_capture_reader *r = NULL;
+    struct lx_capture_wopts *o = small_chunks();
+
+    (void)state;
+    tmp_path(p1, sizeof(p1), "xform-on.lxcap");
+    tmp_path(p2, sizeof(p2), "xform-off.lxcap");
+    xf_write(p1, &g, o);
+    assert_int_equal(lx__capture_wopts_set_xform(o, false), LX_OK);
+    xf_write(p2, &g, o);
+    lx_capture_wopts_free(o);
+    assert_int_equal(sql_int(p1, "PRAGMA user_version"), 2);
+    assert_true(sql_int(p1, "SELECT count(*) FROM chunks WHERE codec = 1") > 0);
+    assert_int_equal(
+        sql_int(p2, "SELECT count(*) FROM chunks WHERE codec != 0"), 0);
+    assert_int_equal(lx_capture_open(&r, NULL, p1, NULL), LX_OK);
+    read_all(r, &a);
+    assert_int_equal(lx_capture_reader_verify(r, NULL), LX_OK);
+    lx_capture_reader_free(r);
+    assert_int_equal(lx_capture_open(&r, NULL, p2, NULL), LX_OK);
+    read_all(r, &b);
+    lx_capture_reader_free(r);
+    assert_text_equal(&a, &b);
+    /* An unknown codec is a corrupt chunk, named. */
+    sql_on(p1, "UPDATE chunks SET codec = 7 WHERE id = (SELECT min(id) FROM"
+               " chunks WHERE codec = 1)");
+    assert_int_equal(lx_capture_open(&r, NULL, p1, NULL), LX_OK);
+    assert_int_equal(lx_capture_reader_verify(r, NULL), LX_ERR_CORRUPT);
+    assert_non_null(strstr(lx_capture_reader_error(r)->msg, "unknown codec"));
+    lx_capture_reader_free(r);
+    text_free(&a);
+    text_free(&b);
+}
+
+/*
+ * fixtures/capture/binance-v2.lxcap: a version 2 file (codec 1 chunk) of
+ * the first 300 frames of the spot sample; see fixtures/capture/README.md.
+ */
+static void test_format_v2_fixture(void **state)
+{
+    struct lx_capture_reader *r = NULL;
+    const struct lx_capture_record *rec;
+    struct lx_capture_info info;
+    uint64_t h = 0xcbf29ce484222325ull, frames = 0;
+    size_t i;
+
+    (void)state;
+    assert_int_equal(lx_capture_open(&r, NULL,
+                                     LX_CAPTURE_FIXTURES
+                                     "/../../capture/binance-v2.lxcap",
+                                     NULL),
+                     LX_OK);
+    lx_capture_reader_info(r, &info);
+    assert_int_equal(info.format_version, 2);
+    assert_int_equal(info.records, 302);
+    while (lx_capture_reader_next(r, &rec) == 1) {
+        if (rec->kind != LX_CAPTURE_WS_FRAME) {
+            continue;
+        }
+        /* FNV-1a over the payloads, each followed by LF. */
+        for (i = 0; i <= rec->len; i++) {
+            h ^= i < rec->len ? rec->data[i] : '\n';
+            h *= 0x100000001b3ull;
+        }
+        frames++;
+    }
+    assert_int_equal(frames, 300);
+    assert_true(h == 0xc8a2ec05eba45835ull);
+    assert_int_equal(lx_capture_reader_verify(r, NULL), LX_OK);
+    lx_capture_reader_free(r);
 }
 
 /* ---- failmalloc --------------------------------------------------------- */
@@ -2227,6 +2585,11 @@ int main(void)
         cmocka_unit_test(test_dictionary),
         cmocka_unit_test(test_api_errors),
         cmocka_unit_test(test_format_v1_fixture),
+        cmocka_unit_test(test_format_v2_fixture),
+        cmocka_unit_test(test_xform_roundtrip),
+        cmocka_unit_test(test_xform_samples),
+        cmocka_unit_test(test_xform_corrupt),
+        cmocka_unit_test(test_xform_file),
         cmocka_unit_test(test_failmalloc),
         cmocka_unit_test(test_cmd_parse_time),
         cmocka_unit_test(test_cmd_format_time),

@@ -1,0 +1,985 @@
+/*
+ * capture_xform.c - the numeric transform of chunk content (chunk codec 1,
+ * docs/capture-format.md section 5.4).
+ *
+ * The records of a chunk are split into sections that zstd compresses far
+ * better than the records themselves: the record headers (with the wall
+ * time delta stripped of its decimal trailing zeros, in a section of its
+ * own), and the text payloads split into a skeleton (the text with every
+ * number replaced by one marker byte) and the numbers (shape, trailing
+ * zeros and value, each in its own section). A number's value is coded
+ * against the previous number that followed the same six skeleton bytes
+ * (the same JSON member: an update id, a time, the previous price level),
+ * either as a delta or as itself, whichever the recent numbers of that
+ * context favoured; encoder and decoder track that choice the same way.
+ *
+ * The decoder never trusts a length and never writes outside its output;
+ * the encoder declines (returns 1) content it cannot give back exactly
+ * (records with non-shortest varints), which is then stored plain.
+ */
+#include <string.h>
+
+#include "replay/capture_int.h"
+
+/* Sections, in stored order. */
+enum { SEC_H, SEC_W, SEC_S, SEC_K, SEC_Z, SEC_V, SEC_R, NSEC };
+
+/* Skeleton marker; shape codes below 0x10 are special. */
+#define MARK       0x01
+#define K_LITERAL  0x00 /* the marker stands for a literal 0x01 byte */
+#define K_END      0x01 /* end of the record's payload */
+#define K_LONG     0xff /* D and F follow as two bytes */
+#define MAX_DIGITS 19
+
+/* Context of a number: the 6 skeleton bytes before it and its F. */
+#define CTX_BITS 12
+#define CTX_N    (1u << CTX_BITS)
+#define CTX_BACK 6
+
+/* Skeletons the encoder remembers per chunk (hash slots: twice that). */
+#define SK_MAX   8192
+#define SK_SLOTS (2 * SK_MAX)
+
+/* A skeleton of the chunk: where it is in S. */
+struct skel {
+    size_t off;
+    size_t len;
+};
+
+struct lx__xctx {
+    uint64_t v;    /* previous value in this context */
+    uint64_t vs;   /* v without its decimal trailing zeros (encoder only) */
+    int32_t score; /* > 0: raw values have been cheaper than deltas */
+    uint32_t tz;   /* decimal trailing zeros of v (encoder only) */
+};
+
+static const uint64_t pow10[20] = {1ull,
+                                   10ull,
+                                   100ull,
+                                   1000ull,
+                                   10000ull,
+                                   100000ull,
+                                   1000000ull,
+                                   10000000ull,
+                                   100000000ull,
+                                   1000000000ull,
+                                   10000000000ull,
+                                   100000000000ull,
+                                   1000000000000ull,
+                                   10000000000000ull,
+                                   100000000000000ull,
+                                   1000000000000000ull,
+                                   10000000000000000ull,
+                                   100000000000000000ull,
+                                   1000000000000000000ull,
+                                   10000000000000000000ull};
+
+/* UINT64_MAX / 10^t: the largest x that x * 10^t does not overflow. */
+static const uint64_t max_scaled[20] = {18446744073709551615ull,
+                                        1844674407370955161ull,
+                                        184467440737095516ull,
+                                        18446744073709551ull,
+                                        1844674407370955ull,
+                                        184467440737095ull,
+                                        18446744073709ull,
+                                        1844674407370ull,
+                                        184467440737ull,
+                                        18446744073ull,
+                                        1844674407ull,
+                                        184467440ull,
+                                        18446744ull,
+                                        1844674ull,
+                                        184467ull,
+                                        18446ull,
+                                        1844ull,
+                                        184ull,
+                                        18ull,
+                                        1ull};
+
+void lx__xform_init(struct lx__xform *x, const struct lx_mem *mem)
+{
+    size_t i;
+
+    x->mem = mem;
+    x->ctx = NULL;
+    x->htab = NULL;
+    x->sk_start = 0;
+    lx__cbuf_init(&x->skel, mem);
+    for (i = 0; i < NSEC; i++) {
+        lx__cbuf_init(&x->sec[i], mem);
+    }
+}
+
+void lx__xform_free(struct lx__xform *x)
+{
+    size_t i;
+
+    for (i = 0; i < NSEC; i++) {
+        lx__cbuf_free(&x->sec[i]);
+    }
+    lx__free(x->mem, x->ctx);
+    x->ctx = NULL;
+    lx__free(x->mem, x->htab);
+    x->htab = NULL;
+    lx__cbuf_free(&x->skel);
+}
+
+static int reset_ctx(struct lx__xform *x)
+{
+    if (x->ctx == NULL) {
+        x->ctx = lx__malloc(x->mem, CTX_N * sizeof(*x->ctx));
+        if (x->ctx == NULL) {
+            return LX_ERR_NOMEM;
+        }
+    }
+    memset(x->ctx, 0, CTX_N * sizeof(*x->ctx));
+    x->skel.len = 0;
+    return LX_OK;
+}
+
+static size_t nskel(const struct lx__xform *x)
+{
+    return x->skel.len / sizeof(struct skel);
+}
+
+static const struct skel *skel_at(const struct lx__xform *x, size_t id)
+{
+    return (const struct skel *)(const void *)x->skel.p + id;
+}
+
+static int add_skel(struct lx__xform *x, size_t off, size_t len)
+{
+    struct skel k;
+
+    k.off = off;
+    k.len = len;
+    return lx__cbuf_put(&x->skel, &k, sizeof(k));
+}
+
+static size_t uvlen(uint64_t v)
+{
+    size_t n = 1;
+
+    while (v >= 0x80) {
+        v >>= 7;
+        n++;
+    }
+    return n;
+}
+
+static inline unsigned bitlen(uint64_t v)
+{
+    return v == 0 ? 0 : 64u - (unsigned)__builtin_clzll(v);
+}
+
+/*
+ * The context of the marker at s[i], s the start of its skeleton: the 6
+ * skeleton bytes before it as a little-endian integer (0 for bytes before
+ * the skeleton), with f in the top byte, hashed to CTX_BITS bits.
+ */
+static inline unsigned ctx_of(const uint8_t *s, size_t i, unsigned f)
+{
+    uint64_t k = (uint64_t)f << 56;
+    size_t j;
+
+    if (i >= CTX_BACK) {
+        const uint8_t *b = s + i - CTX_BACK;
+
+        k |= (uint64_t)b[0] | (uint64_t)b[1] << 8 | (uint64_t)b[2] << 16 |
+             (uint64_t)b[3] << 24 | (uint64_t)b[4] << 32 | (uint64_t)b[5] << 40;
+    } else {
+        for (j = 0; j < i; j++) {
+            k |= (uint64_t)s[j] << (8 * (CTX_BACK - i + j));
+        }
+    }
+    return (unsigned)((k * 0x9E3779B97F4A7C15ull) >> (64 - CTX_BITS));
+}
+
+/*
+ * Updates a context after coding v (delta d from the previous value):
+ * the score follows which of the two forms would have been shorter.
+ */
+static inline void ctx_learn(struct lx__xctx *c, uint64_t v, uint64_t d)
+{
+    int32_t diff = (int32_t)bitlen(lx__cap_zigzag(d)) - (int32_t)bitlen(v);
+
+    c->score += diff - c->score / 8;
+    c->v = v;
+}
+
+/* ---- encoder ------------------------------------------------------------ */
+
+/* Room for n more bytes in section i. */
+#define ROOM(x, i, n)                                                          \
+    do {                                                                       \
+        if ((x)->sec[i].cap - (x)->sec[i].len < (n) &&                         \
+            (rc = lx__cbuf_reserve(&(x)->sec[i], (n))) != LX_OK) {             \
+            return rc;                                                         \
+        }                                                                      \
+    } while (0)
+
+static void put_u8(struct lx__cbuf *b, unsigned v)
+{
+    b->p[b->len++] = (uint8_t)v;
+}
+
+static void put_uv(struct lx__cbuf *b, uint64_t v)
+{
+    b->len += lx__cap_put_uvarint(b->p + b->len, v);
+}
+
+/* Reads a varint that must be in its shortest form; 0 if it is not. */
+static size_t get_canon(const uint8_t *p, size_t len, uint64_t *v)
+{
+    size_t n = lx__cap_get_uvarint(p, len, v);
+
+    return n != 0 && n == uvlen(*v) ? n : 0;
+}
+
+/* Skips a uvarint and a string of that length; 0 if malformed. */
+static size_t skip_str(const uint8_t *p, size_t len)
+{
+    uint64_t n;
+    size_t k = lx__cap_get_uvarint(p, len, &n);
+
+    return k != 0 && n <= len - k ? k + (size_t)n : 0;
+}
+
+/*
+ * The length of the part of a body (after the four deltas) that comes
+ * before the payload text; len if the record has none or is malformed.
+ */
+static size_t prefix_len(int kind, const uint8_t *p, size_t len)
+{
+    size_t pos = 0, k, nstr = 0, i;
+    uint64_t v;
+
+    switch (kind) {
+    case LX_CAPTURE_HTTP_REQUEST:
+    case LX_CAPTURE_HTTP_RESPONSE:
+        k = lx__cap_get_uvarint(p, len, &v);
+        if (k == 0) {
+            return len;
+        }
+        pos = k;
+        if (kind == LX_CAPTURE_HTTP_RESPONSE) {
+            k = lx__cap_get_uvarint(p + pos, len - pos, &v);
+            if (k == 0) {
+                return len;
+            }
+            pos += k;
+        }
+        nstr = kind == LX_CAPTURE_HTTP_REQUEST ? 2 : 1;
+        for (i = 0; i < nstr; i++) {
+            if ((k = skip_str(p + pos, len - pos)) == 0) {
+                return len;
+            }
+            pos += k;
+        }
+        k = lx__cap_get_uvarint(p + pos, len - pos, &v);
+        if (k == 0 || v > LX__CAP_MAX_HEADERS) {
+            return len;
+        }
+        pos += k;
+        for (i = 0; i < 2 * (size_t)v; i++) {
+            if ((k = skip_str(p + pos, len - pos)) == 0) {
+                return len;
+            }
+            pos += k;
+        }
+        return pos;
+    case LX_CAPTURE_WS_FRAME:
+        k = lx__cap_get_uvarint(p, len, &v);
+        return k != 0 ? k : len;
+    case LX_CAPTURE_ANNOTATION:
+        k = skip_str(p, len);
+        return k != 0 ? k : len;
+    default:
+        return len;
+    }
+}
+
+/* A number being read: its value, without trailing zeros, and digits. */
+struct num {
+    uint64_t v, vs;
+    unsigned tz, n;
+};
+
+static inline bool is_digit(uint8_t b)
+{
+    return (unsigned)(b - '0') < 10;
+}
+
+/* Reads digits at p[*i..len) into m while it holds fewer than 19. */
+static inline void read_digits(const uint8_t *p, size_t len, size_t *i,
+                               struct num *m)
+{
+    size_t j = *i;
+
+    while (j < len && m->n < MAX_DIGITS && is_digit(p[j])) {
+        unsigned dg = (unsigned)(p[j] - '0');
+
+        m->v = m->v * 10 + dg;
+        if (dg != 0) {
+            m->vs = m->v;
+            m->tz = 0;
+        } else {
+            m->tz++;
+        }
+        m->n++;
+        j++;
+    }
+    *i = j;
+}
+
+/* Encodes one number token of D digits, F of them after a point. */
+static int enc_number(struct lx__xform *x, const struct num *m, unsigned D,
+                      unsigned F)
+{
+    struct lx__cbuf *s = &x->sec[SEC_S];
+    struct lx__xctx *c;
+    uint64_t v = m->v, vs = m->vs, d, out;
+    unsigned tz = v == 0 ? 0 : m->tz, t;
+    int rc;
+
+    ROOM(x, SEC_K, 3);
+    ROOM(x, SEC_Z, 1);
+    ROOM(x, SEC_V, 10);
+    if (D < 16) {
+        put_u8(&x->sec[SEC_K], (D << 4) | F);
+    } else {
+        put_u8(&x->sec[SEC_K], K_LONG);
+        put_u8(&x->sec[SEC_K], D);
+        put_u8(&x->sec[SEC_K], F);
+    }
+    c = &x->ctx[ctx_of(s->p + x->sk_start, s->len - 1 - x->sk_start, F)];
+    d = v - c->v;
+    if (c->score <= 0) {
+        /*
+         * A delta: both values are multiples of 10^t, t = min(tz), and
+         * the delta over 10^t is a difference of two products (below
+         * 10^18 when t > 0, so it fits). Then any further zeros.
+         */
+        int64_t sd = (int64_t)d;
+
+        t = tz < c->tz ? tz : c->tz;
+        if (t > 0) {
+            sd = (int64_t)(vs * pow10[tz - t] - c->vs * pow10[c->tz - t]);
+        }
+        if (sd != 0) {
+            while (sd % 10 == 0) {
+                sd /= 10;
+                t++;
+            }
+        } else {
+            t = 0;
+        }
+        out = lx__cap_zigzag((uint64_t)sd);
+    } else {
+        t = tz;
+        out = vs;
+    }
+    put_u8(&x->sec[SEC_Z], t);
+    put_uv(&x->sec[SEC_V], out);
+    ctx_learn(c, v, d);
+    c->tz = tz;
+    c->vs = vs;
+    return LX_OK;
+}
+
+/* Splits a payload text into skeleton and numbers. */
+static int enc_text(struct lx__xform *x, const uint8_t *p, size_t len)
+{
+    struct lx__cbuf *s = &x->sec[SEC_S];
+    size_t i = 0;
+    int rc;
+
+    ROOM(x, SEC_S, len + 1);
+    x->sk_start = s->len;
+    while (i < len) {
+        uint8_t b = p[i];
+        struct num m = {0, 0, 0, 0};
+        unsigned D;
+
+        if (!is_digit(b)) {
+            s->p[s->len++] = b;
+            i++;
+            if (b == MARK) {
+                ROOM(x, SEC_K, 1);
+                put_u8(&x->sec[SEC_K], K_LITERAL);
+            }
+            continue;
+        }
+        read_digits(p, len, &i, &m);
+        D = m.n;
+        if (i + 1 < len && p[i] == '.' && D < MAX_DIGITS &&
+            is_digit(p[i + 1])) {
+            i++;
+            read_digits(p, len, &i, &m);
+        }
+        s->p[s->len++] = MARK;
+        rc = enc_number(x, &m, m.n, m.n - D);
+        if (rc != LX_OK) {
+            return rc;
+        }
+    }
+    s->p[s->len++] = MARK;
+    ROOM(x, SEC_K, 1);
+    put_u8(&x->sec[SEC_K], K_END);
+    return LX_OK;
+}
+
+static uint64_t hash_bytes(const uint8_t *p, size_t n)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ n;
+    size_t i = 0;
+
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0x100000001b3ull;
+        h ^= h >> 29;
+    }
+    for (; i < n; i++) {
+        h = (h ^ p[i]) * 0x100000001b3ull;
+    }
+    return h ^ (h >> 32);
+}
+
+/*
+ * The skeleton just written at S[sk_start..) : if the chunk had it
+ * before, drops it and returns the earlier id + 1; else registers it as
+ * the next id and returns 0.
+ */
+static int skel_ref(struct lx__xform *x, uint64_t *ref)
+{
+    struct lx__cbuf *s = &x->sec[SEC_S];
+    size_t st = x->sk_start, n = s->len - st;
+    uint64_t h = hash_bytes(s->p + st, n);
+    size_t slot = (size_t)h & (SK_SLOTS - 1), probes;
+
+    *ref = 0;
+    for (probes = 0; probes < SK_SLOTS && x->htab[slot] != 0; probes++) {
+        const struct skel *k = skel_at(x, x->htab[slot] - 1);
+
+        if (k->len == n && memcmp(s->p + k->off, s->p + st, n) == 0) {
+            *ref = x->htab[slot];
+            s->len = st;
+            return LX_OK;
+        }
+        slot = (slot + 1) & (SK_SLOTS - 1);
+    }
+    if (nskel(x) < SK_MAX && x->htab[slot] == 0) {
+        x->htab[slot] = (uint32_t)nskel(x) + 1;
+    }
+    return add_skel(x, st, n);
+}
+
+/* Strips the decimal trailing zeros of a signed delta. */
+static uint64_t strip10(uint64_t zz, unsigned *t)
+{
+    int64_t d = (int64_t)lx__cap_unzigzag(zz);
+
+    *t = 0;
+    while (d != 0 && d % 10 == 0) {
+        d /= 10;
+        (*t)++;
+    }
+    return lx__cap_zigzag((uint64_t)d);
+}
+
+/* Encodes one record at p[0..len); returns its size or 0 (decline). */
+static size_t enc_record(struct lx__xform *x, const uint8_t *p, size_t len,
+                         int *rcp)
+{
+    uint64_t blen, dv[4];
+    size_t k, pos, plen, body, i;
+    unsigned t;
+    int rc;
+
+    *rcp = LX_OK;
+    k = get_canon(p, len, &blen);
+    if (k == 0 || blen > len - k || blen < 2 || blen > LX__CAP_MAX_RECORD) {
+        return 0;
+    }
+    body = k;
+    pos = body + 2;
+    for (i = 0; i < 4; i++) {
+        size_t n = get_canon(p + pos, body + (size_t)blen - pos, &dv[i]);
+
+        if (n == 0) {
+            return 0;
+        }
+        pos += n;
+    }
+    plen = prefix_len(p[body], p + pos, body + (size_t)blen - pos);
+#define ROOM0(i, n)                                                            \
+    do {                                                                       \
+        if (x->sec[i].cap - x->sec[i].len < (n) &&                             \
+            (rc = lx__cbuf_reserve(&x->sec[i], (n))) != LX_OK) {               \
+            *rcp = rc;                                                         \
+            return 0;                                                          \
+        }                                                                      \
+    } while (0)
+    ROOM0(SEC_H, 2 + 3 * 10 + 1 + 10 + plen + 1 + 10);
+    ROOM0(SEC_W, 10);
+    put_u8(&x->sec[SEC_H], p[body]);
+    put_u8(&x->sec[SEC_H], p[body + 1]);
+    put_uv(&x->sec[SEC_H], dv[0]);
+    put_uv(&x->sec[SEC_H], dv[1]);
+    put_uv(&x->sec[SEC_H], dv[3]);
+    put_uv(&x->sec[SEC_W], strip10(dv[2], &t));
+    put_u8(&x->sec[SEC_H], t);
+    put_uv(&x->sec[SEC_H], plen);
+    memcpy(x->sec[SEC_H].p + x->sec[SEC_H].len, p + pos, plen);
+    x->sec[SEC_H].len += plen;
+    pos += plen;
+    i = body + (size_t)blen - pos; /* payload length */
+    /* Text: HTTP bodies, notes, and text or continuation frames. */
+    if (i == 0 || p[body] < LX_CAPTURE_HTTP_REQUEST ||
+        p[body] > LX_CAPTURE_ANNOTATION ||
+        (p[body] == LX_CAPTURE_WS_FRAME && p[pos - plen] > 1)) {
+        put_u8(&x->sec[SEC_H], 0);
+        put_uv(&x->sec[SEC_H], i);
+        if (i > 0) {
+            ROOM0(SEC_R, i);
+            memcpy(x->sec[SEC_R].p + x->sec[SEC_R].len, p + pos, i);
+            x->sec[SEC_R].len += i;
+        }
+    } else {
+        uint64_t ref;
+
+        put_u8(&x->sec[SEC_H], 1);
+        rc = enc_text(x, p + pos, i);
+        if (rc == LX_OK) {
+            rc = skel_ref(x, &ref);
+        }
+        if (rc != LX_OK) {
+            *rcp = rc;
+            return 0;
+        }
+        put_uv(&x->sec[SEC_H], ref);
+    }
+#undef ROOM0
+    return body + (size_t)blen;
+}
+
+int lx__xform_encode(struct lx__xform *x, const uint8_t *in, size_t n,
+                     struct lx__cbuf *out)
+{
+    size_t pos = 0, i, total = 0;
+    uint64_t nrec = 0;
+    uint8_t *p;
+    int rc = reset_ctx(x);
+
+    if (rc != LX_OK) {
+        return rc;
+    }
+    if (x->htab == NULL &&
+        (x->htab = lx__malloc(x->mem, SK_SLOTS * sizeof(*x->htab))) == NULL) {
+        return LX_ERR_NOMEM;
+    }
+    memset(x->htab, 0, SK_SLOTS * sizeof(*x->htab));
+    for (i = 0; i < NSEC; i++) {
+        x->sec[i].len = 0;
+    }
+    while (pos < n) {
+        size_t k = enc_record(x, in + pos, n - pos, &rc);
+
+        if (k == 0) {
+            return rc != LX_OK ? rc : 1;
+        }
+        pos += k;
+        nrec++;
+    }
+    for (i = 0; i < NSEC; i++) {
+        total += x->sec[i].len;
+    }
+    rc = lx__cbuf_reserve(out, 10 * (NSEC + 1) + total);
+    if (rc != LX_OK) {
+        return rc;
+    }
+    p = out->p + out->len;
+    p += lx__cap_put_uvarint(p, nrec);
+    for (i = 0; i < NSEC; i++) {
+        p += lx__cap_put_uvarint(p, x->sec[i].len);
+    }
+    for (i = 0; i < NSEC; i++) {
+        if (x->sec[i].len > 0) {
+            memcpy(p, x->sec[i].p, x->sec[i].len);
+        }
+        p += x->sec[i].len;
+    }
+    out->len = (size_t)(p - out->p);
+    return LX_OK;
+}
+
+/* ---- decoder ------------------------------------------------------------ */
+
+struct sec {
+    const uint8_t *p;
+    size_t len;
+    size_t pos;
+};
+
+struct dec {
+    struct sec s[NSEC];
+    struct lx__xform *x;
+    bool nomem;
+    uint8_t *out;
+    size_t cap;
+    size_t pos;
+    size_t guess; /* size of the previous body length varint */
+    const char *err;
+};
+
+static inline unsigned rd_u8(struct dec *d, int i)
+{
+    struct sec *s = &d->s[i];
+
+    if (s->pos >= s->len) {
+        d->err = "section truncated";
+        return 0;
+    }
+    return s->p[s->pos++];
+}
+
+static inline uint64_t rd_uv(struct dec *d, int i)
+{
+    struct sec *s = &d->s[i];
+    uint64_t v = 0;
+    size_t n;
+
+    if (s->pos < s->len && s->p[s->pos] < 0x80) {
+        return s->p[s->pos++];
+    }
+    n = lx__cap_get_uvarint(s->p + s->pos, s->len - s->pos, &v);
+
+    if (n == 0) {
+        d->err = "bad varint in section";
+        return 0;
+    }
+    s->pos += n;
+    return v;
+}
+
+static const char digit_pairs[201] = "00010203040506070809"
+                                     "10111213141516171819"
+                                     "20212223242526272829"
+                                     "30313233343536373839"
+                                     "40414243444546474849"
+                                     "50515253545556575859"
+                                     "60616263646566676869"
+                                     "70717273747576777879"
+                                     "80818283848586878889"
+                                     "90919293949596979899";
+
+/* Writes n digits of *v ending before e (low first); returns the start. */
+static inline uint8_t *put_run(uint8_t *e, uint64_t *v, unsigned n)
+{
+    uint64_t x = *v;
+
+    while (n >= 2) {
+        unsigned r = (unsigned)(x % 100);
+
+        x /= 100;
+        e -= 2;
+        e[0] = (uint8_t)digit_pairs[2 * r];
+        e[1] = (uint8_t)digit_pairs[2 * r + 1];
+        n -= 2;
+    }
+    if (n > 0) {
+        *--e = (uint8_t)('0' + x % 10);
+        x /= 10;
+    }
+    *v = x;
+    return e;
+}
+
+/* Writes v as D digits, a point before the last F; out has room. */
+static inline void put_digits(uint8_t *q, uint64_t v, unsigned D, unsigned F)
+{
+    uint8_t *e = q + D + (F > 0 ? 1 : 0);
+
+    if (F > 0) {
+        e = put_run(e, &v, F);
+        *--e = '.';
+    }
+    put_run(e, &v, D - F);
+}
+
+/* Decodes one number token at the marker s[at], skeleton start base. */
+static inline void dec_number(struct dec *d, struct lx__xctx *ctx,
+                              const struct sec *s, size_t base, size_t at,
+                              unsigned code)
+{
+    unsigned D, F, t;
+    uint64_t v, raw, dd;
+    struct lx__xctx *c;
+
+    if (d->err != NULL) {
+        return;
+    }
+    if (code == K_LITERAL) {
+        if (d->pos >= d->cap) {
+            d->err = "content longer than its row";
+            return;
+        }
+        d->out[d->pos++] = MARK;
+        return;
+    }
+    if (code == K_LONG) {
+        D = rd_u8(d, SEC_K);
+        F = rd_u8(d, SEC_K);
+    } else {
+        D = code >> 4;
+        F = code & 15;
+    }
+    t = rd_u8(d, SEC_Z);
+    raw = rd_uv(d, SEC_V);
+    if (d->err != NULL) {
+        return;
+    }
+    if (D == 0 || D > MAX_DIGITS || F >= D || t > MAX_DIGITS) {
+        d->err = "bad number shape";
+        return;
+    }
+    c = &ctx[ctx_of(s->p + base, at - base, F)];
+    if (c->score <= 0) {
+        dd = lx__cap_unzigzag(raw) * pow10[t];
+        v = c->v + dd;
+    } else {
+        if (raw > max_scaled[t]) {
+            d->err = "number out of range";
+            return;
+        }
+        v = raw * pow10[t];
+        dd = v - c->v;
+    }
+    if (v >= pow10[D]) {
+        d->err = "number wider than its shape";
+        return;
+    }
+    if (D + 1 > d->cap - d->pos) {
+        d->err = "content longer than its row";
+        return;
+    }
+    ctx_learn(c, v, dd);
+    put_digits(d->out + d->pos, v, D, F);
+    d->pos += D + (F > 0 ? 1 : 0);
+}
+
+/* Rebuilds one payload text from the skeleton at s and the numbers. */
+static void dec_text(struct dec *d, struct lx__xctx *ctx, struct sec *s)
+{
+    size_t base = s->pos;
+
+    while (d->err == NULL) {
+        const uint8_t *sp = s->p + s->pos, *se = s->p + s->len;
+        uint8_t *o = d->out + d->pos, *oe = d->out + d->cap;
+        unsigned code;
+        size_t at;
+
+        /* Skeleton runs are short: a plain loop beats memchr + memcpy. */
+        if (se - sp <= oe - o) {
+            while (sp < se && *sp != MARK) {
+                *o++ = *sp++;
+            }
+        } else {
+            while (sp < se && *sp != MARK && o < oe) {
+                *o++ = *sp++;
+            }
+        }
+        d->pos = (size_t)(o - d->out);
+        if (sp == se) {
+            d->err = "skeleton truncated";
+            return;
+        }
+        if (*sp != MARK) {
+            d->err = "content longer than its row";
+            return;
+        }
+        at = (size_t)(sp - s->p);
+        s->pos = at + 1;
+        code = rd_u8(d, SEC_K);
+        if (code == K_END || d->err != NULL) {
+            return;
+        }
+        dec_number(d, ctx, s, base, at, code);
+    }
+}
+
+/* A text payload: a new skeleton read from S, or one from before. */
+static void dec_skel(struct dec *d, struct lx__xctx *ctx)
+{
+    uint64_t ref = rd_uv(d, SEC_H);
+    struct sec *s = &d->s[SEC_S];
+
+    if (d->err != NULL) {
+        return;
+    }
+    if (ref == 0) {
+        size_t st = s->pos;
+
+        dec_text(d, ctx, s);
+        if (d->err == NULL && add_skel(d->x, st, s->pos - st) != LX_OK) {
+            d->err = "out of memory";
+            d->nomem = true;
+        }
+    } else if (ref > nskel(d->x)) {
+        d->err = "unknown skeleton";
+    } else {
+        const struct skel *k = skel_at(d->x, (size_t)ref - 1);
+        struct sec v;
+
+        v.p = s->p;
+        v.len = k->off + k->len;
+        v.pos = k->off;
+        dec_text(d, ctx, &v);
+        if (d->err == NULL && v.pos != v.len) {
+            d->err = "skeleton ends early";
+        }
+    }
+}
+
+static void dec_record(struct dec *d, struct lx__xctx *ctx)
+{
+    unsigned kind = rd_u8(d, SEC_H), flags = rd_u8(d, SEC_H), t, mode;
+    uint64_t g = rd_uv(d, SEC_H), sq = rd_uv(d, SEC_H), m = rd_uv(d, SEC_H);
+    uint64_t w, plen, blen, hdr;
+    size_t start = d->pos, guess, body, k;
+    uint8_t tmp[64], *q = tmp;
+
+    t = rd_u8(d, SEC_H);
+    w = rd_uv(d, SEC_W);
+    plen = rd_uv(d, SEC_H);
+    if (d->err != NULL) {
+        return;
+    }
+    if (t > MAX_DIGITS) {
+        d->err = "bad time scale";
+        return;
+    }
+    w = lx__cap_zigzag(lx__cap_unzigzag(w) * pow10[t]);
+    *q++ = (uint8_t)kind;
+    *q++ = (uint8_t)flags;
+    q += lx__cap_put_uvarint(q, g);
+    q += lx__cap_put_uvarint(q, sq);
+    q += lx__cap_put_uvarint(q, w);
+    q += lx__cap_put_uvarint(q, m);
+    hdr = (uint64_t)(q - tmp);
+    if (plen > d->s[SEC_H].len - d->s[SEC_H].pos) {
+        d->err = "section truncated";
+        return;
+    }
+    /* The body length comes first but is known last: guess its size. */
+    guess = d->guess;
+    if (guess + hdr + plen > d->cap - d->pos) {
+        guess = 1;
+        if (guess + hdr + plen > d->cap - d->pos) {
+            d->err = "content longer than its row";
+            return;
+        }
+    }
+    body = start + guess;
+    memcpy(d->out + body, tmp, (size_t)hdr);
+    memcpy(d->out + body + hdr, d->s[SEC_H].p + d->s[SEC_H].pos, (size_t)plen);
+    d->s[SEC_H].pos += (size_t)plen;
+    d->pos = body + (size_t)(hdr + plen);
+    mode = rd_u8(d, SEC_H);
+    if (mode == 0) {
+        uint64_t n = rd_uv(d, SEC_H);
+        struct sec *r = &d->s[SEC_R];
+
+        if (d->err == NULL && n > r->len - r->pos) {
+            d->err = "section truncated";
+        } else if (d->err == NULL && n > d->cap - d->pos) {
+            d->err = "content longer than its row";
+        } else if (d->err == NULL) {
+            memcpy(d->out + d->pos, r->p + r->pos, (size_t)n);
+            r->pos += (size_t)n;
+            d->pos += (size_t)n;
+        }
+    } else if (mode == 1) {
+        dec_skel(d, ctx);
+    } else if (d->err == NULL) {
+        d->err = "bad payload mode";
+    }
+    if (d->err != NULL) {
+        return;
+    }
+    blen = d->pos - body;
+    if (blen > LX__CAP_MAX_RECORD) {
+        d->err = "record too long";
+        return;
+    }
+    k = uvlen(blen);
+    d->guess = k;
+    if (k != guess) {
+        if (k > guess && k - guess > d->cap - d->pos) {
+            d->err = "content longer than its row";
+            return;
+        }
+        memmove(d->out + start + k, d->out + body, (size_t)blen);
+        d->pos = start + k + (size_t)blen;
+    }
+    lx__cap_put_uvarint(d->out + start, blen);
+}
+
+int lx__xform_decode(struct lx__xform *x, const uint8_t *in, size_t n,
+                     uint8_t *out, size_t outlen, char *msg, size_t msgcap)
+{
+    struct dec d;
+    uint64_t nrec, len[NSEC], i;
+    size_t pos, k;
+    int rc;
+
+    memset(&d, 0, sizeof(d));
+    k = lx__cap_get_uvarint(in, n, &nrec);
+    pos = k;
+    for (i = 0; i < NSEC && k != 0; i++) {
+        k = lx__cap_get_uvarint(in + pos, n - pos, &len[i]);
+        pos += k;
+    }
+    if (k == 0) {
+        lx__snprintf(msg, msgcap, "transform header truncated");
+        return LX_ERR_CORRUPT;
+    }
+    for (i = 0; i < NSEC; i++) {
+        if (len[i] > n - pos) {
+            lx__snprintf(msg, msgcap, "transform section past the end");
+            return LX_ERR_CORRUPT;
+        }
+        d.s[i].p = in + pos;
+        d.s[i].len = (size_t)len[i];
+        pos += (size_t)len[i];
+    }
+    if (pos != n || nrec == 0 || nrec > outlen) {
+        lx__snprintf(msg, msgcap, "transform sections do not fill the chunk");
+        return LX_ERR_CORRUPT;
+    }
+    if ((rc = reset_ctx(x)) != LX_OK) {
+        return rc;
+    }
+    d.x = x;
+    d.out = out;
+    d.cap = outlen + LX__XFORM_SLACK; /* a body length guessed too long */
+    d.guess = 2;
+    for (i = 0; i < nrec && d.err == NULL; i++) {
+        dec_record(&d, x->ctx);
+    }
+    if (d.err == NULL && d.pos != outlen) {
+        d.err = "content shorter than its row";
+    }
+    for (i = 0; i < NSEC && d.err == NULL; i++) {
+        if (d.s[i].pos != d.s[i].len) {
+            d.err = "transform section not used up";
+        }
+    }
+    if (d.err != NULL) {
+        lx__snprintf(msg, msgcap, "%s", d.err);
+        return d.nomem ? LX_ERR_NOMEM : LX_ERR_CORRUPT;
+    }
+    return LX_OK;
+}
