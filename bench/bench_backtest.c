@@ -186,44 +186,56 @@ static void row(const char *name, int64_t ns, uint64_t n, int64_t ref_ns,
            (double)ref_ns / (double)ns, day_msgs / rate);
 }
 
+/*
+ * Imports the recording in into a new capture file (its name into path)
+ * and reads its summary; 0, or -1 with a message.
+ */
+static int import_rec(const char *in, const char *venue, const char *url,
+                      char *path, size_t cap, struct lx_capture_info *info)
+{
+    char tmpl[] = "/tmp/lx-bench-backtest-XXXXXX";
+    struct lx_capture_reader *r = NULL;
+    int fd = mkstemp(tmpl);
+
+    if (fd < 0) {
+        perror("bench_backtest: mkstemp");
+        return -1;
+    }
+    close(fd);
+    unlink(tmpl);
+    lx__snprintf(path, cap, "%s.lxcap", tmpl);
+    {
+        char *imp[] = {"./lotusx", "capture",   "import",  (char *)in,
+                       "-o",       path,        "--venue", (char *)venue,
+                       "--url",    (char *)url, NULL};
+        if (run(imp) != 0 || lx_capture_open(&r, NULL, path, NULL) != LX_OK) {
+            fprintf(stderr, "bench_backtest: import of %s failed\n", in);
+            unlink(path);
+            return -1;
+        }
+    }
+    lx_capture_reader_info(r, info);
+    lx_capture_reader_free(r);
+    return 0;
+}
+
 /* The same end to end on the USD-M recording (perpetual venue, funding). */
 static int bench_usdm(const char *dir)
 {
-    char in[1024], cap[] = "/tmp/lx-bench-backtest-um-XXXXXX", path[64];
-    struct lx_capture_reader *r = NULL;
+    char in[1024], path[64];
     struct lx_capture_info info;
     int64_t t_cat, t_hold, t_mm;
     double day, span;
-    int fd;
 
     lx__snprintf(in, sizeof(in), "%s/%s", dir, REC_USDM);
     if (access(in, R_OK) != 0) {
         printf("bench_backtest: %s missing, USD-M skipped\n", in);
         return 0;
     }
-    fd = mkstemp(cap);
-    if (fd < 0) {
-        perror("bench_backtest: mkstemp");
+    if (import_rec(in, "binance-usdm", "wss://fstream.binance.com/stream", path,
+                   sizeof(path), &info) != 0) {
         return 1;
     }
-    close(fd);
-    unlink(cap);
-    lx__snprintf(path, sizeof(path), "%s.lxcap", cap);
-    {
-        char *imp[] = {"./lotusx", "capture",
-                       "import",   in,
-                       "-o",       path,
-                       "--venue",  "binance-usdm",
-                       "--url",    "wss://fstream.binance.com/stream",
-                       NULL};
-        if (run(imp) != 0 || lx_capture_open(&r, NULL, path, NULL) != LX_OK) {
-            fprintf(stderr, "bench_backtest: USD-M import failed\n");
-            unlink(path);
-            return 1;
-        }
-    }
-    lx_capture_reader_info(r, &info);
-    lx_capture_reader_free(r);
     {
         char *cat[] = {"./lotusx", "capture", "cat", path, NULL};
         char *hold[] = {"./lotusx",  "backtest", "--venue",    "binanceusdm",
@@ -257,14 +269,12 @@ static int bench_usdm(const char *dir)
 int main(void)
 {
     const char *dir = getenv("LX_SAMPLES_DIR");
-    char in[1024], cap[] = "/tmp/lx-bench-backtest-XXXXXX";
-    char path[64];
-    struct lx_capture_reader *r = NULL;
+    char in[1024], path[64];
     struct lx_capture_info info;
     uint64_t frames = 0;
     int64_t t_cat, t_tape = -1, t_hold, t_mm, tt[RUNS];
     double day;
-    int i, fd;
+    int i;
 
     lx__snprintf(in, sizeof(in), "%s/%s",
                  dir != NULL ? dir : LX_SAMPLES_DEFAULT, REC);
@@ -272,29 +282,10 @@ int main(void)
         printf("bench_backtest: %s or ./lotusx missing, skipped\n", in);
         return 0;
     }
-    fd = mkstemp(cap);
-    if (fd < 0) {
-        perror("bench_backtest: mkstemp");
+    if (import_rec(in, "binance-spot", "wss://stream.binance.com:9443/stream",
+                   path, sizeof(path), &info) != 0) {
         return 1;
     }
-    close(fd);
-    unlink(cap);
-    lx__snprintf(path, sizeof(path), "%s.lxcap", cap);
-    {
-        char *imp[] = {"./lotusx", "capture",
-                       "import",   in,
-                       "-o",       path,
-                       "--venue",  "binance-spot",
-                       "--url",    "wss://stream.binance.com:9443/stream",
-                       NULL};
-        if (run(imp) != 0 || lx_capture_open(&r, NULL, path, NULL) != LX_OK) {
-            fprintf(stderr, "bench_backtest: import failed\n");
-            unlink(path);
-            return 1;
-        }
-    }
-    lx_capture_reader_info(r, &info);
-    lx_capture_reader_free(r);
     {
         char *cat[] = {"./lotusx", "capture", "cat", path, NULL};
         char *hold[] = {"./lotusx",   "backtest", "--capture", path,
