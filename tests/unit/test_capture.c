@@ -1994,8 +1994,8 @@ static void test_xform_roundtrip(void **state)
         "{\"E\":1723161255208,\"p\":\"61837.63000000\",\"q\":\"0.00000000\"}",
         "{\"E\":1723161255308,\"p\":\"61837.64000000\",\"q\":\"1.54698000\"}",
         "-0.5e-10 +7 007 0.0 .5 5. 1..2 1.2.3 00000000000000000000000001",
-        "12345678901234567890123.456789012345678901234567890 "
-        "9999999999999999999",
+        ("12345678901234567890123.456789012345678901234567890 "
+         "9999999999999999999"),
         "18446744073709551615 18446744073709551616 10000000000000000000",
         "\x01\x01 1\x01 2 \x01",
         "\x00\xff binary 123 \x80\x01\x02 456.789",
@@ -2076,9 +2076,12 @@ static void test_xform_samples(void **state)
         struct lx__cap_prev prev = {0, 0, 0, 0};
         struct lx__cbuf b;
         size_t len = 0, pos = 0, plain = 0, xf = 0;
-        uint8_t *text = slurp(files[f], &len);
+        uint8_t *text = NULL;
         uint64_t i = 0;
 
+        if (access(files[f], R_OK) == 0) {
+            text = slurp(files[f], &len);
+        }
         if (text == NULL) {
             print_message("samples not found: %s (skipped)\n", files[f]);
             continue;
