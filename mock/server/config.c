@@ -858,7 +858,7 @@ static int parse_top(struct lx_mock_config *c, cJSON *root,
         rc = parse_streams(c, root, w);
     }
     if (rc == LX_OK) {
-        rc = get_int(root, "order_history", 0, 10000000, LX_MOCK_BN_HISTORY,
+        rc = get_int(root, "order_history", 100, 10000000, LX_MOCK_BN_HISTORY,
                      &c->order_history, w);
     }
     return rc;

@@ -189,11 +189,11 @@ static void test_streams(void **state)
     assert_int_equal(parse(&c, "{}", err, sizeof(err)), LX_OK);
     assert_int_equal(c.order_history, LX_MOCK_BN_HISTORY);
     lx_mock_config_free(&c);
-    assert_int_equal(parse(&c, "{\"order_history\":10}", err, sizeof(err)),
+    assert_int_equal(parse(&c, "{\"order_history\":1000}", err, sizeof(err)),
                      LX_OK);
-    assert_int_equal(c.order_history, 10);
+    assert_int_equal(c.order_history, 1000);
     lx_mock_config_free(&c);
-    assert_int_equal(parse(&c, "{\"order_history\":-1}", err, sizeof(err)),
+    assert_int_equal(parse(&c, "{\"order_history\":99}", err, sizeof(err)),
                      LX_ERR_CONFIG);
     assert_non_null(strstr(err, "order_history"));
 }

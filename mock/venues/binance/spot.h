@@ -66,7 +66,9 @@ int lx_mock_bn_spot_add_symbol(struct lx_mock_bn_spot *v,
 /*
  * Closed orders the venue keeps for queries (GET order, allOrders); the
  * oldest beyond max_closed are forgotten. Accounts added with market set
- * keep none. Default LX_MOCK_BN_HISTORY.
+ * keep none. Default LX_MOCK_BN_HISTORY. A route may still read an order it
+ * closed in an earlier drain of the same call, so keep at least a few dozen
+ * (the config asks for 100 or more; tests may go lower).
  */
 #define LX_MOCK_BN_HISTORY 100000
 void lx_mock_bn_spot_set_history(struct lx_mock_bn_spot *v, size_t max_closed);
