@@ -392,6 +392,45 @@ static void test_order_history(void **state)
     assert_int_equal(lx__mbn_drain(f->spot), LX_OK);
     assert_int_equal(f->spot->norders, before);
     assert_int_equal(lx__engine_check(f->spot->eng), LX_OK);
+
+    /*
+     * Thousands of orders come and go around 20 resting ones: the
+     * tombstones they leave make the table rebuild itself in place many
+     * times (same size); every open order must still be found after.
+     */
+    for (i = 0; i < 20; i++) {
+        int rej = 1;
+
+        lx__snprintf(p, sizeof(p), "%d", 40000 + i);
+        assert_int_equal(lx_mock_bn_spot_place(f->spot, mkt, "BTCUSDT", "BUY",
+                                               "LIMIT", p, "0.001", &rej),
+                         LX_OK);
+        assert_int_equal(rej, 0);
+    }
+    assert_int_equal(lx__mbn_drain(f->spot), LX_OK);
+    for (i = 0; i < 6000; i++) {
+        int rej = 1;
+
+        assert_int_equal(lx_mock_bn_spot_place(f->spot, mkt, "BTCUSDT",
+                                               i % 2 ? "SELL" : "BUY", "LIMIT",
+                                               "50000", "0.001", &rej),
+                         LX_OK);
+        assert_int_equal(rej, 0);
+        assert_int_equal(lx__mbn_drain(f->spot), LX_OK);
+    }
+    assert_int_equal(f->spot->orders_cap, 1024);
+    assert_int_equal(f->spot->norders, before + 20);
+    call(f, "GET", "/api/v3/order", "symbol=BTCUSDT&origClientOrderId=h0", 1);
+    o = body_json(f);
+    assert_string_equal(jstr(o, "status"), "NEW");
+    cJSON_Delete(o);
+    call(f, "GET", "/api/v3/depth", "symbol=BTCUSDT&limit=100", 1);
+    for (i = 0; i < 20; i++) {
+        lx__snprintf(p, sizeof(p), "[\"%d.00000000\",\"0.00100000\"]",
+                     40000 + i);
+        assert_non_null(strstr(f->body, p));
+    }
+    assert_int_equal(lx__engine_check(f->spot->eng), LX_OK);
 }
 
 /*

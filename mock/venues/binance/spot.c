@@ -215,6 +215,7 @@ void lx_mock_bn_spot_free(struct lx_mock_bn_spot *v)
     }
     lx__engine_free(v->eng);
     lx__free(NULL, v->orders);
+    lx__free(NULL, v->orders_tmp);
     lx__free(NULL, v->cids);
     lx__free(NULL, v->closed);
     lx__free(NULL, v->retiring);
@@ -625,25 +626,64 @@ struct bn_order *lx__mbn_order(struct lx_mock_bn_spot *v, uint64_t id)
     return NULL;
 }
 
-/* Rebuilds the order table with ncap slots, dropping tombstones. */
-static int rehash_orders(struct lx_mock_bn_spot *v, size_t ncap)
+/* Inserts the live records among src[0..n) in that order into the empty
+ * table t of ncap slots. */
+static void orders_fill(struct bn_order *t, size_t ncap,
+                        const struct bn_order *src, size_t n)
 {
     size_t i;
-    struct bn_order *old = v->orders, *n = lx__calloc(NULL, ncap, sizeof(*n));
 
+    for (i = 0; i < n; i++) {
+        if (src[i].id != 0 && src[i].id != BN_TOMB) {
+            size_t j = slot_of(src[i].id, ncap);
+
+            while (t[j].id != 0) {
+                j = (j + 1) & (ncap - 1);
+            }
+            t[j] = src[i];
+        }
+    }
+}
+
+/*
+ * Rebuilds the order table with ncap slots, dropping tombstones. The
+ * records land where a rebuild into a fresh table would put them (live
+ * records inserted in table order), whichever way it is done: at the same
+ * size in place, through the kept orders_tmp (the live records are then
+ * at most a quarter of the table).
+ */
+static int rehash_orders(struct lx_mock_bn_spot *v, size_t ncap)
+{
+    struct bn_order *old = v->orders, *n;
+    size_t i, k = 0;
+
+    if (ncap == v->orders_cap) {
+        if (v->orders_tmp_cap < v->norders) {
+            size_t tcap = v->norders * 2 > 64 ? v->norders * 2 : 64;
+            struct bn_order *t = lx__malloc(NULL, tcap * sizeof(*t));
+
+            if (t == NULL) {
+                return LX_ERR_NOMEM;
+            }
+            lx__free(NULL, v->orders_tmp);
+            v->orders_tmp = t;
+            v->orders_tmp_cap = tcap;
+        }
+        for (i = 0; i < v->orders_cap; i++) {
+            if (old[i].id != 0 && old[i].id != BN_TOMB) {
+                v->orders_tmp[k++] = old[i];
+            }
+        }
+        memset(old, 0, ncap * sizeof(*old));
+        orders_fill(old, ncap, v->orders_tmp, k);
+        v->ntombs = 0;
+        return LX_OK;
+    }
+    n = lx__calloc(NULL, ncap, sizeof(*n));
     if (n == NULL) {
         return LX_ERR_NOMEM;
     }
-    for (i = 0; i < v->orders_cap; i++) {
-        if (old[i].id != 0 && old[i].id != BN_TOMB) {
-            size_t j = slot_of(old[i].id, ncap);
-
-            while (n[j].id != 0) {
-                j = (j + 1) & (ncap - 1);
-            }
-            n[j] = old[i];
-        }
-    }
+    orders_fill(n, ncap, old, v->orders_cap);
     v->orders = n;
     v->orders_cap = ncap;
     v->ntombs = 0;

@@ -201,10 +201,14 @@ struct lx_mock_bn_spot {
      * Orders by id: open addressing, linear probing; a removed order
      * leaves a tombstone (id BN_TOMB) so no other record moves until the
      * table is rebuilt by order_new. norders counts live records, ntombs
-     * tombstones, orders_made every order ever recorded.
+     * tombstones, orders_made every order ever recorded. A rebuild at the
+     * same size happens in place through orders_tmp (kept: no fresh pages
+     * to fault in every few thousand closed orders).
      */
     struct bn_order *orders;
     size_t orders_cap, norders, ntombs;
+    struct bn_order *orders_tmp;
+    size_t orders_tmp_cap;
     uint64_t orders_made;
     /* (account, client id) -> the newest order with it; the same scheme. */
     struct bn_cid_ent *cids;
