@@ -404,6 +404,50 @@ static void test_order_lifecycle(void **state)
     expect_err(f, 400, -4116, "ClientOrderId is duplicated.");
 }
 
+/*
+ * The venue keeps 4096 order records; with all of them open the next
+ * order is refused with -2025 before it reaches the engine (it used to
+ * overwrite the record of an open order), and the open ones stay whole.
+ */
+static void test_order_records_full(void **state)
+{
+    struct fx *f = *state;
+    const cJSON *o, *lv;
+    char px[32];
+    int i, rej = 1;
+
+    for (i = 4; i < 4096; i++) { /* setup rests 4 */
+        lx__snprintf(px, sizeof(px), "%d.%d", 60010 + i / 2, i % 2 * 5);
+        assert_int_equal(lx_mock_bn_usdm_place(f->um, f->maker, "BTCUSDT",
+                                               "SELL", "LIMIT", px, "0.002",
+                                               &rej),
+                         LX_OK);
+        assert_int_equal(rej, 0);
+    }
+    assert_int_equal(lx_mock_bn_usdm_place(f->um, f->maker, "BTCUSDT", "SELL",
+                                           "LIMIT", "62500.0", "0.002", &rej),
+                     LX_OK);
+    assert_int_equal(rej, 1);
+    call(f, "POST", "/fapi/v1/order",
+         "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&"
+         "quantity=0.010&price=59000&newClientOrderId=full",
+         1);
+    expect_err(f, 400, -2025, "Reach max open order limit.");
+    o = call(f, "GET", "/fapi/v1/depth", "symbol=BTCUSDT&limit=5", 1);
+    lv = cJSON_GetArrayItem(cJSON_GetObjectItem(o, "asks"), 0);
+    assert_string_equal(cJSON_GetArrayItem(lv, 0)->valuestring, "60000.0");
+    assert_string_equal(cJSON_GetArrayItem(lv, 1)->valuestring, "1.000");
+    /* room again once the maker's orders go */
+    assert_int_equal(lx_mock_bn_usdm_cancel_all(f->um, f->maker, "BTCUSDT"),
+                     LX_OK);
+    o = call(f, "POST", "/fapi/v1/order",
+             "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&"
+             "quantity=0.010&price=59000&newClientOrderId=full",
+             1);
+    assert_int_equal(f->status, 200);
+    assert_string_equal(jstr(o, "status"), "NEW");
+}
+
 static void test_fill_position_funding(void **state)
 {
     struct fx *f = *state;
@@ -1771,6 +1815,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_public, setup, teardown),
         cmocka_unit_test_setup_teardown(test_premium_index, setup, teardown),
         cmocka_unit_test_setup_teardown(test_order_lifecycle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_order_records_full, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_fill_position_funding, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_market_data, setup, teardown),

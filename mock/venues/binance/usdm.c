@@ -1300,6 +1300,24 @@ static int dec_param(struct lx_mock_call *c, const char *name, int required,
     return 1;
 }
 
+/*
+ * Whether record() has a slot for one more order: the next slot of the
+ * ring that holds no open order (all UM_MAX_ORDERS open: none; the order
+ * is then refused with -2025 before it reaches the engine, instead of its
+ * record overwriting an open one's). O(1) unless most records are open.
+ */
+static int ring_room(const struct lx_mock_bn_usdm *v)
+{
+    size_t k;
+
+    for (k = 0; k < UM_MAX_ORDERS; k++) {
+        if (!order_open(&v->orders[(v->norders + k) % UM_MAX_ORDERS])) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static struct um_order *record(struct lx_mock_bn_usdm *v, uint32_t acct,
                                const struct um_symbol *s,
                                const struct lx_eng_order_dreq *r, uint64_t id,
@@ -1357,6 +1375,10 @@ static struct um_order *place_order(struct lx_mock_bn_usdm *v, uint32_t acct,
         lx__snprintf(gen, sizeof(gen), "mockum%016llu",
                      (unsigned long long)++v->cid_seq);
         cid = gen;
+    }
+    if (!ring_room(v)) {
+        err_set(e, -2025, "Reach max open order limit.");
+        return NULL;
     }
     r->account = acct;
     r->cid = cid;
@@ -3913,6 +3935,12 @@ int lx_mock_bn_usdm_place(struct lx_mock_bn_usdm *v, uint32_t account,
     r.cid = cid;
     r.cid_len = strlen(cid);
     r.time = lx_mock_door_now_ns(v->door);
+    if (!ring_room(v)) {
+        if (rejected != NULL) {
+            *rejected = 1;
+        }
+        return LX_OK;
+    }
     if (lx__engine_submit_dec(v->eng, &r, &res) != LX_OK) {
         drain(v);
         return LX_ERR_INVAL;
