@@ -353,6 +353,11 @@ static void drain(struct lx_mock_bn_usdm *v)
                                                     : LX_ENG_ST_EXPIRED;
         }
     }
+    if (dropped > 0) { /* changes not seen one by one: say the books moved */
+        for (i = 0; i < v->nsyms; i++) {
+            v->syms[i].update_id++;
+        }
+    }
     lx__engine_events_clear(v->eng);
     publish_bbo(v);
 }
@@ -4197,6 +4202,21 @@ static void depth_cb(struct lx_timer *t, void *ud)
     for (i = 0; i < v->nsyms; i++) {
         struct um_symbol *s = &v->syms[i];
 
+        /*
+         * Every book change is an engine event that moves update_id
+         * (book_event): a window whose last push saw this update_id has
+         * nothing to send, and when no window due has, the book is not
+         * read at all.
+         */
+        for (w = 0; w < UM_NWIN; w++) {
+            if (v->depth_ticks % (unsigned)windows[w].ticks == 0 &&
+                s->update_id != s->last_u[w]) {
+                break;
+            }
+        }
+        if (w == UM_NWIN) {
+            continue;
+        }
         nc[0] = book_side(v, s, LX_ENG_BUY, v->cur[0]);
         nc[1] = book_side(v, s, LX_ENG_SELL, v->cur[1]);
         for (w = 0; w < UM_NWIN; w++) {
