@@ -377,9 +377,10 @@ static int balances_of(const cJSON *o, const char **bal, const char **why)
 }
 
 /*
- * POST accounts: {"apiKey":K,"secret":S[,"makerFee":F,"takerFee":F]
- * [,"balances":{...}]} -> {"apiKey":K}. The secret is wiped from the
- * parsed body afterwards and never echoed.
+ * POST accounts: {"apiKey":K,"secret":S or "ed25519PublicKey":PEM
+ * [,"makerFee":F,"takerFee":F][,"balances":{...}]} -> {"apiKey":K}. The
+ * secret (and the PEM, in case a private key was sent by mistake) is
+ * wiped from the parsed body afterwards and never echoed.
  */
 static void r_account(struct lx_mock_call *c, void *ud)
 {
@@ -389,6 +390,10 @@ static void r_account(struct lx_mock_call *c, void *ud)
     const char *key = arg(c, body, "apiKey"), *why = "apiKey: refused";
     const cJSON *sec =
         body != NULL ? cJSON_GetObjectItemCaseSensitive(body, "secret") : NULL;
+    const cJSON *pem =
+        body != NULL
+            ? cJSON_GetObjectItemCaseSensitive(body, "ed25519PublicKey")
+            : NULL;
     const cJSON *fees[2] = {NULL, NULL};
     int rc = LX_ERR_INVAL;
 
@@ -400,8 +405,14 @@ static void r_account(struct lx_mock_call *c, void *ud)
         why = "body: want a JSON object";
     } else if (key == NULL || key[0] == '\0' || strlen(key) > 100) {
         why = "apiKey: want 1..100 characters";
-    } else if (!cJSON_IsString(sec) || sec->valuestring[0] == '\0') {
-        why = "secret: want a non-empty string";
+    } else if (sec != NULL && pem != NULL) {
+        why = "secret: give either secret or ed25519PublicKey, not both";
+    } else if (pem != NULL &&
+               (!cJSON_IsString(pem) || pem->valuestring[0] == '\0')) {
+        why = "ed25519PublicKey: want the PEM of an Ed25519 public key";
+    } else if (pem == NULL &&
+               (!cJSON_IsString(sec) || sec->valuestring[0] == '\0')) {
+        why = "secret: want a non-empty string (or give ed25519PublicKey)";
     } else if ((fees[0] != NULL && !cJSON_IsString(fees[0])) ||
                (fees[1] != NULL && !cJSON_IsString(fees[1]))) {
         why = fees[0] != NULL && !cJSON_IsString(fees[0])
@@ -410,13 +421,17 @@ static void r_account(struct lx_mock_call *c, void *ud)
     } else if ((rc = balances_of(
                     cJSON_GetObjectItemCaseSensitive(body, "balances"), bal,
                     &why)) == LX_OK) {
-        rc = a->ext.add_account(a->ext.ud, key, sec->valuestring,
-                                fees[0] != NULL ? fees[0]->valuestring : NULL,
-                                fees[1] != NULL ? fees[1]->valuestring : NULL,
-                                bal, &why);
+        rc = a->ext.add_account(
+            a->ext.ud, key, pem == NULL ? sec->valuestring : NULL,
+            pem != NULL ? pem->valuestring : NULL,
+            fees[0] != NULL ? fees[0]->valuestring : NULL,
+            fees[1] != NULL ? fees[1]->valuestring : NULL, bal, &why);
     }
     if (cJSON_IsString(sec)) {
         OPENSSL_cleanse(sec->valuestring, strlen(sec->valuestring));
+    }
+    if (cJSON_IsString(pem)) {
+        OPENSSL_cleanse(pem->valuestring, strlen(pem->valuestring));
     }
     if (rc != LX_OK) {
         fail(a, c, 400, why);

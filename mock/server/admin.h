@@ -57,13 +57,16 @@ struct lx_mock_admin_ext {
     int (*set_balance)(void *ud, const char *api_key, const char *asset,
                        const char *amount, const char **why);
     /*
-     * POST accounts: a new account. secret is the request's copy (wiped
-     * by the admin after the call: keep your own); balances is
-     * NULL-terminated asset, amount, ...; fees may be NULL (defaults).
+     * POST accounts: a new account that signs with secret (HMAC) or, when
+     * ed25519_pem is set instead (secret NULL), with the Ed25519 key of
+     * that public-key PEM. Both are the request's copies (wiped by the
+     * admin after the call: keep your own); balances is NULL-terminated
+     * asset, amount, ...; fees may be NULL (defaults).
      */
     int (*add_account)(void *ud, const char *api_key, const char *secret,
-                       const char *maker_fee, const char *taker_fee,
-                       const char *const *balances, const char **why);
+                       const char *ed25519_pem, const char *maker_fee,
+                       const char *taker_fee, const char *const *balances,
+                       const char **why);
     void *ud;
 };
 

@@ -13,11 +13,8 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
-#include <openssl/bio.h>
 #include <openssl/crypto.h>
-#include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
 
 #include "core/json.h"
 #include "core/lx_internal.h"
@@ -25,6 +22,7 @@
 #include "lotusx/lx_secret.h"
 #include "lotusx/lx_types.h"
 #include "mock/server/config.h"
+#include "mock/venues/binance/auth.h"
 #include "mock/venues/binance/dialect.h"
 
 #define SEC ((int64_t)1000000000)
@@ -325,21 +323,17 @@ static int take_public_key(struct lx_mock_cfg_account *a, const cJSON *k,
                            const struct where *w)
 {
     static const char what[] = "want the PEM of an Ed25519 public key";
-    BIO *bio;
-    EVP_PKEY *pk;
+    EVP_PKEY *pk = NULL;
+    int rc;
 
     if (!cJSON_IsString(k) || k->valuestring[0] == '\0') {
         return fail(w, "ed25519_public_key", what);
     }
-    bio = BIO_new_mem_buf(k->valuestring, (int)strlen(k->valuestring));
-    if (bio == NULL) {
-        return LX_ERR_NOMEM;
+    rc = lx_mock_bn_ed25519_key(k->valuestring, &pk);
+    if (rc == LX_ERR_NOMEM) {
+        return rc;
     }
-    pk = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
-    BIO_free(bio);
-    ERR_clear_error();
-    if (pk == NULL || EVP_PKEY_get_id(pk) != EVP_PKEY_ED25519) {
-        EVP_PKEY_free(pk);
+    if (rc != LX_OK) {
         /* It may be a private key pasted by mistake: wipe it. */
         OPENSSL_cleanse(k->valuestring, strlen(k->valuestring));
         return fail(w, "ed25519_public_key", what);

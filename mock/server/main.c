@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include <event2/event.h>
+#include <openssl/evp.h>
 
 #include "core/lx_internal.h"
 #include "lotusx/lx_clock.h"
@@ -35,6 +36,7 @@
 #include "mock/server/admin.h"
 #include "mock/server/config.h"
 #include "mock/server/mock.h"
+#include "mock/venues/binance/auth.h"
 #include "mock/venues/binance/dialect.h"
 #include "mock/venues/binance/spot.h"
 #include "mock/venues/binance/streams.h"
@@ -80,7 +82,9 @@ struct mock_main {
     struct lx_mock_bn_usdm_srv *usdm;
     struct lx_mock_admin *usdm_admin;
     /* secrets of the accounts the USD-M admin API created */
+    /* the USD-M admin accounts' secrets or Ed25519 keys (one NULL each) */
     struct lx_secret *usdm_secrets[LX_MOCK_ADMIN_ACCOUNTS];
+    EVP_PKEY *usdm_pks[LX_MOCK_ADMIN_ACCOUNTS];
     size_t nusdm_secrets;
     uint16_t usdm_port;
     int set_usdm_port;
@@ -389,11 +393,15 @@ static int admin_balance(void *ud, const char *key, const char *asset,
 
 /* POST /_lotusx/accounts on the spot port: the venue keeps the secret. */
 static int admin_account(void *ud, const char *key, const char *secret,
-                         const char *maker, const char *taker,
+                         const char *pem, const char *maker, const char *taker,
                          const char *const *bal, const char **why)
 {
     struct mock_main *m = ud;
 
+    if (pem != NULL) {
+        return lx_mock_bn_spot_new_ed25519_account(m->spot, key, pem, maker,
+                                                   taker, bal, NULL, why);
+    }
     return lx_mock_bn_spot_new_account(m->spot, key, secret, maker, taker, bal,
                                        NULL, why);
 }
@@ -471,16 +479,19 @@ static int usdm_balance(void *ud, const char *key, const char *asset,
     return rc;
 }
 
-/* POST /_lotusx/accounts on the USD-M port: the secret is kept here. */
+/* POST /_lotusx/accounts on the USD-M port: the secret (or the parsed
+ * Ed25519 public key) is kept here. */
 static int usdm_account(void *ud, const char *key, const char *secret,
-                        const char *maker, const char *taker,
+                        const char *pem, const char *maker, const char *taker,
                         const char *const *bal, const char **why)
 {
     struct mock_main *m = ud;
     struct lx_mock_bn_usdm *v = lx_mock_bn_usdm_srv_venue(m->usdm);
     struct lx_mock_bn_account_cfg a;
     struct lx_secret *sec = NULL;
+    EVP_PKEY *pk = NULL;
     const char *const *b;
+    size_t i;
     int rc;
 
     if (lx_mock_bn_usdm_has_account(v, key)) {
@@ -497,27 +508,36 @@ static int usdm_account(void *ud, const char *key, const char *secret,
             return LX_ERR_INVAL;
         }
     }
-    rc = lx_secret_new(&sec, NULL, secret, strlen(secret));
-    if (rc != LX_OK) {
+    if (pem != NULL) {
+        rc = lx_mock_bn_ed25519_key(pem, &pk);
+        if (rc != LX_OK) {
+            *why = "ed25519PublicKey: want the PEM of an Ed25519 public key";
+            return rc;
+        }
+    } else if ((rc = lx_secret_new(&sec, NULL, secret, strlen(secret))) !=
+               LX_OK) {
         *why = "secret: cannot be kept";
         return rc;
     }
     memset(&a, 0, sizeof(a));
     a.api_key = key;
     a.secret = sec;
+    a.ed25519 = pk;
     a.maker_fee = maker != NULL ? maker : "0.0002";
     a.taker_fee = taker != NULL ? taker : "0.0005";
     a.balances = bal;
     rc = lx_mock_bn_usdm_add_account(v, &a, NULL, why);
-    if (rc == LX_OK) {
-        m->usdm_secrets[m->nusdm_secrets++] = sec;
-        return LX_OK;
-    }
     /* the venue may hold it already (a bad balance after the key) */
-    if (lx_mock_bn_usdm_has_account(v, key)) {
-        m->usdm_secrets[m->nusdm_secrets++] = sec;
+    if (rc == LX_OK || lx_mock_bn_usdm_has_account(v, key)) {
+        i = m->nusdm_secrets++;
+        m->usdm_secrets[i] = sec;
+        m->usdm_pks[i] = pk;
+        if (rc == LX_OK) {
+            return LX_OK;
+        }
     } else {
         lx_secret_free(sec);
+        EVP_PKEY_free(pk);
     }
     *why = rc == LX_ERR_INVAL ? "apiKey: no room for more accounts"
            : strcmp(*why, "bad account fees") == 0
@@ -1014,7 +1034,9 @@ static void stop(struct mock_main *m)
     lx_mock_bn_usdm_srv_free(m->usdm);
     lx_mock_admin_free(m->usdm_admin); /* after the USD-M server */
     while (m->nusdm_secrets > 0) {
-        lx_secret_free(m->usdm_secrets[--m->nusdm_secrets]);
+        m->nusdm_secrets--;
+        EVP_PKEY_free(m->usdm_pks[m->nusdm_secrets]);
+        lx_secret_free(m->usdm_secrets[m->nusdm_secrets]);
     }
     lx_mock_replay_free(m->replay);
     lx_mock_synth_free(m->synth);

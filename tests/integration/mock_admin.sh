@@ -139,7 +139,7 @@ check "admin create account: unknown asset" \
     "$(post accounts '{"apiKey":"admKey2","secret":"'"$ASECRET"'","balances":{"DOGE":"1"}}')" \
     '{"error":"balances: an asset no symbol of this venue trades"} 400'
 check "admin create account: no secret" \
-    "$(post accounts '{"apiKey":"admKey2"}')" '{"error":"secret: want a non-empty string"} 400'
+    "$(post accounts '{"apiKey":"admKey2"}')" '{"error":"secret: want a non-empty string (or give ed25519PublicKey)"} 400'
 case "$(post accounts '{"apiKey":"admKey2","secret":"'"$ASECRET"'","takerFee":"3"}')" in
     '{"error":"takerFee: '*' 400') ok "admin create account: bad fee" ;;
     *) notok "admin create account: bad fee" ;; esac

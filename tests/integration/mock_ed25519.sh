@@ -6,8 +6,10 @@
 # base64 and percent-encoded: accepted on spot (GET in the query, POST in
 # the body) and on the USD-M port; another private key, an unencoded
 # signature and a hex HMAC signature get -1022; an HMAC account beside it
-# still works; config errors name the field; the private key's bytes never
-# reach the mock's output. Prints TAP.
+# still works; config errors name the field; accounts made at run time by
+# POST /_lotusx/accounts with "ed25519PublicKey" sign the same way on both
+# ports (a private key or a secret beside it refused); the private keys'
+# bytes never reach the mock's output. Prints TAP.
 set -u
 B=${LX_TOP_BUILDDIR:-.}
 MOCK="$B/lotusx-mock"
@@ -19,7 +21,7 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-echo "1..13"
+echo "1..21"
 
 if ! openssl genpkey -algorithm ed25519 -out "$tmp/key.pem" 2>/dev/null ||
     ! openssl genpkey -algorithm ed25519 -out "$tmp/other.pem" 2>/dev/null; then
@@ -31,6 +33,7 @@ openssl pkey -in "$tmp/key.pem" -pubout -out "$tmp/pub.pem"
 pub_json=$(awk '{printf "%s\\n", $0}' "$tmp/pub.pem")
 # The private key's base64 body: what must never be printed.
 priv_b64=$(sed -n '2p' "$tmp/key.pem")
+other_b64=$(sed -n '2p' "$tmp/other.pem")
 SECRET=hmacSecretBesideTheEd25519Key
 
 cat >"$tmp/cfg.json" <<EOF
@@ -139,6 +142,48 @@ else
     notok "USD-M: no binanceusdm line in the output"
 fi
 
+# Accounts made at run time by the admin API sign with Ed25519 too.
+openssl pkey -in "$tmp/other.pem" -pubout -out "$tmp/other.pub"
+other_json=$(awk '{printf "%s\\n", $0}' "$tmp/other.pub")
+priv_json=$(awk '{printf "%s\\n", $0}' "$tmp/other.pem")
+apost() { curl -s -w ' %{http_code}' -X POST -d "$3" "$1/_lotusx/$2"; }
+check "admin: an account by its Ed25519 public key" \
+    "$(apost "$url" accounts '{"apiKey":"edAdm1","ed25519PublicKey":"'"$other_json"'","balances":{"USDT":"50"}}')" \
+    '{"apiKey":"edAdm1"} 200'
+q="timestamp=$(ts)"
+sig=$(printf '%s' "$q" | sign "$tmp/other.pem")
+case "$(curl -s -H "X-MBX-APIKEY: edAdm1" "$url/api/v3/account?$q&signature=$sig")" in
+    *'{"asset":"USDT","free":"50.00000000"'*)
+        ok "admin Ed25519 account: GET signed with its key" ;;
+    *) notok "admin Ed25519 account: GET signed with its key" ;; esac
+sig=$(printf '%s' "$q" | sign "$tmp/key.pem")
+check "admin Ed25519 account: another key's signature -1022" \
+    "$(curl -s -H "X-MBX-APIKEY: edAdm1" "$url/api/v3/account?$q&signature=$sig")" "$bad"
+check "admin: a private key as ed25519PublicKey is refused" \
+    "$(apost "$url" accounts '{"apiKey":"edAdm2","ed25519PublicKey":"'"$priv_json"'"}')" \
+    '{"error":"ed25519PublicKey: want the PEM of an Ed25519 public key"} 400'
+check "admin: secret and ed25519PublicKey together are refused" \
+    "$(apost "$url" accounts '{"apiKey":"edAdm2","secret":"s","ed25519PublicKey":"'"$other_json"'"}')" \
+    '{"error":"secret: give either secret or ed25519PublicKey, not both"} 400'
+if [ -n "$uurl" ]; then
+    check "USD-M admin: an account by its Ed25519 public key" \
+        "$(apost "$uurl" accounts '{"apiKey":"edAdmU","ed25519PublicKey":"'"$other_json"'","balances":{"USDT":"70"}}')" \
+        '{"apiKey":"edAdmU"} 200'
+    q="timestamp=$(ts)"
+    sig=$(printf '%s' "$q" | sign "$tmp/other.pem")
+    case "$(curl -s -H "X-MBX-APIKEY: edAdmU" "$uurl/fapi/v2/balance?$q&signature=$sig")" in
+        *'"asset":"USDT"'*'"balance":"70.00000000"'*)
+            ok "USD-M admin Ed25519 account: balance signed with its key" ;;
+        *) notok "USD-M admin Ed25519 account: balance signed with its key" ;; esac
+    check "USD-M admin: a private key as ed25519PublicKey is refused" \
+        "$(apost "$uurl" accounts '{"apiKey":"edAdmV","ed25519PublicKey":"'"$priv_json"'"}')" \
+        '{"error":"ed25519PublicKey: want the PEM of an Ed25519 public key"} 400'
+else
+    notok "USD-M admin: no binanceusdm line in the output"
+    notok "USD-M admin: no binanceusdm line in the output"
+    notok "USD-M admin: no binanceusdm line in the output"
+fi
+
 # A bad PEM: the mock refuses to start, naming the field.
 sed 's/"ed25519_public_key": "[^"]*"/"ed25519_public_key": "-----BEGIN PUBLIC KEY-----\\nAAAA\\n-----END PUBLIC KEY-----\\n"/' \
     "$tmp/cfg.json" >"$tmp/bad.json"
@@ -151,7 +196,7 @@ case "$(cat "$tmp/err2")" in
 kill "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null
 pid=
-if grep -q -F "$priv_b64" "$tmp/out" "$tmp/err" "$tmp/out2" "$tmp/err2"; then
+if grep -q -F -e "$priv_b64" -e "$other_b64" "$tmp/out" "$tmp/err" "$tmp/out2" "$tmp/err2"; then
     notok "the private key never appears in the mock's output"
 else
     ok "the private key never appears in the mock's output"

@@ -15,6 +15,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/pem.h>
 
 #include "core/lx_internal.h"
 #include "core/secret_internal.h"
@@ -223,6 +224,30 @@ static int ed25519_ok(EVP_PKEY *pk, const char *data, size_t len,
     EVP_MD_CTX_free(md);
     ERR_clear_error(); /* a bad signature leaves an entry behind */
     return ok;
+}
+
+int lx_mock_bn_ed25519_key(const char *pem, struct evp_pkey_st **out)
+{
+    BIO *bio;
+    EVP_PKEY *pk;
+
+    *out = NULL;
+    if (pem == NULL || pem[0] == '\0' || strlen(pem) > 4096) {
+        return LX_ERR_INVAL;
+    }
+    bio = BIO_new_mem_buf(pem, (int)strlen(pem));
+    if (bio == NULL) {
+        return LX_ERR_NOMEM;
+    }
+    pk = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+    BIO_free(bio);
+    ERR_clear_error();
+    if (pk == NULL || EVP_PKEY_get_id(pk) != EVP_PKEY_ED25519) {
+        EVP_PKEY_free(pk);
+        return LX_ERR_INVAL;
+    }
+    *out = pk;
+    return LX_OK;
 }
 
 int lx_mock_bn_verify(const struct lx_mock_bn_key *key, const char *data,

@@ -73,6 +73,14 @@ int lx_mock_bn_total_params(const char *query, size_t qlen, const char *body,
                             const char **sig, size_t *sig_len);
 
 /*
+ * Parses pem, the PEM of an Ed25519 public key (SubjectPublicKeyInfo,
+ * "-----BEGIN PUBLIC KEY-----"), into *out (the caller frees it with
+ * EVP_PKEY_free). LX_ERR_INVAL when it is not one (a private key
+ * included), LX_ERR_NOMEM.
+ */
+int lx_mock_bn_ed25519_key(const char *pem, struct evp_pkey_st **out);
+
+/*
  * Checks sig[0..sig_len) as the signature of data[0..len) under key: for
  * an HMAC key 64 hex digits (either case); for an Ed25519 key 88 base64
  * characters (standard alphabet, "==" padding), already percent-decoded.

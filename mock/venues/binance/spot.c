@@ -14,9 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "core/lx_internal.h"
 #include "lotusx/lx_clock.h"
 #include "lotusx/lx_secret.h"
+#include "mock/venues/binance/auth.h"
 #include "mock/venues/binance/render.h"
 #include "mock/venues/binance/spot_int.h"
 #include "mock/venues/binance/streams.h"
@@ -209,6 +212,9 @@ void lx_mock_bn_spot_free(struct lx_mock_bn_spot *v)
     }
     for (i = 0; i < v->nowned; i++) {
         lx_secret_free(v->owned[i]);
+    }
+    for (i = 0; i < v->nowned_pk; i++) {
+        EVP_PKEY_free(v->owned_pk[i]);
     }
     for (i = 0; i < BN_MAX_ACCOUNTS; i++) {
         lx__free(NULL, v->my[i].t);
@@ -460,14 +466,17 @@ int lx_mock_bn_spot_has_account(const struct lx_mock_bn_spot *v,
     return key_of(v, api_key) != NULL;
 }
 
-int lx_mock_bn_spot_new_account(struct lx_mock_bn_spot *v, const char *api_key,
-                                const char *secret, const char *maker_fee,
-                                const char *taker_fee,
-                                const char *const *balances, uint32_t *id,
-                                const char **why)
+/* An account made at run time that signs with secret (HMAC) or, when pem
+ * is given instead, with the Ed25519 key of that public-key PEM. */
+static int new_account(struct lx_mock_bn_spot *v, const char *api_key,
+                       const char *secret, const char *pem,
+                       const char *maker_fee, const char *taker_fee,
+                       const char *const *balances, uint32_t *id,
+                       const char **why)
 {
     struct lx_mock_bn_account_cfg cfg;
     struct lx_secret *sec = NULL;
+    EVP_PKEY *pk = NULL;
     const char *const *b;
     size_t before = v->naccounts;
     uint32_t asset;
@@ -486,7 +495,7 @@ int lx_mock_bn_spot_new_account(struct lx_mock_bn_spot *v, const char *api_key,
         *why = "apiKey: no room for more accounts (64 in all)";
         return LX_ERR_TOOBIG;
     }
-    if (secret == NULL || secret[0] == '\0') {
+    if (pem == NULL && (secret == NULL || secret[0] == '\0')) {
         *why = "secret: want a non-empty string";
         return LX_ERR_INVAL;
     }
@@ -508,27 +517,66 @@ int lx_mock_bn_spot_new_account(struct lx_mock_bn_spot *v, const char *api_key,
             return LX_ERR_INVAL;
         }
     }
-    rc = lx_secret_new(&sec, NULL, secret, strlen(secret));
-    if (rc != LX_OK) {
-        *why = "secret: cannot be kept";
-        return rc;
+    if (pem != NULL) {
+        rc = lx_mock_bn_ed25519_key(pem, &pk);
+        if (rc != LX_OK) {
+            *why = rc == LX_ERR_NOMEM
+                       ? "ed25519PublicKey: cannot be kept"
+                       : "ed25519PublicKey: want the PEM of an Ed25519 "
+                         "public key";
+            return rc;
+        }
+    } else {
+        rc = lx_secret_new(&sec, NULL, secret, strlen(secret));
+        if (rc != LX_OK) {
+            *why = "secret: cannot be kept";
+            return rc;
+        }
     }
     memset(&cfg, 0, sizeof(cfg));
     cfg.api_key = api_key;
     cfg.secret = sec;
+    cfg.ed25519 = pk;
     cfg.maker_fee = maker_fee != NULL ? maker_fee : "0.001";
     cfg.taker_fee = taker_fee != NULL ? taker_fee : "0.001";
     cfg.balances = balances;
     rc = lx_mock_bn_spot_add_account(v, &cfg, id, why);
-    if (v->naccounts > before) {
-        v->owned[v->nowned++] = sec; /* the venue holds it now */
+    if (v->naccounts > before) { /* the venue holds them now */
+        v->owned[v->nowned++] = sec;
+        v->owned_pk[v->nowned_pk++] = pk;
     } else {
         lx_secret_free(sec);
+        EVP_PKEY_free(pk);
     }
     if (rc != LX_OK) {
         *why = "apiKey: the venue refused the account";
     }
     return rc;
+}
+
+int lx_mock_bn_spot_new_account(struct lx_mock_bn_spot *v, const char *api_key,
+                                const char *secret, const char *maker_fee,
+                                const char *taker_fee,
+                                const char *const *balances, uint32_t *id,
+                                const char **why)
+{
+    return new_account(v, api_key, secret, NULL, maker_fee, taker_fee, balances,
+                       id, why);
+}
+
+int lx_mock_bn_spot_new_ed25519_account(struct lx_mock_bn_spot *v,
+                                        const char *api_key, const char *pem,
+                                        const char *maker_fee,
+                                        const char *taker_fee,
+                                        const char *const *balances,
+                                        uint32_t *id, const char **why)
+{
+    if (pem == NULL || pem[0] == '\0') {
+        *why = "ed25519PublicKey: want the PEM of an Ed25519 public key";
+        return LX_ERR_INVAL;
+    }
+    return new_account(v, api_key, NULL, pem, maker_fee, taker_fee, balances,
+                       id, why);
 }
 
 int lx_mock_bn_spot_set_balance(struct lx_mock_bn_spot *v, const char *api_key,

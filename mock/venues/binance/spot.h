@@ -91,6 +91,17 @@ int lx_mock_bn_spot_new_account(struct lx_mock_bn_spot *v, const char *api_key,
                                 const char *taker_fee,
                                 const char *const *balances, uint32_t *id,
                                 const char **why);
+/*
+ * The same for an account that signs with an Ed25519 key: pem is the PEM
+ * of its public key (SubjectPublicKeyInfo); the venue keeps it parsed.
+ * Errors as above, and "ed25519PublicKey: ..." when pem is not one.
+ */
+int lx_mock_bn_spot_new_ed25519_account(struct lx_mock_bn_spot *v,
+                                        const char *api_key, const char *pem,
+                                        const char *maker_fee,
+                                        const char *taker_fee,
+                                        const char *const *balances,
+                                        uint32_t *id, const char **why);
 /* 1 when api_key names an account of the venue. */
 int lx_mock_bn_spot_has_account(const struct lx_mock_bn_spot *v,
                                 const char *api_key);

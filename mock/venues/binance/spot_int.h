@@ -248,9 +248,12 @@ struct lx_mock_bn_spot {
     uint64_t listen_seq;
     struct lx_mock_sb sb, sb2;
     struct lx_timer *win_timer[BN_NWIN]; /* run while changes wait */
-    /* secrets of the accounts the admin API created, freed with the venue */
+    /* secrets and Ed25519 public keys of the accounts the admin API
+     * created (one of the two per account is NULL), freed with the venue */
     struct lx_secret *owned[BN_MAX_ACCOUNTS];
     size_t nowned;
+    struct evp_pkey_st *owned_pk[BN_MAX_ACCOUNTS];
+    size_t nowned_pk;
     struct bn_bal_upd bal_upds[BN_BAL_UPDS]; /* the current drain's */
     size_t nbal_upds;
 };
