@@ -448,6 +448,68 @@ static void test_order_records_full(void **state)
     assert_string_equal(jstr(o, "status"), "NEW");
 }
 
+/*
+ * Order records are found by id through an index kept beside the ring:
+ * after thousands of records were overwritten, every order in the ring
+ * is found by its id (queries, cancels, and the fills drain applies).
+ */
+static void test_order_index(void **state)
+{
+    struct fx *f = *state;
+    const cJSON *o;
+    int64_t id[60];
+    char q[160];
+    int i, rej = 1;
+
+    for (i = 0; i < 6000; i++) {
+        assert_int_equal(lx_mock_bn_usdm_place(f->um, f->maker, "BTCUSDT",
+                                               "BUY", "LIMIT", "59000.0",
+                                               "0.002", &rej),
+                         LX_OK);
+        assert_int_equal(rej, 0);
+        if (i % 100 == 99) {
+            assert_int_equal(
+                lx_mock_bn_usdm_cancel_all(f->um, f->maker, "BTCUSDT"), LX_OK);
+        }
+    }
+    for (i = 0; i < 60; i++) {
+        lx__snprintf(q, sizeof(q),
+                     "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&"
+                     "quantity=0.002&price=%d.0",
+                     58000 + i);
+        o = call(f, "POST", "/fapi/v1/order", q, 1);
+        assert_int_equal(f->status, 200);
+        id[i] = jnum(o, "orderId");
+        if (i % 2 == 1) {
+            lx__snprintf(q, sizeof(q), "symbol=BTCUSDT&orderId=%lld",
+                         (long long)id[i]);
+            o = call(f, "DELETE", "/fapi/v1/order", q, 1);
+            assert_string_equal(jstr(o, "status"), "CANCELED");
+        }
+    }
+    for (i = 0; i < 60; i++) {
+        char px[32];
+
+        lx__snprintf(q, sizeof(q), "symbol=BTCUSDT&orderId=%lld",
+                     (long long)id[i]);
+        o = call(f, "GET", "/fapi/v1/order", q, 1);
+        assert_int_equal(f->status, 200);
+        assert_int_equal(jnum(o, "orderId"), id[i]);
+        lx__snprintf(px, sizeof(px), "%d.0", 58000 + i);
+        assert_string_equal(jstr(o, "price"), px);
+        assert_string_equal(jstr(o, "status"), i % 2 ? "CANCELED" : "NEW");
+    }
+    /* a fill reaches the record of an order placed after the churn */
+    assert_int_equal(lx_mock_bn_usdm_place(f->um, f->maker, "BTCUSDT", "SELL",
+                                           "LIMIT", "58058.0", "0.002", &rej),
+                     LX_OK);
+    lx__snprintf(q, sizeof(q), "symbol=BTCUSDT&orderId=%lld",
+                 (long long)id[58]);
+    o = call(f, "GET", "/fapi/v1/order", q, 1);
+    assert_string_equal(jstr(o, "status"), "FILLED");
+    assert_string_equal(jstr(o, "executedQty"), "0.002");
+}
+
 static void test_fill_position_funding(void **state)
 {
     struct fx *f = *state;
@@ -1817,6 +1879,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_order_lifecycle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_order_records_full, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_order_index, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fill_position_funding, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_market_data, setup, teardown),

@@ -26,6 +26,7 @@
 #include "lotusx/lx_rng.h"
 #include "lotusx/lx_types.h"
 #include "mock/engine/engine.h"
+#include "mock/server/idmap.h"
 #include "mock/server/mock.h"
 #include "mock/server/sb.h"
 #include "mock/venues/binance/auth.h"
@@ -135,6 +136,7 @@ struct lx_mock_bn_usdm {
     size_t naccounts;
     struct um_order *orders; /* ring of UM_MAX_ORDERS */
     size_t norders;
+    struct lx_mock_idmap idx; /* order id -> ring slot (2 x the ring) */
     uint64_t cid_seq, algo_seq;
     struct lx_timer *fund_timer;
     struct lx_mock_sb sb, ssb;  /* REST answers; stream payloads */
@@ -200,16 +202,13 @@ static struct um_symbol *sym_by_name(struct lx_mock_bn_usdm *v, const char *n)
     return NULL;
 }
 
+/* The record of order id (O(1): the index; the ring never holds an id
+ * twice), or NULL. */
 static struct um_order *order_by_id(struct lx_mock_bn_usdm *v, uint64_t id)
 {
-    size_t i, n = v->norders < UM_MAX_ORDERS ? v->norders : UM_MAX_ORDERS;
+    uint32_t slot;
 
-    for (i = 0; i < n; i++) {
-        if (v->orders[i].id == id) {
-            return &v->orders[i];
-        }
-    }
-    return NULL;
+    return lx_mock_idmap_get(&v->idx, id, &slot) ? &v->orders[slot] : NULL;
 }
 
 /* The algo order with algoId aid, or NULL. */
@@ -398,7 +397,11 @@ int lx_mock_bn_usdm_new(struct lx_mock_bn_usdm **out, struct lx_clock *clock,
     cfg.max_instruments = UM_MAX_SYMBOLS;
     cfg.max_events = 65536;
     v->orders = lx__calloc(NULL, UM_MAX_ORDERS, sizeof(*v->orders));
-    rc = v->orders == NULL ? LX_ERR_NOMEM : lx__engine_new(&v->eng, NULL, &cfg);
+    rc = v->orders == NULL ? LX_ERR_NOMEM
+                           : lx_mock_idmap_init(&v->idx, 2 * UM_MAX_ORDERS);
+    if (rc == LX_OK) {
+        rc = lx__engine_new(&v->eng, NULL, &cfg);
+    }
     if (rc == LX_OK) {
         rc = lx_timer_new(&v->fund_timer, clock, fund_cb, v);
     }
@@ -449,6 +452,7 @@ void lx_mock_bn_usdm_free(struct lx_mock_bn_usdm *v)
     lx_mock_sb_free(&v->usb);
     lx__engine_free(v->eng);
     lx__free(NULL, v->orders);
+    lx_mock_idmap_free(&v->idx);
     lx_mock_sb_free(&v->sb);
     lx__free(NULL, v);
 }
@@ -1337,8 +1341,11 @@ static struct um_order *record(struct lx_mock_bn_usdm *v, uint32_t acct,
         o = &v->orders[v->norders++ % UM_MAX_ORDERS];
     }
 
+    lx_mock_idmap_del(&v->idx, o->id);
     memset(o, 0, sizeof(*o));
     o->id = id;
+    /* cannot fail: the map has twice the ring's slots */
+    (void)lx_mock_idmap_put(&v->idx, id, (uint32_t)(o - v->orders));
     o->account = acct;
     o->sym = (uint16_t)(s - v->syms);
     o->side = r->side;
