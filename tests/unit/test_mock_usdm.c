@@ -510,6 +510,63 @@ static void test_order_index(void **state)
     assert_string_equal(jstr(o, "executedQty"), "0.002");
 }
 
+/*
+ * MAX_NUM_ORDERS (200 open orders an account and symbol): the 201st is
+ * refused with -2025; a cancel or a fill makes room again; the venue's
+ * own makers (placed directly) are not limited.
+ */
+static void test_max_num_orders(void **state)
+{
+    struct fx *f = *state;
+    const cJSON *o;
+    int64_t first = 0;
+    char q[200];
+    int i, rej = 1;
+
+    for (i = 0; i < 200; i++) {
+        lx__snprintf(q, sizeof(q),
+                     "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&"
+                     "quantity=0.002&price=%d.0",
+                     59000 - i);
+        o = call(f, "POST", "/fapi/v1/order", q, 1);
+        assert_int_equal(f->status, 200);
+        first = i == 0 ? jnum(o, "orderId") : first;
+    }
+    call(f, "POST", "/fapi/v1/order",
+         "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&"
+         "quantity=0.002&price=58000.0",
+         1);
+    expect_err(f, 400, -2025, "Reach max open order limit.");
+    lx__snprintf(q, sizeof(q), "symbol=BTCUSDT&orderId=%lld", (long long)first);
+    call(f, "DELETE", "/fapi/v1/order", q, 1);
+    assert_int_equal(f->status, 200);
+    call(f, "POST", "/fapi/v1/order",
+         "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&"
+         "quantity=0.002&price=58000.0",
+         1);
+    assert_int_equal(f->status, 200);
+    call(f, "POST", "/fapi/v1/order",
+         "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&"
+         "quantity=0.002&price=57999.0",
+         1);
+    expect_err(f, 400, -2025, "Reach max open order limit.");
+    /* the maker (its own setup bids gone) sells into the best bid
+     * (58999): filled, room again */
+    assert_int_equal(lx_mock_bn_usdm_cancel_all(f->um, f->maker, "BTCUSDT"),
+                     LX_OK);
+    assert_int_equal(lx_mock_bn_usdm_place(f->um, f->maker, "BTCUSDT", "SELL",
+                                           "LIMIT", "58999.0", "0.002", &rej),
+                     LX_OK);
+    assert_int_equal(rej, 0);
+    call(f, "POST", "/fapi/v1/order",
+         "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&"
+         "quantity=0.002&price=57999.0",
+         1);
+    assert_int_equal(f->status, 200);
+    o = call(f, "GET", "/fapi/v1/openOrders", "symbol=BTCUSDT", 1);
+    assert_int_equal(cJSON_GetArraySize(o), 200);
+}
+
 static void test_fill_position_funding(void **state)
 {
     struct fx *f = *state;
@@ -1880,6 +1937,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_order_records_full, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_order_index, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_max_num_orders, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fill_position_funding, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_market_data, setup, teardown),

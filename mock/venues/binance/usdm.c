@@ -114,6 +114,7 @@ struct um_order {
     uint8_t side, type, tif, state, pos_side, reduce;
     uint8_t algo, triggered, working; /* algo: placed by /algoOrder */
     uint8_t rejected; /* algo: its order failed at the trigger (REJECTED) */
+    uint8_t counted;  /* open, and counted in nopen[account][sym] */
     int64_t price, stop, orig, exec, quote; /* ticks, lots, tick*lot */
     int64_t trigger_ms;
     int64_t time_ms, update_ms;
@@ -123,7 +124,8 @@ struct um_order {
     char cid[LX_ENG_CID_MAX + 1];
 };
 
-#define UM_ALGO_ID0 1000000000 /* algoIds count from here */
+#define UM_ALGO_ID0       1000000000 /* algoIds count from here */
+#define UM_MAX_NUM_ORDERS 200 /* open orders a symbol, algo ones included */
 
 struct lx_mock_bn_usdm {
     struct lx_clock *clock;
@@ -137,6 +139,8 @@ struct lx_mock_bn_usdm {
     struct um_order *orders; /* ring of UM_MAX_ORDERS */
     size_t norders;
     struct lx_mock_idmap idx; /* order id -> ring slot (2 x the ring) */
+    /* open orders per account and symbol (MAX_NUM_ORDERS) */
+    uint16_t nopen[UM_MAX_ACCOUNTS][UM_MAX_SYMBOLS];
     uint64_t cid_seq, algo_seq;
     struct lx_timer *fund_timer;
     struct lx_mock_sb sb, ssb;  /* REST answers; stream payloads */
@@ -249,6 +253,7 @@ static void my_trade_pnl(struct lx_mock_bn_usdm *v,
                          const struct lx_eng_event *e);
 static void publish_bbo(struct lx_mock_bn_usdm *v);
 static int order_open(const struct um_order *o);
+static void count_open(struct lx_mock_bn_usdm *v, struct um_order *o);
 static const char *max_notional(uint32_t leverage);
 
 static void pub_trade_add(struct um_symbol *s, int64_t id,
@@ -351,6 +356,7 @@ static void drain(struct lx_mock_bn_usdm *v)
             o->state = ev[i].reason == LX_ENG_R_STP ? LX_ENG_ST_EXPIRED_IN_MATCH
                                                     : LX_ENG_ST_EXPIRED;
         }
+        count_open(v, o);
     }
     if (dropped > 0) { /* changes not seen one by one: say the books moved */
         for (i = 0; i < v->nsyms; i++) {
@@ -1368,6 +1374,7 @@ static struct um_order *record(struct lx_mock_bn_usdm *v, uint32_t acct,
     if (lx__engine_order(v->eng, id, &info) == LX_OK) {
         o->orig = info.orig_qty;
     }
+    count_open(v, o);
     return o;
 }
 
@@ -1388,7 +1395,8 @@ static struct um_order *place_order(struct lx_mock_bn_usdm *v, uint32_t acct,
                      (unsigned long long)++v->cid_seq);
         cid = gen;
     }
-    if (!ring_room(v)) {
+    if (!ring_room(v) || (acct < UM_MAX_ACCOUNTS &&
+                          v->nopen[acct][s - v->syms] >= UM_MAX_NUM_ORDERS)) {
         err_set(e, -2025, "Reach max open order limit.");
         return NULL;
     }
@@ -1671,6 +1679,21 @@ static int order_open(const struct um_order *o)
 {
     return o->id != 0 && (o->state == LX_ENG_ST_NEW ||
                           o->state == LX_ENG_ST_PARTIALLY_FILLED);
+}
+
+/* Keeps nopen in step with o after its state changed. */
+static void count_open(struct lx_mock_bn_usdm *v, struct um_order *o)
+{
+    int open = order_open(o) && o->account < UM_MAX_ACCOUNTS &&
+               o->sym < UM_MAX_SYMBOLS;
+
+    if (open && !o->counted) {
+        v->nopen[o->account][o->sym]++;
+        o->counted = 1;
+    } else if (!open && o->counted) {
+        v->nopen[o->account][o->sym]--;
+        o->counted = 0;
+    }
 }
 
 static void render_algo(struct lx_mock_bn_usdm *v, const struct um_order *o);
