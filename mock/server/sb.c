@@ -56,20 +56,37 @@ void lx_mock_sb_str(struct lx_mock_sb *sb, const char *s)
     lx_mock_sb_add(sb, s, strlen(s));
 }
 
+/* Decimal digits of v (and a '-' when neg) written backwards from end;
+ * the first character. What printf's %llu / %lld give, without printf. */
+static char *digits(char *end, uint64_t v, bool neg)
+{
+    char *p = end;
+
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    if (neg) {
+        *--p = '-';
+    }
+    return p;
+}
+
 void lx_mock_sb_i64(struct lx_mock_sb *sb, int64_t v)
 {
-    char b[24];
-    int n = lx__snprintf(b, sizeof(b), "%lld", (long long)v);
+    char b[24], *p;
+    /* the magnitude without overflow, INT64_MIN included */
+    uint64_t m = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
 
-    lx_mock_sb_add(sb, b, (size_t)n);
+    p = digits(b + sizeof(b), m, v < 0);
+    lx_mock_sb_add(sb, p, (size_t)(b + sizeof(b) - p));
 }
 
 void lx_mock_sb_u64(struct lx_mock_sb *sb, uint64_t v)
 {
-    char b[24];
-    int n = lx__snprintf(b, sizeof(b), "%llu", (unsigned long long)v);
+    char b[24], *p = digits(b + sizeof(b), v, false);
 
-    lx_mock_sb_add(sb, b, (size_t)n);
+    lx_mock_sb_add(sb, p, (size_t)(b + sizeof(b) - p));
 }
 
 void lx_mock_sb_bool(struct lx_mock_sb *sb, bool v)

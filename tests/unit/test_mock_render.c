@@ -17,6 +17,7 @@
 
 #include "core/lx_internal.h"
 #include "lotusx/lx_types.h"
+#include "mock/server/sb.h"
 #include "mock/venues/binance/render.h"
 #include "lx_test.h"
 
@@ -305,6 +306,38 @@ static int exists(const char *path)
 }
 
 /* The excerpt in fixtures/: always present. */
+/* The builder's integers read as printf's %lld / %llu, edges included. */
+static void test_sb_integers(void **state)
+{
+    static const int64_t iv[] = {
+        0,         1,         -1,           9,
+        10,        -10,       123456789,    -987654321012LL,
+        INT64_MAX, INT64_MIN, INT64_MIN + 1};
+    static const uint64_t uv[] = {0, 1, 10, 18446744073709551615ULL,
+                                  9223372036854775808ULL};
+    struct lx_mock_sb sb;
+    char want[32];
+    size_t i;
+
+    (void)state;
+    lx_mock_sb_init(&sb);
+    for (i = 0; i < sizeof(iv) / sizeof(iv[0]); i++) {
+        lx_mock_sb_reset(&sb);
+        lx_mock_sb_i64(&sb, iv[i]);
+        lx__snprintf(want, sizeof(want), "%lld", (long long)iv[i]);
+        assert_string_equal(sb.buf, want);
+        assert_int_equal(sb.len, strlen(want));
+    }
+    for (i = 0; i < sizeof(uv) / sizeof(uv[0]); i++) {
+        lx_mock_sb_reset(&sb);
+        lx_mock_sb_str(&sb, "x");
+        lx_mock_sb_u64(&sb, uv[i]);
+        lx__snprintf(want, sizeof(want), "x%llu", (unsigned long long)uv[i]);
+        assert_string_equal(sb.buf, want);
+    }
+    lx_mock_sb_free(&sb);
+}
+
 static void test_excerpt(void **state)
 {
     struct tally t;
@@ -359,6 +392,7 @@ static void test_full_samples(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sb_integers),
         cmocka_unit_test(test_excerpt),
         cmocka_unit_test(test_full_samples),
     };
