@@ -308,6 +308,18 @@ static void test_order_lifecycle(void **state)
                                     "\"0.00000000\"}"));
 }
 
+/* Places a 0.001 BTCUSDT limit order of account acct directly; accepted. */
+static void place_ok(struct fx *f, uint32_t acct, const char *side,
+                     const char *price)
+{
+    int rej = 1;
+
+    assert_int_equal(lx_mock_bn_spot_place(f->spot, acct, "BTCUSDT", side,
+                                           "LIMIT", price, "0.001", &rej),
+                     LX_OK);
+    assert_int_equal(rej, 0);
+}
+
 /*
  * Closed orders stay queryable up to the history size, oldest forgotten
  * first (GET order then says -2013, as for an order that never was); a
@@ -380,13 +392,7 @@ static void test_order_history(void **state)
                      LX_OK);
     before = f->spot->norders;
     for (i = 0; i < 50; i++) {
-        int rej = 1;
-
-        assert_int_equal(lx_mock_bn_spot_place(f->spot, mkt, "BTCUSDT",
-                                               i % 2 ? "SELL" : "BUY", "LIMIT",
-                                               "50000", "0.001", &rej),
-                         LX_OK);
-        assert_int_equal(rej, 0);
+        place_ok(f, mkt, i % 2 ? "SELL" : "BUY", "50000");
     }
     /* 25 buys and 25 sells at one price: all traded, all closed */
     assert_int_equal(lx__mbn_drain(f->spot), LX_OK);
@@ -399,23 +405,12 @@ static void test_order_history(void **state)
      * times (same size); every open order must still be found after.
      */
     for (i = 0; i < 20; i++) {
-        int rej = 1;
-
         lx__snprintf(p, sizeof(p), "%d", 40000 + i);
-        assert_int_equal(lx_mock_bn_spot_place(f->spot, mkt, "BTCUSDT", "BUY",
-                                               "LIMIT", p, "0.001", &rej),
-                         LX_OK);
-        assert_int_equal(rej, 0);
+        place_ok(f, mkt, "BUY", p);
     }
     assert_int_equal(lx__mbn_drain(f->spot), LX_OK);
     for (i = 0; i < 6000; i++) {
-        int rej = 1;
-
-        assert_int_equal(lx_mock_bn_spot_place(f->spot, mkt, "BTCUSDT",
-                                               i % 2 ? "SELL" : "BUY", "LIMIT",
-                                               "50000", "0.001", &rej),
-                         LX_OK);
-        assert_int_equal(rej, 0);
+        place_ok(f, mkt, i % 2 ? "SELL" : "BUY", "50000");
         assert_int_equal(lx__mbn_drain(f->spot), LX_OK);
     }
     assert_int_equal(f->spot->orders_cap, 1024);
