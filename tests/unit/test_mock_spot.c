@@ -897,6 +897,131 @@ static void test_depth_stream_continues_snapshot(void **state)
     cJSON_Delete(end);
 }
 
+/* One side of a book as text levels, for replaying diffs in tests. */
+struct tbook {
+    char px[2048][24], qty[2048][24];
+    int n;
+};
+
+static void tbook_set(struct tbook *b, const char *px, const char *qty)
+{
+    int i;
+
+    for (i = 0; i < b->n && strcmp(b->px[i], px) != 0; i++) {
+    }
+    if (i == b->n) {
+        assert_true(b->n < 2048);
+        b->n++;
+    }
+    lx__snprintf(b->px[i], sizeof(b->px[i]), "%s", px);
+    lx__snprintf(b->qty[i], sizeof(b->qty[i]), "%s", qty);
+}
+
+static void tbook_load(struct tbook *b, const cJSON *levels)
+{
+    const cJSON *l;
+
+    cJSON_ArrayForEach (l, levels) {
+        tbook_set(b, cJSON_GetArrayItem(l, 0)->valuestring,
+                  cJSON_GetArrayItem(l, 1)->valuestring);
+    }
+}
+
+/* Every level of want is in b with its quantity and b has no other
+ * non-zero level. */
+static void tbook_same(const struct tbook *b, const cJSON *want)
+{
+    const cJSON *l;
+    int i, live = 0, n = 0;
+
+    for (i = 0; i < b->n; i++) {
+        live += strspn(b->qty[i], "0.") != strlen(b->qty[i]); /* not 0 */
+    }
+    cJSON_ArrayForEach (l, want) {
+        const char *px = cJSON_GetArrayItem(l, 0)->valuestring;
+
+        for (i = 0; i < b->n && strcmp(b->px[i], px) != 0; i++) {
+        }
+        assert_true(i < b->n);
+        assert_string_equal(b->qty[i], cJSON_GetArrayItem(l, 1)->valuestring);
+        n++;
+    }
+    assert_int_equal(live, n);
+}
+
+/* The snapshot with stream want's diffs after it applied equals end. */
+static void check_applied(struct fx *f, const char *want, const cJSON *snap,
+                          const cJSON *end)
+{
+    struct tbook *b = test_calloc(2, sizeof(*b));
+    int64_t last = jnum(snap, "lastUpdateId");
+    int i, k;
+
+    tbook_load(&b[0], cJSON_GetObjectItemCaseSensitive(snap, "bids"));
+    tbook_load(&b[1], cJSON_GetObjectItemCaseSensitive(snap, "asks"));
+    for (i = 0; i < f->nmsgs; i++) {
+        const cJSON *d = cJSON_GetObjectItemCaseSensitive(f->msgs[i], "data");
+        const cJSON *l;
+
+        if (strcmp(jstr(f->msgs[i], "stream"), want) != 0 ||
+            jnum(d, "u") <= last) {
+            continue;
+        }
+        for (k = 0; k < 2; k++) {
+            cJSON_ArrayForEach (
+                l, cJSON_GetObjectItemCaseSensitive(d, k == 0 ? "b" : "a")) {
+                tbook_set(&b[k], cJSON_GetArrayItem(l, 0)->valuestring,
+                          cJSON_GetArrayItem(l, 1)->valuestring);
+            }
+        }
+    }
+    tbook_same(&b[0], cJSON_GetObjectItemCaseSensitive(end, "bids"));
+    tbook_same(&b[1], cJSON_GetObjectItemCaseSensitive(end, "asks"));
+    test_free(b);
+}
+
+/*
+ * Windows nobody follows drop what they gathered without rendering; a
+ * client that subscribes after seconds of market activity still gets
+ * diffs that continue its snapshot, on both windows.
+ */
+static void test_depth_late_subscriber(void **state)
+{
+    static const struct lx_ws_cbs cbs = {ws_open_cb, ws_msg_cb, NULL, NULL,
+                                         NULL};
+    struct fx *f = *state;
+    cJSON *snap, *end;
+    int64_t last;
+
+    assert_int_equal(
+        lx_clock_run(f->clock, lx_clock_mono_ns(f->clock) + 3 * SEC + SEC / 3),
+        LX_OK);
+    assert_int_equal(lx_ws_connect(&f->ws, f->net,
+                                   "wss://stream.binance.com:9443/stream?"
+                                   "streams=btcusdt@depth@100ms/btcusdt@depth",
+                                   NULL, &cbs, f),
+                     LX_OK);
+    settle(f);
+    assert_int_equal(f->ws_open, 1);
+    call(f, "GET", "/api/v3/depth", "symbol=BTCUSDT&limit=1000", 0);
+    snap = body_json(f);
+    last = jnum(snap, "lastUpdateId");
+    assert_int_equal(
+        lx_clock_run(f->clock, lx_clock_mono_ns(f->clock) + 4 * SEC), LX_OK);
+    call(f, "GET", "/api/v3/depth", "symbol=BTCUSDT&limit=1000", 0);
+    end = body_json(f);
+    lx_mock_synth_clock(1, 0, f->synth);
+    assert_int_equal(
+        lx_clock_run(f->clock, lx_clock_mono_ns(f->clock) + 2 * SEC), LX_OK);
+    check_diffs(f, "btcusdt@depth@100ms", last, jnum(end, "lastUpdateId"), 3,
+                6);
+    check_diffs(f, "btcusdt@depth", last, jnum(end, "lastUpdateId"), 3, 6);
+    check_applied(f, "btcusdt@depth@100ms", snap, end);
+    check_applied(f, "btcusdt@depth", snap, end);
+    cJSON_Delete(snap);
+    cJSON_Delete(end);
+}
+
 /*
  * GET /api/v3/depth costs by limit as rest-api.md says (1-100: 5,
  * 101-500: 25, 501-1000: 50, 1001-5000: 250) and X-MBX-USED-WEIGHT-1M
@@ -2347,6 +2472,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_depth_stream_continues_snapshot,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_depth_late_subscriber, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_user_data_stream, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ws_api_subscribe, setup_quiet,
                                         teardown),

@@ -1281,12 +1281,25 @@ static size_t win_side(const struct bn_symbol *s, struct bn_win *wn, int side,
 static int win_flush(struct lx_mock_bn_spot *v, struct bn_symbol *s, int w)
 {
     struct bn_win *wn = &s->win[w];
+    char stream[64];
     struct bn_level *cb, *ca;
     size_t ncb, nca;
     int pushed = 0;
 
     if (s->update_id < wn->first_id) {
         return 0;
+    }
+    lx__snprintf(stream, sizeof(stream), "%s@%s", s->lower, win_stream[w]);
+    if (lx_mock_bn_hub_subscribers(v->hub, stream) == 0) {
+        /*
+         * Nobody follows this window: what it gathered goes as if pushed
+         * (a later subscriber's first event starts after it, as it would
+         * have after a push it did not see), without sorting the changes
+         * or rendering anything.
+         */
+        wn->first_id = s->update_id + 1;
+        wn->nchg[0] = wn->nchg[1] = 0;
+        return 1;
     }
     cb = lx__malloc(NULL, (wn->nchg[0] + 1) * sizeof(*cb));
     ca = lx__malloc(NULL, (wn->nchg[1] + 1) * sizeof(*ca));
