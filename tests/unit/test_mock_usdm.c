@@ -1226,6 +1226,77 @@ static void test_streams(void **state)
     cJSON_Delete(snap);
 }
 
+/*
+ * Depth windows nobody follows are not compared or rendered; a client that
+ * subscribes after the book moved still gets a pu-chained stream that
+ * continues its snapshot and, applied to it, gives the end book.
+ */
+static void test_depth_late_subscriber(void **state)
+{
+    static const struct lx_ws_cbs cbs = {ws_open_cb, ws_msg_cb, NULL, NULL,
+                                         NULL};
+    static char bids[64][2][24], asks[64][2][24];
+    struct fx *f = *state;
+    cJSON *snap;
+    int64_t last, prev = -2;
+    int i, nb = 0, na = 0, diffs = 0;
+
+    call(f, "POST", "/fapi/v1/order",
+         "symbol=BTCUSDT&side=SELL&type=LIMIT&timeInForce=GTC&quantity=0.100&"
+         "price=60200",
+         1);
+    assert_int_equal(lx_clock_run(f->clock, lx_clock_mono_ns(f->clock) + SEC),
+                     LX_OK);
+    call(f, "POST", "/fapi/v1/order",
+         "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.500", 1);
+    assert_int_equal(lx_clock_run(f->clock, lx_clock_mono_ns(f->clock) + SEC),
+                     LX_OK);
+    assert_int_equal(lx_ws_connect(&f->ws, f->net,
+                                   "wss://fstream.binance.com/stream?streams="
+                                   "btcusdt@depth@100ms",
+                                   NULL, &cbs, f),
+                     LX_OK);
+    settle(f);
+    assert_int_equal(f->ws_open, 1);
+    snap = cJSON_Duplicate(
+        call(f, "GET", "/fapi/v1/depth", "symbol=BTCUSDT&limit=1000", 0), 1);
+    last = jnum(snap, "lastUpdateId");
+    apply(bids, &nb, cJSON_GetObjectItem(snap, "bids"));
+    apply(asks, &na, cJSON_GetObjectItem(snap, "asks"));
+    call(f, "POST", "/fapi/v1/order",
+         "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.100&"
+         "price=59900",
+         1);
+    assert_int_equal(lx_clock_run(f->clock, lx_clock_mono_ns(f->clock) + SEC),
+                     LX_OK);
+    call(f, "POST", "/fapi/v1/order",
+         "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.300", 1);
+    assert_int_equal(lx_clock_run(f->clock, lx_clock_mono_ns(f->clock) + SEC),
+                     LX_OK);
+    call(f, "GET", "/fapi/v1/depth", "symbol=BTCUSDT&limit=1000", 0);
+    for (i = 0; i < f->nmsgs; i++) {
+        const cJSON *d = cJSON_GetObjectItem(f->msgs[i], "data");
+
+        if (jnum(d, "u") <= last) {
+            prev = jnum(d, "u");
+            continue;
+        }
+        if (diffs++ == 0) {
+            assert_true(jnum(d, "U") <= last + 1);
+        } else {
+            assert_int_equal(jnum(d, "pu"), prev);
+        }
+        prev = jnum(d, "u");
+        apply(bids, &nb, cJSON_GetObjectItem(d, "b"));
+        apply(asks, &na, cJSON_GetObjectItem(d, "a"));
+    }
+    assert_true(diffs >= 2);
+    assert_int_equal(prev, jnum(f->json, "lastUpdateId"));
+    same_side(bids, nb, cJSON_GetObjectItem(f->json, "bids"));
+    same_side(asks, na, cJSON_GetObjectItem(f->json, "asks"));
+    cJSON_Delete(snap);
+}
+
 static const cJSON *nth_event(struct fx *f, const char *e, int nth)
 {
     int i;
@@ -1947,6 +2018,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_algo_orders, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hedge_mode, setup, teardown),
         cmocka_unit_test_setup_teardown(test_streams, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_depth_late_subscriber, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_user_data, setup, teardown),
         cmocka_unit_test_setup_teardown(test_algo_stream, setup, teardown),
         cmocka_unit_test_setup_teardown(test_liquidation_cross, setup,

@@ -4186,6 +4186,28 @@ static void push_partial(struct lx_mock_bn_usdm *v, const struct um_symbol *s,
     }
 }
 
+/* Whether anyone follows window w of s: its diff stream or a partial. */
+static int win_watched(struct lx_mock_bn_usdm *v, const struct um_symbol *s,
+                       size_t w)
+{
+    static const size_t tops[] = {5, 10, 20};
+    char name[64];
+    size_t i;
+
+    lx__snprintf(name, sizeof(name), "%s@%s", s->lower, windows[w].diff);
+    if (lx_mock_bn_hub_subscribers(v->hub, name) > 0) {
+        return 1;
+    }
+    for (i = 0; i < 3; i++) {
+        lx__snprintf(name, sizeof(name), "%s@depth%zu%s", s->lower, tops[i],
+                     windows[w].part);
+        if (lx_mock_bn_hub_subscribers(v->hub, name) > 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* One push of window w of s when its book changed since the last one;
  * v->cur holds the book now (nc levels a side). */
 static void push_depth(struct lx_mock_bn_usdm *v, struct um_symbol *s, size_t w,
@@ -4195,6 +4217,17 @@ static void push_depth(struct lx_mock_bn_usdm *v, struct um_symbol *s, size_t w,
     int64_t u = s->update_id;
     size_t side;
 
+    if (!win_watched(v, s, w)) {
+        /* as a push nobody saw: the next one starts from here, nothing
+         * compared or rendered */
+        for (side = 0; side < 2; side++) {
+            memcpy(s->pushed[w][side], v->cur[side],
+                   nc[side] * sizeof(struct um_level));
+            s->npushed[w][side] = nc[side];
+        }
+        s->last_u[w] = u;
+        return;
+    }
     memset(&d, 0, sizeof(d));
     d.nbids = side_diff(v, s, s->pushed[w][0], s->npushed[w][0], v->cur[0],
                         nc[0], 1, v->diff[0]);
