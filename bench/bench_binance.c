@@ -8,7 +8,10 @@
  *   the same bytes (the floor any tree-based parser pays);
  * - parse recorded depth diffs (../shared/samples, or a documented frame
  *   when absent) into struct lx_depth, in messages per second, against
- *   cJSON alone on the same frames.
+ *   cJSON alone on the same frames; then the recorded depth diffs, trades
+ *   and bookTickers each through lx__bn_parse_ws, its tree-free fast path
+ *   alone (codec_ws_fast.c) and its cJSON path alone, against cJSON
+ *   parsing the same frames (ratio = ns per frame over cJSON's).
  */
 #include <string.h>
 
@@ -18,6 +21,7 @@
 #include "core/lx_internal.h"
 #include "crypto/crypto.h"
 #include "venues/binance/binance.h"
+#include "venues/binance/codec_int.h"
 
 static const char full_answer[] =
     "{\"symbol\":\"BTCUSDT\",\"orderId\":28,\"orderListId\":-1,"
@@ -114,8 +118,12 @@ static void bench_answer(struct lx_arena *a)
         per_op(t2 - t1, PARSES));
 }
 
-/* Frames: the depth lines of the recording, or the documented frame. */
-static size_t load_frames(char **buf, const char ***frames, size_t **lens)
+/*
+ * Frames: the lines of the recording whose stream contains what ("@depth",
+ * "@trade\"", "@bookTicker"), or the documented depth frame.
+ */
+static size_t load_frames(const char *what, char **buf, const char ***frames,
+                          size_t **lens)
 {
     const char *dir = getenv("LX_SAMPLES_DIR");
     char path[1024];
@@ -143,8 +151,7 @@ static size_t load_frames(char **buf, const char ***frames, size_t **lens)
                 if (end == NULL) {
                     break;
                 }
-                if (strstr(line, "@depth") != NULL &&
-                    strstr(line, "@depth") < end) {
+                if (strstr(line, what) != NULL && strstr(line, what) < end) {
                     const char *j = strchr(line, ' ') + 1;
 
                     (*frames)[n] = j;
@@ -173,7 +180,7 @@ static void bench_depth(struct lx_arena *a)
     int64_t t0, t1, t2;
     int rounds = 20;
 
-    n = load_frames(&buf, &frames, &lens);
+    n = load_frames("@depth", &buf, &frames, &lens);
     t0 = bench_now_ns();
     for (k = 0; k < (size_t)rounds; k++) {
         for (i = 0; i < n; i++) {
@@ -196,6 +203,84 @@ static void bench_depth(struct lx_arena *a)
            "parse depth diffs", (double)total * 1e9 / (double)(t1 - t0),
            "cJSON parse alone", (double)total * 1e9 / (double)(t2 - t1), n,
            rounds);
+    lx__free(NULL, buf);
+    lx__free(NULL, frames);
+    lx__free(NULL, lens);
+}
+
+typedef int (*ws_fn)(enum lx_bn_market m, const char *buf, size_t len,
+                     struct lx_arena *arena, struct lx_bn_msg *out,
+                     struct lx_bn_err *err);
+
+static int fast_only(enum lx_bn_market m, const char *buf, size_t len,
+                     struct lx_arena *arena, struct lx_bn_msg *out,
+                     struct lx_bn_err *err)
+{
+    (void)err;
+    return lx__bn_parse_ws_fast(m, buf, len, arena, out);
+}
+
+/* ns per frame of fn over the frames, rounds times; exits on a failure. */
+static double ns_per_frame(ws_fn fn, const char **frames, const size_t *lens,
+                           size_t n, int rounds, struct lx_arena *a)
+{
+    struct lx_bn_msg m;
+    int64_t t0 = bench_now_ns();
+    size_t i;
+    int k;
+
+    for (k = 0; k < rounds; k++) {
+        for (i = 0; i < n; i++) {
+            if (fn(LX_BN_SPOT, frames[i], lens[i], a, &m, NULL) != LX_OK) {
+                fprintf(stderr, "bench_binance: a frame failed\n");
+                exit(1);
+            }
+            lx_arena_reset(a);
+        }
+    }
+    return (double)(bench_now_ns() - t0) / (double)(n * (size_t)rounds);
+}
+
+static void frame_row(const char *what, double ns, double ref_ns)
+{
+    printf("%-28s %10.0f msg/s %-26s %10.0f msg/s %6.2fx\n", what, 1e9 / ns,
+           "cJSON parse alone", 1e9 / ref_ns, ns / ref_ns);
+}
+
+/* One kind of recorded frame through each path, cJSON alone alongside. */
+static void bench_kind(struct lx_arena *a, const char *what, const char *name)
+{
+    const char **frames;
+    size_t *lens, n, i;
+    char *buf, label[64];
+    double t_ws, t_fast, t_slow, t_cj;
+    int64_t t0;
+    int k, rounds = 10;
+
+    n = load_frames(what, &buf, &frames, &lens);
+    if (buf == NULL) {
+        printf("%s: no recording, skipped\n", name);
+        lx__free(NULL, frames);
+        lx__free(NULL, lens);
+        return;
+    }
+    t_ws = ns_per_frame(lx__bn_parse_ws, frames, lens, n, rounds, a);
+    t_fast = ns_per_frame(fast_only, frames, lens, n, rounds, a);
+    t_slow = ns_per_frame(lx__bn_parse_ws_slow, frames, lens, n, rounds, a);
+    t0 = bench_now_ns();
+    for (k = 0; k < rounds; k++) {
+        for (i = 0; i < n; i++) {
+            cJSON_Delete(cJSON_ParseWithLength(frames[i], lens[i]));
+        }
+    }
+    t_cj = (double)(bench_now_ns() - t0) / (double)(n * (size_t)rounds);
+    printf("-- %s: %zu recorded frames x %d\n", name, n, rounds);
+    (void)lx__snprintf(label, sizeof(label), "%s: parse_ws", name);
+    frame_row(label, t_ws, t_cj);
+    (void)lx__snprintf(label, sizeof(label), "%s: fast path", name);
+    frame_row(label, t_fast, t_cj);
+    (void)lx__snprintf(label, sizeof(label), "%s: cJSON path", name);
+    frame_row(label, t_slow, t_cj);
     lx__free(NULL, buf);
     lx__free(NULL, frames);
     lx__free(NULL, lens);
@@ -225,6 +310,9 @@ int main(void)
     bench_orders(&s);
     bench_answer(a);
     bench_depth(a);
+    bench_kind(a, "@depth", "depth diffs");
+    bench_kind(a, "@trade\"", "trades");
+    bench_kind(a, "@bookTicker", "bookTicker");
     lx_arena_free(a);
     lx_secret_free((struct lx_secret *)s.api_key);
     lx_secret_free((struct lx_secret *)s.secret);

@@ -73,4 +73,24 @@ int lx__bn_order_obj(struct bn_pc *pc, const cJSON *o, struct lx_order *out);
 int lx__bn_position_obj(const cJSON *o, struct lx_position *p,
                         struct lx_json_err *je);
 
+/* What lx__bn_parse_ws_fast returns when it leaves a frame to cJSON. */
+#define LX__BN_FAST_DECLINE 1
+
+/*
+ * The tree-free fast path of lx__bn_parse_ws (codec_ws_fast.c) for the
+ * high-volume market frames: depthUpdate, trade, aggTrade, bookTicker,
+ * markPriceUpdate and depth snapshot objects, bare or in a combined-stream
+ * envelope. Returns LX_OK with *out (and its arena arrays) exactly as
+ * lx__bn_parse_ws_slow would fill them, or LX__BN_FAST_DECLINE for
+ * anything else or anything unusual (*out is then undefined, and a level
+ * array may have been taken from arena); it never reports errors.
+ */
+int lx__bn_parse_ws_fast(enum lx_bn_market m, const char *buf, size_t len,
+                         struct lx_arena *arena, struct lx_bn_msg *out);
+
+/* lx__bn_parse_ws on the cJSON path only (tests and benchmarks). */
+int lx__bn_parse_ws_slow(enum lx_bn_market m, const char *buf, size_t len,
+                         struct lx_arena *arena, struct lx_bn_msg *out,
+                         struct lx_bn_err *err);
+
 #endif

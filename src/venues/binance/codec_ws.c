@@ -13,6 +13,10 @@
  * have none). Anything else that is valid JSON comes back as
  * LX_BN_MSG_UNMAPPED with the event name or the first key in msg->event,
  * so the caller delivers it raw; no frame is dropped.
+ *
+ * The high-volume market frames are first offered to the tree-free scanner
+ * of codec_ws_fast.c, which gives the same result without cJSON or
+ * declines; what follows here is the reference path it must match.
  */
 #include <string.h>
 
@@ -600,6 +604,19 @@ static int envelope(struct bn_pc *pc, const cJSON *root, struct lx_bn_msg *msg,
 int lx__bn_parse_ws(enum lx_bn_market m, const char *buf, size_t len,
                     struct lx_arena *arena, struct lx_bn_msg *out,
                     struct lx_bn_err *err)
+{
+    if (lx__bn_parse_ws_fast(m, buf, len, arena, out) == LX_OK) {
+        if (err != NULL) {
+            memset(err, 0, sizeof(*err));
+        }
+        return LX_OK;
+    }
+    return lx__bn_parse_ws_slow(m, buf, len, arena, out, err);
+}
+
+int lx__bn_parse_ws_slow(enum lx_bn_market m, const char *buf, size_t len,
+                         struct lx_arena *arena, struct lx_bn_msg *out,
+                         struct lx_bn_err *err)
 {
     struct lx_bn_err local;
     struct bn_pc pc;

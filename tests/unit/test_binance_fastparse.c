@@ -1,0 +1,951 @@
+/*
+ * test_binance_fastparse.c - the tree-free fast path of lx__bn_parse_ws
+ * (src/venues/binance/codec_ws_fast.c) against the cJSON path.
+ *
+ * The contract under test: whenever lx__bn_parse_ws_fast accepts a frame,
+ * the message, the level arrays it points to and the arena bytes taken
+ * are exactly what lx__bn_parse_ws_slow gives; when it declines,
+ * lx__bn_parse_ws gives the slow path's answer. Checked on
+ * - every line of the real recordings (../shared/samples, LX_SAMPLES_DIR;
+ *   skipped when absent), with the fast path required to take every frame
+ *   of the kinds it maps;
+ * - rewritten frames: every key order of each kind, whitespace between all
+ *   tokens, unknown keys of every JSON type (nested, escaped), numbers as
+ *   strings and as numbers, huge and out-of-range numbers, nulls, repeated
+ *   keys, escapes, steering keys, and every truncation of each frame.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lx_test.h"
+
+#include "core/lx_internal.h"
+#include "venues/binance/binance.h"
+#include "venues/binance/codec_int.h"
+
+/* ---- Comparison -----------------------------------------------------------
+ */
+
+static bool dec_eq(struct lx_decimal x, struct lx_decimal y)
+{
+    return x.m == y.m && x.scale == y.scale;
+}
+
+static const char *levels_diff(const struct lx_level *x, size_t nx,
+                               const struct lx_level *y, size_t ny)
+{
+    size_t i;
+
+    if (nx != ny || (x == NULL) != (y == NULL)) {
+        return "count";
+    }
+    for (i = 0; i < nx; i++) {
+        if (!dec_eq(x[i].price, y[i].price) || !dec_eq(x[i].qty, y[i].qty)) {
+            return "level";
+        }
+    }
+    return NULL;
+}
+
+#define DIFF(f)                                                                \
+    do {                                                                       \
+        if (a->f != b->f) {                                                    \
+            return #f;                                                         \
+        }                                                                      \
+    } while (0)
+#define DIFF_DEC(f)                                                            \
+    do {                                                                       \
+        if (!dec_eq(a->f, b->f)) {                                             \
+            return #f;                                                         \
+        }                                                                      \
+    } while (0)
+#define DIFF_BUF(f)                                                            \
+    do {                                                                       \
+        if (memcmp(a->f, b->f, sizeof(a->f)) != 0) {                           \
+            return #f;                                                         \
+        }                                                                      \
+    } while (0)
+
+/* The first field that differs, or NULL; every field the kinds fill. */
+static const char *msg_diff(const struct lx_bn_msg *a,
+                            const struct lx_bn_msg *b)
+{
+    const char *w;
+
+    DIFF(kind);
+    DIFF_BUF(stream);
+    DIFF_BUF(event);
+    DIFF(event_ms);
+    switch (a->kind) {
+    case LX_BN_MSG_DEPTH:
+        DIFF_BUF(u.depth.symbol);
+        DIFF(u.depth.is_snapshot);
+        DIFF(u.depth.last_update_id);
+        DIFF(u.depth.first_id);
+        DIFF(u.depth.final_id);
+        DIFF(u.depth.prev_final_id);
+        DIFF(u.depth.event_ms);
+        DIFF(u.depth.tx_ms);
+        w = levels_diff(a->u.depth.bids, a->u.depth.nbids, b->u.depth.bids,
+                        b->u.depth.nbids);
+        if (w == NULL) {
+            w = levels_diff(a->u.depth.asks, a->u.depth.nasks, b->u.depth.asks,
+                            b->u.depth.nasks);
+        }
+        return w;
+    case LX_BN_MSG_TRADE:
+        DIFF_BUF(u.trade.symbol);
+        DIFF(u.trade.trade_id);
+        DIFF(u.trade.is_aggregate);
+        DIFF(u.trade.first_trade_id);
+        DIFF(u.trade.last_trade_id);
+        DIFF_DEC(u.trade.price);
+        DIFF_DEC(u.trade.qty);
+        DIFF(u.trade.buyer_is_maker);
+        DIFF(u.trade.taker_side);
+        DIFF(u.trade.trade_ms);
+        DIFF(u.trade.event_ms);
+        return NULL;
+    case LX_BN_MSG_BOOK_TICKER:
+        DIFF_BUF(u.book_ticker.symbol);
+        DIFF(u.book_ticker.update_id);
+        DIFF_DEC(u.book_ticker.bid);
+        DIFF_DEC(u.book_ticker.bid_qty);
+        DIFF_DEC(u.book_ticker.ask);
+        DIFF_DEC(u.book_ticker.ask_qty);
+        DIFF(u.book_ticker.event_ms);
+        DIFF(u.book_ticker.tx_ms);
+        return NULL;
+    case LX_BN_MSG_MARK_PRICE:
+        DIFF_BUF(u.mark_price.symbol);
+        DIFF_DEC(u.mark_price.mark);
+        DIFF_DEC(u.mark_price.index);
+        DIFF_DEC(u.mark_price.est_settle);
+        DIFF_DEC(u.mark_price.funding_rate);
+        DIFF_DEC(u.mark_price.interest_rate);
+        DIFF(u.mark_price.next_funding_ms);
+        DIFF(u.mark_price.event_ms);
+        return NULL;
+    default:
+        return "kind not mapped by the fast path";
+    }
+}
+
+/* ---- The differential check -----------------------------------------------
+ */
+
+struct env {
+    struct lx_arena *fast, *slow, *both;
+    unsigned accepted, declined;
+};
+
+static struct lx_arena *arena_new(void)
+{
+    struct lx_arena *a = NULL;
+
+    assert_int_equal(lx_arena_new(&a, lx_test_mem(), 0), LX_OK);
+    return a;
+}
+
+static void env_init(struct env *ev)
+{
+    memset(ev, 0, sizeof(*ev));
+    ev->fast = arena_new();
+    ev->slow = arena_new();
+    ev->both = arena_new();
+}
+
+static void env_free(struct env *ev)
+{
+    lx_arena_free(ev->fast);
+    lx_arena_free(ev->slow);
+    lx_arena_free(ev->both);
+}
+
+/*
+ * Runs buf[len] (copied to a buffer of exactly len bytes, so a read past
+ * the end is caught by valgrind) through the fast path, the slow path and
+ * the dispatcher. Returns whether the fast path accepted it.
+ */
+static bool check(struct env *ev, enum lx_bn_market m, const char *buf,
+                  size_t len)
+{
+    struct lx_bn_msg fm, sm, dm;
+    struct lx_bn_err se, de;
+    char *copy = lx__malloc(NULL, len > 0 ? len : 1);
+    const char *w;
+    int frc, src, drc;
+
+    assert_non_null(copy);
+    memcpy(copy, buf, len);
+    lx_arena_reset(ev->fast);
+    lx_arena_reset(ev->slow);
+    lx_arena_reset(ev->both);
+    frc = lx__bn_parse_ws_fast(m, copy, len, ev->fast, &fm);
+    src = lx__bn_parse_ws_slow(m, copy, len, ev->slow, &sm, &se);
+    drc = lx__bn_parse_ws(m, copy, len, ev->both, &dm, &de);
+    assert_true(frc == LX_OK || frc == LX__BN_FAST_DECLINE);
+    assert_int_equal(drc, src);
+    if (frc == LX_OK) {
+        if (src != LX_OK) {
+            fail_msg("fast accepted, slow %s: %.*s", lx_err_name(src), (int)len,
+                     buf);
+        }
+        w = msg_diff(&fm, &sm);
+        if (w != NULL) {
+            fail_msg("fast/slow differ in %s: %.*s", w, (int)len, buf);
+        }
+        assert_int_equal(lx_arena_used(ev->fast), lx_arena_used(ev->slow));
+        assert_int_equal(de.json.code, LX_OK);
+        assert_int_equal(de.venue.code, 0);
+        ev->accepted++;
+    } else {
+        ev->declined++;
+    }
+    if (src == LX_OK &&
+        (frc == LX_OK || sm.kind == LX_BN_MSG_DEPTH ||
+         sm.kind == LX_BN_MSG_TRADE || sm.kind == LX_BN_MSG_BOOK_TICKER ||
+         sm.kind == LX_BN_MSG_MARK_PRICE)) {
+        w = msg_diff(&dm, &sm);
+        if (w != NULL) {
+            fail_msg("dispatcher/slow differ in %s: %.*s", w, (int)len, buf);
+        }
+    } else if (src != LX_OK) {
+        assert_int_equal(de.json.code, se.json.code);
+        assert_string_equal(de.json.path, se.json.path);
+    }
+    lx__free(NULL, copy);
+    return frc == LX_OK;
+}
+
+/* ---- Samples --------------------------------------------------------------
+ */
+
+static char *read_path(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf;
+    long n;
+
+    if (f == NULL) {
+        return NULL;
+    }
+    if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
+        fseek(f, 0, SEEK_SET) != 0) {
+        fclose(f);
+        return NULL;
+    }
+    buf = lx__malloc(NULL, (size_t)n + 1);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    buf[n] = '\0';
+    *len = (size_t)n;
+    return buf;
+}
+
+static char *sample(const char *rel, size_t *len)
+{
+    const char *dir = getenv("LX_SAMPLES_DIR");
+    char path[1024];
+
+    lx__snprintf(path, sizeof(path), "%s/%s",
+                 dir != NULL ? dir : LX_SAMPLES_DEFAULT, rel);
+    return read_path(path, len);
+}
+
+/* Whether the slow path maps buf to a kind the fast path must take. */
+static bool fast_kind(enum lx_bn_market m, const char *buf, size_t len,
+                      struct lx_arena *a)
+{
+    struct lx_bn_msg msg;
+    struct lx_bn_err e;
+
+    lx_arena_reset(a);
+    if (lx__bn_parse_ws_slow(m, buf, len, a, &msg, &e) != LX_OK) {
+        return false;
+    }
+    return msg.kind == LX_BN_MSG_DEPTH || msg.kind == LX_BN_MSG_TRADE ||
+           msg.kind == LX_BN_MSG_BOOK_TICKER ||
+           msg.kind == LX_BN_MSG_MARK_PRICE;
+}
+
+/* One frame of a recording: must match, and be taken when mappable. */
+static void sample_frame(struct env *ev, enum lx_bn_market m, const char *buf,
+                         size_t len, unsigned *must)
+{
+    bool want = fast_kind(m, buf, len, ev->slow);
+    bool got = check(ev, m, buf, len);
+
+    if (want && !got) {
+        fail_msg("fast path declined a mapped frame: %.*s", (int)len, buf);
+    }
+    *must += want;
+}
+
+/* hftbacktest: "<ns> <frame>" per line. */
+static void hft_file(const char *rel, enum lx_bn_market m, unsigned lines,
+                     unsigned mapped)
+{
+    struct env ev;
+    size_t n;
+    char *buf = sample(rel, &n), *line, *end, *json;
+    unsigned nl = 0, must = 0;
+
+    if (buf == NULL) {
+        skip();
+    }
+    env_init(&ev);
+    for (line = buf; line < buf + n; line = end + 1) {
+        end = memchr(line, '\n', (size_t)(buf + n - line));
+        end = end != NULL ? end : buf + n;
+        if (end == line) {
+            continue;
+        }
+        json = memchr(line, ' ', (size_t)(end - line));
+        assert_non_null(json);
+        json++;
+        sample_frame(&ev, m, json, (size_t)(end - json), &must);
+        nl++;
+    }
+    assert_int_equal(nl, lines);
+    assert_int_equal(must, mapped);
+    assert_int_equal(ev.accepted, mapped);
+    env_free(&ev);
+    lx__free(NULL, buf);
+}
+
+/* cryptofeed: the "data" of every recv and http row. */
+static void cf_file(const char *rel, enum lx_bn_market m, unsigned mapped)
+{
+    struct env ev;
+    size_t n;
+    char *buf = sample(rel, &n), *line, *end;
+    unsigned must = 0, rows = 0;
+
+    if (buf == NULL) {
+        skip();
+    }
+    env_init(&ev);
+    for (line = buf; line < buf + n; line = end + 1) {
+        cJSON *row = NULL;
+        const char *t, *data;
+
+        end = memchr(line, '\n', (size_t)(buf + n - line));
+        end = end != NULL ? end : buf + n;
+        if (end == line) {
+            continue;
+        }
+        assert_int_equal(lx__json_parse(line, (size_t)(end - line), &row, NULL),
+                         LX_OK);
+        t = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(row, "t"));
+        data =
+            cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(row, "data"));
+        if (t != NULL && data != NULL &&
+            (strcmp(t, "recv") == 0 || strcmp(t, "http") == 0)) {
+            sample_frame(&ev, m, data, strlen(data), &must);
+            rows++;
+        }
+        cJSON_Delete(row);
+    }
+    assert_true(rows > 0);
+    assert_int_equal(must, mapped);
+    assert_int_equal(ev.accepted, mapped);
+    env_free(&ev);
+    lx__free(NULL, buf);
+}
+
+static void test_samples_hft_spot(void **state)
+{
+    (void)state;
+    hft_file("binance-spot/hftbacktest/btcusdt_20240808.first150s.txt",
+             LX_BN_SPOT, 16191, 16191);
+}
+
+static void test_samples_hft_usdm(void **state)
+{
+    (void)state;
+    hft_file("binance-usdm/hftbacktest/btcusdt_20240718.txt", LX_BN_USDM, 11414,
+             11414);
+}
+
+static void test_samples_cryptofeed(void **state)
+{
+    (void)state;
+    /* depth diffs, bookTickers, aggTrades and the REST snapshots. */
+    cf_file("binance-spot/cryptofeed/BINANCE.2021-10-12.jsonl", LX_BN_SPOT,
+            177 + 84 + 2 + 4);
+    cf_file("binance-usdm/cryptofeed/BINANCE_FUTURES.2021-07-22.jsonl",
+            LX_BN_USDM, 764 + 613 + 91 + 4);
+}
+
+static void test_samples_nautilus(void **state)
+{
+    struct env ev;
+    size_t n;
+    char *buf = sample("binance-usdm/nautilus/ws_futures_trade_lite.json", &n);
+
+    (void)state;
+    if (buf == NULL) {
+        skip();
+    }
+    env_init(&ev);
+    assert_false(check(&ev, LX_BN_USDM, buf, n)); /* TRADE_LITE: not mapped */
+    env_free(&ev);
+    lx__free(NULL, buf);
+}
+
+/* ---- Rewritten frames -----------------------------------------------------
+ */
+
+#define MAXM 12
+
+struct base {
+    enum lx_bn_market m;
+    const char *stream;
+    const char *mem[MAXM];
+};
+
+static const struct base bases[] = {
+    {LX_BN_SPOT,
+     "btcusdt@depth@100ms",
+     {"\"e\":\"depthUpdate\"", "\"E\":1723161255208", "\"s\":\"BTCUSDT\"",
+      "\"U\":50093239189", "\"u\":50093239202",
+      "\"b\":[[\"61737.63000000\",\"0.00000000\"],[\"61730.17\",\"1.5\"]]",
+      "\"a\":[[\"61837.64000000\",\"1.54698000\"]]"}},
+    {LX_BN_USDM,
+     "btcusdt@depth@0ms",
+     {"\"e\":\"depthUpdate\"", "\"E\":1721347022504", "\"T\":1721347022504",
+      "\"s\":\"BTCUSDT\"", "\"U\":4984028367545", "\"u\":4984028370730",
+      "\"pu\":4984028367494", "\"b\":[[\"1000.00\",\"569.567\"]]", "\"a\":[]"}},
+    {LX_BN_SPOT,
+     "btcusdt@trade",
+     {"\"e\":\"trade\"", "\"E\":1723161255307", "\"s\":\"BTCUSDT\"",
+      "\"t\":3727389284", "\"p\":\"61736.01000000\"", "\"q\":\"0.00040000\"",
+      "\"T\":1723161255306", "\"m\":true", "\"M\":true"}},
+    {LX_BN_USDM,
+     "btcusdt@aggTrade",
+     {"\"e\":\"aggTrade\"", "\"E\":1626912000123", "\"s\":\"BTCUSDT\"",
+      "\"a\":784345467", "\"p\":\"32200.01\"", "\"q\":\"0.002\"",
+      "\"f\":1244525110", "\"l\":1244525112", "\"T\":1626912000120",
+      "\"m\":false"}},
+    {LX_BN_SPOT,
+     "bnbusdt@bookTicker",
+     {"\"u\":400900217", "\"s\":\"BNBUSDT\"", "\"b\":\"25.35190000\"",
+      "\"B\":\"31.21000000\"", "\"a\":\"25.36520000\"",
+      "\"A\":\"40.66000000\""}},
+    {LX_BN_USDM,
+     "btcusdt@bookTicker",
+     {"\"e\":\"bookTicker\"", "\"u\":400900217", "\"E\":1568014460893",
+      "\"T\":1568014460891", "\"s\":\"BTCUSDT\"", "\"b\":\"25.35190000\"",
+      "\"B\":\"31.21000000\"", "\"a\":\"25.36520000\"",
+      "\"A\":\"40.66000000\""}},
+    {LX_BN_USDM,
+     "btcusdt@markPrice@1s",
+     {"\"e\":\"markPriceUpdate\"", "\"E\":1562305380000", "\"s\":\"BTCUSDT\"",
+      "\"p\":\"11794.15000000\"", "\"i\":\"11784.62659091\"",
+      "\"P\":\"11784.25641265\"", "\"r\":\"0.00038167\"",
+      "\"T\":1562306400000"}},
+    {LX_BN_USDM,
+     NULL,
+     {"\"lastUpdateId\":1027024", "\"E\":1589436922972", "\"T\":1589436922959",
+      "\"bids\":[[\"4.00000000\",\"431.00000000\"]]",
+      "\"asks\":[[\"4.00000200\",\"12.00000000\"],[\"5\",\"0\"]]"}},
+};
+
+#define NBASES (sizeof(bases) / sizeof(bases[0]))
+
+static size_t nmem(const struct base *b)
+{
+    size_t n = 0;
+
+    while (n < MAXM && b->mem[n] != NULL) {
+        n++;
+    }
+    return n;
+}
+
+/* Envelope styles: bare, stream first, data first. */
+enum env_style { ENV_BARE, ENV_STREAM_FIRST, ENV_DATA_FIRST };
+
+/*
+ * The frame of b with its members in order ord[0..n), extra (a member,
+ * or NULL) inserted at position at, in envelope style env.
+ */
+static size_t build(char *out, size_t cap, const struct base *b,
+                    const size_t *ord, size_t n, const char *extra, size_t at,
+                    enum env_style env)
+{
+    size_t len = 0, i;
+    bool first = true;
+
+    if (env == ENV_STREAM_FIRST) {
+        len += (size_t)lx__snprintf(out + len, cap - len,
+                                    "{\"stream\":\"%s\",\"data\":",
+                                    b->stream != NULL ? b->stream : "s");
+    } else if (env == ENV_DATA_FIRST) {
+        len += (size_t)lx__snprintf(out + len, cap - len, "{\"data\":");
+    }
+    out[len++] = '{';
+    for (i = 0; i <= n; i++) {
+        if (extra != NULL && i == at) {
+            len += (size_t)lx__snprintf(out + len, cap - len, "%s%s",
+                                        first ? "" : ",", extra);
+            first = false;
+        }
+        if (i < n) {
+            len += (size_t)lx__snprintf(out + len, cap - len, "%s%s",
+                                        first ? "" : ",", b->mem[ord[i]]);
+            first = false;
+        }
+    }
+    out[len++] = '}';
+    if (env == ENV_STREAM_FIRST) {
+        out[len++] = '}';
+    } else if (env == ENV_DATA_FIRST) {
+        len += (size_t)lx__snprintf(out + len, cap - len, ",\"stream\":\"%s\"}",
+                                    b->stream != NULL ? b->stream : "s");
+    }
+    assert_true(len < cap);
+    out[len] = '\0';
+    return len;
+}
+
+static size_t build_plain(char *out, size_t cap, const struct base *b,
+                          enum env_style env)
+{
+    size_t ord[MAXM], i, n = nmem(b);
+
+    for (i = 0; i < n; i++) {
+        ord[i] = i;
+    }
+    return build(out, cap, b, ord, n, NULL, 0, env);
+}
+
+/* A fixed-seed LCG: the shuffles are the same on every run. */
+static uint32_t lcg(uint32_t *s)
+{
+    *s = *s * 1664525u + 1013904223u;
+    return *s >> 8;
+}
+
+static void test_key_orders(void **state)
+{
+    struct env ev;
+    char buf[2048];
+    size_t b, r, i, k, n, ord[MAXM];
+    uint32_t seed = 12345;
+    int env;
+
+    (void)state;
+    env_init(&ev);
+    for (b = 0; b < NBASES; b++) {
+        n = nmem(&bases[b]);
+        for (r = 0; r < 2 * n + 40; r++) {
+            for (i = 0; i < n; i++) {
+                ord[i] = r < n       ? (i + r) % n
+                         : r < 2 * n ? (2 * n - r + n - 1 - i) % n
+                                     : i;
+            }
+            for (i = n; r >= 2 * n && i > 1; i--) {
+                size_t j = lcg(&seed) % i, t = ord[i - 1];
+
+                ord[i - 1] = ord[j];
+                ord[j] = t;
+            }
+            for (env = ENV_BARE; env <= ENV_DATA_FIRST; env++) {
+                k = build(buf, sizeof(buf), &bases[b], ord, n, NULL, 0,
+                          (enum env_style)env);
+                if (!check(&ev, bases[b].m, buf, k)) {
+                    fail_msg("declined: %s", buf);
+                }
+            }
+        }
+    }
+    env_free(&ev);
+}
+
+/* Copies src with ws inserted around every structural byte. */
+static size_t spaced(char *out, size_t cap, const char *src, const char *ws)
+{
+    size_t len = 0, wl = strlen(ws);
+    bool in_str = false;
+
+    len += (size_t)lx__snprintf(out, cap, "%s", ws);
+    for (; *src != '\0'; src++) {
+        bool structural = !in_str && strchr("{}[]:,", *src) != NULL;
+
+        assert_true(len + 2 * wl + 2 < cap);
+        if (*src == '"') {
+            in_str = !in_str;
+        }
+        if (structural) {
+            memcpy(out + len, ws, wl);
+            len += wl;
+        }
+        out[len++] = *src;
+        if (structural) {
+            memcpy(out + len, ws, wl);
+            len += wl;
+        }
+    }
+    out[len] = '\0';
+    return len;
+}
+
+static void test_whitespace(void **state)
+{
+    static const char *const wss[] = {" ", "\n", "\r\n", "\t", " \t\r\n "};
+    struct env ev;
+    char plain[2048], buf[8192];
+    size_t b, w, k;
+    int env;
+
+    (void)state;
+    env_init(&ev);
+    for (b = 0; b < NBASES; b++) {
+        for (env = ENV_BARE; env <= ENV_DATA_FIRST; env++) {
+            build_plain(plain, sizeof(plain), &bases[b], (enum env_style)env);
+            for (w = 0; w < sizeof(wss) / sizeof(wss[0]); w++) {
+                k = spaced(buf, sizeof(buf), plain, wss[w]);
+                if (!check(&ev, bases[b].m, buf, k)) {
+                    fail_msg("declined: %s", buf);
+                }
+            }
+            /* Whitespace other than JSON's is declined, never misread. */
+            k = spaced(buf, sizeof(buf), plain, "\v");
+            assert_false(check(&ev, bases[b].m, buf, k));
+            k = spaced(buf, sizeof(buf), plain, "\f");
+            assert_false(check(&ev, bases[b].m, buf, k));
+        }
+    }
+    env_free(&ev);
+}
+
+static void test_extra_keys(void **state)
+{
+    /* Taken: unknown keys of every JSON type, nested, unescaped. */
+    static const char *const ok[] = {
+        "\"x\":{\"a\":[1,-2.5e3,{\"b\":null}],\"c\":\"d\"}",
+        "\"zz\":[[1,2],[],[[[]]]]",
+        "\"M\":true",
+        "\"y\":-0.5E+10",
+        "\"w\":\"\"",
+        "\"v\":\"\xc3\xa9\xe2\x82\xac\"",
+        "\"k\":false",
+        "\"n\":null",
+        "\"o\":{}",
+        "\"\":0",
+        "\"big\":123456789012345678901234567890",
+        "\"ee\":\"depthUpdate\"",
+        "\"S\":\"x\"",
+    };
+    /* Only required to match or decline. */
+    static const char *const maybe[] = {
+        "\"x\":\"a\\\"b\"",
+        "\"x\":\"\\u0041\"",
+        "\"x\":[1,2,]",
+        "\"x\":01",
+        "\"x\":1.",
+        "\"x\":.5",
+        "\"x\":+1",
+        "\"x\":tru",
+        "\"x\":nul",
+        "\"x\":-",
+        "\"x\":\"a\tb\"",
+        "\"x\":[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]",
+        "\"x\":1e999",
+        "\"x\":123456789012345678901234567890123456789012345678901234567890",
+        "\"x\":{\"a\":1,}",
+        "\"x\" \"y\"",
+    };
+    struct env ev;
+    char buf[2048];
+    size_t b, i, at, k, n, ord[MAXM];
+    int env;
+
+    (void)state;
+    env_init(&ev);
+    for (b = 0; b < NBASES; b++) {
+        n = nmem(&bases[b]);
+        for (i = 0; i < n; i++) {
+            ord[i] = i;
+        }
+        for (at = 0; at <= n; at++) {
+            for (env = ENV_BARE; env <= ENV_DATA_FIRST; env++) {
+                for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+                    k = build(buf, sizeof(buf), &bases[b], ord, n, ok[i], at,
+                              (enum env_style)env);
+                    if (!check(&ev, bases[b].m, buf, k)) {
+                        fail_msg("declined: %s", buf);
+                    }
+                }
+                for (i = 0; i < sizeof(maybe) / sizeof(maybe[0]); i++) {
+                    k = build(buf, sizeof(buf), &bases[b], ord, n, maybe[i], at,
+                              (enum env_style)env);
+                    (void)check(&ev, bases[b].m, buf, k);
+                }
+            }
+        }
+    }
+    env_free(&ev);
+}
+
+/* A frame and whether the fast path must take it (1), decline it (0). */
+struct tcase {
+    enum lx_bn_market m;
+    int take;
+    const char *json;
+};
+
+#define DU "{\"e\":\"depthUpdate\",\"s\":\"BTCUSDT\","
+#define LV "\"b\":[[\"1\",\"2\"]],\"a\":[[\"3\",\"4\"]]"
+#define TR "{\"e\":\"trade\",\"s\":\"X\",\"t\":1,\"p\":\"1\",\"q\":\"2\","
+#define BT                                                                     \
+    "{\"u\":1,\"s\":\"X\",\"b\":\"1\",\"B\":\"2\",\"a\":\"3\",\"A\":\"4\""
+#define MP "{\"e\":\"markPriceUpdate\",\"E\":5,\"s\":\"X\","
+
+static const struct tcase cases[] = {
+    /* Integers as strings and numbers. */
+    {LX_BN_SPOT, 1, DU "\"E\":\"17\",\"U\":\"1\",\"u\":\"2\"," LV "}"},
+    {LX_BN_USDM, 1,
+     DU "\"E\":17,\"U\":1,\"u\":2,\"pu\":\"0\",\"T\":\"9\"," LV "}"},
+    {LX_BN_SPOT, 1, DU "\"E\":-0,\"U\":-1,\"u\":0," LV "}"},
+    {LX_BN_SPOT, 1, DU "\"E\":9007199254740993,\"U\":1,\"u\":2," LV "}"},
+    {LX_BN_SPOT, 1,
+     DU "\"E\":9223372036854775807,\"U\":-9223372036854775808,\"u\":2," LV "}"},
+    {LX_BN_SPOT, 0, DU "\"E\":9223372036854775808,\"U\":1,\"u\":2," LV "}"},
+    {LX_BN_SPOT, 0, DU "\"E\":\"9223372036854775808\",\"U\":1,\"u\":2," LV "}"},
+    {LX_BN_SPOT, 0, DU "\"E\":99999999999999999999999,\"U\":1,\"u\":2," LV "}"},
+    {LX_BN_SPOT, 0, DU "\"E\":1.0,\"U\":1,\"u\":2," LV "}"},
+    {LX_BN_SPOT, 0, DU "\"E\":1e3,\"U\":1,\"u\":2," LV "}"},
+    {LX_BN_SPOT, 0, DU "\"E\":01,\"U\":1,\"u\":2," LV "}"},
+    {LX_BN_SPOT, 0, DU "\"E\":\"1x\",\"U\":1,\"u\":2," LV "}"},
+    {LX_BN_SPOT, 0, DU "\"E\":\"\",\"U\":1,\"u\":2," LV "}"},
+    {LX_BN_SPOT, 0, DU "\"E\":true,\"U\":1,\"u\":2," LV "}"},
+    {LX_BN_SPOT, 0, DU "\"E\":{},\"U\":1,\"u\":2," LV "}"},
+    {LX_BN_SPOT, 1, DU "\"E\":\"+5\",\"U\":1,\"u\":2," LV "}"},
+    /* Nulls: optional ones take their default, required ones fail. */
+    {LX_BN_USDM, 1,
+     DU "\"E\":1,\"U\":1,\"u\":2,\"pu\":null,\"T\":null," LV "}"},
+    {LX_BN_SPOT, 0, DU "\"E\":null,\"U\":1,\"u\":2," LV "}"},
+    {LX_BN_SPOT, 0,
+     "{\"e\":\"depthUpdate\",\"s\":null,\"E\":1,\"U\":1,\"u\":2," LV "}"},
+    {LX_BN_SPOT, 0, DU "\"E\":1,\"U\":1,\"u\":2,\"b\":null,\"a\":[]}"},
+    {LX_BN_USDM, 1,
+     MP "\"p\":\"1\",\"i\":null,\"P\":null,\"r\":null,\"T\":null}"},
+    {LX_BN_USDM, 1, MP "\"p\":\"1\"}"},
+    {LX_BN_USDM, 0, MP "\"p\":1}"},
+    {LX_BN_USDM, 0, MP "\"p\":\"1\",\"r\":0.0001}"},
+    {LX_BN_USDM, 0, MP "\"p\":\"1\",\"r\":\"x\"}"},
+    /* Missing required fields. */
+    {LX_BN_SPOT, 0, DU "\"E\":1,\"u\":2," LV "}"},
+    {LX_BN_SPOT, 0, DU "\"E\":1,\"U\":1,\"u\":2,\"b\":[]}"},
+    {LX_BN_SPOT, 0, TR "\"T\":1}"},
+    {LX_BN_SPOT, 0, TR "\"E\":1,\"T\":1,\"m\":\"true\"}"},
+    {LX_BN_SPOT, 1, TR "\"E\":1,\"T\":1,\"m\":false}"},
+    {LX_BN_SPOT, 0, TR "\"E\":1,\"T\":1,\"m\":null}"},
+    /* Decimals. */
+    {LX_BN_SPOT, 1,
+     "{\"e\":\"trade\",\"s\":\"X\",\"t\":1,\"p\":\"-0.000\",\"q\":\"2\","
+     "\"E\":1,\"T\":1,\"m\":true}"},
+    {LX_BN_SPOT, 0,
+     "{\"e\":\"trade\",\"s\":\"X\",\"t\":1,\"p\":1.5,\"q\":\"2\",\"E\":1,\"T\":"
+     "1,\"m\":true}"},
+    {LX_BN_SPOT, 1,
+     "{\"e\":\"trade\",\"s\":\"X\",\"t\":1,\"p\":\"1e5\",\"q\":\"2\",\"E\":1,"
+     "\"T\":1,\"m\":true}"},
+    {LX_BN_SPOT, 0,
+     "{\"e\":\"trade\",\"s\":\"X\",\"t\":1,\"p\":\"99999999999999999999999\","
+     "\"q\":\"2\",\"E\":1,\"T\":1,\"m\":true}"},
+    {LX_BN_SPOT, 0, DU "\"E\":1,\"U\":1,\"u\":2,\"b\":[[1,\"2\"]],\"a\":[]}"},
+    {LX_BN_SPOT, 0, DU "\"E\":1,\"U\":1,\"u\":2,\"b\":[[\"1\"]],\"a\":[]}"},
+    {LX_BN_SPOT, 0,
+     DU "\"E\":1,\"U\":1,\"u\":2,\"b\":[[\"x\",\"1\"]],\"a\":[]}"},
+    {LX_BN_SPOT, 0,
+     DU "\"E\":1,\"U\":1,\"u\":2,\"b\":[[\"1\",\"2\"],\"a\"],\"a\":[]}"},
+    {LX_BN_SPOT, 1,
+     DU "\"E\":1,\"U\":1,\"u\":2,\"b\":[[\"1\",\"2\",\"3\",[4,{}]]],\"a\":[]}"},
+    /* Repeated keys: cJSON takes the first; the fast path declines. */
+    {LX_BN_SPOT, 0, DU "\"s\":\"ETHUSDT\",\"E\":1,\"U\":1,\"u\":2," LV "}"},
+    {LX_BN_SPOT, 0, DU "\"E\":1,\"U\":1,\"u\":2,\"u\":3," LV "}"},
+    {LX_BN_SPOT, 0, "{\"stream\":\"a\",\"stream\":\"b\",\"data\":" BT "}}"},
+    {LX_BN_SPOT, 0, "{\"stream\":\"a\",\"data\":" BT "},\"data\":{}}"},
+    /* Escapes and control bytes in strings. */
+    {LX_BN_SPOT, 0,
+     "{\"e\":\"depthUpdate\",\"s\":\"BTC\\u0055SDT\",\"E\":1,\"U\":1,\"u\":"
+     "2," LV "}"},
+    {LX_BN_SPOT, 0,
+     "{\"e\":\"depth\\u0055pdate\",\"s\":\"B\",\"E\":1,\"U\":1,\"u\":2," LV
+     "}"},
+    {LX_BN_SPOT, 0, "{\"stream\":\"a\\/b\",\"data\":" BT "}}"},
+    {LX_BN_SPOT, 0,
+     "{\"e\":\"depthUpdate\",\"s\":\"B\x01\",\"E\":1,\"U\":1,\"u\":2," LV "}"},
+    /* Shapes and envelopes. */
+    {LX_BN_SPOT, 1, BT "}"},
+    {LX_BN_SPOT, 1, BT ",\"lastUpdateId\":5,\"bids\":[],\"asks\":[]}"},
+    {LX_BN_SPOT, 1, "{\"lastUpdateId\":5,\"bids\":[],\"asks\":[]}"},
+    {LX_BN_SPOT, 1, "{\"lastUpdateId\":\"5\",\"bids\":[],\"asks\":[],\"u\":1}"},
+    {LX_BN_SPOT, 0, "{\"lastUpdateId\":5,\"bids\":[]}"},
+    {LX_BN_SPOT, 0,
+     "{\"u\":1,\"s\":\"X\",\"b\":\"1\",\"B\":\"2\",\"a\":\"3\"}"},
+    {LX_BN_SPOT, 0,
+     "{\"u\":null,\"s\":\"X\",\"b\":\"1\",\"B\":\"2\",\"a\":\"3\",\"A\":"
+     "\"4\"}"},
+    {LX_BN_SPOT, 0,
+     "{\"e\":null,\"u\":1,\"s\":\"X\",\"b\":\"1\",\"B\":\"2\",\"a\":\"3\","
+     "\"A\":\"4\"}"},
+    {LX_BN_SPOT, 0, "{\"e\":\"kline\",\"E\":1,\"s\":\"X\",\"k\":{}}"},
+    {LX_BN_SPOT, 0, "{\"e\":\"24hrTicker\",\"E\":1,\"s\":\"X\",\"c\":\"1\"}"},
+    {LX_BN_SPOT, 0, "{\"e\":\"depthUpdatf\",\"E\":1}"},
+    {LX_BN_SPOT, 0, "{\"e\":\"\",\"E\":1}"},
+    {LX_BN_SPOT, 0, "{}"},
+    {LX_BN_SPOT, 0, "[]"},
+    {LX_BN_SPOT, 0, "\"x\""},
+    {LX_BN_SPOT, 0, ""},
+    {LX_BN_SPOT, 0, "{\"stream\":\"a\",\"data\":[]}"},
+    {LX_BN_SPOT, 0, "{\"stream\":\"a\",\"data\":null}"},
+    {LX_BN_SPOT, 0, "{\"stream\":1,\"data\":" BT "}}"},
+    {LX_BN_SPOT, 0,
+     "{\"stream\":\"a\","
+     "\"u\":1,\"s\":\"X\",\"b\":\"1\",\"B\":\"2\",\"a\":\"3\",\"A\":\"4\"}"},
+    {LX_BN_SPOT, 0, "{\"data\":" BT "}}"},
+    {LX_BN_SPOT, 1,
+     "{\"stream\":\"a\",\"data\":" BT "},\"e\":\"kline\",\"x\":[1]}"},
+    {LX_BN_SPOT, 1,
+     "{\"stream\":\"\",\"data\":" BT ",\"stream\":\"inner\",\"data\":7}}"},
+    {LX_BN_SPOT, 1,
+     "{\"stream\":\"0123456789012345678901234567890123456789012345678901"
+     "2345678901234567890123456789012345678901234\",\"data\":" BT "}}"},
+    {LX_BN_SPOT, 0,
+     "{\"stream\":\"0123456789012345678901234567890123456789012345678901"
+     "23456789012345678901234567890123456789012345\",\"data\":" BT "}}"},
+    {LX_BN_SPOT, 0,
+     "{\"e\":\"0123456789012345678901234567890123456789\",\"E\":1}"},
+    {LX_BN_SPOT, 1,
+     "{\"u\":1,\"s\":\"012345678901234567890123456789012345678\","
+     "\"b\":\"1\",\"B\":\"2\",\"a\":\"3\",\"A\":\"4\"}"},
+    {LX_BN_SPOT, 0,
+     "{\"u\":1,\"s\":\"0123456789012345678901234567890123456789\","
+     "\"b\":\"1\",\"B\":\"2\",\"a\":\"3\",\"A\":\"4\"}"},
+    /* Steering keys at the top level. */
+    {LX_BN_SPOT, 0, BT ",\"code\":-1121,\"msg\":\"Invalid symbol.\"}"},
+    {LX_BN_SPOT, 0, BT ",\"code\":0}"},
+    {LX_BN_SPOT, 0, BT ",\"result\":null,\"id\":1}"},
+    {LX_BN_SPOT, 0, BT ",\"id\":1}"},
+    {LX_BN_SPOT, 0, "{\"subscriptionId\":0,\"event\":" BT "}}"},
+    {LX_BN_SPOT, 0,
+     "{\"stream\":\"a\",\"data\":" BT
+     "},\"error\":{\"code\":1,\"msg\":\"x\"}}"},
+    {LX_BN_SPOT, 1,
+     "{\"stream\":\"a\",\"data\":" BT ",\"code\":-1,\"msg\":\"x\",\"id\":1}}"},
+    /* Around the value. */
+    {LX_BN_SPOT, 1, " \r\n\t" BT "} \r\n\t"},
+    {LX_BN_SPOT, 0, "\xef\xbb\xbf" BT "}"},
+    {LX_BN_SPOT, 0, BT "}x"},
+    {LX_BN_SPOT, 0, BT "}{}"},
+    {LX_BN_SPOT, 0, BT "},"},
+    {LX_BN_SPOT, 0, BT ",}"},
+    {LX_BN_SPOT, 0, BT "}\x01"},
+};
+
+/* The frame with its NUL-free text; "\0" inside a case is not used. */
+static void test_cases(void **state)
+{
+    struct env ev;
+    size_t i;
+
+    (void)state;
+    env_init(&ev);
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        bool got = check(&ev, cases[i].m, cases[i].json, strlen(cases[i].json));
+
+        if (got != (cases[i].take != 0)) {
+            fail_msg("case %zu: %s, want %s: %s", i, got ? "taken" : "declined",
+                     cases[i].take ? "taken" : "declined", cases[i].json);
+        }
+    }
+    env_free(&ev);
+}
+
+/* Embedded NULs and every prefix of every frame. */
+static void test_truncated(void **state)
+{
+    struct env ev;
+    char buf[2048];
+    size_t b, k, cut;
+    int env;
+
+    (void)state;
+    env_init(&ev);
+    for (b = 0; b < NBASES; b++) {
+        for (env = ENV_BARE; env <= ENV_DATA_FIRST; env++) {
+            k = build_plain(buf, sizeof(buf), &bases[b], (enum env_style)env);
+            for (cut = 0; cut < k; cut++) {
+                assert_false(check(&ev, bases[b].m, buf, cut));
+            }
+            assert_true(check(&ev, bases[b].m, buf, k));
+            /* The NUL that ends the text, then a NUL inside a string. */
+            assert_false(check(&ev, bases[b].m, buf, k + 1));
+            for (cut = 0; cut < k; cut++) {
+                char save = buf[cut];
+
+                buf[cut] = '\0';
+                (void)check(&ev, bases[b].m, buf, k);
+                buf[cut] = save;
+            }
+        }
+    }
+    env_free(&ev);
+}
+
+/* Large level arrays (a 5000-level spot snapshot) and the arena cap. */
+static void test_big_levels(void **state)
+{
+    struct env ev;
+    struct lx_arena *small = NULL;
+    struct lx_bn_msg msg;
+    size_t cap = 5000 * 40 + 256, len, i;
+    char *buf = lx__malloc(NULL, cap);
+
+    (void)state;
+    assert_non_null(buf);
+    env_init(&ev);
+    len = (size_t)lx__snprintf(buf, cap, "{\"lastUpdateId\":7,\"bids\":[");
+    for (i = 0; i < 5000; i++) {
+        len += (size_t)lx__snprintf(buf + len, cap - len, "%s[\"%zu.5\",\"1\"]",
+                                    i > 0 ? "," : "", 100000 - i);
+    }
+    len += (size_t)lx__snprintf(buf + len, cap - len, "],\"asks\":[]}");
+    assert_true(len < cap);
+    assert_true(check(&ev, LX_BN_SPOT, buf, len));
+    /* An arena too small: declined (the slow path fails the same way). */
+    assert_int_equal(lx_arena_new(&small, lx_test_mem(), 4096), LX_OK);
+    assert_int_equal(lx__bn_parse_ws_fast(LX_BN_SPOT, buf, len, small, &msg),
+                     LX__BN_FAST_DECLINE);
+    lx_arena_reset(small);
+    assert_int_not_equal(
+        lx__bn_parse_ws(LX_BN_SPOT, buf, len, small, &msg, NULL), LX_OK);
+    lx_arena_free(small);
+    env_free(&ev);
+    lx__free(NULL, buf);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_samples_hft_spot),
+        cmocka_unit_test(test_samples_hft_usdm),
+        cmocka_unit_test(test_samples_cryptofeed),
+        cmocka_unit_test(test_samples_nautilus),
+        cmocka_unit_test(test_key_orders),
+        cmocka_unit_test(test_whitespace),
+        cmocka_unit_test(test_extra_keys),
+        cmocka_unit_test(test_cases),
+        cmocka_unit_test(test_truncated),
+        cmocka_unit_test(test_big_levels),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
