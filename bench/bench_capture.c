@@ -430,6 +430,115 @@ static void sizes(const struct material *m, const char *dir,
     printf("(goals of issue 4: <= 0.5 x gzip -6, <= 1.2 x zstd -19 --long)\n");
 }
 
+/*
+ * LX_BENCH_ONLY=xform: the numeric transform alone, encoding and decoding
+ * the first 1 MiB chunk of frames over and over (no SQLite, no zstd).
+ */
+static int only_xform(const struct material *m)
+{
+    struct lx__cbuf raw, t;
+    struct lx__xform x;
+    struct lx__cap_prev prev;
+    struct lx__cap_rec r;
+    uint8_t *back = NULL;
+    char msg[96];
+    size_t i;
+    int64_t c0;
+    int k, rc = 0;
+
+    lx__cbuf_init(&raw, NULL);
+    lx__cbuf_init(&t, NULL);
+    lx__xform_init(&x, NULL);
+    memset(&prev, 0, sizeof(prev));
+    memset(&r, 0, sizeof(r));
+    r.kind = LX_CAPTURE_WS_FRAME;
+    r.dir = 1;
+    r.n1 = 1;
+    for (i = 0; i < m->n && raw.len < (1u << 20) && rc == 0; i++) {
+        r.gseq = i + 1;
+        r.seq = i;
+        r.wall_ns = 1723100000000000000LL + m->v[i].t;
+        r.mono_ns = m->v[i].t;
+        r.data.p = (const uint8_t *)m->v[i].p;
+        r.data.len = m->v[i].len;
+        rc = lx__cap_rec_encode(&raw, &r, &prev);
+    }
+    back = lx__malloc(NULL, raw.len + LX__XFORM_SLACK);
+    if (rc == 0 && lx__xform_encode(&x, raw.p, raw.len, &t) == LX_OK) {
+        /* What each section costs compressed on its own (level 3). */
+        static const char names[] = "HWSKZVR";
+        size_t cap = ZSTD_compressBound(raw.len), z;
+        char *zb = lx__malloc(NULL, cap);
+
+        for (k = 0; k < 7 && zb != NULL; k++) {
+            z = ZSTD_compress(zb, cap, x.sec[k].p, x.sec[k].len, 3);
+            printf("section %c: %8zu bytes, zstd -3 %7zu\n", names[k],
+                   x.sec[k].len, ZSTD_isError(z) ? 0 : z);
+        }
+        lx__free(NULL, zb);
+    }
+    c0 = cpu_now_ns();
+    for (k = 0; k < 100 && rc == 0; k++) {
+        t.len = 0;
+        rc = lx__xform_encode(&x, raw.p, raw.len, &t);
+    }
+    printf("xform encode: %zu records, %zu -> %zu bytes, %.1f MB/s\n", i,
+           raw.len, t.len,
+           (double)raw.len * 100 / 1e6 / ((double)(cpu_now_ns() - c0) / 1e9));
+    c0 = cpu_now_ns();
+    for (k = 0; k < 300 && rc == 0 && back != NULL; k++) {
+        rc = lx__xform_decode(&x, t.p, t.len, back, raw.len, msg, sizeof(msg));
+    }
+    printf("xform decode: %.1f MB/s, %s\n",
+           (double)raw.len * 300 / 1e6 / ((double)(cpu_now_ns() - c0) / 1e9),
+           rc == 0 && back != NULL && memcmp(back, raw.p, raw.len) == 0
+               ? "same bytes"
+               : "MISMATCH");
+    lx__free(NULL, back);
+    lx__xform_free(&x);
+    lx__cbuf_free(&raw);
+    lx__cbuf_free(&t);
+    return rc != 0;
+}
+
+/*
+ * LX_BENCH_ONLY=write|recorder|read|both: only the bulk (or recorder)
+ * L3 write and the merged read (three times each), for profiling one path
+ * with perf.
+ */
+static int only(const struct material *m, const char *what, uint64_t total,
+                const char *path)
+{
+    struct run r;
+    int i;
+
+    bench_header("Throughput (one core; rates per CPU second)",
+                 "case                                       msgs  MB pay.  "
+                 "wall s   cpu s     msgs/s     MB/s");
+    for (i = 0; i < 3; i++) {
+        int rec = strcmp(what, "recorder") == 0;
+
+        if ((i == 0 || strcmp(what, "read") != 0) &&
+            write_capture(path, m, total, 3, !rec, 1u << 20, 0, true, &r) !=
+                0) {
+            return 1;
+        }
+        if (i == 0 || strcmp(what, "read") != 0) {
+            row(rec ? "write L3, recorder (commit 1 s)"
+                    : "write L3, bulk import",
+                &r);
+        }
+        if (strcmp(what, "write") != 0) {
+            if (read_capture(path, &r, 0) < 0) {
+                return 1;
+            }
+            row("read, merged (next), L3 file", &r);
+        }
+    }
+    unlink(path);
+    return 0;
+}
+
 int main(void)
 {
     const char *env = getenv("LX_BENCH_MSGS"), *tmp = getenv("TMPDIR");
@@ -455,6 +564,13 @@ int main(void)
     }
     printf("material: %zu real Binance frames, %.1f MB, %.1f bytes/frame\n",
            m.n, (double)m.bytes / 1e6, (double)m.bytes / (double)m.n);
+    if (getenv("LX_BENCH_ONLY") != NULL &&
+        strcmp(getenv("LX_BENCH_ONLY"), "xform") == 0) {
+        return only_xform(&m);
+    }
+    if (getenv("LX_BENCH_ONLY") != NULL) {
+        return only(&m, getenv("LX_BENCH_ONLY"), total, path);
+    }
     cat = concat(&m, &cat_len);
     reps = (total + m.n - 1) / m.n;
     if (write_capture(path, &m, total, 1, 1, 1u << 20, 0, true, &w1) != 0 ||

@@ -123,10 +123,13 @@ int lx__cap_rec_decode(const uint8_t *p, size_t len, struct lx__cap_prev *prev,
 struct lx__xctx;
 struct lx__xform {
     struct lx__cbuf sec[7];
-    struct lx__xctx *ctx;
+    struct lx__xctx *ctx; /* 64-byte aligned, in ctx_mem */
+    void *ctx_mem;
     struct lx__cbuf skel; /* offset and length in S of each skeleton id */
-    uint32_t *htab;       /* encoder: skeleton hash -> id + 1 */
-    size_t sk_start;      /* encoder: where the current skeleton starts */
+    uint32_t *htab;  /* encoder: skeleton hash -> id + 1, then slots used */
+    size_t nhtab;    /* encoder: slots of htab in use */
+    uint32_t ep;     /* contexts of another epoch count as zero */
+    size_t sk_start; /* encoder: where the current skeleton starts */
     const struct lx_mem *mem;
 };
 
@@ -143,9 +146,11 @@ int lx__xform_encode(struct lx__xform *x, const uint8_t *in, size_t n,
  * Rebuilds exactly outlen bytes of chunk content into out from the
  * transform in[0..n); out must have room for outlen + LX__XFORM_SLACK
  * bytes (the decoder writes a record before it knows the size of its
- * length prefix). LX_OK, LX_ERR_CORRUPT (msg says why) or LX_ERR_NOMEM.
+ * length prefix, and writes digits and text 8 bytes at a time): what it
+ * leaves in out[outlen..outlen + LX__XFORM_SLACK) is unspecified. LX_OK,
+ * LX_ERR_CORRUPT (msg says why) or LX_ERR_NOMEM.
  */
-#define LX__XFORM_SLACK 8
+#define LX__XFORM_SLACK 64
 int lx__xform_decode(struct lx__xform *x, const uint8_t *in, size_t n,
                      uint8_t *out, size_t outlen, char *msg, size_t msgcap);
 

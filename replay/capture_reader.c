@@ -41,6 +41,7 @@ struct loaded {
     int64_t chunk_id;
     size_t stream; /* index in r->streams */
     uint8_t *raw;
+    size_t cap; /* of raw */
     size_t len;
     size_t pos;
     uint64_t nrec;
@@ -67,6 +68,8 @@ struct lx_capture_reader {
     struct lx_capture_info info;
     int64_t max_span;
     ZSTD_DCtx *dctx;
+    uint8_t *spare; /* a chunk buffer kept for the next chunk */
+    size_t spare_cap;
     struct loaded **heap;
     struct loaded *retired; /* popped; r->rec may still point into it */
     size_t nheap;
@@ -524,10 +527,44 @@ int lx_capture_open_mem(struct lx_capture_reader **out, struct lx_ctx *ctx,
     return finish_open(r, out, err);
 }
 
+/* Buffers of spare chunks over this size are not kept. */
+#define SPARE_MAX (64u << 20)
+
+/* A chunk buffer of at least n bytes: the spare one if it is big enough. */
+static uint8_t *take_buf(struct lx_capture_reader *r, size_t n, size_t *cap)
+{
+    uint8_t *p;
+
+    if (r->spare != NULL && r->spare_cap >= n) {
+        p = r->spare;
+        *cap = r->spare_cap;
+        r->spare = NULL;
+        r->spare_cap = 0;
+        return p;
+    }
+    *cap = n;
+    return lx__malloc(r->mem, n);
+}
+
+/* Keeps the larger of p and the spare buffer for the next chunk. */
+static void give_buf(struct lx_capture_reader *r, uint8_t *p, size_t cap)
+{
+    if (p == NULL) {
+        return;
+    }
+    if (cap <= SPARE_MAX && (r->spare == NULL || cap > r->spare_cap)) {
+        lx__free(r->mem, r->spare);
+        r->spare = p;
+        r->spare_cap = cap;
+    } else {
+        lx__free(r->mem, p);
+    }
+}
+
 static void free_loaded(struct lx_capture_reader *r, struct loaded *l)
 {
     if (l != NULL) {
-        lx__free(r->mem, l->raw);
+        give_buf(r, l->raw, l->cap);
         lx__free(r->mem, l);
     }
 }
@@ -578,6 +615,7 @@ void lx_capture_reader_free(struct lx_capture_reader *r)
     lx__cap_scratch_free(&r->scratch);
     lx__xform_free(&r->xf);
     lx__cbuf_free(&r->xbuf);
+    lx__free(r->mem, r->spare);
     ZSTD_freeDCtx(r->dctx);
     sqlite3_close(r->db);
     lx__free(r->mem, r);
@@ -797,14 +835,14 @@ static int untransform(struct lx_capture_reader *r, int64_t chunk_id,
 }
 
 /*
- * Decompresses one chunk blob into a new buffer of raw_size bytes of
- * records. The frame must be exactly the blob and carry a checksum; its
- * content is the records (codec 0: it declares raw_size bytes) or their
- * numeric transform (codec 1).
+ * Decompresses one chunk blob into a buffer (*cap bytes, from take_buf)
+ * of raw_size bytes of records. The frame must be exactly the blob and carry a
+ * checksum; its content is the records (codec 0: it declares raw_size bytes) or
+ * their numeric transform (codec 1).
  */
 static int inflate(struct lx_capture_reader *r, int64_t chunk_id,
                    const void *blob, size_t blen, int64_t raw_size,
-                   int64_t dict_id, int64_t codec, uint8_t **out)
+                   int64_t dict_id, int64_t codec, uint8_t **out, size_t *cap)
 {
     static const uint8_t magic[4] = {0x28, 0xb5, 0x2f, 0xfd};
     const uint8_t *b = blob;
@@ -835,7 +873,7 @@ static int inflate(struct lx_capture_reader *r, int64_t chunk_id,
         return set_err(r, LX_ERR_CORRUPT, chunk_id, "",
                        "names a missing dictionary");
     }
-    raw = lx__malloc(r->mem, (size_t)raw_size + LX__XFORM_SLACK);
+    raw = take_buf(r, (size_t)raw_size + LX__XFORM_SLACK, cap);
     if (raw == NULL) {
         return LX_ERR_NOMEM;
     }
@@ -844,20 +882,20 @@ static int inflate(struct lx_capture_reader *r, int64_t chunk_id,
         r->xbuf.len = 0;
         if ((rc = lx__cbuf_reserve(&r->xbuf, fcs > 0 ? (size_t)fcs : 1)) !=
             LX_OK) {
-            lx__free(r->mem, raw);
+            give_buf(r, raw, *cap);
             return rc == LX_ERR_TOOBIG ? LX_ERR_NOMEM : rc;
         }
         dst = r->xbuf.p;
     }
     n = ZSTD_decompress_usingDDict(r->dctx, dst, (size_t)fcs, blob, blen, dd);
     if (ZSTD_isError(n) || n != (size_t)fcs) {
-        lx__free(r->mem, raw);
+        give_buf(r, raw, *cap);
         return set_err(r, LX_ERR_CORRUPT, chunk_id, "zstd: ",
                        ZSTD_isError(n) ? ZSTD_getErrorName(n) : "short frame");
     }
     if (codec == LX__CAP_CODEC_NUM &&
         (rc = untransform(r, chunk_id, n, raw, (size_t)raw_size)) != LX_OK) {
-        lx__free(r->mem, raw);
+        give_buf(r, raw, *cap);
         return rc;
     }
     *out = raw;
@@ -969,7 +1007,7 @@ static int load_pending(struct lx_capture_reader *r)
              ? set_err(r, LX_ERR_CORRUPT, id, "", "belongs to no stream")
              : inflate(r, id, blob, blen, sqlite3_column_int64(q, 4),
                        sqlite3_column_int64(q, 6), sqlite3_column_int64(q, 7),
-                       &l->raw);
+                       &l->raw, &l->cap);
     if (rc == LX_OK && (l->len == 0 || l->nrec == 0)) {
         rc = set_err(r, LX_ERR_CORRUPT, id, "", "is empty");
     }
@@ -1160,6 +1198,7 @@ static int verify_chunk(struct lx_capture_reader *r, sqlite3_stmt *st)
 {
     struct claims c;
     uint8_t *raw = NULL;
+    size_t cap = 0;
     int rc;
 
     read_claims(st, &c);
@@ -1169,11 +1208,11 @@ static int verify_chunk(struct lx_capture_reader *r, sqlite3_stmt *st)
     rc = inflate(r, c.id, sqlite3_column_blob(st, 14),
                  (size_t)sqlite3_column_bytes(st, 14),
                  sqlite3_column_int64(st, 10), sqlite3_column_int64(st, 12),
-                 sqlite3_column_int64(st, 15), &raw);
+                 sqlite3_column_int64(st, 15), &raw, &cap);
     if (rc == LX_OK) {
         rc = check_records(r, &c, raw, (size_t)sqlite3_column_int64(st, 10));
     }
-    lx__free(r->mem, raw);
+    give_buf(r, raw, cap);
     return rc;
 }
 

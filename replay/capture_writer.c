@@ -527,25 +527,6 @@ static int new_stream(struct lx_capture_writer *w,
 
 /* ---- dictionary and chunks ---------------------------------------------- */
 
-/* Appends the sizes of the records in b to sizes; returns the new count. */
-static size_t record_sizes(const struct lx__cbuf *b, size_t *sizes, size_t n,
-                           size_t max)
-{
-    size_t pos = 0;
-
-    while (pos < b->len && n < max) {
-        uint64_t blen;
-        size_t k = lx__cap_get_uvarint(b->p + pos, b->len - pos, &blen);
-
-        if (k == 0 || blen > b->len - pos - k) {
-            break;
-        }
-        sizes[n++] = k + (size_t)blen;
-        pos += k + (size_t)blen;
-    }
-    return n;
-}
-
 /* Stores the trained dictionary and makes the compressor use it. */
 static int store_dict(struct lx_capture_writer *w, const void *dict, size_t len)
 {
@@ -574,40 +555,93 @@ static int store_dict(struct lx_capture_writer *w, const void *dict, size_t len)
     return LX_OK;
 }
 
+/* Dictionary samples are cut at most this long. */
+#define DICT_SAMPLE 4096
+
+/* Appends p[0..n) to all as samples of at most DICT_SAMPLE bytes. */
+static int add_samples(struct lx__cbuf *all, struct lx__cbuf *sizes,
+                       const uint8_t *p, size_t n)
+{
+    int rc = n > 0 ? lx__cbuf_put(all, p, n) : LX_OK;
+
+    while (rc == LX_OK && n > 0) {
+        size_t k = n < DICT_SAMPLE ? n : DICT_SAMPLE;
+
+        rc = lx__cbuf_put(sizes, &k, sizeof(k));
+        n -= k;
+    }
+    return rc;
+}
+
 /*
- * Trains a dictionary on every record buffered now; a failure to train
- * (too few samples) just means no dictionary.
+ * Adds the samples of one stream's buffered records: what its chunks will
+ * compress, i.e. the sections of their numeric transform (each cut into
+ * samples of its own) when the transform is on and takes them, else the
+ * records themselves, one sample each.
+ */
+static int stream_samples(struct lx_capture_writer *w, const struct stream *s,
+                          struct lx__cbuf *all, struct lx__cbuf *sizes)
+{
+    size_t i, pos = 0;
+    int rc = 1;
+
+    if (w->xform && s->buf.len > 0) {
+        w->xbuf.len = 0;
+        rc = lx__xform_encode(&w->xf, s->buf.p, s->buf.len, &w->xbuf);
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    for (i = 0; rc == LX_OK && i < LX_ARRAY_LEN(w->xf.sec); i++) {
+        rc = add_samples(all, sizes, w->xf.sec[i].p, w->xf.sec[i].len);
+    }
+    if (rc <= LX_OK) {
+        return rc;
+    }
+    rc = lx__cbuf_put(all, s->buf.p, s->buf.len);
+    while (rc == LX_OK && pos < s->buf.len) {
+        uint64_t blen;
+        size_t k = lx__cap_get_uvarint(s->buf.p + pos, s->buf.len - pos, &blen);
+
+        if (k == 0 || blen > s->buf.len - pos - k) {
+            break;
+        }
+        k += (size_t)blen;
+        rc = lx__cbuf_put(sizes, &k, sizeof(k));
+        pos += k;
+    }
+    return rc;
+}
+
+/*
+ * Trains a dictionary on every record buffered now (on their transform
+ * when chunks use it: a dictionary of records would not match what is
+ * compressed); a failure to train (too few samples) just means no
+ * dictionary.
  */
 static int train_dict(struct lx_capture_writer *w)
 {
-    struct lx__cbuf all;
-    size_t *sizes = NULL, n = 0, max = 0, i;
+    struct lx__cbuf all, sizes;
     uint8_t *dict = NULL;
-    size_t dlen;
+    size_t dlen, i;
     int rc = LX_OK;
 
     w->dict_done = true;
     lx__cbuf_init(&all, w->mem);
-    for (i = 0; i < w->tabcap; i++) {
+    lx__cbuf_init(&sizes, w->mem);
+    for (i = 0; i < w->tabcap && rc == LX_OK; i++) {
         if (w->tab[i] != NULL) {
-            max += w->tab[i]->chunk.nrec;
-            rc = rc == LX_OK
-                     ? lx__cbuf_put(&all, w->tab[i]->buf.p, w->tab[i]->buf.len)
-                     : rc;
+            rc = stream_samples(w, w->tab[i], &all, &sizes);
         }
     }
-    sizes = lx__malloc(w->mem, (max + 1) * sizeof(*sizes));
     dict = lx__malloc(w->mem, w->dict_size);
-    if (rc != LX_OK || sizes == NULL || dict == NULL) {
-        rc = LX_ERR_NOMEM;
+    if (rc != LX_OK || dict == NULL) {
+        rc = rc != LX_OK ? rc : LX_ERR_NOMEM;
         goto out;
     }
-    for (i = 0; i < w->tabcap; i++) {
-        if (w->tab[i] != NULL) {
-            n = record_sizes(&w->tab[i]->buf, sizes, n, max);
-        }
-    }
-    dlen = ZDICT_trainFromBuffer(dict, w->dict_size, all.p, sizes, (unsigned)n);
+    dlen = ZDICT_trainFromBuffer(dict, w->dict_size, all.p,
+                                 (const size_t *)(const void *)sizes.p,
+                                 (unsigned)(sizes.len / sizeof(size_t)));
     if (ZDICT_isError(dlen)) {
         LX_LOGI(w->ctx, "rec", "no capture dictionary: %s",
                 ZDICT_getErrorName(dlen));
@@ -616,9 +650,9 @@ static int train_dict(struct lx_capture_writer *w)
     rc = store_dict(w, dict, dlen);
 out:
     lx__free(w->mem, dict);
-    lx__free(w->mem, sizes);
+    lx__cbuf_free(&sizes);
     lx__cbuf_free(&all);
-    return rc;
+    return rc == LX_ERR_TOOBIG ? LX_ERR_NOMEM : rc;
 }
 
 static void reset_chunk(struct stream *s)

@@ -13,7 +13,9 @@
  * either as a delta or as itself, whichever the recent numbers of that
  * context favoured; encoder and decoder track that choice the same way.
  *
- * The decoder never trusts a length and never writes outside its output;
+ * The decoder never trusts a length and never writes outside its output
+ * buffer (outlen + LX__XFORM_SLACK bytes: it stores digits and text a word
+ * at a time, so it may scribble in the slack);
  * the encoder declines (returns 1) content it cannot give back exactly
  * (records with non-shortest varints), which is then stored plain.
  */
@@ -30,6 +32,8 @@ enum { SEC_H, SEC_W, SEC_S, SEC_K, SEC_Z, SEC_V, SEC_R, NSEC };
 #define K_END      0x01 /* end of the record's payload */
 #define K_LONG     0xff /* D and F follow as two bytes */
 #define MAX_DIGITS 19
+/* Output beyond outlen a record may use while its length is a guess. */
+#define GUESS_ROOM 8
 
 /* Context of a number: the 6 skeleton bytes before it and its F. */
 #define CTX_BITS 12
@@ -51,6 +55,7 @@ struct lx__xctx {
     uint64_t vs;   /* v without its decimal trailing zeros (encoder only) */
     int32_t score; /* > 0: raw values have been cheaper than deltas */
     uint32_t tz;   /* decimal trailing zeros of v (encoder only) */
+    uint32_t ep;   /* the chunk (x->ep) it was last used in */
 };
 
 static const uint64_t pow10[20] = {1ull,
@@ -102,7 +107,10 @@ void lx__xform_init(struct lx__xform *x, const struct lx_mem *mem)
 
     x->mem = mem;
     x->ctx = NULL;
+    x->ctx_mem = NULL;
     x->htab = NULL;
+    x->nhtab = 0;
+    x->ep = 0;
     x->sk_start = 0;
     lx__cbuf_init(&x->skel, mem);
     for (i = 0; i < NSEC; i++) {
@@ -117,24 +125,52 @@ void lx__xform_free(struct lx__xform *x)
     for (i = 0; i < NSEC; i++) {
         lx__cbuf_free(&x->sec[i]);
     }
-    lx__free(x->mem, x->ctx);
+    lx__free(x->mem, x->ctx_mem);
+    x->ctx_mem = NULL;
     x->ctx = NULL;
     lx__free(x->mem, x->htab);
     x->htab = NULL;
     lx__cbuf_free(&x->skel);
 }
 
+/*
+ * Starts a chunk: every context at {0, 0}. Rather than clearing the table
+ * (which costs more than a short piece), the chunk gets a new epoch and a
+ * context of an older one is cleared when first used (ctx_get).
+ */
 static int reset_ctx(struct lx__xform *x)
 {
     if (x->ctx == NULL) {
-        x->ctx = lx__malloc(x->mem, CTX_N * sizeof(*x->ctx));
-        if (x->ctx == NULL) {
+        /* Aligned so that no context straddles two cache lines. */
+        x->ctx_mem = lx__malloc(x->mem, CTX_N * sizeof(*x->ctx) + 64);
+        if (x->ctx_mem == NULL) {
             return LX_ERR_NOMEM;
         }
+        x->ctx = (struct lx__xctx *)(void *)((uint8_t *)x->ctx_mem +
+                                             (64 - (uintptr_t)x->ctx_mem % 64));
+        x->ep = 0;
     }
-    memset(x->ctx, 0, CTX_N * sizeof(*x->ctx));
+    if (++x->ep == 1) {
+        memset(x->ctx, 0, CTX_N * sizeof(*x->ctx)); /* new, or wrapped */
+    }
     x->skel.len = 0;
     return LX_OK;
+}
+
+/* Context i of a chunk of epoch ep, cleared if an older chunk left it. */
+static inline struct lx__xctx *ctx_get(struct lx__xctx *ctx, unsigned i,
+                                       uint32_t ep)
+{
+    struct lx__xctx *c = &ctx[i];
+
+    if (c->ep != ep) {
+        c->v = 0;
+        c->vs = 0;
+        c->score = 0;
+        c->tz = 0;
+        c->ep = ep;
+    }
+    return c;
 }
 
 static size_t nskel(const struct lx__xform *x)
@@ -193,6 +229,59 @@ static inline unsigned ctx_of(const uint8_t *s, size_t i, unsigned f)
         }
     }
     return (unsigned)((k * 0x9E3779B97F4A7C15ull) >> (64 - CTX_BITS));
+}
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define XF_LE 1
+#else
+#define XF_LE 0
+#endif
+
+/* ctx_of for a marker i bytes into skeleton s (s[-1] etc. not read). */
+static inline unsigned ctx_at(const uint8_t *s, size_t i, unsigned f)
+{
+#if XF_LE
+    if (i >= 8) {
+        uint64_t w;
+
+        memcpy(&w, s + i - 8, 8);
+        w = (w >> 16) | (uint64_t)f << 56;
+        return (unsigned)((w * 0x9E3779B97F4A7C15ull) >> (64 - CTX_BITS));
+    }
+#endif
+    return ctx_of(s, i, f);
+}
+
+/* v / 10^f (f < 20) by a constant per case, which compilers multiply. */
+static inline uint64_t div_pow10(uint64_t v, unsigned f)
+{
+    switch (f) {
+#define C(n)                                                                   \
+    case n:                                                                    \
+        return v / pow10[n]
+        C(0);
+        C(1);
+        C(2);
+        C(3);
+        C(4);
+        C(5);
+        C(6);
+        C(7);
+        C(8);
+        C(9);
+        C(10);
+        C(11);
+        C(12);
+        C(13);
+        C(14);
+        C(15);
+        C(16);
+        C(17);
+        C(18);
+#undef C
+    default:
+        return v / pow10[f];
+    }
 }
 
 /*
@@ -310,28 +399,6 @@ static inline bool is_digit(uint8_t b)
     return (unsigned)(b - '0') < 10;
 }
 
-/* Reads digits at p[*i..len) into m while it holds fewer than 19. */
-static inline void read_digits(const uint8_t *p, size_t len, size_t *i,
-                               struct num *m)
-{
-    size_t j = *i;
-
-    while (j < len && m->n < MAX_DIGITS && is_digit(p[j])) {
-        unsigned dg = (unsigned)(p[j] - '0');
-
-        m->v = m->v * 10 + dg;
-        if (dg != 0) {
-            m->vs = m->v;
-            m->tz = 0;
-        } else {
-            m->tz++;
-        }
-        m->n++;
-        j++;
-    }
-    *i = j;
-}
-
 /* Encodes one number token of D digits, F of them after a point. */
 static int enc_number(struct lx__xform *x, const struct num *m, unsigned D,
                       unsigned F)
@@ -352,7 +419,8 @@ static int enc_number(struct lx__xform *x, const struct num *m, unsigned D,
         put_u8(&x->sec[SEC_K], D);
         put_u8(&x->sec[SEC_K], F);
     }
-    c = &x->ctx[ctx_of(s->p + x->sk_start, s->len - 1 - x->sk_start, F)];
+    c = ctx_get(x->ctx, ctx_at(s->p + x->sk_start, s->len - 1 - x->sk_start, F),
+                x->ep);
     d = v - c->v;
     if (c->score <= 0) {
         /*
@@ -387,6 +455,125 @@ static int enc_number(struct lx__xform *x, const struct num *m, unsigned D,
     return LX_OK;
 }
 
+#define ONES  0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+/*
+ * 0x80 in each byte of w that is strictly between m and n (m < n <= 128),
+ * 0 in the others: exact for every byte (no carries between bytes).
+ */
+static inline uint64_t between(uint64_t w, unsigned m, unsigned n)
+{
+    uint64_t lo = w & (ONES * 127);
+
+    return (ONES * (127 + n) - lo) & ~w & (lo + ONES * (127 - m)) & HIGHS;
+}
+
+/* The value of the first k (1..8) ASCII digits of w (little-endian). */
+static inline uint64_t parse8(uint64_t w, unsigned k)
+{
+    /* Borrows of the bytes after the digits only go up, and are shifted
+     * out; the shift puts zeros (leading zeros) in front. */
+    uint64_t v = (w - ONES * '0') << (8 * (8 - k));
+
+    v = v * 10 + (v >> 8);
+    return ((v & 0x000000FF000000FFull) * (100 + (1000000ull << 32)) +
+            ((v >> 16) & 0x000000FF000000FFull) * (1 + (10000ull << 32))) >>
+           32;
+}
+
+/*
+ * Reads up to max digits at p[0..avail) into *v (v * 10^k + them);
+ * returns how many.
+ */
+static inline unsigned digit_run(const uint8_t *p, size_t avail, unsigned max,
+                                 uint64_t *v)
+{
+    unsigned n = 0;
+
+    while (n < max) {
+#if XF_LE
+        if (avail - n >= 8) {
+            uint64_t w, nd;
+            unsigned k;
+
+            memcpy(&w, p + n, 8);
+            nd = ~between(w, '0' - 1, '9' + 1) & HIGHS;
+            k = nd != 0 ? (unsigned)__builtin_ctzll(nd) >> 3 : 8;
+            if (k > max - n) {
+                k = max - n;
+            }
+            if (k == 0) {
+                return n;
+            }
+            *v = *v * pow10[k] + parse8(w, k);
+            n += k;
+            if (k < 8) {
+                return n;
+            }
+            continue;
+        }
+#endif
+        if (n >= avail || !is_digit(p[n])) {
+            return n;
+        }
+        *v = *v * 10 + (unsigned)(p[n] - '0');
+        n++;
+    }
+    return n;
+}
+
+/*
+ * Reads the number at p[*i] (a digit) into m: a maximal run of digits
+ * (at most 19), then a point and the digits after it if a digit follows
+ * and the total stays at most 19. *F gets the digits after the point.
+ */
+static inline void read_number(const uint8_t *p, size_t len, size_t *i,
+                               struct num *m, unsigned *F)
+{
+    size_t st = *i, e;
+    unsigned n, f = 0, tz = 0, suf;
+
+    m->v = 0;
+    n = digit_run(p + st, len - st, MAX_DIGITS, &m->v);
+    e = st + n;
+    if (e + 1 < len && p[e] == '.' && n < MAX_DIGITS && is_digit(p[e + 1])) {
+        f = digit_run(p + e + 1, len - e - 1, MAX_DIGITS - n, &m->v);
+        n += f;
+        e += 1 + f;
+    }
+    m->n = n;
+    *F = f;
+    *i = e;
+    /* Trailing zeros: the '0's (and the point) at the end of the text. */
+    if (m->v == 0) {
+        m->tz = 0;
+        m->vs = 0;
+        return;
+    }
+    suf = 8;
+#if XF_LE
+    if (e - st >= 8) {
+        uint64_t w, other;
+
+        memcpy(&w, p + e - 8, 8);
+        other = ~between(w, '.' - 1, '0' + 1) & HIGHS;
+        if (other != 0) {
+            suf = 7 - ((63 - (unsigned)__builtin_clzll(other)) >> 3);
+            tz = suf - (f > 0 && suf > f ? 1 : 0);
+        }
+    }
+#endif
+    if (suf == 8) {
+        /* v != 0: a digit other than 0 ends the scan inside the number. */
+        for (tz = 0; p[e - 1] == '0' || p[e - 1] == '.'; e--) {
+            tz += p[e - 1] == '0';
+        }
+    }
+    m->tz = tz;
+    m->vs = div_pow10(m->v, tz);
+}
+
 /* Splits a payload text into skeleton and numbers. */
 static int enc_text(struct lx__xform *x, const uint8_t *p, size_t len)
 {
@@ -394,13 +581,36 @@ static int enc_text(struct lx__xform *x, const uint8_t *p, size_t len)
     size_t i = 0;
     int rc;
 
-    ROOM(x, SEC_S, len + 1);
+    /* Room for the skeleton and for 8-byte stores past its end. */
+    ROOM(x, SEC_S, len + 1 + 8);
     x->sk_start = s->len;
     while (i < len) {
-        uint8_t b = p[i];
-        struct num m = {0, 0, 0, 0};
-        unsigned D;
+        uint8_t b;
+        struct num m;
+        unsigned F;
 
+#if XF_LE
+        while (len - i >= 8) {
+            uint64_t w, hit;
+
+            memcpy(&w, p + i, 8);
+            memcpy(s->p + s->len, &w, 8);
+            hit = between(w, '0' - 1, '9' + 1) | between(w, MARK - 1, MARK + 1);
+            if (hit != 0) {
+                size_t k = (size_t)__builtin_ctzll(hit) >> 3;
+
+                i += k;
+                s->len += k;
+                break;
+            }
+            i += 8;
+            s->len += 8;
+        }
+        if (i >= len) {
+            break;
+        }
+#endif
+        b = p[i];
         if (!is_digit(b)) {
             s->p[s->len++] = b;
             i++;
@@ -410,15 +620,9 @@ static int enc_text(struct lx__xform *x, const uint8_t *p, size_t len)
             }
             continue;
         }
-        read_digits(p, len, &i, &m);
-        D = m.n;
-        if (i + 1 < len && p[i] == '.' && D < MAX_DIGITS &&
-            is_digit(p[i + 1])) {
-            i++;
-            read_digits(p, len, &i, &m);
-        }
+        read_number(p, len, &i, &m, &F);
         s->p[s->len++] = MARK;
-        rc = enc_number(x, &m, m.n, m.n - D);
+        rc = enc_number(x, &m, m.n, F);
         if (rc != LX_OK) {
             return rc;
         }
@@ -472,6 +676,7 @@ static int skel_ref(struct lx__xform *x, uint64_t *ref)
     }
     if (nskel(x) < SK_MAX && x->htab[slot] == 0) {
         x->htab[slot] = (uint32_t)nskel(x) + 1;
+        x->htab[SK_SLOTS + x->nhtab++] = (uint32_t)slot;
     }
     return add_skel(x, st, n);
 }
@@ -576,11 +781,20 @@ int lx__xform_encode(struct lx__xform *x, const uint8_t *in, size_t n,
     if (rc != LX_OK) {
         return rc;
     }
-    if (x->htab == NULL &&
-        (x->htab = lx__malloc(x->mem, SK_SLOTS * sizeof(*x->htab))) == NULL) {
-        return LX_ERR_NOMEM;
+    if (x->htab == NULL) {
+        /* The table, then the list of its slots in use (up to SK_MAX). */
+        x->htab = lx__malloc(x->mem, (SK_SLOTS + SK_MAX) * sizeof(*x->htab));
+        if (x->htab == NULL) {
+            return LX_ERR_NOMEM;
+        }
+        memset(x->htab, 0, SK_SLOTS * sizeof(*x->htab));
+        x->nhtab = 0;
     }
-    memset(x->htab, 0, SK_SLOTS * sizeof(*x->htab));
+    /* Clears what the previous chunk used, not the whole table. */
+    for (i = 0; i < x->nhtab; i++) {
+        x->htab[x->htab[SK_SLOTS + i]] = 0;
+    }
+    x->nhtab = 0;
     for (i = 0; i < NSEC; i++) {
         x->sec[i].len = 0;
     }
@@ -628,6 +842,7 @@ struct dec {
     struct lx__xform *x;
     bool nomem;
     uint8_t *out;
+    uint8_t *oend; /* out + outlen + LX__XFORM_SLACK: scratch room */
     size_t cap;
     size_t pos;
     size_t guess; /* size of the previous body length varint */
@@ -709,105 +924,238 @@ static inline void put_digits(uint8_t *q, uint64_t v, unsigned D, unsigned F)
     put_run(e, &v, D - F);
 }
 
-/* Decodes one number token at the marker s[at], skeleton start base. */
-static inline void dec_number(struct dec *d, struct lx__xctx *ctx,
-                              const struct sec *s, size_t base, size_t at,
-                              unsigned code)
+/*
+ * The 8 ASCII digits of x < 10^8, most significant first in memory
+ * (little-endian): split into halves of 4, quarters of 2, then digits, all
+ * lanes at once (x / 100 as (x * 10486) >> 20 and x / 10 as (x * 103) >>
+ * 10, exact in the ranges used).
+ */
+static inline uint64_t swar8(uint32_t x)
 {
-    unsigned D, F, t;
-    uint64_t v, raw, dd;
-    struct lx__xctx *c;
+    uint64_t y = (uint64_t)(x / 10000) | (uint64_t)(x % 10000) << 32;
+    uint64_t q = ((y * 10486) >> 20) & 0x0000007F0000007Full;
 
-    if (d->err != NULL) {
-        return;
-    }
-    if (code == K_LITERAL) {
-        if (d->pos >= d->cap) {
-            d->err = "content longer than its row";
-            return;
-        }
-        d->out[d->pos++] = MARK;
-        return;
-    }
-    if (code == K_LONG) {
-        D = rd_u8(d, SEC_K);
-        F = rd_u8(d, SEC_K);
-    } else {
-        D = code >> 4;
-        F = code & 15;
-    }
-    t = rd_u8(d, SEC_Z);
-    raw = rd_uv(d, SEC_V);
-    if (d->err != NULL) {
-        return;
-    }
-    if (D == 0 || D > MAX_DIGITS || F >= D || t > MAX_DIGITS) {
-        d->err = "bad number shape";
-        return;
-    }
-    c = &ctx[ctx_of(s->p + base, at - base, F)];
-    if (c->score <= 0) {
-        dd = lx__cap_unzigzag(raw) * pow10[t];
-        v = c->v + dd;
-    } else {
-        if (raw > max_scaled[t]) {
-            d->err = "number out of range";
-            return;
-        }
-        v = raw * pow10[t];
-        dd = v - c->v;
-    }
-    if (v >= pow10[D]) {
-        d->err = "number wider than its shape";
-        return;
-    }
-    if (D + 1 > d->cap - d->pos) {
-        d->err = "content longer than its row";
-        return;
-    }
-    ctx_learn(c, v, dd);
-    put_digits(d->out + d->pos, v, D, F);
-    d->pos += D + (F > 0 ? 1 : 0);
+    y = q | (y - q * 100) << 16;
+    q = ((y * 103) >> 10) & 0x000F000F000F000Full;
+    y = q | (y - q * 10) << 8;
+    return y + 0x3030303030303030ull;
 }
 
-/* Rebuilds one payload text from the skeleton at s and the numbers. */
+/* The 4 ASCII digits of x < 10^4, as swar8 does it. */
+static inline uint32_t swar4(uint32_t x)
+{
+    uint32_t y = x / 100 | (x % 100) << 16;
+    uint32_t q = ((y * 103) >> 10) & 0x000F000Fu;
+
+    return (q | (y - q * 10) << 8) + 0x30303030u;
+}
+
+/*
+ * Writes x < 10^n (1 <= n <= 19) as n digits at q, 8 at a time; may
+ * write up to 8 bytes past them. Returns the end of the digits. Words
+ * are stored as they are: little-endian hosts only (XF_LE).
+ */
+static inline __attribute__((always_inline)) uint8_t *
+put_n(uint8_t *q, uint64_t x, unsigned n)
+{
+    uint64_t w;
+
+    if (n <= 2) {
+        q[0] = (uint8_t)digit_pairs[2 * x + 2 - n];
+        q[1] = (uint8_t)digit_pairs[2 * x + 1];
+        return q + n;
+    }
+    if (n <= 4) {
+        uint32_t h = swar4((uint32_t)x) >> (8 * (4 - n));
+
+        memcpy(q, &h, 4);
+        return q + n;
+    }
+    if (n <= 8) {
+        w = swar8((uint32_t)x) >> (8 * (8 - n));
+        memcpy(q, &w, 8);
+        return q + n;
+    }
+    if (n <= 16) {
+        w = swar8((uint32_t)(x / 100000000u)) >> (8 * (16 - n));
+        memcpy(q, &w, 8);
+        q += n - 8;
+        w = swar8((uint32_t)(x % 100000000u));
+        memcpy(q, &w, 8);
+        return q + 8;
+    }
+    w = swar8((uint32_t)(x / 10000000000000000ull)) >> (8 * (24 - n));
+    memcpy(q, &w, 8);
+    q += n - 16;
+    x %= 10000000000000000ull;
+    w = swar8((uint32_t)(x / 100000000u));
+    memcpy(q, &w, 8);
+    w = swar8((uint32_t)(x % 100000000u));
+    memcpy(q + 8, &w, 8);
+    return q + 16;
+}
+
+/*
+ * put_digits with room for 48 bytes at q: the integer part and the
+ * fraction each written a word at a time, without a loop.
+ */
+static inline __attribute__((always_inline)) void
+put_digits_fast(uint8_t *q, uint64_t v, unsigned D, unsigned F)
+{
+    uint64_t ip;
+
+    if (F == 0) {
+        put_n(q, v, D);
+        return;
+    }
+    ip = div_pow10(v, F);
+    q = put_n(q, ip, D - F);
+    *q = '.';
+    put_n(q + 1, v - ip * pow10[F], F);
+}
+
+/* A uvarint at p[0..len) (lx__cap_get_uvarint, short ones inline). */
+static inline size_t get_uv(const uint8_t *p, size_t len, uint64_t *v)
+{
+    uint64_t x = 0;
+    size_t i;
+
+    for (i = 0; i < len && i < 9; i++) {
+        x |= (uint64_t)(p[i] & 0x7f) << (7 * i);
+        if (p[i] < 0x80) {
+            *v = x;
+            return i + 1;
+        }
+    }
+    return lx__cap_get_uvarint(p, len, v);
+}
+
+/*
+ * Rebuilds one payload text from the skeleton at s and the numbers: the
+ * skeleton's bytes are copied 8 at a time up to its next marker, and each
+ * number is decoded and written in place.
+ */
 static void dec_text(struct dec *d, struct lx__xctx *ctx, struct sec *s)
 {
-    size_t base = s->pos;
+    const uint8_t *base = s->p + s->pos, *sp = base, *se = s->p + s->len;
+    uint8_t *o = d->out + d->pos, *oe = d->out + d->cap, *ophys = d->oend;
+    struct sec *ks = &d->s[SEC_K], *zs = &d->s[SEC_Z], *vs = &d->s[SEC_V];
 
-    while (d->err == NULL) {
-        const uint8_t *sp = s->p + s->pos, *se = s->p + s->len;
-        uint8_t *o = d->out + d->pos, *oe = d->out + d->cap;
-        unsigned code;
-        size_t at;
+    for (;;) {
+        unsigned code, D, F, t;
+        uint64_t v, raw, dd;
+        struct lx__xctx *c;
+        size_t n;
 
-        /* Skeleton runs are short: a plain loop beats memchr + memcpy. */
-        if (se - sp <= oe - o) {
-            while (sp < se && *sp != MARK) {
-                *o++ = *sp++;
+#if XF_LE
+        while (se - sp >= 8 && ophys - o >= 8) {
+            uint64_t w, x, z;
+
+            memcpy(&w, sp, 8);
+            memcpy(o, &w, 8);
+            x = w ^ 0x0101010101010101ull;
+            z = (x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull;
+            if (z != 0) {
+                n = (size_t)__builtin_ctzll(z) >> 3;
+                sp += n;
+                o += n;
+                break;
             }
-        } else {
-            while (sp < se && *sp != MARK && o < oe) {
-                *o++ = *sp++;
-            }
+            sp += 8;
+            o += 8;
         }
-        d->pos = (size_t)(o - d->out);
+#endif
+        while (sp < se && *sp != MARK && o < ophys) {
+            *o++ = *sp++;
+        }
+        if (o > oe || (sp < se && *sp != MARK)) {
+            d->err = "content longer than its row";
+            break;
+        }
         if (sp == se) {
             d->err = "skeleton truncated";
-            return;
+            break;
         }
-        if (*sp != MARK) {
+        n = (size_t)(sp - base); /* the marker's offset in the skeleton */
+        sp++;
+        if (ks->pos >= ks->len) {
+            d->err = "section truncated";
+            break;
+        }
+        code = ks->p[ks->pos++];
+        if (code == K_END) {
+            break;
+        }
+        if (code == K_LITERAL) {
+            if (o >= oe) {
+                d->err = "content longer than its row";
+                break;
+            }
+            *o++ = MARK;
+            continue;
+        }
+        if (code == K_LONG) {
+            if (ks->len - ks->pos < 2) {
+                d->err = "section truncated";
+                break;
+            }
+            D = ks->p[ks->pos];
+            F = ks->p[ks->pos + 1];
+            ks->pos += 2;
+        } else {
+            D = code >> 4;
+            F = code & 15;
+        }
+        if (zs->pos >= zs->len || vs->pos >= vs->len) {
+            d->err = "section truncated";
+            break;
+        }
+        t = zs->p[zs->pos++];
+        if (vs->p[vs->pos] < 0x80) {
+            raw = vs->p[vs->pos++];
+        } else {
+            size_t k = get_uv(vs->p + vs->pos, vs->len - vs->pos, &raw);
+
+            if (k == 0) {
+                d->err = "bad varint in section";
+                break;
+            }
+            vs->pos += k;
+        }
+        if (D == 0 || D > MAX_DIGITS || F >= D || t > MAX_DIGITS) {
+            d->err = "bad number shape";
+            break;
+        }
+        c = ctx_get(ctx, ctx_at(base, n, F), d->x->ep);
+        if (c->score <= 0) {
+            dd = lx__cap_unzigzag(raw) * pow10[t];
+            v = c->v + dd;
+        } else {
+            if (raw > max_scaled[t]) {
+                d->err = "number out of range";
+                break;
+            }
+            v = raw * pow10[t];
+            dd = v - c->v;
+        }
+        if (v >= pow10[D]) {
+            d->err = "number wider than its shape";
+            break;
+        }
+        if (D + 1 > (size_t)(oe - o)) {
             d->err = "content longer than its row";
-            return;
+            break;
         }
-        at = (size_t)(sp - s->p);
-        s->pos = at + 1;
-        code = rd_u8(d, SEC_K);
-        if (code == K_END || d->err != NULL) {
-            return;
+        ctx_learn(c, v, dd);
+        if (XF_LE && ophys - o >= 48) {
+            put_digits_fast(o, v, D, F);
+        } else {
+            put_digits(o, v, D, F);
         }
-        dec_number(d, ctx, s, base, at, code);
+        o += D + (F > 0 ? 1 : 0);
     }
+    d->pos = (size_t)(o - d->out);
+    s->pos = (size_t)(sp - s->p);
 }
 
 /* A text payload: a new skeleton read from S, or one from before. */
@@ -964,7 +1312,8 @@ int lx__xform_decode(struct lx__xform *x, const uint8_t *in, size_t n,
     }
     d.x = x;
     d.out = out;
-    d.cap = outlen + LX__XFORM_SLACK; /* a body length guessed too long */
+    d.cap = outlen + GUESS_ROOM; /* a body length guessed too long */
+    d.oend = out + outlen + LX__XFORM_SLACK;
     d.guess = 2;
     for (i = 0; i < nrec && d.err == NULL; i++) {
         dec_record(&d, x->ctx);

@@ -136,8 +136,10 @@ LX_EXTERN int lx_capture_wopts_set_commit(struct lx_capture_wopts *o,
                                           size_t max_bytes);
 /*
  * Trains a zstd dictionary of at most dict_size bytes (1 KiB..1 MiB) on the
- * records buffered at the first commit and stores it in the file; if zstd
- * cannot train one from them the file is written without a dictionary.
+ * records buffered at the first commit (on what the chunks compress: their
+ * numeric transform, see docs/capture-format.md 3.4) and stores it in the
+ * file; if zstd cannot train one from them the file is written without a
+ * dictionary.
  * dict_size 0 turns training off (the default). Errors: LX_ERR_RANGE.
  */
 LX_EXTERN int lx_capture_wopts_set_dict(struct lx_capture_wopts *o,
