@@ -24,113 +24,7 @@
 #include "venues/binance/binance.h"
 #include "venues/binance/codec_int.h"
 
-/* ---- Comparison -----------------------------------------------------------
- */
-
-static bool dec_eq(struct lx_decimal x, struct lx_decimal y)
-{
-    return x.m == y.m && x.scale == y.scale;
-}
-
-static const char *levels_diff(const struct lx_level *x, size_t nx,
-                               const struct lx_level *y, size_t ny)
-{
-    size_t i;
-
-    if (nx != ny || (x == NULL) != (y == NULL)) {
-        return "count";
-    }
-    for (i = 0; i < nx; i++) {
-        if (!dec_eq(x[i].price, y[i].price) || !dec_eq(x[i].qty, y[i].qty)) {
-            return "level";
-        }
-    }
-    return NULL;
-}
-
-#define DIFF(f)                                                                \
-    do {                                                                       \
-        if (a->f != b->f) {                                                    \
-            return #f;                                                         \
-        }                                                                      \
-    } while (0)
-#define DIFF_DEC(f)                                                            \
-    do {                                                                       \
-        if (!dec_eq(a->f, b->f)) {                                             \
-            return #f;                                                         \
-        }                                                                      \
-    } while (0)
-#define DIFF_BUF(f)                                                            \
-    do {                                                                       \
-        if (memcmp(a->f, b->f, sizeof(a->f)) != 0) {                           \
-            return #f;                                                         \
-        }                                                                      \
-    } while (0)
-
-/* The first field that differs, or NULL; every field the kinds fill. */
-static const char *msg_diff(const struct lx_bn_msg *a,
-                            const struct lx_bn_msg *b)
-{
-    const char *w;
-
-    DIFF(kind);
-    DIFF_BUF(stream);
-    DIFF_BUF(event);
-    DIFF(event_ms);
-    switch (a->kind) {
-    case LX_BN_MSG_DEPTH:
-        DIFF_BUF(u.depth.symbol);
-        DIFF(u.depth.is_snapshot);
-        DIFF(u.depth.last_update_id);
-        DIFF(u.depth.first_id);
-        DIFF(u.depth.final_id);
-        DIFF(u.depth.prev_final_id);
-        DIFF(u.depth.event_ms);
-        DIFF(u.depth.tx_ms);
-        w = levels_diff(a->u.depth.bids, a->u.depth.nbids, b->u.depth.bids,
-                        b->u.depth.nbids);
-        if (w == NULL) {
-            w = levels_diff(a->u.depth.asks, a->u.depth.nasks, b->u.depth.asks,
-                            b->u.depth.nasks);
-        }
-        return w;
-    case LX_BN_MSG_TRADE:
-        DIFF_BUF(u.trade.symbol);
-        DIFF(u.trade.trade_id);
-        DIFF(u.trade.is_aggregate);
-        DIFF(u.trade.first_trade_id);
-        DIFF(u.trade.last_trade_id);
-        DIFF_DEC(u.trade.price);
-        DIFF_DEC(u.trade.qty);
-        DIFF(u.trade.buyer_is_maker);
-        DIFF(u.trade.taker_side);
-        DIFF(u.trade.trade_ms);
-        DIFF(u.trade.event_ms);
-        return NULL;
-    case LX_BN_MSG_BOOK_TICKER:
-        DIFF_BUF(u.book_ticker.symbol);
-        DIFF(u.book_ticker.update_id);
-        DIFF_DEC(u.book_ticker.bid);
-        DIFF_DEC(u.book_ticker.bid_qty);
-        DIFF_DEC(u.book_ticker.ask);
-        DIFF_DEC(u.book_ticker.ask_qty);
-        DIFF(u.book_ticker.event_ms);
-        DIFF(u.book_ticker.tx_ms);
-        return NULL;
-    case LX_BN_MSG_MARK_PRICE:
-        DIFF_BUF(u.mark_price.symbol);
-        DIFF_DEC(u.mark_price.mark);
-        DIFF_DEC(u.mark_price.index);
-        DIFF_DEC(u.mark_price.est_settle);
-        DIFF_DEC(u.mark_price.funding_rate);
-        DIFF_DEC(u.mark_price.interest_rate);
-        DIFF(u.mark_price.next_funding_ms);
-        DIFF(u.mark_price.event_ms);
-        return NULL;
-    default:
-        return "kind not mapped by the fast path";
-    }
-}
+#include "bn_msg_diff.h"
 
 /* ---- The differential check -----------------------------------------------
  */
@@ -192,7 +86,7 @@ static bool check(struct env *ev, enum lx_bn_market m, const char *buf,
             fail_msg("fast accepted, slow %s: %.*s", lx_err_name(src), (int)len,
                      buf);
         }
-        w = msg_diff(&fm, &sm);
+        w = bn_msg_diff(&fm, &sm);
         if (w != NULL) {
             fail_msg("fast/slow differ in %s: %.*s", w, (int)len, buf);
         }
@@ -207,7 +101,7 @@ static bool check(struct env *ev, enum lx_bn_market m, const char *buf,
         (frc == LX_OK || sm.kind == LX_BN_MSG_DEPTH ||
          sm.kind == LX_BN_MSG_TRADE || sm.kind == LX_BN_MSG_BOOK_TICKER ||
          sm.kind == LX_BN_MSG_MARK_PRICE)) {
-        w = msg_diff(&dm, &sm);
+        w = bn_msg_diff(&dm, &sm);
         if (w != NULL) {
             fail_msg("dispatcher/slow differ in %s: %.*s", w, (int)len, buf);
         }

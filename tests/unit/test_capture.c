@@ -2090,26 +2090,7 @@ static void test_xform_roundtrip(void **state)
  */
 static void test_xform_numbers(void **state)
 {
-    static const uint64_t pw[20] = {1ull,
-                                    10ull,
-                                    100ull,
-                                    1000ull,
-                                    10000ull,
-                                    100000ull,
-                                    1000000ull,
-                                    10000000ull,
-                                    100000000ull,
-                                    1000000000ull,
-                                    10000000000ull,
-                                    100000000000ull,
-                                    1000000000000ull,
-                                    10000000000000ull,
-                                    100000000000000ull,
-                                    1000000000000000ull,
-                                    10000000000000000ull,
-                                    100000000000000000ull,
-                                    1000000000000000000ull,
-                                    10000000000000000000ull};
+    uint64_t pw[20];
     static const char filler[] = "\",\"ab\x01[]{}:\"xyzw-+e. \"qrstuvwxyz_ABC";
     struct lx__cap_prev prev = {0, 0, 0, 0};
     struct lx_rng rngs, *rng = &rngs;
@@ -2119,6 +2100,9 @@ static void test_xform_numbers(void **state)
     uint64_t seq = 0;
 
     (void)state;
+    for (pw[0] = 1, k = 1; k < 20; k++) {
+        pw[k] = pw[k - 1] * 10;
+    }
     lx_rng_seed(rng, 7);
     lx__cbuf_init(&b, NULL);
     for (D = 1; D <= 19; D++) {
