@@ -104,28 +104,17 @@ size_t lx__cap_get_uvarint(const uint8_t *p, size_t len, uint64_t *v)
     return 0;
 }
 
-static size_t uvarint_len(uint64_t v)
-{
-    size_t n = 1;
-
-    while (v >= 0x80) {
-        v >>= 7;
-        n++;
-    }
-    return n;
-}
-
 /* ---- record encoding -------------------------------------------------- */
 
 /* The kind-specific part: sizes and writing share one walk. */
 static size_t str_size(struct lx__cap_bytes s)
 {
-    return uvarint_len(s.len) + s.len;
+    return lx__cap_uvarint_len(s.len) + s.len;
 }
 
 static size_t headers_size(const struct lx__cap_rec *r)
 {
-    size_t n = uvarint_len(r->nheaders), i;
+    size_t n = lx__cap_uvarint_len(r->nheaders), i;
 
     for (i = 0; i < 2 * r->nheaders; i++) {
         n += str_size(r->headers[i]);
@@ -141,13 +130,13 @@ static size_t payload_size(const struct lx__cap_rec *r)
     case LX_CAPTURE_CONN_CLOSE:
         return str_size(r->s1);
     case LX_CAPTURE_HTTP_REQUEST:
-        return uvarint_len(r->n1) + str_size(r->s1) + str_size(r->s2) +
+        return lx__cap_uvarint_len(r->n1) + str_size(r->s1) + str_size(r->s2) +
                headers_size(r) + r->data.len;
     case LX_CAPTURE_HTTP_RESPONSE:
-        return uvarint_len(r->n1) + uvarint_len(r->n2) + str_size(r->s1) +
-               headers_size(r) + r->data.len;
+        return lx__cap_uvarint_len(r->n1) + lx__cap_uvarint_len(r->n2) +
+               str_size(r->s1) + headers_size(r) + r->data.len;
     case LX_CAPTURE_WS_FRAME:
-        return uvarint_len(r->n1) + r->data.len;
+        return lx__cap_uvarint_len(r->n1) + r->data.len;
     default: /* LX_CAPTURE_ANNOTATION */
         return str_size(r->s1) + r->data.len;
     }
@@ -167,10 +156,12 @@ static uint64_t mono_delta(const struct lx__cap_rec *r,
 static size_t body_size(const struct lx__cap_rec *r,
                         const struct lx__cap_prev *prev)
 {
-    return 2 + uvarint_len(lx__cap_zigzag(r->gseq - prev->gseq)) +
-           uvarint_len(lx__cap_zigzag(r->seq - prev->seq)) +
-           uvarint_len(lx__cap_zigzag((uint64_t)r->wall_ns - prev->wall)) +
-           uvarint_len(lx__cap_zigzag(mono_delta(r, prev))) + payload_size(r);
+    return 2 + lx__cap_uvarint_len(lx__cap_zigzag(r->gseq - prev->gseq)) +
+           lx__cap_uvarint_len(lx__cap_zigzag(r->seq - prev->seq)) +
+           lx__cap_uvarint_len(
+               lx__cap_zigzag((uint64_t)r->wall_ns - prev->wall)) +
+           lx__cap_uvarint_len(lx__cap_zigzag(mono_delta(r, prev))) +
+           payload_size(r);
 }
 
 size_t lx__cap_rec_size(const struct lx__cap_rec *r,
@@ -178,7 +169,7 @@ size_t lx__cap_rec_size(const struct lx__cap_rec *r,
 {
     size_t n = body_size(r, prev);
 
-    return uvarint_len(n) + n;
+    return lx__cap_uvarint_len(n) + n;
 }
 
 static uint8_t *put_str(uint8_t *p, struct lx__cap_bytes s)
@@ -238,7 +229,7 @@ static uint8_t *put_payload(uint8_t *p, const struct lx__cap_rec *r)
 int lx__cap_rec_encode(struct lx__cbuf *b, const struct lx__cap_rec *r,
                        struct lx__cap_prev *prev)
 {
-    size_t blen = body_size(r, prev), total = uvarint_len(blen) + blen;
+    size_t blen = body_size(r, prev), total = lx__cap_uvarint_len(blen) + blen;
     uint8_t *p;
     int rc;
 

@@ -45,6 +45,18 @@ size_t lx__cap_put_uvarint(uint8_t *p, uint64_t v);
  */
 size_t lx__cap_get_uvarint(const uint8_t *p, size_t len, uint64_t *v);
 
+/* The bytes lx__cap_put_uvarint writes for v. */
+static inline size_t lx__cap_uvarint_len(uint64_t v)
+{
+    size_t n = 1;
+
+    while (v >= 0x80) {
+        v >>= 7;
+        n++;
+    }
+    return n;
+}
+
 static inline uint64_t lx__cap_zigzag(uint64_t d)
 {
     return (d << 1) ^ (uint64_t)(-(int64_t)(d >> 63));

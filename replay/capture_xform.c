@@ -192,17 +192,6 @@ static int add_skel(struct lx__xform *x, size_t off, size_t len)
     return lx__cbuf_put(&x->skel, &k, sizeof(k));
 }
 
-static size_t uvlen(uint64_t v)
-{
-    size_t n = 1;
-
-    while (v >= 0x80) {
-        v >>= 7;
-        n++;
-    }
-    return n;
-}
-
 static inline unsigned bitlen(uint64_t v)
 {
     return v == 0 ? 0 : 64u - (unsigned)__builtin_clzll(v);
@@ -322,7 +311,7 @@ static size_t get_canon(const uint8_t *p, size_t len, uint64_t *v)
 {
     size_t n = lx__cap_get_uvarint(p, len, v);
 
-    return n != 0 && n == uvlen(*v) ? n : 0;
+    return n != 0 && n == lx__cap_uvarint_len(*v) ? n : 0;
 }
 
 /* Skips a uvarint and a string of that length; 0 if malformed. */
@@ -1262,7 +1251,7 @@ static void dec_record(struct dec *d, struct lx__xctx *ctx)
         d->err = "record too long";
         return;
     }
-    k = uvlen(blen);
+    k = lx__cap_uvarint_len(blen);
     d->guess = k;
     if (k != guess) {
         if (k > guess && k - guess > d->cap - d->pos) {

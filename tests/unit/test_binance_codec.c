@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "lx_test.h"
+#include "lx_test_file.h"
 
 #include "core/lx_internal.h"
 #include "crypto/crypto.h"
@@ -33,36 +34,13 @@
 /* ---- Helpers --------------------------------------------------------------
  */
 
-static char *read_path(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    long n;
-
-    if (f == NULL) {
-        return NULL;
-    }
-    if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
-        fseek(f, 0, SEEK_SET) != 0) {
-        fclose(f);
-        return NULL;
-    }
-    buf = lx__malloc(NULL, (size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    buf[n] = '\0';
-    *len = (size_t)n;
-    return buf;
-}
-
 static char *fixture(const char *name, size_t *len)
 {
     char path[1024];
     char *buf;
 
     lx__snprintf(path, sizeof(path), "%s/%s", LX_BN_FIXTURES, name);
-    buf = read_path(path, len);
+    buf = lx_test_read_path(path, len);
     if (buf == NULL) {
         fail_msg("cannot read %s", path);
     }
@@ -77,7 +55,7 @@ static char *sample(const char *rel, size_t *len)
 
     lx__snprintf(path, sizeof(path), "%s/%s",
                  dir != NULL ? dir : LX_SAMPLES_DEFAULT, rel);
-    return read_path(path, len);
+    return lx_test_read_path(path, len);
 }
 
 static struct lx_arena *arena_new(void)
