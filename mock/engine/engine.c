@@ -70,6 +70,7 @@ static int init_pool(struct lx_engine *e)
         e->orders[i].level = ENG_NIL;
     }
     e->free_head = 0;
+    e->pair_pending = ENG_NIL;
     e->seq = 1;
     return LX_OK;
 }
@@ -647,6 +648,32 @@ void lx__eng_fill_info(const struct lx_engine *e, uint32_t slot,
     info->callback_bps = c->callback_bps;
     info->activation_price = c->activation;
     info->trail_best = (c->pext & PX_ACTIVE) ? c->extreme : 0;
+    info->sibling = (o->flags & OF_LINKED) ? e->orders[c->link].id : 0;
+}
+
+/* ---- One-cancels-the-other pairs ---------------------------------------- */
+
+void lx__eng_pair_link(struct lx_engine *e, uint32_t a, uint32_t b)
+{
+    e->cold[a].link = b;
+    e->cold[b].link = a;
+    e->orders[a].flags |= OF_LINKED;
+    e->orders[b].flags |= OF_LINKED;
+}
+
+/* Unlinks the pair of slot s; returns the sibling, or ENG_NIL. */
+uint32_t lx__eng_pair_break(struct lx_engine *e, uint32_t s)
+{
+    uint32_t y;
+
+    if (!(e->orders[s].flags & OF_LINKED)) {
+        return ENG_NIL;
+    }
+    y = e->cold[s].link;
+    e->orders[s].flags &= (uint8_t) ~(OF_LINKED | OF_HOLDER);
+    e->orders[y].flags &= (uint8_t) ~(OF_LINKED | OF_HOLDER);
+    e->cold[s].link = e->cold[y].link = ENG_NIL;
+    return y;
 }
 
 int lx__engine_order(const struct lx_engine *e, uint64_t order_id,

@@ -136,7 +136,8 @@ enum lx_eng_state {
     XX(HAS_POSITION, "setting cannot change with an open position")            \
     XX(HAS_ORDERS, "setting cannot change with open orders")                   \
     XX(LEVERAGE_REDUCTION, "isolated leverage cannot drop with a position")    \
-    XX(LIQUIDATION, "cancelled by liquidation")
+    XX(LIQUIDATION, "cancelled by liquidation")                                \
+    XX(OCO, "the other order of its one-cancels-the-other pair went first")
 
 enum lx_eng_reason {
 #define LX__ENG_REASON_ENUM(name, text) LX_ENG_R_##name,
@@ -341,6 +342,7 @@ struct lx_eng_order_info {
     uint32_t callback_bps;
     int64_t activation_price;
     int64_t trail_best; /* trailing: best price since activation, else 0 */
+    uint64_t sibling;   /* the other order of its OCO pair while both open */
 };
 
 /* ---- Setup (allocates) ------------------------------------------------- */
@@ -385,6 +387,31 @@ int lx__engine_submit(struct lx_engine *e, const struct lx_eng_order_req *r,
 int lx__engine_submit_dec(struct lx_engine *e,
                           const struct lx_eng_order_dreq *r,
                           struct lx_eng_result *res);
+
+/*
+ * One-cancels-the-other (spot books): places r[0] then r[1] (ids in that
+ * order) as one pair of the same account, instrument, side and quantity.
+ * Each leg is a stop or take-profit type, or at most one is LIMIT_MAKER.
+ * Both legs are checked before either is accepted; a refused pair logs
+ * one REJECTED (the first leg that failed) and both results are REJECTED
+ * with that reason (a shape the pair cannot have: UNSUPPORTED). The pair
+ * locks max(need of r[0], need of r[1]) once: the holder leg (the
+ * LIMIT_MAKER, else r[0]) locks its own need, the other what it needs
+ * beyond that. Both ACCEPTED events carry the flag bit 16 (OF_LINKED),
+ * the holder's also bit 32.
+ *
+ * The first time either leg trades (even partly), triggers, expires or is
+ * cancelled, the other ends in the same call, right after that event:
+ * CANCELLED with reason OCO when the first was cancelled, else EXPIRED
+ * with reason OCO. A triggered leg then locks what it needs on its own
+ * (its TRIGGERED event's b). Amending a leg keeps the pair covered.
+ */
+int lx__engine_submit_oco(struct lx_engine *e,
+                          const struct lx_eng_order_req r[2],
+                          struct lx_eng_result res[2]);
+int lx__engine_submit_oco_dec(struct lx_engine *e,
+                              const struct lx_eng_order_dreq r[2],
+                              struct lx_eng_result res[2]);
 
 /*
  * Cancels an open order of account by order_id, or when order_id is 0 by

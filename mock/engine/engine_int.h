@@ -39,10 +39,12 @@ struct eng_order {
     uint8_t side, type, tif, stp, where, flags;
 };
 
-#define OF_TRIGGERED 1u /* a stop order that has been triggered */
-#define OF_BY_QUOTE  2u /* market order by quote amount */
-#define OF_HAS_CID   4u /* has a client order id (in the cid table) */
-#define OF_REDUCE    8u /* perp: may only reduce its position */
+#define OF_TRIGGERED 1u  /* a stop order that has been triggered */
+#define OF_BY_QUOTE  2u  /* market order by quote amount */
+#define OF_HAS_CID   4u  /* has a client order id (in the cid table) */
+#define OF_REDUCE    8u  /* perp: may only reduce its position */
+#define OF_LINKED    16u /* one of a one-cancels-the-other pair (cold.link) */
+#define OF_HOLDER    32u /* the pair's leg that holds the shared lock */
 
 /* Perp attributes of an order (eng_cold.pext), as ACCEPTED's aux >> 24. */
 #define PX_PS(x)  ((x)&3u) /* enum lx_eng_pos_side */
@@ -56,6 +58,7 @@ struct eng_cold {
     int64_t quote_filled, stop_price, quote_qty, time;
     int64_t activation, extreme; /* trailing: activation, best price */
     uint32_t callback_bps;
+    uint32_t link; /* the sibling's slot while OF_LINKED */
     uint8_t pext;
     uint8_t cid_len;
     char cid[LX_ENG_CID_MAX + 1];
@@ -149,6 +152,7 @@ struct lx_engine {
     void *orders_mem;
     struct eng_cold *cold;
     uint32_t slot_bits, free_head;
+    uint32_t pair_pending; /* replay: first leg of a pair, its sibling next */
     uint64_t seq;
     /* Client order ids: open addressing, linear probing, slot + 1. */
     uint32_t *cid_tab;
@@ -219,6 +223,20 @@ static inline bool eng_stop_up(int type, int side)
     bool sl = type == LX_ENG_STOP_LOSS || type == LX_ENG_STOP_LOSS_LIMIT;
 
     return sl == (side == LX_ENG_BUY);
+}
+
+/*
+ * The lock a spot limit or stop order of qty lots needs on its own: buys
+ * lock quote (price * qty * k; a stop-market buy locks at its trigger),
+ * sells lock base (qty * l).
+ */
+static inline int64_t eng_spot_need(const struct eng_book *b, int side,
+                                    int type, int64_t price, int64_t qty)
+{
+    if (side == LX_ENG_SELL) {
+        return qty * b->l;
+    }
+    return eng_is_limit(type) ? price * qty * b->k : 0;
 }
 
 /*
@@ -396,6 +414,8 @@ void lx__eng_run_triggers(struct lx_engine *e, struct eng_book *b,
                           int64_t time);
 void lx__eng_cancel_slot(struct lx_engine *e, uint32_t slot, int reason,
                          int64_t time);
+void lx__eng_pair_link(struct lx_engine *e, uint32_t a, uint32_t b);
+uint32_t lx__eng_pair_break(struct lx_engine *e, uint32_t s);
 
 /* perp.c */
 int64_t lx__eng_ceil_div(int64_t a, int64_t b);

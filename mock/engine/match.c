@@ -394,12 +394,14 @@ static uint32_t pack_kind(int type, int tif, int stp)
  * Ends an open order: takes it off the book or the stop list, logs
  * CANCELLED or EXPIRED (ev_type 0 for a complete fill, which the FILL event
  * already said), releases what it still has locked and frees the slot.
+ * The other order of its OCO pair ends right after it (reason OCO).
  */
 static void finish(struct lx_engine *e, struct eng_book *b, uint32_t slot,
                    int ev_type, int reason, int64_t time)
 {
     struct eng_order *o = &e->orders[slot];
     int64_t lk = o->locked;
+    uint32_t sib = lx__eng_pair_break(e, slot);
 
     if (o->where == W_BOOK) {
         level_unlink(e, b, slot);
@@ -421,6 +423,13 @@ static void finish(struct lx_engine *e, struct eng_book *b, uint32_t slot,
         lx__eng_cid_remove(e, slot);
     }
     eng_slot_release(e, slot);
+    if (sib != ENG_NIL) {
+        /* One-cancels-the-other: the sibling goes right after. */
+        finish(e, b, sib,
+               ev_type == LX_ENG_EV_CANCELLED ? LX_ENG_EV_CANCELLED
+                                              : LX_ENG_EV_EXPIRED,
+               LX_ENG_R_OCO, time);
+    }
 }
 
 /* ---- Settlement -----------------------------------------------------------
@@ -669,6 +678,11 @@ static bool match(struct lx_engine *e, struct eng_book *b, uint32_t ts,
                 if (last_level) {
                     break;
                 }
+            } else if (m->flags & OF_LINKED) {
+                /* An OCO leg traded: the other leg expires now. */
+                uint32_t y = lx__eng_pair_break(e, ms);
+
+                finish(e, b, y, LX_ENG_EV_EXPIRED, LX_ENG_R_OCO, time);
             }
         }
     }
@@ -835,15 +849,39 @@ static int perp_trigger(struct lx_engine *e, struct eng_book *b, uint32_t slot,
     return LX_ENG_R_NONE;
 }
 
+/*
+ * A triggered OCO leg: the other leg expires first (its lock back to
+ * free), then this one locks what it needs on its own. Returns that.
+ */
+static int64_t pair_fire(struct lx_engine *e, struct eng_book *b, uint32_t slot,
+                         int64_t time)
+{
+    struct eng_order *o = &e->orders[slot];
+    int64_t top;
+
+    finish(e, b, lx__eng_pair_break(e, slot), LX_ENG_EV_EXPIRED, LX_ENG_R_OCO,
+           time);
+    top = eng_spot_need(b, o->side, o->type, o->price, o->qty) - o->locked;
+    if (top <= 0) {
+        return 0;
+    }
+    o->locked += top;
+    eng_move(e, o->account, eng_lock_asset(b, o->side), -top, top);
+    return top;
+}
+
 static void trigger(struct lx_engine *e, struct eng_book *b, uint32_t slot,
                     int64_t price, int64_t time)
 {
     struct eng_order *o = &e->orders[slot];
-    int64_t lock = 0;
+    int64_t lock = 0, top = 0;
     int why = LX_ENG_R_NONE;
 
     o->where = W_LIVE;
     o->flags |= OF_TRIGGERED;
+    if (o->flags & OF_LINKED) {
+        top = pair_fire(e, b, slot, time);
+    }
     if (b->perp) {
         why = perp_trigger(e, b, slot, &lock);
     } else if (!eng_is_limit(o->type) && o->side == LX_ENG_BUY &&
@@ -851,8 +889,9 @@ static void trigger(struct lx_engine *e, struct eng_book *b, uint32_t slot,
         why = LX_ENG_R_INSUFFICIENT_BALANCE;
     }
     o->locked += lock;
-    order_ev(e, LX_ENG_EV_TRIGGERED, 0, slot, price, o->qty, 0, lock, time);
-    eng_move(e, o->account, b->quote, -lock, lock);
+    order_ev(e, LX_ENG_EV_TRIGGERED, 0, slot, price, o->qty, 0, lock + top,
+             time);
+    eng_move(e, o->account, eng_lock_asset(b, o->side), -lock, lock);
     if (why != LX_ENG_R_NONE) {
         finish(e, b, slot, LX_ENG_EV_EXPIRED, why, time);
         return;
@@ -1328,7 +1367,7 @@ static void accepted_ev(struct lx_engine *e, const struct lx_eng_order_req *r,
 
 /* Creates the order in a free slot and logs its acceptance and lock. */
 static uint32_t accept(struct lx_engine *e, const struct lx_eng_order_req *r,
-                       int64_t qty, int64_t lock)
+                       int64_t qty, int64_t lock, unsigned flags)
 {
     struct eng_book *b = &e->books[r->inst];
     uint32_t s = eng_slot_alloc(e);
@@ -1347,7 +1386,8 @@ static uint32_t accept(struct lx_engine *e, const struct lx_eng_order_req *r,
     o->tif = r->tif;
     o->stp = r->stp;
     o->where = W_LIVE;
-    o->flags = r->qty == 0 && r->quote_qty != 0 ? OF_BY_QUOTE : 0;
+    o->flags =
+        (uint8_t)((r->qty == 0 && r->quote_qty != 0 ? OF_BY_QUOTE : 0) | flags);
     o->filled = 0;
     c->quote_filled = 0;
     c->stop_price = r->stop_price;
@@ -1401,7 +1441,7 @@ int lx__engine_submit(struct lx_engine *e, const struct lx_eng_order_req *r,
         return LX_OK;
     }
     b = &e->books[r->inst];
-    s = accept(e, r, qty, lock);
+    s = accept(e, r, qty, lock, 0);
     res->order_id = e->orders[s].id;
     if (eng_is_stop(r->type)) {
         lx__eng_stop_add(e, b, s);
@@ -1435,52 +1475,222 @@ static int dec_to(struct lx_decimal d, struct lx_decimal step, int64_t *out)
     return lx_decimal_to_ticks(d, step, out);
 }
 
+/*
+ * The integer request of a decimal one; a reason when a field is off its
+ * grid (PRICE_FILTER, LOT_SIZE, BAD_PRECISION), else NONE. An unknown
+ * instrument converts nothing (lx__engine_submit rejects it).
+ */
+static int dreq_to(const struct lx_engine *e, const struct lx_eng_order_dreq *r,
+                   struct lx_eng_order_req *q)
+{
+    const struct eng_book *b;
+
+    memset(q, 0, sizeof(*q));
+    q->account = r->account;
+    q->inst = r->inst;
+    q->side = r->side;
+    q->type = r->type;
+    q->tif = r->tif;
+    q->stp = r->stp;
+    q->cid = r->cid;
+    q->cid_len = r->cid_len;
+    q->time = r->time;
+    q->pos_side = r->pos_side;
+    q->working_type = r->working_type;
+    q->reduce_only = r->reduce_only;
+    q->close_position = r->close_position;
+    q->callback_bps = r->callback_bps;
+    if (r->inst >= e->nbooks) {
+        return LX_ENG_R_NONE;
+    }
+    b = &e->books[r->inst];
+    if (dec_to(r->price, b->tick, &q->price) != LX_OK ||
+        dec_to(r->stop_price, b->tick, &q->stop_price) != LX_OK ||
+        dec_to(r->activation_price, b->tick, &q->activation_price) != LX_OK) {
+        return LX_ENG_R_PRICE_FILTER;
+    }
+    if (dec_to(r->qty, b->lot, &q->qty) != LX_OK) {
+        return LX_ENG_R_LOT_SIZE;
+    }
+    if (dec_to(r->quote_qty, lx_decimal_from_i64(1, e->asset_scale[b->quote]),
+               &q->quote_qty) != LX_OK) {
+        return LX_ENG_R_BAD_PRECISION;
+    }
+    return LX_ENG_R_NONE;
+}
+
 int lx__engine_submit_dec(struct lx_engine *e,
                           const struct lx_eng_order_dreq *r,
                           struct lx_eng_result *res)
 {
-    struct lx_eng_order_req q = {0};
-    const struct eng_book *b;
-    int reason = LX_ENG_R_NONE;
+    struct lx_eng_order_req q;
+    int reason;
 
     if (e == NULL || r == NULL || res == NULL) {
         return LX_ERR_INVAL;
     }
-    q.account = r->account;
-    q.inst = r->inst;
-    q.side = r->side;
-    q.type = r->type;
-    q.tif = r->tif;
-    q.stp = r->stp;
-    q.cid = r->cid;
-    q.cid_len = r->cid_len;
-    q.time = r->time;
-    q.pos_side = r->pos_side;
-    q.working_type = r->working_type;
-    q.reduce_only = r->reduce_only;
-    q.close_position = r->close_position;
-    q.callback_bps = r->callback_bps;
-    if (r->inst >= e->nbooks) {
-        return lx__engine_submit(e, &q, res);
-    }
-    b = &e->books[r->inst];
-    if (dec_to(r->price, b->tick, &q.price) != LX_OK ||
-        dec_to(r->stop_price, b->tick, &q.stop_price) != LX_OK ||
-        dec_to(r->activation_price, b->tick, &q.activation_price) != LX_OK) {
-        reason = LX_ENG_R_PRICE_FILTER;
-    } else if (dec_to(r->qty, b->lot, &q.qty) != LX_OK) {
-        reason = LX_ENG_R_LOT_SIZE;
-    } else if (dec_to(r->quote_qty,
-                      lx_decimal_from_i64(1, e->asset_scale[b->quote]),
-                      &q.quote_qty) != LX_OK) {
-        reason = LX_ENG_R_BAD_PRECISION;
-    }
+    reason = dreq_to(e, r, &q);
     if (reason != LX_ENG_R_NONE) {
         memset(res, 0, sizeof(*res));
         reject(e, &q, reason, res);
         return LX_OK;
     }
     return lx__engine_submit(e, &q, res);
+}
+
+/* ---- One-cancels-the-other pairs ----------------------------------------
+ */
+
+/* The pair's own shape: one account, instrument, side and quantity. */
+static int check_pair(const struct lx_engine *e,
+                      const struct lx_eng_order_req r[2])
+{
+    int i, makers = 0;
+
+    if (r[0].account != r[1].account || r[0].inst != r[1].inst ||
+        r[0].side != r[1].side || r[0].qty != r[1].qty ||
+        e->books[r[0].inst].perp) {
+        return LX_ENG_R_UNSUPPORTED;
+    }
+    for (i = 0; i < 2; i++) {
+        if (r[i].type == LX_ENG_LIMIT_MAKER) {
+            makers++;
+        } else if (!eng_is_stop(r[i].type)) {
+            return LX_ENG_R_UNSUPPORTED;
+        }
+    }
+    return makers > 1 ? LX_ENG_R_UNSUPPORTED : LX_ENG_R_NONE;
+}
+
+/* Room for both legs: open orders, slots, stop lists; and distinct ids. */
+static int pair_room(const struct lx_engine *e,
+                     const struct lx_eng_order_req r[2])
+{
+    const struct eng_account *a = &e->accounts[r[0].account];
+    const struct eng_book *b = &e->books[r[0].inst];
+    uint32_t up = b->up.n, down = b->down.n;
+    int i;
+
+    if (r[1].cid_len > 0 && r[1].cid_len == r[0].cid_len &&
+        memcmp(r[0].cid, r[1].cid, r[0].cid_len) == 0) {
+        return LX_ENG_R_DUPLICATE_ORDER;
+    }
+    if (a->max_open != 0 && a->open + 2 > a->max_open) {
+        return LX_ENG_R_MAX_NUM_ORDERS;
+    }
+    for (i = 0; i < 2; i++) {
+        if (eng_is_stop(r[i].type)) {
+            *(eng_stop_up(r[i].type, r[i].side) ? &up : &down) += 1;
+        }
+    }
+    if (e->orders[e->free_head].next == ENG_NIL || up > b->stop_cap ||
+        down > b->stop_cap) {
+        return LX_ENG_R_BOOK_FULL;
+    }
+    return LX_ENG_R_NONE;
+}
+
+/* Every check of one leg; its lock need and quantity. */
+static int check_leg(const struct lx_engine *e,
+                     const struct lx_eng_order_req *r, int64_t *lock,
+                     int64_t *qty)
+{
+    int reason = check_filters(e, r);
+
+    if (reason == LX_ENG_R_NONE) {
+        reason = check_account(e, r);
+    }
+    if (reason == LX_ENG_R_NONE) {
+        reason = compute_lock(e, r, lock, qty);
+    }
+    return reason;
+}
+
+int lx__engine_submit_oco(struct lx_engine *e,
+                          const struct lx_eng_order_req r[2],
+                          struct lx_eng_result res[2])
+{
+    int64_t lock[2] = {0, 0}, qty[2] = {0, 0};
+    uint32_t s[2];
+    int reason, bad = 0, i, h;
+
+    if (e == NULL || r == NULL || res == NULL) {
+        return LX_ERR_INVAL;
+    }
+    memset(res, 0, 2 * sizeof(*res));
+    reason = check_shape(e, &r[0]);
+    if (reason == LX_ENG_R_NONE) {
+        bad = 1;
+        reason = check_shape(e, &r[1]);
+    }
+    if (reason == LX_ENG_R_NONE) {
+        reason = check_pair(e, r);
+    }
+    for (i = 0; i < 2 && reason == LX_ENG_R_NONE; i++) {
+        bad = i;
+        reason = check_leg(e, &r[i], &lock[i], &qty[i]);
+    }
+    if (reason == LX_ENG_R_NONE) {
+        reason = pair_room(e, r);
+    }
+    if (reason != LX_ENG_R_NONE) {
+        reject(e, &r[bad], reason, &res[bad]);
+        res[bad ^ 1] = res[bad];
+        return LX_OK;
+    }
+    /* The holder locks its need, the other leg only what it needs more. */
+    h = r[1].type == LX_ENG_LIMIT_MAKER;
+    lock[h ^ 1] = lock[h ^ 1] > lock[h] ? lock[h ^ 1] - lock[h] : 0;
+    for (i = 0; i < 2; i++) {
+        s[i] = accept(e, &r[i], qty[i], lock[i],
+                      OF_LINKED | (i == h ? OF_HOLDER : 0));
+    }
+    e->cold[s[0]].link = s[1];
+    e->cold[s[1]].link = s[0];
+    for (i = 0; i < 2; i++) {
+        res[i].order_id = e->orders[s[i]].id;
+        res[i].state = LX_ENG_ST_NEW;
+    }
+    for (i = 0; i < 2; i++) {
+        struct eng_book *b = &e->books[r[i].inst];
+        int state, why = LX_ENG_R_NONE;
+
+        if (eng_is_stop(r[i].type)) {
+            lx__eng_stop_add(e, b, s[i]);
+            e->orders[s[i]].where = W_STOP;
+        } else if (!rest_passive(e, b, s[i], &state)) {
+            /* No level left for the LIMIT_MAKER (it cannot cross: checked):
+             * it expires with BOOK_FULL, and so the pair ends. */
+            res[i].state = (uint8_t)execute(e, b, s[i], r[i].time, &why);
+            res[i].reason = (uint8_t)why;
+            res[i ^ 1].state = LX_ENG_ST_EXPIRED;
+            res[i ^ 1].reason = LX_ENG_R_OCO;
+            break;
+        }
+    }
+    return LX_OK;
+}
+
+int lx__engine_submit_oco_dec(struct lx_engine *e,
+                              const struct lx_eng_order_dreq r[2],
+                              struct lx_eng_result res[2])
+{
+    struct lx_eng_order_req q[2];
+    int i, reason;
+
+    if (e == NULL || r == NULL || res == NULL) {
+        return LX_ERR_INVAL;
+    }
+    memset(res, 0, 2 * sizeof(*res));
+    for (i = 0; i < 2; i++) {
+        reason = dreq_to(e, &r[i], &q[i]);
+        if (reason != LX_ENG_R_NONE) {
+            reject(e, &q[i], reason, &res[i]);
+            res[i ^ 1] = res[i];
+            return LX_OK;
+        }
+    }
+    return lx__engine_submit_oco(e, q, res);
 }
 
 /* ---- Cancel and amend ------------------------------------------------------
@@ -1571,15 +1781,36 @@ int lx__engine_cancel_all(struct lx_engine *e, uint32_t account, uint32_t inst,
 
         if ((o->where == W_BOOK || o->where == W_STOP) &&
             o->account == account && o->inst == inst) {
+            n += (o->flags & OF_LINKED) ? 2 : 1; /* its OCO sibling too */
             finish(e, &e->books[inst], s, LX_ENG_EV_CANCELLED, LX_ENG_R_USER,
                    time);
-            n++;
         }
     }
     if (ncancelled != NULL) {
         *ncancelled = n;
     }
     return LX_OK;
+}
+
+/*
+ * What an amended OCO leg in slot s must lock for the pair to stay covered
+ * (need: its own need after the amendment). The holder covers its own need
+ * and what its sibling needs beyond the sibling's lock; the other leg what
+ * it needs beyond the holder's lock.
+ */
+static int64_t pair_lock(const struct lx_engine *e, uint32_t s, int64_t need)
+{
+    const struct eng_order *o = &e->orders[s];
+    const struct eng_order *y = &e->orders[e->cold[s].link];
+    const struct eng_book *b = &e->books[o->inst];
+    int64_t other;
+
+    if (o->flags & OF_HOLDER) {
+        other =
+            eng_spot_need(b, y->side, y->type, y->price, y->qty) - y->locked;
+        return need > other ? need : other;
+    }
+    return need > y->locked ? need - y->locked : 0;
 }
 
 static int check_amend(const struct lx_engine *e, uint32_t s, int64_t price,
@@ -1611,6 +1842,9 @@ static int check_amend(const struct lx_engine *e, uint32_t s, int64_t price,
                    : LX_ENG_R_NONE;
     }
     *lock = o->side == LX_ENG_BUY ? rem * price * b->k : rem * b->l;
+    if (o->flags & OF_LINKED) {
+        *lock = pair_lock(e, s, *lock);
+    }
     if (*lock - o->locked >
         eng_cbal(e, o->account, eng_lock_asset(b, o->side))[0]) {
         return LX_ENG_R_INSUFFICIENT_BALANCE;

@@ -101,6 +101,18 @@ static int apply_accepted(struct lx_engine *e, const struct lx_eng_event *ev)
     }
     e->accounts[o->account].open++;
     lock_move(e, s, ev->b);
+    if (o->flags & OF_LINKED) {
+        /* The legs of an OCO pair are accepted one right after the other. */
+        if (e->pair_pending == ENG_NIL) {
+            e->pair_pending = s;
+            o->flags &= (uint8_t)~OF_LINKED; /* until its sibling comes */
+        } else {
+            lx__eng_pair_link(e, e->pair_pending, s);
+            e->pair_pending = ENG_NIL;
+        }
+    } else if (e->pair_pending != ENG_NIL) {
+        return LX_ERR_CORRUPT;
+    }
     if ((ev->order_id >> e->slot_bits) >= e->seq) {
         e->seq = (ev->order_id >> e->slot_bits) + 1;
     }
@@ -135,6 +147,10 @@ static void drop(struct lx_engine *e, uint32_t s)
     struct eng_order *o = &e->orders[s];
     struct eng_book *b = &e->books[o->inst];
 
+    lx__eng_pair_break(e, s);
+    if (e->pair_pending == s) {
+        e->pair_pending = ENG_NIL;
+    }
     if (o->where == W_BOOK) {
         lx__eng_level_unlink(e, b, s);
     } else if (o->where == W_STOP) {
@@ -351,6 +367,9 @@ static uint64_t mix_order(const struct lx_engine *e, uint64_t h, uint32_t s)
         h = mix(h, (uint64_t)c->activation);
         h = mix(h, (uint64_t)c->extreme);
     }
+    if (o->flags & OF_LINKED) {
+        h = mix(h, e->orders[c->link].id);
+    }
     return mix(h, lx__eng_cid_hash(0, c->cid, c->cid_len));
 }
 
@@ -494,6 +513,32 @@ static int check_book(const struct lx_engine *e, uint32_t inst)
     return LX_OK;
 }
 
+/*
+ * An OCO pair from its leg in slot s: the link goes both ways, one account,
+ * instrument and side, one holder, whose lock covers its own need and, with
+ * the other leg's, the other leg's need. False when all holds.
+ */
+static bool pair_bad(const struct lx_engine *e, uint32_t s)
+{
+    const struct eng_order *o = &e->orders[s], *p;
+    const struct eng_book *b = &e->books[o->inst];
+    uint32_t y = e->cold[s].link;
+
+    if (y >= e->cfg.max_orders) {
+        return true;
+    }
+    p = &e->orders[y];
+    if (p->where == W_FREE || !(p->flags & OF_LINKED) || e->cold[y].link != s ||
+        p->account != o->account || p->inst != o->inst || p->side != o->side ||
+        b->perp || ((o->flags ^ p->flags) & OF_HOLDER) == 0) {
+        return true;
+    }
+    return (o->flags & OF_HOLDER) &&
+           (o->locked < eng_spot_need(b, o->side, o->type, o->price, o->qty) ||
+            o->locked + p->locked <
+                eng_spot_need(b, p->side, p->type, p->price, p->qty));
+}
+
 /* Sums every open order's lock per account and asset into e->scratch. */
 static int sum_orders(const struct lx_engine *e, int64_t *locks, int64_t *open)
 {
@@ -507,7 +552,8 @@ static int sum_orders(const struct lx_engine *e, int64_t *locks, int64_t *open)
             continue;
         }
         if (o->where == W_LIVE || o->inst >= e->nbooks || o->locked < 0 ||
-            (o->id & (((uint64_t)1 << e->slot_bits) - 1)) != s) {
+            (o->id & (((uint64_t)1 << e->slot_bits) - 1)) != s ||
+            ((o->flags & OF_LINKED) && pair_bad(e, s))) {
             return LX_ERR_CORRUPT;
         }
         b = &e->books[o->inst];

@@ -2218,6 +2218,486 @@ static void test_perp_property(void **state)
     assert_true(modes > 12 && types > 6);
 }
 
+/* ---- One-cancels-the-other pairs ---------------------------------------- */
+
+#define SL  LX_ENG_STOP_LOSS
+#define SLL LX_ENG_STOP_LOSS_LIMIT
+#define TP  LX_ENG_TAKE_PROFIT
+#define TPL LX_ENG_TAKE_PROFIT_LIMIT
+
+/* One leg: type, limit price (0 for market types), stop price. */
+static struct lx_eng_order_req leg(uint32_t acct, int side, int type,
+                                   int64_t qty, int64_t price, int64_t stop)
+{
+    return (struct lx_eng_order_req){.account = acct,
+                                     .side = (uint8_t)side,
+                                     .type = (uint8_t)type,
+                                     .price = price,
+                                     .qty = qty,
+                                     .stop_price = stop,
+                                     .time = T0};
+}
+
+static struct lx_eng_result sub(struct lx_engine *e, uint32_t acct, int side,
+                                int type, int tif, int64_t price, int64_t qty)
+{
+    struct lx_eng_order_req r = leg(acct, side, type, qty, price, 0);
+    struct lx_eng_result res;
+
+    r.tif = (uint8_t)tif;
+    assert_int_equal(lx__engine_submit(e, &r, &res), LX_OK);
+    return res;
+}
+
+static int64_t bal(struct lx_engine *e, uint32_t acct, uint32_t asset,
+                   bool locked)
+{
+    int64_t f = 0, l = 0;
+
+    assert_int_equal(lx__engine_balance(e, acct, asset, &f, &l), LX_OK);
+    return locked ? l : f;
+}
+
+static struct lx_eng_order_info order_info(struct lx_engine *e, uint64_t id)
+{
+    struct lx_eng_order_info info;
+
+    assert_int_equal(lx__engine_order(e, id, &info), LX_OK);
+    return info;
+}
+
+/* The event at i of those since the last clear. */
+static const struct lx_eng_event *ev_at(struct lx_engine *e, size_t i)
+{
+    size_t n;
+    const struct lx_eng_event *ev = lx__engine_events(e, &n, NULL);
+
+    assert_true(i < n);
+    return &ev[i];
+}
+
+/* Replays e's whole log (never cleared) into a fresh engine: same state. */
+static void spot_replay_check(struct lx_engine *e, uint32_t max_open)
+{
+    struct lx_engine *r = NULL;
+    const struct lx_eng_event *ev;
+    uint64_t dropped;
+    size_t n, i;
+
+    assert_int_equal(setup_engine(&r, lx_test_mem(), 256, 65536, max_open),
+                     LX_OK);
+    ev = lx__engine_events(e, &n, &dropped);
+    assert_int_equal(dropped, 0);
+    for (i = 0; i < n; i++) {
+        if (lx__engine_apply(r, &ev[i]) != LX_OK) {
+            fail_msg("replay failed at event %zu (type %d)", i, ev[i].type);
+        }
+    }
+    assert_int_equal(lx__engine_check(r), LX_OK);
+    assert_true(lx__engine_state_hash(r) == lx__engine_state_hash(e));
+    lx__engine_free(r);
+}
+
+/*
+ * A SELL OCO locks its quantity once (a second order of the same size
+ * alone is refused), and the first trade of the LIMIT_MAKER leg expires
+ * the stop leg at once, in the same call, with reason OCO.
+ */
+static void test_oco_shared_lock_and_maker_fill(void **state)
+{
+    struct lx_engine *e = NULL;
+    struct lx_eng_order_req r[2];
+    struct lx_eng_result res[2], t;
+    struct lx_eng_order_info mk;
+    char sig[32];
+
+    (void)state;
+    assert_int_equal(setup_engine(&e, lx_test_mem(), 256, 65536, 0), LX_OK);
+    fund(e, 10, 100000 * U);
+    r[0] = leg(0, S, SL, 10, 0, 90);
+    r[1] = leg(0, S, LM, 10, 110, 0);
+    assert_int_equal(lx__engine_submit_oco(e, r, res), LX_OK);
+    assert_int_equal(res[0].state, ST(NEW));
+    assert_int_equal(res[1].state, ST(NEW));
+    assert_true(res[0].order_id != 0 && res[0].order_id < res[1].order_id);
+    assert_int_equal(bal(e, 0, BASE, true), 10 * U);
+    assert_int_equal(bal(e, 0, BASE, false), 0);
+    /* The LIMIT_MAKER holds the lock; each leg names the other. */
+    mk = order_info(e, res[1].order_id);
+    assert_int_equal(mk.locked, 10 * U);
+    assert_true(mk.sibling == res[0].order_id);
+    assert_int_equal(order_info(e, res[0].order_id).locked, 0);
+    assert_true(order_info(e, res[0].order_id).sibling == res[1].order_id);
+    assert_int_equal(lx__engine_check(e), LX_OK);
+    ev_sig(e, sig, sizeof(sig));
+    assert_string_equal(sig, "BBBBBBBBAA");
+    /* Account 1 buys 4 at 110: the maker leg trades, the stop expires. */
+    t = sub(e, 1, B, LIM, GTC, 110, 4);
+    assert_int_equal(t.state, ST(FILLED));
+    assert_int_equal(ev_at(e, 3)->type, LX_ENG_EV_EXPIRED);
+    assert_int_equal(ev_at(e, 3)->reason, RS(OCO));
+    assert_true(ev_at(e, 3)->order_id == res[0].order_id);
+    assert_int_equal(ev_at(e, 3)->b, 0);
+    ev_sig(e, sig, sizeof(sig));
+    assert_string_equal(sig, "AFFX");
+    assert_false(lx__engine_order_open(e, res[0].order_id));
+    mk = order_info(e, res[1].order_id);
+    assert_int_equal(mk.remaining, 6);
+    assert_int_equal(mk.locked, 6 * U);
+    assert_int_equal(mk.sibling, 0);
+    assert_int_equal(bal(e, 0, BASE, true), 6 * U);
+    assert_int_equal(lx__engine_check(e), LX_OK);
+    lx__engine_free(e);
+}
+
+/*
+ * The stop leg triggers: the LIMIT_MAKER expires first (its lock back to
+ * free), then the triggered leg locks its own need (TRIGGERED's b) and
+ * trades.
+ */
+static void test_oco_trigger_expires_maker(void **state)
+{
+    struct lx_engine *e = NULL;
+    struct lx_eng_order_req r[2];
+    struct lx_eng_result res[2], t;
+    char sig[32];
+
+    (void)state;
+    assert_int_equal(setup_engine(&e, lx_test_mem(), 256, 65536, 0), LX_OK);
+    fund(e, 5, 100000 * U);
+    r[0] = leg(0, S, SLL, 5, 89, 90);
+    r[1] = leg(0, S, LM, 5, 110, 0);
+    assert_int_equal(lx__engine_submit_oco(e, r, res), LX_OK);
+    assert_int_equal(bal(e, 0, BASE, true), 5 * U);
+    assert_int_equal(order_info(e, res[0].order_id).locked, 0);
+    sub(e, 1, B, LIM, GTC, 90, 5);
+    ev_sig(e, sig, sizeof(sig));
+    /* A trade at 90 fires the stop-loss-limit (sell 5 at 89). */
+    t = sub(e, 2, S, LIM, GTC, 90, 2);
+    assert_int_equal(t.state, ST(FILLED));
+    assert_int_equal(ev_at(e, 3)->type, LX_ENG_EV_EXPIRED);
+    assert_int_equal(ev_at(e, 3)->reason, RS(OCO));
+    assert_true(ev_at(e, 3)->order_id == res[1].order_id);
+    assert_int_equal(ev_at(e, 3)->b, -5 * U);
+    assert_int_equal(ev_at(e, 4)->type, LX_ENG_EV_TRIGGERED);
+    assert_true(ev_at(e, 4)->order_id == res[0].order_id);
+    assert_int_equal(ev_at(e, 4)->b, 5 * U);
+    ev_sig(e, sig, sizeof(sig));
+    assert_string_equal(sig, "AFFXTFF");
+    /* 3 sold at 90 to the bid left, 2 rest at 89. */
+    assert_int_equal(order_info(e, res[0].order_id).remaining, 2);
+    assert_int_equal(bal(e, 0, BASE, true), 2 * U);
+    assert_int_equal(bal(e, 0, BASE, false), 0);
+    assert_int_equal(lx__engine_check(e), LX_OK);
+    lx__engine_free(e);
+}
+
+/*
+ * Both legs stops (take-profit above, stop-loss below): the take-profit's
+ * market sell walks the price under the stop-loss in the same call, yet
+ * only one leg ever executes: the pair sells its quantity once.
+ */
+static void test_oco_one_sweep_one_leg(void **state)
+{
+    struct lx_engine *e = NULL;
+    struct lx_eng_order_req r[2];
+    struct lx_eng_result res[2];
+    size_t n, i, from, fills = 0;
+    const struct lx_eng_event *ev;
+
+    (void)state;
+    assert_int_equal(setup_engine(&e, lx_test_mem(), 256, 65536, 0), LX_OK);
+    fund(e, 5, 100000 * U);
+    /* Holder: the stop-loss (first); the take-profit locks nothing more. */
+    r[0] = leg(0, S, SL, 5, 0, 90);
+    r[1] = leg(0, S, TP, 5, 0, 110);
+    assert_int_equal(lx__engine_submit_oco(e, r, res), LX_OK);
+    assert_int_equal(bal(e, 0, BASE, true), 5 * U);
+    assert_int_equal(order_info(e, res[1].order_id).locked, 0);
+    sub(e, 1, B, LIM, GTC, 100, 3);
+    sub(e, 1, B, LIM, GTC, 85, 10);
+    sub(e, 1, S, LIM, GTC, 110, 2);
+    lx__engine_events(e, &from, NULL);
+    /* A trade at 110 fires the take-profit: it sells 3 at 100, 2 at 85. */
+    sub(e, 2, B, LIM, GTC, 110, 2);
+    assert_false(lx__engine_order_open(e, res[0].order_id));
+    assert_false(lx__engine_order_open(e, res[1].order_id));
+    ev = lx__engine_events(e, &n, NULL);
+    for (i = from; i < n; i++) {
+        if (ev[i].type == LX_ENG_EV_FILL && ev[i].account == 0) {
+            assert_true(ev[i].order_id == res[1].order_id);
+            fills += (size_t)ev[i].qty;
+        }
+        if (ev[i].order_id == res[0].order_id) {
+            assert_int_equal(ev[i].type, LX_ENG_EV_EXPIRED);
+            assert_int_equal(ev[i].reason, RS(OCO));
+        }
+    }
+    assert_int_equal(fills, 5);
+    assert_int_equal(bal(e, 0, BASE, false) + bal(e, 0, BASE, true), 0);
+    assert_int_equal(lx__engine_last_price(e, 0, &r[0].price), LX_OK);
+    assert_int_equal(r[0].price, 85);
+    assert_int_equal(lx__engine_check(e), LX_OK);
+    spot_replay_check(e, 0);
+    lx__engine_free(e);
+}
+
+/*
+ * A BUY OCO locks the larger need once (LIMIT_MAKER 3 @ 90 and a
+ * stop-loss-limit 3 @ 121: 363); amending the maker keeps the pair
+ * covered; a user cancel of one leg cancels the other (reason OCO).
+ */
+static void test_oco_buy_amend_cancel(void **state)
+{
+    struct lx_engine *e = NULL;
+    struct lx_eng_order_req r[2];
+    struct lx_eng_result res[2], a;
+    char sig[32];
+
+    (void)state;
+    assert_int_equal(setup_engine(&e, lx_test_mem(), 256, 65536, 0), LX_OK);
+    assert_int_equal(lx__engine_deposit(e, 2, QUOTE, 363 * U - 1, T0), LX_OK);
+    lx__engine_events_clear(e);
+    r[0] = leg(2, B, SLL, 3, 121, 120);
+    r[1] = leg(2, B, LM, 3, 90, 0);
+    assert_int_equal(lx__engine_submit_oco(e, r, res), LX_OK);
+    assert_int_equal(res[0].state, ST(REJECTED));
+    assert_int_equal(res[0].reason, RS(INSUFFICIENT_BALANCE));
+    assert_int_equal(res[1].state, ST(REJECTED));
+    assert_int_equal(res[0].order_id, 0);
+    ev_sig(e, sig, sizeof(sig));
+    assert_string_equal(sig, "R");
+    assert_int_equal(lx__engine_deposit(e, 2, QUOTE, 1, T0), LX_OK);
+    assert_int_equal(lx__engine_submit_oco(e, r, res), LX_OK);
+    assert_int_equal(res[0].state, ST(NEW));
+    assert_int_equal(res[1].state, ST(NEW));
+    assert_int_equal(bal(e, 2, QUOTE, true), 363 * U);
+    assert_int_equal(order_info(e, res[1].order_id).locked, 270 * U);
+    assert_int_equal(order_info(e, res[0].order_id).locked, 93 * U);
+    /* The maker down to 2 lots: it still covers what the stop needs. */
+    assert_int_equal(lx__engine_amend(e, 2, res[1].order_id, 90, 2, T0, &a),
+                     LX_OK);
+    assert_int_equal(a.state, ST(NEW));
+    assert_int_equal(order_info(e, res[1].order_id).locked, 270 * U);
+    assert_int_equal(order_info(e, res[1].order_id).remaining, 2);
+    assert_int_equal(bal(e, 2, QUOTE, true), 363 * U);
+    assert_int_equal(lx__engine_check(e), LX_OK);
+    lx__engine_events_clear(e);
+    assert_int_equal(lx__engine_cancel(e, 2, res[0].order_id, NULL, 0, T0, &a),
+                     LX_OK);
+    assert_int_equal(a.state, ST(CANCELED));
+    ev_sig(e, sig, sizeof(sig));
+    assert_string_equal(sig, "CC");
+    assert_false(lx__engine_order_open(e, res[1].order_id));
+    assert_int_equal(bal(e, 2, QUOTE, true), 0);
+    assert_int_equal(bal(e, 2, QUOTE, false), 363 * U);
+    assert_int_equal(lx__engine_check(e), LX_OK);
+    lx__engine_free(e);
+}
+
+/* Pairs the engine refuses, and cancel-all counting both legs. */
+static void test_oco_refused_and_cancel_all(void **state)
+{
+    static const struct {
+        int t0, t1;
+        int64_t q1, p0, p1, s0, s1;
+        int reason;
+    } bad[] = {
+        {SL, LM, 4, 0, 110, 90, 0, RS(UNSUPPORTED)},   /* quantities differ */
+        {LM, LM, 5, 111, 110, 0, 0, RS(UNSUPPORTED)},  /* two makers */
+        {SL, LIM, 5, 0, 110, 90, 0, RS(UNSUPPORTED)},  /* a plain limit */
+        {SL, LM, 5, 0, 100, 90, 0, RS(WOULD_TAKE)},    /* the maker crosses */
+        {SL, LM, 5, 0, 110, 0, 0, RS(UNSUPPORTED)},    /* no stop price */
+        {SL, LM, 5, 0, 1001, 90, 0, RS(PRICE_FILTER)}, /* over max price */
+    };
+    struct lx_engine *e = NULL;
+    struct lx_eng_order_req r[2];
+    struct lx_eng_result res[2];
+    uint32_t n = 0;
+    size_t i;
+
+    (void)state;
+    assert_int_equal(setup_engine(&e, lx_test_mem(), 256, 65536, 4), LX_OK);
+    fund(e, 50, 100000 * U);
+    assert_int_equal(sub(e, 1, B, LIM, GTC, 100, 2).state, ST(NEW));
+    for (i = 0; i < LX_ARRAY_LEN(bad); i++) {
+        r[0] = leg(0, S, bad[i].t0, 5, bad[i].p0, bad[i].s0);
+        r[1] = leg(0, S, bad[i].t1, bad[i].q1, bad[i].p1, bad[i].s1);
+        assert_int_equal(lx__engine_submit_oco(e, r, res), LX_OK);
+        if (res[0].state != ST(REJECTED) || res[1].reason != bad[i].reason) {
+            fail_msg("case %zu: state %d reason %d", i, res[0].state,
+                     res[1].reason);
+        }
+        assert_int_equal(lx__engine_open_orders(e, 0), 0);
+    }
+    /* One client id for both legs. */
+    r[0] = leg(0, S, SL, 5, 0, 90);
+    r[1] = leg(0, S, LM, 5, 110, 0);
+    r[0].cid = r[1].cid = "same";
+    r[0].cid_len = r[1].cid_len = 4;
+    assert_int_equal(lx__engine_submit_oco(e, r, res), LX_OK);
+    assert_int_equal(res[1].reason, RS(DUPLICATE_ORDER));
+    /* Account 3 may have 4 open orders: 3 + a pair is one too many. */
+    for (i = 0; i < 3; i++) {
+        sub(e, 3, S, LIM, GTC, 200 + (int64_t)i, 1);
+    }
+    r[0].account = r[1].account = 3;
+    r[0].cid = r[1].cid = NULL;
+    r[0].cid_len = r[1].cid_len = 0;
+    assert_int_equal(lx__engine_submit_oco(e, r, res), LX_OK);
+    assert_int_equal(res[0].reason, RS(MAX_NUM_ORDERS));
+    assert_int_equal(lx__engine_cancel_all(e, 3, 0, T0, &n), LX_OK);
+    assert_int_equal(n, 3);
+    assert_int_equal(lx__engine_submit_oco(e, r, res), LX_OK);
+    assert_int_equal(res[1].state, ST(NEW));
+    sub(e, 3, S, LIM, GTC, 300, 1);
+    assert_int_equal(lx__engine_cancel_all(e, 3, 0, T0, &n), LX_OK);
+    assert_int_equal(n, 3);
+    assert_int_equal(lx__engine_open_orders(e, 3), 0);
+    assert_int_equal(lx__engine_check(e), LX_OK);
+    spot_replay_check(e, 4);
+    lx__engine_free(e);
+}
+
+/* OCO pairs on a perp book are refused. */
+static void test_oco_perp_refused(void **state)
+{
+    struct lx_engine *e = perp_new(true);
+    struct lx_eng_order_req r[2];
+    struct lx_eng_result res[2];
+
+    (void)state;
+    r[0] = leg(0, S, SL, 5, 0, 900);
+    r[1] = leg(0, S, TP, 5, 0, 1100);
+    assert_int_equal(lx__engine_submit_oco(e, r, res), LX_OK);
+    assert_int_equal(res[1].reason, RS(UNSUPPORTED));
+    assert_int_equal(lx__engine_open_orders(e, 0), 0);
+    assert_int_equal(lx__engine_submit_oco(NULL, r, res), LX_ERR_INVAL);
+    lx__engine_free(e);
+}
+
+/* A random pair of account a around mid: shapes as Binance allows. */
+static void random_pair(struct lx_rng *g, uint32_t a, int64_t mid,
+                        struct lx_eng_order_req r[2])
+{
+    int side = (int)lx_rng_below(g, 2);
+    int64_t q = 2 + (int64_t)lx_rng_below(g, 4);
+    int64_t far = 2 + (int64_t)lx_rng_below(g, 8);
+    int64_t near = 2 + (int64_t)lx_rng_below(g, 8);
+    int sgn = side == S ? 1 : -1, kind = (int)lx_rng_below(g, 3);
+    int64_t up = mid + sgn * far, dn = mid - sgn * near;
+
+    /* The loss leg: beyond mid against the position. */
+    r[0] = lx_rng_below(g, 2) ? leg(a, side, SL, q, 0, dn)
+                              : leg(a, side, SLL, q, dn - sgn, dn);
+    if (kind == 0) {
+        r[1] = leg(a, side, LM, q, up, 0);
+    } else if (kind == 1) {
+        r[1] = leg(a, side, TP, q, 0, up);
+    } else {
+        r[1] = leg(a, side, TPL, q, up, up);
+    }
+    if (lx_rng_below(g, 2)) {
+        struct lx_eng_order_req t = r[0];
+
+        r[0] = r[1];
+        r[1] = t;
+    }
+}
+
+/*
+ * Random pairs among random flow: invariants after every step (the pair's
+ * lock covers both needs), no pair ever has both legs execute, and the
+ * log replays to the same state.
+ */
+static void test_oco_property(void **state)
+{
+    uint64_t pairs[64][2] = {{0}};
+    bool traded[64][2] = {{false}};
+    size_t np = 0, both = 0, one = 0, steps = 0;
+    uint64_t seed;
+
+    (void)state;
+    for (seed = 1; seed <= 6; seed++) {
+        struct lx_engine *e = NULL;
+        struct lx_rng g;
+        int64_t mid = 100;
+        size_t i, j, n, done = 0;
+        const struct lx_eng_event *ev;
+
+        lx_rng_seed(&g, seed);
+        np = 0;
+        memset(traded, 0, sizeof(traded));
+        assert_int_equal(setup_engine(&e, lx_test_mem(), 256, 65536, 0), LX_OK);
+        fund(e, 40, 40000 * U);
+        for (i = 0; i < 600; i++, steps++) {
+            uint32_t a = (uint32_t)lx_rng_below(&g, NACCT);
+            uint64_t op = lx_rng_below(&g, 10);
+            struct lx_eng_order_req r[2];
+            struct lx_eng_result res[2];
+
+            mid += (int64_t)lx_rng_below(&g, 5) - 2;
+            mid = mid < 40 ? 40 : mid > 200 ? 200 : mid;
+            if (op < 2 && np < LX_ARRAY_LEN(pairs)) {
+                random_pair(&g, a, mid, r);
+                assert_int_equal(lx__engine_submit_oco(e, r, res), LX_OK);
+                if (res[0].order_id != 0) {
+                    pairs[np][0] = res[0].order_id;
+                    pairs[np][1] = res[1].order_id;
+                    np++;
+                }
+            } else if (op < 3 && np > 0) {
+                j = (size_t)lx_rng_below(&g, np);
+                assert_int_equal(
+                    lx__engine_cancel(e, a, pairs[j][lx_rng_below(&g, 2)], NULL,
+                                      0, T0, &res[0]),
+                    LX_OK);
+            } else if (op < 4 && np > 0) {
+                struct lx_eng_order_info info;
+
+                j = (size_t)lx_rng_below(&g, np);
+                if (lx__engine_order(e, pairs[j][1], &info) == LX_OK &&
+                    info.remaining > 1) {
+                    lx__engine_amend(e, info.account, pairs[j][1], info.price,
+                                     info.orig_qty - 1, T0, &res[0]);
+                }
+            } else {
+                int side = (int)lx_rng_below(&g, 2);
+                int64_t px = mid + (side == B ? 1 : -1) *
+                                       ((int64_t)lx_rng_below(&g, 14) - 5);
+
+                sub(e, a, side, op == 9 ? MKT : LIM, op == 9 ? GTC : GTC,
+                    op == 9 ? 0 : px, 1 + (int64_t)lx_rng_below(&g, 6));
+            }
+            if (lx__engine_check(e) != LX_OK) {
+                fail_msg("invariant broken, seed %llu step %zu",
+                         (unsigned long long)seed, i);
+            }
+        }
+        /* No pair ever executed both legs. */
+        ev = lx__engine_events(e, &n, NULL);
+        for (; done < n; done++) {
+            if (ev[done].type != LX_ENG_EV_FILL) {
+                continue;
+            }
+            for (j = 0; j < np; j++) {
+                traded[j][0] |= ev[done].order_id == pairs[j][0];
+                traded[j][1] |= ev[done].order_id == pairs[j][1];
+            }
+        }
+        for (j = 0; j < np; j++) {
+            both += traded[j][0] && traded[j][1];
+            one += traded[j][0] != traded[j][1];
+        }
+        spot_replay_check(e, 0);
+        lx__engine_free(e);
+    }
+    print_message("# oco: %zu steps, pairs with one leg traded %zu\n", steps,
+                  one);
+    assert_int_equal(both, 0);
+    assert_true(one > 10);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2246,6 +2726,13 @@ int main(void)
         cmocka_unit_test(test_perp_conditional),
         cmocka_unit_test(test_perp_amend_dec_corrupt),
         cmocka_unit_test(test_perp_property),
+        cmocka_unit_test(test_oco_shared_lock_and_maker_fill),
+        cmocka_unit_test(test_oco_trigger_expires_maker),
+        cmocka_unit_test(test_oco_one_sweep_one_leg),
+        cmocka_unit_test(test_oco_buy_amend_cancel),
+        cmocka_unit_test(test_oco_refused_and_cancel_all),
+        cmocka_unit_test(test_oco_perp_refused),
+        cmocka_unit_test(test_oco_property),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

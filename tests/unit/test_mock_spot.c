@@ -2159,6 +2159,24 @@ static void test_oco_fill_expires_sibling(void **state)
     call(f, "GET", "/api/v3/orderList", "orderListId=7", 1);
     assert_string_equal(f->body, "{\"code\":-2013,\"msg\":\"Order list does "
                                  "not exist.\"}");
+    /* A list locks its quantity once: all the free BTC can go in one. */
+    call(f, "POST", "/api/v3/orderList/oco",
+         "symbol=BTCUSDT&side=SELL&quantity=0.99&aboveType=LIMIT_MAKER&"
+         "abovePrice=53000&belowType=STOP_LOSS&belowStopPrice=45000",
+         1);
+    assert_int_equal(f->status, 200);
+    call(f, "GET", "/api/v3/account", "", 1);
+    assert_non_null(strstr(f->body, "{\"asset\":\"BTC\",\"free\":"
+                                    "\"0.00000000\",\"locked\":"
+                                    "\"0.99600000\"}"));
+    call(f, "POST", "/api/v3/orderList/oco",
+         "symbol=BTCUSDT&side=SELL&quantity=0.01&aboveType=LIMIT_MAKER&"
+         "abovePrice=53000&belowType=STOP_LOSS&belowStopPrice=45000",
+         1);
+    assert_int_equal(f->status, 400);
+    assert_string_equal(f->body, "{\"code\":-2010,\"msg\":\"Account has "
+                                 "insufficient balance for requested "
+                                 "action.\"}");
     assert_int_equal(lx__engine_check(f->spot->eng), LX_OK);
 }
 

@@ -229,7 +229,6 @@ void lx_mock_bn_spot_free(struct lx_mock_bn_spot *v)
     lx__free(NULL, v->fills);
     lx__free(NULL, v->execs);
     lx__free(NULL, v->lists);
-    lx__free(NULL, v->kills);
     lx__free(NULL, v->list_q);
     lx_mock_sb_free(&v->sb);
     lx_mock_sb_free(&v->sb2);
@@ -2006,10 +2005,9 @@ static void on_event(struct lx_mock_bn_spot *v, const struct lx_eng_event *ev,
         break;
     case LX_ENG_EV_CANCELLED:
         if (o != NULL) {
-            o->state = o->oco_expire ? LX_ENG_ST_EXPIRED : LX_ENG_ST_CANCELED;
+            o->state = LX_ENG_ST_CANCELED;
             o->update_ms = ms;
-            queue_exec(v, o, o->oco_expire ? BN_X_EXPIRED : BN_X_CANCELED, NULL,
-                       -1, 0, ms);
+            queue_exec(v, o, BN_X_CANCELED, NULL, -1, 0, ms);
         }
         break;
     case LX_ENG_EV_EXPIRED:
@@ -2075,7 +2073,7 @@ struct bn_list *lx__mbn_list_new(struct lx_mock_bn_spot *v)
     return l;
 }
 
-/* Grows a uint32_t or bn_kill queue by one; NULL when out of memory. */
+/* Grows a uint32_t queue by one; NULL when out of memory. */
 static void *queue_slot(void **arr, size_t *n, size_t *cap, size_t size)
 {
     if (*n == *cap) {
@@ -2131,16 +2129,16 @@ void lx__mbn_list_publish(struct lx_mock_bn_spot *v, size_t idx,
 }
 
 /*
- * One-cancels-the-other: the first time a leg of an open list trades
- * (even partly), triggers, expires or is cancelled, the list is done and
- * the sibling is queued for cancellation: EXPIRED when the leg executed
- * or went on its own, CANCELED when the user cancelled the leg.
+ * One-cancels-the-other: the engine ends the other leg in the same call
+ * the first time a leg trades (even partly), triggers, expires or is
+ * cancelled (lx__engine_submit_oco): EXPIRED, or CANCELED when the user
+ * cancelled the first. The list is done at the first such event; its
+ * listStatus goes out at the end of the drain.
  */
 static void list_react(struct lx_mock_bn_spot *v, const struct bn_order *o,
                        int type, int64_t ms)
 {
     struct bn_list *l;
-    struct bn_kill *k;
     uint32_t *q;
 
     if (o->list == 0 || o->list > v->nlists ||
@@ -2154,41 +2152,11 @@ static void list_react(struct lx_mock_bn_spot *v, const struct bn_order *o,
     }
     l->done = 1;
     l->update_ms = ms;
-    k = queue_slot((void **)&v->kills, &v->nkills, &v->kills_cap, sizeof(*k));
-    if (k != NULL) {
-        k->id = l->orders[0] == o->id ? l->orders[1] : l->orders[0];
-        k->expire = type != LX_ENG_EV_CANCELLED;
-    }
     q = queue_slot((void **)&v->list_q, &v->nlist_q, &v->list_q_cap,
                    sizeof(*q));
     if (q != NULL) {
         *q = o->list - 1;
     }
-}
-
-/* Cancels the queued sibling legs; returns how many the engine cancelled. */
-static int lists_act(struct lx_mock_bn_spot *v)
-{
-    size_t i;
-    int n = 0;
-
-    for (i = 0; i < v->nkills; i++) {
-        struct bn_order *o = lx__mbn_order(v, v->kills[i].id);
-        struct lx_eng_result res;
-
-        if (o == NULL || (o->state != LX_ENG_ST_NEW &&
-                          o->state != LX_ENG_ST_PARTIALLY_FILLED)) {
-            continue;
-        }
-        o->oco_expire = v->kills[i].expire;
-        if (lx__engine_cancel(v->eng, o->account, o->id, NULL, 0,
-                              lx__mbn_now_ns(v), &res) == LX_OK &&
-            res.reason != LX_ENG_R_UNKNOWN_ORDER) {
-            n++;
-        }
-    }
-    v->nkills = 0;
-    return n;
 }
 
 int lx__mbn_drain(struct lx_mock_bn_spot *v)
@@ -2200,17 +2168,11 @@ int lx__mbn_drain(struct lx_mock_bn_spot *v)
     int rc = LX_OK;
 
     history_trim(v);
-    /* Cancelling an OCO sibling logs more events: process those too. */
-    do {
-        uint64_t d = 0;
-
-        evs = lx__engine_events(v->eng, &n, &d);
-        dropped += d;
-        for (i = 0; i < n; i++) {
-            on_event(v, &evs[i], &touched);
-        }
-        lx__engine_events_clear(v->eng);
-    } while (v->nkills > 0 && lists_act(v) > 0);
+    evs = lx__engine_events(v->eng, &n, &dropped);
+    for (i = 0; i < n; i++) {
+        on_event(v, &evs[i], &touched);
+    }
+    lx__engine_events_clear(v->eng);
     for (i = 0; i < v->nsyms; i++) {
         if ((touched & (1u << i)) && rc == LX_OK) {
             rc = publish_depth(v, &v->syms[i]);

@@ -97,10 +97,9 @@ struct bn_order {
     uint16_t sym;
     uint8_t side, type, tif, stp, state;
     uint8_t working;
-    uint8_t amends; /* keepPriority amendments so far (MAX_NUM_ORDER_AMENDS) */
-    uint8_t oco_expire; /* being cancelled because its OCO sibling went */
-    uint8_t retired;    /* closed and queued for the history (spot.c) */
-    uint32_t list;      /* index + 1 of its order list in v->lists, 0: none */
+    uint8_t amends;  /* keepPriority amendments so far (MAX_NUM_ORDER_AMENDS) */
+    uint8_t retired; /* closed and queued for the history (spot.c) */
+    uint32_t list;   /* index + 1 of its order list in v->lists, 0: none */
     int64_t price, stop_price, orig_qty, exec_qty; /* ticks, lots */
     int64_t cum_quote, orig_quote;                 /* quote asset units */
     int64_t time_ms, update_ms;
@@ -129,12 +128,6 @@ struct bn_list {
     uint64_t orders[2];
     int64_t time_ms, update_ms;
     char cid[LX_ENG_CID_MAX + 1]; /* listClientOrderId */
-};
-
-/* A list leg to cancel once the current engine events are processed. */
-struct bn_kill {
-    uint64_t id;
-    uint8_t expire; /* EXPIRED (the sibling executed) rather than CANCELED */
 };
 
 struct bn_my_ring {
@@ -234,8 +227,6 @@ struct lx_mock_bn_spot {
     int64_t exec_seq;      /* the last execution id given */
     struct bn_list *lists; /* order lists by orderListId */
     size_t nlists, lists_cap;
-    struct bn_kill *kills; /* sibling legs to cancel (see spot.c) */
-    size_t nkills, kills_cap;
     uint32_t pending_list; /* index + 1 of the list whose legs are placed */
     uint32_t *list_q; /* lists whose listStatus waits for the drain's end */
     size_t nlist_q, list_q_cap;

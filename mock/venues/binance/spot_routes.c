@@ -1697,40 +1697,82 @@ static void list_head(struct lx_mock_sb *sb, struct lx_mock_bn_spot *v,
     lx_mock_sb_str(sb, "]");
 }
 
-/* Submits one leg; the order, or NULL with *code / *msg set. */
-static struct bn_order *
-oco_submit(struct lx_mock_call *c, struct lx_mock_bn_spot *v,
-           const struct lx_mock_bn_key *key, const struct bn_symbol *s,
-           int side, struct lx_decimal qty, int stp, const struct oco_leg *g,
-           int *code, const char **msg)
+/*
+ * The engine request of leg k (its client id generated when absent, as
+ * gen_cid would once the k orders before it are made).
+ */
+static void oco_req(struct lx_mock_call *c, struct lx_mock_bn_spot *v,
+                    uint32_t account, const struct bn_symbol *s, int side,
+                    struct lx_decimal qty, int stp, const struct oco_leg *g,
+                    unsigned k, struct new_req *n)
 {
-    struct new_req n;
-
-    memset(&n, 0, sizeof(n));
-    n.r.inst = s->inst;
-    n.r.side = (uint8_t)side;
-    n.r.type = (uint8_t)g->type;
-    n.r.tif = (uint8_t)g->tif;
-    n.r.stp = (uint8_t)stp;
-    n.r.qty = qty;
-    n.r.quote_qty = lx_decimal_from_i64(0, 0);
-    n.r.price = g->type == LX_ENG_STOP_LOSS || g->type == LX_ENG_TAKE_PROFIT
-                    ? lx_decimal_from_i64(0, 0)
-                    : g->price;
-    n.r.stop_price =
+    memset(n, 0, sizeof(*n));
+    n->r.account = account;
+    n->r.inst = s->inst;
+    n->r.side = (uint8_t)side;
+    n->r.type = (uint8_t)g->type;
+    n->r.tif = (uint8_t)g->tif;
+    n->r.stp = (uint8_t)stp;
+    n->r.qty = qty;
+    n->r.quote_qty = lx_decimal_from_i64(0, 0);
+    n->r.price = g->type == LX_ENG_STOP_LOSS || g->type == LX_ENG_TAKE_PROFIT
+                     ? lx_decimal_from_i64(0, 0)
+                     : g->price;
+    n->r.stop_price =
         g->type == LX_ENG_LIMIT_MAKER ? lx_decimal_from_i64(0, 0) : g->stop;
     if (g->cid != NULL) {
-        lx__snprintf(n.cid, sizeof(n.cid), "%s", g->cid);
+        lx__snprintf(n->cid, sizeof(n->cid), "%s", g->cid);
     } else {
-        gen_cid(v, n.cid, (uint64_t)lx_mock_call_now_ms(c));
+        gen_id(n->cid, 22,
+               (uint64_t)lx_mock_call_now_ms(c) ^
+                   (v->orders_made + k) * UINT64_C(0x100000001B3));
     }
-    return submit_new(v, key->account, &n, code, msg);
+    n->r.cid = n->cid;
+    n->r.cid_len = strlen(n->cid);
+    n->r.time = lx__mbn_now_ns(v);
+}
+
+/*
+ * Submits both legs as one engine pair (one lock, the engine ends the
+ * other leg); the two orders, or false with *code / *msg set (code 0: the
+ * engine failed).
+ */
+static bool oco_submit(struct lx_mock_bn_spot *v, struct new_req n[2],
+                       struct bn_order *o[2], int *code, const char **msg)
+{
+    struct lx_eng_order_dreq r[2] = {n[0].r, n[1].r};
+    struct lx_eng_result res[2];
+    int i;
+
+    *code = 0;
+    *msg = NULL;
+    if (lx__engine_submit_oco_dec(v->eng, r, res) != LX_OK) {
+        return false;
+    }
+    lx__mbn_drain(v);
+    if (res[0].order_id == 0) {
+        lx__engine_reason_binance(res[0].reason, code, msg);
+        if (*code == 0 || *msg == NULL) {
+            *code = -2010;
+            *msg = "New order rejected.";
+        }
+        return false;
+    }
+    for (i = 0; i < 2; i++) {
+        o[i] = lx__mbn_order(v, res[i].order_id);
+        if (o[i] == NULL) {
+            return false;
+        }
+        o[i]->state = res[i].state;
+    }
+    return true;
 }
 
 /*
  * Places an OCO of legs a and b (either order): checks the pair and the
- * prices against the last trade, submits the stop-loss leg, then the other
- * (which undoes the first when refused), links them and answers.
+ * prices against the last trade, submits the stop-loss leg and the other
+ * as one engine pair (the stop-loss leg gets the lower orderId), and
+ * answers.
  */
 static void place_oco(struct lx_mock_call *c, struct lx_mock_bn_spot *v,
                       const struct lx_mock_bn_key *key, struct bn_symbol *s,
@@ -1741,12 +1783,11 @@ static void place_oco(struct lx_mock_call *c, struct lx_mock_bn_spot *v,
     struct oco_leg *sl = is_stop_loss(a->type) ? a : b;
     struct oco_leg *other = sl == a ? b : a;
     struct lx_decimal ref, last;
-    struct bn_order *o1, *o2;
+    struct new_req n[2];
+    struct bn_order *o[2];
     struct bn_list *l;
-    struct lx_eng_result res;
     struct lx_mock_sb *sb = &v->sb;
     int64_t last_ticks;
-    uint64_t id1;
     const char *msg;
     int code, hi, lo, has_last;
     size_t idx;
@@ -1789,9 +1830,10 @@ static void place_oco(struct lx_mock_call *c, struct lx_mock_bn_spot *v,
     l->account = key->account;
     l->sym = (uint16_t)(s - v->syms);
     l->time_ms = l->update_ms = lx_mock_call_now_ms(c);
+    oco_req(c, v, key->account, s, side, qty, stp, sl, 0, &n[0]);
+    oco_req(c, v, key->account, s, side, qty, stp, other, 1, &n[1]);
     v->pending_list = (uint32_t)idx + 1;
-    o1 = oco_submit(c, v, key, s, side, qty, stp, sl, &code, &msg);
-    if (o1 == NULL) {
+    if (!oco_submit(v, n, o, &code, &msg)) {
         v->pending_list = 0;
         v->nlists--;
         if (code == 0) {
@@ -1801,38 +1843,22 @@ static void place_oco(struct lx_mock_call *c, struct lx_mock_bn_spot *v,
         }
         return;
     }
-    id1 = o1->id;
-    o2 = oco_submit(c, v, key, s, side, qty, stp, other, &code, &msg);
     v->pending_list = 0;
-    o1 = lx__mbn_order(v, id1); /* the record table may have grown */
-    if (o2 == NULL) {
-        o1->list = 0;
-        v->nlists--;
-        lx__engine_cancel(v->eng, key->account, id1, NULL, 0, lx__mbn_now_ns(v),
-                          &res);
-        lx__mbn_drain(v);
-        if (code == 0) {
-            lx_mock_respond(c, 503, NULL, NULL, NULL, 0);
-        } else {
-            fail(c, 400, code, msg);
-        }
-        return;
-    }
     l = &v->lists[idx];
-    l->orders[0] = id1;
-    l->orders[1] = o2->id;
+    l->orders[0] = o[0]->id;
+    l->orders[1] = o[1]->id;
     if (list_cid != NULL) {
         lx__snprintf(l->cid, sizeof(l->cid), "%s", list_cid);
     } else {
-        gen_cid(v, l->cid, id1 ^ (uint64_t)l->time_ms);
+        gen_cid(v, l->cid, o[0]->id ^ (uint64_t)l->time_ms);
     }
     lx__mbn_list_publish(v, idx, NULL);
     lx_mock_sb_reset(sb);
     list_head(sb, v, idx);
     lx_mock_sb_str(sb, ",\"orderReports\":[");
-    new_order_json(sb, v, o1, resp);
+    new_order_json(sb, v, o[0], resp);
     lx_mock_sb_str(sb, ",");
-    new_order_json(sb, v, o2, resp);
+    new_order_json(sb, v, o[1], resp);
     lx_mock_sb_str(sb, "]}");
     send_sb(c, sb);
 }
