@@ -401,7 +401,8 @@ static void finish(struct lx_engine *e, struct eng_book *b, uint32_t slot,
 {
     struct eng_order *o = &e->orders[slot];
     int64_t lk = o->locked;
-    uint32_t sib = lx__eng_pair_break(e, slot);
+    uint32_t sib =
+        (o->flags & OF_LINKED) ? lx__eng_pair_break(e, slot) : ENG_NIL;
 
     if (o->where == W_BOOK) {
         level_unlink(e, b, slot);
