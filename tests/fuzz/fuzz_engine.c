@@ -2,11 +2,17 @@
  * fuzz_engine.c - libFuzzer target for the matching engine: the input is an
  * order stream, 8 bytes per request:
  *
- *   byte 0  operation (new, cancel, cancel by client id, amend, cancel-all)
+ *   byte 0  operation (new, OCO pair, cancel, cancel by client id, amend,
+ *           cancel-all)
  *   byte 1  account (3 accounts) and side
  *   byte 2  type, time in force, self-trade prevention mode
  *   byte 3  price offset (ticks around 100), byte 4 qty (lots)
  *   byte 5  stop price offset, byte 6 client id, byte 7 which order
+ *
+ * An OCO pair (byte 0 % 8 == 3): leg 0 a stop type from byte 2 bits 0..1,
+ * leg 1 a stop type or LIMIT_MAKER from bits 2..4, limit prices from bytes
+ * 3 and 5, stop prices from bytes 5 and 7, client ids from byte 6 (equal
+ * ones are refused).
  *
  * Bit 3 of byte 0 switches to the perpetual instrument (same quote asset):
  * byte 0 >> 4 then picks a perp order (any type, with reduce-only,
@@ -146,6 +152,41 @@ static void perp_op(struct lx_engine *e, const uint8_t *p, uint32_t acct,
     }
 }
 
+/* An OCO pair from bytes 1..7 (see the top of the file). */
+static void oco(struct lx_engine *e, const uint8_t *p, uint32_t acct,
+                uint64_t *ids, size_t *nids, int64_t t)
+{
+    struct lx_eng_order_req r[2];
+    struct lx_eng_result res[2];
+    char cid[2][2] = {{(char)('a' + p[6] % 8), 0},
+                      {(char)('a' + (p[6] >> 3) % 8), 0}};
+    int i, t1 = (p[2] >> 2) & 7;
+
+    memset(r, 0, sizeof(r));
+    r[0].type = (uint8_t)(LX_ENG_STOP_LOSS + (p[2] & 3));
+    r[1].type = (uint8_t)(t1 < 4 ? LX_ENG_STOP_LOSS + t1 : LX_ENG_LIMIT_MAKER);
+    for (i = 0; i < 2; i++) {
+        int type = r[i].type;
+
+        r[i].account = acct;
+        r[i].side = p[1] & 1;
+        r[i].qty = p[4] % 40;
+        r[i].price = type == LX_ENG_STOP_LOSS || type == LX_ENG_TAKE_PROFIT
+                         ? 0
+                         : 90 + p[i ? 5 : 3] % 24;
+        r[i].stop_price =
+            type == LX_ENG_LIMIT_MAKER ? 0 : 90 + p[i ? 7 : 5] % 24;
+        r[i].cid = p[6] & 0x80 ? cid[i] : NULL;
+        r[i].cid_len = p[6] & 0x80 ? 1 : 0;
+        r[i].time = t;
+    }
+    CHECK(lx__engine_submit_oco(e, r, res) == LX_OK);
+    CHECK((res[0].order_id == 0) == (res[1].order_id == 0));
+    for (i = 0; i < 2 && res[i].order_id != 0 && *nids < MAXREQ; i++) {
+        ids[(*nids)++] = res[i].order_id;
+    }
+}
+
 static void one(struct lx_engine *e, const uint8_t *p, uint64_t *ids,
                 size_t *nids, int64_t t)
 {
@@ -160,10 +201,12 @@ static void one(struct lx_engine *e, const uint8_t *p, uint64_t *ids,
         return;
     }
     switch (p[0] % 8) {
+    case 3:
+        oco(e, p, acct, ids, nids, t);
+        break;
     case 0:
     case 1:
     case 2:
-    case 3:
         r.account = acct;
         r.side = p[1] & 1;
         r.type = (uint8_t)(p[2] % LX_ENG_TYPE_COUNT);
