@@ -1044,7 +1044,7 @@ static void on_trade(struct lx_mock_bn_spot *v, struct bn_symbol *s,
     t->is_aggregate = false;
 }
 
-/* One side of the book now, best first (resting orders only). */
+/* One side of the book now, worst first (resting orders only). */
 static int side_now(struct lx_mock_bn_spot *v, const struct bn_symbol *s,
                     int side, struct bn_level **out, size_t *n)
 {
@@ -1061,8 +1061,8 @@ static int side_now(struct lx_mock_bn_spot *v, const struct bn_symbol *s,
     }
     *n = lx__engine_levels(v->eng, s->inst, side, lv, total);
     for (i = 0; i < *n; i++) {
-        b[i].price = lv[i].price;
-        b[i].qty = lv[i].qty;
+        b[*n - 1 - i].price = lv[i].price;
+        b[*n - 1 - i].qty = lv[i].qty;
     }
     lx__free(NULL, lv);
     *out = b;
@@ -1091,7 +1091,7 @@ static int book_now(struct lx_mock_bn_spot *v, const struct bn_symbol *s,
 
 /*
  * Appends to out the levels of side that differ between old and cur (both
- * best first; desc for bids): new quantities, and 0 for levels gone.
+ * worst first; desc for asks): new quantities, and 0 for levels gone.
  */
 static size_t diff_side(const struct bn_level *old, size_t no,
                         const struct bn_level *cur, size_t nc, int desc,
@@ -1143,7 +1143,10 @@ static int to_levels(const struct lx_mock_bn_spot *v, const struct bn_symbol *s,
     return LX_OK;
 }
 
-/* The index of price in a side (best first), or where it would go. */
+/*
+ * The index of price in a side sorted ascending, or descending (desc), or
+ * where it would go.
+ */
 static size_t level_pos(const struct bn_level *l, size_t n, int64_t price,
                         int desc)
 {
@@ -1261,7 +1264,7 @@ static size_t win_side(const struct bn_symbol *s, struct bn_win *wn, int side,
         if (i > 0 && c[i].price == c[i - 1].price) {
             continue; /* the first change of a price has the old quantity */
         }
-        q = level_qty(cur, ncur, c[i].price, side == 0);
+        q = level_qty(cur, ncur, c[i].price, side == 1);
         if (q != c[i].old) {
             out[k].price = c[i].price;
             out[k++].qty = q;
@@ -1445,7 +1448,7 @@ static int level_set(struct bn_symbol *s, int side, int64_t price, int64_t qty)
     struct bn_level **lv = side == 0 ? &s->bids : &s->asks;
     size_t *n = side == 0 ? &s->nbids : &s->nasks;
     size_t *cap = side == 0 ? &s->bids_cap : &s->asks_cap;
-    int desc = side == 0;
+    int desc = side == 1;
     size_t i = level_pos(*lv, *n, price, desc);
     bool found = i < *n && (*lv)[i].price == price;
 
@@ -1534,8 +1537,8 @@ static int sync_all(struct lx_mock_bn_spot *v, struct bn_symbol *s)
     if (cb == NULL || ca == NULL) {
         rc = LX_ERR_NOMEM;
     } else {
-        ncb = diff_side(s->bids, s->nbids, bids, nb, 1, cb);
-        nca = diff_side(s->asks, s->nasks, asks, na, 0, ca);
+        ncb = diff_side(s->bids, s->nbids, bids, nb, 0, cb);
+        nca = diff_side(s->asks, s->nasks, asks, na, 1, ca);
         for (i = 0; rc >= 0 && i < ncb + nca; i++) {
             const struct bn_level *l = i < ncb ? &cb[i] : &ca[i - ncb];
 
@@ -1572,10 +1575,10 @@ static int publish_depth(struct lx_mock_bn_spot *v, struct bn_symbol *s)
         s->update_id++;
         win_arm(v);
     }
-    bbo[0] = s->nbids > 0 ? s->bids[0].price : 0;
-    bbo[1] = s->nbids > 0 ? s->bids[0].qty : 0;
-    bbo[2] = s->nasks > 0 ? s->asks[0].price : 0;
-    bbo[3] = s->nasks > 0 ? s->asks[0].qty : 0;
+    bbo[0] = s->nbids > 0 ? s->bids[s->nbids - 1].price : 0;
+    bbo[1] = s->nbids > 0 ? s->bids[s->nbids - 1].qty : 0;
+    bbo[2] = s->nasks > 0 ? s->asks[s->nasks - 1].price : 0;
+    bbo[3] = s->nasks > 0 ? s->asks[s->nasks - 1].qty : 0;
     if (memcmp(bbo, s->bbo, sizeof(bbo)) != 0) {
         struct lx_book_ticker bt;
 

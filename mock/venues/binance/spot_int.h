@@ -54,7 +54,12 @@ struct bn_symbol {
     int64_t next_trade_id;
     struct lx_trade *trades; /* ring of BN_TRADES */
     size_t ntrades, trade_head;
-    struct bn_level *bids, *asks; /* the book as last published */
+    /*
+     * The book as last published, worst level first (bids ascending, asks
+     * descending), so the changes near the top, most of them, move few
+     * entries; the best level is the last.
+     */
+    struct bn_level *bids, *asks;
     size_t nbids, nasks, bids_cap, asks_cap;
     /*
      * Prices whose levels the engine events since the last publish may

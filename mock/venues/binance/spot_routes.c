@@ -256,18 +256,21 @@ static void r_exchange_info(struct lx_mock_call *c, void *ud)
     send_sb(c, sb);
 }
 
+/* The best n of the nl levels l (worst first, as published), best first. */
 static void levels_json(struct lx_mock_sb *sb, struct lx_mock_bn_spot *v,
                         const struct bn_symbol *s, const struct bn_level *l,
-                        size_t n)
+                        size_t nl, size_t n)
 {
     size_t i;
 
     lx_mock_sb_str(sb, "[");
-    for (i = 0; i < n; i++) {
+    for (i = 0; i < n && i < nl; i++) {
+        const struct bn_level *x = &l[nl - 1 - i];
+
         lx_mock_sb_str(sb, i > 0 ? ",[" : "[");
-        lx_mock_sb_dec_str(sb, lx__mbn_px(v, s, l[i].price));
+        lx_mock_sb_dec_str(sb, lx__mbn_px(v, s, x->price));
         lx_mock_sb_str(sb, ",");
-        lx_mock_sb_dec_str(sb, lx__mbn_qty(v, s, l[i].qty));
+        lx_mock_sb_dec_str(sb, lx__mbn_qty(v, s, x->qty));
         lx_mock_sb_str(sb, "]");
     }
     lx_mock_sb_str(sb, "]");
@@ -296,9 +299,9 @@ static void r_depth(struct lx_mock_call *c, void *ud)
     lx_mock_sb_reset(sb);
     lx_mock_sb_kv_i64(sb, "{\"lastUpdateId\":", s->update_id);
     lx_mock_sb_str(sb, ",\"bids\":");
-    levels_json(sb, v, s, s->bids, nb);
+    levels_json(sb, v, s, s->bids, s->nbids, nb);
     lx_mock_sb_str(sb, ",\"asks\":");
-    levels_json(sb, v, s, s->asks, na);
+    levels_json(sb, v, s, s->asks, s->nasks, na);
     lx_mock_sb_str(sb, "}");
     s->depth_id = s->update_id;
     s->depth_nb = nb;
@@ -2322,9 +2325,9 @@ static void state_books(struct lx_mock_bn_spot *v, size_t levels,
         lx_mock_sb_json_str(sb, s->name);
         lx_mock_sb_kv_i64(sb, ":{\"lastUpdateId\":", s->update_id);
         lx_mock_sb_str(sb, ",\"bids\":");
-        levels_json(sb, v, s, s->bids, s->nbids < levels ? s->nbids : levels);
+        levels_json(sb, v, s, s->bids, s->nbids, levels);
         lx_mock_sb_str(sb, ",\"asks\":");
-        levels_json(sb, v, s, s->asks, s->nasks < levels ? s->nasks : levels);
+        levels_json(sb, v, s, s->asks, s->nasks, levels);
         lx_mock_sb_str(sb, "}");
     }
     lx_mock_sb_str(sb, "}");
