@@ -196,8 +196,8 @@ void lx_mock_bn_spot_free(struct lx_mock_bn_spot *v)
         size_t w;
 
         lx__free(NULL, v->syms[i].trades);
-        lx__free(NULL, v->syms[i].bids);
-        lx__free(NULL, v->syms[i].asks);
+        lx__bside_free(&v->syms[i].pub[0]);
+        lx__bside_free(&v->syms[i].pub[1]);
         lx__free(NULL, v->syms[i].touched);
         lx_mock_sb_free(&v->syms[i].depth_body);
         for (w = 0; w < BN_NWIN; w++) {
@@ -330,6 +330,8 @@ int lx_mock_bn_spot_add_symbol(struct lx_mock_bn_spot *v,
     s->min_price = spec.min_price;
     s->max_price = spec.max_price;
     s->min_notional = spec.min_notional;
+    lx__bside_init(&s->pub[0], NULL);
+    lx__bside_init(&s->pub[1], NULL);
     s->update_id = 1000;
     s->win[BN_WIN_100MS].first_id = s->update_id + 1;
     s->win[BN_WIN_1S].first_id = s->update_id + 1;
@@ -1044,7 +1046,7 @@ static void on_trade(struct lx_mock_bn_spot *v, struct bn_symbol *s,
     t->is_aggregate = false;
 }
 
-/* One side of the book now, worst first (resting orders only). */
+/* One side of the book now, best first (resting orders only). */
 static int side_now(struct lx_mock_bn_spot *v, const struct bn_symbol *s,
                     int side, struct bn_level **out, size_t *n)
 {
@@ -1061,8 +1063,8 @@ static int side_now(struct lx_mock_bn_spot *v, const struct bn_symbol *s,
     }
     *n = lx__engine_levels(v->eng, s->inst, side, lv, total);
     for (i = 0; i < *n; i++) {
-        b[*n - 1 - i].price = lv[i].price;
-        b[*n - 1 - i].qty = lv[i].qty;
+        b[i].price = lv[i].price;
+        b[i].qty = lv[i].qty;
     }
     lx__free(NULL, lv);
     *out = b;
@@ -1091,7 +1093,7 @@ static int book_now(struct lx_mock_bn_spot *v, const struct bn_symbol *s,
 
 /*
  * Appends to out the levels of side that differ between old and cur (both
- * worst first; desc for asks): new quantities, and 0 for levels gone.
+ * best first; desc for bids): new quantities, and 0 for levels gone.
  */
 static size_t diff_side(const struct bn_level *old, size_t no,
                         const struct bn_level *cur, size_t nc, int desc,
@@ -1143,28 +1145,6 @@ static int to_levels(const struct lx_mock_bn_spot *v, const struct bn_symbol *s,
     return LX_OK;
 }
 
-/*
- * The index of price in a side sorted ascending, or descending (desc), or
- * where it would go.
- */
-static size_t level_pos(const struct bn_level *l, size_t n, int64_t price,
-                        int desc)
-{
-    size_t lo = 0, hi = n;
-
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        bool before = desc ? l[mid].price > price : l[mid].price < price;
-
-        if (before) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    return lo;
-}
-
 /* ---- batched depth pushes ---------------------------------------------- */
 
 static const int64_t win_period_ns[BN_NWIN] = {100 * 1000000LL, 1000000000LL};
@@ -1214,12 +1194,32 @@ static int win_render(struct lx_mock_bn_spot *v, const struct bn_symbol *s,
 }
 
 /* The published quantity at price on one side (0: no level). */
-static int64_t level_qty(const struct bn_level *l, size_t n, int64_t price,
-                         int desc)
+static int64_t level_qty(const struct bn_symbol *s, int side, int64_t price)
 {
-    size_t i = level_pos(l, n, price, desc);
+    const struct lx__lvl *l =
+        lx__bside_find(&s->pub[side], side == 0 ? price : -price);
 
-    return i < n && l[i].price == price ? l[i].qty : 0;
+    return l != NULL ? l->lots : 0;
+}
+
+/*
+ * The best n levels of a published side, best first, into out (room for
+ * n); returns how many.
+ */
+static size_t pub_top(const struct bn_symbol *s, int side, size_t n,
+                      struct bn_level *out)
+{
+    struct lx__bcur c;
+    const struct lx__lvl *l;
+    size_t k = 0;
+
+    lx__bcur_seek(&c, &s->pub[side], 0);
+    while (k < n && (l = lx__bcur_get(&c)) != NULL) {
+        out[k].price = side == 0 ? l->key : -l->key;
+        out[k++].qty = l->lots;
+        lx__bcur_next(&c);
+    }
+    return k;
 }
 
 static int chg_cmp_desc(const void *a, const void *b)
@@ -1251,8 +1251,6 @@ static size_t win_side(const struct bn_symbol *s, struct bn_win *wn, int side,
 {
     struct bn_wchg *c = wn->chg[side];
     size_t n = wn->nchg[side], i, k = 0;
-    const struct bn_level *cur = side == 0 ? s->bids : s->asks;
-    size_t ncur = side == 0 ? s->nbids : s->nasks;
 
     if (n == 0) {
         return 0;
@@ -1264,7 +1262,7 @@ static size_t win_side(const struct bn_symbol *s, struct bn_win *wn, int side,
         if (i > 0 && c[i].price == c[i - 1].price) {
             continue; /* the first change of a price has the old quantity */
         }
-        q = level_qty(cur, ncur, c[i].price, side == 1);
+        q = level_qty(s, side, c[i].price);
         if (q != c[i].old) {
             out[k].price = c[i].price;
             out[k++].qty = q;
@@ -1445,49 +1443,17 @@ static int note_change(struct bn_symbol *s, int side, int64_t price,
  */
 static int level_set(struct bn_symbol *s, int side, int64_t price, int64_t qty)
 {
-    struct bn_level **lv = side == 0 ? &s->bids : &s->asks;
-    size_t *n = side == 0 ? &s->nbids : &s->nasks;
-    size_t *cap = side == 0 ? &s->bids_cap : &s->asks_cap;
-    int desc = side == 1;
-    size_t i = level_pos(*lv, *n, price, desc);
-    bool found = i < *n && (*lv)[i].price == price;
+    int64_t key = side == 0 ? price : -price;
+    const struct lx__lvl *l = lx__bside_find(&s->pub[side], key);
+    int64_t old = l != NULL ? l->lots : 0;
 
-    if (found) {
-        if ((*lv)[i].qty == qty) {
-            return 0;
-        }
-        if (note_change(s, side, price, (*lv)[i].qty) != LX_OK) {
-            return LX_ERR_NOMEM;
-        }
-        if (qty != 0) {
-
-            (*lv)[i].qty = qty;
-        } else {
-            memmove(&(*lv)[i], &(*lv)[i + 1], (*n - i - 1) * sizeof(**lv));
-            (*n)--;
-        }
-        return 1;
-    }
-    if (qty == 0) {
+    if (old == qty) {
         return 0;
     }
-    if (note_change(s, side, price, 0) != LX_OK) {
+    if (note_change(s, side, price, old) != LX_OK ||
+        lx__bside_set(&s->pub[side], key, qty, SIZE_MAX) != LX_OK) {
         return LX_ERR_NOMEM;
     }
-    if (*n == *cap) {
-        size_t ncap = *cap > 0 ? *cap * 2 : 64;
-        struct bn_level *p = lx__realloc(NULL, *lv, ncap * sizeof(*p));
-
-        if (p == NULL) {
-            return LX_ERR_NOMEM;
-        }
-        *lv = p;
-        *cap = ncap;
-    }
-    memmove(&(*lv)[i + 1], &(*lv)[i], (*n - i) * sizeof(**lv));
-    (*lv)[i].price = price;
-    (*lv)[i].qty = qty;
-    (*n)++;
     return 1;
 }
 
@@ -1525,20 +1491,24 @@ static int sync_touched(struct lx_mock_bn_spot *v, struct bn_symbol *s)
  */
 static int sync_all(struct lx_mock_bn_spot *v, struct bn_symbol *s)
 {
-    struct bn_level *bids, *asks, *cb, *ca;
-    size_t nb, na, ncb, nca, i;
+    struct bn_level *bids, *asks, *cb, *ca, *pb = NULL, *pa = NULL;
+    size_t nb, na, ncb, nca, npb, npa, i;
     int rc = book_now(v, s, &bids, &nb, &asks, &na), changed = 0;
 
     if (rc != LX_OK) {
         return rc;
     }
-    cb = lx__malloc(NULL, (s->nbids + nb + 1) * sizeof(*cb));
-    ca = lx__malloc(NULL, (s->nasks + na + 1) * sizeof(*ca));
-    if (cb == NULL || ca == NULL) {
+    pb = lx__malloc(NULL, (s->pub[0].n + 1) * sizeof(*pb));
+    pa = lx__malloc(NULL, (s->pub[1].n + 1) * sizeof(*pa));
+    cb = lx__malloc(NULL, (s->pub[0].n + nb + 1) * sizeof(*cb));
+    ca = lx__malloc(NULL, (s->pub[1].n + na + 1) * sizeof(*ca));
+    if (pb == NULL || pa == NULL || cb == NULL || ca == NULL) {
         rc = LX_ERR_NOMEM;
     } else {
-        ncb = diff_side(s->bids, s->nbids, bids, nb, 0, cb);
-        nca = diff_side(s->asks, s->nasks, asks, na, 1, ca);
+        npb = pub_top(s, 0, s->pub[0].n, pb);
+        npa = pub_top(s, 1, s->pub[1].n, pa);
+        ncb = diff_side(pb, npb, bids, nb, 1, cb);
+        nca = diff_side(pa, npa, asks, na, 0, ca);
         for (i = 0; rc >= 0 && i < ncb + nca; i++) {
             const struct bn_level *l = i < ncb ? &cb[i] : &ca[i - ncb];
 
@@ -1548,6 +1518,8 @@ static int sync_all(struct lx_mock_bn_spot *v, struct bn_symbol *s)
     }
     lx__free(NULL, bids);
     lx__free(NULL, asks);
+    lx__free(NULL, pb);
+    lx__free(NULL, pa);
     lx__free(NULL, cb);
     lx__free(NULL, ca);
     return rc < 0 ? rc : changed;
@@ -1575,10 +1547,16 @@ static int publish_depth(struct lx_mock_bn_spot *v, struct bn_symbol *s)
         s->update_id++;
         win_arm(v);
     }
-    bbo[0] = s->nbids > 0 ? s->bids[s->nbids - 1].price : 0;
-    bbo[1] = s->nbids > 0 ? s->bids[s->nbids - 1].qty : 0;
-    bbo[2] = s->nasks > 0 ? s->asks[s->nasks - 1].price : 0;
-    bbo[3] = s->nasks > 0 ? s->asks[s->nasks - 1].qty : 0;
+    {
+        struct bn_level top[2] = {{0, 0}, {0, 0}};
+
+        pub_top(s, 0, 1, &top[0]);
+        pub_top(s, 1, 1, &top[1]);
+        bbo[0] = top[0].price;
+        bbo[1] = top[0].qty;
+        bbo[2] = top[1].price;
+        bbo[3] = top[1].qty;
+    }
     if (memcmp(bbo, s->bbo, sizeof(bbo)) != 0) {
         struct lx_book_ticker bt;
 
@@ -1607,22 +1585,24 @@ int lx__mbn_check_depth(struct lx_mock_bn_spot *v)
 
     for (i = 0; i < v->nsyms; i++) {
         struct bn_symbol *s = &v->syms[i];
-        struct bn_level *bids, *asks;
-        size_t nb, na;
+        struct bn_level *bids, *asks, *p;
+        size_t nb, na, np;
         bool same;
 
         if (book_now(v, s, &bids, &nb, &asks, &na) != LX_OK) {
             return LX_ERR_NOMEM;
         }
-        same = nb == s->nbids && na == s->nasks;
-        for (j = 0; same && j < nb; j++) {
-            same = bids[j].price == s->bids[j].price &&
-                   bids[j].qty == s->bids[j].qty;
+        p = lx__malloc(NULL, (nb + na + 1) * sizeof(*p));
+        same = p != NULL && nb == s->pub[0].n && na == s->pub[1].n;
+        np = same ? pub_top(s, 0, nb, p) : 0;
+        for (j = 0; same && j < np; j++) {
+            same = bids[j].price == p[j].price && bids[j].qty == p[j].qty;
         }
-        for (j = 0; same && j < na; j++) {
-            same = asks[j].price == s->asks[j].price &&
-                   asks[j].qty == s->asks[j].qty;
+        np = same ? pub_top(s, 1, na, p) : 0;
+        for (j = 0; same && j < np; j++) {
+            same = asks[j].price == p[j].price && asks[j].qty == p[j].qty;
         }
+        lx__free(NULL, p);
         lx__free(NULL, bids);
         lx__free(NULL, asks);
         if (!same) {

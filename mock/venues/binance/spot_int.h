@@ -5,6 +5,7 @@
 #ifndef LOTUSX_MOCK_BINANCE_SPOT_INT_H
 #define LOTUSX_MOCK_BINANCE_SPOT_INT_H
 
+#include "book/book_int.h"
 #include "lotusx/lx_types.h"
 #include "mock/engine/engine.h"
 #include "mock/server/mock.h"
@@ -55,12 +56,11 @@ struct bn_symbol {
     struct lx_trade *trades; /* ring of BN_TRADES */
     size_t ntrades, trade_head;
     /*
-     * The book as last published, worst level first (bids ascending, asks
-     * descending), so the changes near the top, most of them, move few
-     * entries; the best level is the last.
+     * The book as last published, pub[0] bids (key = price) and pub[1]
+     * asks (key = -price): the connector's blocked side (book_int.h), so
+     * a change anywhere in a deep book moves at most one block's tail.
      */
-    struct bn_level *bids, *asks;
-    size_t nbids, nasks, bids_cap, asks_cap;
+    struct lx__bside pub[2];
     /*
      * Prices whose levels the engine events since the last publish may
      * have changed (either side); publish_depth compares only those with

@@ -256,22 +256,23 @@ static void r_exchange_info(struct lx_mock_call *c, void *ud)
     send_sb(c, sb);
 }
 
-/* The best n of the nl levels l (worst first, as published), best first. */
+/* The best n levels of a published side, best first. */
 static void levels_json(struct lx_mock_sb *sb, struct lx_mock_bn_spot *v,
-                        const struct bn_symbol *s, const struct bn_level *l,
-                        size_t nl, size_t n)
+                        const struct bn_symbol *s, int side, size_t n)
 {
+    struct lx__bcur c;
+    const struct lx__lvl *l;
     size_t i;
 
     lx_mock_sb_str(sb, "[");
-    for (i = 0; i < n && i < nl; i++) {
-        const struct bn_level *x = &l[nl - 1 - i];
-
+    lx__bcur_seek(&c, &s->pub[side], 0);
+    for (i = 0; i < n && (l = lx__bcur_get(&c)) != NULL; i++) {
         lx_mock_sb_str(sb, i > 0 ? ",[" : "[");
-        lx_mock_sb_dec_str(sb, lx__mbn_px(v, s, x->price));
+        lx_mock_sb_dec_str(sb, lx__mbn_px(v, s, side == 0 ? l->key : -l->key));
         lx_mock_sb_str(sb, ",");
-        lx_mock_sb_dec_str(sb, lx__mbn_qty(v, s, x->qty));
+        lx_mock_sb_dec_str(sb, lx__mbn_qty(v, s, l->lots));
         lx_mock_sb_str(sb, "]");
+        lx__bcur_next(&c);
     }
     lx_mock_sb_str(sb, "]");
 }
@@ -288,8 +289,8 @@ static void r_depth(struct lx_mock_call *c, void *ud)
         return;
     }
     /* Weight: charged by depth_weight before this runs. */
-    nb = s->nbids < (size_t)limit ? s->nbids : (size_t)limit;
-    na = s->nasks < (size_t)limit ? s->nasks : (size_t)limit;
+    nb = s->pub[0].n < (size_t)limit ? s->pub[0].n : (size_t)limit;
+    na = s->pub[1].n < (size_t)limit ? s->pub[1].n : (size_t)limit;
     sb = &s->depth_body;
     if (sb->len > 0 && sb->err == LX_OK && s->depth_id == s->update_id &&
         s->depth_nb == nb && s->depth_na == na) {
@@ -299,9 +300,9 @@ static void r_depth(struct lx_mock_call *c, void *ud)
     lx_mock_sb_reset(sb);
     lx_mock_sb_kv_i64(sb, "{\"lastUpdateId\":", s->update_id);
     lx_mock_sb_str(sb, ",\"bids\":");
-    levels_json(sb, v, s, s->bids, s->nbids, nb);
+    levels_json(sb, v, s, 0, nb);
     lx_mock_sb_str(sb, ",\"asks\":");
-    levels_json(sb, v, s, s->asks, s->nasks, na);
+    levels_json(sb, v, s, 1, na);
     lx_mock_sb_str(sb, "}");
     s->depth_id = s->update_id;
     s->depth_nb = nb;
@@ -2325,9 +2326,9 @@ static void state_books(struct lx_mock_bn_spot *v, size_t levels,
         lx_mock_sb_json_str(sb, s->name);
         lx_mock_sb_kv_i64(sb, ":{\"lastUpdateId\":", s->update_id);
         lx_mock_sb_str(sb, ",\"bids\":");
-        levels_json(sb, v, s, s->bids, s->nbids, levels);
+        levels_json(sb, v, s, 0, levels);
         lx_mock_sb_str(sb, ",\"asks\":");
-        levels_json(sb, v, s, s->asks, s->nasks, levels);
+        levels_json(sb, v, s, 1, levels);
         lx_mock_sb_str(sb, "}");
     }
     lx_mock_sb_str(sb, "}");
