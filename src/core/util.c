@@ -40,6 +40,23 @@ int lx__snprintf(char *buf, size_t cap, const char *fmt, ...)
     return n;
 }
 
+size_t lx__str_join(char *buf, size_t cap, const char *a, const char *b)
+{
+    size_t n = 0;
+
+    if (cap == 0) {
+        return 0;
+    }
+    while (n + 1 < cap && *a != '\0') {
+        buf[n++] = *a++;
+    }
+    while (b != NULL && n + 1 < cap && *b != '\0') {
+        buf[n++] = *b++;
+    }
+    buf[n] = '\0';
+    return n;
+}
+
 static int parse_digits(const char *s, size_t len, uint64_t limit,
                         uint64_t *out)
 {

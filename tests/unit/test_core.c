@@ -237,6 +237,18 @@ static void test_snprintf(void **state)
                      LX_ERR_TOOBIG);
     assert_int_equal(buf[7], '\0');
     assert_int_equal(lx__snprintf(buf, 0, "x"), LX_ERR_TOOBIG);
+    /* lx__str_join: "%s%s" without a format, truncated like it. */
+    assert_int_equal(lx__str_join(buf, sizeof(buf), "btc", "@depth"), 7);
+    assert_string_equal(buf, "btc@dep");
+    assert_int_equal(lx__str_join(buf, sizeof(buf), "btcusdt", NULL), 7);
+    assert_string_equal(buf, "btcusdt");
+    assert_int_equal(lx__str_join(buf, sizeof(buf), "", "ab"), 2);
+    assert_string_equal(buf, "ab");
+    assert_int_equal(lx__str_join(buf, 1, "ab", "cd"), 0);
+    assert_string_equal(buf, "");
+    buf[0] = 'z';
+    assert_int_equal(lx__str_join(buf, 0, "ab", NULL), 0);
+    assert_int_equal(buf[0], 'z');
 }
 
 int main(void)

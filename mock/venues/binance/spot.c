@@ -896,7 +896,7 @@ void lx__mbn_order_set_cid(struct lx_mock_bn_spot *v, struct bn_order *o,
                            const char *cid)
 {
     cid_forget(v, o);
-    lx__snprintf(o->cid, sizeof(o->cid), "%s", cid);
+    lx__str_join(o->cid, sizeof(o->cid), cid, NULL);
     if (o->cid[0] != '\0') {
         cid_index(v, o);
     }
@@ -1008,11 +1008,13 @@ static void publish(struct lx_mock_bn_spot *v, const struct bn_symbol *s,
                     const char *suffix, const struct lx_mock_sb *sb)
 {
     char stream[64];
+    size_t n;
 
     if (sb->err != LX_OK) {
         return;
     }
-    lx__snprintf(stream, sizeof(stream), "%s@%s", s->lower, suffix);
+    n = lx__str_join(stream, sizeof(stream), s->lower, "@");
+    lx__str_join(stream + n, sizeof(stream) - n, suffix, NULL);
     lx_mock_bn_hub_publish(v->hub, stream, sb->buf, sb->len);
 }
 
@@ -1022,7 +1024,7 @@ static void on_trade(struct lx_mock_bn_spot *v, struct bn_symbol *s,
     struct lx_trade *t = &s->trades[s->trade_head];
 
     memset(t, 0, sizeof(*t));
-    lx__snprintf(t->symbol, sizeof(t->symbol), "%s", s->name);
+    lx__str_join(t->symbol, sizeof(t->symbol), s->name, NULL);
     t->trade_id = trade_id;
     t->first_trade_id = t->last_trade_id = trade_id;
     t->price = lx__mbn_px(v, s, ev->price);
@@ -1172,7 +1174,7 @@ static int win_render(struct lx_mock_bn_spot *v, const struct bn_symbol *s,
     int rc;
 
     memset(&d, 0, sizeof(d));
-    lx__snprintf(d.symbol, sizeof(d.symbol), "%s", s->name);
+    lx__str_join(d.symbol, sizeof(d.symbol), s->name, NULL);
     d.first_id = wn->first_id;
     d.final_id = s->update_id;
     d.event_ms = lx__mbn_now_ms(v);
@@ -1283,13 +1285,14 @@ static int win_flush(struct lx_mock_bn_spot *v, struct bn_symbol *s, int w)
     struct bn_win *wn = &s->win[w];
     char stream[64];
     struct bn_level *cb, *ca;
-    size_t ncb, nca;
+    size_t ncb, nca, n;
     int pushed = 0;
 
     if (s->update_id < wn->first_id) {
         return 0;
     }
-    lx__snprintf(stream, sizeof(stream), "%s@%s", s->lower, win_stream[w]);
+    n = lx__str_join(stream, sizeof(stream), s->lower, "@");
+    lx__str_join(stream + n, sizeof(stream) - n, win_stream[w], NULL);
     if (lx_mock_bn_hub_subscribers(v->hub, stream) == 0) {
         /*
          * Nobody follows this window: what it gathered goes as if pushed
@@ -1562,7 +1565,7 @@ static int publish_depth(struct lx_mock_bn_spot *v, struct bn_symbol *s)
 
         memcpy(s->bbo, bbo, sizeof(bbo));
         memset(&bt, 0, sizeof(bt));
-        lx__snprintf(bt.symbol, sizeof(bt.symbol), "%s", s->name);
+        lx__str_join(bt.symbol, sizeof(bt.symbol), s->name, NULL);
         bt.update_id = s->update_id;
         bt.bid = lx__mbn_px(v, s, bbo[0]);
         bt.bid_qty = lx__mbn_qty(v, s, bbo[1]);

@@ -1370,7 +1370,7 @@ static struct um_order *record(struct lx_mock_bn_usdm *v, uint32_t acct,
         o->orig = 0;
     }
     o->time_ms = o->update_ms = now_ms(v);
-    lx__snprintf(o->cid, sizeof(o->cid), "%s", cid);
+    lx__str_join(o->cid, sizeof(o->cid), cid, NULL);
     if (lx__engine_order(v->eng, id, &info) == LX_OK) {
         o->orig = info.orig_qty;
     }
@@ -4034,8 +4034,9 @@ static void publish(struct lx_mock_bn_usdm *v, const struct um_symbol *s,
                     const char *suffix)
 {
     char name[64];
+    size_t n = lx__str_join(name, sizeof(name), s->lower, "@");
 
-    lx__snprintf(name, sizeof(name), "%s@%s", s->lower, suffix);
+    lx__str_join(name + n, sizeof(name) - n, suffix, NULL);
     (void)lx_mock_bn_hub_publish(v->hub, name, v->ssb.buf, v->ssb.len);
 }
 
@@ -4047,7 +4048,7 @@ static void publish_trade(struct lx_mock_bn_usdm *v, struct um_symbol *s,
     int64_t ms = ev->time / 1000000;
 
     memset(&t, 0, sizeof(t));
-    lx__snprintf(t.symbol, sizeof(t.symbol), "%s", s->name);
+    lx__str_join(t.symbol, sizeof(t.symbol), s->name, NULL);
     t.trade_id = t.first_trade_id = t.last_trade_id = id;
     t.price = px_dec(v, s, ev->price);
     t.qty = qty_dec(v, s, ev->qty);
@@ -4084,7 +4085,7 @@ static void publish_bbo(struct lx_mock_bn_usdm *v)
         }
         memcpy(s->bbo, b, sizeof(b));
         memset(&bt, 0, sizeof(bt));
-        lx__snprintf(bt.symbol, sizeof(bt.symbol), "%s", s->name);
+        lx__str_join(bt.symbol, sizeof(bt.symbol), s->name, NULL);
         bt.update_id = s->update_id;
         bt.bid = px_dec(v, s, b[0]);
         bt.bid_qty = qty_dec(v, s, b[1]);
@@ -4192,9 +4193,10 @@ static int win_watched(struct lx_mock_bn_usdm *v, const struct um_symbol *s,
 {
     static const size_t tops[] = {5, 10, 20};
     char name[64];
-    size_t i;
+    size_t i, n;
 
-    lx__snprintf(name, sizeof(name), "%s@%s", s->lower, windows[w].diff);
+    n = lx__str_join(name, sizeof(name), s->lower, "@");
+    lx__str_join(name + n, sizeof(name) - n, windows[w].diff, NULL);
     if (lx_mock_bn_hub_subscribers(v->hub, name) > 0) {
         return 1;
     }
@@ -4236,7 +4238,7 @@ static void push_depth(struct lx_mock_bn_usdm *v, struct um_symbol *s, size_t w,
     if (d.nbids + d.nasks == 0 && u == s->last_u[w]) {
         return; /* nothing happened to the book */
     }
-    lx__snprintf(d.symbol, sizeof(d.symbol), "%s", s->name);
+    lx__str_join(d.symbol, sizeof(d.symbol), s->name, NULL);
     d.first_id = s->last_u[w] + 1;
     d.final_id = u;
     d.prev_final_id = s->last_u[w];
@@ -4320,7 +4322,7 @@ static void current_bar(struct lx_mock_bn_usdm *v, const struct um_symbol *s,
     if (k->trades == 0) {
         o = h = l = c;
     }
-    lx__snprintf(k->symbol, sizeof(k->symbol), "%s", s->name);
+    lx__str_join(k->symbol, sizeof(k->symbol), s->name, NULL);
     k->open_ms = open_ms;
     k->close_ms = open_ms + step - 1;
     k->open = px_dec(v, s, o);
