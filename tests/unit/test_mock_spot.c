@@ -2472,9 +2472,32 @@ static void test_amend_partial_and_mismatch(void **state)
     order_field(f, "p2", "status", "NEW");
 }
 
+/* The user-data stream names of accounts, digits rendered by hand. */
+static void test_user_stream_names(void **state)
+{
+    static const struct {
+        uint32_t account;
+        const char *name;
+    } cases[] = {{0, "user@0"},
+                 {7, "user@7"},
+                 {10, "user@10"},
+                 {1234, "user@1234"},
+                 {4294967295u, "user@4294967295"}};
+    char out[24];
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < LX_ARRAY_LEN(cases); i++) {
+        memset(out, 'x', sizeof(out));
+        lx__mbn_user_stream(cases[i].account, out);
+        assert_string_equal(out, cases[i].name);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_user_stream_names),
         cmocka_unit_test_setup_teardown(test_order_lifecycle, setup_quiet,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_market_full_fills_and_trades,

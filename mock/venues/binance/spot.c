@@ -1619,7 +1619,18 @@ int lx__mbn_check_depth(struct lx_mock_bn_spot *v)
 
 void lx__mbn_user_stream(uint32_t account, char out[24])
 {
-    lx__snprintf(out, 24, "user@%u", (unsigned)account);
+    char digits[10];
+    size_t n = 0, k = 5;
+
+    do {
+        digits[n++] = (char)('0' + account % 10);
+        account /= 10;
+    } while (account != 0);
+    memcpy(out, "user@", 5);
+    while (n > 0) {
+        out[k++] = digits[--n];
+    }
+    out[k] = '\0';
 }
 
 static void queue_exec(struct lx_mock_bn_spot *v, const struct bn_order *o,
