@@ -494,6 +494,41 @@ static int div_core(struct lx_decimal a, struct lx_decimal b, unsigned scale,
                    mode, out);
 }
 
+/*
+ * d / step for a step that is a power of ten (1, 0.01, 0.00100000, 10, the
+ * usual tick and lot sizes) when that is exact and fits: a multiply or one
+ * division by a power of ten. False sends the caller to div_core (which
+ * also gives the error).
+ */
+static bool ticks_pow10(struct lx_decimal d, struct lx_decimal step,
+                        int64_t *ticks)
+{
+    int64_t m = step.m, p;
+    int e = (int)step.scale;
+
+    while (m % 10 == 0) {
+        m /= 10;
+        e--;
+    }
+    if (m != 1) {
+        return false;
+    }
+    e -= (int)d.scale; /* ticks = d.m * 10^e */
+    if (e >= 0) {
+        return e <= 18 &&
+               !__builtin_mul_overflow(d.m, (int64_t)pow10_tab[e], ticks);
+    }
+    if (e < -18) {
+        return false;
+    }
+    p = (int64_t)pow10_tab[-e];
+    if (d.m % p != 0) {
+        return false;
+    }
+    *ticks = d.m / p;
+    return true;
+}
+
 int lx_decimal_to_ticks(struct lx_decimal d, struct lx_decimal step,
                         int64_t *ticks)
 {
@@ -502,6 +537,9 @@ int lx_decimal_to_ticks(struct lx_decimal d, struct lx_decimal step,
 
     if (ticks == NULL || !lx_decimal_is_valid(d) || !step_ok(step)) {
         return LX_ERR_INVAL;
+    }
+    if (ticks_pow10(d, step, ticks)) {
+        return LX_OK;
     }
     rc = div_core(d, step, 0, LX_ROUND_EXACT, &q);
     if (rc == LX_OK) {

@@ -1443,6 +1443,43 @@ static void test_prop_div(void **state)
     assert_true(checked > PROP_ITERS * 7 * 3 / 4);
 }
 
+/*
+ * lx_decimal_to_ticks takes a shortcut for power-of-ten steps (1, 0.01,
+ * 0.00100000, 10): it must agree with the general division (rc and value)
+ * everywhere, exact, inexact, negative, overflowing.
+ */
+static void test_prop_ticks_pow10(void **state)
+{
+    static const char *const steps[] = {"1",       "10",   "100",
+                                        "0.1",     "0.01", "0.00100000",
+                                        "0.00001", "1.0",  "1000000000000"};
+    int i, fast = 0;
+
+    (void)state;
+    rng_state = 9;
+    for (i = 0; i < PROP_ITERS; i++) {
+        struct lx_decimal d = rng_dec(), step = {0, 0}, q = {0, 0};
+        const char *st = steps[rng_below(LX_ARRAY_LEN(steps))];
+        int64_t t = 0;
+        int rc, want;
+
+        assert_int_equal(lx_decimal_parse(st, strlen(st), &step), LX_OK);
+        if (i % 4 == 0) {
+            /* Often a value on the step's grid, at a finer scale. */
+            d.m = (d.m % 1000000) * 1000;
+            d.scale = (uint8_t)(step.scale + 3 <= 18 ? step.scale + 3 : 18);
+        }
+        want = lx_decimal_div(d, step, 0, LX_ROUND_EXACT, &q);
+        rc = lx_decimal_to_ticks(d, step, &t);
+        assert_int_equal(rc, want);
+        if (rc == LX_OK) {
+            assert_true(t == q.m);
+            fast++;
+        }
+    }
+    assert_true(fast > PROP_ITERS / 8);
+}
+
 static void test_prop_rescale_step(void **state)
 {
     int i;
@@ -1543,6 +1580,7 @@ int main(void)
         cmocka_unit_test(test_prop_add_sub),
         cmocka_unit_test(test_prop_mul),
         cmocka_unit_test(test_prop_div),
+        cmocka_unit_test(test_prop_ticks_pow10),
         cmocka_unit_test(test_prop_rescale_step),
         cmocka_unit_test(test_prop_cmp),
     };
