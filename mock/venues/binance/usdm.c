@@ -96,9 +96,16 @@ struct um_symbol {
     int64_t rate_e8; /* next funding rate */
     struct um_funding fund[UM_FUNDINGS];
     size_t nfund;
-    /* streams: per depth window the book as last pushed, its final id */
-    struct um_level *pushed[UM_NWIN][2];
-    size_t npushed[UM_NWIN][2];
+    /*
+     * streams: snapshots of the book (top UM_LEVELS a side), one per depth
+     * window as it last pushed (windows that pushed the same book share
+     * one) and one for the book being read; pushed[w] names window w's,
+     * last_u[w] its final id
+     */
+    struct um_level *snap[UM_NWIN + 1][2];
+    size_t nsnap[UM_NWIN + 1][2];
+    uint8_t snap_refs[UM_NWIN + 1];
+    uint8_t pushed[UM_NWIN];
     int64_t last_u[UM_NWIN];
     int64_t update_id, next_trade_id, bbo[4];
     char lower[LX_SYMBOL_LEN];
@@ -146,7 +153,6 @@ struct lx_mock_bn_usdm {
     struct lx_mock_sb sb, ssb;  /* REST answers; stream payloads */
     struct lx_mock_bn_hub *hub; /* NULL: no streams */
     struct lx_timer *depth_timer, *mark_timer;
-    struct um_level *cur[2];
     struct lx_level *diff[2];
     unsigned mark_ticks, depth_ticks;
     /* user data: listen keys, and the FILL waiting for its POSITION */
@@ -440,9 +446,9 @@ void lx_mock_bn_usdm_free(struct lx_mock_bn_usdm *v)
     for (i = 0; i < v->nsyms; i++) {
         size_t w;
 
-        for (w = 0; w < UM_NWIN; w++) {
-            lx__free(NULL, v->syms[i].pushed[w][0]);
-            lx__free(NULL, v->syms[i].pushed[w][1]);
+        for (w = 0; w <= UM_NWIN; w++) {
+            lx__free(NULL, v->syms[i].snap[w][0]);
+            lx__free(NULL, v->syms[i].snap[w][1]);
         }
         lx__free(NULL, v->syms[i].trades);
     }
@@ -451,7 +457,6 @@ void lx_mock_bn_usdm_free(struct lx_mock_bn_usdm *v)
         lx__free(NULL, v->inc[i]);
     }
     for (i = 0; i < 2; i++) {
-        lx__free(NULL, v->cur[i]);
         lx__free(NULL, v->diff[i]);
     }
     lx_mock_sb_free(&v->ssb);
@@ -572,15 +577,16 @@ int lx_mock_bn_usdm_add_symbol(struct lx_mock_bn_usdm *v,
         }
     }
     rc = LX_OK;
-    for (fresh = 0; fresh < 2 * UM_NWIN; fresh++) {
-        s->pushed[fresh / 2][fresh % 2] =
+    for (fresh = 0; fresh < 2 * (UM_NWIN + 1); fresh++) {
+        s->snap[fresh / 2][fresh % 2] =
             lx__calloc(NULL, UM_LEVELS, sizeof(struct um_level));
-        rc = s->pushed[fresh / 2][fresh % 2] == NULL ? LX_ERR_NOMEM : rc;
+        rc = s->snap[fresh / 2][fresh % 2] == NULL ? LX_ERR_NOMEM : rc;
     }
+    s->snap_refs[0] = UM_NWIN; /* every window starts from the empty book */
     s->trades = lx__calloc(NULL, UM_TRADES, sizeof(struct um_trade));
     if (rc != LX_OK || s->trades == NULL) {
-        for (fresh = 0; fresh < 2 * UM_NWIN; fresh++) {
-            lx__free(NULL, s->pushed[fresh / 2][fresh % 2]);
+        for (fresh = 0; fresh < 2 * (UM_NWIN + 1); fresh++) {
+            lx__free(NULL, s->snap[fresh / 2][fresh % 2]);
         }
         lx__free(NULL, s->trades);
         return LX_ERR_NOMEM;
@@ -4116,6 +4122,30 @@ static size_t book_side(struct lx_mock_bn_usdm *v, const struct um_symbol *s,
     return n;
 }
 
+/*
+ * How many levels from old and cur on are equal (price and qty), at most
+ * max: the run doubles while whole blocks compare equal (memcmp; struct
+ * um_level has no padding), then goes level by level.
+ */
+static size_t equal_run(const struct um_level *old, const struct um_level *cur,
+                        size_t max)
+{
+    size_t run = 0, step = 1;
+
+    while (run < max) {
+        step = step < max - run ? step : max - run;
+        if (memcmp(&old[run], &cur[run], step * sizeof(*old)) == 0) {
+            run += step;
+            step *= 2;
+        } else if (step > 1) {
+            step = 1;
+        } else {
+            break;
+        }
+    }
+    return run;
+}
+
 /* Levels of cur that differ from old (old ones gone get qty 0). */
 static size_t side_diff(struct lx_mock_bn_usdm *v, const struct um_symbol *s,
                         const struct um_level *old, size_t nold,
@@ -4124,8 +4154,22 @@ static size_t side_diff(struct lx_mock_bn_usdm *v, const struct um_symbol *s,
 {
     size_t i = 0, j = 0, k = 0;
 
+    if (old == cur) {
+        return 0; /* the same snapshot */
+    }
     while (i < nold || j < ncur) {
-        int before =
+        size_t run = i < nold && j < ncur
+                         ? equal_run(&old[i], &cur[j],
+                                     nold - i < ncur - j ? nold - i : ncur - j)
+                         : 0;
+        int before;
+
+        i += run;
+        j += run;
+        if (i == nold && j == ncur) {
+            break;
+        }
+        before =
             i < nold && (j >= ncur || (bids ? old[i].price > cur[j].price
                                             : old[i].price < cur[j].price));
 
@@ -4155,10 +4199,14 @@ static const struct {
                       {5, "depth", ""},
                       {10, "depth@500ms", "@500ms"}};
 
-/* @depth<N>[@speed]: the top N levels of the book, U/u/pu as the diff. */
+/*
+ * @depth<N>[@speed]: the top N levels of the book (snapshot k), U/u/pu as
+ * the diff.
+ */
 static void push_partial(struct lx_mock_bn_usdm *v, const struct um_symbol *s,
-                         size_t w, struct lx_depth *d, const size_t nc[2])
+                         size_t w, struct lx_depth *d, size_t k)
 {
+    const size_t *nc = s->nsnap[k];
     static const size_t tops[] = {5, 10, 20};
     char name[64];
     size_t i, j;
@@ -4173,12 +4221,12 @@ static void push_partial(struct lx_mock_bn_usdm *v, const struct um_symbol *s,
         d->nasks = nc[1] < tops[i] ? nc[1] : tops[i];
         for (j = 0; j < d->nbids || j < d->nasks; j++) {
             if (j < d->nbids) {
-                v->diff[0][j].price = px_dec(v, s, v->cur[0][j].price);
-                v->diff[0][j].qty = qty_dec(v, s, v->cur[0][j].qty);
+                v->diff[0][j].price = px_dec(v, s, s->snap[k][0][j].price);
+                v->diff[0][j].qty = qty_dec(v, s, s->snap[k][0][j].qty);
             }
             if (j < d->nasks) {
-                v->diff[1][j].price = px_dec(v, s, v->cur[1][j].price);
-                v->diff[1][j].qty = qty_dec(v, s, v->cur[1][j].qty);
+                v->diff[1][j].price = px_dec(v, s, s->snap[k][1][j].price);
+                v->diff[1][j].qty = qty_dec(v, s, s->snap[k][1][j].qty);
             }
         }
         lx_mock_sb_reset(&v->ssb);
@@ -4210,31 +4258,35 @@ static int win_watched(struct lx_mock_bn_usdm *v, const struct um_symbol *s,
     return 0;
 }
 
+/* Window w of s now holds snapshot k as the book it last pushed. */
+static void win_take(struct um_symbol *s, size_t w, size_t k)
+{
+    s->snap_refs[s->pushed[w]]--;
+    s->pushed[w] = (uint8_t)k;
+    s->snap_refs[k]++;
+}
+
 /* One push of window w of s when its book changed since the last one;
- * v->cur holds the book now (nc levels a side). */
+ * snapshot k holds the book now. */
 static void push_depth(struct lx_mock_bn_usdm *v, struct um_symbol *s, size_t w,
-                       const size_t nc[2])
+                       size_t k)
 {
     struct lx_depth d;
     int64_t u = s->update_id;
-    size_t side;
+    size_t o = s->pushed[w];
 
     if (!win_watched(v, s, w)) {
         /* as a push nobody saw: the next one starts from here, nothing
          * compared or rendered */
-        for (side = 0; side < 2; side++) {
-            memcpy(s->pushed[w][side], v->cur[side],
-                   nc[side] * sizeof(struct um_level));
-            s->npushed[w][side] = nc[side];
-        }
+        win_take(s, w, k);
         s->last_u[w] = u;
         return;
     }
     memset(&d, 0, sizeof(d));
-    d.nbids = side_diff(v, s, s->pushed[w][0], s->npushed[w][0], v->cur[0],
-                        nc[0], 1, v->diff[0]);
-    d.nasks = side_diff(v, s, s->pushed[w][1], s->npushed[w][1], v->cur[1],
-                        nc[1], 0, v->diff[1]);
+    d.nbids = side_diff(v, s, s->snap[o][0], s->nsnap[o][0], s->snap[k][0],
+                        s->nsnap[k][0], 1, v->diff[0]);
+    d.nasks = side_diff(v, s, s->snap[o][1], s->nsnap[o][1], s->snap[k][1],
+                        s->nsnap[k][1], 0, v->diff[1]);
     if (d.nbids + d.nasks == 0 && u == s->last_u[w]) {
         return; /* nothing happened to the book */
     }
@@ -4248,19 +4300,15 @@ static void push_depth(struct lx_mock_bn_usdm *v, struct um_symbol *s, size_t w,
     lx_mock_sb_reset(&v->ssb);
     lx_mock_bn_render_depth_update(&v->ssb, &d, true);
     publish(v, s, windows[w].diff);
-    for (side = 0; side < 2; side++) {
-        memcpy(s->pushed[w][side], v->cur[side],
-               nc[side] * sizeof(struct um_level));
-        s->npushed[w][side] = nc[side];
-    }
+    win_take(s, w, k);
     s->last_u[w] = u;
-    push_partial(v, s, w, &d, nc);
+    push_partial(v, s, w, &d, k);
 }
 
 static void depth_cb(struct lx_timer *t, void *ud)
 {
     struct lx_mock_bn_usdm *v = ud;
-    size_t i, w, nc[2];
+    size_t i, w, k;
 
     (void)t;
     v->depth_ticks++;
@@ -4282,11 +4330,14 @@ static void depth_cb(struct lx_timer *t, void *ud)
         if (w == UM_NWIN) {
             continue;
         }
-        nc[0] = book_side(v, s, LX_ENG_BUY, v->cur[0]);
-        nc[1] = book_side(v, s, LX_ENG_SELL, v->cur[1]);
+        /* A snapshot no window holds (there are UM_NWIN + 1). */
+        for (k = 0; s->snap_refs[k] != 0; k++) {
+        }
+        s->nsnap[k][0] = book_side(v, s, LX_ENG_BUY, s->snap[k][0]);
+        s->nsnap[k][1] = book_side(v, s, LX_ENG_SELL, s->snap[k][1]);
         for (w = 0; w < UM_NWIN; w++) {
             if (v->depth_ticks % (unsigned)windows[w].ticks == 0) {
-                push_depth(v, s, w, nc);
+                push_depth(v, s, w, k);
             }
         }
     }
@@ -4402,9 +4453,8 @@ int lx_mock_bn_usdm_set_hub(struct lx_mock_bn_usdm *v,
         return LX_ERR_INVAL;
     }
     for (i = 0; rc == LX_OK && i < 2; i++) {
-        v->cur[i] = lx__calloc(NULL, UM_LEVELS, sizeof(struct um_level));
         v->diff[i] = lx__calloc(NULL, 2 * UM_LEVELS, sizeof(struct lx_level));
-        rc = v->cur[i] == NULL || v->diff[i] == NULL ? LX_ERR_NOMEM : LX_OK;
+        rc = v->diff[i] == NULL ? LX_ERR_NOMEM : LX_OK;
     }
     rc =
         rc != LX_OK ? rc : lx_timer_new(&v->depth_timer, v->clock, depth_cb, v);
