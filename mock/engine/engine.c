@@ -795,18 +795,17 @@ size_t lx__engine_levels(const struct lx_engine *e, uint32_t inst, int side,
     }
     b = &e->books[inst];
     sd = &b->side[side];
-    for (i = sd->n; i-- > 0;) {
+    /* The walk stops at cap: the count of levels with orders is kept. */
+    for (i = sd->n; n < cap && i-- > 0;) {
         const struct eng_level *lv = &b->levels[sd->lv[i]];
         if (lv->head == ENG_NIL) {
             continue; /* an emptied level kept in place */
         }
-        if (n < cap) {
-            out[n].price = lv->price;
-            out[n].qty = lv->qty;
-        }
+        out[n].price = lv->price;
+        out[n].qty = lv->qty;
         n++;
     }
-    return n;
+    return sd->live;
 }
 
 int64_t lx__engine_level_qty(const struct lx_engine *e, uint32_t inst, int side,

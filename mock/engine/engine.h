@@ -472,7 +472,7 @@ struct lx_eng_level_info {
 
 /*
  * Copies up to cap levels of side of inst, best first, into out; returns
- * how many there are. O(levels), not O(orders).
+ * how many there are (also beyond cap). O(cap), not O(orders).
  */
 size_t lx__engine_levels(const struct lx_engine *e, uint32_t inst, int side,
                          struct lx_eng_level_info *out, size_t cap);

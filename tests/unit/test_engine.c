@@ -2606,6 +2606,37 @@ static void random_pair(struct lx_rng *g, uint32_t a, int64_t mid,
 }
 
 /*
+ * lx__engine_levels: best first, each level's quantity as
+ * lx__engine_level_qty gives it, the full count whatever cap is, and a
+ * smaller cap a prefix of the whole.
+ */
+static void check_levels(struct lx_engine *e)
+{
+    struct lx_eng_level_info all[256], few[3];
+    size_t n, k, i;
+    int side;
+
+    for (side = 0; side < 2; side++) {
+        n = lx__engine_levels(e, 0, side, NULL, 0);
+        assert_true(n <= LX_ARRAY_LEN(all));
+        assert_int_equal(lx__engine_levels(e, 0, side, all, LX_ARRAY_LEN(all)),
+                         n);
+        assert_int_equal(lx__engine_levels(e, 0, side, few, 3), n);
+        k = n < 3 ? n : 3;
+        for (i = 0; i < n; i++) {
+            assert_true(all[i].qty > 0);
+            assert_int_equal(lx__engine_level_qty(e, 0, side, all[i].price),
+                             all[i].qty);
+            assert_true(i == 0 ||
+                        (side == B ? all[i].price < all[i - 1].price
+                                   : all[i].price > all[i - 1].price));
+            assert_true(i >= k || (few[i].price == all[i].price &&
+                                   few[i].qty == all[i].qty));
+        }
+    }
+}
+
+/*
  * Random pairs among random flow: invariants after every step (the pair's
  * lock covers both needs), no pair ever has both legs execute, and the
  * log replays to the same state.
@@ -2690,6 +2721,7 @@ static void test_oco_property(void **state)
             one += traded[j][0] != traded[j][1];
         }
         spot_replay_check(e, 0);
+        check_levels(e);
         lx__engine_free(e);
     }
     print_message("# oco: %zu steps, pairs with one leg traded %zu\n", steps,
