@@ -45,10 +45,6 @@
 #define UM_E8           ((int64_t)100000000)
 #define UM_MMR_E8       400000 /* maintenance margin rate 0.004 (tier 1) */
 
-struct um_level {
-    int64_t price, qty; /* ticks, lots */
-};
-
 /* A public trade (REST trades, aggTrades, klines, 24hr ticker). */
 struct um_trade {
     int64_t id, price, qty, time_ms;
@@ -102,7 +98,7 @@ struct um_symbol {
      * one) and one for the book being read; pushed[w] names window w's,
      * last_u[w] its final id
      */
-    struct um_level *snap[UM_NWIN + 1][2];
+    struct lx_eng_level_info *snap[UM_NWIN + 1][2];
     size_t nsnap[UM_NWIN + 1][2];
     uint8_t snap_refs[UM_NWIN + 1];
     uint8_t pushed[UM_NWIN];
@@ -579,7 +575,7 @@ int lx_mock_bn_usdm_add_symbol(struct lx_mock_bn_usdm *v,
     rc = LX_OK;
     for (fresh = 0; fresh < 2 * (UM_NWIN + 1); fresh++) {
         s->snap[fresh / 2][fresh % 2] =
-            lx__calloc(NULL, UM_LEVELS, sizeof(struct um_level));
+            lx__calloc(NULL, UM_LEVELS, sizeof(struct lx_eng_level_info));
         rc = s->snap[fresh / 2][fresh % 2] == NULL ? LX_ERR_NOMEM : rc;
     }
     s->snap_refs[0] = UM_NWIN; /* every window starts from the empty book */
@@ -4106,29 +4102,23 @@ static void publish_bbo(struct lx_mock_bn_usdm *v)
 
 /*
  * The aggregated book side of s, best first, into out (UM_LEVELS at most):
- * resting orders only, as the engine keeps them per level. O(levels).
+ * resting orders only, as the engine keeps them per level. O(UM_LEVELS).
  */
 static size_t book_side(struct lx_mock_bn_usdm *v, const struct um_symbol *s,
-                        int side, struct um_level *out)
+                        int side, struct lx_eng_level_info *out)
 {
-    struct lx_eng_level_info lv[UM_LEVELS];
-    size_t n = lx__engine_levels(v->eng, s->inst, side, lv, UM_LEVELS), i;
+    size_t n = lx__engine_levels(v->eng, s->inst, side, out, UM_LEVELS);
 
-    n = n < UM_LEVELS ? n : UM_LEVELS;
-    for (i = 0; i < n; i++) {
-        out[i].price = lv[i].price;
-        out[i].qty = lv[i].qty;
-    }
-    return n;
+    return n < UM_LEVELS ? n : UM_LEVELS;
 }
 
 /*
  * How many levels from old and cur on are equal (price and qty), at most
- * max: the run doubles while whole blocks compare equal (memcmp; struct
- * um_level has no padding), then goes level by level.
+ * max: the run doubles while whole blocks compare equal (memcmp; two
+ * int64_t, no padding), then goes level by level.
  */
-static size_t equal_run(const struct um_level *old, const struct um_level *cur,
-                        size_t max)
+static size_t equal_run(const struct lx_eng_level_info *old,
+                        const struct lx_eng_level_info *cur, size_t max)
 {
     size_t run = 0, step = 1;
 
@@ -4148,9 +4138,9 @@ static size_t equal_run(const struct um_level *old, const struct um_level *cur,
 
 /* Levels of cur that differ from old (old ones gone get qty 0). */
 static size_t side_diff(struct lx_mock_bn_usdm *v, const struct um_symbol *s,
-                        const struct um_level *old, size_t nold,
-                        const struct um_level *cur, size_t ncur, int bids,
-                        struct lx_level *out)
+                        const struct lx_eng_level_info *old, size_t nold,
+                        const struct lx_eng_level_info *cur, size_t ncur,
+                        int bids, struct lx_level *out)
 {
     size_t i = 0, j = 0, k = 0;
 
