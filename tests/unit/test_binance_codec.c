@@ -1108,6 +1108,20 @@ static void test_error_envelopes(void **state)
     assert_int_equal(lx__bn_check_error(ok200, strlen(ok200), 200, &ve), LX_OK);
     /* Not JSON (a proxy's HTML page): not a venue error. */
     assert_int_equal(lx__bn_check_error("<html>", 6, 502, &ve), LX_OK);
+    /* The pre-scan: an answer without a "code" key is not parsed; the key
+     * in another order, or spelled with escapes, still is an envelope. */
+    assert_int_equal(lx__bn_check_error("{\"orderId\":1}", 13, 200, &ve),
+                     LX_OK);
+    memset(&ve, 0, sizeof(ve));
+    assert_int_equal(
+        lx__bn_check_error("{\"msg\":\"x\",\"code\":-1013}", 24, 400, &ve),
+        LX_ERR_VENUE);
+    assert_int_equal(ve.code, -1013);
+    assert_int_equal(lx__bn_check_error("{\"\\u0063ode\":-1013,\"msg\":\"x\"}",
+                                        29, 400, &ve),
+                     LX_ERR_VENUE);
+    assert_int_equal(lx__bn_check_error("{\"code\"", 7, 400, &ve), LX_OK);
+    assert_int_equal(lx__bn_check_error("\"code", 5, 400, &ve), LX_OK);
     /* A WebSocket API error reply. */
     assert_int_equal(
         ws_str(LX_BN_SPOT,

@@ -264,12 +264,36 @@ int lx__bn_error_code(const struct lx_venue_error *ve)
                                                            : LX_ERR_VENUE;
 }
 
+/*
+ * Whether the text may hold an error envelope: a "code" key, or any
+ * escape (a key spelled with escapes decodes to "code" too). Most answers
+ * (orders, books) have neither and need no parse here.
+ */
+static bool may_have_code(const char *buf, size_t len)
+{
+    const char *p = buf, *end = buf + len;
+
+    if (memchr(buf, '\\', len) != NULL) {
+        return true;
+    }
+    while ((p = memchr(p, '"', (size_t)(end - p))) != NULL) {
+        if (end - p >= 6 && memcmp(p, "\"code\"", 6) == 0) {
+            return true;
+        }
+        p++;
+    }
+    return false;
+}
+
 int lx__bn_check_error(const char *buf, size_t len, int http_status,
                        struct lx_venue_error *ve)
 {
     cJSON *root = NULL;
     int rc;
 
+    if (buf == NULL || !may_have_code(buf, len)) {
+        return LX_OK;
+    }
     if (lx__json_parse(buf, len, &root, NULL) != LX_OK) {
         return LX_OK;
     }
