@@ -2472,6 +2472,85 @@ static void test_amend_partial_and_mismatch(void **state)
     order_field(f, "p2", "status", "NEW");
 }
 
+/*
+ * Per account and symbol: 5 open stop / take-profit orders
+ * (MAX_NUM_ALGO_ORDERS, an OCO's stop leg counts) and 200 open orders
+ * (MAX_NUM_ORDERS), -1013 as filters.md gives them; exchangeInfo shows
+ * both; a closed order frees its place.
+ */
+static void test_max_num_orders(void **state)
+{
+    static const char *const algo_full =
+        "{\"code\":-1013,\"msg\":\"Filter failure: MAX_NUM_ALGO_ORDERS\"}";
+    struct fx *f = *state;
+    char q[256];
+    int i, placed = 0;
+
+    call(f, "GET", "/api/v3/exchangeInfo", "symbol=BTCUSDT", 0);
+    assert_non_null(strstr(f->body, "{\"filterType\":\"MAX_NUM_ALGO_ORDERS\","
+                                    "\"maxNumAlgoOrders\":5}"));
+    for (i = 0; i < 6; i++) {
+        lx__snprintf(q, sizeof(q),
+                     "symbol=BTCUSDT&side=SELL&type=STOP_LOSS_LIMIT&"
+                     "timeInForce=GTC&quantity=0.001&price=40000&"
+                     "stopPrice=40000&newClientOrderId=s%d",
+                     i);
+        call(f, "POST", "/api/v3/order", q, 1);
+        if (i < 5) {
+            assert_int_equal(f->status, 200);
+        } else {
+            assert_int_equal(f->status, 400);
+            assert_string_equal(f->body, algo_full);
+        }
+    }
+    /* Not an algo order: still fine. An OCO brings a stop leg: refused. */
+    call(f, "POST", "/api/v3/order",
+         "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&"
+         "quantity=0.0001&price=50000",
+         1);
+    assert_int_equal(f->status, 200);
+    call(f, "POST", "/api/v3/orderList/oco",
+         "symbol=BTCUSDT&side=SELL&quantity=0.001&aboveType=LIMIT_MAKER&"
+         "abovePrice=70000&belowType=STOP_LOSS&belowStopPrice=30000",
+         1);
+    assert_int_equal(f->status, 400);
+    assert_string_equal(f->body, algo_full);
+    call(f, "DELETE", "/api/v3/order", "symbol=BTCUSDT&origClientOrderId=s0",
+         1);
+    assert_int_equal(f->status, 200);
+    call(f, "POST", "/api/v3/order",
+         "symbol=BTCUSDT&side=SELL&type=STOP_LOSS_LIMIT&timeInForce=GTC&"
+         "quantity=0.001&price=40000&stopPrice=40000",
+         1);
+    assert_int_equal(f->status, 200);
+    /* 6 open; 194 more limit orders make 200, the next is one too many
+     * (the clock moves past the 100 orders / 10 s limit on the way). */
+    for (i = 0; i < 195; i++) {
+        if (i % 90 == 89) {
+            assert_int_equal(
+                lx_clock_run(f->clock, lx_clock_mono_ns(f->clock) + 11 * SEC),
+                LX_OK);
+        }
+        call(f, "POST", "/api/v3/order",
+             "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&"
+             "quantity=0.0001&price=50000",
+             1);
+        placed += f->status == 200;
+    }
+    assert_int_equal(placed, 194);
+    assert_int_equal(f->status, 400);
+    assert_string_equal(f->body, "{\"code\":-1013,\"msg\":\"Filter failure: "
+                                 "MAX_NUM_ORDERS\"}");
+    call(f, "GET", "/api/v3/openOrders", "symbol=BTCUSDT", 1);
+    {
+        cJSON *o = body_json(f);
+
+        assert_int_equal(cJSON_GetArraySize(o), 200);
+        cJSON_Delete(o);
+    }
+    assert_int_equal(lx__engine_check(f->spot->eng), LX_OK);
+}
+
 /* The user-data stream names of accounts, digits rendered by hand. */
 static void test_user_stream_names(void **state)
 {
@@ -2498,6 +2577,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_user_stream_names),
+        cmocka_unit_test_setup_teardown(test_max_num_orders, setup_quiet,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_order_lifecycle, setup_quiet,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_market_full_fills_and_trades,

@@ -360,8 +360,8 @@ int lx_mock_bn_spot_add_account(struct lx_mock_bn_spot *v,
         *why = "bad fee rate";
         return LX_ERR_CONFIG;
     }
-    /* MAX_NUM_ORDERS of Binance spot; a market account has no limit. */
-    spec.max_open_orders = cfg->market ? 0 : 200;
+    /* MAX_NUM_ORDERS is per symbol: the venue counts (order_count). */
+    spec.max_open_orders = 0;
     spec.market = cfg->market;
     rc = lx__engine_add_account(v->eng, &spec, &id);
     if (rc != LX_OK) {
@@ -912,12 +912,54 @@ static bool order_closed(const struct bn_order *o)
            o->state == LX_ENG_ST_REJECTED;
 }
 
+static bool is_algo(int type)
+{
+    return type == LX_ENG_STOP_LOSS || type == LX_ENG_STOP_LOSS_LIMIT ||
+           type == LX_ENG_TAKE_PROFIT || type == LX_ENG_TAKE_PROFIT_LIMIT;
+}
+
+/* Counts open order o in its symbol (on), or no longer (off); once each. */
+static void order_count(struct lx_mock_bn_spot *v, struct bn_order *o, bool on)
+{
+    struct bn_symbol *s;
+
+    if (o->account >= BN_MAX_ACCOUNTS || o->sym >= v->nsyms ||
+        v->no_history[o->account] || o->counted == on) {
+        return;
+    }
+    s = &v->syms[o->sym];
+    s->nopen[o->account] += on ? 1 : (uint32_t)-1;
+    if (is_algo(o->type)) {
+        s->nalgo[o->account] += on ? 1 : (uint32_t)-1;
+    }
+    o->counted = on;
+}
+
+int lx__mbn_order_room(const struct lx_mock_bn_spot *v, uint32_t account,
+                       const struct bn_symbol *s, unsigned n, unsigned nalgo,
+                       const char **msg)
+{
+    if (account >= BN_MAX_ACCOUNTS || v->no_history[account]) {
+        return 0;
+    }
+    if (s->nopen[account] + n > BN_MAX_NUM_ORDERS) {
+        *msg = "Filter failure: MAX_NUM_ORDERS";
+        return -1;
+    }
+    if (s->nalgo[account] + nalgo > BN_MAX_NUM_ALGO_ORDERS) {
+        *msg = "Filter failure: MAX_NUM_ALGO_ORDERS";
+        return -1;
+    }
+    return 0;
+}
+
 /* Notes o as closed (once); it goes to the history at the next drain. */
 static void order_retire(struct lx_mock_bn_spot *v, struct bn_order *o)
 {
     if (o->retired || !order_closed(o)) {
         return;
     }
+    order_count(v, o, false);
     if (v->nretiring == v->retiring_cap) {
         size_t cap = v->retiring_cap > 0 ? v->retiring_cap * 2 : 256;
         uint64_t *p = lx__realloc(NULL, v->retiring, cap * sizeof(*p));
@@ -1926,6 +1968,7 @@ static void on_event(struct lx_mock_bn_spot *v, const struct lx_eng_event *ev,
                          o->type != LX_ENG_TAKE_PROFIT_LIMIT;
             o->time_ms = o->update_ms = ms;
             o->list = v->pending_list; /* an OCO leg being placed */
+            order_count(v, o, true);
         }
         break;
     case LX_ENG_EV_CLIENT_ID:

@@ -61,6 +61,8 @@ struct bn_symbol {
      * a change anywhere in a deep book moves at most one block's tail.
      */
     struct lx__bside pub[2];
+    /* open orders and open algo (stop, take-profit) orders per account */
+    uint32_t nopen[BN_MAX_ACCOUNTS], nalgo[BN_MAX_ACCOUNTS];
     /*
      * Prices whose levels the engine events since the last publish may
      * have changed (either side); publish_depth compares only those with
@@ -104,6 +106,7 @@ struct bn_order {
     uint8_t working;
     uint8_t amends;  /* keepPriority amendments so far (MAX_NUM_ORDER_AMENDS) */
     uint8_t retired; /* closed and queued for the history (spot.c) */
+    uint8_t counted; /* open, counted in its symbol's nopen / nalgo */
     uint32_t list;   /* index + 1 of its order list in v->lists, 0: none */
     int64_t price, stop_price, orig_qty, exec_qty; /* ticks, lots */
     int64_t cum_quote, orig_quote;                 /* quote asset units */
@@ -283,6 +286,18 @@ const char *lx__mbn_stp_name(int stp);
 
 /* orderListId of o, or -1. */
 int64_t lx__mbn_list_id(const struct bn_order *o);
+
+#define BN_MAX_NUM_ORDERS      200 /* open orders a symbol (filters.md) */
+#define BN_MAX_NUM_ALGO_ORDERS 5   /* of them stop / take-profit types */
+
+/*
+ * Whether account may open n more orders on symbol s, nalgo of them stop
+ * or take-profit types (MAX_NUM_ORDERS, MAX_NUM_ALGO_ORDERS; market
+ * accounts have no limit). 0, or -1 with the -1013 message in *msg.
+ */
+int lx__mbn_order_room(const struct lx_mock_bn_spot *v, uint32_t account,
+                       const struct bn_symbol *s, unsigned n, unsigned nalgo,
+                       const char **msg);
 /* Appends a new order list; NULL when out of memory. */
 struct bn_list *lx__mbn_list_new(struct lx_mock_bn_spot *v);
 /*

@@ -207,6 +207,8 @@ static void symbol_info(struct lx_mock_sb *sb, const struct bn_symbol *s)
                        "\"avgPriceMins\":5},"
                        "{\"filterType\":\"MAX_NUM_ORDERS\","
                        "\"maxNumOrders\":200},"
+                       "{\"filterType\":\"MAX_NUM_ALGO_ORDERS\","
+                       "\"maxNumAlgoOrders\":5},"
                        "{\"filterType\":\"MAX_NUM_ORDER_AMENDS\","
                        "\"maxNumOrderAmends\":10}],"
                        "\"permissions\":[],\"permissionSets\":[[\"SPOT\"]],"
@@ -1001,9 +1003,19 @@ static struct bn_order *submit_new(struct lx_mock_bn_spot *v, uint32_t account,
 {
     struct lx_eng_result res;
     struct bn_order *o;
+    size_t i;
 
     *code = 0;
     *msg = NULL;
+    for (i = 0; i < v->nsyms && v->syms[i].inst != n->r.inst; i++) {
+    }
+    if (i < v->nsyms && lx__mbn_order_room(v, account, &v->syms[i], 1,
+                                           n->r.type >= LX_ENG_STOP_LOSS &&
+                                               n->r.type < LX_ENG_TYPE_COUNT,
+                                           msg) < 0) {
+        *code = -1013;
+        return NULL;
+    }
     n->r.account = account;
     n->r.cid = n->cid;
     n->r.cid_len = strlen(n->cid);
@@ -1819,6 +1831,13 @@ static void place_oco(struct lx_mock_call *c, struct lx_mock_bn_spot *v,
         return;
     }
     if (lx_mock_bn_charge_orders(c, key->account, 2) < 0) {
+        return;
+    }
+    /* Both legs count; the stop-loss leg and a take-profit one are algo. */
+    if (lx__mbn_order_room(v, key->account, s, 2,
+                           1u + (other->type != LX_ENG_LIMIT_MAKER),
+                           &msg) < 0) {
+        fail(c, 400, -1013, msg);
         return;
     }
     if (v->nlists == v->lists_cap && lx__mbn_list_new(v) != NULL) {
