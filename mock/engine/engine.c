@@ -64,6 +64,7 @@ static int init_pool(struct lx_engine *e)
     e->orders =
         (struct eng_order *)(((uintptr_t)e->orders_mem + 63) & ~(uintptr_t)63);
     e->cid_mask = tab - 1;
+    e->slot_mask = (uint32_t)(((uint64_t)1 << e->slot_bits) - 1);
     for (i = 0; i < n; i++) {
         e->orders[i].next = i + 1 < n ? i + 1 : ENG_NIL;
         e->orders[i].prev = i > 0 ? i - 1 : ENG_NIL;
@@ -261,6 +262,14 @@ static int book_filters(struct lx_engine *e, struct eng_book *b,
     }
     if (rc == LX_OK) {
         rc = book_perp(b, s);
+    }
+    /* The ranges match.c checks (l > 0: the lot is an exact positive unit). */
+    b->plo = b->min_price > 1 ? b->min_price : 1;
+    b->phi = b->max_price != 0 ? b->max_price : INT64_MAX;
+    b->qlo = b->min_qty > 1 ? b->min_qty : 1;
+    b->qhi = b->max_qty != 0 ? b->max_qty : INT64_MAX;
+    if (b->l > 0 && b->qhi > INT64_MAX / b->l) {
+        b->qhi = INT64_MAX / b->l;
     }
     return rc == LX_OK ? LX_OK : LX_ERR_INVAL;
 }

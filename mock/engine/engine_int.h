@@ -136,6 +136,12 @@ struct eng_book {
     int64_t max_price;
     int64_t min_qty, max_qty; /* lots, 0 = none */
     int64_t min_notional;     /* quote units, 0 = none */
+    /*
+     * The same filters as closed ranges for the hot path, set once at setup:
+     * a price is valid iff plo <= p <= phi, a qty iff qlo <= q <= qhi (qhi
+     * also keeps q * l from overflowing).
+     */
+    int64_t plo, phi, qlo, qhi;
 };
 
 struct eng_account {
@@ -152,6 +158,7 @@ struct lx_engine {
     void *orders_mem;
     struct eng_cold *cold;
     uint32_t slot_bits, free_head;
+    uint32_t slot_mask; /* (1 << slot_bits) - 1: the slot of an id */
     uint32_t pair_pending; /* replay: first leg of a pair, its sibling next */
     uint64_t seq;
     /* Client order ids: open addressing, linear probing, slot + 1. */
@@ -314,7 +321,19 @@ static inline void eng_emit(struct lx_engine *e, const uint64_t w[8])
 
     e->ev_hash = (e->ev_hash ^ (x ^ (x >> 32))) * ENG_FNV_PRIME;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    memcpy(ev, w, sizeof(*ev));
+    /*
+     * Word by word: one whole-struct copy would make the compiler build w
+     * on the stack and reload it with wider loads, which stalls store
+     * forwarding; these become eight stores from registers.
+     */
+    memcpy((unsigned char *)ev, &w[0], 8);
+    memcpy((unsigned char *)ev + 8, &w[1], 8);
+    memcpy((unsigned char *)ev + 16, &w[2], 8);
+    memcpy((unsigned char *)ev + 24, &w[3], 8);
+    memcpy((unsigned char *)ev + 32, &w[4], 8);
+    memcpy((unsigned char *)ev + 40, &w[5], 8);
+    memcpy((unsigned char *)ev + 48, &w[6], 8);
+    memcpy((unsigned char *)ev + 56, &w[7], 8);
 #else
     ev->type = (uint8_t)w[0];
     ev->reason = (uint8_t)(w[0] >> 8);

@@ -18,6 +18,25 @@
 
 #define E8 100000000
 
+/* Rare paths (rejections, perp, stops, STP): a hint for code layout. */
+#define ENG_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* The hot path's helpers, inlined even where gcc's size limits would not. */
+#define ENG_HOT static inline __attribute__((always_inline))
+
+/*
+ * The buy or the sell value for a valid side, without a branch: sides are
+ * random, so a branch on the side mispredicts about half the time.
+ */
+_Static_assert(LX_ENG_BUY == 0 && LX_ENG_SELL == 1, "sides index arrays");
+
+static inline uint64_t by_side(int side, uint64_t buy, uint64_t sell)
+{
+    const uint64_t v[2] = {buy, sell};
+
+    return v[side & 1];
+}
+
 /* ---- Sorted level arrays ------------------------------------------------- */
 
 /*
@@ -65,7 +84,8 @@ static inline uint32_t ltab_home(const struct eng_book *b, int side,
 }
 
 /* The level of (side, price), or ENG_NIL. */
-uint32_t lx__eng_level_find(const struct eng_book *b, int side, int64_t price)
+static inline uint32_t level_find(const struct eng_book *b, int side,
+                                  int64_t price)
 {
     uint32_t i = ltab_home(b, side, price);
 
@@ -78,6 +98,11 @@ uint32_t lx__eng_level_find(const struct eng_book *b, int side, int64_t price)
         i = (i + 1) & b->lmask;
     }
     return ENG_NIL;
+}
+
+uint32_t lx__eng_level_find(const struct eng_book *b, int side, int64_t price)
+{
+    return level_find(b, side, price);
 }
 
 static void ltab_insert(struct eng_book *b, uint32_t li)
@@ -188,7 +213,7 @@ static inline void level_append(struct lx_engine *e, struct eng_book *b,
                                 uint32_t slot, bool *full)
 {
     struct eng_order *o = &e->orders[slot];
-    uint32_t li = lx__eng_level_find(b, o->side, o->price);
+    uint32_t li = level_find(b, o->side, o->price);
     struct eng_level *lv;
 
     if (li == ENG_NIL) {
@@ -457,9 +482,9 @@ static int64_t lock_use(const struct eng_book *b, const struct eng_order *o,
     return eng_is_limit(o->type) ? q * o->price * b->k : quote;
 }
 
-static void fill_ev(struct lx_engine *e, uint32_t slot, uint32_t counter,
-                    int64_t price, int64_t q, int64_t fee, int64_t use,
-                    bool maker, int64_t time)
+static inline void fill_ev(struct lx_engine *e, uint32_t slot, uint32_t counter,
+                           int64_t price, int64_t q, int64_t fee, int64_t use,
+                           bool maker, int64_t time)
 {
     const struct eng_order *o = &e->orders[slot];
     uint64_t flags =
@@ -519,15 +544,14 @@ static void settle(struct lx_engine *e, struct eng_book *b, uint32_t slot,
         return;
     }
     use = lock_use(b, o, q, quote);
+    /* The fee is in what the side receives; one FILL event, then moves. */
+    fee = fee_of(o->side == LX_ENG_BUY ? q * b->l : quote, rate);
+    fill_ev(e, slot, counter_acct, price, q, fee, use, maker, time);
     if (o->side == LX_ENG_BUY) {
-        fee = fee_of(q * b->l, rate);
-        fill_ev(e, slot, counter_acct, price, q, fee, use, maker, time);
         eng_move(e, o->account, b->quote, use - quote, -use);
         eng_move(e, o->account, b->base, q * b->l - fee, 0);
         e->fees[b->base] += fee;
     } else {
-        fee = fee_of(quote, rate);
-        fill_ev(e, slot, counter_acct, price, q, fee, use, maker, time);
         eng_move(e, o->account, b->base, 0, -use);
         eng_move(e, o->account, b->quote, quote - fee, 0);
         e->fees[b->quote] += fee;
@@ -541,9 +565,16 @@ static void settle(struct lx_engine *e, struct eng_book *b, uint32_t slot,
 /* ---- Matching -------------------------------------------------------------
  */
 
+/*
+ * Branch-free: orders arrive on random sides, so a branch on the side
+ * mispredicts about half the time.
+ */
 static inline bool crosses(int side, int64_t limit, int64_t level_price)
 {
-    return side == LX_ENG_BUY ? level_price <= limit : level_price >= limit;
+    unsigned buy = side == LX_ENG_BUY;
+
+    return ((unsigned)(level_price <= limit) & buy) |
+           ((unsigned)(level_price >= limit) & (buy ^ 1u));
 }
 
 /* How many lots of a maker at price the taker takes; 0 ends the walk. */
@@ -981,15 +1012,16 @@ void lx__eng_run_triggers(struct lx_engine *e, struct eng_book *b, int64_t time)
 /*
  * The common case of execute(): a GTC limit order that does not cross
  * goes straight to the book. Returns false when execute() is needed.
+ * is_limit: the caller knows the order is a limit order (it was booked).
  */
-static inline bool rest_passive(struct lx_engine *e, struct eng_book *b,
-                                uint32_t ts, int *state)
+ENG_HOT bool rest_passive(struct lx_engine *e, struct eng_book *b, uint32_t ts,
+                          bool is_limit, int *state)
 {
     struct eng_order *t = &e->orders[ts];
     const struct eng_side *opp = &b->side[t->side ^ 1];
     bool full = false;
 
-    if (t->tif != LX_ENG_GTC || !eng_is_limit(t->type) ||
+    if (t->tif != LX_ENG_GTC || !(is_limit || eng_is_limit(t->type)) ||
         (opp->n > 0 &&
          crosses(t->side, t->price, b->levels[opp->lv[opp->n - 1]].price))) {
         return false;
@@ -1027,25 +1059,19 @@ static void reject(struct lx_engine *e, const struct lx_eng_order_req *r,
     res->reason = (uint8_t)reason;
 }
 
+/*
+ * p > 0 within min_price..max_price (0: no bound), as the one range
+ * plo..phi precomputed at setup.
+ */
 static inline int check_price(const struct eng_book *b, int64_t p)
 {
-    if (p <= 0 || (b->min_price != 0 && p < b->min_price) ||
-        (b->max_price != 0 && p > b->max_price)) {
-        return LX_ENG_R_PRICE_FILTER;
-    }
-    return LX_ENG_R_NONE;
+    return p < b->plo || p > b->phi ? LX_ENG_R_PRICE_FILTER : LX_ENG_R_NONE;
 }
 
+/* q > 0 within min_qty..max_qty, q * l not overflowing: qlo..qhi. */
 static inline int check_qty(const struct eng_book *b, int64_t q)
 {
-    int64_t base;
-
-    if (q <= 0 || (b->min_qty != 0 && q < b->min_qty) ||
-        (b->max_qty != 0 && q > b->max_qty) ||
-        __builtin_mul_overflow(q, b->l, &base)) {
-        return LX_ENG_R_LOT_SIZE;
-    }
-    return LX_ENG_R_NONE;
+    return q < b->qlo || q > b->qhi ? LX_ENG_R_LOT_SIZE : LX_ENG_R_NONE;
 }
 
 /* Price and qty filters plus the notional of a limit price. */
@@ -1266,6 +1292,7 @@ static int compute_lock(const struct lx_engine *e,
 {
     const struct eng_book *b = &e->books[r->inst];
     int64_t cost = 0, got, need;
+    uint64_t unit;
     bool by_quote = r->qty == 0;
 
     *qty = r->qty;
@@ -1273,7 +1300,10 @@ static int compute_lock(const struct lx_engine *e,
         return perp_lock(e, r, lock);
     }
     if (eng_is_limit(r->type)) {
-        need = r->side == LX_ENG_BUY ? r->price * r->qty * b->k : r->qty * b->l;
+        /* price * qty * k or qty * l: a select, not a branch on the side. */
+        unit = by_side(r->side, (uint64_t)r->price * (uint64_t)b->k,
+                       (uint64_t)b->l);
+        need = (int64_t)((uint64_t)r->qty * unit);
     } else if (eng_is_stop(r->type)) {
         need = r->side == LX_ENG_BUY ? 0 : r->qty * b->l;
     } else {
@@ -1450,7 +1480,7 @@ int lx__engine_submit(struct lx_engine *e, const struct lx_eng_order_req *r,
         res->state = LX_ENG_ST_NEW;
         return LX_OK;
     }
-    if (!rest_passive(e, b, s, &state)) {
+    if (!rest_passive(e, b, s, false, &state)) {
         state = execute(e, b, s, r->time, &why);
     }
     res->state = (uint8_t)state;
@@ -1659,7 +1689,7 @@ int lx__engine_submit_oco(struct lx_engine *e,
         if (eng_is_stop(r[i].type)) {
             lx__eng_stop_add(e, b, s[i]);
             e->orders[s[i]].where = W_STOP;
-        } else if (!rest_passive(e, b, s[i], &state)) {
+        } else if (!rest_passive(e, b, s[i], false, &state)) {
             /* No level left for the LIMIT_MAKER (it cannot cross: checked):
              * it expires with BOOK_FULL, and so the pair ends. */
             res[i].state = (uint8_t)execute(e, b, s[i], r[i].time, &why);
@@ -1703,7 +1733,7 @@ static inline uint32_t find_open(const struct lx_engine *e, uint32_t account,
     uint32_t s;
 
     if (id != 0) {
-        s = (uint32_t)(id & (((uint64_t)1 << e->slot_bits) - 1));
+        s = (uint32_t)id & e->slot_mask;
         if (s >= e->cfg.max_orders || e->orders[s].id != id) {
             return ENG_NIL;
         }
@@ -1814,26 +1844,32 @@ static int64_t pair_lock(const struct lx_engine *e, uint32_t s, int64_t need)
     return need > y->locked ? need - y->locked : 0;
 }
 
-static int check_amend(const struct lx_engine *e, uint32_t s, int64_t price,
-                       int64_t qty, int64_t *lock)
+/*
+ * Checks an amend of resting order o on book b to price and total qty;
+ * bal is the balance of the asset o locks. Sets *lock to what the order
+ * will then hold locked.
+ */
+ENG_HOT int check_amend(const struct lx_engine *e, const struct eng_order *o,
+                        const struct eng_book *b, const int64_t *bal,
+                        int64_t price, int64_t qty, int64_t *lock)
 {
-    const struct eng_order *o = &e->orders[s];
-    const struct eng_book *b = &e->books[o->inst];
-    int64_t rem = qty - e->orders[s].filled;
-    int reason = e->accounts[o->account].market ? check_price(b, price)
-                                                : check_limit(b, price, qty);
+    int64_t rem = qty - o->filled;
+    uint64_t unit;
+    int reason = ENG_UNLIKELY(e->accounts[o->account].market)
+                     ? check_price(b, price)
+                     : check_limit(b, price, qty);
 
-    if (reason != LX_ENG_R_NONE) {
+    if (ENG_UNLIKELY(reason != LX_ENG_R_NONE)) {
         return reason;
     }
-    if (rem <= 0) {
+    if (ENG_UNLIKELY(rem <= 0)) {
         return LX_ENG_R_LOT_SIZE;
     }
     if ((o->type == LX_ENG_LIMIT_MAKER || o->tif == LX_ENG_GTX) &&
         would_cross(b, o->side, price)) {
         return LX_ENG_R_WOULD_TAKE;
     }
-    if (b->perp) {
+    if (ENG_UNLIKELY(b->perp)) {
         *lock = o->flags & OF_REDUCE
                     ? 0
                     : lx__eng_ceil_div(rem * price * b->k,
@@ -1842,24 +1878,34 @@ static int check_amend(const struct lx_engine *e, uint32_t s, int64_t price,
                    ? LX_ENG_R_MARGIN_INSUFFICIENT
                    : LX_ENG_R_NONE;
     }
-    *lock = o->side == LX_ENG_BUY ? rem * price * b->k : rem * b->l;
-    if (o->flags & OF_LINKED) {
-        *lock = pair_lock(e, s, *lock);
+    /*
+     * rem * price * k (buy) or rem * l (sell), as a select rather than a
+     * branch on the side; unsigned, so the unused product cannot overflow.
+     */
+    unit = by_side(o->side, (uint64_t)price * (uint64_t)b->k, (uint64_t)b->l);
+    *lock = (int64_t)((uint64_t)rem * unit);
+    if (ENG_UNLIKELY(o->flags & OF_LINKED)) {
+        *lock = pair_lock(e, (uint32_t)(o - e->orders), *lock);
     }
-    if (*lock - o->locked >
-        eng_cbal(e, o->account, eng_lock_asset(b, o->side))[0]) {
+    if (*lock - o->locked > bal[0]) {
         return LX_ENG_R_INSUFFICIENT_BALANCE;
     }
     return LX_ENG_R_NONE;
 }
 
-static int amend_order(struct lx_engine *e, uint32_t account, uint64_t order_id,
-                       int64_t new_price, int64_t new_qty, bool requeue,
-                       int64_t time, struct lx_eng_result *res)
+/*
+ * Amends a resting order. The order is looked up by id directly (what
+ * find_open does for an id, limited to W_BOOK: id 0 never matches a
+ * booked order, whose ids start at 1 << slot_bits). Inlined into both
+ * entry points, so the common one has no second call.
+ */
+ENG_HOT int amend_order(struct lx_engine *e, uint32_t account,
+                        uint64_t order_id, int64_t new_price, int64_t new_qty,
+                        bool requeue, int64_t time, struct lx_eng_result *res)
 {
     struct eng_order *o;
     struct eng_book *b;
-    int64_t lock = 0, rem, delta;
+    int64_t lock = 0, rem, delta, *bal;
     uint32_t s;
     int reason, why, state;
     bool keep;
@@ -1868,16 +1914,21 @@ static int amend_order(struct lx_engine *e, uint32_t account, uint64_t order_id,
         return LX_ERR_INVAL;
     }
     memset(res, 0, sizeof(*res));
-    s = find_open(e, account, order_id, NULL, 0);
-    reason = s == ENG_NIL || e->orders[s].where != W_BOOK
-                 ? LX_ENG_R_UNKNOWN_ORDER
-                 : check_amend(e, s, new_price, new_qty, &lock);
-    if (reason != LX_ENG_R_NONE) {
-        reject_op(e, account, order_id, reason, time, res);
+    s = (uint32_t)order_id & e->slot_mask;
+    if (ENG_UNLIKELY(s >= e->cfg.max_orders || e->orders[s].id != order_id ||
+                     e->orders[s].account != account ||
+                     e->orders[s].where != W_BOOK)) {
+        reject_op(e, account, order_id, LX_ENG_R_UNKNOWN_ORDER, time, res);
         return LX_OK;
     }
     o = &e->orders[s];
     b = &e->books[o->inst];
+    bal = eng_bal(e, account, eng_lock_asset(b, o->side));
+    reason = check_amend(e, o, b, bal, new_price, new_qty, &lock);
+    if (ENG_UNLIKELY(reason != LX_ENG_R_NONE)) {
+        reject_op(e, account, order_id, reason, time, res);
+        return LX_OK;
+    }
     rem = new_qty - o->filled;
     delta = lock - o->locked;
     keep = !requeue && new_price == o->price && rem <= o->qty;
@@ -1892,14 +1943,15 @@ static int amend_order(struct lx_engine *e, uint32_t account, uint64_t order_id,
     o->locked = lock;
     order_ev_f(e, LX_ENG_EV_AMENDED, 0, keep ? LX_ENG_AMEND_KEPT : 0, s,
                new_price, rem, new_qty, delta, time);
-    eng_move(e, account, eng_lock_asset(b, o->side), -delta, delta);
+    bal[0] -= delta; /* eng_move(-delta, delta): the event's lock field */
+    bal[1] += delta;
     res->order_id = order_id;
     if (keep) {
         res->state = o->filled > 0 ? LX_ENG_ST_PARTIALLY_FILLED : LX_ENG_ST_NEW;
         return LX_OK;
     }
     why = LX_ENG_R_NONE;
-    if (!rest_passive(e, b, s, &state)) {
+    if (!rest_passive(e, b, s, true, &state)) {
         state = execute(e, b, s, time, &why);
     }
     res->state = (uint8_t)state;
