@@ -13,6 +13,9 @@
  * over the material, so nothing repeats. Writes, reads and sizes are
  * measured with the numeric transform (chunk codec 1, the default) and
  * without it (codec 0, the version 1 chunk content), in the same run.
+ * The merged read is also measured with read-ahead (a worker thread
+ * decompressing 4 chunks ahead): its rates per CPU second count both
+ * threads, so its wall-clock rate is shown next to them.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -227,7 +230,8 @@ static int write_capture(const char *path, const struct material *m,
     return 0;
 }
 
-static int read_capture(const char *path, struct run *out, int verify)
+static int read_capture(const char *path, struct run *out, int verify,
+                        unsigned ahead)
 {
     struct lx_capture_reader *r = NULL;
     const struct lx_capture_record *rec;
@@ -235,6 +239,9 @@ static int read_capture(const char *path, struct run *out, int verify)
     uint64_t sum = 0;
     int rc = lx_capture_open(&r, NULL, path, NULL);
 
+    if (rc == LX_OK && ahead > 0) {
+        rc = lx_capture_reader_set_readahead(r, ahead);
+    }
     out->msgs = 0;
     out->payload = 0;
     while (rc == LX_OK && (rc = lx_capture_reader_next(r, &rec)) == 1) {
@@ -356,6 +363,16 @@ static void row(const char *name, const struct run *r)
            (unsigned long long)r->msgs, (double)r->payload / 1e6,
            (double)r->ns / 1e9, s, r->msgs > 0 ? (double)r->msgs / s : 0.0,
            (double)r->payload / 1e6 / s);
+}
+
+/* Wall-clock MB/s of two reads: without and with read-ahead. */
+static void wall_row(const struct run *one, const struct run *ra)
+{
+    printf("read merged, wall MB/s: one thread %.1f, read-ahead %.1f "
+           "(x%.2f)\n",
+           (double)one->payload * 1e3 / (double)one->ns,
+           (double)ra->payload * 1e3 / (double)ra->ns,
+           (double)one->ns / (double)ra->ns);
 }
 
 static double mbps(const struct run *r)
@@ -512,7 +529,7 @@ static int only(const struct material *m, const char *what, uint64_t total,
     struct run r;
     int i;
 
-    bench_header("Throughput (one core; rates per CPU second)",
+    bench_header("Throughput (rates per CPU second; one core but read-ahead)",
                  "case                                       msgs  MB pay.  "
                  "wall s   cpu s     msgs/s     MB/s");
     for (i = 0; i < 3; i++) {
@@ -529,10 +546,15 @@ static int only(const struct material *m, const char *what, uint64_t total,
                 &r);
         }
         if (strcmp(what, "write") != 0) {
-            if (read_capture(path, &r, 0) < 0) {
+            struct run ra;
+
+            if (read_capture(path, &r, 0, 0) < 0 ||
+                read_capture(path, &ra, 0, 4) < 0) {
                 return 1;
             }
             row("read, merged (next), L3 file", &r);
+            row("read merged, v2 file, read-ahead", &ra);
+            wall_row(&r, &ra);
         }
     }
     unlink(path);
@@ -543,7 +565,7 @@ int main(void)
 {
     const char *env = getenv("LX_BENCH_MSGS"), *tmp = getenv("TMPDIR");
     struct material m;
-    struct run w, wb, wbp, w1, rd, rv, rdp, zc, zd, z1c, z1d, z19c, z19d;
+    struct run w, wb, wbp, w1, rd, rda, rv, rdp, zc, zd, z1c, z1d, z19c, z19d;
     struct files f;
     uint64_t total = 1000000, reps;
     char dir[256], path[300];
@@ -576,15 +598,17 @@ int main(void)
     if (write_capture(path, &m, total, 1, 1, 1u << 20, 0, true, &w1) != 0 ||
         write_capture(path, &m, total, 3, 0, 1u << 20, 0, true, &w) != 0 ||
         write_capture(path, &m, total, 3, 1, 1u << 20, 0, false, &wbp) != 0 ||
-        read_capture(path, &rdp, 0) < 0 ||
+        read_capture(path, &rdp, 0, 0) < 0 ||
         write_capture(path, &m, total, 3, 1, 1u << 20, 0, true, &wb) != 0 ||
-        read_capture(path, &rd, 0) < 0 || read_capture(path, &rv, 1) < 0 ||
+        read_capture(path, &rd, 0, 0) < 0 ||
+        read_capture(path, &rda, 0, 4) < 0 ||
+        read_capture(path, &rv, 1, 0) < 0 ||
         zstd_oneshot(cat, cat_len, 3, reps, &zc, &zd) != 0 ||
         zstd_oneshot(cat, cat_len, 1, reps, &z1c, &z1d) != 0) {
         return 1;
     }
     zc.msgs = zd.msgs = z1c.msgs = z1d.msgs = reps * m.n;
-    bench_header("Throughput (one core; rates per CPU second)",
+    bench_header("Throughput (rates per CPU second; one core but read-ahead)",
                  "case                                       msgs  MB pay.  "
                  "wall s   cpu s     msgs/s     MB/s");
     row("write L3, recorder (commit 1 s)", &w);
@@ -594,6 +618,7 @@ int main(void)
     row("write L1, bulk import", &w1);
     row("ref: zstd lib L1 compress, one shot", &z1c);
     row("read, merged (next), L3 file", &rd);
+    row("read merged, v2 file, read-ahead", &rda);
     row("read + verify, L3 file", &rv);
     row("read, merged, L3 file, no transform", &rdp);
     row("ref: zstd lib decompress L3, one shot", &zd);
@@ -603,6 +628,7 @@ int main(void)
            mbps(&w) / mbps(&zc), mbps(&wb) / mbps(&zc), mbps(&wbp) / mbps(&zc),
            mbps(&w1) / mbps(&z1c), mbps(&rd) / mbps(&zd),
            mbps(&rdp) / mbps(&zd));
+    wall_row(&rd, &rda);
 
     if (write_capture(path, &m, m.n, 3, 0, 1u << 20, 0, true, &f.l3[0]) != 0 ||
         write_capture(path, &m, m.n, 3, 0, 1u << 20, 0, false, &f.l3[1]) != 0 ||

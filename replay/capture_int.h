@@ -172,6 +172,15 @@ int lx__xform_decode(struct lx__xform *x, const uint8_t *in, size_t n,
  */
 int lx__capture_wopts_set_xform(struct lx_capture_wopts *o, bool on);
 
+/*
+ * Reader test hook: the allocator of the read-ahead worker (libc's by
+ * default; it must be thread-safe: the caller's thread frees into it).
+ * Only after lx_capture_reader_set_readahead and before the worker first
+ * runs. LX_ERR_STATE otherwise.
+ */
+int lx__capture_reader_set_ra_mem(struct lx_capture_reader *r,
+                                  const struct lx_mem *mem);
+
 /* ---- redaction -------------------------------------------------------- */
 
 struct lx__redactor;

@@ -205,6 +205,10 @@ static struct lx_capture_reader *cat_open(const char *cmd,
 {
     struct lx_capture_reader *rd = lxc_open_reader(cmd, a->path);
 
+    /* Decompress on another core while this one formats (same output). */
+    if (rd != NULL) {
+        (void)lx_capture_reader_set_readahead(rd, 4);
+    }
     if (rd != NULL && lxc_select_apply(&a->sel, rd, cmd, a->path) != 0) {
         lx_capture_reader_free(rd);
         return NULL;

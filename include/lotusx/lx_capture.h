@@ -438,6 +438,36 @@ LX_EXTERN int lx_capture_reader_rewind(struct lx_capture_reader *r);
 LX_EXTERN int lx_capture_reader_next(struct lx_capture_reader *r,
                                      const struct lx_capture_record **rec);
 
+/*
+ * Read-ahead: a worker thread reads and decompresses up to `chunks` chunks
+ * (at most 64; 0 = off, the default) ahead of lx_capture_reader_next, on
+ * another core, while the calling thread merges and decodes records (and
+ * decompresses a queued chunk itself rather than wait). It changes
+ * nothing the caller sees: the same records in the same order, the same
+ * errors (code, chunk id, message) at the same points, the same skipping
+ * of bad chunks; LX_ERR_NOMEM from the worker is returned where the chunk
+ * would have been loaded, and the next call retries that chunk.
+ *   - Any time, any file: open and open_mem readers alike (the worker uses
+ *     the reader's SQLite connection while the calling thread does not).
+ *     The worker starts at the next lx_capture_reader_next that needs a
+ *     chunk; chunks already read ahead are still returned first after a
+ *     change of depth or after turning it off.
+ *   - seek, rewind and free stop the worker and drop the queue; verify
+ *     stops it and keeps the queue (it restarts on the next call to next).
+ *     Filters take effect at the next seek or rewind, as without it.
+ *   - Memory: up to `chunks` chunks more, compressed and decompressed
+ *     (each at most the writer's chunk size), and a second zstd context.
+ *     The worker allocates with libc's allocator, not the context's
+ *     struct lx_mem (which need not be thread-safe).
+ *   - The reader is still used from one thread at a time; the worker is
+ *     internal. Signals are blocked in the worker.
+ * Errors: LX_ERR_INVAL (r NULL), LX_ERR_RANGE (chunks > 64),
+ * LX_ERR_UNSUPPORTED (SQLite built without threads), LX_ERR_NOMEM. If the
+ * thread cannot be created, the reader reads on the calling thread.
+ */
+LX_EXTERN int lx_capture_reader_set_readahead(struct lx_capture_reader *r,
+                                              unsigned chunks);
+
 /* The last error of the reader (code 0 when none). */
 LX_EXTERN const struct lx_capture_error *
 lx_capture_reader_error(const struct lx_capture_reader *r);

@@ -9,6 +9,7 @@
  * formatting, UTF-8 checks, JSON and base64 output, kind names).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -2443,6 +2444,533 @@ static void test_format_v2_fixture(void **state)
     lx_capture_reader_free(r);
 }
 
+/* ---- read-ahead --------------------------------------------------------- */
+
+/*
+ * Every step of an iteration: each record (with its chunk id) and each
+ * error (code, chunk id, message), in order, to the end. LX_ERR_NOMEM
+ * results are counted in *nomem and left out when nomem is not NULL
+ * (the retry then continues with the same chunk).
+ */
+static void trace_all(struct lx_capture_reader *r, struct text *t,
+                      size_t *nomem)
+{
+    const struct lx_capture_record *rec;
+    size_t guard = 0;
+    int rc;
+
+    while ((rc = lx_capture_reader_next(r, &rec)) != 0 && guard++ < 200000) {
+        const struct lx_capture_error *e = lx_capture_reader_error(r);
+
+        if (rc == 1) {
+            text_fmt(t, "@%lld ", (long long)rec->chunk_id);
+            render_record(t, rec);
+        } else if (rc == LX_ERR_NOMEM && nomem != NULL) {
+            (*nomem)++;
+        } else {
+            text_fmt(t, "error %d chunk %lld: %s\n", rc, (long long)e->chunk_id,
+                     e->msg);
+        }
+    }
+    text_fmt(t, "end %d\n", rc);
+}
+
+/* Opens path (or the image) with `ahead` chunks of read-ahead. */
+static struct lx_capture_reader *open_ra(const char *path, const uint8_t *img,
+                                         size_t len, unsigned ahead)
+{
+    struct lx_capture_reader *r = NULL;
+
+    if (img != NULL) {
+        assert_int_equal(lx_capture_open_mem(&r, NULL, img, len, NULL), LX_OK);
+    } else {
+        assert_int_equal(lx_capture_open(&r, NULL, path, NULL), LX_OK);
+    }
+    assert_int_equal(lx_capture_reader_set_readahead(r, ahead), LX_OK);
+    return r;
+}
+
+/* The trace of a whole file with read-ahead `ahead`. */
+static void trace_file(const char *path, unsigned ahead, struct text *t)
+{
+    struct lx_capture_reader *r = open_ra(path, NULL, 0, ahead);
+
+    trace_all(r, t, NULL);
+    lx_capture_reader_free(r);
+}
+
+/* The file reads the same with read-ahead 1, 2, 4 and 64 as without. */
+static void check_same(const char *path)
+{
+    static const unsigned depth[] = {1, 2, 4, 64};
+    struct text want = {0};
+    size_t i;
+
+    trace_file(path, 0, &want);
+    for (i = 0; i < LX_ARRAY_LEN(depth); i++) {
+        struct text got = {0};
+
+        trace_file(path, depth[i], &got);
+        assert_text_equal(&got, &want);
+        text_free(&got);
+    }
+    text_free(&want);
+}
+
+static void test_readahead_same(void **state)
+{
+    struct lx_capture_wopts *o = small_chunks();
+    struct lx_capture_reader *r = NULL;
+    struct text got = {0};
+    struct gen g;
+    char path[300];
+    uint8_t *img;
+    size_t len;
+
+    (void)state;
+    tmp_path(path, sizeof(path), "ra.lxcap");
+    write_recording(path, 3000, &g, o);
+    lx_capture_wopts_free(o);
+    assert_true(sql_int(path, "SELECT count(*) FROM chunks") > 50);
+    r = open_ra(path, NULL, 0, 4);
+    assert_int_equal(read_all(r, &got), g.count);
+    assert_text_equal(&got, &g.expect);
+    /* Again after a rewind, and after the end. */
+    assert_int_equal(lx_capture_reader_rewind(r), LX_OK);
+    text_free(&got);
+    assert_int_equal(read_all(r, &got), g.count);
+    assert_text_equal(&got, &g.expect);
+    assert_int_equal(read_all(r, NULL), 0);
+    lx_capture_reader_free(r);
+    text_free(&got);
+    check_same(path);
+    /* An image in memory. */
+    img = slurp(path, &len);
+    r = open_ra(NULL, img, len, 3);
+    assert_int_equal(read_all(r, &got), g.count);
+    assert_text_equal(&got, &g.expect);
+    lx_capture_reader_free(r);
+    text_free(&got);
+    lx__free(NULL, img);
+    text_free(&g.expect);
+    /* A dictionary, and big chunks (few, with a deep queue). */
+    o = small_chunks();
+    assert_int_equal(lx_capture_wopts_set_dict(o, 8192), LX_OK);
+    assert_int_equal(lx_capture_wopts_set_commit(o, INT64_MAX, 1 << 20), LX_OK);
+    assert_int_equal(lx_capture_wopts_set_chunk_limits(o, 1 << 20, 100), LX_OK);
+    tmp_path(path, sizeof(path), "ra-dict.lxcap");
+    write_recording(path, 3000, &g, o);
+    lx_capture_wopts_free(o);
+    text_free(&g.expect);
+    check_same(path);
+    /* The version 1 fixture. */
+    if (access(LX_CAPTURE_FIXTURES "/02-capture.lxcap", R_OK) == 0) {
+        check_same(LX_CAPTURE_FIXTURES "/02-capture.lxcap");
+    }
+}
+
+/* Filters and seeks with read-ahead, and filters changed mid-iteration. */
+static void test_readahead_filters(void **state)
+{
+    static struct flat all[8000];
+    struct lx_capture_wopts *o = small_chunks();
+    struct lx_capture_reader *r = NULL;
+    struct lx_capture_info info;
+    struct text a = {0}, b = {0};
+    struct gen g;
+    char path[300];
+    size_t nall, k;
+    int64_t s1[] = {3}, s2[] = {1, 4}, mid;
+    unsigned ahead;
+
+    (void)state;
+    tmp_path(path, sizeof(path), "ra-filters.lxcap");
+    assert_int_equal(lx_capture_wopts_set_chunk_span(o, 100000000), LX_OK);
+    write_recording(path, 4000, &g, o);
+    lx_capture_wopts_free(o);
+    text_free(&g.expect);
+    r = open_ra(path, NULL, 0, 0);
+    nall = flatten(r, all, LX_ARRAY_LEN(all));
+    assert_int_equal(nall, g.count);
+    lx_capture_reader_info(r, &info);
+    mid = info.first_wall_ns + (info.last_wall_ns - info.first_wall_ns) / 2;
+    assert_int_equal(lx_capture_reader_set_readahead(r, 3), LX_OK);
+    check_filter(r, all, nall, NULL, 0, 0, INT64_MIN, INT64_MAX);
+    check_filter(r, all, nall, s1, 1, 0, INT64_MIN, INT64_MAX);
+    check_filter(r, all, nall, s2, 2, 0, INT64_MIN, INT64_MAX);
+    check_filter(r, all, nall, NULL, 0,
+                 LX_CAPTURE_KIND_BIT(LX_CAPTURE_HTTP_REQUEST) |
+                     LX_CAPTURE_KIND_BIT(LX_CAPTURE_CONN_CLOSE),
+                 INT64_MIN, INT64_MAX);
+    check_filter(r, all, nall, NULL, 0, 0, mid, mid + 500000000);
+    check_filter(r, all, nall, s1, 1, 0, mid, mid + 50000000);
+    check_filter(r, all, nall, s2, 2, LX_CAPTURE_KIND_BIT(LX_CAPTURE_WS_FRAME),
+                 mid, INT64_MAX);
+    check_filter(r, all, nall, NULL, 0, 0, info.last_wall_ns + 1, INT64_MAX);
+    lx_capture_reader_free(r);
+
+    /*
+     * Filters set during an iteration take effect at the next seek, with
+     * and without read-ahead: the same records either way.
+     */
+    for (ahead = 0; ahead <= 4; ahead += 4) {
+        struct text *t = ahead == 0 ? &a : &b;
+        const struct lx_capture_record *rec;
+
+        r = open_ra(path, NULL, 0, ahead);
+        lx_capture_reader_set_kinds(r,
+                                    LX_CAPTURE_KIND_BIT(LX_CAPTURE_WS_FRAME));
+        assert_int_equal(lx_capture_reader_add_stream(r, 3), LX_OK);
+        assert_int_equal(lx_capture_reader_rewind(r), LX_OK);
+        for (k = 0; k < 100; k++) {
+            assert_int_equal(lx_capture_reader_next(r, &rec), 1);
+            assert_int_equal(rec->kind, LX_CAPTURE_WS_FRAME);
+            assert_int_equal(rec->stream_id, 3);
+            render_record(t, rec);
+        }
+        lx_capture_reader_set_kinds(r, 0);
+        lx_capture_reader_clear_streams(r);
+        assert_int_equal(lx_capture_reader_add_stream(r, 1), LX_OK);
+        while (lx_capture_reader_next(r, &rec) == 1) {
+            assert_int_equal(rec->kind, LX_CAPTURE_WS_FRAME);
+            assert_int_equal(rec->stream_id, 3);
+            render_record(t, rec);
+        }
+        /* Now they apply. */
+        assert_int_equal(lx_capture_reader_rewind(r), LX_OK);
+        trace_all(r, t, NULL);
+        lx_capture_reader_free(r);
+    }
+    assert_text_equal(&a, &b);
+    text_free(&a);
+    text_free(&b);
+}
+
+/*
+ * Damages a copy of src as sql says, checks that its trace holds expect
+ * (if not NULL), and that it reads the same with read-ahead.
+ */
+static void check_damaged(const char *src, const char *sql, const char *expect)
+{
+    struct text want = {0};
+    char path[300];
+
+    tmp_path(path, sizeof(path), "ra-bad.lxcap");
+    copy_file(src, path);
+    sql_on(path, sql);
+    trace_file(path, 0, &want);
+    if (expect != NULL) {
+        assert_true(contains((const uint8_t *)want.p, want.len, expect,
+                             strlen(expect)));
+    }
+    check_same(path);
+    text_free(&want);
+    unlink(path);
+}
+
+#define FLIP(id)                                                               \
+    "UPDATE chunks SET data = substr(data, 1, length(data) / 2) || "           \
+    "CAST(X'5A' AS BLOB) || substr(data, length(data) / 2 + 2) WHERE id = " id
+
+/*
+ * Damaged files: the same records and the same errors (code, chunk id,
+ * message) at the same places with read-ahead as without.
+ */
+static void test_readahead_corrupt(void **state)
+{
+    struct lx_capture_wopts *o = small_chunks();
+    struct lx_rng rng;
+    struct gen g;
+    char path[300], dict[300], bad[300];
+    uint8_t *img;
+    size_t len, round;
+
+    (void)state;
+    tmp_path(path, sizeof(path), "ra-whole.lxcap");
+    write_recording(path, 1500, &g, o);
+    text_free(&g.expect);
+    lx_capture_wopts_free(o);
+    check_damaged(path, FLIP("7"), "error -60 chunk 7: chunk 7: ");
+    check_damaged(path, FLIP("3") ";" FLIP("4") ";" FLIP("40"),
+                  "error -60 chunk 40: chunk 40: ");
+    check_damaged(path, "UPDATE chunks SET stream_id = 999 WHERE id = 5",
+                  "chunk 5: belongs to no stream");
+    check_damaged(path, "UPDATE chunks SET nrecords = 0 WHERE id = 9",
+                  "chunk 9: is empty");
+    check_damaged(path,
+                  "UPDATE chunks SET nrecords = nrecords + 1 WHERE id = 11",
+                  "chunk 11: record count does not match its row");
+    check_damaged(path,
+                  "UPDATE chunks SET raw_size = raw_size + 1 WHERE id = 6",
+                  "error -60 chunk 6: ");
+    check_damaged(path, "UPDATE chunks SET codec = 7 WHERE id = 12",
+                  "chunk 12: has an unknown codec");
+    check_damaged(path, "UPDATE chunks SET data = X'00' WHERE id = 2",
+                  "chunk 2: not one checksummed zstd frame");
+    /* The last chunks, and every chunk. */
+    check_damaged(path, FLIP("(SELECT max(id) FROM chunks)"), NULL);
+    check_damaged(path, "UPDATE chunks SET nrecords = 0", NULL);
+
+    /* A dictionary that is missing. */
+    o = small_chunks();
+    assert_int_equal(lx_capture_wopts_set_dict(o, 4096), LX_OK);
+    assert_int_equal(lx_capture_wopts_set_commit(o, INT64_MAX, 1 << 20), LX_OK);
+    tmp_path(dict, sizeof(dict), "ra-dict2.lxcap");
+    write_recording(dict, 1500, &g, o);
+    lx_capture_wopts_free(o);
+    text_free(&g.expect);
+    assert_true(
+        sql_int(dict, "SELECT count(*) FROM chunks WHERE dict_id != 0") > 0);
+    check_damaged(dict, "DELETE FROM dicts", "names a missing dictionary");
+
+    /* Truncated files and random flips (SQLite errors mid-query too). */
+    img = slurp(path, &len);
+    lx_rng_seed(&rng, 7);
+    tmp_path(bad, sizeof(bad), "ra-cut.lxcap");
+    for (round = 0; round < 30; round++) {
+        struct lx_capture_reader *r = NULL;
+        uint8_t *copy = lx__memdup(NULL, img, len);
+        size_t n = len, k;
+        FILE *f = fopen(bad, "wb");
+
+        assert_non_null(f);
+        if (round < 10) {
+            n = len * (round + 1) / 11;
+        } else {
+            for (k = 0; k < 1 + round % 5; k++) {
+                copy[len / 3 + lx_rng_below(&rng, len - len / 3)] ^=
+                    (uint8_t)(1 + lx_rng_below(&rng, 255));
+            }
+        }
+        assert_int_equal(fwrite(copy, 1, n, f), n);
+        fclose(f);
+        lx__free(NULL, copy);
+        if (lx_capture_open(&r, NULL, bad, NULL) == LX_OK) {
+            lx_capture_reader_free(r);
+            check_same(bad);
+        }
+        unlink(bad);
+    }
+    lx__free(NULL, img);
+}
+
+/*
+ * The lifecycle: free with the worker running (after one record, with a
+ * full queue, right after enabling, after an error), seek, verify and
+ * depth changes mid-iteration (the same records as without read-ahead).
+ */
+static void script(const char *path, unsigned ahead, struct text *t)
+{
+    struct lx_capture_reader *r = open_ra(path, NULL, 0, ahead);
+    const struct lx_capture_record *rec;
+    struct lx_capture_info info;
+    uint64_t bad = 0;
+    int k;
+
+    lx_capture_reader_info(r, &info);
+    for (k = 0; k < 200; k++) {
+        assert_int_equal(lx_capture_reader_next(r, &rec), 1);
+        render_record(t, rec);
+    }
+    /* A seek mid-iteration: the queue is dropped. */
+    assert_int_equal(
+        lx_capture_reader_seek(r,
+                               info.first_wall_ns +
+                                   (info.last_wall_ns - info.first_wall_ns) / 2,
+                               INT64_MAX),
+        LX_OK);
+    for (k = 0; k < 300; k++) {
+        assert_int_equal(lx_capture_reader_next(r, &rec), 1);
+        render_record(t, rec);
+    }
+    /* verify mid-iteration: the iteration goes on where it was. */
+    assert_int_equal(lx_capture_reader_verify(r, &bad), LX_OK);
+    for (k = 0; k < 300; k++) {
+        assert_int_equal(lx_capture_reader_next(r, &rec), 1);
+        render_record(t, rec);
+    }
+    /* Depth changes: off (the queue is still returned), then on again. */
+    assert_int_equal(lx_capture_reader_set_readahead(r, 0), LX_OK);
+    for (k = 0; k < 300; k++) {
+        assert_int_equal(lx_capture_reader_next(r, &rec), 1);
+        render_record(t, rec);
+    }
+    assert_int_equal(lx_capture_reader_set_readahead(r, 2), LX_OK);
+    trace_all(r, t, NULL);
+    assert_int_equal(lx_capture_reader_rewind(r), LX_OK);
+    trace_all(r, t, NULL);
+    lx_capture_reader_free(r);
+}
+
+static void test_readahead_lifecycle(void **state)
+{
+    const struct lx_capture_record *rec;
+    struct lx_capture_reader *r = NULL;
+    struct lx_capture_wopts *o = small_chunks();
+    struct text a = {0}, b = {0};
+    struct gen g;
+    char path[300], bad[300];
+    int rc;
+
+    (void)state;
+    tmp_path(path, sizeof(path), "ra-life.lxcap");
+    write_recording(path, 3000, &g, o);
+    lx_capture_wopts_free(o);
+    text_free(&g.expect);
+    script(path, 0, &a);
+    script(path, 4, &b);
+    assert_text_equal(&a, &b);
+    text_free(&b);
+    script(path, 1, &b);
+    assert_text_equal(&a, &b);
+    text_free(&a);
+    text_free(&b);
+
+    /* Free right after enabling, and before and after the first record. */
+    r = open_ra(path, NULL, 0, 4);
+    lx_capture_reader_free(r);
+    r = open_ra(path, NULL, 0, 64);
+    assert_int_equal(lx_capture_reader_next(r, &rec), 1);
+    usleep(20000); /* the queue fills: the worker waits for room */
+    lx_capture_reader_free(r);
+    /* Enabled after the iteration started; free at the end. */
+    r = open_ra(path, NULL, 0, 0);
+    assert_int_equal(lx_capture_reader_next(r, &rec), 1);
+    assert_int_equal(lx_capture_reader_set_readahead(r, 4), LX_OK);
+    assert_int_equal(read_all(r, NULL), g.count - 1);
+    lx_capture_reader_free(r);
+    /* Free after an error, with chunks queued behind it. */
+    tmp_path(bad, sizeof(bad), "ra-life-bad.lxcap");
+    copy_file(path, bad);
+    sql_on(bad, FLIP("5"));
+    r = open_ra(bad, NULL, 0, 8);
+    while ((rc = lx_capture_reader_next(r, &rec)) == 1) {
+    }
+    assert_int_equal(rc, LX_ERR_CORRUPT);
+    assert_int_equal(lx_capture_reader_error(r)->chunk_id, 5);
+    lx_capture_reader_free(r);
+    unlink(bad);
+    /* Argument errors. */
+    r = open_ra(path, NULL, 0, 0);
+    assert_int_equal(lx_capture_reader_set_readahead(r, 65), LX_ERR_RANGE);
+    assert_int_equal(lx_capture_reader_set_readahead(NULL, 1), LX_ERR_INVAL);
+    assert_int_equal(lx_capture_reader_set_readahead(r, 64), LX_OK);
+    assert_int_equal(lx_capture_reader_set_readahead(r, 0), LX_OK);
+    assert_int_equal(read_all(r, NULL), g.count);
+    lx_capture_reader_free(r);
+}
+
+/* A thread-safe allocator that fails every period-th allocation. */
+struct ra_failing {
+    struct lx_mem mem;
+    pthread_mutex_t mu;
+    unsigned long n;
+    unsigned long period;
+    unsigned long failed;
+    long live;
+};
+
+static void *raf_alloc(struct ra_failing *f, void *p, size_t k, size_t n,
+                       int how)
+{
+    void *q = NULL;
+    bool fail;
+
+    pthread_mutex_lock(&f->mu);
+    fail = ++f->n % f->period == 0;
+    f->failed += fail;
+    pthread_mutex_unlock(&f->mu);
+    if (fail) {
+        return NULL;
+    }
+    q = how == 0   ? lx__malloc(NULL, n)
+        : how == 1 ? lx__calloc(NULL, k, n)
+                   : lx__realloc(NULL, p, n);
+    if (q != NULL && p == NULL) {
+        pthread_mutex_lock(&f->mu);
+        f->live++;
+        pthread_mutex_unlock(&f->mu);
+    }
+    return q;
+}
+
+static void *raf_malloc(size_t n, void *ud)
+{
+    return raf_alloc(ud, NULL, 1, n, 0);
+}
+
+static void *raf_calloc(size_t k, size_t n, void *ud)
+{
+    return raf_alloc(ud, NULL, k, n, 1);
+}
+
+static void *raf_realloc(void *p, size_t n, void *ud)
+{
+    return raf_alloc(ud, p, 1, n, 2);
+}
+
+static void raf_free(void *p, void *ud)
+{
+    struct ra_failing *f = ud;
+
+    if (p != NULL) {
+        pthread_mutex_lock(&f->mu);
+        f->live--;
+        pthread_mutex_unlock(&f->mu);
+        lx__free(NULL, p);
+    }
+}
+
+/*
+ * The worker runs out of memory now and then: next returns LX_ERR_NOMEM
+ * and, called again, goes on with the same chunk; apart from those, the
+ * same records and errors as without read-ahead.
+ */
+static void test_readahead_nomem(void **state)
+{
+    static const unsigned long periods[] = {2, 3, 5, 11};
+    struct lx_capture_wopts *o = small_chunks();
+    struct text want = {0};
+    struct gen g;
+    char path[300];
+    size_t i;
+
+    (void)state;
+    tmp_path(path, sizeof(path), "ra-nomem.lxcap");
+    write_recording(path, 1500, &g, o);
+    lx_capture_wopts_free(o);
+    text_free(&g.expect);
+    sql_on(path, FLIP("8"));
+    trace_file(path, 0, &want);
+    for (i = 0; i < LX_ARRAY_LEN(periods); i++) {
+        struct ra_failing f;
+        struct lx_capture_reader *r = open_ra(path, NULL, 0, 3);
+        struct text got = {0};
+        size_t nomem = 0;
+
+        memset(&f, 0, sizeof(f));
+        f.mem.ud = &f;
+        f.mem.malloc = raf_malloc;
+        f.mem.calloc = raf_calloc;
+        f.mem.realloc = raf_realloc;
+        f.mem.free = raf_free;
+        f.period = periods[i];
+        assert_int_equal(pthread_mutex_init(&f.mu, NULL), 0);
+        assert_int_equal(lx__capture_reader_set_ra_mem(r, &f.mem), LX_OK);
+        trace_all(r, &got, &nomem);
+        assert_text_equal(&got, &want);
+        assert_true(nomem > 0 && f.failed > 0);
+        /* Too late once it ran. */
+        assert_int_equal(lx__capture_reader_set_ra_mem(r, lx_mem_default()),
+                         LX_ERR_STATE);
+        lx_capture_reader_free(r);
+        assert_int_equal(f.live, 0);
+        pthread_mutex_destroy(&f.mu);
+        text_free(&got);
+    }
+    text_free(&want);
+}
+
 /* ---- failmalloc --------------------------------------------------------- */
 
 static int scenario_write(const struct lx_mem *mem, void *ud)
@@ -2513,6 +3041,34 @@ static int scenario_read(const struct lx_mem *mem, void *ud)
     return rc;
 }
 
+/* scenario_read with read-ahead (the worker allocates with libc). */
+static int scenario_read_ra(const struct lx_mem *mem, void *ud)
+{
+    struct lx_capture_reader *r = NULL;
+    const struct lx_capture_record *rec;
+    struct lx_ctx *ctx = NULL;
+    int rc = lx_ctx_new(&ctx, mem), n = 0, k = 0;
+
+    if (rc == LX_OK) {
+        rc = lx_capture_open(&r, ctx, ud, NULL);
+    }
+    if (rc == LX_OK) {
+        rc = lx_capture_reader_set_readahead(r, 2);
+        rc = rc == LX_OK ? lx_capture_reader_add_stream(r, 3) : rc;
+        rc = rc == LX_OK ? lx_capture_reader_rewind(r) : rc;
+        while (rc == LX_OK && (n = lx_capture_reader_next(r, &rec)) == 1) {
+            if (++k == 20) {
+                /* verify mid-iteration stops the worker; next restarts it */
+                rc = lx_capture_reader_verify(r, NULL);
+            }
+        }
+        rc = rc == LX_OK && n < 0 ? n : rc;
+        lx_capture_reader_free(r);
+    }
+    lx_ctx_free(ctx);
+    return rc;
+}
+
 static void test_failmalloc(void **state)
 {
     char path[300];
@@ -2521,6 +3077,7 @@ static void test_failmalloc(void **state)
     lx_test_failmalloc(scenario_write, path);
     /* The last run succeeded: read its file under failing allocators. */
     lx_test_failmalloc(scenario_read, path);
+    lx_test_failmalloc(scenario_read_ra, path);
 }
 
 /* ---- `lotusx capture` helpers (replay/cmd_capture_util.c) ---------------- */
@@ -2759,6 +3316,11 @@ int main(void)
         cmocka_unit_test(test_open_mem),
         cmocka_unit_test(test_dictionary),
         cmocka_unit_test(test_api_errors),
+        cmocka_unit_test(test_readahead_same),
+        cmocka_unit_test(test_readahead_filters),
+        cmocka_unit_test(test_readahead_corrupt),
+        cmocka_unit_test(test_readahead_lifecycle),
+        cmocka_unit_test(test_readahead_nomem),
         cmocka_unit_test(test_format_v1_fixture),
         cmocka_unit_test(test_format_v2_fixture),
         cmocka_unit_test(test_xform_roundtrip),
@@ -2774,5 +3336,9 @@ int main(void)
         cmocka_unit_test(test_cmd_fixture),
     };
 
+    /* LX_TEST_FILTER=test_readahead_* runs some (valgrind --tool=helgrind). */
+    if (getenv("LX_TEST_FILTER") != NULL) {
+        cmocka_set_test_filter(getenv("LX_TEST_FILTER"));
+    }
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
