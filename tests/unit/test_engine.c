@@ -990,6 +990,45 @@ static void test_level_capacity(void **state)
         assert_int_equal(lx__engine_submit(e, &r, &res), LX_OK);
     }
     assert_int_equal(res.reason, RS(BOOK_FULL));
+    /* An OCO pair needs room for both legs: its stop-loss finds the list
+     * full, nothing is placed. */
+    {
+        struct lx_eng_order_req pr[2] = {
+            {.side = S, .type = LX_ENG_STOP_LOSS, .qty = 1, .stop_price = 40},
+            {.side = S, .type = LX_ENG_LIMIT_MAKER, .qty = 1, .price = 200}};
+        struct lx_eng_result pres[2];
+        uint32_t open = lx__engine_open_orders(e, 0);
+
+        assert_int_equal(lx__engine_submit_oco(e, pr, pres), LX_OK);
+        assert_int_equal(pres[0].state, ST(REJECTED));
+        assert_int_equal(pres[1].reason, RS(BOOK_FULL));
+        assert_int_equal(lx__engine_open_orders(e, 0), open);
+        /* Asks until no level is left; then a pair whose LIMIT_MAKER needs
+         * a new level: it expires (BOOK_FULL), and its take-profit leg
+         * with it (OCO). */
+        r = (struct lx_eng_order_req){.side = S, .type = LIM, .qty = 1};
+        for (i = 0; i < 8; i++) {
+            r.price = 300 + i;
+            assert_int_equal(lx__engine_submit(e, &r, &res), LX_OK);
+            if (res.reason == RS(BOOK_FULL)) {
+                break;
+            }
+        }
+        assert_int_equal(res.reason, RS(BOOK_FULL));
+        open = lx__engine_open_orders(e, 0);
+        pr[0] = (struct lx_eng_order_req){
+            .side = S, .type = LX_ENG_TAKE_PROFIT, .qty = 1, .stop_price = 150};
+        pr[1].price = 250;
+        assert_int_equal(lx__engine_submit_oco(e, pr, pres), LX_OK);
+        assert_true(pres[0].order_id != 0 && pres[1].order_id != 0);
+        assert_int_equal(pres[1].state, ST(EXPIRED));
+        assert_int_equal(pres[1].reason, RS(BOOK_FULL));
+        assert_int_equal(pres[0].state, ST(EXPIRED));
+        assert_int_equal(pres[0].reason, RS(OCO));
+        assert_false(lx__engine_order_open(e, pres[0].order_id));
+        assert_int_equal(lx__engine_open_orders(e, 0), open);
+        assert_int_equal(lx__engine_check(e), LX_OK);
+    }
     assert_int_equal(lx__engine_cancel_all(e, 0, 0, T0, NULL), LX_OK);
     assert_int_equal(lx__engine_open_orders(e, 0), 0);
     assert_int_equal(lx__engine_check(e), LX_OK);
