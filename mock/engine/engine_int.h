@@ -158,7 +158,7 @@ struct lx_engine {
     void *orders_mem;
     struct eng_cold *cold;
     uint32_t slot_bits, free_head;
-    uint32_t slot_mask; /* (1 << slot_bits) - 1: the slot of an id */
+    uint32_t slot_mask;    /* (1 << slot_bits) - 1: the slot of an id */
     uint32_t pair_pending; /* replay: first leg of a pair, its sibling next */
     uint64_t seq;
     /* Client order ids: open addressing, linear probing, slot + 1. */
