@@ -11,7 +11,10 @@
  *   cJSON alone on the same frames; then the recorded depth diffs, trades
  *   and bookTickers each through lx__bn_parse_ws, its tree-free fast path
  *   alone (codec_ws_fast.c) and its cJSON path alone, against cJSON
- *   parsing the same frames (ratio = ns per frame over cJSON's).
+ *   parsing the same frames (ratio = ns per frame over cJSON's);
+ * - the same for user-data events as the mock renders them: a spot
+ *   executionReport (a fill), a USD-M ORDER_TRADE_UPDATE (a fill) and a
+ *   USD-M ACCOUNT_UPDATE.
  */
 #include <string.h>
 
@@ -42,6 +45,37 @@ static const char doc_diff[] =
     "50093239202,\"b\":[[\"61737.63000000\",\"0.00000000\"],"
     "[\"61730.17000000\",\"0.00000000\"]],\"a\":[[\"61837.64000000\","
     "\"1.54698000\"],[\"61839.85000000\",\"0.00000000\"]]}}";
+
+/* User-data events as mock/venues/binance renders them. */
+static const char user_er[] =
+    "{\"e\":\"executionReport\",\"E\":1700000000123,\"s\":\"BTCUSDT\",\"c\":"
+    "\"mm-b-17\",\"S\":\"BUY\",\"o\":\"LIMIT_MAKER\",\"f\":\"GTC\",\"q\":"
+    "\"0.01000000\",\"p\":\"29999.99000000\",\"P\":\"0.00000000\",\"F\":"
+    "\"0.00000000\",\"g\":-1,\"C\":\"\",\"x\":\"TRADE\",\"X\":\"FILLED\",\"r\":"
+    "\"NONE\",\"i\":17,\"l\":\"0.01000000\",\"z\":\"0.01000000\",\"L\":"
+    "\"29999.99000000\",\"n\":\"0.00001000\",\"N\":\"BTC\",\"T\":1700000000123,"
+    "\"t\":5,\"I\":41,\"w\":false,\"m\":true,\"M\":false,\"O\":1700000000001,"
+    "\"Z\":\"299.99990000\",\"Y\":\"299.99990000\",\"Q\":\"0.00000000\",\"W\":"
+    "1700000000001,\"V\":\"EXPIRE_MAKER\"}";
+
+static const char user_otu[] =
+    "{\"e\":\"ORDER_TRADE_UPDATE\",\"E\":1700000000123,\"T\":1700000000123,"
+    "\"o\":{\"s\":\"BTCUSDT\",\"c\":\"mm-a-3\",\"S\":\"SELL\",\"o\":\"LIMIT\","
+    "\"f\":\"GTX\",\"q\":\"0.010\",\"p\":\"30000.10\",\"ap\":\"30000.10\","
+    "\"sp\":\"0\",\"x\":\"TRADE\",\"X\":\"FILLED\",\"i\":3,\"l\":\"0.010\","
+    "\"z\":\"0.010\",\"L\":\"30000.10\",\"N\":\"USDT\",\"n\":\"0.06000020\","
+    "\"T\":1700000000123,\"t\":9,\"b\":\"0\",\"a\":\"0\",\"m\":true,\"R\":"
+    "false,\"wt\":\"CONTRACT_PRICE\",\"ot\":\"LIMIT\",\"ps\":\"BOTH\",\"cp\":"
+    "false,\"pP\":false,\"si\":0,\"ss\":0,\"rp\":\"0.00000000\",\"V\":"
+    "\"NONE\",\"pm\":\"NONE\",\"gtd\":0}}";
+
+static const char user_acct[] =
+    "{\"e\":\"ACCOUNT_UPDATE\",\"E\":1700000000123,\"T\":1700000000123,\"a\":"
+    "{\"m\":\"ORDER\",\"B\":[{\"a\":\"USDT\",\"wb\":\"9999.93999980\",\"cw\":"
+    "\"9999.93999980\",\"bc\":\"0\"}],\"P\":[{\"s\":\"BTCUSDT\",\"pa\":"
+    "\"-0.010\",\"ep\":\"30000.10\",\"bep\":\"30000.10\",\"cr\":"
+    "\"0.00000000\",\"up\":\"-0.00100000\",\"mt\":\"cross\",\"iw\":"
+    "\"0.00000000\",\"ps\":\"BOTH\"}]}}";
 
 #define ORDERS 20000
 #define PARSES 20000
@@ -221,8 +255,9 @@ static int fast_only(enum lx_bn_market m, const char *buf, size_t len,
 }
 
 /* ns per frame of fn over the frames, rounds times; exits on a failure. */
-static double ns_per_frame(ws_fn fn, const char **frames, const size_t *lens,
-                           size_t n, int rounds, struct lx_arena *a)
+static double ns_per_frame(ws_fn fn, enum lx_bn_market mk, const char **frames,
+                           const size_t *lens, size_t n, int rounds,
+                           struct lx_arena *a)
 {
     struct lx_bn_msg m;
     int64_t t0 = bench_now_ns();
@@ -231,7 +266,7 @@ static double ns_per_frame(ws_fn fn, const char **frames, const size_t *lens,
 
     for (k = 0; k < rounds; k++) {
         for (i = 0; i < n; i++) {
-            if (fn(LX_BN_SPOT, frames[i], lens[i], a, &m, NULL) != LX_OK) {
+            if (fn(mk, frames[i], lens[i], a, &m, NULL) != LX_OK) {
                 fprintf(stderr, "bench_binance: a frame failed\n");
                 exit(1);
             }
@@ -264,9 +299,11 @@ static void bench_kind(struct lx_arena *a, const char *what, const char *name)
         lx__free(NULL, lens);
         return;
     }
-    t_ws = ns_per_frame(lx__bn_parse_ws, frames, lens, n, rounds, a);
-    t_fast = ns_per_frame(fast_only, frames, lens, n, rounds, a);
-    t_slow = ns_per_frame(lx__bn_parse_ws_slow, frames, lens, n, rounds, a);
+    t_ws =
+        ns_per_frame(lx__bn_parse_ws, LX_BN_SPOT, frames, lens, n, rounds, a);
+    t_fast = ns_per_frame(fast_only, LX_BN_SPOT, frames, lens, n, rounds, a);
+    t_slow = ns_per_frame(lx__bn_parse_ws_slow, LX_BN_SPOT, frames, lens, n,
+                          rounds, a);
     t0 = bench_now_ns();
     for (k = 0; k < rounds; k++) {
         for (i = 0; i < n; i++) {
@@ -284,6 +321,34 @@ static void bench_kind(struct lx_arena *a, const char *what, const char *name)
     lx__free(NULL, buf);
     lx__free(NULL, frames);
     lx__free(NULL, lens);
+}
+
+/* One user-data event through each path, cJSON alone alongside. */
+static void bench_user(struct lx_arena *a, const char *name,
+                       enum lx_bn_market mk, const char *frame)
+{
+    const char *frames[1] = {frame};
+    size_t lens[1] = {strlen(frame)};
+    char label[64];
+    double t_ws, t_fast, t_slow, t_cj;
+    int64_t t0;
+    int k, rounds = 100000;
+
+    t_ws = ns_per_frame(lx__bn_parse_ws, mk, frames, lens, 1, rounds, a);
+    t_fast = ns_per_frame(fast_only, mk, frames, lens, 1, rounds, a);
+    t_slow = ns_per_frame(lx__bn_parse_ws_slow, mk, frames, lens, 1, rounds, a);
+    t0 = bench_now_ns();
+    for (k = 0; k < rounds; k++) {
+        cJSON_Delete(cJSON_ParseWithLength(frame, lens[0]));
+    }
+    t_cj = (double)(bench_now_ns() - t0) / (double)rounds;
+    printf("-- %s: one %zu-byte mock frame x %d\n", name, lens[0], rounds);
+    (void)lx__snprintf(label, sizeof(label), "%s: parse_ws", name);
+    frame_row(label, t_ws, t_cj);
+    (void)lx__snprintf(label, sizeof(label), "%s: fast path", name);
+    frame_row(label, t_fast, t_cj);
+    (void)lx__snprintf(label, sizeof(label), "%s: cJSON path", name);
+    frame_row(label, t_slow, t_cj);
 }
 
 int main(void)
@@ -313,6 +378,9 @@ int main(void)
     bench_kind(a, "@depth", "depth diffs");
     bench_kind(a, "@trade\"", "trades");
     bench_kind(a, "@bookTicker", "bookTicker");
+    bench_user(a, "executionReport", LX_BN_SPOT, user_er);
+    bench_user(a, "ORDER_TRADE_UPDATE", LX_BN_USDM, user_otu);
+    bench_user(a, "ACCOUNT_UPDATE", LX_BN_USDM, user_acct);
     lx_arena_free(a);
     lx_secret_free((struct lx_secret *)s.api_key);
     lx_secret_free((struct lx_secret *)s.secret);

@@ -5,10 +5,13 @@
  * The input is copied into a buffer of exactly its size, so ASan catches a
  * read past len. For both markets: whenever lx__bn_parse_ws_fast accepts
  * the input, lx__bn_parse_ws_slow must accept it too with every field the
- * fast path fills equal (level arrays compared element by element) and the
- * same arena bytes taken; lx__bn_parse_ws must give the slow path's return
+ * fast path fills equal (market frames, order and account updates; level,
+ * balance and position arrays compared element by element) and the same
+ * arena bytes taken; lx__bn_parse_ws must give the slow path's return
  * code. A small arena on every other input exercises the size cap. Any
- * violation aborts.
+ * violation aborts. The seeds (fixtures/fuzz/fuzz_binance_ws) hold market
+ * frames and the user-data events (user_*.json), bare and in both
+ * envelopes.
  */
 #include <stdlib.h>
 #include <string.h>

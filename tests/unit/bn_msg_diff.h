@@ -1,6 +1,8 @@
 /*
  * bn_msg_diff.h - field-by-field comparison of two parsed Binance messages
- * (struct lx_bn_msg) of the kinds the fast path of lx__bn_parse_ws maps,
+ * (struct lx_bn_msg) of the kinds the fast path of lx__bn_parse_ws maps
+ * (market frames, order updates and account updates: every field of
+ * struct lx_order, lx_bn_account_update, lx_balance and lx_position),
  * shared by tests/unit/test_binance_fastparse.c and the differential fuzz
  * target tests/fuzz/fuzz_binance_ws.c. Header-only (static functions).
  */
@@ -52,6 +54,124 @@ static inline const char *bn_levels_diff(const struct lx_level *x, size_t nx,
             return #f;                                                         \
         }                                                                      \
     } while (0)
+
+static inline const char *bn_balance_diff(const struct lx_balance *a,
+                                          const struct lx_balance *b)
+{
+    DIFF_BUF(asset);
+    DIFF_DEC(free);
+    DIFF_DEC(locked);
+    DIFF_DEC(wallet);
+    DIFF_DEC(cross_wallet);
+    DIFF_DEC(unrealized_pnl);
+    DIFF_DEC(delta);
+    DIFF(update_ms);
+    return NULL;
+}
+
+static inline const char *bn_position_diff(const struct lx_position *a,
+                                           const struct lx_position *b)
+{
+    DIFF_BUF(symbol);
+    DIFF(side);
+    DIFF(margin_type);
+    DIFF_DEC(amount);
+    DIFF_DEC(entry_price);
+    DIFF_DEC(break_even_price);
+    DIFF_DEC(mark_price);
+    DIFF_DEC(liquidation_price);
+    DIFF_DEC(unrealized_pnl);
+    DIFF_DEC(realized_pnl);
+    DIFF_DEC(notional);
+    DIFF_DEC(isolated_wallet);
+    DIFF_DEC(initial_margin);
+    DIFF_DEC(maint_margin);
+    DIFF(leverage);
+    DIFF(update_ms);
+    return NULL;
+}
+
+static inline const char *bn_order_diff(const struct lx_order *a,
+                                        const struct lx_order *b)
+{
+    DIFF_BUF(symbol);
+    DIFF_BUF(order_id);
+    DIFF_BUF(client_id);
+    DIFF_BUF(orig_client_id);
+    DIFF(side);
+    DIFF(type);
+    DIFF(orig_type);
+    DIFF(tif);
+    DIFF(status);
+    DIFF_BUF(status_raw);
+    DIFF(exec_type);
+    DIFF(position_side);
+    DIFF(working_type);
+    DIFF_DEC(price);
+    DIFF_DEC(qty);
+    DIFF_DEC(quote_qty);
+    DIFF_DEC(filled_qty);
+    DIFF_DEC(cum_quote);
+    DIFF_DEC(avg_price);
+    DIFF_DEC(stop_price);
+    DIFF_DEC(activation_price);
+    DIFF_DEC(callback_rate);
+    DIFF_DEC(iceberg_qty);
+    DIFF(reduce_only);
+    DIFF(close_position);
+    DIFF(is_working);
+    DIFF(has_details);
+    DIFF(is_algo);
+    DIFF_BUF(actual_order_id);
+    DIFF(list_id);
+    DIFF(create_ms);
+    DIFF(update_ms);
+    DIFF(event_ms);
+    DIFF_DEC(last_qty);
+    DIFF_DEC(last_price);
+    DIFF_DEC(commission);
+    DIFF_DEC(realized_pnl);
+    DIFF_BUF(commission_asset);
+    DIFF(trade_id);
+    DIFF(maker);
+    DIFF_BUF(reject_reason);
+    DIFF(nfills);
+    if ((a->fills == NULL) != (b->fills == NULL)) {
+        return "fills";
+    }
+    return NULL;
+}
+
+static inline const char *bn_account_diff(const struct lx_bn_account_update *a,
+                                          const struct lx_bn_account_update *b)
+{
+    const char *w;
+    size_t i;
+
+    DIFF_BUF(reason);
+    DIFF(tx_ms);
+    DIFF(nbalances);
+    DIFF(npositions);
+    if ((a->balances == NULL) != (b->balances == NULL)) {
+        return "balances";
+    }
+    if ((a->positions == NULL) != (b->positions == NULL)) {
+        return "positions";
+    }
+    for (i = 0; i < a->nbalances; i++) {
+        w = bn_balance_diff(&a->balances[i], &b->balances[i]);
+        if (w != NULL) {
+            return w;
+        }
+    }
+    for (i = 0; i < a->npositions; i++) {
+        w = bn_position_diff(&a->positions[i], &b->positions[i]);
+        if (w != NULL) {
+            return w;
+        }
+    }
+    return NULL;
+}
 
 /* The first field that differs, or NULL; every field the kinds fill. */
 static inline const char *bn_msg_diff(const struct lx_bn_msg *a,
@@ -113,6 +233,10 @@ static inline const char *bn_msg_diff(const struct lx_bn_msg *a,
         DIFF(u.mark_price.next_funding_ms);
         DIFF(u.mark_price.event_ms);
         return NULL;
+    case LX_BN_MSG_ORDER_UPDATE:
+        return bn_order_diff(&a->u.order, &b->u.order);
+    case LX_BN_MSG_ACCOUNT_UPDATE:
+        return bn_account_diff(&a->u.account, &b->u.account);
     default:
         return "kind not mapped by the fast path";
     }

@@ -78,12 +78,16 @@ int lx__bn_position_obj(const cJSON *o, struct lx_position *p,
 
 /*
  * The tree-free fast path of lx__bn_parse_ws (codec_ws_fast.c) for the
- * high-volume market frames: depthUpdate, trade, aggTrade, bookTicker,
- * markPriceUpdate and depth snapshot objects, bare or in a combined-stream
- * envelope. Returns LX_OK with *out (and its arena arrays) exactly as
- * lx__bn_parse_ws_slow would fill them, or LX__BN_FAST_DECLINE for
- * anything else or anything unusual (*out is then undefined, and a level
- * array may have been taken from arena); it never reports errors.
+ * high-volume frames: depthUpdate, trade, aggTrade, bookTicker,
+ * markPriceUpdate and depth snapshot objects, and the user-data events
+ * executionReport, outboundAccountPosition, balanceUpdate,
+ * ORDER_TRADE_UPDATE, TRADE_LITE, ALGO_UPDATE and ACCOUNT_UPDATE; bare, in
+ * a combined-stream envelope or in the WebSocket API's
+ * {"subscriptionId","event"} wrapper. Returns LX_OK with *out (and its
+ * arena arrays) exactly as lx__bn_parse_ws_slow would fill them, or
+ * LX__BN_FAST_DECLINE for anything else or anything unusual (*out is then
+ * undefined, and when the arena ran out an array may have been taken from
+ * it); it never reports errors.
  */
 int lx__bn_parse_ws_fast(enum lx_bn_market m, const char *buf, size_t len,
                          struct lx_arena *arena, struct lx_bn_msg *out);

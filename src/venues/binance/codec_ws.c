@@ -14,9 +14,10 @@
  * LX_BN_MSG_UNMAPPED with the event name or the first key in msg->event,
  * so the caller delivers it raw; no frame is dropped.
  *
- * The high-volume market frames are first offered to the tree-free scanner
- * of codec_ws_fast.c, which gives the same result without cJSON or
- * declines; what follows here is the reference path it must match.
+ * The high-volume market frames and the user-data events are first offered
+ * to the tree-free scanner of codec_ws_fast.c, which gives the same result
+ * without cJSON or declines; what follows here is the reference path it
+ * must match.
  */
 #include <string.h>
 
