@@ -205,9 +205,15 @@ static struct lx_capture_reader *cat_open(const char *cmd,
 {
     struct lx_capture_reader *rd = lxc_open_reader(cmd, a->path);
 
-    /* Decompress on another core while this one formats (same output). */
+    /* Decompress on another core while this one formats (same output),
+     * unless the file is small. */
     if (rd != NULL) {
-        (void)lx_capture_reader_set_readahead(rd, 4);
+        struct lx_capture_info ci;
+
+        lx_capture_reader_info(rd, &ci);
+        if (ci.chunks >= LX_CAPTURE_READAHEAD_MIN_CHUNKS) {
+            (void)lx_capture_reader_set_readahead(rd, 4);
+        }
     }
     if (rd != NULL && lxc_select_apply(&a->sel, rd, cmd, a->path) != 0) {
         lx_capture_reader_free(rd);

@@ -853,11 +853,17 @@ int lx_mock_tape_play(struct lx_mock_tape *t, struct lx_clock *clock,
     t->clock = clock;
     rc = lx_capture_open(&t->r, NULL, path, err);
     if (rc == LX_OK) {
+        struct lx_capture_info ci;
+
         /*
          * Decompress on a second core while this thread replays: same
-         * records, same errors. Without a thread it reads here.
+         * records, same errors. Without a thread it reads here; small
+         * files read here too (the thread would cost more than it saves).
          */
-        (void)lx_capture_reader_set_readahead(t->r, 4);
+        lx_capture_reader_info(t->r, &ci);
+        if (ci.chunks >= LX_CAPTURE_READAHEAD_MIN_CHUNKS) {
+            (void)lx_capture_reader_set_readahead(t->r, 4);
+        }
         lx_capture_reader_set_kinds(
             t->r, LX_CAPTURE_KIND_BIT(LX_CAPTURE_WS_FRAME) |
                       LX_CAPTURE_KIND_BIT(LX_CAPTURE_HTTP_REQUEST) |
