@@ -804,6 +804,9 @@ size_t lx__engine_levels(const struct lx_engine *e, uint32_t inst, int side,
     }
     b = &e->books[inst];
     sd = &b->side[side];
+    if (out == NULL) {
+        cap = 0;
+    }
     /* The walk stops at cap: the count of levels with orders is kept. */
     for (i = sd->n; n < cap && i-- > 0;) {
         const struct eng_level *lv = &b->levels[sd->lv[i]];

@@ -63,7 +63,7 @@ void *lx__memdup(const struct lx_mem *mem, const void *p, size_t n);
 int lx__snprintf(char *buf, size_t cap, const char *fmt, ...) LX_PRINTF(3, 4);
 
 /*
- * Copies the strings a and b (b may be NULL) one after the other into buf
+ * Copies the strings a and b (either may be NULL) one after the other into buf
  * (cap > 0), truncated to cap - 1 bytes and NUL-terminated; returns the
  * length written. lx__snprintf(buf, cap, "%s%s", a, b) without parsing a
  * format: for names copied on every event.

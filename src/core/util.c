@@ -47,7 +47,7 @@ size_t lx__str_join(char *buf, size_t cap, const char *a, const char *b)
     if (cap == 0) {
         return 0;
     }
-    while (n + 1 < cap && *a != '\0') {
+    while (a != NULL && n + 1 < cap && *a != '\0') {
         buf[n++] = *a++;
     }
     while (b != NULL && n + 1 < cap && *b != '\0') {

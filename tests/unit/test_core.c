@@ -244,6 +244,8 @@ static void test_snprintf(void **state)
     assert_string_equal(buf, "btcusdt");
     assert_int_equal(lx__str_join(buf, sizeof(buf), "", "ab"), 2);
     assert_string_equal(buf, "ab");
+    assert_int_equal(lx__str_join(buf, sizeof(buf), NULL, "ab"), 2);
+    assert_string_equal(buf, "ab");
     assert_int_equal(lx__str_join(buf, 1, "ab", "cd"), 0);
     assert_string_equal(buf, "");
     buf[0] = 'z';

@@ -2661,6 +2661,7 @@ static void check_levels(struct lx_engine *e)
         assert_int_equal(lx__engine_levels(e, 0, side, all, LX_ARRAY_LEN(all)),
                          n);
         assert_int_equal(lx__engine_levels(e, 0, side, few, 3), n);
+        assert_int_equal(lx__engine_levels(e, 0, side, NULL, 3), n);
         k = n < 3 ? n : 3;
         for (i = 0; i < n; i++) {
             assert_true(all[i].qty > 0);
