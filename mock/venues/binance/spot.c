@@ -642,7 +642,7 @@ struct bn_symbol *lx__mbn_sym(struct lx_mock_bn_spot *v, const char *name)
     return NULL;
 }
 
-static struct bn_symbol *sym_by_inst(struct lx_mock_bn_spot *v, uint32_t inst)
+struct bn_symbol *lx__mbn_sym_by_inst(struct lx_mock_bn_spot *v, uint32_t inst)
 {
     size_t i;
 
@@ -912,7 +912,7 @@ static bool order_closed(const struct bn_order *o)
            o->state == LX_ENG_ST_REJECTED;
 }
 
-static bool is_algo(int type)
+bool lx__mbn_is_algo(int type)
 {
     return type == LX_ENG_STOP_LOSS || type == LX_ENG_STOP_LOSS_LIMIT ||
            type == LX_ENG_TAKE_PROFIT || type == LX_ENG_TAKE_PROFIT_LIMIT;
@@ -929,7 +929,7 @@ static void order_count(struct lx_mock_bn_spot *v, struct bn_order *o, bool on)
     }
     s = &v->syms[o->sym];
     s->nopen[o->account] += on ? 1 : (uint32_t)-1;
-    if (is_algo(o->type)) {
+    if (lx__mbn_is_algo(o->type)) {
         s->nalgo[o->account] += on ? 1 : (uint32_t)-1;
     }
     o->counted = on;
@@ -1930,7 +1930,7 @@ static void list_react(struct lx_mock_bn_spot *v, const struct bn_order *o,
 static void on_event(struct lx_mock_bn_spot *v, const struct lx_eng_event *ev,
                      uint32_t *touched)
 {
-    struct bn_symbol *s = sym_by_inst(v, ev->inst);
+    struct bn_symbol *s = lx__mbn_sym_by_inst(v, ev->inst);
     struct bn_order *o =
         ev->order_id != 0 ? lx__mbn_order(v, ev->order_id) : NULL;
     int64_t ms = ev->time / NS_PER_MS;

@@ -259,6 +259,8 @@ struct lx_mock_bn_spot {
 
 /* spot.c */
 struct bn_symbol *lx__mbn_sym(struct lx_mock_bn_spot *v, const char *name);
+/* The symbol trading engine instrument inst, or NULL. */
+struct bn_symbol *lx__mbn_sym_by_inst(struct lx_mock_bn_spot *v, uint32_t inst);
 struct bn_order *lx__mbn_order(struct lx_mock_bn_spot *v, uint64_t id);
 /* Gives o a new client order id (keepPriority), index included. */
 void lx__mbn_order_set_cid(struct lx_mock_bn_spot *v, struct bn_order *o,
@@ -286,6 +288,9 @@ const char *lx__mbn_stp_name(int stp);
 
 /* orderListId of o, or -1. */
 int64_t lx__mbn_list_id(const struct bn_order *o);
+
+/* Stop and take-profit types: the ones MAX_NUM_ALGO_ORDERS counts. */
+bool lx__mbn_is_algo(int type);
 
 #define BN_MAX_NUM_ORDERS      200 /* open orders a symbol (filters.md) */
 #define BN_MAX_NUM_ALGO_ORDERS 5   /* of them stop / take-profit types */

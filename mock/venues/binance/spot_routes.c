@@ -1003,16 +1003,13 @@ static struct bn_order *submit_new(struct lx_mock_bn_spot *v, uint32_t account,
 {
     struct lx_eng_result res;
     struct bn_order *o;
-    size_t i;
+    struct bn_symbol *s;
 
     *code = 0;
     *msg = NULL;
-    for (i = 0; i < v->nsyms && v->syms[i].inst != n->r.inst; i++) {
-    }
-    if (i < v->nsyms && lx__mbn_order_room(v, account, &v->syms[i], 1,
-                                           n->r.type >= LX_ENG_STOP_LOSS &&
-                                               n->r.type < LX_ENG_TYPE_COUNT,
-                                           msg) < 0) {
+    s = lx__mbn_sym_by_inst(v, n->r.inst);
+    if (s != NULL && lx__mbn_order_room(v, account, s, 1,
+                                        lx__mbn_is_algo(n->r.type), msg) < 0) {
         *code = -1013;
         return NULL;
     }
@@ -1835,7 +1832,8 @@ static void place_oco(struct lx_mock_call *c, struct lx_mock_bn_spot *v,
     }
     /* Both legs count; the stop-loss leg and a take-profit one are algo. */
     if (lx__mbn_order_room(v, key->account, s, 2,
-                           1u + (other->type != LX_ENG_LIMIT_MAKER),
+                           (unsigned)lx__mbn_is_algo(sl->type) +
+                               (unsigned)lx__mbn_is_algo(other->type),
                            &msg) < 0) {
         fail(c, 400, -1013, msg);
         return;
