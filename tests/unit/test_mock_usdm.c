@@ -895,6 +895,73 @@ static void test_algo_orders(void **state)
     expect_err(f, 400, -1116, "Invalid algoType.");
 }
 
+/*
+ * MAX_NUM_ALGO_ORDERS (10 algo orders an account and symbol not yet
+ * triggered): the 11th is refused with -4045 MAX_STOP_ORDER_EXCEEDED; a
+ * cancel makes room, and so does a trigger (its order then counts under
+ * MAX_NUM_ORDERS only).
+ */
+static void test_max_num_algo_orders(void **state)
+{
+    struct fx *f = *state;
+    const cJSON *o;
+    char q[200];
+    int i;
+
+    /* m0 is a stop-limit whose order rests after the trigger (at 70000) */
+    for (i = 0; i < 10; i++) {
+        lx__snprintf(q, sizeof(q),
+                     "algoType=CONDITIONAL&symbol=BTCUSDT&side=SELL&"
+                     "type=%s&quantity=0.002&triggerPrice=%d.0&"
+                     "clientAlgoId=m%d",
+                     i == 0 ? "STOP&timeInForce=GTC&price=70000"
+                            : "STOP_MARKET",
+                     59990 - i, i);
+        call(f, "POST", "/fapi/v1/algoOrder", q, 1);
+        assert_int_equal(f->status, 200);
+    }
+    call(f, "POST", "/fapi/v1/algoOrder",
+         "algoType=CONDITIONAL&symbol=BTCUSDT&side=SELL&type=STOP_MARKET&"
+         "quantity=0.002&triggerPrice=58000.0&clientAlgoId=m10",
+         1);
+    expect_err(f, 400, -4045, "Reach max stop order limit.");
+    /* plain orders are still accepted: their own limit is 200 */
+    call(f, "POST", "/fapi/v1/order",
+         "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&"
+         "quantity=0.002&price=50000.0",
+         1);
+    assert_int_equal(f->status, 200);
+    call(f, "DELETE", "/fapi/v1/algoOrder", "clientAlgoId=m3", 1);
+    assert_int_equal(f->status, 200);
+    call(f, "POST", "/fapi/v1/algoOrder",
+         "algoType=CONDITIONAL&symbol=BTCUSDT&side=SELL&type=STOP_MARKET&"
+         "quantity=0.002&triggerPrice=58000.0&clientAlgoId=m10",
+         1);
+    assert_int_equal(f->status, 200);
+    call(f, "POST", "/fapi/v1/algoOrder",
+         "algoType=CONDITIONAL&symbol=BTCUSDT&side=BUY&type=STOP_MARKET&"
+         "quantity=0.002&triggerPrice=70000.0&clientAlgoId=m11",
+         1);
+    expect_err(f, 400, -4045, "Reach max stop order limit.");
+    /* a trade at 59990.0 (the maker's best bid) triggers m0 only */
+    call(f, "POST", "/fapi/v1/order",
+         "symbol=BTCUSDT&side=SELL&type=MARKET&quantity=0.001", 1);
+    assert_int_equal(f->status, 200);
+    o = call(f, "GET", "/fapi/v1/algoOrder", "clientAlgoId=m0", 1);
+    assert_string_equal(jstr(o, "algoStatus"), "TRIGGERED");
+    o = call(f, "GET", "/fapi/v1/algoOrder", "clientAlgoId=m1", 1);
+    assert_string_equal(jstr(o, "algoStatus"), "NEW");
+    call(f, "POST", "/fapi/v1/algoOrder",
+         "algoType=CONDITIONAL&symbol=BTCUSDT&side=BUY&type=STOP_MARKET&"
+         "quantity=0.002&triggerPrice=70000.0&clientAlgoId=m11",
+         1);
+    assert_int_equal(f->status, 200);
+    o = call(f, "GET", "/fapi/v1/openAlgoOrders", "symbol=BTCUSDT", 1);
+    assert_int_equal(cJSON_GetArraySize(o), 10);
+    o = call(f, "GET", "/fapi/v1/openOrders", "symbol=BTCUSDT", 1);
+    assert_int_equal(cJSON_GetArraySize(o), 2); /* the bid and m0's order */
+}
+
 static void test_hedge_mode(void **state)
 {
     struct fx *f = *state;
@@ -2016,6 +2083,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_modify_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch_orders, setup, teardown),
         cmocka_unit_test_setup_teardown(test_algo_orders, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_max_num_algo_orders, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_hedge_mode, setup, teardown),
         cmocka_unit_test_setup_teardown(test_streams, setup, teardown),
         cmocka_unit_test_setup_teardown(test_depth_late_subscriber, setup,

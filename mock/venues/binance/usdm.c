@@ -118,6 +118,7 @@ struct um_order {
     uint8_t algo, triggered, working; /* algo: placed by /algoOrder */
     uint8_t rejected; /* algo: its order failed at the trigger (REJECTED) */
     uint8_t counted;  /* open, and counted in nopen[account][sym] */
+    uint8_t acounted; /* a waiting algo order, counted in nalgo[][] */
     int64_t price, stop, orig, exec, quote; /* ticks, lots, tick*lot */
     int64_t trigger_ms;
     int64_t time_ms, update_ms;
@@ -129,6 +130,7 @@ struct um_order {
 
 #define UM_ALGO_ID0       1000000000 /* algoIds count from here */
 #define UM_MAX_NUM_ORDERS 200 /* open orders a symbol, algo ones included */
+#define UM_MAX_NUM_ALGO   10  /* waiting algo orders a symbol */
 
 struct lx_mock_bn_usdm {
     struct lx_clock *clock;
@@ -144,6 +146,8 @@ struct lx_mock_bn_usdm {
     struct lx_mock_idmap idx; /* order id -> ring slot (2 x the ring) */
     /* open orders per account and symbol (MAX_NUM_ORDERS) */
     uint16_t nopen[UM_MAX_ACCOUNTS][UM_MAX_SYMBOLS];
+    /* algo orders not yet triggered per account and symbol */
+    uint16_t nalgo[UM_MAX_ACCOUNTS][UM_MAX_SYMBOLS];
     uint64_t cid_seq, algo_seq;
     struct lx_timer *fund_timer;
     struct lx_mock_sb sb, ssb;  /* REST answers; stream payloads */
@@ -1402,6 +1406,11 @@ static struct um_order *place_order(struct lx_mock_bn_usdm *v, uint32_t acct,
         err_set(e, -2025, "Reach max open order limit.");
         return NULL;
     }
+    if (algo && acct < UM_MAX_ACCOUNTS &&
+        v->nalgo[acct][s - v->syms] >= UM_MAX_NUM_ALGO) {
+        err_set(e, -4045, "Reach max stop order limit.");
+        return NULL;
+    }
     r->account = acct;
     r->cid = cid;
     r->cid_len = strlen(cid);
@@ -1435,6 +1444,7 @@ static struct um_order *place_order(struct lx_mock_bn_usdm *v, uint32_t acct,
     if (algo) {
         o->aid = UM_ALGO_ID0 + ++v->algo_seq;
     }
+    count_open(v, o); /* record() counted it before it was marked algo */
     drain(v);
     return o;
 }
@@ -1683,11 +1693,12 @@ static int order_open(const struct um_order *o)
                           o->state == LX_ENG_ST_PARTIALLY_FILLED);
 }
 
-/* Keeps nopen in step with o after its state changed. */
+/* Keeps nopen and nalgo in step with o after its state changed. */
 static void count_open(struct lx_mock_bn_usdm *v, struct um_order *o)
 {
     int open = order_open(o) && o->account < UM_MAX_ACCOUNTS &&
                o->sym < UM_MAX_SYMBOLS;
+    int waiting = open && o->algo && !o->triggered;
 
     if (open && !o->counted) {
         v->nopen[o->account][o->sym]++;
@@ -1695,6 +1706,13 @@ static void count_open(struct lx_mock_bn_usdm *v, struct um_order *o)
     } else if (!open && o->counted) {
         v->nopen[o->account][o->sym]--;
         o->counted = 0;
+    }
+    if (waiting && !o->acounted) {
+        v->nalgo[o->account][o->sym]++;
+        o->acounted = 1;
+    } else if (!waiting && o->acounted) {
+        v->nalgo[o->account][o->sym]--;
+        o->acounted = 0;
     }
 }
 
