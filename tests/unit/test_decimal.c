@@ -1344,6 +1344,64 @@ static void test_prop_parse_noise(void **state)
     assert_true(valid > PROP_ITERS / 10);
 }
 
+/*
+ * Digit runs of every length around the 8-digit blocks the fast parser
+ * reads at once (0..24 before and after the point), sometimes with one
+ * byte swapped for a near-digit ('/' and ':' around '0'..'9', 0x3a..0x3f,
+ * the same digits with the high bit set, NUL, a letter): the fast and the
+ * general parser agree on every one, and a valid text has the value of its
+ * digits.
+ */
+static void test_prop_parse_runs(void **state)
+{
+    static const unsigned char bad[] = {'/',  ':',  ';',  '<',  '=', '>', '?',
+                                        0xb0, 0xb5, 0xb9, 0x00, 'a', ' ', 0xff};
+    int i, valid = 0;
+
+    (void)state;
+    rng_state = 13;
+    for (i = 0; i < PROP_ITERS; i++) {
+        char s[64];
+        size_t len = 0, a = rng_below(25), b = rng_below(25), j;
+        struct lx_decimal d = {0, 0};
+        unsigned __int128 want = 0;
+        bool point = rng_below(3) != 0, swapped = rng_below(3) == 0;
+        int rc;
+
+        if (rng_below(4) == 0) {
+            s[len++] = rng_below(2) ? '-' : '+';
+        }
+        for (j = 0; j < a; j++) {
+            s[len++] = (char)('0' + rng_below(10));
+        }
+        if (point) {
+            s[len++] = '.';
+            for (j = 0; j < b; j++) {
+                s[len++] = (char)('0' + rng_below(10));
+            }
+        }
+        if (swapped && len > 0) {
+            s[rng_below((unsigned)len)] = (char)bad[rng_below(sizeof(bad))];
+        }
+        rc = lx_decimal_parse(s, len, &d);
+        check_fast_vs_general(s, len, rc, d);
+        if (rc != LX_OK) {
+            continue;
+        }
+        valid++;
+        for (j = 0; j < len; j++) {
+            if (s[j] >= '0' && s[j] <= '9') {
+                want = want * 10 + (unsigned)(s[j] - '0');
+            }
+        }
+        assert_true(want <= ((unsigned __int128)1 << 63));
+        assert_int_equal(d.m < 0 ? 0 - (uint64_t)d.m : (uint64_t)d.m,
+                         (uint64_t)want);
+        assert_int_equal(d.scale, point ? b : 0);
+    }
+    assert_true(valid > PROP_ITERS / 10);
+}
+
 static void test_prop_add_sub(void **state)
 {
     int i;
@@ -1577,6 +1635,7 @@ int main(void)
         cmocka_unit_test(test_prop_roundtrip),
         cmocka_unit_test(test_prop_exponent),
         cmocka_unit_test(test_prop_parse_noise),
+        cmocka_unit_test(test_prop_parse_runs),
         cmocka_unit_test(test_prop_add_sub),
         cmocka_unit_test(test_prop_mul),
         cmocka_unit_test(test_prop_div),
