@@ -476,6 +476,18 @@ int lx_decimal_parse(const char *s, size_t len, struct lx_decimal *out)
 
 /* ---- Formatting --------------------------------------------------------- */
 
+/* "00".."99": two digits per division when writing. */
+static const char dig2[201] = "00010203040506070809"
+                              "10111213141516171819"
+                              "20212223242526272829"
+                              "30313233343536373839"
+                              "40414243444546474849"
+                              "50515253545556575859"
+                              "60616263646566676869"
+                              "70717273747576777879"
+                              "80818283848586878889"
+                              "90919293949596979899";
+
 int lx_decimal_format(struct lx_decimal d, char *buf, size_t cap)
 {
     char tmp[LX_DECIMAL_STRLEN];
@@ -487,18 +499,31 @@ int lx_decimal_format(struct lx_decimal d, char *buf, size_t cap)
     if (d.scale > LX_DECIMAL_MAX_SCALE || (buf == NULL && cap > 0)) {
         return LX_ERR_INVAL;
     }
-    /* Written backwards: fraction digits, point, integer digits, sign. */
-    for (i = 0; i < d.scale; i++) {
+    /* Written backwards: fraction digits, point, integer digits, sign;
+     * two digits at a time. */
+    for (i = 0; i + 2 <= d.scale; i += 2) {
+        p -= 2;
+        memcpy(p, &dig2[2 * (v % 100)], 2);
+        v /= 100;
+    }
+    if (i < d.scale) {
         *--p = (char)('0' + v % 10);
         v /= 10;
     }
     if (d.scale > 0) {
         *--p = '.';
     }
-    do {
-        *--p = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
+    while (v >= 100) {
+        p -= 2;
+        memcpy(p, &dig2[2 * (v % 100)], 2);
+        v /= 100;
+    }
+    if (v >= 10) {
+        p -= 2;
+        memcpy(p, &dig2[2 * v], 2);
+    } else {
+        *--p = (char)('0' + v);
+    }
     if (d.m < 0) {
         *--p = '-';
     }
