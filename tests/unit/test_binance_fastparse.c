@@ -1438,6 +1438,79 @@ static void test_big_levels(void **state)
     lx__free(NULL, buf);
 }
 
+/*
+ * Level arrays around the scan's scratch (256 levels for both sides; more
+ * go back to a second walk of the text): every bid/ask split across the
+ * boundary, clean or with one refused decimal (first, last, just inside
+ * and just outside the scratch, in a price or a qty). Fast and slow agree
+ * on every one; a clean frame is taken by the fast path and a refused
+ * decimal declines it.
+ */
+static void test_level_scratch(void **state)
+{
+    static const size_t counts[][2] = {
+        {0, 0},   {1, 0},   {0, 1},   {128, 128}, {127, 129}, {129, 128},
+        {256, 0}, {0, 257}, {255, 1}, {200, 100}, {300, 3}};
+    static const long bad_at[] = {-1, 0, 127, 128, 255, 256, 257, 301};
+    struct env ev;
+    size_t cap = 400 * 48 + 256;
+    char *buf = lx__malloc(NULL, cap);
+    size_t c, b, len, i, k;
+    struct lx_bn_msg msg;
+
+    (void)state;
+    assert_non_null(buf);
+    env_init(&ev);
+    for (c = 0; c < LX_ARRAY_LEN(counts); c++) {
+        size_t nb = counts[c][0], na = counts[c][1];
+
+        for (b = 0; b < LX_ARRAY_LEN(bad_at); b++) {
+            /* level index over bids then asks; odd case: the qty is bad */
+            long bad = bad_at[b];
+            bool bad_qty = (c + b) % 2 == 1;
+
+            if (bad >= (long)(nb + na)) {
+                continue;
+            }
+            len = (size_t)lx__snprintf(
+                buf, cap,
+                "{\"e\":\"depthUpdate\",\"E\":1,\"s\":\"BTCUSDT\","
+                "\"U\":1,\"u\":2,\"b\":[");
+            for (i = 0, k = 0; i < nb + na; i++) {
+                bool here = (long)i == bad;
+
+                if (i == nb) {
+                    len +=
+                        (size_t)lx__snprintf(buf + len, cap - len, "],\"a\":[");
+                    k = 0;
+                }
+                len += (size_t)lx__snprintf(
+                    buf + len, cap - len, "%s[\"%s%zu.25\",\"%s0.500\"]",
+                    k++ > 0 ? "," : "", here && !bad_qty ? "x" : "",
+                    i < nb ? 60000 - i : 60001 + i,
+                    here && bad_qty ? "1e" : "");
+            }
+            if (nb + na == nb) {
+                len += (size_t)lx__snprintf(buf + len, cap - len, "],\"a\":[");
+            }
+            len += (size_t)lx__snprintf(buf + len, cap - len, "]}");
+            assert_true(len < cap);
+            /* check(): the differential, and whether fast took it */
+            assert_int_equal(check(&ev, LX_BN_SPOT, buf, len), bad < 0);
+            lx_arena_reset(ev.fast);
+            assert_int_equal(
+                lx__bn_parse_ws_fast(LX_BN_SPOT, buf, len, ev.fast, &msg),
+                bad < 0 ? LX_OK : LX__BN_FAST_DECLINE);
+            if (bad < 0) {
+                assert_int_equal(msg.u.depth.nbids, nb);
+                assert_int_equal(msg.u.depth.nasks, na);
+            }
+        }
+    }
+    env_free(&ev);
+    lx__free(NULL, buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1451,6 +1524,7 @@ int main(void)
         cmocka_unit_test(test_cases),
         cmocka_unit_test(test_truncated),
         cmocka_unit_test(test_big_levels),
+        cmocka_unit_test(test_level_scratch),
         cmocka_unit_test(test_user_frames),
         cmocka_unit_test(test_big_elems),
     };

@@ -35,9 +35,13 @@
  * event is then told apart the way codec_ws.c does it and its fields
  * converted with the same lx__parse_i64 / lx_decimal_parse the JSON getters
  * use, and its enum words with the same lx__bn_* tables. Level arrays are
- * counted in the pass; both sides are parsed (the first FAST_SCRATCH
- * levels of each onto the stack, the rest only checked) before one arena
- * array per side is taken, bids first, of the sizes the cJSON path takes.
+ * parsed in the pass, while they fit a stack scratch of 2 * FAST_SCRATCH
+ * levels (so a book's text is walked once; a refused decimal only marks
+ * the array, and declines only if the event reads it); an array that does
+ * not fit is only checked then and parsed afterwards (its first
+ * FAST_SCRATCH levels onto the stack, the rest only checked). Both sides
+ * are parsed before one arena array per side is taken, bids first, of the
+ * sizes the cJSON path takes.
  * Balance and position arrays are only checked in the pass; their elements
  * are then scanned and converted one by one (the first FAST_ELEMS onto the
  * stack, the rest again once the array is taken), both arrays before the
@@ -159,6 +163,10 @@ struct val {
     size_t n;
     size_t nlev;
     enum vtype t;
+    /* VT_LEVELS parsed in the scan (all nlev of them, or lv is NULL);
+     * lv_bad: a decimal among them was refused. */
+    const struct lx_level *lv;
+    bool lv_bad;
 };
 
 /*
@@ -176,15 +184,22 @@ struct obj {
 _Static_assert(F_COUNT <= 64, "struct obj's seen has a bit per key");
 
 /* What V() gives for a key not seen. */
-static const struct val none = {NULL, 0, 0, VT_NONE};
+static const struct val none = {NULL, 0, 0, VT_NONE, NULL, false};
 
 static const struct val *V(const struct obj *o, int id)
 {
     return (o->seen >> id & 1) != 0 ? &o->v[id] : &none;
 }
 
+/* Levels parsed while the frame is scanned (both sides of a book). */
+struct lscratch {
+    struct lx_level lv[2 * FAST_SCRATCH];
+    size_t used;
+};
+
 struct cur {
     const char *p, *end;
+    struct lscratch *ls; /* NULL: level arrays are only checked */
 };
 
 /* ---- Scanning ------------------------------------------------------------
@@ -359,14 +374,23 @@ static bool skip_value(struct cur *c, unsigned depth)
 
 /*
  * [[str, str, ...], ...] at c->p ('['): counts the levels. Elements past
- * the second are skipped (the cJSON path ignores them too).
+ * the second are skipped (the cJSON path ignores them too). With scratch
+ * room (c->ls) the two strings of every level are parsed as decimals on
+ * the way into v->lv, so the event need not walk the text again; a
+ * refused decimal only marks v->lv_bad (whether it matters is the
+ * event's business), and running out of room leaves v->lv NULL.
  */
-static bool scan_levels(struct cur *c, unsigned depth, size_t *nlev)
+static bool scan_levels(struct cur *c, unsigned depth, struct val *v)
 {
-    const char *s;
-    size_t n;
+    struct lscratch *ls = c->ls;
+    struct lx_level *lv = ls != NULL ? &ls->lv[ls->used] : NULL;
+    size_t room = ls != NULL ? LX_ARRAY_LEN(ls->lv) - ls->used : 0;
+    const char *s, *q;
+    size_t n, qn;
 
-    *nlev = 0;
+    v->nlev = 0;
+    v->lv = NULL;
+    v->lv_bad = false;
     c->p++;
     if (expect(c, ']')) {
         return true;
@@ -381,8 +405,13 @@ static bool scan_levels(struct cur *c, unsigned depth, size_t *nlev)
             return false;
         }
         ws(c);
-        if (c->p >= c->end || *c->p != '"' || !scan_str(c, &s, &n)) {
+        if (c->p >= c->end || *c->p != '"' || !scan_str(c, &q, &qn)) {
             return false;
+        }
+        if (v->nlev < room &&
+            (lx_decimal_parse(s, n, &lv[v->nlev].price) != LX_OK ||
+             lx_decimal_parse(q, qn, &lv[v->nlev].qty) != LX_OK)) {
+            v->lv_bad = true;
         }
         while (expect(c, ',')) {
             if (!skip_value(c, depth + 1)) {
@@ -392,11 +421,18 @@ static bool scan_levels(struct cur *c, unsigned depth, size_t *nlev)
         if (!expect(c, ']')) {
             return false;
         }
-        (*nlev)++;
+        v->nlev++;
         if (expect(c, ',')) {
             continue;
         }
-        return expect(c, ']');
+        if (!expect(c, ']')) {
+            return false;
+        }
+        if (v->nlev <= room) {
+            v->lv = lv;
+            ls->used += v->nlev;
+        }
+        return true;
     }
 }
 
@@ -555,7 +591,7 @@ static bool scan_known(struct cur *c, int id, unsigned depth, struct val *v)
     case '[':
         if (is_level_key(id)) {
             v->t = VT_LEVELS;
-            if (!scan_levels(c, depth, &v->nlev)) {
+            if (!scan_levels(c, depth, v)) {
                 return false;
             }
         } else {
@@ -830,6 +866,7 @@ static bool levels_parse(const struct val *v, struct lx_level *dst,
 
     c.p = v->p + 1;
     c.end = v->p + v->n;
+    c.ls = NULL;
     for (i = 0; i < v->nlev; i++) {
         struct lx_level *l = i < ncopy ? &dst[i] : &tmp;
 
@@ -851,10 +888,14 @@ static bool levels_parse(const struct val *v, struct lx_level *dst,
     return true;
 }
 
-/* The levels of one side, parsed before anything is allocated. */
+/*
+ * The levels of one side, parsed before anything is allocated: all of
+ * them in the scan (v->lv), or the first FAST_SCRATCH here.
+ */
 struct side {
     const struct val *v;
-    struct lx_level first[FAST_SCRATCH]; /* the first FAST_SCRATCH */
+    const struct lx_level *lv; /* v->lv or first */
+    struct lx_level first[FAST_SCRATCH];
 };
 
 static size_t min_sz(size_t a, size_t b)
@@ -865,8 +906,15 @@ static size_t min_sz(size_t a, size_t b)
 static bool side_check(struct side *sd, const struct val *v)
 {
     sd->v = v;
-    return v->t == VT_LEVELS &&
-           levels_parse(v, sd->first, min_sz(v->nlev, FAST_SCRATCH));
+    if (v->t != VT_LEVELS) {
+        return false;
+    }
+    if (v->lv != NULL) {
+        sd->lv = v->lv;
+        return !v->lv_bad;
+    }
+    sd->lv = sd->first;
+    return levels_parse(v, sd->first, min_sz(v->nlev, FAST_SCRATCH));
 }
 
 /* One arena array of a checked side, as lx__bn_levels allocates it. */
@@ -883,8 +931,8 @@ static bool side_put(struct lx_arena *arena, const struct side *sd,
         return false;
     }
     *n = nlev;
-    if (nlev <= FAST_SCRATCH) {
-        memcpy(*out, sd->first, nlev * sizeof(**out));
+    if (sd->lv != sd->first || nlev <= FAST_SCRATCH) {
+        memcpy(*out, sd->lv, nlev * sizeof(**out));
         return true;
     }
     return levels_parse(sd->v, *out, nlev);
@@ -1218,6 +1266,7 @@ static bool elems_parse(struct elems *el, void *dst, size_t ncopy)
 
     c.p = el->v->p + 1;
     c.end = el->v->p + el->v->n;
+    c.ls = NULL;
     if (!expect(&c, ']')) {
         for (;;) {
             ws(&c);
@@ -1413,6 +1462,7 @@ int lx__bn_parse_ws_fast(enum lx_bn_market m, const char *buf, size_t len,
     struct cur c;
     struct obj root, root_sub, data_sub;
     struct top top;
+    struct lscratch ls;
     const struct obj *o = &root;
 
     (void)m; /* the mapped kinds read the same fields on both markets */
@@ -1421,6 +1471,8 @@ int lx__bn_parse_ws_fast(enum lx_bn_market m, const char *buf, size_t len,
     }
     c.p = buf;
     c.end = buf + len;
+    c.ls = &ls;
+    ls.used = 0;
     root.seen = 0;
     root.sub = &root_sub;
     root.sub_used = false;
