@@ -2406,6 +2406,89 @@ static void test_oco_amend_and_cancel_replace(void **state)
 }
 
 /*
+ * cancelRestrictions (DELETE /api/v3/order and cancelReplace): ONLY_NEW
+ * refuses a partly filled order and ONLY_PARTIALLY_FILLED a new one with
+ * -2011 "Order was not canceled due to cancel restrictions." (inside the
+ * cancelReplace answer's cancelResponse); an unknown value is -1145 before
+ * anything happens; a passing restriction cancels.
+ */
+static void test_cancel_restrictions(void **state)
+{
+    struct fx *f = *state;
+    int rej = 1;
+
+    call(f, "POST", "/api/v3/order",
+         "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.003&"
+         "price=50000&newClientOrderId=r1",
+         1);
+    call(f, "POST", "/api/v3/order",
+         "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.001&"
+         "price=49000&newClientOrderId=r2",
+         1);
+    assert_int_equal(f->status, 200);
+    assert_int_equal(lx_mock_bn_spot_place(f->spot, f->taker, "BTCUSDT", "SELL",
+                                           "LIMIT", "50000", "0.001", &rej),
+                     LX_OK);
+    order_field(f, "r1", "status", "PARTIALLY_FILLED");
+    call(f, "DELETE", "/api/v3/order",
+         "symbol=BTCUSDT&origClientOrderId=r1&cancelRestrictions=NEW", 1);
+    assert_int_equal(f->status, 400);
+    assert_string_equal(f->body, "{\"code\":-1145,\"msg\":\"Invalid "
+                                 "cancelRestrictions\"}");
+    call(f, "DELETE", "/api/v3/order",
+         "symbol=BTCUSDT&origClientOrderId=r1&cancelRestrictions=ONLY_NEW", 1);
+    assert_int_equal(f->status, 400);
+    assert_string_equal(f->body,
+                        "{\"code\":-2011,\"msg\":\"Order was not canceled "
+                        "due to cancel restrictions.\"}");
+    call(f, "DELETE", "/api/v3/order",
+         "symbol=BTCUSDT&origClientOrderId=r2&"
+         "cancelRestrictions=ONLY_PARTIALLY_FILLED",
+         1);
+    assert_int_equal(f->status, 400);
+    assert_string_equal(f->body,
+                        "{\"code\":-2011,\"msg\":\"Order was not canceled "
+                        "due to cancel restrictions.\"}");
+    order_field(f, "r1", "status", "PARTIALLY_FILLED");
+    order_field(f, "r2", "status", "NEW");
+    /* cancelReplace: the restricted cancel fails, STOP_ON_FAILURE stops */
+    call(f, "POST", "/api/v3/order/cancelReplace",
+         "symbol=BTCUSDT&cancelReplaceMode=STOP_ON_FAILURE&"
+         "cancelOrigClientOrderId=r1&cancelRestrictions=ONLY_NEW&side=BUY&"
+         "type=LIMIT&timeInForce=GTC&quantity=0.001&price=48000&"
+         "newClientOrderId=r3",
+         1);
+    assert_int_equal(f->status, 400);
+    assert_string_equal(
+        f->body, "{\"code\":-2022,\"msg\":\"Order cancel-replace failed.\","
+                 "\"data\":{\"cancelResult\":\"FAILURE\",\"newOrderResult\":"
+                 "\"NOT_ATTEMPTED\",\"cancelResponse\":{\"code\":-2011,"
+                 "\"msg\":\"Order was not canceled due to cancel "
+                 "restrictions.\"},\"newOrderResponse\":null}}");
+    call(f, "POST", "/api/v3/order/cancelReplace",
+         "symbol=BTCUSDT&cancelReplaceMode=STOP_ON_FAILURE&"
+         "cancelOrigClientOrderId=r1&cancelRestrictions=ANY&side=BUY&"
+         "type=LIMIT&timeInForce=GTC&quantity=0.001&price=48000",
+         1);
+    assert_string_equal(f->body, "{\"code\":-1145,\"msg\":\"Invalid "
+                                 "cancelRestrictions\"}");
+    /* passing restrictions cancel */
+    call(f, "POST", "/api/v3/order/cancelReplace",
+         "symbol=BTCUSDT&cancelReplaceMode=STOP_ON_FAILURE&"
+         "cancelOrigClientOrderId=r1&"
+         "cancelRestrictions=ONLY_PARTIALLY_FILLED&side=BUY&type=LIMIT&"
+         "timeInForce=GTC&quantity=0.001&price=48000&newClientOrderId=r3",
+         1);
+    assert_int_equal(f->status, 200);
+    order_field(f, "r1", "status", "CANCELED");
+    call(f, "DELETE", "/api/v3/order",
+         "symbol=BTCUSDT&origClientOrderId=r2&cancelRestrictions=ONLY_NEW", 1);
+    assert_int_equal(f->status, 200);
+    order_field(f, "r2", "status", "CANCELED");
+    order_field(f, "r3", "status", "NEW");
+}
+
+/*
  * keepPriority on a partly filled order: newQty counts the executed part
  * (0.003 ordered, 0.001 filled, newQty 0.002 leaves 0.001 resting);
  * newQty at the executed quantity is refused. cancelReplace with
@@ -2613,6 +2696,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_amend_keep_priority, setup_quiet,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_cancel_replace, setup_quiet,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_cancel_restrictions, setup_quiet,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_oco_fill_expires_sibling,
                                         setup_quiet, teardown),

@@ -1199,6 +1199,38 @@ static int cancel_one(struct lx_mock_call *c, struct lx_mock_bn_spot *v,
     return 0;
 }
 
+static int order_open(const struct bn_order *o);
+
+/*
+ * cancelRestrictions (DELETE /api/v3/order, cancelReplace): 0 when absent,
+ * 1 ONLY_NEW, 2 ONLY_PARTIALLY_FILLED; -1 after answering -1145.
+ */
+static int cancel_restrictions(struct lx_mock_call *c)
+{
+    static const char *const names[] = {"ONLY_NEW", "ONLY_PARTIALLY_FILLED"};
+    const char *p = lx_mock_call_param(c, "cancelRestrictions", NULL);
+    int r;
+
+    if (p == NULL) {
+        return 0;
+    }
+    if ((r = pick(p, names, 2)) < 0) {
+        fail(c, 400, -1145, "Invalid cancelRestrictions");
+        return -1;
+    }
+    return r + 1;
+}
+
+/* Whether restriction r keeps open order o from being cancelled. */
+static int restricted(const struct bn_order *o, int r)
+{
+    return order_open(o) &&
+           ((r == 1 && o->state != LX_ENG_ST_NEW) ||
+            (r == 2 && o->state != LX_ENG_ST_PARTIALLY_FILLED));
+}
+
+#define CANCEL_RESTRICTED "Order was not canceled due to cancel restrictions."
+
 static void r_order_delete(struct lx_mock_call *c, void *ud)
 {
     struct lx_mock_bn_spot *v = ud;
@@ -1206,9 +1238,15 @@ static void r_order_delete(struct lx_mock_call *c, void *ud)
     struct bn_symbol *s;
     struct bn_order *o;
     struct lx_mock_sb sb;
+    int restr;
 
     if (key == NULL || (s = need_symbol(c, v)) == NULL ||
+        (restr = cancel_restrictions(c)) < 0 ||
         (o = find_order(c, v, key, s, FIND_CANCEL)) == NULL) {
+        return;
+    }
+    if (restricted(o, restr)) {
+        fail(c, 400, -2011, CANCEL_RESTRICTED);
         return;
     }
     /* Not v->sb: the drain inside renders the market streams there. */
@@ -1255,10 +1293,11 @@ static void r_cancel_replace(struct lx_mock_call *c, void *ud)
     struct lx_mock_sb cs, ns, *sb = &v->sb;
     const char *p, *ccid, *msg = NULL;
     int64_t cid_num;
-    int mode, has_id, cancel_ok, new_ok = -1, code = 0;
+    int mode, has_id, cancel_ok, new_ok = -1, code = 0, restr, held = 0;
 
     if (key == NULL || (s = need_symbol(c, v)) == NULL ||
-        (p = need(c, "cancelReplaceMode")) == NULL) {
+        (p = need(c, "cancelReplaceMode")) == NULL ||
+        (restr = cancel_restrictions(c)) < 0) {
         return;
     }
     if ((mode = pick(p, modes, 2)) < 0) {
@@ -1291,13 +1330,14 @@ static void r_cancel_replace(struct lx_mock_call *c, void *ud)
     }
     lx_mock_sb_init(&cs);
     lx_mock_sb_init(&ns);
+    held = o != NULL && restricted(o, restr);
     cancel_ok =
-        o != NULL &&
+        o != NULL && !held &&
         cancel_one(c, v, key->account, o->id,
                    lx_mock_call_param(c, "cancelNewClientOrderId", NULL),
                    &cs) == 0;
     if (!cancel_ok) {
-        err_json(&cs, -2011, "Unknown order sent.");
+        err_json(&cs, -2011, held ? CANCEL_RESTRICTED : "Unknown order sent.");
     }
     if (cancel_ok || mode == 1) {
         o = submit_new(v, key->account, &n, &code, &msg);
