@@ -519,6 +519,46 @@ static int only_xform(const struct material *m)
 }
 
 /*
+ * LX_BENCH_ONLY=redact: the redaction of every frame (as the writer does
+ * it: exact and JSON rules, default rules, nothing to redact in market
+ * data), with the fast path and with the full rules only (LX__RD_FULL).
+ */
+static int only_redact(const struct material *m)
+{
+    struct lx__redactor *rd = NULL;
+    struct lx__cbuf arena;
+    size_t i, k, same = 0;
+    int64_t c0, fast = 0, full = 0;
+
+    if (lx__redactor_new(&rd, NULL, true) != LX_OK) {
+        return 1;
+    }
+    lx__cbuf_init(&arena, NULL);
+    for (k = 0; k < 20; k++) {
+        unsigned flags = LX__RD_EXACT | LX__RD_JSON | (k & 1 ? LX__RD_FULL : 0);
+
+        c0 = cpu_now_ns();
+        for (i = 0; i < m->n; i++) {
+            const uint8_t *out;
+            size_t off, olen;
+
+            arena.len = 0;
+            lx__redact(rd, flags, (const uint8_t *)m->v[i].p, m->v[i].len,
+                       &arena, &out, &off, &olen);
+            same += out == (const uint8_t *)m->v[i].p;
+        }
+        *(k & 1 ? &full : &fast) += cpu_now_ns() - c0;
+    }
+    printf("redact: %zu frames x 10: fast path %.1f ns/frame, full rules "
+           "%.1f ns/frame (%zu of %zu unchanged)\n",
+           m->n, (double)fast / 10.0 / (double)m->n,
+           (double)full / 10.0 / (double)m->n, same, 20 * m->n);
+    lx__cbuf_free(&arena);
+    lx__redactor_free(rd);
+    return 0;
+}
+
+/*
  * LX_BENCH_ONLY=write|recorder|read|both: only the bulk (or recorder)
  * L3 write and the merged read (three times each), for profiling one path
  * with perf.
@@ -589,6 +629,10 @@ int main(void)
     if (getenv("LX_BENCH_ONLY") != NULL &&
         strcmp(getenv("LX_BENCH_ONLY"), "xform") == 0) {
         return only_xform(&m);
+    }
+    if (getenv("LX_BENCH_ONLY") != NULL &&
+        strcmp(getenv("LX_BENCH_ONLY"), "redact") == 0) {
+        return only_redact(&m);
     }
     if (getenv("LX_BENCH_ONLY") != NULL) {
         return only(&m, getenv("LX_BENCH_ONLY"), total, path);

@@ -200,11 +200,14 @@ uint64_t lx__redactor_count(const struct lx__redactor *rd);
 
 /* What to look for in a byte range. */
 enum {
-    LX__RD_EXACT = 1,  /* registered secrets and learned values */
-    LX__RD_QUERY = 2,  /* name=value after '?' or '&' */
-    LX__RD_FORM = 4,   /* name=value from the start, '&'-separated */
-    LX__RD_JSON = 8,   /* "name": value */
-    LX__RD_HEADER = 16 /* the whole range is the value of a secret header */
+    LX__RD_EXACT = 1,   /* registered secrets and learned values */
+    LX__RD_QUERY = 2,   /* name=value after '?' or '&' */
+    LX__RD_FORM = 4,    /* name=value from the start, '&'-separated */
+    LX__RD_JSON = 8,    /* "name": value */
+    LX__RD_HEADER = 16, /* the whole range is the value of a secret header */
+    /* Test hook: no fast path (the structural scans run even when a cheap
+     * check proves they would find nothing). */
+    LX__RD_FULL = 32
 };
 
 /*

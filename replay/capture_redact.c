@@ -20,6 +20,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "core/secret_internal.h"
 #include "replay/capture_int.h"
@@ -38,9 +41,18 @@ struct rule {
 
 struct rules {
     struct rule *v;
+    uint32_t *key; /* rule_key of each name: most names differ there */
     size_t n;
     size_t cap;
 };
+
+/* The length, first and last byte of a name, in one word. */
+static inline uint32_t rule_key(const uint8_t *p, size_t len)
+{
+    return len == 0 ? 0
+                    : (uint32_t)len | (uint32_t)p[0] << 9 |
+                          (uint32_t)p[len - 1] << 17;
+}
 
 struct learned {
     uint8_t *p;
@@ -58,6 +70,7 @@ struct lx__redactor {
     size_t nlrn;
     size_t caplrn;
     uint8_t first[256]; /* first bytes of field names */
+    uint8_t flen[258];  /* [L]: a field name is L bytes long; [257] = 0 */
     struct lx__cbuf tmp;
     uint64_t count;
 };
@@ -111,17 +124,24 @@ static int add_rule(struct lx__redactor *rd, struct rules *rs, const char *name,
     if (rs->n == rs->cap) {
         size_t cap = rs->cap != 0 ? rs->cap * 2 : 16;
         struct rule *v = lx__realloc(rd->mem, rs->v, cap * sizeof(*v));
+        uint32_t *key;
 
         if (v == NULL) {
             return LX_ERR_NOMEM;
         }
         rs->v = v;
+        key = lx__realloc(rd->mem, rs->key, cap * sizeof(*key));
+        if (key == NULL) {
+            return LX_ERR_NOMEM;
+        }
+        rs->key = key;
         rs->cap = cap;
     }
     r.name = lx__strndup(rd->mem, name, len);
     if (r.name == NULL) {
         return LX_ERR_NOMEM;
     }
+    rs->key[rs->n] = rule_key((const uint8_t *)r.name, len);
     rs->v[rs->n++] = r;
     return LX_OK;
 }
@@ -137,7 +157,10 @@ int lx__redactor_add_field(struct lx__redactor *rd, const char *name,
     int rc = add_rule(rd, &rd->fld, name, learn);
 
     if (rc == LX_OK) {
+        size_t len = rd->fld.v[rd->fld.n - 1].len;
+
         rd->first[(uint8_t)name[0]] = 1;
+        rd->flen[len] = 1;
     }
     return rc;
 }
@@ -200,6 +223,7 @@ static void free_rules(const struct lx_mem *mem, struct rules *rs)
         lx__free(mem, rs->v[i].name);
     }
     lx__free(mem, rs->v);
+    lx__free(mem, rs->key);
 }
 
 void lx__redactor_free(struct lx__redactor *rd)
@@ -347,13 +371,12 @@ static int learn(struct lx__redactor *rd, const uint8_t *p, size_t len)
 static const struct rule *field_at(const struct lx__redactor *rd,
                                    const uint8_t *p, size_t len)
 {
+    uint32_t k = rule_key(p, len);
     size_t i;
 
     for (i = 0; i < rd->fld.n; i++) {
-        const struct rule *r = &rd->fld.v[i];
-
-        if (r->len == len && memcmp(p, r->name, len) == 0) {
-            return r;
+        if (rd->fld.key[i] == k && memcmp(p, rd->fld.v[i].name, len) == 0) {
+            return &rd->fld.v[i];
         }
     }
     return NULL;
@@ -546,6 +569,193 @@ static void scan_exact(const uint8_t *in, size_t len, const uint8_t *needle,
     }
 }
 
+/* ---- fast path: proving that a range has nothing to redact --------------- */
+
+/*
+ * The structural rules only ever act on a field name: "name" (a JSON
+ * member name runs from a quote to the next quote) or name= (a parameter).
+ * The checks below look at every place such a name could be, a superset
+ * of the places the scans above look at; when no rule name is at any of
+ * them, the scans would find nothing and change nothing (they learn only
+ * what they match), so they are skipped. Anything else goes the full way.
+ */
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define RD_LE 1
+#else
+#define RD_LE 0
+#endif
+
+#define ONES  0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+/* 0x80 in each byte of w equal to c, 0 in the others (exact per byte). */
+static inline uint64_t bytes_eq(uint64_t w, uint8_t c)
+{
+    uint64_t x = w ^ (ONES * c);
+
+    return ~(((x & ~HIGHS) + ~HIGHS) | x) & HIGHS;
+}
+
+/*
+ * 1 if in[a + 1..b) (a quote at a, the next quote at b) is a field name:
+ * two table lookups rule out most names before any comparison.
+ */
+static inline bool json_name(const struct lx__redactor *rd, const uint8_t *in,
+                             size_t a, size_t b)
+{
+    size_t n = b - a - 1;
+
+    if (__builtin_expect(
+            (rd->first[in[a + 1]] & rd->flen[n < 257 ? n : 257]) == 0, 1)) {
+        return false;
+    }
+    return field_at(rd, in + a + 1, n) != NULL;
+}
+
+/* 0x80 in each byte of w below 0x21 (space and controls; exact per byte). */
+static inline uint64_t bytes_lt21(uint64_t w)
+{
+    return ~(((w & ~HIGHS) + ONES * (0x80 - 0x21)) | w) & HIGHS;
+}
+
+/*
+ * The quote at b is followed by ':' or white space, so it may close a
+ * member name (scan_json needs ws* ':' after the name): 1 if the text
+ * from the quote before it is a field name.
+ */
+static bool json_close(const struct lx__redactor *rd, const uint8_t *in,
+                       size_t b)
+{
+    size_t a = b;
+
+    while (a > 0) {
+        if (in[--a] == '"') {
+            return json_name(rd, in, a, b);
+        }
+    }
+    return false;
+}
+
+/*
+ * 1 if no member name of in[0..len) is a field name: scan_json matches
+ * only a name between a quote and the next one that is followed by white
+ * space or ':', so only such closing quotes are looked at (in compact
+ * JSON, those of member names), each with the quote before it.
+ */
+static bool json_clean(const struct lx__redactor *rd, const uint8_t *in,
+                       size_t len)
+{
+    size_t i = 0;
+
+#if RD_LE
+    /* Without names of 0 or 1 byte, a quote 1 or 2 bytes before a closing
+     * one (as in "e": of market data) opens a name that cannot match. */
+    uint64_t keep = rd->flen[0] | rd->flen[1] ? ~0ull : 0;
+
+    for (; i < 2 && i + 1 < len; i++) {
+        if (in[i] == '"' && (in[i + 1] == ':' || in[i + 1] < 0x21) &&
+            json_close(rd, in, i)) {
+            return false;
+        }
+    }
+#if defined(__SSE2__)
+    {
+        const __m128i quote = _mm_set1_epi8('"'), colon = _mm_set1_epi8(':');
+        const __m128i space = _mm_set1_epi8(0x21);
+        const int kept = (int)(keep & 0xffff);
+
+        for (; len - i >= 17; i += 16) {
+            __m128i w =
+                _mm_loadu_si128((const __m128i *)(const void *)(in + i));
+            __m128i w1 =
+                _mm_loadu_si128((const __m128i *)(const void *)(in + i + 1));
+            __m128i w_1 =
+                _mm_loadu_si128((const __m128i *)(const void *)(in + i - 1));
+            __m128i w_2 =
+                _mm_loadu_si128((const __m128i *)(const void *)(in + i - 2));
+            /* Signed: bytes 0x80..0xff count as below 0x21 too (a superset
+             * of the white space). */
+            __m128i next = _mm_or_si128(_mm_cmpeq_epi8(w1, colon),
+                                        _mm_cmplt_epi8(w1, space));
+            __m128i near = _mm_or_si128(_mm_cmpeq_epi8(w_1, quote),
+                                        _mm_cmpeq_epi8(w_2, quote));
+            unsigned m = (unsigned)_mm_movemask_epi8(
+                             _mm_and_si128(_mm_cmpeq_epi8(w, quote), next)) &
+                         ~((unsigned)_mm_movemask_epi8(near) & ~(unsigned)kept);
+
+            for (; m != 0; m &= m - 1) {
+                if (json_close(rd, in, i + (size_t)__builtin_ctz(m))) {
+                    return false;
+                }
+            }
+        }
+    }
+#endif
+    for (; len - i >= 9; i += 8) {
+        uint64_t w, w1, w_1, w_2, m;
+
+        memcpy(&w, in + i, 8);
+        memcpy(&w1, in + i + 1, 8);
+        memcpy(&w_1, in + i - 1, 8);
+        memcpy(&w_2, in + i - 2, 8);
+        m = bytes_eq(w, '"') & (bytes_eq(w1, ':') | bytes_lt21(w1)) &
+            ~(~keep & (bytes_eq(w_1, '"') | bytes_eq(w_2, '"')));
+        for (; m != 0; m &= m - 1) {
+            if (json_close(rd, in, i + ((size_t)__builtin_ctzll(m) >> 3))) {
+                return false;
+            }
+        }
+    }
+#endif
+    for (; i + 1 < len; i++) {
+        if (in[i] == '"' && (in[i + 1] == ':' || in[i + 1] < 0x21) &&
+            json_close(rd, in, i)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* 1 if no '=' in in[from..len) follows a field name. */
+static bool params_clean(const struct lx__redactor *rd, const uint8_t *in,
+                         size_t len, size_t from)
+{
+    const uint8_t *e = memchr(in + from, '=', len - from);
+
+    while (e != NULL) {
+        size_t at = (size_t)(e - in), i;
+
+        for (i = 0; i < rd->fld.n; i++) {
+            const struct rule *r = &rd->fld.v[i];
+
+            if (r->len <= at - from &&
+                memcmp(in + at - r->len, r->name, r->len) == 0) {
+                return false;
+            }
+        }
+        e = memchr(in + at + 1, '=', len - at - 1);
+    }
+    return true;
+}
+
+/* 1 if the structural rules of flags would leave in[0..len) as it is. */
+static bool structural_clean(const struct lx__redactor *rd, unsigned flags,
+                             const uint8_t *in, size_t len)
+{
+    if (flags & LX__RD_QUERY) {
+        const uint8_t *q = memchr(in, '?', len);
+
+        if (q != NULL && !params_clean(rd, in, len, (size_t)(q - in) + 1)) {
+            return false;
+        }
+    }
+    if ((flags & LX__RD_FORM) && !params_clean(rd, in, len, 0)) {
+        return false;
+    }
+    return !(flags & LX__RD_JSON) || json_clean(rd, in, len);
+}
+
 /* ---- applying spans ----------------------------------------------------- */
 
 static int cmp_span(const void *a, const void *b)
@@ -695,8 +905,13 @@ int lx__redact(struct lx__redactor *rd, unsigned flags, const uint8_t *in,
     if (len == 0) {
         return LX_OK;
     }
+    if (!(flags & LX__RD_FULL) && structural_clean(rd, flags, in, len)) {
+        flags &= ~(unsigned)(LX__RD_QUERY | LX__RD_FORM | LX__RD_JSON);
+    }
     lx__cbuf_init(&tmp2, rd->mem);
-    rc = structural(rd, flags, &cur, &clen, &tmp2);
+    if (flags & (LX__RD_QUERY | LX__RD_FORM | LX__RD_JSON)) {
+        rc = structural(rd, flags, &cur, &clen, &tmp2);
+    }
     if (rc == LX_OK && (flags & LX__RD_EXACT)) {
         rc = exact(rd, &cur, &clen, &tmp2);
     }

@@ -301,15 +301,33 @@ static void put_u8(struct lx__cbuf *b, unsigned v)
     b->p[b->len++] = (uint8_t)v;
 }
 
-static void put_uv(struct lx__cbuf *b, uint64_t v)
+static inline void put_uv(struct lx__cbuf *b, uint64_t v)
 {
-    b->len += lx__cap_put_uvarint(b->p + b->len, v);
+    uint8_t *q = b->p + b->len;
+
+    if (v < 0x80) {
+        *q = (uint8_t)v;
+        b->len++;
+        return;
+    }
+    while (v >= 0x80) {
+        *q++ = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    *q++ = (uint8_t)v;
+    b->len = (size_t)(q - b->p);
 }
 
 /* Reads a varint that must be in its shortest form; 0 if it is not. */
-static size_t get_canon(const uint8_t *p, size_t len, uint64_t *v)
+static inline size_t get_canon(const uint8_t *p, size_t len, uint64_t *v)
 {
-    size_t n = lx__cap_get_uvarint(p, len, v);
+    size_t n;
+
+    if (len > 0 && p[0] < 0x80) {
+        *v = p[0];
+        return 1;
+    }
+    n = lx__cap_get_uvarint(p, len, v);
 
     return n != 0 && n == lx__cap_uvarint_len(*v) ? n : 0;
 }
@@ -386,62 +404,6 @@ struct num {
 static inline bool is_digit(uint8_t b)
 {
     return (unsigned)(b - '0') < 10;
-}
-
-/* Encodes one number token of D digits, F of them after a point. */
-static int enc_number(struct lx__xform *x, const struct num *m, unsigned D,
-                      unsigned F)
-{
-    struct lx__cbuf *s = &x->sec[SEC_S];
-    struct lx__xctx *c;
-    uint64_t v = m->v, vs = m->vs, d, out;
-    unsigned tz = v == 0 ? 0 : m->tz, t;
-    int rc;
-
-    ROOM(x, SEC_K, 3);
-    ROOM(x, SEC_Z, 1);
-    ROOM(x, SEC_V, 10);
-    if (D < 16) {
-        put_u8(&x->sec[SEC_K], (D << 4) | F);
-    } else {
-        put_u8(&x->sec[SEC_K], K_LONG);
-        put_u8(&x->sec[SEC_K], D);
-        put_u8(&x->sec[SEC_K], F);
-    }
-    c = ctx_get(x->ctx, ctx_at(s->p + x->sk_start, s->len - 1 - x->sk_start, F),
-                x->ep);
-    d = v - c->v;
-    if (c->score <= 0) {
-        /*
-         * A delta: both values are multiples of 10^t, t = min(tz), and
-         * the delta over 10^t is a difference of two products (below
-         * 10^18 when t > 0, so it fits). Then any further zeros.
-         */
-        int64_t sd = (int64_t)d;
-
-        t = tz < c->tz ? tz : c->tz;
-        if (t > 0) {
-            sd = (int64_t)(vs * pow10[tz - t] - c->vs * pow10[c->tz - t]);
-        }
-        if (sd != 0) {
-            while (sd % 10 == 0) {
-                sd /= 10;
-                t++;
-            }
-        } else {
-            t = 0;
-        }
-        out = lx__cap_zigzag((uint64_t)sd);
-    } else {
-        t = tz;
-        out = vs;
-    }
-    put_u8(&x->sec[SEC_Z], t);
-    put_uv(&x->sec[SEC_V], out);
-    ctx_learn(c, v, d);
-    c->tz = tz;
-    c->vs = vs;
-    return LX_OK;
 }
 
 #define ONES  0x0101010101010101ull
@@ -563,16 +525,269 @@ static inline void read_number(const uint8_t *p, size_t len, size_t *i,
     m->vs = div_pow10(m->v, tz);
 }
 
+#if XF_LE
+/* 0x80 in each byte of w that is not an ASCII digit (exact per byte). */
+static inline uint64_t nondigits(uint64_t w)
+{
+    uint64_t x = w ^ (ONES * '0');
+
+    return (((x & ~HIGHS) + ONES * (128 - 10)) | x) & HIGHS;
+}
+
+/* 0x80 in each byte of w equal to MARK (exact per byte). */
+static inline uint64_t marks(uint64_t w)
+{
+    uint64_t x = w ^ (ONES * MARK);
+
+    return ~(((x & ~HIGHS) + ~HIGHS) | x) & HIGHS;
+}
+
+/* The value of the first k (0..8) ASCII digits of w. */
+static inline uint64_t parse8z(uint64_t w, unsigned k)
+{
+    return k != 0 ? parse8(w, k) : 0;
+}
+
+/*
+ * read_number for the common shapes, a word at a time: at most 15 digits
+ * before the point and at most 8 after it, with 24 bytes readable at
+ * p[*i] and 8 before the end of the number. Gives exactly what read_number
+ * gives, or returns false (nothing changed) for read_number to do it.
+ */
+static inline bool read_number_fast(const uint8_t *p, size_t len, size_t *i,
+                                    struct num *m, unsigned *F)
+{
+    size_t st = *i, e;
+    uint64_t w, w2, nd, ip, fw = 0, v, other;
+    unsigned n, f = 0, suf, tz;
+
+    if (len - st < 24) {
+        return false;
+    }
+    memcpy(&w, p + st, 8);
+    nd = nondigits(w);
+    if (nd != 0) {
+        n = (unsigned)__builtin_ctzll(nd) >> 3;
+        ip = parse8(w, n);
+    } else {
+        unsigned k;
+
+        memcpy(&w2, p + st + 8, 8);
+        nd = nondigits(w2);
+        if (nd == 0) {
+            return false;
+        }
+        k = (unsigned)__builtin_ctzll(nd) >> 3;
+        ip = parse8(w, 8) * pow10[k] + parse8z(w2, k);
+        n = 8 + k;
+    }
+    e = st + n; /* n <= 15: p[e + 1..e + 9) is readable */
+    if (p[e] == '.' && is_digit(p[e + 1])) {
+        memcpy(&fw, p + e + 1, 8);
+        nd = nondigits(fw);
+        if (nd != 0) {
+            f = (unsigned)__builtin_ctzll(nd) >> 3;
+        } else if (n + 8 <= MAX_DIGITS && !is_digit(p[e + 9])) {
+            f = 8; /* n <= 11: p[e + 9] is readable */
+        } else {
+            return false;
+        }
+        if (n + f > MAX_DIGITS) {
+            return false;
+        }
+        e += 1 + f;
+    }
+    *i = e;
+    m->n = n + f;
+    *F = f;
+    /*
+     * Trailing zeros: the '0's (and the point) at the end of the text, a
+     * run of suf bytes; if it covers the whole number, the number is 0.
+     */
+    other = 0;
+    if (e >= 8) {
+        memcpy(&w, p + e - 8, 8);
+        other = ~(between(w, '.' - 1, '0' + 1)) & HIGHS;
+    }
+    if (other != 0) {
+        suf = 7 - ((63 - (unsigned)__builtin_clzll(other)) >> 3);
+        if (suf >= e - st) {
+            m->v = 0;
+            m->vs = 0;
+            m->tz = 0;
+            return true;
+        }
+        tz = suf - (f > 0 && suf > f ? 1 : 0);
+    } else {
+        if (ip == 0 && parse8z(fw, f) == 0) {
+            m->v = 0;
+            m->vs = 0;
+            m->tz = 0;
+            return true;
+        }
+        /* v != 0: a digit other than 0 ends the run inside the number. */
+        for (tz = 0; p[e - 1] == '0' || p[e - 1] == '.'; e--) {
+            tz += p[e - 1] == '0';
+        }
+    }
+    m->tz = tz;
+    if (tz <= f) {
+        /* The digits without the trailing zeros, then the zeros back. */
+        v = ip * pow10[f - tz] + parse8z(fw, f - tz);
+        m->vs = v;
+        m->v = v * pow10[tz];
+    } else {
+        v = ip * pow10[f] + parse8z(fw, f);
+        m->v = v;
+        m->vs = div_pow10(v, tz);
+    }
+    return true;
+}
+#endif
+
+/*
+ * Write cursors of the K, Z and V sections while a text is encoded (kept
+ * in locals: stores through a byte pointer into a struct lx__cbuf would
+ * make the compiler reload every field after each byte).
+ */
+struct wcur {
+    uint8_t *k, *z, *v;
+};
+
+/*
+ * Encodes one number token of D digits, F of them after a point, in
+ * context ci (ctx_at of its marker); w has room for it.
+ */
+static inline void enc_number(struct lx__xctx *ctx, uint32_t ep, struct wcur *w,
+                              unsigned ci, const struct num *m, unsigned D,
+                              unsigned F)
+{
+    struct lx__xctx *c;
+    uint64_t v = m->v, vs = m->vs, d, out;
+    unsigned tz = v == 0 ? 0 : m->tz, t;
+    uint8_t *q;
+
+    if (D < 16) {
+        *w->k++ = (uint8_t)((D << 4) | F);
+    } else {
+        w->k[0] = K_LONG;
+        w->k[1] = (uint8_t)D;
+        w->k[2] = (uint8_t)F;
+        w->k += 3;
+    }
+    c = ctx_get(ctx, ci, ep);
+    d = v - c->v;
+    if (c->score <= 0) {
+        /*
+         * A delta: both values are multiples of 10^t, t = min(tz), and
+         * the delta over 10^t is a difference of two products (below
+         * 10^18 when t > 0, so it fits). Then any further zeros.
+         */
+        int64_t sd = (int64_t)d;
+
+        t = tz < c->tz ? tz : c->tz;
+        if (t > 0) {
+            sd = (int64_t)(vs * pow10[tz - t] - c->vs * pow10[c->tz - t]);
+        }
+        if (sd != 0) {
+            while (sd % 10 == 0) {
+                sd /= 10;
+                t++;
+            }
+        } else {
+            t = 0;
+        }
+        out = lx__cap_zigzag((uint64_t)sd);
+    } else {
+        t = tz;
+        out = vs;
+    }
+    *w->z++ = (uint8_t)t;
+    q = w->v;
+    while (out >= 0x80) {
+        *q++ = (uint8_t)(out | 0x80);
+        out >>= 7;
+    }
+    *q++ = (uint8_t)out;
+    w->v = q;
+    ctx_learn(c, v, d);
+    c->tz = tz;
+    c->vs = vs;
+}
+
+/* Room in K, Z and V for n more numbers (and at least one byte each). */
+static int sec_room(struct lx__xform *x, size_t n)
+{
+    int rc;
+
+    if ((rc = lx__cbuf_reserve(&x->sec[SEC_K], 3 * n + 1)) != LX_OK ||
+        (rc = lx__cbuf_reserve(&x->sec[SEC_Z], n + 1)) != LX_OK ||
+        (rc = lx__cbuf_reserve(&x->sec[SEC_V], 10 * n + 1)) != LX_OK) {
+        return rc;
+    }
+    return LX_OK;
+}
+
+static void cur_get(struct lx__xform *x, struct wcur *w)
+{
+    w->k = x->sec[SEC_K].p + x->sec[SEC_K].len;
+    w->z = x->sec[SEC_Z].p + x->sec[SEC_Z].len;
+    w->v = x->sec[SEC_V].p + x->sec[SEC_V].len;
+}
+
+static void cur_put(struct lx__xform *x, const struct wcur *w)
+{
+    x->sec[SEC_K].len = (size_t)(w->k - x->sec[SEC_K].p);
+    x->sec[SEC_Z].len = (size_t)(w->z - x->sec[SEC_Z].p);
+    x->sec[SEC_V].len = (size_t)(w->v - x->sec[SEC_V].p);
+}
+
+/*
+ * The section lengths from the cursors, and room for n more numbers; the
+ * cursors move with the sections. Only once sec_room made the sections.
+ */
+static inline int enc_room(struct lx__xform *x, struct wcur *w, size_t n)
+{
+    const struct lx__cbuf *k = &x->sec[SEC_K], *z = &x->sec[SEC_Z],
+                          *v = &x->sec[SEC_V];
+    int rc;
+
+    cur_put(x, w);
+    if (k->cap - k->len > 3 * n && z->cap - z->len > n &&
+        v->cap - v->len > 10 * n) {
+        return LX_OK;
+    }
+    rc = sec_room(x, n);
+    cur_get(x, w);
+    return rc;
+}
+
+/* Numbers a text is given room for at a time (each takes one byte). */
+#define ROOM_STEP (64u << 10)
+
 /* Splits a payload text into skeleton and numbers. */
 static int enc_text(struct lx__xform *x, const uint8_t *p, size_t len)
 {
     struct lx__cbuf *s = &x->sec[SEC_S];
-    size_t i = 0;
+    struct lx__xctx *ctx = x->ctx;
+    const uint32_t ep = x->ep;
+    const uint8_t *sk;
+    uint8_t *sq;
+    struct wcur w;
+    size_t i = 0, room;
     int rc;
 
     /* Room for the skeleton and for 8-byte stores past its end. */
     ROOM(x, SEC_S, len + 1 + 8);
     x->sk_start = s->len;
+    sk = s->p + s->len;
+    sq = s->p + s->len;
+    /* Every number and literal marker takes at least one byte of text. */
+    room = len < ROOM_STEP ? len : ROOM_STEP;
+    if ((rc = sec_room(x, room)) != LX_OK) {
+        return rc;
+    }
+    cur_get(x, &w);
     while (i < len) {
         uint8_t b;
         struct num m;
@@ -580,53 +795,82 @@ static int enc_text(struct lx__xform *x, const uint8_t *p, size_t len)
 
 #if XF_LE
         while (len - i >= 8) {
-            uint64_t w, hit;
+            uint64_t wd, hit;
 
-            memcpy(&w, p + i, 8);
-            memcpy(s->p + s->len, &w, 8);
-            hit = between(w, '0' - 1, '9' + 1) | between(w, MARK - 1, MARK + 1);
+            memcpy(&wd, p + i, 8);
+            memcpy(sq, &wd, 8);
+            hit = (nondigits(wd) ^ HIGHS) | marks(wd);
             if (hit != 0) {
                 size_t k = (size_t)__builtin_ctzll(hit) >> 3;
 
                 i += k;
-                s->len += k;
+                sq += k;
                 break;
             }
             i += 8;
-            s->len += 8;
+            sq += 8;
         }
         if (i >= len) {
             break;
         }
 #endif
+        if (room == 0) {
+            room = len - i < ROOM_STEP ? len - i : ROOM_STEP;
+            if ((rc = enc_room(x, &w, room)) != LX_OK) {
+                return rc;
+            }
+        }
+        room--;
         b = p[i];
         if (!is_digit(b)) {
-            s->p[s->len++] = b;
+            *sq++ = b;
             i++;
             if (b == MARK) {
-                ROOM(x, SEC_K, 1);
-                put_u8(&x->sec[SEC_K], K_LITERAL);
+                *w.k++ = K_LITERAL;
             }
             continue;
         }
-        read_number(p, len, &i, &m, &F);
-        s->p[s->len++] = MARK;
-        rc = enc_number(x, &m, m.n, F);
-        if (rc != LX_OK) {
-            return rc;
+#if XF_LE
+        if (!read_number_fast(p, len, &i, &m, &F))
+#endif
+        {
+            read_number(p, len, &i, &m, &F);
         }
+        /* The context of the marker about to be written at sq. */
+        enc_number(ctx, ep, &w, ctx_at(sk, (size_t)(sq - sk), F), &m, m.n, F);
+        *sq++ = MARK;
     }
-    s->p[s->len++] = MARK;
-    ROOM(x, SEC_K, 1);
-    put_u8(&x->sec[SEC_K], K_END);
+    *sq++ = MARK;
+    s->len = (size_t)(sq - s->p);
+    if ((rc = enc_room(x, &w, 1)) != LX_OK) {
+        return rc;
+    }
+    *w.k++ = K_END;
+    cur_put(x, &w);
     return LX_OK;
 }
 
+/*
+ * A hash of p[0..n) (only ever compared with hashes of this function:
+ * which skeleton matches does not depend on it). Two lanes, so that the
+ * multiplications of a long skeleton do not wait on each other.
+ */
 static uint64_t hash_bytes(const uint8_t *p, size_t n)
 {
-    uint64_t h = 0x9E3779B97F4A7C15ull ^ n;
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ n, g = 0xC2B2AE3D27D4EB4Full;
     size_t i = 0;
 
+    for (; i + 16 <= n; i += 16) {
+        uint64_t w, u;
+
+        memcpy(&w, p + i, 8);
+        memcpy(&u, p + i + 8, 8);
+        h = (h ^ w) * 0x100000001b3ull;
+        g = (g ^ u) * 0x9E3779B97F4A7C15ull;
+        h ^= h >> 29;
+        g ^= g >> 31;
+    }
+    h ^= g;
     for (; i + 8 <= n; i += 8) {
         uint64_t w;
 

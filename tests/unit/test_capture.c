@@ -1355,6 +1355,243 @@ static void test_redact_many(void **state)
     lx__redactor_free(rd);
 }
 
+/*
+ * The redaction fast path (a cheap scan proving that the structural rules
+ * have nothing to do) gives what the full rules give, for every input:
+ * two redactors with the same rules, one always taking the full way
+ * (LX__RD_FULL), see the same inputs in the same order, so their learned
+ * values stay the same too.
+ */
+struct rd_pair {
+    struct lx__redactor *fast, *full;
+    struct lx__cbuf a1, a2;
+    uint64_t checked;
+};
+
+static void rd_pair_init(struct rd_pair *p, const char *extra,
+                         const struct lx_secret *sec)
+{
+    memset(p, 0, sizeof(*p));
+    assert_int_equal(lx__redactor_new(&p->fast, lx_test_mem(), true), LX_OK);
+    assert_int_equal(lx__redactor_new(&p->full, lx_test_mem(), true), LX_OK);
+    if (extra != NULL) {
+        assert_int_equal(lx__redactor_add_field(p->fast, extra, true), LX_OK);
+        assert_int_equal(lx__redactor_add_field(p->full, extra, true), LX_OK);
+    }
+    if (sec != NULL) {
+        assert_int_equal(lx__redactor_add_secret(p->fast, sec), LX_OK);
+        assert_int_equal(lx__redactor_add_secret(p->full, sec), LX_OK);
+    }
+    lx__cbuf_init(&p->a1, lx_test_mem());
+    lx__cbuf_init(&p->a2, lx_test_mem());
+}
+
+static void rd_pair_free(struct rd_pair *p)
+{
+    lx__cbuf_free(&p->a1);
+    lx__cbuf_free(&p->a2);
+    lx__redactor_free(p->fast);
+    lx__redactor_free(p->full);
+}
+
+static void rd_same(struct rd_pair *p, unsigned flags, const void *in,
+                    size_t len)
+{
+    const uint8_t *o1, *o2;
+    size_t off1, off2, l1, l2;
+
+    p->a1.len = 0;
+    p->a2.len = 0;
+    assert_int_equal(
+        lx__redact(p->fast, flags, in, len, &p->a1, &o1, &off1, &l1), LX_OK);
+    assert_int_equal(lx__redact(p->full, flags | LX__RD_FULL, in, len, &p->a2,
+                                &o2, &off2, &l2),
+                     LX_OK);
+    o1 = o1 != NULL ? o1 : p->a1.p + off1;
+    o2 = o2 != NULL ? o2 : p->a2.p + off2;
+    if (l1 != l2 || memcmp(o1, o2, l1) != 0 ||
+        lx__redactor_count(p->fast) != lx__redactor_count(p->full)) {
+        fail_msg("flags %u, input %.*s: fast %.*s, full %.*s", flags, (int)len,
+                 (const char *)in, (int)l1, (const char *)o1, (int)l2,
+                 (const char *)o2);
+    }
+    p->checked++;
+}
+
+/* Every flag combination a writer uses, and the structural ones alone. */
+static const unsigned rd_flags[] = {
+    LX__RD_EXACT | LX__RD_JSON,
+    LX__RD_EXACT | LX__RD_QUERY,
+    LX__RD_EXACT | LX__RD_FORM,
+    LX__RD_JSON,
+    LX__RD_QUERY,
+    LX__RD_FORM,
+    LX__RD_QUERY | LX__RD_FORM | LX__RD_JSON | LX__RD_EXACT,
+};
+
+static void rd_same_all(struct rd_pair *p, const void *in, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i < LX_ARRAY_LEN(rd_flags); i++) {
+        rd_same(p, rd_flags[i], in, len);
+    }
+}
+
+static void test_redact_fast_same(void **state)
+{
+    static const char *const tokens[] = {
+        "signature",
+        "Signature",
+        "SIGNATURE",
+        "signatures",
+        "signatur",
+        "apiKey",
+        "apikey",
+        "APIKEY",
+        "api_key",
+        "sign",
+        "SIGN",
+        "Sign",
+        "KEY",
+        "key",
+        "listenKey",
+        "secret",
+        "secretKey",
+        "password",
+        "passphrase",
+        "access_token",
+        "refresh_token",
+        "client_secret",
+        "private_key",
+        "privateKey",
+        "x",
+        "stream",
+        "data",
+        "e",
+        "s",
+        "<redacted>",
+        "\"",
+        "\"",
+        "\"",
+        "\":",
+        "\" :",
+        ":",
+        " ",
+        "\t",
+        "\n",
+        "\r",
+        "{",
+        "}",
+        "[",
+        "]",
+        ",",
+        "=",
+        "&",
+        "?",
+        "#",
+        "\\",
+        "0.00100000",
+        "63947.40",
+        "1721347022504",
+        "null",
+        "true",
+        "ABCDEFGHIJ",
+        "abcdefgh12",
+        "sk-live-0123456789",
+    };
+    static const char *const bases[] = {
+        "{\"a\":1,\"b\":\"xy\",\"c\":[1,{\"d\":null}],\"e\":\"q\"}",
+        "/api/v3/order?symbol=BTCUSDT&side=BUY&timestamp=1#frag",
+        "symbol=BTCUSDT&side=BUY&quantity=1",
+        "[\"a\",\"bc\" , \"def\"\t:\n\"g\"]",
+    };
+    static const char *const keys[] = {
+        "\"signature\":\"abc123\"",  "\"listenKey\" : \"L0123456789abcdef\"",
+        "signature=abc123",          "&apiKey=K9876543210",
+        "?listenKey=ZZZZZZZZZZZZ",   "\"sign\":{\"a\":[1,2]}",
+        "\"x\":\"learned-x-value\"", "\"\":\"empty\"",
+    };
+    static const char *const extras[] = {NULL, "x", "*", "my.key"};
+    const char *samples[] = {
+        LX_CAPTURE_FIXTURES "/../../../../shared/samples/binance-spot/"
+                            "hftbacktest/btcusdt_20240808.first150s.txt",
+        LX_CAPTURE_FIXTURES "/../../../../shared/samples/binance-usdm/"
+                            "hftbacktest/btcusdt_20240718.txt",
+    };
+    struct lx_secret *sec = NULL;
+    struct lx_rng rng;
+    uint8_t buf[600];
+    size_t e, i, j, k;
+
+    (void)state;
+    assert_int_equal(lx_secret_new(&sec, NULL, "sk-live-0123456789", 18),
+                     LX_OK);
+    lx_rng_seed(&rng, 0x5eed);
+    for (e = 0; e < LX_ARRAY_LEN(extras); e++) {
+        struct rd_pair p;
+
+        rd_pair_init(&p, extras[e], e == 3 ? sec : NULL);
+        /* A key at every position of every base (cut JSON too). */
+        for (i = 0; i < LX_ARRAY_LEN(bases); i++) {
+            size_t bl = strlen(bases[i]);
+
+            for (j = 0; j < LX_ARRAY_LEN(keys); j++) {
+                size_t kl = strlen(keys[j]);
+
+                for (k = 0; k <= bl; k++) {
+                    memcpy(buf, bases[i], k);
+                    memcpy(buf + k, keys[j], kl);
+                    memcpy(buf + k + kl, bases[i] + k, bl - k);
+                    rd_same_all(&p, buf, bl + kl);
+                    rd_same_all(&p, buf, k + kl / 2);
+                }
+            }
+        }
+        /* Random texts of tokens and random bytes, 0 to 600 bytes. */
+        for (i = 0; i < 3000; i++) {
+            size_t n = 0, want = (size_t)lx_rng_below(&rng, sizeof(buf));
+
+            while (n < want) {
+                if (lx_rng_below(&rng, 5) == 0) {
+                    buf[n++] = (uint8_t)lx_rng_next(&rng);
+                } else {
+                    const char *t =
+                        tokens[lx_rng_below(&rng, LX_ARRAY_LEN(tokens))];
+                    size_t tl = strlen(t);
+
+                    tl = tl < want - n ? tl : want - n;
+                    memcpy(buf + n, t, tl);
+                    n += tl;
+                }
+            }
+            rd_same_all(&p, buf, n);
+        }
+        /* Real market data frames. */
+        for (i = 0; i < LX_ARRAY_LEN(samples); i++) {
+            size_t len = 0, pos = 0, lines = 0;
+            uint8_t *text =
+                access(samples[i], R_OK) == 0 ? slurp(samples[i], &len) : NULL;
+
+            while (text != NULL && pos < len && lines++ < 2000) {
+                uint8_t *nl = memchr(text + pos, '\n', len - pos);
+                size_t end = nl != NULL ? (size_t)(nl - text) : len;
+
+                rd_same(&p, LX__RD_EXACT | LX__RD_JSON, text + pos, end - pos);
+                pos = end + 1;
+            }
+            lx__free(NULL, text);
+        }
+        print_message("extra rule %s: %llu inputs, %llu redactions\n",
+                      extras[e] != NULL ? extras[e] : "(none)",
+                      (unsigned long long)p.checked,
+                      (unsigned long long)lx__redactor_count(p.fast));
+        assert_true(lx__redactor_count(p.fast) > 1000);
+        rd_pair_free(&p);
+    }
+    lx_secret_free(sec);
+}
+
 /* ---- crash safety ------------------------------------------------------- */
 
 /* Writes n frames on conn 5 with mono times 1 ms apart from start_ms. */
@@ -2289,6 +2526,178 @@ static void test_xform_samples(void **state)
         assert_true(xf * 4 < plain * 3);
         lx__cbuf_free(&b);
         lx__free(NULL, text);
+    }
+}
+
+/* FNV-1a, 64 bits. */
+static uint64_t fnv64(uint64_t h, const uint8_t *p, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        h = (h ^ p[i]) * 0x100000001b3ull;
+    }
+    return h;
+}
+
+/* The hash of the transform of b (fresh contexts), which round-trips. */
+static uint64_t xf_hash(uint64_t h, const struct lx__cbuf *b)
+{
+    struct lx__xform x;
+    struct lx__cbuf t;
+
+    lx__xform_init(&x, NULL);
+    lx__cbuf_init(&t, NULL);
+    assert_int_equal(lx__xform_encode(&x, b->p, b->len, &t), LX_OK);
+    h = fnv64(h, t.p, t.len);
+    lx__cbuf_free(&t);
+    lx__xform_free(&x);
+    xf_roundtrip(b);
+    return h;
+}
+
+/*
+ * The transform's bytes are pinned: real frames (and the recordings, when
+ * present) give exactly the bytes the first version of codec 1 gave, so a
+ * faster encoder cannot change the file format unnoticed.
+ */
+static void test_xform_pinned(void **state)
+{
+    static const char *const frames[] = {
+        "{\"stream\":\"btcusdt@trade\",\"data\":{\"e\":\"trade\",\"E\":"
+        "1723161255343,\"s\":\"BTCUSDT\",\"t\":3735683259,\"p\":\"61837."
+        "63000000\",\"q\":\"0.02000000\",\"T\":1723161255342,\"m\":true,"
+        "\"M\":true}}",
+        "{\"stream\":\"btcusdt@bookTicker\",\"data\":{\"e\":\"bookTicker\","
+        "\"u\":4984028370881,\"s\":\"BTCUSDT\",\"b\":\"63943.90\",\"B\":\"46."
+        "371\",\"a\":\"63944.00\",\"A\":\"0.095\",\"T\":1721347022507,\"E\":"
+        "1721347022507}}",
+        "{\"stream\":\"btcusdt@depth@100ms\",\"data\":{\"e\":\"depthUpdate\","
+        "\"E\":1723161276318,\"s\":\"BTCUSDT\",\"U\":50093247956,\"u\":"
+        "50093247956,\"b\":[[\"61828.09000000\",\"3.61811000\"]],\"a\":[]}}",
+        "{\"stream\":\"btcusdt@depth@0ms\",\"data\":{\"e\":\"depthUpdate\","
+        "\"E\":1721347200508,\"T\":1721347200456,\"s\":\"BTCUSDT\",\"U\":"
+        "4984033952965,\"u\":4984033952967,\"pu\":4984033632869,\"b\":[["
+        "\"63959.90\",\"20.327\"]],\"a\":[[\"63960.00\",\"5.262\"]]}}",
+        "{\"b\":[[\"0.00000000\",\"100.000\"],[\"1000000000000000000000\","
+        "\"7.0.0\"]],\"x\":\"\x01\",\"y\":12345678901234567890.5,\"z\":0}",
+    };
+    static const char *const files[] = {
+        LX_CAPTURE_FIXTURES "/../../../../shared/samples/binance-spot/"
+                            "hftbacktest/btcusdt_20240808.first150s.txt",
+        LX_CAPTURE_FIXTURES "/../../../../shared/samples/binance-usdm/"
+                            "hftbacktest/btcusdt_20240718.txt",
+    };
+    static const uint64_t want_files[] = {0xeb19c301594b88e3ull,
+                                          0x19dc3ee690684e13ull};
+    struct lx__cap_prev prev = {0, 0, 0, 0};
+    struct lx__cbuf b;
+    uint64_t h = 0xcbf29ce484222325ull, seq = 0;
+    size_t f, i, k;
+
+    (void)state;
+    lx__cbuf_init(&b, NULL);
+    /* Three rounds: contexts and skeletons seen before are used. */
+    for (k = 0; k < 3; k++) {
+        for (i = 0; i < LX_ARRAY_LEN(frames); i++) {
+            xf_add(&b, &prev, LX_CAPTURE_WS_FRAME, 1, frames[i],
+                   strlen(frames[i]), seq++);
+        }
+        xf_add(&b, &prev, LX_CAPTURE_HTTP_RESPONSE, 0, frames[k],
+               strlen(frames[k]), seq++);
+        xf_add(&b, &prev, LX_CAPTURE_ANNOTATION, 0, frames[4],
+               strlen(frames[4]), seq++);
+    }
+    h = xf_hash(h, &b);
+    if (h != 0x6887b020345935a1ull) {
+        fail_msg("transform of the frames: hash %016llx",
+                 (unsigned long long)h);
+    }
+    for (f = 0; f < LX_ARRAY_LEN(files); f++) {
+        size_t len = 0, pos = 0, n = 0;
+        uint8_t *text = NULL;
+
+        if (access(files[f], R_OK) == 0) {
+            text = slurp(files[f], &len);
+        }
+        if (text == NULL) {
+            print_message("samples not found: %s (skipped)\n", files[f]);
+            continue;
+        }
+        h = 0xcbf29ce484222325ull;
+        b.len = 0;
+        memset(&prev, 0, sizeof(prev));
+        /* The first 3000 frames, in chunks of 256 KiB. */
+        while (pos < len && n < 3000) {
+            uint8_t *nl = memchr(text + pos, '\n', len - pos);
+            size_t end = nl != NULL ? (size_t)(nl - text) : len;
+            uint8_t *sp = memchr(text + pos, ' ', end - pos);
+
+            if (sp != NULL) {
+                xf_add(&b, &prev, LX_CAPTURE_WS_FRAME, 1, sp + 1,
+                       end - (size_t)(sp + 1 - text), n++);
+            }
+            pos = end + 1;
+            if (b.len >= (256u << 10) || pos >= len || n == 3000) {
+                h = xf_hash(h, &b);
+                b.len = 0;
+                memset(&prev, 0, sizeof(prev));
+            }
+        }
+        if (h != want_files[f]) {
+            fail_msg("transform of %s: hash %016llx", files[f],
+                     (unsigned long long)h);
+        }
+        lx__free(NULL, text);
+    }
+    lx__cbuf_free(&b);
+}
+
+/*
+ * Numbers at the very end of a chunk, read from a buffer of exactly the
+ * chunk's size (so that valgrind sees any read past it), in every shape
+ * the word-at-a-time reader takes or leaves, round-trip.
+ */
+static void test_xform_number_at_end(void **state)
+{
+    static const char *const nums[] = {
+        "123456789012345.12345678",
+        "12345678901.12345678",
+        "123456789012.12345678",
+        "999999999999999",
+        "1234567890123456",
+        "61828.09000000",
+        "0.00000000",
+        "1.00000000",
+        "100000000.000",
+        "7",
+    };
+    static const char filler[] = "{\"p\":\"x\",\"q\":[\"";
+    size_t i, k;
+
+    (void)state;
+    for (i = 0; i < LX_ARRAY_LEN(nums); i++) {
+        for (k = 0; k < sizeof(filler); k++) {
+            struct lx__cap_prev prev = {0, 0, 0, 0};
+            struct lx__cbuf b;
+            char text[80];
+            uint8_t *exact;
+            size_t n = k;
+
+            memcpy(text, filler, k);
+            memcpy(text + n, nums[i], strlen(nums[i]));
+            n += strlen(nums[i]);
+            lx__cbuf_init(&b, NULL);
+            xf_add(&b, &prev, LX_CAPTURE_WS_FRAME, 1, text, n, 1);
+            exact = lx__malloc(NULL, b.len);
+            assert_non_null(exact);
+            memcpy(exact, b.p, b.len);
+            lx__free(NULL, b.p);
+            b.p = exact;
+            b.cap = b.len;
+            xf_roundtrip(&b);
+            lx__cbuf_free(&b);
+        }
     }
 }
 
@@ -3306,6 +3715,7 @@ int main(void)
         cmocka_unit_test(test_redaction),
         cmocka_unit_test(test_redactor_unit),
         cmocka_unit_test(test_redact_many),
+        cmocka_unit_test(test_redact_fast_same),
         cmocka_unit_test(test_kill9),
         cmocka_unit_test(test_crash_interval),
         cmocka_unit_test(test_copy_mid_write),
@@ -3326,6 +3736,8 @@ int main(void)
         cmocka_unit_test(test_xform_roundtrip),
         cmocka_unit_test(test_xform_numbers),
         cmocka_unit_test(test_xform_samples),
+        cmocka_unit_test(test_xform_pinned),
+        cmocka_unit_test(test_xform_number_at_end),
         cmocka_unit_test(test_xform_corrupt),
         cmocka_unit_test(test_xform_file),
         cmocka_unit_test(test_failmalloc),
