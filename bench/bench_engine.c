@@ -25,6 +25,7 @@
 #include "core/lx_internal.h"
 #include "lotusx/lx_rng.h"
 #include "engine/engine.h"
+#include "engine/engine_int.h" /* record sizes for the memory table */
 #include "engine_ref.h"
 #include "bench_util.h"
 
@@ -477,6 +478,8 @@ static int print_memory(void)
 {
     struct lx_engine *e = make(1u << 16);
     size_t node, per_order, per_level, total;
+    /* A client id: its record and, at most half full, two table entries. */
+    size_t cid = sizeof(struct eng_cid) + 2 * sizeof(uint32_t);
 
     if (e == NULL) {
         return -1;
@@ -485,7 +488,11 @@ static int print_memory(void)
     bench_header("memory per resting order", "item                         "
                                              "                   bytes");
     printf("%-44s %6zu\n", "order node (all the matching loop touches)", node);
-    printf("%-44s %6zu\n", "order slot incl. cold part + client id", per_order);
+    printf("%-44s %6zu\n", "plain GTC limit order, no client id", per_order);
+    printf("%-44s %6zu\n", "plain GTC limit order, 16-byte client id",
+           per_order + cid);
+    printf("%-44s %6zu\n", "stop order (side record), no client id",
+           per_order + sizeof(struct eng_hot) + sizeof(struct eng_cold));
     printf("%-44s %6zu\n", "price level incl. its index entries", per_level);
     printf("%-44s %6.0f\n", "allocated / slot, 65536-slot engine",
            (double)total / 65536.0);
@@ -538,6 +545,8 @@ int main(int argc, char **argv)
     }
     gen_liquibook(ops + EC_OPS, LB_OPS);
     if (argc > 1 && strcmp(argv[1], "--throughput") == 0) {
+        /* --throughput perp: the same ops on the perp book. */
+        g_perp = argc > 2 && strcmp(argv[2], "perp") == 0;
         rc = profile_mode();
         goto out;
     }

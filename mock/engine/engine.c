@@ -46,21 +46,21 @@ static void cfg_defaults(struct lx_eng_config *c)
 
 static int init_pool(struct lx_engine *e)
 {
-    uint32_t i, n = e->cfg.max_orders, tab = 4;
+    uint32_t i, n = e->cfg.max_orders, tab = 16;
 
     e->slot_bits = 1;
     while (((uint64_t)1 << e->slot_bits) < n) {
         e->slot_bits++;
     }
-    while (tab < 2 * (uint64_t)n) {
-        tab <<= 1;
-    }
     e->orders_mem = eng_alloc(e, sizeof(*e->orders) * n + 63);
-    e->cold = eng_alloc(e, sizeof(*e->cold) * n);
+    e->otime = eng_alloc(e, sizeof(*e->otime) * n);
+    e->cold_of = eng_alloc(e, sizeof(*e->cold_of) * n);
     e->cid_tab = eng_alloc(e, sizeof(*e->cid_tab) * tab);
-    if (e->orders_mem == NULL || e->cold == NULL || e->cid_tab == NULL) {
+    if (e->orders_mem == NULL || e->otime == NULL || e->cold_of == NULL ||
+        e->cid_tab == NULL) {
         return LX_ERR_NOMEM;
     }
+    e->cold_free = e->cid_free = ENG_NIL;
     e->orders =
         (struct eng_order *)(((uintptr_t)e->orders_mem + 63) & ~(uintptr_t)63);
     e->cid_mask = tab - 1;
@@ -73,7 +73,7 @@ static int init_pool(struct lx_engine *e)
     e->free_head = 0;
     e->pair_pending = ENG_NIL;
     e->seq = 1;
-    return LX_OK;
+    return lx__eng_grow(e, 1, 0); /* the first side records (eng_topup) */
 }
 
 int lx__engine_new(struct lx_engine **out, const struct lx_mem *mem,
@@ -162,7 +162,11 @@ void lx__engine_free(struct lx_engine *e)
     lx__free(e->mem, e->margin_asset);
     lx__free(e->mem, e->ai);
     lx__free(e->mem, e->orders_mem);
+    lx__free(e->mem, e->otime);
+    lx__free(e->mem, e->cold_of);
+    lx__free(e->mem, e->hot);
     lx__free(e->mem, e->cold);
+    lx__free(e->mem, e->cids);
     lx__free(e->mem, e->cid_tab);
     lx__free(e->mem, e);
 }
@@ -506,9 +510,9 @@ uint64_t lx__eng_cid_hash(uint32_t acct, const char *cid, size_t len)
 static bool cid_match(const struct lx_engine *e, uint32_t slot, uint32_t acct,
                       const char *cid, size_t len)
 {
-    const struct eng_cold *c = &e->cold[slot];
+    const struct eng_cid *c = &e->cids[eng_cid_ref(e, slot)];
 
-    return e->orders[slot].account == acct && c->cid_len == len &&
+    return e->orders[slot].account == acct && c->len == len &&
            memcmp(c->cid, cid, len) == 0;
 }
 
@@ -528,12 +532,17 @@ uint32_t lx__eng_cid_find(const struct lx_engine *e, uint32_t acct,
     return ENG_NIL;
 }
 
+static uint32_t cid_home(const struct lx_engine *e, uint32_t slot)
+{
+    const struct eng_cid *c = &e->cids[eng_cid_ref(e, slot)];
+
+    return (uint32_t)lx__eng_cid_hash(e->orders[slot].account, c->cid, c->len) &
+           e->cid_mask;
+}
+
 void lx__eng_cid_insert(struct lx_engine *e, uint32_t slot)
 {
-    const struct eng_cold *c = &e->cold[slot];
-    uint32_t i = (uint32_t)lx__eng_cid_hash(e->orders[slot].account, c->cid,
-                                            c->cid_len) &
-                 e->cid_mask;
+    uint32_t i = cid_home(e, slot);
 
     while (e->cid_tab[i] != 0) {
         i = (i + 1) & e->cid_mask;
@@ -544,15 +553,9 @@ void lx__eng_cid_insert(struct lx_engine *e, uint32_t slot)
 /* Removal with backward shift, so lookups never need tombstones. */
 void lx__eng_cid_remove(struct lx_engine *e, uint32_t slot)
 {
-    const struct eng_cold *c = &e->cold[slot];
-    uint32_t i = (uint32_t)lx__eng_cid_hash(e->orders[slot].account, c->cid,
-                                            c->cid_len) &
-                 e->cid_mask;
+    uint32_t i = cid_home(e, slot);
     uint32_t j;
 
-    if (c->cid_len == 0) {
-        return;
-    }
     while (e->cid_tab[i] != slot + 1) {
         if (e->cid_tab[i] == 0) {
             return;
@@ -561,18 +564,13 @@ void lx__eng_cid_remove(struct lx_engine *e, uint32_t slot)
     }
     j = i;
     for (;;) {
-        uint32_t s, home;
-        const struct eng_cold *cj;
+        uint32_t home;
 
         j = (j + 1) & e->cid_mask;
         if (e->cid_tab[j] == 0) {
             break;
         }
-        s = e->cid_tab[j] - 1;
-        cj = &e->cold[s];
-        home = (uint32_t)lx__eng_cid_hash(e->orders[s].account, cj->cid,
-                                          cj->cid_len) &
-               e->cid_mask;
+        home = cid_home(e, e->cid_tab[j] - 1);
         /* Move j into the hole at i unless its home lies in (i, j]. */
         if (((j - home) & e->cid_mask) >= ((j - i) & e->cid_mask)) {
             e->cid_tab[i] = e->cid_tab[j];
@@ -580,6 +578,151 @@ void lx__eng_cid_remove(struct lx_engine *e, uint32_t slot)
         }
     }
     e->cid_tab[i] = 0;
+}
+
+/*
+ * Gives open order slot the client id (1..LX_ENG_CID_MAX bytes): a record
+ * from the pool (eng_reserve made room), the table entry, OF_HAS_CID.
+ */
+uint32_t lx__eng_cid_add(struct lx_engine *e, uint32_t slot, const char *cid,
+                         size_t len)
+{
+    struct eng_order *o = &e->orders[slot];
+    uint32_t r = e->cid_free;
+    struct eng_cid *c = &e->cids[r];
+
+    memcpy(&e->cid_free, c, sizeof(uint32_t));
+    e->ncid++;
+    memset(c, 0, sizeof(*c));
+    c->len = (uint8_t)len;
+    memcpy(c->cid, cid, len);
+    if (o->flags & OF_SIDE) {
+        eng_cold(e, slot)->cid = r;
+    } else {
+        e->cold_of[slot] = r;
+    }
+    o->flags |= OF_HAS_CID;
+    lx__eng_cid_insert(e, slot);
+    return r;
+}
+
+/* ---- Side records --------------------------------------------------------
+ */
+
+const struct eng_cold lx__eng_cold_zero = {.link = ENG_NIL, .cid = ENG_NIL};
+
+/* Doubles a pool (at least 64 records), new records on its free list. */
+static int grow_cold(struct lx_engine *e)
+{
+    uint32_t n = e->cold_cap ? 2 * e->cold_cap : 64, i;
+    struct eng_cold *p;
+    struct eng_hot *h;
+
+    /* Never more records than slots (the caller checked for a free slot). */
+    if (n > e->cfg.max_orders && e->cfg.max_orders > e->cold_cap) {
+        n = e->cfg.max_orders;
+    }
+    h = lx__realloc(e->mem, e->hot, sizeof(*h) * n);
+    if (h == NULL) {
+        return LX_ERR_NOMEM;
+    }
+    e->hot = h;
+    p = lx__realloc(e->mem, e->cold, sizeof(*p) * n);
+    if (p == NULL) {
+        return LX_ERR_NOMEM; /* hot has grown: harmless, cold_cap says */
+    }
+    e->bytes += (sizeof(*p) + sizeof(*h)) * (n - e->cold_cap);
+    e->cold = p;
+    for (i = n; i-- > e->cold_cap;) {
+        memset(&h[i], 0, sizeof(h[i]));
+        memset(&p[i], 0, sizeof(p[i]));
+        p[i].link = e->cold_free;
+        e->cold_free = i;
+    }
+    e->cold_cap = n;
+    return LX_OK;
+}
+
+static int grow_cids(struct lx_engine *e)
+{
+    uint32_t n = e->cid_cap ? 2 * e->cid_cap : 64, i;
+    struct eng_cid *p;
+
+    if (n > e->cfg.max_orders && e->cfg.max_orders > e->cid_cap) {
+        n = e->cfg.max_orders;
+    }
+    p = lx__realloc(e->mem, e->cids, sizeof(*p) * n);
+    if (p == NULL) {
+        return LX_ERR_NOMEM;
+    }
+    e->bytes += sizeof(*p) * (n - e->cid_cap);
+    e->cids = p;
+    for (i = n; i-- > e->cid_cap;) {
+        memset(&p[i], 0, sizeof(p[i]));
+        memcpy(&p[i], &e->cid_free, sizeof(uint32_t));
+        e->cid_free = i;
+    }
+    e->cid_cap = n;
+    return LX_OK;
+}
+
+/* Doubles the client id table and puts every id back. */
+static int grow_cid_tab(struct lx_engine *e)
+{
+    uint32_t n = 2 * (e->cid_mask + 1), i, *t;
+
+    t = lx__calloc(e->mem, n, sizeof(*t));
+    if (t == NULL) {
+        return LX_ERR_NOMEM;
+    }
+    lx__free(e->mem, e->cid_tab);
+    e->bytes += sizeof(*t) * (n - (e->cid_mask + 1));
+    e->cid_tab = t;
+    e->cid_mask = n - 1;
+    for (i = 0; i < e->cfg.max_orders; i++) {
+        if (e->orders[i].where != W_FREE && (e->orders[i].flags & OF_HAS_CID)) {
+            lx__eng_cid_insert(e, i);
+        }
+    }
+    return LX_OK;
+}
+
+int lx__eng_grow(struct lx_engine *e, uint32_t ncold, uint32_t ncid)
+{
+    while (e->cold_cap - e->cold_used < ncold) {
+        if (grow_cold(e) != LX_OK) {
+            return LX_ERR_NOMEM;
+        }
+    }
+    while (ncid != 0 && e->cid_cap - e->ncid < ncid) {
+        if (grow_cids(e) != LX_OK) {
+            return LX_ERR_NOMEM;
+        }
+    }
+    while (ncid != 0 && 2 * (e->ncid + ncid) > e->cid_mask + 1) {
+        if (grow_cid_tab(e) != LX_OK) {
+            return LX_ERR_NOMEM;
+        }
+    }
+    return LX_OK;
+}
+
+void lx__eng_cold_attach(struct lx_engine *e, uint32_t s, int64_t price,
+                         int64_t quote)
+{
+    struct eng_order *o = &e->orders[s];
+    uint32_t r = eng_cold_take(e);
+    struct eng_cold *c = &e->cold[r];
+
+    *c = lx__eng_cold_zero;
+    e->hot[r].locked =
+        eng_spot_need(&e->books[o->inst], o->side, LX_ENG_LIMIT, price, o->qty);
+    e->hot[r].quote_filled = quote;
+    if (o->flags & OF_HAS_CID) {
+        c->cid = e->cold_of[s];
+    }
+    e->cold_of[s] = r;
+    o->flags |= OF_SIDE;
 }
 
 /* ---- Queries ---------------------------------------------------------------
@@ -628,7 +771,9 @@ void lx__eng_fill_info(const struct lx_engine *e, uint32_t slot,
                        struct lx_eng_order_info *info)
 {
     const struct eng_order *o = &e->orders[slot];
-    const struct eng_cold *c = &e->cold[slot];
+    const struct eng_book *b = &e->books[o->inst];
+    int64_t price = eng_price(e, o);
+    uint32_t r = eng_cid_ref(e, slot);
 
     memset(info, 0, sizeof(*info));
     info->id = o->id;
@@ -640,32 +785,45 @@ void lx__eng_fill_info(const struct lx_engine *e, uint32_t slot,
     info->stp = o->stp;
     info->state = o->filled > 0 ? LX_ENG_ST_PARTIALLY_FILLED : LX_ENG_ST_NEW;
     info->triggered = (o->flags & OF_TRIGGERED) != 0;
-    info->price = o->price;
-    info->stop_price = c->stop_price;
+    info->price = price;
     info->orig_qty = o->filled + o->qty;
     info->remaining = o->qty;
     info->filled = o->filled;
-    info->quote_filled = c->quote_filled;
-    info->locked = o->locked;
-    info->time = c->time;
-    memcpy(info->cid, c->cid, c->cid_len);
-    info->cid[c->cid_len] = '\0';
-    info->pos_side = (uint8_t)PX_PS(c->pext);
-    info->working_type = (c->pext & PX_MARK) ? LX_ENG_WT_MARK : 0;
-    info->reduce_only = (c->pext & PX_REDUCE) != 0;
-    info->close_position = (c->pext & PX_CLOSE) != 0;
-    info->callback_bps = c->callback_bps;
-    info->activation_price = c->activation;
-    info->trail_best = (c->pext & PX_ACTIVE) ? c->extreme : 0;
-    info->sibling = (o->flags & OF_LINKED) ? e->orders[c->link].id : 0;
+    info->time = e->otime[slot];
+    if (r != ENG_NIL) {
+        memcpy(info->cid, e->cids[r].cid, e->cids[r].len);
+        info->cid[e->cids[r].len] = '\0';
+    }
+    if (!(o->flags & OF_SIDE)) {
+        /* A plain order: derived lock and quote, nothing else to add. */
+        info->quote_filled = o->filled * price * b->k;
+        info->locked = eng_spot_need(b, o->side, LX_ENG_LIMIT, price, o->qty);
+        return;
+    }
+    {
+        const struct eng_cold *c = eng_cold(e, slot);
+        const struct eng_hot *h = eng_hot(e, slot);
+
+        info->quote_filled = h->quote_filled;
+        info->locked = h->locked;
+        info->stop_price = c->stop_price;
+        info->pos_side = (uint8_t)PX_PS(c->pext);
+        info->working_type = (c->pext & PX_MARK) ? LX_ENG_WT_MARK : 0;
+        info->reduce_only = (c->pext & PX_REDUCE) != 0;
+        info->close_position = (c->pext & PX_CLOSE) != 0;
+        info->callback_bps = c->callback_bps;
+        info->activation_price = c->activation;
+        info->trail_best = (c->pext & PX_ACTIVE) ? c->extreme : 0;
+        info->sibling = (o->flags & OF_LINKED) ? e->orders[c->link].id : 0;
+    }
 }
 
 /* ---- One-cancels-the-other pairs ---------------------------------------- */
 
 void lx__eng_pair_link(struct lx_engine *e, uint32_t a, uint32_t b)
 {
-    e->cold[a].link = b;
-    e->cold[b].link = a;
+    eng_cold(e, a)->link = b;
+    eng_cold(e, b)->link = a;
     e->orders[a].flags |= OF_LINKED;
     e->orders[b].flags |= OF_LINKED;
 }
@@ -678,10 +836,10 @@ uint32_t lx__eng_pair_break(struct lx_engine *e, uint32_t s)
     if (!(e->orders[s].flags & OF_LINKED)) {
         return ENG_NIL;
     }
-    y = e->cold[s].link;
+    y = eng_cold(e, s)->link;
     e->orders[s].flags &= (uint8_t) ~(OF_LINKED | OF_HOLDER);
     e->orders[y].flags &= (uint8_t) ~(OF_LINKED | OF_HOLDER);
-    e->cold[s].link = e->cold[y].link = ENG_NIL;
+    eng_cold(e, s)->link = eng_cold(e, y)->link = ENG_NIL;
     return y;
 }
 
@@ -871,9 +1029,13 @@ size_t lx__engine_memory(const struct lx_engine *e, size_t *node,
         *node = sizeof(struct eng_order);
     }
     if (per_order != NULL) {
-        /* Order node, cold part, two client-id table entries. */
-        *per_order = sizeof(struct eng_order) + sizeof(struct eng_cold) +
-                     2 * sizeof(uint32_t);
+        /*
+         * A plain resting limit order without client id: node, time, side
+         * record reference. Others add a side record and / or a client id
+         * record with its table entries (docs/engine.md, "Memory").
+         */
+        *per_order =
+            sizeof(struct eng_order) + sizeof(int64_t) + sizeof(uint32_t);
     }
     if (per_level != NULL) {
         /* Level, key + index in the side array, two price-table entries. */

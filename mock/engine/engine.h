@@ -500,10 +500,13 @@ size_t lx__engine_queue(const struct lx_engine *e, uint32_t inst, int side,
                         int64_t price, struct lx_eng_queue_entry *out,
                         size_t cap);
 /*
- * Bytes the engine allocated in total. *node: the order node the matching
- * loop touches; *per_order: everything one order slot costs (node, cold
- * part with the client id, client-id table share); *per_level: one price
- * level with its index entries.
+ * Bytes the engine has allocated in total (its side-record and client-id
+ * pools and table grow with use, so this grows too). *node: the order node
+ * the matching loop touches; *per_order: what a plain resting limit order
+ * without client id costs (node, time, side-record reference); an order
+ * with a side record (stops, market, perp, OCO, ...) or a client id adds
+ * that record (docs/engine.md, "Memory"); *per_level: one price level with
+ * its index entries.
  */
 size_t lx__engine_memory(const struct lx_engine *e, size_t *node,
                          size_t *per_order, size_t *per_level);

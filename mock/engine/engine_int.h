@@ -3,15 +3,26 @@
  * (setup, accounts, queries, log), match.c (book and matching) and replay.c
  * (event application, state hash, invariant checks).
  *
- * Memory layout: every open order lives in one slot of a preallocated pool
- * (struct eng_order, the 56 bytes the matching loop touches, plus struct
- * eng_cold for what only requests and queries read). An order id is
- * seq << slot_bits | slot, so finding an order by id is an array index and a
- * compare, with no hash table. Each book side is a sorted array of price
- * keys (key = price for bids, -price for asks, ascending, so the best level
- * is always the last element) with a parallel array of level indices; most
- * activity is near the best price, i.e. near the end of the array, where
- * inserts and removals move few elements.
+ * Memory layout: every open order lives in one slot of a preallocated pool:
+ * a 48-byte node (struct eng_order, what the matching loop touches), its
+ * time (e->otime, 8 bytes) and a side-record reference (e->cold_of, 4
+ * bytes), 60 bytes a slot. A plain spot LIMIT / LIMIT_MAKER order needs
+ * nothing else: its price is its level's (or, off the book, kept in the
+ * node where the queue links would be), its lock is derived (buy: qty *
+ * price * k, sell: qty * l) and so is its quote_filled while it has only
+ * filled at its own price. Every other order (stops, market, perp, OCO,
+ * a plain order that took liquidity at other prices or was moved after a
+ * fill) has a side record (struct eng_cold, OF_SIDE) from a pool that
+ * grows before matching starts, never during it. Client ids live in their
+ * own pool (struct eng_cid) with a hash table sized by the ids present.
+ *
+ * An order id is seq << slot_bits | slot, so finding an order by id is an
+ * array index and a compare, with no hash table. Each book side is a
+ * sorted array of price keys (key = price for bids, -price for asks,
+ * ascending, so the best level is always the last element) with a
+ * parallel array of level indices; most activity is near the best price,
+ * i.e. near the end of the array, where inserts and removals move few
+ * elements.
  */
 #ifndef LOTUSX_MOCK_ENGINE_INT_H
 #define LOTUSX_MOCK_ENGINE_INT_H
@@ -26,18 +37,29 @@
 /* Where an order slot is. */
 enum eng_where { W_FREE = 0, W_LIVE, W_BOOK, W_STOP };
 
+/*
+ * The hot node, 48 bytes of plain fields. While the order is on a book
+ * (W_BOOK) next/prev are its level queue links and its price is the
+ * level's; otherwise (W_LIVE, W_STOP) the same eight bytes hold its limit
+ * price (0 for market); on the free list next/prev link free slots.
+ */
 struct eng_order {
-    int64_t price;  /* ticks; limit price (0 for market) */
     int64_t qty;    /* remaining lots */
-    int64_t locked; /* units of the locked asset held for this order */
     int64_t filled; /* lots executed; orig qty = filled + qty */
     uint64_t id;
-    uint32_t next, prev; /* level queue, or the free list */
-    uint32_t level;      /* level index while W_BOOK */
+    union {
+        struct {
+            uint32_t next, prev; /* level queue, or the free list */
+        };
+        int64_t price; /* ticks, while not W_BOOK */
+    };
+    uint32_t level; /* level index while W_BOOK */
     uint32_t account;
     uint16_t inst;
     uint8_t side, type, tif, stp, where, flags;
 };
+
+_Static_assert(sizeof(struct eng_order) == 48, "48-byte order node");
 
 #define OF_TRIGGERED 1u  /* a stop order that has been triggered */
 #define OF_BY_QUOTE  2u  /* market order by quote amount */
@@ -45,6 +67,8 @@ struct eng_order {
 #define OF_REDUCE    8u  /* perp: may only reduce its position */
 #define OF_LINKED    16u /* one of a one-cancels-the-other pair (cold.link) */
 #define OF_HOLDER    32u /* the pair's leg that holds the shared lock */
+#define OF_SIDE      64u /* has a side record: e->cold[e->cold_of[slot]] */
+#define OF_LOGGED    63u /* the flags ACCEPTED logs */
 
 /* Perp attributes of an order (eng_cold.pext), as ACCEPTED's aux >> 24. */
 #define PX_PS(x)  ((x)&3u) /* enum lx_eng_pos_side */
@@ -54,14 +78,30 @@ struct eng_order {
 #define PX_ACTIVE 32u /* trailing stop: activated (not logged) */
 #define PX_LOGGED 31u /* the bits that go into the log */
 
+/*
+ * A side record: what a plain order derives, held explicitly, in two
+ * parallel arrays with one index: the part every request and fill of the
+ * order touches (16 bytes, four to a cache line) and the rest.
+ */
+struct eng_hot {
+    int64_t locked;       /* units of the locked asset held for this order */
+    int64_t quote_filled; /* quote units executed */
+};
+
 struct eng_cold {
-    int64_t quote_filled, stop_price, quote_qty, time;
+    int64_t stop_price, quote_qty;
     int64_t activation, extreme; /* trailing: activation, best price */
     uint32_t callback_bps;
-    uint32_t link; /* the sibling's slot while OF_LINKED */
+    uint32_t link; /* the sibling's slot while OF_LINKED; next free record */
+    uint32_t cid;  /* the client id record (OF_HAS_CID), else ENG_NIL */
     uint8_t pext;
-    uint8_t cid_len;
-    char cid[LX_ENG_CID_MAX + 1];
+};
+
+/* A client order id (the record's first 4 bytes link free records). */
+struct eng_cid {
+    uint8_t len;
+    char cid[LX_ENG_CID_MAX];
+    uint8_t pad[3];
 };
 
 /* A perp position (margin units: the quote asset's smallest unit). */
@@ -154,9 +194,16 @@ struct eng_account {
 struct lx_engine {
     const struct lx_mem *mem;
     struct lx_eng_config cfg;
-    struct eng_order *orders; /* 64-byte aligned: one line per order */
+    struct eng_order *orders; /* 64-byte aligned */
     void *orders_mem;
-    struct eng_cold *cold;
+    int64_t *otime;        /* per slot: the order's time */
+    uint32_t *cold_of;     /* per slot: side record (OF_SIDE) or cid record */
+    struct eng_hot *hot;   /* side records (hot part), grown before matching */
+    struct eng_cold *cold; /* side records (the rest), same index */
+    uint32_t cold_cap, cold_free, cold_used;
+    struct eng_cid *cids; /* client id records, grown before matching */
+    uint32_t cid_cap, cid_free, ncid;
+    int64_t tq; /* the running taker's quote_filled (execute) */
     uint32_t slot_bits, free_head;
     uint32_t slot_mask;    /* (1 << slot_bits) - 1: the slot of an id */
     uint32_t pair_pending; /* replay: first leg of a pair, its sibling next */
@@ -367,6 +414,147 @@ static inline void eng_move(struct lx_engine *e, uint32_t acct, uint32_t asset,
     bal[1] += dlocked;
 }
 
+/* ---- Side records and derived values ----------------------------------- */
+
+extern const struct eng_cold lx__eng_cold_zero;
+
+/* The side record of an order that has one (OF_SIDE). */
+static inline struct eng_cold *eng_cold(const struct lx_engine *e, uint32_t s)
+{
+    return &e->cold[e->cold_of[s]];
+}
+
+/* The hot part of the side record of an order that has one. */
+static inline struct eng_hot *eng_hot(const struct lx_engine *e, uint32_t s)
+{
+    return &e->hot[e->cold_of[s]];
+}
+
+/* The side record, or a record of zeros for a plain order (read only). */
+static inline const struct eng_cold *eng_cold_get(const struct lx_engine *e,
+                                                  uint32_t s)
+{
+    return (e->orders[s].flags & OF_SIDE) ? eng_cold(e, s) : &lx__eng_cold_zero;
+}
+
+/* An open order's limit price: its level's while on the book. */
+static inline int64_t eng_price(const struct lx_engine *e,
+                                const struct eng_order *o)
+{
+    return o->where == W_BOOK ? e->books[o->inst].levels[o->level].price
+                              : o->price;
+}
+
+/* What an order holds locked: explicit in its side record, else derived. */
+static inline int64_t eng_locked(const struct lx_engine *e, uint32_t s)
+{
+    const struct eng_order *o = &e->orders[s];
+
+    if (o->flags & OF_SIDE) {
+        return eng_hot(e, s)->locked;
+    }
+    return eng_spot_need(&e->books[o->inst], o->side, LX_ENG_LIMIT,
+                         eng_price(e, o), o->qty);
+}
+
+/* Quote units executed: explicit, else every fill was at its own price. */
+static inline int64_t eng_quote(const struct lx_engine *e, uint32_t s)
+{
+    const struct eng_order *o = &e->orders[s];
+
+    if (o->flags & OF_SIDE) {
+        return eng_hot(e, s)->quote_filled;
+    }
+    return o->filled * eng_price(e, o) * e->books[o->inst].k;
+}
+
+/* The client id record of an order, or ENG_NIL. */
+static inline uint32_t eng_cid_ref(const struct lx_engine *e, uint32_t s)
+{
+    uint8_t f = e->orders[s].flags;
+
+    if (!(f & OF_HAS_CID)) {
+        return ENG_NIL;
+    }
+    return (f & OF_SIDE) ? eng_cold(e, s)->cid : e->cold_of[s];
+}
+
+/*
+ * Room for ncold more side records and ncid more client ids (pools and
+ * table), grown now if needed: called before an operation starts, so
+ * matching never allocates. LX_OK or LX_ERR_NOMEM.
+ */
+int lx__eng_grow(struct lx_engine *e, uint32_t ncold, uint32_t ncid);
+
+static inline int eng_reserve(struct lx_engine *e, uint32_t ncold,
+                              uint32_t ncid)
+{
+    /* One record: the free list is not empty (the common, cheap test). */
+    if (__builtin_expect(
+            (ncold == 1 ? e->cold_free == ENG_NIL
+                        : e->cold_cap - e->cold_used < ncold) ||
+                (ncid != 0 && (e->cid_cap - e->ncid < ncid ||
+                               2 * (e->ncid + ncid) > e->cid_mask + 1)),
+            0)) {
+        return lx__eng_grow(e, ncold, ncid);
+    }
+    return LX_OK;
+}
+
+/*
+ * Between calls the side record pool keeps a record free (unless memory
+ * ran out): the amend fast path, and a plain order resting after it took
+ * liquidity, use it without a check of their own. A call that may have
+ * taken records tops the pool up at its end, after matching.
+ */
+static inline void eng_topup(struct lx_engine *e)
+{
+    if (__builtin_expect(e->cold_free == ENG_NIL, 0)) {
+        (void)lx__eng_grow(e, 1, 0);
+    }
+}
+
+/* A side record from the pool (eng_reserve made sure there is one). */
+static inline uint32_t eng_cold_take(struct lx_engine *e)
+{
+    uint32_t i = e->cold_free;
+
+    e->cold_free = e->cold[i].link;
+    e->cold_used++;
+    return i;
+}
+
+static inline void eng_cold_put(struct lx_engine *e, uint32_t i)
+{
+    e->cold[i].link = e->cold_free;
+    e->cold_free = i;
+    e->cold_used--;
+}
+
+/*
+ * Gives plain order s a side record holding what it derived so far (its
+ * lock at price) and quote as its quote_filled; its client id moves over.
+ */
+void lx__eng_cold_attach(struct lx_engine *e, uint32_t s, int64_t price,
+                         int64_t quote);
+
+/* Frees the side and client id records of an ending order. */
+static inline void lx__eng_records_free(struct lx_engine *e, uint32_t s)
+{
+    struct eng_order *o = &e->orders[s];
+    uint32_t r = eng_cid_ref(e, s);
+
+    if (r != ENG_NIL) {
+        memcpy(&e->cids[r], &e->cid_free, sizeof(uint32_t));
+        e->cid_free = r;
+        e->ncid--;
+    }
+    if (o->flags & OF_SIDE) {
+        eng_cold_put(e, e->cold_of[s]);
+    }
+    o->flags &= (uint8_t) ~(OF_SIDE | OF_HAS_CID);
+}
+
 /* The free list is doubly linked so replay can take a given slot in O(1). */
 static inline void eng_slot_take(struct lx_engine *e, uint32_t slot)
 {
@@ -415,6 +603,8 @@ uint64_t lx__eng_cid_hash(uint32_t acct, const char *cid, size_t len);
 uint32_t lx__eng_cid_find(const struct lx_engine *e, uint32_t acct,
                           const char *cid, size_t len);
 void lx__eng_cid_insert(struct lx_engine *e, uint32_t slot);
+uint32_t lx__eng_cid_add(struct lx_engine *e, uint32_t slot, const char *cid,
+                         size_t len);
 void lx__eng_cid_remove(struct lx_engine *e, uint32_t slot);
 void lx__eng_fill_info(const struct lx_engine *e, uint32_t slot,
                        struct lx_eng_order_info *info);
@@ -436,10 +626,27 @@ void lx__eng_cancel_slot(struct lx_engine *e, uint32_t slot, int reason,
 void lx__eng_pair_link(struct lx_engine *e, uint32_t a, uint32_t b);
 uint32_t lx__eng_pair_break(struct lx_engine *e, uint32_t s);
 
-/* perp.c */
-int64_t lx__eng_ceil_div(int64_t a, int64_t b);
+/* perp.c (and the two helpers every perp request uses, inline) */
+
+/* ceil(a / b) for a >= 0, b > 0. */
+static inline int64_t lx__eng_ceil_div(int64_t a, int64_t b)
+{
+    return a / b + (a % b != 0);
+}
+
+/* The account's leverage on a perp instrument (default: max, at most 20). */
+static inline uint32_t lx__eng_lev(const struct lx_engine *e, uint32_t acct,
+                                   uint32_t inst)
+{
+    uint32_t lev = eng_ai(e, acct, inst)->lev;
+
+    if (lev != 0) {
+        return lev;
+    }
+    return e->books[inst].max_lev < 20 ? e->books[inst].max_lev : 20;
+}
+
 int64_t lx__eng_muldiv(int64_t a, int64_t b, int64_t c); /* floor a*b/c */
-uint32_t lx__eng_lev(const struct lx_engine *e, uint32_t acct, uint32_t inst);
 int lx__eng_pos_idx(const struct lx_engine *e, uint32_t acct, int pos_side);
 int64_t lx__eng_closable(const struct lx_engine *e, uint32_t acct,
                          uint32_t inst, int side, int pos_side);

@@ -19,12 +19,6 @@
 /* ---- Arithmetic -----------------------------------------------------------
  */
 
-/* ceil(a / b) for a >= 0, b > 0. */
-int64_t lx__eng_ceil_div(int64_t a, int64_t b)
-{
-    return a / b + (a % b != 0);
-}
-
 /* floor(a * b / c) for a, b >= 0, c > 0, without overflow in between. */
 int64_t lx__eng_muldiv(int64_t a, int64_t b, int64_t c)
 {
@@ -60,16 +54,6 @@ static int64_t rate_ceil(int64_t n, int64_t rate_e8)
 }
 
 /* ---- Accounts and positions --------------------------------------------- */
-
-uint32_t lx__eng_lev(const struct lx_engine *e, uint32_t acct, uint32_t inst)
-{
-    uint32_t lev = eng_ai(e, acct, inst)->lev;
-
-    if (lev != 0) {
-        return lev;
-    }
-    return e->books[inst].max_lev < 20 ? e->books[inst].max_lev : 20;
-}
 
 int lx__eng_pos_idx(const struct lx_engine *e, uint32_t acct, int pos_side)
 {
@@ -184,7 +168,7 @@ void lx__eng_perp_settle(struct lx_engine *e, struct eng_book *b, uint32_t slot,
 {
     const struct eng_order *o = &e->orders[slot];
     uint32_t acct = o->account;
-    int idx = lx__eng_pos_idx(e, acct, (int)PX_PS(e->cold[slot].pext));
+    int idx = lx__eng_pos_idx(e, acct, (int)PX_PS(eng_cold(e, slot)->pext));
     struct eng_ai *ai = eng_ai(e, acct, o->inst);
     struct eng_pos *p = &ai->pos[idx];
     int64_t close = 0, open, pnl = 0;
@@ -403,7 +387,7 @@ void lx__eng_trail_update(struct lx_engine *e, struct eng_book *b,
 
     for (i = 0; i < b->npst; i++) {
         uint32_t s = b->pst[i];
-        struct eng_cold *c = &e->cold[s];
+        struct eng_cold *c = eng_cold(e, s);
 
         if (e->orders[s].type == LX_ENG_TRAILING_STOP_MARKET &&
             ((c->pext & PX_MARK) != 0) == mark) {
@@ -415,7 +399,7 @@ void lx__eng_trail_update(struct lx_engine *e, struct eng_book *b,
 /* A trailing stop just placed: tracks from the current price if it has one. */
 void lx__eng_trail_init(struct lx_engine *e, struct eng_book *b, uint32_t s)
 {
-    struct eng_cold *c = &e->cold[s];
+    struct eng_cold *c = eng_cold(e, s);
     bool mark = (c->pext & PX_MARK) != 0;
 
     if (e->orders[s].type != LX_ENG_TRAILING_STOP_MARKET) {

@@ -66,20 +66,30 @@ static int apply_accepted(struct lx_engine *e, const struct lx_eng_event *ev)
 {
     uint32_t s = ev_slot(e, ev->order_id);
     struct eng_order *o;
-    struct eng_cold *c;
+    struct eng_cold *c = NULL;
+    unsigned type = ev->aux & 0xff;
+    bool side_rec;
 
     if (s == ENG_NIL || e->orders[s].where != W_FREE ||
         ev->account >= e->naccounts || ev->inst >= e->nbooks ||
-        (ev->aux & 0xff) >= LX_ENG_TYPE_ALL) {
+        type >= LX_ENG_TYPE_ALL || ev->side > LX_ENG_SELL) {
         return LX_ERR_CORRUPT;
+    }
+    /* The same choice as match.c's needs_cold(). */
+    side_rec = e->books[ev->inst].perp ||
+               (type != LX_ENG_LIMIT && type != LX_ENG_LIMIT_MAKER) ||
+               (ev->flags & OF_LINKED) != 0;
+    if (!side_rec && ev->b != eng_spot_need(&e->books[ev->inst], ev->side,
+                                            LX_ENG_LIMIT, ev->price, ev->qty)) {
+        return LX_ERR_CORRUPT; /* a plain order's lock is derived */
+    }
+    if (side_rec && eng_reserve(e, 1, 0) != LX_OK) {
+        return LX_ERR_NOMEM;
     }
     eng_slot_take(e, s);
     o = &e->orders[s];
-    c = &e->cold[s];
-    memset(c, 0, sizeof(*c));
     o->price = ev->price;
     o->qty = ev->qty;
-    o->locked = ev->b;
     o->id = ev->order_id;
     o->level = ENG_NIL;
     o->account = ev->account;
@@ -88,11 +98,21 @@ static int apply_accepted(struct lx_engine *e, const struct lx_eng_event *ev)
     o->type = (uint8_t)(ev->aux & 0xff);
     o->tif = (uint8_t)((ev->aux >> 8) & 0xff);
     o->stp = (uint8_t)((ev->aux >> 16) & 0xff);
-    o->flags = ev->flags;
+    o->flags = (uint8_t)(ev->flags & OF_LOGGED & ~OF_HAS_CID);
     o->filled = 0;
-    c->stop_price = ev->a;
-    c->time = ev->time;
-    c->pext = (uint8_t)((ev->aux >> 24) & PX_LOGGED);
+    e->otime[s] = ev->time;
+    if (side_rec) {
+        uint32_t ci = eng_cold_take(e);
+
+        c = &e->cold[ci];
+        *c = lx__eng_cold_zero;
+        e->hot[ci].locked = ev->b;
+        e->hot[ci].quote_filled = 0;
+        c->stop_price = ev->a;
+        c->pext = (uint8_t)((ev->aux >> 24) & PX_LOGGED);
+        e->cold_of[s] = ci;
+        o->flags |= OF_SIDE;
+    }
     if (o->type == LX_ENG_TRAILING_STOP_MARKET) {
         c->callback_bps = (uint32_t)ev->price;
         c->activation = ev->a;
@@ -123,21 +143,20 @@ static int apply_cid(struct lx_engine *e, const struct lx_eng_event *ev)
 {
     uint32_t s = ev_order(e, ev);
     uint8_t buf[36];
-    struct eng_cold *c;
 
-    if (s == ENG_NIL || ev->aux == 0 || ev->aux > LX_ENG_CID_MAX) {
+    if (s == ENG_NIL || ev->aux == 0 || ev->aux > LX_ENG_CID_MAX ||
+        (e->orders[s].flags & OF_HAS_CID)) {
         return LX_ERR_CORRUPT;
+    }
+    if (eng_reserve(e, 0, 1) != LX_OK) {
+        return LX_ERR_NOMEM;
     }
     memcpy(buf, &ev->price, 8);
     memcpy(buf + 8, &ev->qty, 8);
     memcpy(buf + 16, &ev->a, 8);
     memcpy(buf + 24, &ev->b, 8);
     memcpy(buf + 32, &ev->inst, 4);
-    c = &e->cold[s];
-    memcpy(c->cid, buf, ev->aux);
-    c->cid_len = (uint8_t)ev->aux;
-    lx__eng_cid_insert(e, s);
-    e->orders[s].flags |= OF_HAS_CID;
+    lx__eng_cid_add(e, s, (const char *)buf, ev->aux);
     return LX_OK;
 }
 
@@ -160,6 +179,7 @@ static void drop(struct lx_engine *e, uint32_t s)
     if (o->flags & OF_HAS_CID) {
         lx__eng_cid_remove(e, s);
     }
+    lx__eng_records_free(e, s);
     eng_slot_release(e, s);
 }
 
@@ -168,7 +188,7 @@ static int apply_fill(struct lx_engine *e, const struct lx_eng_event *ev)
     uint32_t s = ev_order(e, ev);
     struct eng_order *o;
     struct eng_book *b;
-    int64_t quote;
+    int64_t quote, own;
 
     if (s == ENG_NIL || ev->qty <= 0 || ev->qty > e->orders[s].qty) {
         return LX_ERR_CORRUPT;
@@ -176,6 +196,20 @@ static int apply_fill(struct lx_engine *e, const struct lx_eng_event *ev)
     o = &e->orders[s];
     b = &e->books[o->inst];
     quote = ev->price * ev->qty * b->k;
+    own = eng_price(e, o);
+    if (!(o->flags & OF_SIDE)) {
+        /* A plain order uses its derived lock: check the event says so. */
+        if (-ev->b != eng_spot_need(b, o->side, LX_ENG_LIMIT, own, ev->qty)) {
+            return LX_ERR_CORRUPT;
+        }
+        /* Filled at another price: its quote_filled becomes explicit. */
+        if (ev->price != own) {
+            if (eng_reserve(e, 1, 0) != LX_OK) {
+                return LX_ERR_NOMEM;
+            }
+            lx__eng_cold_attach(e, s, own, o->filled * own * b->k);
+        }
+    }
     if (b->perp) {
         /* Fee and lock use in the margin asset, then the position. */
         eng_move(e, o->account, b->quote, -ev->b - ev->a, ev->b);
@@ -183,9 +217,11 @@ static int apply_fill(struct lx_engine *e, const struct lx_eng_event *ev)
         lx__eng_perp_settle(e, b, s, ev->price, ev->qty, false, ev->time);
     }
     o->qty -= ev->qty;
-    o->locked += ev->b;
     o->filled += ev->qty;
-    e->cold[s].quote_filled += quote;
+    if (o->flags & OF_SIDE) {
+        eng_hot(e, s)->locked += ev->b;
+        eng_hot(e, s)->quote_filled += quote;
+    }
     /* The settlement the FILL implies (b is minus the lock used). */
     if (b->perp) {
         /* settled above */
@@ -219,12 +255,25 @@ static int apply_amended(struct lx_engine *e, const struct lx_eng_event *ev)
     struct eng_order *o;
     struct eng_book *b;
     bool full = false;
+    int64_t cur_price, cur = 0;
 
     if (s == ENG_NIL || e->orders[s].where != W_BOOK || ev->qty <= 0) {
         return LX_ERR_CORRUPT;
     }
     o = &e->orders[s];
     b = &e->books[o->inst];
+    cur_price = b->levels[o->level].price;
+    if (!(o->flags & OF_SIDE)) {
+        cur = eng_spot_need(b, o->side, LX_ENG_LIMIT, cur_price, o->qty);
+        /* Moved after a fill: its quote_filled becomes explicit. */
+        if (!(ev->flags & LX_ENG_AMEND_KEPT) && o->filled > 0 &&
+            ev->price != cur_price) {
+            if (eng_reserve(e, 1, 0) != LX_OK) {
+                return LX_ERR_NOMEM;
+            }
+            lx__eng_cold_attach(e, s, cur_price, o->filled * cur_price * b->k);
+        }
+    }
     if (ev->flags & LX_ENG_AMEND_KEPT) {
         b->levels[o->level].qty -= o->qty - ev->qty;
         o->qty = ev->qty;
@@ -234,7 +283,13 @@ static int apply_amended(struct lx_engine *e, const struct lx_eng_event *ev)
         o->qty = ev->qty;
         lx__eng_level_append(e, b, s, &full);
     }
-    o->locked += ev->b;
+    if (o->flags & OF_SIDE) {
+        eng_hot(e, s)->locked += ev->b;
+    } else if (ev->b !=
+               eng_spot_need(b, o->side, LX_ENG_LIMIT, ev->price, ev->qty) -
+                   cur) {
+        return LX_ERR_CORRUPT; /* a plain order's lock is derived */
+    }
     lock_move(e, s, ev->b);
     return full ? LX_ERR_CORRUPT : LX_OK;
 }
@@ -254,7 +309,7 @@ static int apply_triggered(struct lx_engine *e, const struct lx_eng_event *ev)
         return LX_ERR_CORRUPT;
     }
     o->qty = ev->qty; /* a close-position order takes its size here */
-    o->locked += ev->b;
+    eng_hot(e, s)->locked += ev->b; /* stops have a side record */
     lock_move(e, s, ev->b);
     return place(e, s);
 }
@@ -334,6 +389,7 @@ int lx__engine_apply(struct lx_engine *e, const struct lx_eng_event *ev)
         *copy = *ev;
         eng_commit(e, copy);
     }
+    eng_topup(e);
     return rc;
 }
 
@@ -347,21 +403,23 @@ static uint64_t mix(uint64_t h, uint64_t w)
 static uint64_t mix_order(const struct lx_engine *e, uint64_t h, uint32_t s)
 {
     const struct eng_order *o = &e->orders[s];
-    const struct eng_cold *c = &e->cold[s];
+    const struct eng_cold *c = eng_cold_get(e, s);
+    uint32_t r = eng_cid_ref(e, s);
 
+    /* Derived and explicit values alike: the same state, the same hash. */
     h = mix(h, o->id);
-    h = mix(h, (uint64_t)o->price);
+    h = mix(h, (uint64_t)eng_price(e, o));
     h = mix(h, (uint64_t)o->qty);
-    h = mix(h, (uint64_t)o->locked);
+    h = mix(h, (uint64_t)eng_locked(e, s));
     h = mix(h, (uint64_t)o->account | (uint64_t)o->side << 32 |
                    (uint64_t)o->type << 40 | (uint64_t)o->tif << 48 |
                    (uint64_t)o->stp << 56);
-    h = mix(h, (uint64_t)o->flags | (uint64_t)o->where << 8 |
+    h = mix(h, (uint64_t)(o->flags & ~OF_SIDE) | (uint64_t)o->where << 8 |
                    (uint64_t)o->inst << 16);
     h = mix(h, (uint64_t)o->filled);
-    h = mix(h, (uint64_t)c->quote_filled);
+    h = mix(h, (uint64_t)eng_quote(e, s));
     h = mix(h, (uint64_t)c->stop_price);
-    h = mix(h, (uint64_t)c->time);
+    h = mix(h, (uint64_t)e->otime[s]);
     if (e->books[o->inst].perp) {
         h = mix(h, (uint64_t)c->pext | (uint64_t)c->callback_bps << 8);
         h = mix(h, (uint64_t)c->activation);
@@ -370,7 +428,9 @@ static uint64_t mix_order(const struct lx_engine *e, uint64_t h, uint32_t s)
     if (o->flags & OF_LINKED) {
         h = mix(h, e->orders[c->link].id);
     }
-    return mix(h, lx__eng_cid_hash(0, c->cid, c->cid_len));
+    return mix(h, r == ENG_NIL
+                      ? lx__eng_cid_hash(0, NULL, 0)
+                      : lx__eng_cid_hash(0, e->cids[r].cid, e->cids[r].len));
 }
 
 static uint64_t hash_book(const struct lx_engine *e, const struct eng_book *b,
@@ -448,8 +508,8 @@ static int check_level(const struct lx_engine *e, const struct eng_book *b,
         const struct eng_order *o = &e->orders[s];
 
         if (o->where != W_BOOK || o->level != li || o->side != side ||
-            o->inst != inst || o->price != lv->price || o->qty <= 0 ||
-            o->prev != prev || ++n > lv->count) {
+            o->inst != inst || o->qty <= 0 || o->prev != prev ||
+            ++n > lv->count) {
             return LX_ERR_CORRUPT;
         }
         qty += o->qty;
@@ -522,50 +582,114 @@ static bool pair_bad(const struct lx_engine *e, uint32_t s)
 {
     const struct eng_order *o = &e->orders[s], *p;
     const struct eng_book *b = &e->books[o->inst];
-    uint32_t y = e->cold[s].link;
+    uint32_t y = eng_cold(e, s)->link;
 
     if (y >= e->cfg.max_orders) {
         return true;
     }
     p = &e->orders[y];
-    if (p->where == W_FREE || !(p->flags & OF_LINKED) || e->cold[y].link != s ||
+    if (p->where == W_FREE || !(p->flags & OF_LINKED) ||
+        !(p->flags & OF_SIDE) || eng_cold(e, y)->link != s ||
         p->account != o->account || p->inst != o->inst || p->side != o->side ||
         b->perp || ((o->flags ^ p->flags) & OF_HOLDER) == 0) {
         return true;
     }
     return (o->flags & OF_HOLDER) &&
-           (o->locked < eng_spot_need(b, o->side, o->type, o->price, o->qty) ||
-            o->locked + p->locked <
-                eng_spot_need(b, p->side, p->type, p->price, p->qty));
+           (eng_locked(e, s) <
+                eng_spot_need(b, o->side, o->type, eng_price(e, o), o->qty) ||
+            eng_locked(e, s) + eng_locked(e, y) <
+                eng_spot_need(b, p->side, p->type, eng_price(e, p), p->qty));
 }
 
-/* Sums every open order's lock per account and asset into e->scratch. */
+/*
+ * A side or client id record reference is in its pool, and a plain order
+ * (no side record) is one whose lock is derived: a spot LIMIT or
+ * LIMIT_MAKER order outside any pair.
+ */
+static bool records_bad(const struct lx_engine *e, uint32_t s)
+{
+    const struct eng_order *o = &e->orders[s];
+    uint32_t r = eng_cid_ref(e, s);
+
+    if ((o->flags & OF_SIDE)
+            ? e->cold_of[s] >= e->cold_cap
+            : (e->books[o->inst].perp ||
+               (o->type != LX_ENG_LIMIT && o->type != LX_ENG_LIMIT_MAKER) ||
+               (o->flags & OF_LINKED))) {
+        return true;
+    }
+    return (o->flags & OF_HAS_CID) && (r >= e->cid_cap || e->cids[r].len == 0 ||
+                                       e->cids[r].len > LX_ENG_CID_MAX);
+}
+
+/* Free list lengths: every record is either used or free. */
+static int check_pools(const struct lx_engine *e, uint32_t nside, uint32_t ncid)
+{
+    uint32_t i, n = 0;
+
+    if (nside != e->cold_used || ncid != e->ncid ||
+        e->cold_used > e->cold_cap || e->ncid > e->cid_cap) {
+        return LX_ERR_CORRUPT;
+    }
+    for (i = e->cold_free; i != ENG_NIL; i = e->cold[i].link) {
+        if (i >= e->cold_cap || ++n > e->cold_cap - e->cold_used) {
+            return LX_ERR_CORRUPT;
+        }
+    }
+    if (n != e->cold_cap - e->cold_used) {
+        return LX_ERR_CORRUPT;
+    }
+    n = 0;
+    for (i = e->cid_free; i != ENG_NIL;) {
+        if (i >= e->cid_cap || ++n > e->cid_cap - e->ncid) {
+            return LX_ERR_CORRUPT;
+        }
+        memcpy(&i, &e->cids[i], sizeof(i));
+    }
+    return n == e->cid_cap - e->ncid ? LX_OK : LX_ERR_CORRUPT;
+}
+
+/*
+ * Sums every open order's lock per account and asset into e->scratch: the
+ * derived locks of plain orders plus the explicit ones of side records,
+ * which lx__engine_check compares with the balances' locked amounts.
+ */
 static int sum_orders(const struct lx_engine *e, int64_t *locks, int64_t *open)
 {
-    uint32_t s, nstop = 0, i;
+    uint32_t s, nstop = 0, i, nside = 0, ncid = 0;
 
     for (s = 0; s < e->cfg.max_orders; s++) {
         const struct eng_order *o = &e->orders[s];
         const struct eng_book *b;
+        int64_t lk;
 
         if (o->where == W_FREE) {
             continue;
         }
-        if (o->where == W_LIVE || o->inst >= e->nbooks || o->locked < 0 ||
+        if (o->where == W_LIVE || o->inst >= e->nbooks ||
             (o->id & (((uint64_t)1 << e->slot_bits) - 1)) != s ||
-            ((o->flags & OF_LINKED) && pair_bad(e, s))) {
+            records_bad(e, s) || ((o->flags & OF_LINKED) && pair_bad(e, s))) {
+            return LX_ERR_CORRUPT;
+        }
+        lk = eng_locked(e, s);
+        if (lk < 0) {
             return LX_ERR_CORRUPT;
         }
         b = &e->books[o->inst];
         locks[(size_t)o->account * e->cfg.max_assets +
-              eng_lock_asset(b, o->side)] += o->locked;
+              eng_lock_asset(b, o->side)] += lk;
         open[o->account]++;
         nstop += o->where == W_STOP;
+        nside += (o->flags & OF_SIDE) != 0;
+        ncid += (o->flags & OF_HAS_CID) != 0;
     }
     for (i = 0; i < e->nbooks; i++) {
         nstop -= e->books[i].up.n + e->books[i].down.n + e->books[i].npst;
     }
-    return nstop == 0 ? LX_OK : LX_ERR_CORRUPT;
+    if (nstop != 0) {
+        return LX_ERR_CORRUPT;
+    }
+    return check_pools(e, nside, ncid);
 }
 
 static int check_accounts(const struct lx_engine *e)
@@ -623,7 +747,7 @@ int lx__engine_check(const struct lx_engine *e)
 
         if (s != 0 &&
             (s - 1 >= e->cfg.max_orders || e->orders[s - 1].where == W_FREE ||
-             e->cold[s - 1].cid_len == 0)) {
+             eng_cid_ref(e, s - 1) == ENG_NIL)) {
             return LX_ERR_CORRUPT;
         }
     }

@@ -410,6 +410,99 @@ static void test_amend_priority(void **state)
     lx__engine_free(e);
 }
 
+/*
+ * Plain orders have no side record: their lock and quote_filled are
+ * derived. One that takes at other prices and rests, or is moved after a
+ * fill, gets one with the values so far; a plain order's derived lock is
+ * checked against a wrong ACCEPTED in replay; memory figures.
+ */
+static void test_side_records(void **state)
+{
+    struct lx_engine *e = NULL, *re = NULL;
+    struct lx_eng_result res, m, c;
+    struct lx_eng_order_info info;
+    struct lx_eng_order_req r = {
+        .account = 1, .side = S, .type = LIM, .price = 101, .qty = 10};
+    const struct lx_eng_event *ev;
+    struct lx_eng_event bad;
+    size_t node, per_order, per_level, n, i;
+    const char cid[] = "0123456789abcdef";
+
+    (void)state;
+    assert_int_equal(setup_engine(&e, lx_test_mem(), 64, 1024, 0), LX_OK);
+    fund(e, 100, 100000 * (int64_t)U);
+    assert_true(lx__engine_memory(e, &node, &per_order, &per_level) > 0);
+    assert_int_equal(node, 48);
+    assert_int_equal(per_order, 60); /* node, time, side-record reference */
+    /* Takes 10 @ 101 and 10 @ 102, rests 5 @ 103. */
+    assert_int_equal(lx__engine_submit(e, &r, &res), LX_OK);
+    r.price = 102;
+    assert_int_equal(lx__engine_submit(e, &r, &res), LX_OK);
+    r = (struct lx_eng_order_req){
+        .account = 0, .side = B, .type = LIM, .price = 103, .qty = 25};
+    assert_int_equal(lx__engine_submit(e, &r, &res), LX_OK);
+    assert_int_equal(res.state, ST(PARTIALLY_FILLED));
+    assert_int_equal(res.quote, 2030 * U);
+    assert_int_equal(lx__engine_order(e, res.order_id, &info), LX_OK);
+    assert_int_equal(info.price, 103);
+    assert_int_equal(info.remaining, 5);
+    assert_int_equal(info.quote_filled, 2030 * U);
+    assert_int_equal(info.locked, 5 * 103 * U);
+    /* A maker filled at its own price, then moved to another. */
+    r = (struct lx_eng_order_req){
+        .account = 2, .side = B, .type = LIM, .price = 104, .qty = 10};
+    assert_int_equal(lx__engine_submit(e, &r, &m), LX_OK);
+    r = (struct lx_eng_order_req){.account = 1,
+                                  .side = S,
+                                  .type = LIM,
+                                  .tif = IOC,
+                                  .price = 104,
+                                  .qty = 4};
+    assert_int_equal(lx__engine_submit(e, &r, &res), LX_OK);
+    assert_int_equal(lx__engine_order(e, m.order_id, &info), LX_OK);
+    assert_int_equal(info.quote_filled, 416 * U);
+    assert_int_equal(info.locked, 6 * 104 * U);
+    assert_int_equal(lx__engine_amend(e, 2, m.order_id, 99, 10, T0, &res),
+                     LX_OK);
+    assert_int_equal(res.state, ST(PARTIALLY_FILLED));
+    assert_int_equal(res.quote, 416 * U);
+    assert_int_equal(lx__engine_order(e, m.order_id, &info), LX_OK);
+    assert_int_equal(info.price, 99);
+    assert_int_equal(info.quote_filled, 416 * U);
+    assert_int_equal(info.locked, 6 * 99 * U);
+    /* A 16-byte client id on a plain order, found and cancelled by it. */
+    r = (struct lx_eng_order_req){.account = 3,
+                                  .side = S,
+                                  .type = LIM,
+                                  .price = 120,
+                                  .qty = 5,
+                                  .cid = cid,
+                                  .cid_len = 16};
+    assert_int_equal(lx__engine_submit(e, &r, &c), LX_OK);
+    assert_int_equal(lx__engine_order(e, c.order_id, &info), LX_OK);
+    assert_string_equal(info.cid, cid);
+    assert_int_equal(info.locked, 5 * U);
+    assert_int_equal(lx__engine_check(e), LX_OK);
+    /* Replay: the same state; a plain order's lock must be the formula. */
+    assert_int_equal(setup_engine(&re, lx_test_mem(), 64, 1024, 0), LX_OK);
+    ev = lx__engine_events(e, &n, NULL);
+    for (i = 0; i < n; i++) {
+        if (ev[i].type == LX_ENG_EV_ACCEPTED && ev[i].order_id == c.order_id) {
+            bad = ev[i];
+            bad.b += 1;
+            assert_int_equal(lx__engine_apply(re, &bad), LX_ERR_CORRUPT);
+        }
+        assert_int_equal(lx__engine_apply(re, &ev[i]), LX_OK);
+    }
+    assert_int_equal(lx__engine_check(re), LX_OK);
+    assert_true(lx__engine_state_hash(re) == lx__engine_state_hash(e));
+    assert_int_equal(lx__engine_cancel(e, 3, 0, cid, 16, T0, &res), LX_OK);
+    assert_int_equal(res.state, ST(CANCELED));
+    assert_int_equal(lx__engine_check(e), LX_OK);
+    lx__engine_free(re);
+    lx__engine_free(e);
+}
+
 static void test_max_open_orders(void **state)
 {
     struct lx_engine *e = NULL;
@@ -2776,6 +2869,7 @@ int main(void)
         cmocka_unit_test(test_scenario_basic),
         cmocka_unit_test(test_fees_exact),
         cmocka_unit_test(test_amend_priority),
+        cmocka_unit_test(test_side_records),
         cmocka_unit_test(test_max_open_orders),
         cmocka_unit_test(test_binance_mapping),
         cmocka_unit_test(test_decimal_boundary),
