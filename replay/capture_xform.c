@@ -1112,17 +1112,6 @@ static inline uint64_t rd_uv(struct dec *d, int i)
     return v;
 }
 
-static const char digit_pairs[201] = "00010203040506070809"
-                                     "10111213141516171819"
-                                     "20212223242526272829"
-                                     "30313233343536373839"
-                                     "40414243444546474849"
-                                     "50515253545556575859"
-                                     "60616263646566676869"
-                                     "70717273747576777879"
-                                     "80818283848586878889"
-                                     "90919293949596979899";
-
 /* Writes n digits of *v ending before e (low first); returns the start. */
 static inline uint8_t *put_run(uint8_t *e, uint64_t *v, unsigned n)
 {
@@ -1133,8 +1122,8 @@ static inline uint8_t *put_run(uint8_t *e, uint64_t *v, unsigned n)
 
         x /= 100;
         e -= 2;
-        e[0] = (uint8_t)digit_pairs[2 * r];
-        e[1] = (uint8_t)digit_pairs[2 * r + 1];
+        e[0] = (uint8_t)lx__digit_pairs[2 * r];
+        e[1] = (uint8_t)lx__digit_pairs[2 * r + 1];
         n -= 2;
     }
     if (n > 0) {
@@ -1194,8 +1183,8 @@ put_n(uint8_t *q, uint64_t x, unsigned n)
     uint64_t w;
 
     if (n <= 2) {
-        q[0] = (uint8_t)digit_pairs[2 * x + 2 - n];
-        q[1] = (uint8_t)digit_pairs[2 * x + 1];
+        q[0] = (uint8_t)lx__digit_pairs[2 * x + 2 - n];
+        q[1] = (uint8_t)lx__digit_pairs[2 * x + 1];
         return q + n;
     }
     if (n <= 4) {

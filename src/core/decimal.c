@@ -476,17 +476,16 @@ int lx_decimal_parse(const char *s, size_t len, struct lx_decimal *out)
 
 /* ---- Formatting --------------------------------------------------------- */
 
-/* "00".."99": two digits per division when writing. */
-static const char dig2[201] = "00010203040506070809"
-                              "10111213141516171819"
-                              "20212223242526272829"
-                              "30313233343536373839"
-                              "40414243444546474849"
-                              "50515253545556575859"
-                              "60616263646566676869"
-                              "70717273747576777879"
-                              "80818283848586878889"
-                              "90919293949596979899";
+const char lx__digit_pairs[201] = "00010203040506070809"
+                                  "10111213141516171819"
+                                  "20212223242526272829"
+                                  "30313233343536373839"
+                                  "40414243444546474849"
+                                  "50515253545556575859"
+                                  "60616263646566676869"
+                                  "70717273747576777879"
+                                  "80818283848586878889"
+                                  "90919293949596979899";
 
 int lx_decimal_format(struct lx_decimal d, char *buf, size_t cap)
 {
@@ -503,7 +502,7 @@ int lx_decimal_format(struct lx_decimal d, char *buf, size_t cap)
      * two digits at a time. */
     for (i = 0; i + 2 <= d.scale; i += 2) {
         p -= 2;
-        memcpy(p, &dig2[2 * (v % 100)], 2);
+        memcpy(p, &lx__digit_pairs[2 * (v % 100)], 2);
         v /= 100;
     }
     if (i < d.scale) {
@@ -515,12 +514,12 @@ int lx_decimal_format(struct lx_decimal d, char *buf, size_t cap)
     }
     while (v >= 100) {
         p -= 2;
-        memcpy(p, &dig2[2 * (v % 100)], 2);
+        memcpy(p, &lx__digit_pairs[2 * (v % 100)], 2);
         v /= 100;
     }
     if (v >= 10) {
         p -= 2;
-        memcpy(p, &dig2[2 * v], 2);
+        memcpy(p, &lx__digit_pairs[2 * v], 2);
     } else {
         *--p = (char)('0' + v);
     }

@@ -70,6 +70,9 @@ int lx__snprintf(char *buf, size_t cap, const char *fmt, ...) LX_PRINTF(3, 4);
  */
 size_t lx__str_join(char *buf, size_t cap, const char *a, const char *b);
 
+/* "00" "01" .. "99": the two digits of n at lx__digit_pairs[2 * n]. */
+extern const char lx__digit_pairs[201];
+
 /*
  * A clock's count of socket traffic between peers in this process:
  * bytes (and connects/accepts, as one unit each) sent and received by
