@@ -270,17 +270,24 @@ static int evtimer_add_ns(struct event *ev, int64_t delay_ns)
 }
 
 /*
- * Real-mode expiry. A periodic timer is re-armed before its callback runs,
- * on the next deadline of its original phase that lies in the future.
+ * Real-mode expiry. libevent measures timeouts from its cached time, which
+ * (CLOCK_MONOTONIC_COARSE unless the base asks for precise timers) can lag
+ * the monotonic clock by a tick, so a timer may come up to a tick before
+ * its deadline: it is then re-armed for what is left, and never runs
+ * early. A periodic timer is re-armed before its callback runs, on the
+ * next deadline of its original phase that lies in the future.
  */
 static void real_cb(evutil_socket_t fd, short what, void *arg)
 {
     struct lx_timer *t = arg;
+    int64_t now = os_ns(CLOCK_MONOTONIC);
 
     LX_UNUSED(fd);
     LX_UNUSED(what);
+    if (now < t->deadline && evtimer_add_ns(t->ev, t->deadline - now) == 0) {
+        return;
+    }
     if (t->period > 0) {
-        int64_t now = os_ns(CLOCK_MONOTONIC);
         int64_t next = sat_add(t->deadline, t->period);
 
         if (next <= now) {
