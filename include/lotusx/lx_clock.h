@@ -176,7 +176,9 @@ LX_EXTERN int lx_timer_new(struct lx_timer **out, struct lx_clock *c,
  * before. The callback never runs inside this call, even with delay 0.
  * A virtual periodic timer that falls behind fires once per missed period;
  * a real one skips the periods it missed and keeps its phase.
- * Real timers have microsecond resolution (delays round up).
+ * Real timers have microsecond resolution (delays round up) and never run
+ * before their deadline on the monotonic clock (libevent's coarse cached
+ * time can make one come early; it is then re-armed for what is left).
  * Returns LX_OK; LX_ERR_INVAL (t NULL, delay_ns < 0 or period_ns < 0; the
  * timer is unchanged); LX_ERR_STATE (the timer's clock was freed, or t was
  * freed inside its callback); LX_ERR_INTERNAL (libevent refused the timer;
