@@ -282,15 +282,46 @@ static void frame_row(const char *what, double ns, double ref_ns)
            "cJSON parse alone", 1e9 / ref_ns, ns / ref_ns);
 }
 
+/*
+ * frames through each path (parse_ws, the fast path, the cJSON path),
+ * rounds times, and cJSON's parse alone alongside: one row each.
+ */
+static void paths_rows(struct lx_arena *a, const char *name,
+                       enum lx_bn_market mk, const char **frames,
+                       const size_t *lens, size_t n, int rounds)
+{
+    static const char *const suffix[3] = {"parse_ws", "fast path",
+                                          "cJSON path"};
+    const ws_fn fns[3] = {lx__bn_parse_ws, fast_only, lx__bn_parse_ws_slow};
+    double t[3], t_cj;
+    char label[64];
+    int64_t t0;
+    size_t i;
+    int k;
+
+    for (k = 0; k < 3; k++) {
+        t[k] = ns_per_frame(fns[k], mk, frames, lens, n, rounds, a);
+    }
+    t0 = bench_now_ns();
+    for (k = 0; k < rounds; k++) {
+        for (i = 0; i < n; i++) {
+            cJSON_Delete(cJSON_ParseWithLength(frames[i], lens[i]));
+        }
+    }
+    t_cj = (double)(bench_now_ns() - t0) / (double)(n * (size_t)rounds);
+    for (k = 0; k < 3; k++) {
+        (void)lx__snprintf(label, sizeof(label), "%s: %s", name, suffix[k]);
+        frame_row(label, t[k], t_cj);
+    }
+}
+
 /* One kind of recorded frame through each path, cJSON alone alongside. */
 static void bench_kind(struct lx_arena *a, const char *what, const char *name)
 {
     const char **frames;
-    size_t *lens, n, i;
-    char *buf, label[64];
-    double t_ws, t_fast, t_slow, t_cj;
-    int64_t t0;
-    int k, rounds = 10;
+    size_t *lens, n;
+    char *buf;
+    int rounds = 10;
 
     n = load_frames(what, &buf, &frames, &lens);
     if (buf == NULL) {
@@ -299,25 +330,8 @@ static void bench_kind(struct lx_arena *a, const char *what, const char *name)
         lx__free(NULL, lens);
         return;
     }
-    t_ws =
-        ns_per_frame(lx__bn_parse_ws, LX_BN_SPOT, frames, lens, n, rounds, a);
-    t_fast = ns_per_frame(fast_only, LX_BN_SPOT, frames, lens, n, rounds, a);
-    t_slow = ns_per_frame(lx__bn_parse_ws_slow, LX_BN_SPOT, frames, lens, n,
-                          rounds, a);
-    t0 = bench_now_ns();
-    for (k = 0; k < rounds; k++) {
-        for (i = 0; i < n; i++) {
-            cJSON_Delete(cJSON_ParseWithLength(frames[i], lens[i]));
-        }
-    }
-    t_cj = (double)(bench_now_ns() - t0) / (double)(n * (size_t)rounds);
     printf("-- %s: %zu recorded frames x %d\n", name, n, rounds);
-    (void)lx__snprintf(label, sizeof(label), "%s: parse_ws", name);
-    frame_row(label, t_ws, t_cj);
-    (void)lx__snprintf(label, sizeof(label), "%s: fast path", name);
-    frame_row(label, t_fast, t_cj);
-    (void)lx__snprintf(label, sizeof(label), "%s: cJSON path", name);
-    frame_row(label, t_slow, t_cj);
+    paths_rows(a, name, LX_BN_SPOT, frames, lens, n, rounds);
     lx__free(NULL, buf);
     lx__free(NULL, frames);
     lx__free(NULL, lens);
@@ -329,26 +343,10 @@ static void bench_user(struct lx_arena *a, const char *name,
 {
     const char *frames[1] = {frame};
     size_t lens[1] = {strlen(frame)};
-    char label[64];
-    double t_ws, t_fast, t_slow, t_cj;
-    int64_t t0;
-    int k, rounds = 100000;
+    int rounds = 100000;
 
-    t_ws = ns_per_frame(lx__bn_parse_ws, mk, frames, lens, 1, rounds, a);
-    t_fast = ns_per_frame(fast_only, mk, frames, lens, 1, rounds, a);
-    t_slow = ns_per_frame(lx__bn_parse_ws_slow, mk, frames, lens, 1, rounds, a);
-    t0 = bench_now_ns();
-    for (k = 0; k < rounds; k++) {
-        cJSON_Delete(cJSON_ParseWithLength(frame, lens[0]));
-    }
-    t_cj = (double)(bench_now_ns() - t0) / (double)rounds;
     printf("-- %s: one %zu-byte mock frame x %d\n", name, lens[0], rounds);
-    (void)lx__snprintf(label, sizeof(label), "%s: parse_ws", name);
-    frame_row(label, t_ws, t_cj);
-    (void)lx__snprintf(label, sizeof(label), "%s: fast path", name);
-    frame_row(label, t_fast, t_cj);
-    (void)lx__snprintf(label, sizeof(label), "%s: cJSON path", name);
-    frame_row(label, t_slow, t_cj);
+    paths_rows(a, name, mk, frames, lens, 1, rounds);
 }
 
 int main(void)

@@ -1297,12 +1297,28 @@ static void test_user_frames(void **state)
     env_free(&ev);
 }
 
+/*
+ * buf through an arena of 4 KiB, too small for its arrays: the fast path
+ * declines and the dispatcher fails as the slow path does.
+ */
+static void small_arena_fails(enum lx_bn_market m, const char *buf, size_t len)
+{
+    struct lx_arena *small = NULL;
+    struct lx_bn_msg msg;
+
+    assert_int_equal(lx_arena_new(&small, lx_test_mem(), 4096), LX_OK);
+    assert_int_equal(lx__bn_parse_ws_fast(m, buf, len, small, &msg),
+                     LX__BN_FAST_DECLINE);
+    lx_arena_reset(small);
+    assert_int_not_equal(lx__bn_parse_ws(m, buf, len, small, &msg, NULL),
+                         LX_OK);
+    lx_arena_free(small);
+}
+
 /* Balance and position arrays past the stack scratch, and the arena cap. */
 static void test_big_elems(void **state)
 {
     struct env ev;
-    struct lx_arena *small = NULL;
-    struct lx_bn_msg msg;
     size_t cap = 64 * 1024, len, i, nb;
     char *buf = lx__malloc(NULL, cap);
 
@@ -1344,14 +1360,8 @@ static void test_big_elems(void **state)
         assert_true(len < cap);
         assert_true(check(&ev, LX_BN_USDM, buf, len));
     }
-    /* An arena too small for the positions: declined, the slow path fails. */
-    assert_int_equal(lx_arena_new(&small, lx_test_mem(), 4096), LX_OK);
-    assert_int_equal(lx__bn_parse_ws_fast(LX_BN_USDM, buf, len, small, &msg),
-                     LX__BN_FAST_DECLINE);
-    lx_arena_reset(small);
-    assert_int_not_equal(
-        lx__bn_parse_ws(LX_BN_USDM, buf, len, small, &msg, NULL), LX_OK);
-    lx_arena_free(small);
+    /* An arena too small for the positions. */
+    small_arena_fails(LX_BN_USDM, buf, len);
     env_free(&ev);
     lx__free(NULL, buf);
 }
@@ -1410,8 +1420,6 @@ static void test_truncated(void **state)
 static void test_big_levels(void **state)
 {
     struct env ev;
-    struct lx_arena *small = NULL;
-    struct lx_bn_msg msg;
     size_t cap = 5000 * 40 + 256, len, i;
     char *buf = lx__malloc(NULL, cap);
 
@@ -1426,14 +1434,8 @@ static void test_big_levels(void **state)
     len += (size_t)lx__snprintf(buf + len, cap - len, "],\"asks\":[]}");
     assert_true(len < cap);
     assert_true(check(&ev, LX_BN_SPOT, buf, len));
-    /* An arena too small: declined (the slow path fails the same way). */
-    assert_int_equal(lx_arena_new(&small, lx_test_mem(), 4096), LX_OK);
-    assert_int_equal(lx__bn_parse_ws_fast(LX_BN_SPOT, buf, len, small, &msg),
-                     LX__BN_FAST_DECLINE);
-    lx_arena_reset(small);
-    assert_int_not_equal(
-        lx__bn_parse_ws(LX_BN_SPOT, buf, len, small, &msg, NULL), LX_OK);
-    lx_arena_free(small);
+    /* An arena too small for the levels. */
+    small_arena_fails(LX_BN_SPOT, buf, len);
     env_free(&ev);
     lx__free(NULL, buf);
 }
