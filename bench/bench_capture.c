@@ -174,7 +174,9 @@ static int write_capture(const char *path, const struct material *m,
     lx_capture_wopts_new(&o, NULL);
     lx_capture_wopts_set_level(o, level);
     lx_capture_wopts_set_venue(o, "binance");
-    lx_capture_wopts_set_chunk_limits(o, chunk, 0);
+    if (chunk != 0) { /* else the default */
+        lx_capture_wopts_set_chunk_limits(o, chunk, 0);
+    }
     lx_capture_wopts_set_dict(o, dict);
     lx__capture_wopts_set_xform(o, xform);
     if (bulk) {
@@ -393,7 +395,7 @@ static void size_row(const char *name, uint64_t size, uint64_t raw,
 
 /* The capture files whose size is compared; [1] is without the transform. */
 struct files {
-    struct run l3[2], l19[2], big19, dict3;
+    struct run l3[2], l19[2], big19, dict3, l3small;
 };
 
 static void ratio(const char *name, uint64_t size, uint64_t gz, uint64_t zl)
@@ -436,6 +438,8 @@ static void sizes(const struct material *m, const char *dir,
     size_row("capture file, level 19", f->l19[0].file, m->bytes, cap3);
     size_row("capture file, level 19, no transform", f->l19[1].file, m->bytes,
              cap3);
+    size_row("capture file, level 3, 1 MiB chunks", f->l3small.file, m->bytes,
+             cap3);
     size_row("capture file, level 19, 8 MiB chunks", f->big19.file, m->bytes,
              cap3);
     printf("capture file size relative to the references:\n");
@@ -443,8 +447,167 @@ static void sizes(const struct material *m, const char *dir,
     ratio("level 3, no transform", f->l3[1].file, gz, zl);
     ratio("level 19", f->l19[0].file, gz, zl);
     ratio("level 19, no transform", f->l19[1].file, gz, zl);
+    ratio("level 3, 1 MiB chunks", f->l3small.file, gz, zl);
     ratio("level 19, 8 MiB chunks", f->big19.file, gz, zl);
     printf("(goals of issue 4: <= 0.5 x gzip -6, <= 1.2 x zstd -19 --long)\n");
+}
+
+/*
+ * Compresses the transform in t (parts as x lists them) as the writer does
+ * (one frame at level lvl, a block ended after each part of 64 bytes or
+ * more) and adds what each part cost to acc[part]: the frame's growth at
+ * its flush (a part merged into the next block counts with that one).
+ */
+static size_t parts_frame(ZSTD_CCtx *cc, const struct lx__xform *x,
+                          const struct lx__cbuf *t, int lvl, uint8_t *zb,
+                          size_t cap, size_t *acc)
+{
+    ZSTD_outBuffer ob = {zb, cap, 0};
+    ZSTD_inBuffer ib = {t->p, 0, 0};
+    size_t j, end = t->len, last = 0;
+
+    for (j = 0; j < x->nparts; j++) {
+        end -= x->parts[j];
+    }
+    ZSTD_CCtx_reset(cc, ZSTD_reset_session_and_parameters);
+    ZSTD_CCtx_setParameter(cc, ZSTD_c_compressionLevel, lvl);
+    ZSTD_CCtx_setParameter(cc, ZSTD_c_checksumFlag, 1);
+    ZSTD_CCtx_setPledgedSrcSize(cc, t->len);
+    for (j = 0; j < x->nparts; j++) {
+        ZSTD_EndDirective how = j + 1 == x->nparts ? ZSTD_e_end : ZSTD_e_flush;
+
+        end += x->parts[j];
+        if (how == ZSTD_e_flush && x->parts[j] < 64) {
+            continue;
+        }
+        ib.size = end;
+        while (ZSTD_compressStream2(cc, &ob, &ib, how) != 0) {
+        }
+        acc[j] += ob.pos - last;
+        last = ob.pos;
+    }
+    return ob.pos;
+}
+
+/*
+ * The row of part j of a codec k + 1 content: codec 1 a section; codec 2
+ * a section, the wall time streams, or a kind of number stream.
+ */
+static size_t part_group(int k, size_t j)
+{
+    if (k == 0 || j < 4) {
+        return j;
+    }
+    j -= 4;
+    return j < LX__XFORM_NPL ? 4 : 5 + j % LX__XFORM_NPL;
+}
+
+/*
+ * LX_BENCH_ONLY=parts: where the compressed bytes go. The material is cut
+ * per connection into chunks of 4 MiB, the default (LX_BENCH_CHUNK bytes, 4
+ * KiB..64 MiB) as the writer cuts them; each chunk is transformed with codec 1
+ * and codec 2 and compressed at level 3 as the writer does, and the bytes each
+ * part cost are summed over the chunks.
+ */
+static int only_parts(const struct material *m)
+{
+    static const char *const c1[7] = {"H", "W", "S", "K", "Z", "V", "R"};
+    static const char *const c2[5 + LX__XFORM_NPL] = {"H",
+                                                      "S",
+                                                      "K",
+                                                      "R",
+                                                      "wall (W)",
+                                                      "n: shape",
+                                                      "n: mid 0",
+                                                      "n: mid 1",
+                                                      "n: mid 2",
+                                                      "n: mid 3+",
+                                                      "n: top, 1 byte",
+                                                      "n: top, 2 bytes",
+                                                      "n: top, 3 bytes",
+                                                      "n: top, 4+ bytes"};
+    static size_t acc[2][LX__XFORM_MAX_PARTS], raw_parts[2][5 + LX__XFORM_NPL];
+    size_t tot[2] = {0, 0}, cap = ZSTD_compressBound(64u << 20), j, g;
+    struct lx__cbuf raw, t;
+    struct lx__xform x;
+    struct lx__cap_prev prev;
+    struct lx__cap_rec r;
+    uint64_t conn;
+    ZSTD_CCtx *cc = ZSTD_createCCtx();
+    uint8_t *zb = lx__malloc(NULL, cap);
+    size_t i = 0, nchunks = 0, chunk = 4u << 20;
+    const char *env = getenv("LX_BENCH_CHUNK");
+    uint64_t u;
+    int k, rc = 0;
+
+    if (env != NULL && lx__parse_u64(env, strlen(env), &u) == LX_OK &&
+        u >= 4096 && u <= (64u << 20)) {
+        chunk = (size_t)u;
+    }
+    lx__cbuf_init(&raw, NULL);
+    lx__cbuf_init(&t, NULL);
+    lx__xform_init(&x, NULL);
+    memset(&r, 0, sizeof(r));
+    r.kind = LX_CAPTURE_WS_FRAME;
+    r.dir = 1;
+    r.n1 = 1;
+    for (conn = 1; conn <= 2 && zb != NULL && cc != NULL && rc == 0; conn++) {
+        for (i = 0; i < m->n && rc == 0;) {
+            raw.len = 0;
+            memset(&prev, 0, sizeof(prev));
+            for (; i < m->n && raw.len < chunk && rc == 0; i++) {
+                if (m->v[i].conn != conn) {
+                    continue;
+                }
+                r.gseq = i + 1;
+                r.seq = i;
+                r.wall_ns = 1723100000000000000LL + m->v[i].t;
+                r.mono_ns = m->v[i].t;
+                r.data.p = (const uint8_t *)m->v[i].p;
+                r.data.len = m->v[i].len;
+                rc = lx__cap_rec_encode(&raw, &r, &prev);
+            }
+            if (raw.len == 0) {
+                break;
+            }
+            nchunks++;
+            for (k = 0; k < 2 && rc == 0; k++) {
+                x.codec = k == 0 ? LX__CAP_CODEC_NUM : LX__CAP_CODEC_NUM2;
+                t.len = 0;
+                if (lx__xform_encode(&x, raw.p, raw.len, &t) != LX_OK) {
+                    rc = 1;
+                    break;
+                }
+                tot[k] += parts_frame(cc, &x, &t, 3, zb, cap, acc[k]);
+                for (j = 0; j < x.nparts; j++) {
+                    raw_parts[k][part_group(k, j)] += x.parts[j];
+                }
+            }
+        }
+    }
+    printf("%zu chunks; level 3 frames: codec 1 %zu bytes, codec 2 %zu bytes "
+           "(%.3f)\n",
+           nchunks, tot[0], tot[1], (double)tot[1] / (double)tot[0]);
+    for (k = 0; k < 2; k++) {
+        size_t grp[5 + LX__XFORM_NPL];
+        size_t ng = k == 0 ? 7 : 5 + LX__XFORM_NPL;
+
+        memset(grp, 0, sizeof(grp));
+        for (j = 0; j < LX__XFORM_MAX_PARTS; j++) {
+            grp[part_group(k, j)] += acc[k][j];
+        }
+        for (g = 0; g < ng; g++) {
+            printf("codec %d %-14s %9zu raw -> %8zu (%4.1f%%)\n", k + 1,
+                   k == 0 ? c1[g] : c2[g], raw_parts[k][g], grp[g],
+                   100.0 * (double)grp[g] / (double)tot[k]);
+        }
+    }
+    lx__xform_free(&x);
+    lx__cbuf_free(&raw);
+    lx__cbuf_free(&t);
+    lx__free(NULL, zb);
+    ZSTD_freeCCtx(cc);
+    return rc;
 }
 
 /*
@@ -461,7 +624,7 @@ static int only_xform(const struct material *m)
     char msg[96];
     size_t i;
     int64_t c0;
-    int k, rc = 0;
+    int k, round, rc = 0;
 
     lx__cbuf_init(&raw, NULL);
     lx__cbuf_init(&t, NULL);
@@ -481,36 +644,30 @@ static int only_xform(const struct material *m)
         rc = lx__cap_rec_encode(&raw, &r, &prev);
     }
     back = lx__malloc(NULL, raw.len + LX__XFORM_SLACK);
-    if (rc == 0 && lx__xform_encode(&x, raw.p, raw.len, &t) == LX_OK) {
-        /* What each section costs compressed on its own (level 3). */
-        static const char names[] = "HWSKZVR";
-        size_t cap = ZSTD_compressBound(raw.len), z;
-        char *zb = lx__malloc(NULL, cap);
+    /* Both codecs, three rounds, interleaved (the machine drifts). */
+    for (round = 0; round < 6 && rc == 0 && back != NULL; round++) {
+        int codec = round % 2 == 0 ? LX__CAP_CODEC_NUM : LX__CAP_CODEC_NUM2;
+        double enc, dec;
 
-        for (k = 0; k < 7 && zb != NULL; k++) {
-            z = ZSTD_compress(zb, cap, x.sec[k].p, x.sec[k].len, 3);
-            printf("section %c: %8zu bytes, zstd -3 %7zu\n", names[k],
-                   x.sec[k].len, ZSTD_isError(z) ? 0 : z);
+        x.codec = codec;
+        c0 = cpu_now_ns();
+        for (k = 0; k < 100 && rc == 0; k++) {
+            t.len = 0;
+            rc = lx__xform_encode(&x, raw.p, raw.len, &t);
         }
-        lx__free(NULL, zb);
+        enc = (double)raw.len * 100 * 1e3 / (double)(cpu_now_ns() - c0);
+        c0 = cpu_now_ns();
+        for (k = 0; k < 300 && rc == 0; k++) {
+            rc = lx__xform_decode(&x, t.p, t.len, back, raw.len, msg,
+                                  sizeof(msg));
+        }
+        dec = (double)raw.len * 300 * 1e3 / (double)(cpu_now_ns() - c0);
+        printf("codec %d: %zu records, %zu -> %zu bytes; encode %.1f MB/s, "
+               "decode %.1f MB/s, %s\n",
+               codec, i, raw.len, t.len, enc, dec,
+               rc == 0 && memcmp(back, raw.p, raw.len) == 0 ? "same bytes"
+                                                            : "MISMATCH");
     }
-    c0 = cpu_now_ns();
-    for (k = 0; k < 100 && rc == 0; k++) {
-        t.len = 0;
-        rc = lx__xform_encode(&x, raw.p, raw.len, &t);
-    }
-    printf("xform encode: %zu records, %zu -> %zu bytes, %.1f MB/s\n", i,
-           raw.len, t.len,
-           (double)raw.len * 100 / 1e6 / ((double)(cpu_now_ns() - c0) / 1e9));
-    c0 = cpu_now_ns();
-    for (k = 0; k < 300 && rc == 0 && back != NULL; k++) {
-        rc = lx__xform_decode(&x, t.p, t.len, back, raw.len, msg, sizeof(msg));
-    }
-    printf("xform decode: %.1f MB/s, %s\n",
-           (double)raw.len * 300 / 1e6 / ((double)(cpu_now_ns() - c0) / 1e9),
-           rc == 0 && back != NULL && memcmp(back, raw.p, raw.len) == 0
-               ? "same bytes"
-               : "MISMATCH");
     lx__free(NULL, back);
     lx__xform_free(&x);
     lx__cbuf_free(&raw);
@@ -576,8 +733,7 @@ static int only(const struct material *m, const char *what, uint64_t total,
         int rec = strcmp(what, "recorder") == 0;
 
         if ((i == 0 || strcmp(what, "read") != 0) &&
-            write_capture(path, m, total, 3, !rec, 1u << 20, 0, true, &r) !=
-                0) {
+            write_capture(path, m, total, 3, !rec, 0, 0, true, &r) != 0) {
             return 1;
         }
         if (i == 0 || strcmp(what, "read") != 0) {
@@ -634,16 +790,20 @@ int main(void)
         strcmp(getenv("LX_BENCH_ONLY"), "redact") == 0) {
         return only_redact(&m);
     }
+    if (getenv("LX_BENCH_ONLY") != NULL &&
+        strcmp(getenv("LX_BENCH_ONLY"), "parts") == 0) {
+        return only_parts(&m);
+    }
     if (getenv("LX_BENCH_ONLY") != NULL) {
         return only(&m, getenv("LX_BENCH_ONLY"), total, path);
     }
     cat = concat(&m, &cat_len);
     reps = (total + m.n - 1) / m.n;
-    if (write_capture(path, &m, total, 1, 1, 1u << 20, 0, true, &w1) != 0 ||
-        write_capture(path, &m, total, 3, 0, 1u << 20, 0, true, &w) != 0 ||
-        write_capture(path, &m, total, 3, 1, 1u << 20, 0, false, &wbp) != 0 ||
+    if (write_capture(path, &m, total, 1, 1, 0, 0, true, &w1) != 0 ||
+        write_capture(path, &m, total, 3, 0, 0, 0, true, &w) != 0 ||
+        write_capture(path, &m, total, 3, 1, 0, 0, false, &wbp) != 0 ||
         read_capture(path, &rdp, 0, 0) < 0 ||
-        write_capture(path, &m, total, 3, 1, 1u << 20, 0, true, &wb) != 0 ||
+        write_capture(path, &m, total, 3, 1, 0, 0, true, &wb) != 0 ||
         read_capture(path, &rd, 0, 0) < 0 ||
         read_capture(path, &rda, 0, 4) < 0 ||
         read_capture(path, &rv, 1, 0) < 0 ||
@@ -674,15 +834,14 @@ int main(void)
            mbps(&rdp) / mbps(&zd));
     wall_row(&rd, &rda);
 
-    if (write_capture(path, &m, m.n, 3, 0, 1u << 20, 0, true, &f.l3[0]) != 0 ||
-        write_capture(path, &m, m.n, 3, 0, 1u << 20, 0, false, &f.l3[1]) != 0 ||
-        write_capture(path, &m, m.n, 19, 0, 1u << 20, 0, true, &f.l19[0]) !=
-            0 ||
-        write_capture(path, &m, m.n, 19, 0, 1u << 20, 0, false, &f.l19[1]) !=
-            0 ||
+    if (write_capture(path, &m, m.n, 3, 0, 0, 0, true, &f.l3[0]) != 0 ||
+        write_capture(path, &m, m.n, 3, 0, 0, 0, false, &f.l3[1]) != 0 ||
+        write_capture(path, &m, m.n, 19, 0, 0, 0, true, &f.l19[0]) != 0 ||
+        write_capture(path, &m, m.n, 19, 0, 0, 0, false, &f.l19[1]) != 0 ||
         write_capture(path, &m, m.n, 19, 0, 8u << 20, 0, true, &f.big19) != 0 ||
-        write_capture(path, &m, m.n, 3, 0, 1u << 20, 64u << 10, true,
-                      &f.dict3) != 0 ||
+        write_capture(path, &m, m.n, 3, 0, 1u << 20, 0, true, &f.l3small) !=
+            0 ||
+        write_capture(path, &m, m.n, 3, 0, 0, 64u << 10, true, &f.dict3) != 0 ||
         zstd_oneshot(cat, cat_len, 19, 1, &z19c, &z19d) != 0 ||
         zstd_oneshot(cat, cat_len, 3, 1, &zc, &zd) != 0) {
         return 1;

@@ -130,11 +130,27 @@ int lx__cap_rec_decode(const uint8_t *p, size_t len, struct lx__cap_prev *prev,
 /* chunks.codec: how the frame content holds the records. */
 #define LX__CAP_CODEC_PLAIN 0 /* the records themselves (version 1) */
 #define LX__CAP_CODEC_NUM   1 /* the numeric transform, capture_xform.c */
+#define LX__CAP_CODEC_NUM2  2 /* ... with numbers in streams per class */
+
+/* Number classes of a codec 2 chunk, and the streams of each. */
+#define LX__XFORM_NCLS 32
+#define LX__XFORM_NPL  9
+/* Most parts a transform's content has after its header (codec 2). */
+#define LX__XFORM_MAX_PARTS (4 + (LX__XFORM_NCLS + 1) * LX__XFORM_NPL)
 
 /* Scratch of the transform: its sections and number contexts. */
 struct lx__xctx;
 struct lx__xform {
-    struct lx__cbuf sec[7];
+    int codec; /* LX__CAP_CODEC_NUM or _NUM2 (the default) */
+    /*
+     * After an encode: the lengths of the parts of the content after its
+     * header, in order (codec 1: the 7 sections; codec 2: the 5 sections
+     * then the number streams); a writer ends a zstd block at part ends.
+     */
+    size_t nparts;
+    size_t parts[LX__XFORM_MAX_PARTS];
+    struct lx__cbuf sec[8];
+    unsigned ncls;        /* classes assigned in the current chunk */
     struct lx__xctx *ctx; /* 64-byte aligned, in ctx_mem */
     void *ctx_mem;
     struct lx__cbuf skel; /* offset and length in S of each skeleton id */

@@ -1061,14 +1061,17 @@ static ZSTD_DDict *find_dict(const struct lx_capture_reader *r, int64_t id)
     return NULL;
 }
 
-/* Rebuilds the records of a codec 1 chunk from its frame content. */
+/* Rebuilds the records of a codec 1 or 2 chunk from its frame content. */
 static int untransform(struct dec *d, struct lx_capture_error *e,
-                       int64_t chunk_id, size_t flen, uint8_t *raw,
-                       size_t raw_size)
+                       int64_t chunk_id, int64_t codec, size_t flen,
+                       uint8_t *raw, size_t raw_size)
 {
     char msg[96];
-    int rc = lx__xform_decode(&d->xf, d->xbuf.p, flen, raw, raw_size, msg,
-                              sizeof(msg));
+    int rc;
+
+    d->xf.codec = (int)codec;
+    rc = lx__xform_decode(&d->xf, d->xbuf.p, flen, raw, raw_size, msg,
+                          sizeof(msg));
 
     return rc == LX_ERR_CORRUPT
                ? cerr(e, rc, chunk_id, "numeric transform: ", msg)
@@ -1103,7 +1106,9 @@ static int inflate(const struct lx_capture_reader *r, struct dec *d,
         return cerr(e, LX_ERR_CORRUPT, chunk_id, "",
                     "not one checksummed zstd frame");
     }
-    if (codec != LX__CAP_CODEC_PLAIN && codec != LX__CAP_CODEC_NUM) {
+    /* Codec 2 came with version 3. */
+    if (codec != LX__CAP_CODEC_PLAIN && codec != LX__CAP_CODEC_NUM &&
+        (codec != LX__CAP_CODEC_NUM2 || r->info.format_version < 3)) {
         return cerr(e, LX_ERR_CORRUPT, chunk_id, "", "has an unknown codec");
     }
     fcs = ZSTD_getFrameContentSize(blob, blen);
@@ -1122,7 +1127,7 @@ static int inflate(const struct lx_capture_reader *r, struct dec *d,
         return LX_ERR_NOMEM;
     }
     dst = raw;
-    if (codec == LX__CAP_CODEC_NUM) {
+    if (codec != LX__CAP_CODEC_PLAIN) {
         d->xbuf.len = 0;
         if ((rc = lx__cbuf_reserve(&d->xbuf, fcs > 0 ? (size_t)fcs : 1)) !=
             LX_OK) {
@@ -1137,8 +1142,9 @@ static int inflate(const struct lx_capture_reader *r, struct dec *d,
         return cerr(e, LX_ERR_CORRUPT, chunk_id, "zstd: ",
                     ZSTD_isError(n) ? ZSTD_getErrorName(n) : "short frame");
     }
-    if (codec == LX__CAP_CODEC_NUM &&
-        (rc = untransform(d, e, chunk_id, n, raw, (size_t)raw_size)) != LX_OK) {
+    if (codec != LX__CAP_CODEC_PLAIN &&
+        (rc = untransform(d, e, chunk_id, codec, n, raw, (size_t)raw_size)) !=
+            LX_OK) {
         give_buf(d, raw, *cap);
         return rc;
     }

@@ -63,7 +63,7 @@ int lx_capture_wopts_new(struct lx_capture_wopts **out, struct lx_ctx *ctx)
     }
     o->mem = mem;
     o->level = 3;
-    o->chunk_bytes = 1u << 20;
+    o->chunk_bytes = 4u << 20;
     o->chunk_span_ns = 300 * (int64_t)1000000000;
     o->commit_ns = 1000000000;
     o->commit_bytes = 4u << 20;
@@ -592,8 +592,17 @@ static int stream_samples(struct lx_capture_writer *w, const struct stream *s,
             return rc;
         }
     }
-    for (i = 0; rc == LX_OK && i < LX_ARRAY_LEN(w->xf.sec); i++) {
-        rc = add_samples(all, sizes, w->xf.sec[i].p, w->xf.sec[i].len);
+    if (rc == LX_OK) {
+        /* The parts after the header, as they are compressed. */
+        const uint8_t *q = w->xbuf.p + w->xbuf.len;
+
+        for (i = 0; i < w->xf.nparts; i++) {
+            q -= w->xf.parts[i];
+        }
+        for (i = 0; rc == LX_OK && i < w->xf.nparts; i++) {
+            rc = add_samples(all, sizes, q, w->xf.parts[i]);
+            q += w->xf.parts[i];
+        }
     }
     if (rc <= LX_OK) {
         return rc;
@@ -690,26 +699,33 @@ static void bind_chunk(struct lx_capture_writer *w, int64_t stream_id,
     sqlite3_bind_int(st, 15, codec);
 }
 
+/* Parts shorter than this share a zstd block with the next part. */
+#define MIN_BLOCK_PART 64
+
 /*
- * Compresses a codec 1 content as one frame that ends a block at each
- * section end, so every section gets entropy tables of its own.
+ * Compresses a transformed content as one frame that ends a block at the
+ * end of each of its parts (sections, number streams) but tiny ones, so
+ * every part gets entropy tables of its own.
  */
 static size_t compress_sections(struct lx_capture_writer *w, ZSTD_CCtx *cc,
                                 size_t bound)
 {
     ZSTD_outBuffer ob = {w->zbuf.p, bound, 0};
     ZSTD_inBuffer ib = {w->xbuf.p, 0, 0};
-    size_t i, r = 0, end = w->xbuf.len;
+    size_t i, r = 0, end = w->xbuf.len, np = w->xf.nparts;
 
-    for (i = 0; i < 7; i++) {
-        end -= w->xf.sec[i].len;
+    for (i = 0; i < np; i++) {
+        end -= w->xf.parts[i];
     }
     ZSTD_CCtx_reset(cc, ZSTD_reset_session_only);
     r = ZSTD_CCtx_setPledgedSrcSize(cc, w->xbuf.len);
-    for (i = 0; i < 7 && !ZSTD_isError(r); i++) {
-        ZSTD_EndDirective how = i == 6 ? ZSTD_e_end : ZSTD_e_flush;
+    for (i = 0; i < np && !ZSTD_isError(r); i++) {
+        ZSTD_EndDirective how = i + 1 == np ? ZSTD_e_end : ZSTD_e_flush;
 
-        end += w->xf.sec[i].len;
+        end += w->xf.parts[i];
+        if (how == ZSTD_e_flush && w->xf.parts[i] < MIN_BLOCK_PART) {
+            continue;
+        }
         ib.size = end;
         do {
             r = ZSTD_compressStream2(cc, &ob, &ib, how);
@@ -743,7 +759,7 @@ static int insert_chunk(struct lx_capture_writer *w, const struct stream *s,
             return fail(w, rc);
         }
         if (rc == LX_OK) {
-            codec = LX__CAP_CODEC_NUM;
+            codec = w->xf.codec;
             src = w->xbuf.p;
             slen = w->xbuf.len;
         }
@@ -754,7 +770,7 @@ static int insert_chunk(struct lx_capture_writer *w, const struct stream *s,
         (rc = begin(w)) != LX_OK) {
         return fail(w, rc);
     }
-    if (codec == LX__CAP_CODEC_NUM) {
+    if (codec != LX__CAP_CODEC_PLAIN) {
         *zlen = compress_sections(
             w, piece && w->cdict == NULL ? w->pctx : w->cctx, bound);
     } else {

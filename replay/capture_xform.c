@@ -23,8 +23,28 @@
 
 #include "replay/capture_int.h"
 
-/* Sections, in stored order. */
-enum { SEC_H, SEC_W, SEC_S, SEC_K, SEC_Z, SEC_V, SEC_R, NSEC };
+/*
+ * Sections, in codec 1's stored order; codec 2 stores H, S, K and R, then
+ * the streams of the wall time deltas and of the numbers. While a codec 2
+ * chunk is encoded, W holds each record's wall delta as 8 bytes and its t,
+ * Z each number's t, V its x as 8 bytes and C its class.
+ */
+enum { SEC_H, SEC_W, SEC_S, SEC_K, SEC_Z, SEC_V, SEC_R, NSEC, SEC_C = NSEC };
+#define NSEC_ALL (NSEC + 1)
+/* The sections codec 2 stores, in order. */
+static const unsigned order2[4] = {SEC_H, SEC_S, SEC_K, SEC_R};
+
+/*
+ * Codec 2: number classes and streams per class; the streams of the wall
+ * time deltas come first, then those of number class c at (c + 1) * NPL.
+ */
+#define NCLS   LX__XFORM_NCLS
+#define NPL    LX__XFORM_NPL
+#define NSTR   ((NCLS + 1) * NPL)
+#define NO_CLS 0xffu
+/* Codec 2: a number's shape byte is t + SH_T * L; below SH_MAX. */
+#define SH_T   20
+#define SH_MAX (SH_T * 9)
 
 /* Skeleton marker; shape codes below 0x10 are special. */
 #define MARK       0x01
@@ -56,6 +76,7 @@ struct lx__xctx {
     int32_t score; /* > 0: raw values have been cheaper than deltas */
     uint32_t tz;   /* decimal trailing zeros of v (encoder only) */
     uint32_t ep;   /* the chunk (x->ep) it was last used in */
+    uint32_t cls;  /* codec 2: its class in the chunk, NO_CLS before use */
 };
 
 static const uint64_t pow10[20] = {1ull,
@@ -106,6 +127,9 @@ void lx__xform_init(struct lx__xform *x, const struct lx_mem *mem)
     size_t i;
 
     x->mem = mem;
+    x->codec = LX__CAP_CODEC_NUM2;
+    x->nparts = 0;
+    x->ncls = 0;
     x->ctx = NULL;
     x->ctx_mem = NULL;
     x->htab = NULL;
@@ -113,7 +137,7 @@ void lx__xform_init(struct lx__xform *x, const struct lx_mem *mem)
     x->ep = 0;
     x->sk_start = 0;
     lx__cbuf_init(&x->skel, mem);
-    for (i = 0; i < NSEC; i++) {
+    for (i = 0; i < NSEC_ALL; i++) {
         lx__cbuf_init(&x->sec[i], mem);
     }
 }
@@ -122,7 +146,7 @@ void lx__xform_free(struct lx__xform *x)
 {
     size_t i;
 
-    for (i = 0; i < NSEC; i++) {
+    for (i = 0; i < NSEC_ALL; i++) {
         lx__cbuf_free(&x->sec[i]);
     }
     lx__free(x->mem, x->ctx_mem);
@@ -154,6 +178,7 @@ static int reset_ctx(struct lx__xform *x)
         memset(x->ctx, 0, CTX_N * sizeof(*x->ctx)); /* new, or wrapped */
     }
     x->skel.len = 0;
+    x->ncls = 0;
     return LX_OK;
 }
 
@@ -169,6 +194,7 @@ static inline struct lx__xctx *ctx_get(struct lx__xctx *ctx, unsigned i,
         c->score = 0;
         c->tz = 0;
         c->ep = ep;
+        c->cls = NO_CLS;
     }
     return c;
 }
@@ -651,7 +677,7 @@ static inline bool read_number_fast(const uint8_t *p, size_t len, size_t *i,
  * make the compiler reload every field after each byte).
  */
 struct wcur {
-    uint8_t *k, *z, *v;
+    uint8_t *k, *z, *v, *c;
 };
 
 /*
@@ -660,7 +686,7 @@ struct wcur {
  */
 static inline void enc_number(struct lx__xctx *ctx, uint32_t ep, struct wcur *w,
                               unsigned ci, const struct num *m, unsigned D,
-                              unsigned F)
+                              unsigned F, bool two, unsigned *ncls)
 {
     struct lx__xctx *c;
     uint64_t v = m->v, vs = m->vs, d, out;
@@ -703,6 +729,19 @@ static inline void enc_number(struct lx__xctx *ctx, uint32_t ep, struct wcur *w,
         out = vs;
     }
     *w->z++ = (uint8_t)t;
+    if (two) {
+        /* Classes in order of first use; the late ones share the last. */
+        if (c->cls == NO_CLS) {
+            c->cls = *ncls < NCLS ? (*ncls)++ : NCLS - 1;
+        }
+        *w->c++ = (uint8_t)c->cls;
+        memcpy(w->v, &out, 8);
+        w->v += 8;
+        ctx_learn(c, v, d);
+        c->tz = tz;
+        c->vs = vs;
+        return;
+    }
     q = w->v;
     while (out >= 0x80) {
         *q++ = (uint8_t)(out | 0x80);
@@ -722,6 +761,7 @@ static int sec_room(struct lx__xform *x, size_t n)
 
     if ((rc = lx__cbuf_reserve(&x->sec[SEC_K], 3 * n + 1)) != LX_OK ||
         (rc = lx__cbuf_reserve(&x->sec[SEC_Z], n + 1)) != LX_OK ||
+        (rc = lx__cbuf_reserve(&x->sec[SEC_C], n + 1)) != LX_OK ||
         (rc = lx__cbuf_reserve(&x->sec[SEC_V], 10 * n + 1)) != LX_OK) {
         return rc;
     }
@@ -733,6 +773,7 @@ static void cur_get(struct lx__xform *x, struct wcur *w)
     w->k = x->sec[SEC_K].p + x->sec[SEC_K].len;
     w->z = x->sec[SEC_Z].p + x->sec[SEC_Z].len;
     w->v = x->sec[SEC_V].p + x->sec[SEC_V].len;
+    w->c = x->sec[SEC_C].p + x->sec[SEC_C].len;
 }
 
 static void cur_put(struct lx__xform *x, const struct wcur *w)
@@ -740,6 +781,7 @@ static void cur_put(struct lx__xform *x, const struct wcur *w)
     x->sec[SEC_K].len = (size_t)(w->k - x->sec[SEC_K].p);
     x->sec[SEC_Z].len = (size_t)(w->z - x->sec[SEC_Z].p);
     x->sec[SEC_V].len = (size_t)(w->v - x->sec[SEC_V].p);
+    x->sec[SEC_C].len = (size_t)(w->c - x->sec[SEC_C].p);
 }
 
 /*
@@ -749,11 +791,11 @@ static void cur_put(struct lx__xform *x, const struct wcur *w)
 static inline int enc_room(struct lx__xform *x, struct wcur *w, size_t n)
 {
     const struct lx__cbuf *k = &x->sec[SEC_K], *z = &x->sec[SEC_Z],
-                          *v = &x->sec[SEC_V];
+                          *v = &x->sec[SEC_V], *c = &x->sec[SEC_C];
     int rc;
 
     cur_put(x, w);
-    if (k->cap - k->len > 3 * n && z->cap - z->len > n &&
+    if (k->cap - k->len > 3 * n && z->cap - z->len > n && c->cap - c->len > n &&
         v->cap - v->len > 10 * n) {
         return LX_OK;
     }
@@ -771,6 +813,8 @@ static int enc_text(struct lx__xform *x, const uint8_t *p, size_t len)
     struct lx__cbuf *s = &x->sec[SEC_S];
     struct lx__xctx *ctx = x->ctx;
     const uint32_t ep = x->ep;
+    const bool two = x->codec == LX__CAP_CODEC_NUM2;
+    unsigned ncls = x->ncls;
     const uint8_t *sk;
     uint8_t *sq;
     struct wcur w;
@@ -837,7 +881,8 @@ static int enc_text(struct lx__xform *x, const uint8_t *p, size_t len)
             read_number(p, len, &i, &m, &F);
         }
         /* The context of the marker about to be written at sq. */
-        enc_number(ctx, ep, &w, ctx_at(sk, (size_t)(sq - sk), F), &m, m.n, F);
+        enc_number(ctx, ep, &w, ctx_at(sk, (size_t)(sq - sk), F), &m, m.n, F,
+                   two, &ncls);
         *sq++ = MARK;
     }
     *sq++ = MARK;
@@ -847,6 +892,7 @@ static int enc_text(struct lx__xform *x, const uint8_t *p, size_t len)
     }
     *w.k++ = K_END;
     cur_put(x, &w);
+    x->ncls = ncls;
     return LX_OK;
 }
 
@@ -967,8 +1013,17 @@ static size_t enc_record(struct lx__xform *x, const uint8_t *p, size_t len,
     put_uv(&x->sec[SEC_H], dv[0]);
     put_uv(&x->sec[SEC_H], dv[1]);
     put_uv(&x->sec[SEC_H], dv[3]);
-    put_uv(&x->sec[SEC_W], strip10(dv[2], &t));
-    put_u8(&x->sec[SEC_H], t);
+    if (x->codec == LX__CAP_CODEC_NUM2) {
+        uint64_t wv = strip10(dv[2], &t);
+        uint8_t *q = x->sec[SEC_W].p + x->sec[SEC_W].len;
+
+        memcpy(q, &wv, 8);
+        q[8] = (uint8_t)t;
+        x->sec[SEC_W].len += 9;
+    } else {
+        put_uv(&x->sec[SEC_W], strip10(dv[2], &t));
+        put_u8(&x->sec[SEC_H], t);
+    }
     put_uv(&x->sec[SEC_H], plen);
     memcpy(x->sec[SEC_H].p + x->sec[SEC_H].len, p + pos, plen);
     x->sec[SEC_H].len += plen;
@@ -1003,6 +1058,140 @@ static size_t enc_record(struct lx__xform *x, const uint8_t *p, size_t len,
     return body + (size_t)blen;
 }
 
+/* The number of bytes of x without its leading zero bytes (0 for 0). */
+static inline unsigned bytelen(uint64_t x)
+{
+    return (bitlen(x) + 7) / 8;
+}
+
+/*
+ * The stream (in its class's 9) of byte j of a value of L bytes: the top
+ * byte goes to 5..8 by length (4 and more share 8), the others to 1..4 by
+ * position (3 and up share 4).
+ */
+static const uint8_t plane_tab[9][8] = {
+    {0},
+    {5},
+    {1, 6},
+    {1, 2, 7},
+    {1, 2, 3, 8},
+    {1, 2, 3, 4, 8},
+    {1, 2, 3, 4, 4, 8},
+    {1, 2, 3, 4, 4, 4, 8},
+    {1, 2, 3, 4, 4, 4, 4, 8},
+};
+
+/*
+ * The stream stored i-th of a chunk with nc classes (wall time included):
+ * plane by plane, and in a plane class by class.
+ */
+static inline size_t stream_at(size_t i, size_t nc)
+{
+    return i % nc * NPL + i / nc;
+}
+
+/* Stream bytes of the values of each length, per (class, length). */
+static void add_counts(size_t *cnt, const size_t *nlen)
+{
+    unsigned L, j;
+
+    for (L = 0; L <= 8; L++) {
+        cnt[0] += nlen[L];
+        for (j = 0; j < L; j++) {
+            cnt[plane_tab[L][j]] += nlen[L];
+        }
+    }
+}
+
+/* Writes a value v with t to the streams at q (advancing them). */
+static inline void put_num(uint8_t **q, unsigned t, uint64_t v)
+{
+    unsigned L = bytelen(v), j;
+
+    *q[0]++ = (uint8_t)(t + SH_T * L);
+    for (j = 0; j < L; j++) {
+        *q[plane_tab[L][j]]++ = (uint8_t)(v >> (8 * j));
+    }
+}
+
+/*
+ * Codec 2's content: the header, H, S, K and R, then the streams of the
+ * wall time deltas and of each number class (section 5.5), from what the
+ * encoder left in W (value and t of each record) and in Z, V and C (t,
+ * value and class of each number).
+ */
+static int assemble2(struct lx__xform *x, uint64_t nrec, struct lx__cbuf *out)
+{
+    const uint8_t *cz = x->sec[SEC_C].p, *tz = x->sec[SEC_Z].p;
+    const uint8_t *vz = x->sec[SEC_V].p, *wz = x->sec[SEC_W].p;
+    size_t nnum = x->sec[SEC_Z].len, nw = x->sec[SEC_W].len / 9;
+    size_t cnt[NSTR], nlen[NCLS + 1][9], total = 0, i;
+    unsigned nstr = (x->ncls + 1) * NPL;
+    uint8_t *p, *q[NSTR];
+    uint64_t v;
+    int rc;
+
+    memset(cnt, 0, sizeof(cnt));
+    memset(nlen, 0, sizeof(nlen));
+    for (i = 0; i < nw; i++) {
+        memcpy(&v, wz + 9 * i, 8);
+        nlen[0][bytelen(v)]++;
+    }
+    for (i = 0; i < nnum; i++) {
+        memcpy(&v, vz + 8 * i, 8);
+        nlen[cz[i] + 1][bytelen(v)]++;
+    }
+    for (i = 0; i <= x->ncls; i++) {
+        add_counts(cnt + i * NPL, nlen[i]);
+    }
+    for (i = 0; i < 4; i++) {
+        total += x->sec[order2[i]].len;
+    }
+    for (i = 0; i < nstr; i++) {
+        total += cnt[i];
+    }
+    rc = lx__cbuf_reserve(out, 10 * (6 + nstr) + total);
+    if (rc != LX_OK) {
+        return rc;
+    }
+    p = out->p + out->len;
+    p += lx__cap_put_uvarint(p, nrec);
+    for (i = 0; i < 4; i++) {
+        p += lx__cap_put_uvarint(p, x->sec[order2[i]].len);
+    }
+    p += lx__cap_put_uvarint(p, x->ncls);
+    for (i = 0; i < nstr; i++) {
+        p += lx__cap_put_uvarint(p, cnt[stream_at(i, x->ncls + 1)]);
+    }
+    x->nparts = 0;
+    for (i = 0; i < 4; i++) {
+        const struct lx__cbuf *b = &x->sec[order2[i]];
+
+        if (b->len > 0) {
+            memcpy(p, b->p, b->len);
+        }
+        p += b->len;
+        x->parts[x->nparts++] = b->len;
+    }
+    for (i = 0; i < nstr; i++) {
+        size_t si = stream_at(i, x->ncls + 1);
+
+        q[si] = p;
+        p += cnt[si];
+        x->parts[x->nparts++] = cnt[si];
+    }
+    for (i = 0; i < nw; i++) {
+        memcpy(&v, wz + 9 * i, 8);
+        put_num(q, wz[9 * i + 8], v);
+    }
+    for (i = 0; i < nnum; i++) {
+        memcpy(&v, vz + 8 * i, 8);
+        put_num(q + ((size_t)cz[i] + 1) * NPL, tz[i], v);
+    }
+    out->len = (size_t)(p - out->p);
+    return LX_OK;
+}
+
 int lx__xform_encode(struct lx__xform *x, const uint8_t *in, size_t n,
                      struct lx__cbuf *out)
 {
@@ -1028,7 +1217,7 @@ int lx__xform_encode(struct lx__xform *x, const uint8_t *in, size_t n,
         x->htab[x->htab[SK_SLOTS + i]] = 0;
     }
     x->nhtab = 0;
-    for (i = 0; i < NSEC; i++) {
+    for (i = 0; i < NSEC_ALL; i++) {
         x->sec[i].len = 0;
     }
     while (pos < n) {
@@ -1040,9 +1229,14 @@ int lx__xform_encode(struct lx__xform *x, const uint8_t *in, size_t n,
         pos += k;
         nrec++;
     }
+    if (x->codec == LX__CAP_CODEC_NUM2) {
+        return assemble2(x, nrec, out);
+    }
     for (i = 0; i < NSEC; i++) {
         total += x->sec[i].len;
+        x->parts[i] = x->sec[i].len;
     }
+    x->nparts = NSEC;
     rc = lx__cbuf_reserve(out, 10 * (NSEC + 1) + total);
     if (rc != LX_OK) {
         return rc;
@@ -1070,8 +1264,16 @@ struct sec {
     size_t pos;
 };
 
+/* A number stream of codec 2: the next byte and the end. */
+struct nsec {
+    const uint8_t *c, *e;
+};
+
 struct dec {
     struct sec s[NSEC];
+    struct nsec ns[NSTR]; /* codec 2: the wall time and number streams */
+    unsigned ncls;        /* codec 2: classes assigned so far */
+    bool two;             /* codec 2 */
     struct lx__xform *x;
     bool nomem;
     uint8_t *out;
@@ -1253,6 +1455,66 @@ static inline size_t get_uv(const uint8_t *p, size_t len, uint64_t *v)
 }
 
 /*
+ * Codec 2: reads the t and x of a number from the 9 streams st of its
+ * class: the shape byte, then x's bytes low first from the planes. False
+ * (with *err) if a stream ends or the shape or top byte is not canonical.
+ */
+static inline bool rd_num2(struct nsec *st, unsigned *t, uint64_t *raw,
+                           const char **err)
+{
+    unsigned sh, L, j;
+    uint64_t x = 0;
+
+/* The next byte of stream i of st into b, or out. */
+#define RD(i, b)                                                               \
+    do {                                                                       \
+        if (st[i].c == st[i].e) {                                              \
+            goto truncated;                                                    \
+        }                                                                      \
+        (b) = *st[i].c++;                                                      \
+    } while (0)
+    RD(0, sh);
+    if (sh >= SH_MAX) {
+        *err = "bad number shape";
+        return false;
+    }
+    L = sh / SH_T;
+    *t = sh - L * SH_T;
+    switch (L) {
+    case 0:
+        break;
+    case 1:
+        RD(5, x);
+        break;
+    case 2: {
+        uint64_t b0, b1;
+
+        RD(1, b0);
+        RD(6, b1);
+        x = b0 | b1 << 8;
+        break;
+    }
+    default:
+        for (j = 0; j < L; j++) {
+            uint64_t b;
+
+            RD(plane_tab[L][j], b);
+            x |= b << (8 * j);
+        }
+    }
+#undef RD
+    if (L > 0 && x >> (8 * (L - 1)) == 0) {
+        *err = "number with a zero top byte";
+        return false;
+    }
+    *raw = x;
+    return true;
+truncated:
+    *err = "number stream truncated";
+    return false;
+}
+
+/*
  * Rebuilds one payload text from the skeleton at s and the numbers: the
  * skeleton's bytes are copied 8 at a time up to its next marker, and each
  * number is decoded and written in place.
@@ -1328,27 +1590,41 @@ static void dec_text(struct dec *d, struct lx__xctx *ctx, struct sec *s)
             D = code >> 4;
             F = code & 15;
         }
-        if (zs->pos >= zs->len || vs->pos >= vs->len) {
-            d->err = "section truncated";
-            break;
-        }
-        t = zs->p[zs->pos++];
-        if (vs->p[vs->pos] < 0x80) {
-            raw = vs->p[vs->pos++];
-        } else {
-            size_t k = get_uv(vs->p + vs->pos, vs->len - vs->pos, &raw);
-
-            if (k == 0) {
-                d->err = "bad varint in section";
-                break;
-            }
-            vs->pos += k;
-        }
-        if (D == 0 || D > MAX_DIGITS || F >= D || t > MAX_DIGITS) {
+        if (D == 0 || D > MAX_DIGITS || F >= D) {
             d->err = "bad number shape";
             break;
         }
         c = ctx_get(ctx, ctx_at(base, n, F), d->x->ep);
+        if (d->two) {
+            if (c->cls == NO_CLS) {
+                c->cls = d->ncls < NCLS ? d->ncls++ : NCLS - 1;
+            }
+            if (!rd_num2(d->ns + ((size_t)c->cls + 1) * NPL, &t, &raw,
+                         &d->err)) {
+                break;
+            }
+        } else {
+            if (zs->pos >= zs->len || vs->pos >= vs->len) {
+                d->err = "section truncated";
+                break;
+            }
+            t = zs->p[zs->pos++];
+            if (vs->p[vs->pos] < 0x80) {
+                raw = vs->p[vs->pos++];
+            } else {
+                size_t k = get_uv(vs->p + vs->pos, vs->len - vs->pos, &raw);
+
+                if (k == 0) {
+                    d->err = "bad varint in section";
+                    break;
+                }
+                vs->pos += k;
+            }
+            if (t > MAX_DIGITS) {
+                d->err = "bad number shape";
+                break;
+            }
+        }
         if (c->score <= 0) {
             dd = lx__cap_unzigzag(raw) * pow10[t];
             v = c->v + dd;
@@ -1415,14 +1691,20 @@ static void dec_skel(struct dec *d, struct lx__xctx *ctx)
 
 static void dec_record(struct dec *d, struct lx__xctx *ctx)
 {
-    unsigned kind = rd_u8(d, SEC_H), flags = rd_u8(d, SEC_H), t, mode;
+    unsigned kind = rd_u8(d, SEC_H), flags = rd_u8(d, SEC_H), t = 0, mode;
     uint64_t g = rd_uv(d, SEC_H), sq = rd_uv(d, SEC_H), m = rd_uv(d, SEC_H);
-    uint64_t w, plen, blen, hdr;
+    uint64_t w = 0, plen, blen, hdr;
     size_t start = d->pos, guess, body, k;
     uint8_t tmp[64], *q = tmp;
 
-    t = rd_u8(d, SEC_H);
-    w = rd_uv(d, SEC_W);
+    if (d->two) {
+        if (d->err == NULL) {
+            rd_num2(d->ns, &t, &w, &d->err);
+        }
+    } else {
+        t = rd_u8(d, SEC_H);
+        w = rd_uv(d, SEC_W);
+    }
     plen = rd_uv(d, SEC_H);
     if (d->err != NULL) {
         return;
@@ -1501,29 +1783,60 @@ int lx__xform_decode(struct lx__xform *x, const uint8_t *in, size_t n,
                      uint8_t *out, size_t outlen, char *msg, size_t msgcap)
 {
     struct dec d;
-    uint64_t nrec, len[NSEC], i;
+    uint64_t nrec, len[NSEC] = {0}, nlen[NSTR], ncls = 0, i;
     size_t pos, k;
     int rc;
 
     memset(&d, 0, sizeof(d));
+    d.two = x->codec == LX__CAP_CODEC_NUM2;
+    if (x->codec != LX__CAP_CODEC_NUM && !d.two) {
+        lx__snprintf(msg, msgcap, "not a transform codec");
+        return LX_ERR_CORRUPT;
+    }
     k = lx__cap_get_uvarint(in, n, &nrec);
     pos = k;
-    for (i = 0; i < NSEC && k != 0; i++) {
-        k = lx__cap_get_uvarint(in + pos, n - pos, &len[i]);
+    for (i = 0; i < (d.two ? 4u : NSEC) && k != 0; i++) {
+        k = lx__cap_get_uvarint(in + pos, n - pos, &len[d.two ? order2[i] : i]);
         pos += k;
+    }
+    if (d.two && k != 0) {
+        k = lx__cap_get_uvarint(in + pos, n - pos, &ncls);
+        pos += k;
+        if (k != 0 && ncls > NCLS) {
+            lx__snprintf(msg, msgcap, "too many number classes");
+            return LX_ERR_CORRUPT;
+        }
+        for (i = 0; i < (ncls + 1) * NPL && k != 0; i++) {
+            k = lx__cap_get_uvarint(in + pos, n - pos,
+                                    &nlen[stream_at(i, ncls + 1)]);
+            pos += k;
+        }
     }
     if (k == 0) {
         lx__snprintf(msg, msgcap, "transform header truncated");
         return LX_ERR_CORRUPT;
     }
-    for (i = 0; i < NSEC; i++) {
-        if (len[i] > n - pos) {
+    for (i = 0; i < (d.two ? 4u : NSEC); i++) {
+        uint64_t si = d.two ? order2[i] : i;
+
+        if (len[si] > n - pos) {
             lx__snprintf(msg, msgcap, "transform section past the end");
             return LX_ERR_CORRUPT;
         }
-        d.s[i].p = in + pos;
-        d.s[i].len = (size_t)len[i];
-        pos += (size_t)len[i];
+        d.s[si].p = in + pos;
+        d.s[si].len = (size_t)len[si];
+        pos += (size_t)len[si];
+    }
+    for (i = 0; i < (d.two ? ncls + 1 : 0) * NPL; i++) {
+        size_t si = stream_at(i, ncls + 1);
+
+        if (nlen[si] > n - pos) {
+            lx__snprintf(msg, msgcap, "transform section past the end");
+            return LX_ERR_CORRUPT;
+        }
+        d.ns[si].c = in + pos;
+        d.ns[si].e = in + pos + nlen[si];
+        pos += (size_t)nlen[si];
     }
     if (pos != n || nrec == 0 || nrec > outlen) {
         lx__snprintf(msg, msgcap, "transform sections do not fill the chunk");
@@ -1546,6 +1859,11 @@ int lx__xform_decode(struct lx__xform *x, const uint8_t *in, size_t n,
     for (i = 0; i < NSEC && d.err == NULL; i++) {
         if (d.s[i].pos != d.s[i].len) {
             d.err = "transform section not used up";
+        }
+    }
+    for (i = 0; i < NSTR && d.err == NULL; i++) {
+        if (d.ns[i].c != d.ns[i].e) {
+            d.err = "number stream not used up";
         }
     }
     if (d.err != NULL) {

@@ -36,7 +36,7 @@
 struct lx_secret;
 
 /* The format version this library writes and the newest it reads. */
-#define LX_CAPTURE_FORMAT_VERSION 2
+#define LX_CAPTURE_FORMAT_VERSION 3
 
 /* PRAGMA application_id of every capture file: "LXCP". */
 #define LX_CAPTURE_APPLICATION_ID 0x4C584350
@@ -78,7 +78,7 @@ struct lx_capture_wopts;
 
 /*
  * Creates writer options with the defaults: zstd level 3, chunks of at most
- * 1 MiB raw (no record limit), a commit at least every 1 s (of record
+ * 4 MiB raw (no record limit), a commit at least every 1 s (of record
  * mono time) or 4 MiB, no dictionary, the default redaction rules
  * (docs/capture-format.md section 6).
  * Errors: LX_ERR_INVAL, LX_ERR_NOMEM. Free with lx_capture_wopts_free.

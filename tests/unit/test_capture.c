@@ -1861,9 +1861,9 @@ static void test_wrong_version_and_schema(void **state)
     tmp_path(path, sizeof(path), "version.lxcap");
     write_recording(path, 100, &g, o);
     text_free(&g.expect);
-    sql_on(path, "PRAGMA user_version = 3");
+    sql_on(path, "PRAGMA user_version = 4");
     assert_int_equal(open_err(path, &err), LX_ERR_VERSION);
-    assert_non_null(strstr(err.msg, "version 3"));
+    assert_non_null(strstr(err.msg, "version 4"));
 
     tmp_path(path, sizeof(path), "schema.lxcap");
     write_recording(path, 100, &g, o);
@@ -2171,7 +2171,7 @@ static void test_format_v1_fixture(void **state)
     text_free(&got);
 }
 
-/* ---- numeric transform (chunk codec 1) ---------------------------------- */
+/* ---- numeric transform (chunk codecs 1 and 2) --------------------------- */
 
 /* Appends one record of the given kind with payload p[0..n) to b. */
 static void xf_add(struct lx__cbuf *b, struct lx__cap_prev *prev, int kind,
@@ -2209,8 +2209,9 @@ static void xf_add(struct lx__cbuf *b, struct lx__cap_prev *prev, int kind,
 }
 
 /*
- * Transforms b and back; the bytes must come back exactly. Returns the
- * size of the transform compressed at zstd level 3.
+ * Transforms b with codec 1 and with codec 2 and back; the bytes must
+ * come back exactly. Returns the size of the codec 2 transform compressed
+ * at zstd level 3.
  */
 static size_t xf_roundtrip(const struct lx__cbuf *b)
 {
@@ -2223,6 +2224,16 @@ static size_t xf_roundtrip(const struct lx__cbuf *b)
     assert_non_null(back);
     lx__xform_init(&x, NULL);
     lx__cbuf_init(&t, NULL);
+    assert_int_equal(x.codec, LX__CAP_CODEC_NUM2); /* the default */
+    x.codec = LX__CAP_CODEC_NUM;
+    assert_int_equal(lx__xform_encode(&x, b->p, b->len, &t), LX_OK);
+    if (lx__xform_decode(&x, t.p, t.len, back, b->len, msg, sizeof(msg)) !=
+        LX_OK) {
+        fail_msg("codec 1 decode: %s", msg);
+    }
+    assert_memory_equal(back, b->p, b->len);
+    x.codec = LX__CAP_CODEC_NUM2;
+    t.len = 0;
     assert_int_equal(lx__xform_encode(&x, b->p, b->len, &t), LX_OK);
     if (lx__xform_decode(&x, t.p, t.len, back, b->len, msg, sizeof(msg)) !=
         LX_OK) {
@@ -2540,13 +2551,17 @@ static uint64_t fnv64(uint64_t h, const uint8_t *p, size_t n)
     return h;
 }
 
-/* The hash of the transform of b (fresh contexts), which round-trips. */
-static uint64_t xf_hash(uint64_t h, const struct lx__cbuf *b)
+/*
+ * The hash of the transform of b with the codec (fresh contexts), which
+ * round-trips.
+ */
+static uint64_t xf_hash(uint64_t h, const struct lx__cbuf *b, int codec)
 {
     struct lx__xform x;
     struct lx__cbuf t;
 
     lx__xform_init(&x, NULL);
+    x.codec = codec;
     lx__cbuf_init(&t, NULL);
     assert_int_equal(lx__xform_encode(&x, b->p, b->len, &t), LX_OK);
     h = fnv64(h, t.p, t.len);
@@ -2557,9 +2572,81 @@ static uint64_t xf_hash(uint64_t h, const struct lx__cbuf *b)
 }
 
 /*
+ * The hash of the transform with the codec of the frames (three rounds,
+ * so that contexts and skeletons seen before are used) and of the first
+ * 3000 frames of each recording, when present, in chunks of 256 KiB;
+ * they must be want_frames and want_files.
+ */
+static void pinned_codec(const char *const *frames, size_t nframes,
+                         const char *const *files, size_t nfiles,
+                         uint64_t want_frames, const uint64_t *want_files,
+                         int codec)
+{
+    struct lx__cap_prev prev = {0, 0, 0, 0};
+    struct lx__cbuf b;
+    uint64_t h = 0xcbf29ce484222325ull, seq = 0;
+    size_t f, i, k;
+
+    lx__cbuf_init(&b, NULL);
+    for (k = 0; k < 3; k++) {
+        for (i = 0; i < nframes; i++) {
+            xf_add(&b, &prev, LX_CAPTURE_WS_FRAME, 1, frames[i],
+                   strlen(frames[i]), seq++);
+        }
+        xf_add(&b, &prev, LX_CAPTURE_HTTP_RESPONSE, 0, frames[k],
+               strlen(frames[k]), seq++);
+        xf_add(&b, &prev, LX_CAPTURE_ANNOTATION, 0, frames[4],
+               strlen(frames[4]), seq++);
+    }
+    h = xf_hash(h, &b, codec);
+    if (h != want_frames) {
+        fail_msg("codec %d transform of the frames: hash %016llx", codec,
+                 (unsigned long long)h);
+    }
+    for (f = 0; f < nfiles; f++) {
+        size_t len = 0, pos = 0, n = 0;
+        uint8_t *text = NULL;
+
+        if (access(files[f], R_OK) == 0) {
+            text = slurp(files[f], &len);
+        }
+        if (text == NULL) {
+            print_message("samples not found: %s (skipped)\n", files[f]);
+            continue;
+        }
+        h = 0xcbf29ce484222325ull;
+        b.len = 0;
+        memset(&prev, 0, sizeof(prev));
+        while (pos < len && n < 3000) {
+            uint8_t *nl = memchr(text + pos, '\n', len - pos);
+            size_t end = nl != NULL ? (size_t)(nl - text) : len;
+            uint8_t *sp = memchr(text + pos, ' ', end - pos);
+
+            if (sp != NULL) {
+                xf_add(&b, &prev, LX_CAPTURE_WS_FRAME, 1, sp + 1,
+                       end - (size_t)(sp + 1 - text), n++);
+            }
+            pos = end + 1;
+            if (b.len >= (256u << 10) || pos >= len || n == 3000) {
+                h = xf_hash(h, &b, codec);
+                b.len = 0;
+                memset(&prev, 0, sizeof(prev));
+            }
+        }
+        if (h != want_files[f]) {
+            fail_msg("codec %d transform of %s: hash %016llx", codec, files[f],
+                     (unsigned long long)h);
+        }
+        lx__free(NULL, text);
+    }
+    lx__cbuf_free(&b);
+}
+
+/*
  * The transform's bytes are pinned: real frames (and the recordings, when
- * present) give exactly the bytes the first version of codec 1 gave, so a
- * faster encoder cannot change the file format unnoticed.
+ * present) give exactly the bytes the first version of codec 1 gave, and
+ * those of codec 2, so a faster encoder cannot change the file format
+ * unnoticed.
  */
 static void test_xform_pinned(void **state)
 {
@@ -2589,69 +2676,19 @@ static void test_xform_pinned(void **state)
         LX_CAPTURE_FIXTURES "/../../../../shared/samples/binance-usdm/"
                             "hftbacktest/btcusdt_20240718.txt",
     };
-    static const uint64_t want_files[] = {0xeb19c301594b88e3ull,
-                                          0x19dc3ee690684e13ull};
-    struct lx__cap_prev prev = {0, 0, 0, 0};
-    struct lx__cbuf b;
-    uint64_t h = 0xcbf29ce484222325ull, seq = 0;
-    size_t f, i, k;
+    /* [codec 1, codec 2] */
+    static const uint64_t want_frames[2] = {0x6887b020345935a1ull,
+                                            0x91b21c4488e5e693ull};
+    static const uint64_t want_files[2][2] = {
+        {0xeb19c301594b88e3ull, 0x19dc3ee690684e13ull},
+        {0x9a0d59e7416997b8ull, 0x5fdfd7b4c3728addull}};
+    int c;
 
     (void)state;
-    lx__cbuf_init(&b, NULL);
-    /* Three rounds: contexts and skeletons seen before are used. */
-    for (k = 0; k < 3; k++) {
-        for (i = 0; i < LX_ARRAY_LEN(frames); i++) {
-            xf_add(&b, &prev, LX_CAPTURE_WS_FRAME, 1, frames[i],
-                   strlen(frames[i]), seq++);
-        }
-        xf_add(&b, &prev, LX_CAPTURE_HTTP_RESPONSE, 0, frames[k],
-               strlen(frames[k]), seq++);
-        xf_add(&b, &prev, LX_CAPTURE_ANNOTATION, 0, frames[4],
-               strlen(frames[4]), seq++);
+    for (c = 0; c < 2; c++) {
+        pinned_codec(frames, LX_ARRAY_LEN(frames), files, LX_ARRAY_LEN(files),
+                     want_frames[c], want_files[c], c + 1);
     }
-    h = xf_hash(h, &b);
-    if (h != 0x6887b020345935a1ull) {
-        fail_msg("transform of the frames: hash %016llx",
-                 (unsigned long long)h);
-    }
-    for (f = 0; f < LX_ARRAY_LEN(files); f++) {
-        size_t len = 0, pos = 0, n = 0;
-        uint8_t *text = NULL;
-
-        if (access(files[f], R_OK) == 0) {
-            text = slurp(files[f], &len);
-        }
-        if (text == NULL) {
-            print_message("samples not found: %s (skipped)\n", files[f]);
-            continue;
-        }
-        h = 0xcbf29ce484222325ull;
-        b.len = 0;
-        memset(&prev, 0, sizeof(prev));
-        /* The first 3000 frames, in chunks of 256 KiB. */
-        while (pos < len && n < 3000) {
-            uint8_t *nl = memchr(text + pos, '\n', len - pos);
-            size_t end = nl != NULL ? (size_t)(nl - text) : len;
-            uint8_t *sp = memchr(text + pos, ' ', end - pos);
-
-            if (sp != NULL) {
-                xf_add(&b, &prev, LX_CAPTURE_WS_FRAME, 1, sp + 1,
-                       end - (size_t)(sp + 1 - text), n++);
-            }
-            pos = end + 1;
-            if (b.len >= (256u << 10) || pos >= len || n == 3000) {
-                h = xf_hash(h, &b);
-                b.len = 0;
-                memset(&prev, 0, sizeof(prev));
-            }
-        }
-        if (h != want_files[f]) {
-            fail_msg("transform of %s: hash %016llx", files[f],
-                     (unsigned long long)h);
-        }
-        lx__free(NULL, text);
-    }
-    lx__cbuf_free(&b);
 }
 
 /*
@@ -2711,7 +2748,7 @@ static void test_xform_corrupt(void **state)
     uint8_t *back, *bad;
     char msg[96];
     size_t i;
-    int rc;
+    int rc, c;
 
     (void)state;
     lx__cbuf_init(&b, NULL);
@@ -2723,26 +2760,33 @@ static void test_xform_corrupt(void **state)
 
         xf_add(&b, &prev, LX_CAPTURE_WS_FRAME, 1, j, sizeof(j) - 1, i);
     }
-    assert_int_equal(lx__xform_encode(&x, b.p, b.len, &t), LX_OK);
     back = lx__malloc(NULL, b.len + LX__XFORM_SLACK);
-    bad = lx__malloc(NULL, t.len);
+    bad = lx__malloc(NULL, 4 * b.len);
     assert_non_null(back);
     assert_non_null(bad);
-    for (i = 0; i < t.len; i++) {
-        /* Every truncation is an error. */
-        assert_int_equal(
-            lx__xform_decode(&x, t.p, i, back, b.len, msg, sizeof(msg)),
-            LX_ERR_CORRUPT);
-        assert_true(msg[0] != '\0');
-        /* Every byte changed decodes or is an error (zstd's checksum
-         * catches it in a file). */
-        memcpy(bad, t.p, t.len);
-        bad[i] ^= (uint8_t)(1u << (i % 8));
-        rc = lx__xform_decode(&x, bad, t.len, back, b.len, msg, sizeof(msg));
-        assert_true(rc == LX_OK || rc == LX_ERR_CORRUPT);
-        bad[i] = 0xff;
-        rc = lx__xform_decode(&x, bad, t.len, back, b.len, msg, sizeof(msg));
-        assert_true(rc == LX_OK || rc == LX_ERR_CORRUPT);
+    for (c = LX__CAP_CODEC_NUM; c <= LX__CAP_CODEC_NUM2; c++) {
+        x.codec = c;
+        t.len = 0;
+        assert_int_equal(lx__xform_encode(&x, b.p, b.len, &t), LX_OK);
+        assert_true(t.len <= 4 * b.len);
+        for (i = 0; i < t.len; i++) {
+            /* Every truncation is an error. */
+            assert_int_equal(
+                lx__xform_decode(&x, t.p, i, back, b.len, msg, sizeof(msg)),
+                LX_ERR_CORRUPT);
+            assert_true(msg[0] != '\0');
+            /* Every byte changed decodes or is an error (zstd's checksum
+             * catches it in a file). */
+            memcpy(bad, t.p, t.len);
+            bad[i] ^= (uint8_t)(1u << (i % 8));
+            rc =
+                lx__xform_decode(&x, bad, t.len, back, b.len, msg, sizeof(msg));
+            assert_true(rc == LX_OK || rc == LX_ERR_CORRUPT);
+            bad[i] = 0xff;
+            rc =
+                lx__xform_decode(&x, bad, t.len, back, b.len, msg, sizeof(msg));
+            assert_true(rc == LX_OK || rc == LX_ERR_CORRUPT);
+        }
     }
     /* Content that is not canonical record encoding is declined. */
     {
@@ -2754,6 +2798,100 @@ static void test_xform_corrupt(void **state)
     }
     lx__free(NULL, back);
     lx__free(NULL, bad);
+    lx__cbuf_free(&b);
+    lx__cbuf_free(&t);
+    lx__xform_free(&x);
+}
+
+/* Decodes a codec 2 transform t of b; it must fail saying what. */
+static void xf2_fails(const struct lx__cbuf *b, const uint8_t *t, size_t n,
+                      const char *what)
+{
+    struct lx__xform x;
+    uint8_t *back = lx__malloc(NULL, b->len + LX__XFORM_SLACK);
+    char msg[96];
+
+    assert_non_null(back);
+    lx__xform_init(&x, NULL);
+    assert_int_equal(lx__xform_decode(&x, t, n, back, b->len, msg, sizeof(msg)),
+                     LX_ERR_CORRUPT);
+    if (strstr(msg, what) == NULL) {
+        fail_msg("want \"%s\", got \"%s\"", what, msg);
+    }
+    lx__xform_free(&x);
+    lx__free(NULL, back);
+}
+
+/*
+ * Codec 2's own checks, on the transform of one frame with one number (7,
+ * in class 0): a shape byte of 180 or more (a number's, a wall time's), a
+ * value whose top byte is 0, more than 32 classes, a stream with a byte
+ * left over, a number stream that ends early.
+ */
+static void test_xform2_corrupt(void **state)
+{
+    struct lx__cap_prev prev = {0, 0, 0, 0};
+    struct lx__xform x;
+    struct lx__cbuf b, t;
+    uint64_t v, len[4], ncls, sl[2 * LX__XFORM_NPL];
+    size_t pos = 0, k, i, body, s0, top;
+    uint8_t bad[256];
+
+    (void)state;
+    lx__cbuf_init(&b, NULL);
+    lx__cbuf_init(&t, NULL);
+    lx__xform_init(&x, NULL);
+    xf_add(&b, &prev, LX_CAPTURE_WS_FRAME, 1, "{\"a\":7}", 7, 0);
+    assert_int_equal(lx__xform_encode(&x, b.p, b.len, &t), LX_OK);
+    assert_true(t.len < sizeof(bad));
+    /* nrec, H S K R lengths, ncls, then (ncls + 1) * 9 stream lengths,
+     * stored plane by plane: wall time then class 0 in each. */
+    k = lx__cap_get_uvarint(t.p, t.len, &v);
+    assert_int_equal(v, 1);
+    pos = k;
+    for (i = 0; i < 4; i++) {
+        pos += lx__cap_get_uvarint(t.p + pos, t.len - pos, &len[i]);
+    }
+    pos += lx__cap_get_uvarint(t.p + pos, t.len - pos, &ncls);
+    assert_int_equal(ncls, 1);
+    for (i = 0; i < 2 * LX__XFORM_NPL; i++) {
+        pos += lx__cap_get_uvarint(t.p + pos, t.len - pos, &sl[i]);
+    }
+    body = pos + (size_t)(len[0] + len[1] + len[2] + len[3]);
+    /* Class 0's shape byte (7 is the delta 14 from 0: one byte, no
+     * zeros) is stored second, its top byte of one-byte values 12th. */
+    assert_int_equal(sl[1], 1);
+    assert_int_equal(sl[11], 1);
+    s0 = body + (size_t)sl[0];
+    for (top = body, i = 0; i < 11; i++) {
+        top += (size_t)sl[i];
+    }
+    assert_int_equal(t.p[s0], 20); /* t 0 + 20 * L 1 */
+    assert_int_equal(t.p[top], 14);
+
+    memcpy(bad, t.p, t.len);
+    bad[s0] = 180;
+    xf2_fails(&b, bad, t.len, "bad number shape");
+    memcpy(bad, t.p, t.len);
+    bad[top] = 0;
+    xf2_fails(&b, bad, t.len, "zero top byte");
+    memcpy(bad, t.p, t.len);
+    bad[s0] = 40; /* L 2: a second byte the streams do not have */
+    xf2_fails(&b, bad, t.len, "number stream truncated");
+    memcpy(bad, t.p, t.len);
+    bad[s0] = 0; /* L 0: the top byte is left over */
+    xf2_fails(&b, bad, t.len, "number stream not used up");
+    memcpy(bad, t.p, t.len);
+    bad[k + 4] = 33; /* ncls: its byte follows nrec and four 1-byte lengths */
+    assert_true(len[0] < 128 && len[1] < 128 && len[2] < 128 && len[3] < 128);
+    xf2_fails(&b, bad, t.len, "too many number classes");
+    /* The wall time streams: the first time is 8 bytes; as 9 it would
+     * need a byte there is not, and no shape says 10. */
+    memcpy(bad, t.p, t.len);
+    assert_int_equal(sl[0], 1);
+    assert_int_equal(bad[body] / 20, 8);
+    bad[body] = (uint8_t)(bad[body] + 20);
+    xf2_fails(&b, bad, t.len, "bad number shape");
     lx__cbuf_free(&b);
     lx__cbuf_free(&t);
     lx__xform_free(&x);
@@ -2775,8 +2913,9 @@ static void xf_write(const char *path, struct gen *g,
 }
 
 /*
- * A file written with the transform holds codec 1 chunks, one written
- * without holds codec 0 chunks, and both read back the same records.
+ * A file written with the transform holds codec 2 chunks (version 3), one
+ * written without holds codec 0 chunks, and both read back the same
+ * records; codec 2 in a version 2 file is an unknown codec.
  */
 static void test_xform_file(void **state)
 {
@@ -2793,8 +2932,11 @@ static void test_xform_file(void **state)
     assert_int_equal(lx__capture_wopts_set_xform(o, false), LX_OK);
     xf_write(p2, &g, o);
     lx_capture_wopts_free(o);
-    assert_int_equal(sql_int(p1, "PRAGMA user_version"), 2);
-    assert_true(sql_int(p1, "SELECT count(*) FROM chunks WHERE codec = 1") > 0);
+    assert_int_equal(sql_int(p1, "PRAGMA user_version"), 3);
+    assert_true(sql_int(p1, "SELECT count(*) FROM chunks WHERE codec = 2") > 0);
+    assert_int_equal(
+        sql_int(p1, "SELECT count(*) FROM chunks WHERE codec NOT IN (0, 2)"),
+        0);
     assert_int_equal(
         sql_int(p2, "SELECT count(*) FROM chunks WHERE codec != 0"), 0);
     assert_int_equal(lx_capture_open(&r, NULL, p1, NULL), LX_OK);
@@ -2805,9 +2947,16 @@ static void test_xform_file(void **state)
     read_all(r, &b);
     lx_capture_reader_free(r);
     assert_text_equal(&a, &b);
+    /* Codec 2 came with version 3. */
+    sql_on(p1, "PRAGMA user_version = 2");
+    assert_int_equal(lx_capture_open(&r, NULL, p1, NULL), LX_OK);
+    assert_int_equal(lx_capture_reader_verify(r, NULL), LX_ERR_CORRUPT);
+    assert_non_null(strstr(lx_capture_reader_error(r)->msg, "unknown codec"));
+    lx_capture_reader_free(r);
+    sql_on(p1, "PRAGMA user_version = 3");
     /* An unknown codec is a corrupt chunk, named. */
     sql_on(p1, "UPDATE chunks SET codec = 7 WHERE id = (SELECT min(id) FROM"
-               " chunks WHERE codec = 1)");
+               " chunks WHERE codec = 2)");
     assert_int_equal(lx_capture_open(&r, NULL, p1, NULL), LX_OK);
     assert_int_equal(lx_capture_reader_verify(r, NULL), LX_ERR_CORRUPT);
     assert_non_null(strstr(lx_capture_reader_error(r)->msg, "unknown codec"));
@@ -3735,6 +3884,7 @@ int main(void)
         cmocka_unit_test(test_format_v1_fixture),
         cmocka_unit_test(test_format_v2_fixture),
         cmocka_unit_test(test_xform_roundtrip),
+        cmocka_unit_test(test_xform2_corrupt),
         cmocka_unit_test(test_xform_numbers),
         cmocka_unit_test(test_xform_samples),
         cmocka_unit_test(test_xform_pinned),
