@@ -11,11 +11,13 @@
  *      structural rules also without their fast path: the same result);
  *   3: as 0, then every record re-encoded and decoded again, which must
  *      give back the same record (the codec round-trips what it accepts);
- *   4: the rest given to the numeric transform's decoder (chunk codec 1):
- *      two bytes of content length (big-endian), then the transform;
+ *   4: the rest given to the numeric transform's decoder: two bytes, the
+ *      top bit the codec (set: 1, clear: 2) and the other 15 the content
+ *      length (big-endian), then the transform;
  *   5: the rest split at LF bytes into record payloads of every kind,
- *      which the numeric transform must accept and give back exactly
- *      (it round-trips any byte string), and not fit in one byte less.
+ *      which the numeric transform (codec 1 and codec 2) must accept and
+ *      give back exactly (it round-trips any byte string), and not fit in
+ *      one byte less.
  * Modes 4 and 5 are first bytes 4 and 5 (& 7); other first bytes pick by
  * & 3 as before.
  * Any crash, sanitizer report or broken invariant (abort) is a finding;
@@ -195,7 +197,7 @@ static void fuzz_chunk(const uint8_t *p, size_t len)
 
 static void fuzz_xform_decode(const uint8_t *p, size_t len)
 {
-    size_t outlen = len >= 2 ? (size_t)p[0] << 8 | p[1] : 0;
+    size_t outlen = len >= 2 ? (size_t)(p[0] & 0x7f) << 8 | p[1] : 0;
     uint8_t *out;
     struct lx__xform x;
     char msg[96];
@@ -209,6 +211,7 @@ static void fuzz_xform_decode(const uint8_t *p, size_t len)
         return;
     }
     lx__xform_init(&x, NULL);
+    x.codec = p[0] & 0x80 ? LX__CAP_CODEC_NUM : LX__CAP_CODEC_NUM2;
     rc = lx__xform_decode(&x, p + 2, len - 2, out, outlen, msg, sizeof(msg));
     CHECK(rc == LX_OK || rc == LX_ERR_CORRUPT || rc == LX_ERR_NOMEM);
     lx__xform_free(&x);
@@ -229,6 +232,7 @@ static void fuzz_xform_roundtrip(const uint8_t *p, size_t len)
     uint64_t i = 0;
     uint8_t *back;
     char msg[96];
+    int codec;
 
     lx__cbuf_init(&b, NULL);
     lx__cbuf_init(&t, NULL);
@@ -263,21 +267,25 @@ static void fuzz_xform_roundtrip(const uint8_t *p, size_t len)
         pos = end + 1;
         i++;
     }
-    if (b.len > 0 && lx__xform_encode(&x, b.p, b.len, &t) == LX_OK) {
-        back = lx__malloc(NULL, b.len + LX__XFORM_SLACK);
-        if (back != NULL) {
-            CHECK(lx__xform_decode(&x, t.p, t.len, back, b.len, msg,
-                                   sizeof(msg)) == LX_OK);
-            CHECK(memcmp(back, b.p, b.len) == 0);
-            /* One byte less room: an error, never a write past the room
-             * (the decoder writes words into the slack). */
-            CHECK(lx__xform_decode(&x, t.p, t.len, back, b.len - 1, msg,
-                                   sizeof(msg)) == LX_ERR_CORRUPT);
-            lx__free(NULL, back);
+    for (codec = LX__CAP_CODEC_NUM; codec <= LX__CAP_CODEC_NUM2; codec++) {
+        x.codec = codec;
+        t.len = 0;
+        if (b.len > 0 && lx__xform_encode(&x, b.p, b.len, &t) == LX_OK) {
+            back = lx__malloc(NULL, b.len + LX__XFORM_SLACK);
+            if (back != NULL) {
+                CHECK(lx__xform_decode(&x, t.p, t.len, back, b.len, msg,
+                                       sizeof(msg)) == LX_OK);
+                CHECK(memcmp(back, b.p, b.len) == 0);
+                /* One byte less room: an error, never a write past the
+                 * room (the decoder writes words into the slack). */
+                CHECK(lx__xform_decode(&x, t.p, t.len, back, b.len - 1, msg,
+                                       sizeof(msg)) == LX_ERR_CORRUPT);
+                lx__free(NULL, back);
+            }
+        } else {
+            /* The writer's encoding is canonical: never declined. */
+            CHECK(b.len == 0);
         }
-    } else {
-        /* The writer's encoding is canonical: never declined. */
-        CHECK(b.len == 0);
     }
     lx__xform_free(&x);
     lx__cbuf_free(&t);
