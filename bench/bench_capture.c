@@ -11,8 +11,9 @@
  * Throughput runs cycle the material (timestamps shifted per cycle) up to
  * LX_BENCH_MSGS messages (default 1000000); size comparisons use one pass
  * over the material, so nothing repeats. Writes, reads and sizes are
- * measured with the numeric transform (chunk codec 1, the default) and
- * without it (codec 0, the version 1 chunk content), in the same run.
+ * measured with the numeric transform (chunk codec 2, the default) and
+ * without it (codec 0, the version 1 chunk content), at the writer's
+ * default zstd level (1) and at level 3, in the same run.
  * The merged read is also measured with read-ahead (a worker thread
  * decompressing 4 chunks ahead): its rates per CPU second count both
  * threads, so its wall-clock rate is shown next to them.
@@ -172,7 +173,9 @@ static int write_capture(const char *path, const struct material *m,
 
     unlink(path);
     lx_capture_wopts_new(&o, NULL);
-    lx_capture_wopts_set_level(o, level);
+    if (level != 0) { /* else the default */
+        lx_capture_wopts_set_level(o, level);
+    }
     lx_capture_wopts_set_venue(o, "binance");
     if (chunk != 0) { /* else the default */
         lx_capture_wopts_set_chunk_limits(o, chunk, 0);
@@ -395,7 +398,7 @@ static void size_row(const char *name, uint64_t size, uint64_t raw,
 
 /* The capture files whose size is compared; [1] is without the transform. */
 struct files {
-    struct run l3[2], l19[2], big19, dict3, l3small;
+    struct run def[2], l3, l19[2], big19, dict, small;
 };
 
 static void ratio(const char *name, uint64_t size, uint64_t gz, uint64_t zl)
@@ -409,7 +412,7 @@ static void sizes(const struct material *m, const char *dir,
                   const struct files *f, uint64_t z3, uint64_t z19)
 {
     char nd[300], cmd[700];
-    uint64_t ndlen, gz, zl, cap3 = f->l3[0].file;
+    uint64_t ndlen, gz, zl, cap = f->def[0].file;
     int64_t ns;
 
     lx__snprintf(nd, sizeof(nd), "%s/bench_capture.ndjson", dir);
@@ -425,29 +428,30 @@ static void sizes(const struct material *m, const char *dir,
                  "capture/x");
     printf("%-36s %12llu\n", "payload bytes (frames only)",
            (unsigned long long)m->bytes);
-    size_row("NDJSON, uncompressed", ndlen, m->bytes, cap3);
-    size_row("NDJSON | gzip -6", gz, m->bytes, cap3);
-    size_row("NDJSON | zstd -19 --long", zl, m->bytes, cap3);
-    size_row("payloads, zstd lib L3 one shot", z3, m->bytes, cap3);
-    size_row("payloads, zstd lib L19 one shot", z19, m->bytes, cap3);
-    size_row("capture file, level 3 (default)", cap3, m->bytes, cap3);
-    size_row("capture file, level 3, no transform", f->l3[1].file, m->bytes,
-             cap3);
-    size_row("capture file, level 3, 64 KiB dict", f->dict3.file, m->bytes,
-             cap3);
-    size_row("capture file, level 19", f->l19[0].file, m->bytes, cap3);
+    size_row("NDJSON, uncompressed", ndlen, m->bytes, cap);
+    size_row("NDJSON | gzip -6", gz, m->bytes, cap);
+    size_row("NDJSON | zstd -19 --long", zl, m->bytes, cap);
+    size_row("payloads, zstd lib L3 one shot", z3, m->bytes, cap);
+    size_row("payloads, zstd lib L19 one shot", z19, m->bytes, cap);
+    size_row("capture file, level 1 (default)", cap, m->bytes, cap);
+    size_row("capture file, level 1, no transform", f->def[1].file, m->bytes,
+             cap);
+    size_row("capture file, level 1, 64 KiB dict", f->dict.file, m->bytes, cap);
+    size_row("capture file, level 3", f->l3.file, m->bytes, cap);
+    size_row("capture file, level 19", f->l19[0].file, m->bytes, cap);
     size_row("capture file, level 19, no transform", f->l19[1].file, m->bytes,
-             cap3);
-    size_row("capture file, level 3, 1 MiB chunks", f->l3small.file, m->bytes,
-             cap3);
+             cap);
+    size_row("capture file, level 1, 1 MiB chunks", f->small.file, m->bytes,
+             cap);
     size_row("capture file, level 19, 8 MiB chunks", f->big19.file, m->bytes,
-             cap3);
+             cap);
     printf("capture file size relative to the references:\n");
-    ratio("level 3 (default)", cap3, gz, zl);
-    ratio("level 3, no transform", f->l3[1].file, gz, zl);
+    ratio("level 1 (default)", cap, gz, zl);
+    ratio("level 1, no transform", f->def[1].file, gz, zl);
+    ratio("level 3", f->l3.file, gz, zl);
     ratio("level 19", f->l19[0].file, gz, zl);
     ratio("level 19, no transform", f->l19[1].file, gz, zl);
-    ratio("level 3, 1 MiB chunks", f->l3small.file, gz, zl);
+    ratio("level 1, 1 MiB chunks", f->small.file, gz, zl);
     ratio("level 19, 8 MiB chunks", f->big19.file, gz, zl);
     printf("(goals of issue 4: <= 0.5 x gzip -6, <= 1.2 x zstd -19 --long)\n");
 }
@@ -506,8 +510,8 @@ static size_t part_group(int k, size_t j)
  * LX_BENCH_ONLY=parts: where the compressed bytes go. The material is cut
  * per connection into chunks of 4 MiB, the default (LX_BENCH_CHUNK bytes, 4
  * KiB..64 MiB) as the writer cuts them; each chunk is transformed with codec 1
- * and codec 2 and compressed at level 3 as the writer does, and the bytes each
- * part cost are summed over the chunks.
+ * and codec 2 and compressed at level 1 (the default) as the writer does, and
+ * the bytes each part cost are summed over the chunks.
  */
 static int only_parts(const struct material *m)
 {
@@ -578,14 +582,14 @@ static int only_parts(const struct material *m)
                     rc = 1;
                     break;
                 }
-                tot[k] += parts_frame(cc, &x, &t, 3, zb, cap, acc[k]);
+                tot[k] += parts_frame(cc, &x, &t, 1, zb, cap, acc[k]);
                 for (j = 0; j < x.nparts; j++) {
                     raw_parts[k][part_group(k, j)] += x.parts[j];
                 }
             }
         }
     }
-    printf("%zu chunks; level 3 frames: codec 1 %zu bytes, codec 2 %zu bytes "
+    printf("%zu chunks; level 1 frames: codec 1 %zu bytes, codec 2 %zu bytes "
            "(%.3f)\n",
            nchunks, tot[0], tot[1], (double)tot[1] / (double)tot[0]);
     for (k = 0; k < 2; k++) {
@@ -624,8 +628,23 @@ static int only_xform(const struct material *m)
     char msg[96];
     size_t i;
     int64_t c0;
-    int k, round, rc = 0;
+    int k, round, rc = 0, rounds = 3, enc_n = 100;
+    const char *env = getenv("LX_BENCH_XREPS");
+    const char *one = getenv("LX_BENCH_CODEC");
+    int one_codec = one == NULL             ? 0
+                    : strcmp(one, "1") == 0 ? LX__CAP_CODEC_NUM
+                    : strcmp(one, "2") == 0 ? LX__CAP_CODEC_NUM2
+                                            : 0;
+    uint64_t reps;
 
+    /* LX_BENCH_XREPS=n: one round of n encodes and 3n decodes per codec
+     * (for callgrind), instead of three rounds of 100 and 300;
+     * LX_BENCH_CODEC=1 or 2: that codec only. */
+    if (env != NULL && lx__parse_u64(env, strlen(env), &reps) == LX_OK &&
+        reps > 0 && reps <= 1000) {
+        rounds = 1;
+        enc_n = (int)reps;
+    }
     lx__cbuf_init(&raw, NULL);
     lx__cbuf_init(&t, NULL);
     lx__xform_init(&x, NULL);
@@ -645,23 +664,27 @@ static int only_xform(const struct material *m)
     }
     back = lx__malloc(NULL, raw.len + LX__XFORM_SLACK);
     /* Both codecs, three rounds, interleaved (the machine drifts). */
-    for (round = 0; round < 6 && rc == 0 && back != NULL; round++) {
+    for (round = 0; round < 2 * rounds && rc == 0 && back != NULL; round++) {
         int codec = round % 2 == 0 ? LX__CAP_CODEC_NUM : LX__CAP_CODEC_NUM2;
+
+        if (one_codec != 0 && codec != one_codec) {
+            continue;
+        }
         double enc, dec;
 
         x.codec = codec;
         c0 = cpu_now_ns();
-        for (k = 0; k < 100 && rc == 0; k++) {
+        for (k = 0; k < enc_n && rc == 0; k++) {
             t.len = 0;
             rc = lx__xform_encode(&x, raw.p, raw.len, &t);
         }
-        enc = (double)raw.len * 100 * 1e3 / (double)(cpu_now_ns() - c0);
+        enc = (double)raw.len * enc_n * 1e3 / (double)(cpu_now_ns() - c0);
         c0 = cpu_now_ns();
-        for (k = 0; k < 300 && rc == 0; k++) {
+        for (k = 0; k < 3 * enc_n && rc == 0; k++) {
             rc = lx__xform_decode(&x, t.p, t.len, back, raw.len, msg,
                                   sizeof(msg));
         }
-        dec = (double)raw.len * 300 * 1e3 / (double)(cpu_now_ns() - c0);
+        dec = (double)raw.len * 3 * enc_n * 1e3 / (double)(cpu_now_ns() - c0);
         printf("codec %d: %zu records, %zu -> %zu bytes; encode %.1f MB/s, "
                "decode %.1f MB/s, %s\n",
                codec, i, raw.len, t.len, enc, dec,
@@ -733,12 +756,12 @@ static int only(const struct material *m, const char *what, uint64_t total,
         int rec = strcmp(what, "recorder") == 0;
 
         if ((i == 0 || strcmp(what, "read") != 0) &&
-            write_capture(path, m, total, 3, !rec, 0, 0, true, &r) != 0) {
+            write_capture(path, m, total, 0, !rec, 0, 0, true, &r) != 0) {
             return 1;
         }
         if (i == 0 || strcmp(what, "read") != 0) {
-            row(rec ? "write L3, recorder (commit 1 s)"
-                    : "write L3, bulk import",
+            row(rec ? "write L1, recorder (commit 1 s)"
+                    : "write L1, bulk import",
                 &r);
         }
         if (strcmp(what, "write") != 0) {
@@ -748,8 +771,8 @@ static int only(const struct material *m, const char *what, uint64_t total,
                 read_capture(path, &ra, 0, 4) < 0) {
                 return 1;
             }
-            row("read, merged (next), L3 file", &r);
-            row("read merged, v2 file, read-ahead", &ra);
+            row("read, merged (next), L1 file", &r);
+            row("read merged, L1 file, read-ahead", &ra);
             wall_row(&r, &ra);
         }
     }
@@ -761,7 +784,7 @@ int main(void)
 {
     const char *env = getenv("LX_BENCH_MSGS"), *tmp = getenv("TMPDIR");
     struct material m;
-    struct run w, wb, wbp, w1, rd, rda, rv, rdp, zc, zd, z1c, z1d, z19c, z19d;
+    struct run w, wb, wbp, w3, rd, rda, rv, rdp, zc, zd, z1c, z1d, z19c, z19d;
     struct files f;
     uint64_t total = 1000000, reps;
     char dir[256], path[300];
@@ -799,11 +822,11 @@ int main(void)
     }
     cat = concat(&m, &cat_len);
     reps = (total + m.n - 1) / m.n;
-    if (write_capture(path, &m, total, 1, 1, 0, 0, true, &w1) != 0 ||
-        write_capture(path, &m, total, 3, 0, 0, 0, true, &w) != 0 ||
-        write_capture(path, &m, total, 3, 1, 0, 0, false, &wbp) != 0 ||
+    if (write_capture(path, &m, total, 3, 1, 0, 0, true, &w3) != 0 ||
+        write_capture(path, &m, total, 0, 0, 0, 0, true, &w) != 0 ||
+        write_capture(path, &m, total, 0, 1, 0, 0, false, &wbp) != 0 ||
         read_capture(path, &rdp, 0, 0) < 0 ||
-        write_capture(path, &m, total, 3, 1, 0, 0, true, &wb) != 0 ||
+        write_capture(path, &m, total, 0, 1, 0, 0, true, &wb) != 0 ||
         read_capture(path, &rd, 0, 0) < 0 ||
         read_capture(path, &rda, 0, 4) < 0 ||
         read_capture(path, &rv, 1, 0) < 0 ||
@@ -811,37 +834,38 @@ int main(void)
         zstd_oneshot(cat, cat_len, 1, reps, &z1c, &z1d) != 0) {
         return 1;
     }
+    /* The default level is 1: its reference is zstd at level 1. */
     zc.msgs = zd.msgs = z1c.msgs = z1d.msgs = reps * m.n;
     bench_header("Throughput (rates per CPU second; one core but read-ahead)",
                  "case                                       msgs  MB pay.  "
                  "wall s   cpu s     msgs/s     MB/s");
-    row("write L3, recorder (commit 1 s)", &w);
-    row("write L3, bulk import", &wb);
-    row("write L3, bulk import, no transform", &wbp);
-    row("ref: zstd lib L3 compress, one shot", &zc);
-    row("write L1, bulk import", &w1);
+    row("write L1, recorder (commit 1 s)", &w);
+    row("write L1, bulk import", &wb);
+    row("write L1, bulk import, no transform", &wbp);
     row("ref: zstd lib L1 compress, one shot", &z1c);
-    row("read, merged (next), L3 file", &rd);
-    row("read merged, v2 file, read-ahead", &rda);
-    row("read + verify, L3 file", &rv);
-    row("read, merged, L3 file, no transform", &rdp);
-    row("ref: zstd lib decompress L3, one shot", &zd);
-    printf("MB/s vs reference: write L3 recorder %.2f, bulk %.2f, "
-           "bulk without transform %.2f, L1 bulk %.2f; read %.2f, without "
-           "transform %.2f\n",
-           mbps(&w) / mbps(&zc), mbps(&wb) / mbps(&zc), mbps(&wbp) / mbps(&zc),
-           mbps(&w1) / mbps(&z1c), mbps(&rd) / mbps(&zd),
-           mbps(&rdp) / mbps(&zd));
+    row("write L3, bulk import", &w3);
+    row("ref: zstd lib L3 compress, one shot", &zc);
+    row("read, merged (next), L1 file", &rd);
+    row("read merged, L1 file, read-ahead", &rda);
+    row("read + verify, L1 file", &rv);
+    row("read, merged, L1 file, no transform", &rdp);
+    row("ref: zstd lib decompress L1, one shot", &z1d);
+    printf("MB/s vs reference: write L1 recorder %.2f, bulk %.2f, "
+           "bulk without transform %.2f, L3 bulk %.2f (vs L3); read %.2f, "
+           "without transform %.2f\n",
+           mbps(&w) / mbps(&z1c), mbps(&wb) / mbps(&z1c),
+           mbps(&wbp) / mbps(&z1c), mbps(&w3) / mbps(&zc),
+           mbps(&rd) / mbps(&z1d), mbps(&rdp) / mbps(&z1d));
     wall_row(&rd, &rda);
 
-    if (write_capture(path, &m, m.n, 3, 0, 0, 0, true, &f.l3[0]) != 0 ||
-        write_capture(path, &m, m.n, 3, 0, 0, 0, false, &f.l3[1]) != 0 ||
+    if (write_capture(path, &m, m.n, 0, 0, 0, 0, true, &f.def[0]) != 0 ||
+        write_capture(path, &m, m.n, 0, 0, 0, 0, false, &f.def[1]) != 0 ||
+        write_capture(path, &m, m.n, 3, 0, 0, 0, true, &f.l3) != 0 ||
         write_capture(path, &m, m.n, 19, 0, 0, 0, true, &f.l19[0]) != 0 ||
         write_capture(path, &m, m.n, 19, 0, 0, 0, false, &f.l19[1]) != 0 ||
         write_capture(path, &m, m.n, 19, 0, 8u << 20, 0, true, &f.big19) != 0 ||
-        write_capture(path, &m, m.n, 3, 0, 1u << 20, 0, true, &f.l3small) !=
-            0 ||
-        write_capture(path, &m, m.n, 3, 0, 0, 64u << 10, true, &f.dict3) != 0 ||
+        write_capture(path, &m, m.n, 0, 0, 1u << 20, 0, true, &f.small) != 0 ||
+        write_capture(path, &m, m.n, 0, 0, 0, 64u << 10, true, &f.dict) != 0 ||
         zstd_oneshot(cat, cat_len, 19, 1, &z19c, &z19d) != 0 ||
         zstd_oneshot(cat, cat_len, 3, 1, &zc, &zd) != 0) {
         return 1;

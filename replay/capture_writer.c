@@ -62,7 +62,7 @@ int lx_capture_wopts_new(struct lx_capture_wopts **out, struct lx_ctx *ctx)
         return LX_ERR_NOMEM;
     }
     o->mem = mem;
-    o->level = 3;
+    o->level = 1;
     o->chunk_bytes = 4u << 20;
     o->chunk_span_ns = 300 * (int64_t)1000000000;
     o->commit_ns = 1000000000;

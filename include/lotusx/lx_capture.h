@@ -77,7 +77,8 @@ struct lx_capture_error {
 struct lx_capture_wopts;
 
 /*
- * Creates writer options with the defaults: zstd level 3, chunks of at most
+ * Creates writer options with the defaults: zstd level 1 (with the numeric
+ * transform, level 3 gives files no smaller), chunks of at most
  * 4 MiB raw (no record limit), a commit at least every 1 s (of record
  * mono time) or 4 MiB, no dictionary, the default redaction rules
  * (docs/capture-format.md section 6).

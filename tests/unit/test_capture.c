@@ -2040,8 +2040,9 @@ static void test_dictionary(void **state)
     text_free(&g.expect);
     /*
      * The dictionary is trained on what the chunks compress (their numeric
-     * transform): the chunks are 2% smaller with it than without one
-     * (trained on the records themselves, it saved under 0.5%).
+     * transform): at the default level (1) the chunks are 1.5% smaller with
+     * it than without one, at level 3 2% (trained on the records
+     * themselves, it saved under 0.5%).
      */
     {
         int64_t with = sql_int(path, "SELECT sum(length(data)) FROM chunks"),
@@ -2059,7 +2060,7 @@ static void test_dictionary(void **state)
         without = sql_int(path, "SELECT sum(length(data)) FROM chunks");
         print_message("chunk bytes: %lld with the dictionary, %lld without\n",
                       (long long)with, (long long)without);
-        assert_true(with > 0 && with * 50 < without * 49);
+        assert_true(with > 0 && with * 100 < without * 99);
     }
 }
 
