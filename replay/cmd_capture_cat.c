@@ -211,7 +211,7 @@ static struct lx_capture_reader *cat_open(const char *cmd,
         struct lx_capture_info ci;
 
         lx_capture_reader_info(rd, &ci);
-        if (ci.chunks >= LX_CAPTURE_READAHEAD_MIN_CHUNKS) {
+        if (ci.raw_bytes >= LX_CAPTURE_READAHEAD_MIN_BYTES) {
             (void)lx_capture_reader_set_readahead(rd, 4);
         }
     }

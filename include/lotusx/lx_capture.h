@@ -471,10 +471,11 @@ LX_EXTERN int lx_capture_reader_set_readahead(struct lx_capture_reader *r,
 
 /*
  * The second thread and decoder cost more than they save on small files
- * (a few chunks: about 10 ms and 600 page faults on a 4-chunk file); the
- * tools turn read-ahead on from this many chunks (lx_capture_info.chunks).
+ * (a few chunks: about 10 ms and 600 page faults on a file of 4 MiB of
+ * records); the tools turn read-ahead on from this many bytes of records
+ * (lx_capture_info.raw_bytes: 16 chunks of 1 MiB, 4 of the default 4 MiB).
  */
-#define LX_CAPTURE_READAHEAD_MIN_CHUNKS 16
+#define LX_CAPTURE_READAHEAD_MIN_BYTES ((uint64_t)16 << 20)
 
 /* The last error of the reader (code 0 when none). */
 LX_EXTERN const struct lx_capture_error *

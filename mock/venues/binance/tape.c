@@ -861,7 +861,7 @@ int lx_mock_tape_play(struct lx_mock_tape *t, struct lx_clock *clock,
          * files read here too (the thread would cost more than it saves).
          */
         lx_capture_reader_info(t->r, &ci);
-        if (ci.chunks >= LX_CAPTURE_READAHEAD_MIN_CHUNKS) {
+        if (ci.raw_bytes >= LX_CAPTURE_READAHEAD_MIN_BYTES) {
             (void)lx_capture_reader_set_readahead(t->r, 4);
         }
         lx_capture_reader_set_kinds(
