@@ -1517,13 +1517,23 @@ truncated:
 /*
  * Rebuilds one payload text from the skeleton at s and the numbers: the
  * skeleton's bytes are copied 8 at a time up to its next marker, and each
- * number is decoded and written in place.
+ * number is decoded and written in place. Cursors are kept in locals
+ * (stores through the byte pointer o would make the compiler reload
+ * every field of d after each byte); one copy per codec (two).
  */
-static void dec_text(struct dec *d, struct lx__xctx *ctx, struct sec *s)
+static inline __attribute__((always_inline)) void
+dec_text_t(struct dec *d, struct lx__xctx *ctx, struct sec *s, const bool two)
 {
     const uint8_t *base = s->p + s->pos, *sp = base, *se = s->p + s->len;
     uint8_t *o = d->out + d->pos, *oe = d->out + d->cap, *ophys = d->oend;
     struct sec *ks = &d->s[SEC_K], *zs = &d->s[SEC_Z], *vs = &d->s[SEC_V];
+    const uint8_t *kp = ks->p + ks->pos, *const ke = ks->p + ks->len;
+    const uint8_t *zp = zs->p + zs->pos, *const ze = zs->p + zs->len;
+    const uint8_t *vp = vs->p + vs->pos, *const ve = vs->p + vs->len;
+    struct nsec *const ns = d->ns;
+    const uint32_t ep = d->x->ep;
+    unsigned ncls = d->ncls;
+    const char *err = NULL;
 
     for (;;) {
         unsigned code, D, F, t;
@@ -1553,75 +1563,74 @@ static void dec_text(struct dec *d, struct lx__xctx *ctx, struct sec *s)
             *o++ = *sp++;
         }
         if (o > oe || (sp < se && *sp != MARK)) {
-            d->err = "content longer than its row";
+            err = "content longer than its row";
             break;
         }
         if (sp == se) {
-            d->err = "skeleton truncated";
+            err = "skeleton truncated";
             break;
         }
         n = (size_t)(sp - base); /* the marker's offset in the skeleton */
         sp++;
-        if (ks->pos >= ks->len) {
-            d->err = "section truncated";
+        if (kp == ke) {
+            err = "section truncated";
             break;
         }
-        code = ks->p[ks->pos++];
+        code = *kp++;
         if (code == K_END) {
             break;
         }
         if (code == K_LITERAL) {
             if (o >= oe) {
-                d->err = "content longer than its row";
+                err = "content longer than its row";
                 break;
             }
             *o++ = MARK;
             continue;
         }
         if (code == K_LONG) {
-            if (ks->len - ks->pos < 2) {
-                d->err = "section truncated";
+            if (ke - kp < 2) {
+                err = "section truncated";
                 break;
             }
-            D = ks->p[ks->pos];
-            F = ks->p[ks->pos + 1];
-            ks->pos += 2;
+            D = kp[0];
+            F = kp[1];
+            kp += 2;
         } else {
             D = code >> 4;
             F = code & 15;
         }
         if (D == 0 || D > MAX_DIGITS || F >= D) {
-            d->err = "bad number shape";
+            err = "bad number shape";
             break;
         }
-        c = ctx_get(ctx, ctx_at(base, n, F), d->x->ep);
-        if (d->two) {
+        c = ctx_get(ctx, ctx_at(base, n, F), ep);
+        if (two) {
             if (c->cls == NO_CLS) {
-                c->cls = d->ncls < NCLS ? d->ncls++ : NCLS - 1;
+                c->cls = ncls < NCLS ? ncls++ : NCLS - 1;
             }
-            if (!rd_num2(d->ns + ((size_t)c->cls + 1) * NPL, &t, &raw,
-                         &d->err)) {
+            if (!rd_num2(ns + ((size_t)c->cls + 1) * NPL, &t, &raw, &err)) {
                 break;
             }
         } else {
-            if (zs->pos >= zs->len || vs->pos >= vs->len) {
-                d->err = "section truncated";
+            if (zp == ze || vp == ve) {
+                err = "section truncated";
                 break;
             }
-            t = zs->p[zs->pos++];
-            if (vs->p[vs->pos] < 0x80) {
-                raw = vs->p[vs->pos++];
+            t = *zp++;
+            if (*vp < 0x80) {
+                raw = *vp++;
             } else {
-                size_t k = get_uv(vs->p + vs->pos, vs->len - vs->pos, &raw);
+                size_t k = get_uv(vp, (size_t)(ve - vp), &raw);
 
                 if (k == 0) {
-                    d->err = "bad varint in section";
+                    err = "bad varint in section";
                     break;
                 }
-                vs->pos += k;
+                vp += k;
             }
             if (t > MAX_DIGITS) {
-                d->err = "bad number shape";
+                err = "bad number shape";
                 break;
             }
         }
@@ -1630,18 +1639,18 @@ static void dec_text(struct dec *d, struct lx__xctx *ctx, struct sec *s)
             v = c->v + dd;
         } else {
             if (raw > max_scaled[t]) {
-                d->err = "number out of range";
+                err = "number out of range";
                 break;
             }
             v = raw * pow10[t];
             dd = v - c->v;
         }
         if (v >= pow10[D]) {
-            d->err = "number wider than its shape";
+            err = "number wider than its shape";
             break;
         }
         if (D + 1 > (size_t)(oe - o)) {
-            d->err = "content longer than its row";
+            err = "content longer than its row";
             break;
         }
         ctx_learn(c, v, dd);
@@ -1652,8 +1661,34 @@ static void dec_text(struct dec *d, struct lx__xctx *ctx, struct sec *s)
         }
         o += D + (F > 0 ? 1 : 0);
     }
+    ks->pos = (size_t)(kp - ks->p);
+    zs->pos = (size_t)(zp - zs->p);
+    vs->pos = (size_t)(vp - vs->p);
+    d->ncls = ncls;
+    if (err != NULL) {
+        d->err = err;
+    }
     d->pos = (size_t)(o - d->out);
     s->pos = (size_t)(sp - s->p);
+}
+
+static void dec_text1(struct dec *d, struct lx__xctx *ctx, struct sec *s)
+{
+    dec_text_t(d, ctx, s, false);
+}
+
+static void dec_text2(struct dec *d, struct lx__xctx *ctx, struct sec *s)
+{
+    dec_text_t(d, ctx, s, true);
+}
+
+static void dec_text(struct dec *d, struct lx__xctx *ctx, struct sec *s)
+{
+    if (d->two) {
+        dec_text2(d, ctx, s);
+    } else {
+        dec_text1(d, ctx, s);
+    }
 }
 
 /* A text payload: a new skeleton read from S, or one from before. */
