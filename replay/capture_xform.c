@@ -1463,54 +1463,59 @@ static inline bool rd_num2(struct nsec *st, unsigned *t, uint64_t *raw,
                            const char **err)
 {
     unsigned sh, L, j;
-    uint64_t x = 0;
+    uint64_t x, b0, b1;
 
-/* The next byte of stream i of st into b, or out. */
-#define RD(i, b)                                                               \
-    do {                                                                       \
-        if (st[i].c == st[i].e) {                                              \
-            goto truncated;                                                    \
-        }                                                                      \
-        (b) = *st[i].c++;                                                      \
-    } while (0)
-    RD(0, sh);
-    if (sh >= SH_MAX) {
-        *err = "bad number shape";
-        return false;
+    if (st[0].c == st[0].e) {
+        goto truncated;
     }
+    sh = *st[0].c++;
     L = sh / SH_T;
     *t = sh - L * SH_T;
-    switch (L) {
-    case 0:
-        break;
-    case 1:
-        RD(5, x);
-        break;
-    case 2: {
-        uint64_t b0, b1;
-
-        RD(1, b0);
-        RD(6, b1);
-        x = b0 | b1 << 8;
-        break;
-    }
-    default:
-        for (j = 0; j < L; j++) {
-            uint64_t b;
-
-            RD(plane_tab[L][j], b);
-            x |= b << (8 * j);
+    /* The usual lengths first; the top byte must not be 0. */
+    if (L == 1) {
+        if (st[5].c == st[5].e) {
+            goto truncated;
         }
-    }
-#undef RD
-    if (L > 0 && x >> (8 * (L - 1)) == 0) {
-        *err = "number with a zero top byte";
+        x = *st[5].c++;
+        if (x == 0) {
+            goto zero_top;
+        }
+    } else if (L == 2) {
+        if (st[1].c == st[1].e || st[6].c == st[6].e) {
+            goto truncated;
+        }
+        b0 = *st[1].c++;
+        b1 = *st[6].c++;
+        if (b1 == 0) {
+            goto zero_top;
+        }
+        x = b0 | b1 << 8;
+    } else if (L == 0) {
+        x = 0;
+    } else if (sh >= SH_MAX) {
+        *err = "bad number shape";
         return false;
+    } else {
+        x = 0;
+        for (j = 0; j < L; j++) {
+            struct nsec *pl = st + plane_tab[L][j];
+
+            if (pl->c == pl->e) {
+                goto truncated;
+            }
+            x |= (uint64_t)*pl->c++ << (8 * j);
+        }
+        if (x >> (8 * (L - 1)) == 0) {
+            goto zero_top;
+        }
     }
     *raw = x;
     return true;
 truncated:
     *err = "number stream truncated";
+    return false;
+zero_top:
+    *err = "number with a zero top byte";
     return false;
 }
 
