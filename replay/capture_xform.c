@@ -1109,8 +1109,16 @@ static inline void put_num(uint8_t **q, unsigned t, uint64_t v)
     unsigned L = bytelen(v), j;
 
     *q[0]++ = (uint8_t)(t + SH_T * L);
-    for (j = 0; j < L; j++) {
-        *q[plane_tab[L][j]]++ = (uint8_t)(v >> (8 * j));
+    /* The usual lengths without the table. */
+    if (L == 1) {
+        *q[5]++ = (uint8_t)v;
+    } else if (L == 2) {
+        *q[1]++ = (uint8_t)v;
+        *q[6]++ = (uint8_t)(v >> 8);
+    } else {
+        for (j = 0; j < L; j++) {
+            *q[plane_tab[L][j]]++ = (uint8_t)(v >> (8 * j));
+        }
     }
 }
 
