@@ -456,6 +456,25 @@ static void sizes(const struct material *m, const char *dir,
     printf("(goals of issue 4: <= 0.5 x gzip -6, <= 1.2 x zstd -19 --long)\n");
 }
 
+/* Appends material frame i to raw as an inbound text frame record. */
+static int add_frame(struct lx__cbuf *raw, struct lx__cap_prev *prev,
+                     const struct material *m, size_t i)
+{
+    struct lx__cap_rec r;
+
+    memset(&r, 0, sizeof(r));
+    r.kind = LX_CAPTURE_WS_FRAME;
+    r.dir = 1;
+    r.n1 = 1;
+    r.gseq = i + 1;
+    r.seq = i;
+    r.wall_ns = 1723100000000000000LL + m->v[i].t;
+    r.mono_ns = m->v[i].t;
+    r.data.p = (const uint8_t *)m->v[i].p;
+    r.data.len = m->v[i].len;
+    return lx__cap_rec_encode(raw, &r, prev);
+}
+
 /*
  * Compresses the transform in t (parts as x lists them) as the writer does
  * (one frame at level lvl, a block ended after each part of 64 bytes or
@@ -535,7 +554,6 @@ static int only_parts(const struct material *m)
     struct lx__cbuf raw, t;
     struct lx__xform x;
     struct lx__cap_prev prev;
-    struct lx__cap_rec r;
     uint64_t conn;
     ZSTD_CCtx *cc = ZSTD_createCCtx();
     uint8_t *zb = lx__malloc(NULL, cap);
@@ -551,25 +569,14 @@ static int only_parts(const struct material *m)
     lx__cbuf_init(&raw, NULL);
     lx__cbuf_init(&t, NULL);
     lx__xform_init(&x, NULL);
-    memset(&r, 0, sizeof(r));
-    r.kind = LX_CAPTURE_WS_FRAME;
-    r.dir = 1;
-    r.n1 = 1;
     for (conn = 1; conn <= 2 && zb != NULL && cc != NULL && rc == 0; conn++) {
         for (i = 0; i < m->n && rc == 0;) {
             raw.len = 0;
             memset(&prev, 0, sizeof(prev));
             for (; i < m->n && raw.len < chunk && rc == 0; i++) {
-                if (m->v[i].conn != conn) {
-                    continue;
+                if (m->v[i].conn == conn) {
+                    rc = add_frame(&raw, &prev, m, i);
                 }
-                r.gseq = i + 1;
-                r.seq = i;
-                r.wall_ns = 1723100000000000000LL + m->v[i].t;
-                r.mono_ns = m->v[i].t;
-                r.data.p = (const uint8_t *)m->v[i].p;
-                r.data.len = m->v[i].len;
-                rc = lx__cap_rec_encode(&raw, &r, &prev);
             }
             if (raw.len == 0) {
                 break;
@@ -623,7 +630,6 @@ static int only_xform(const struct material *m)
     struct lx__cbuf raw, t;
     struct lx__xform x;
     struct lx__cap_prev prev;
-    struct lx__cap_rec r;
     uint8_t *back = NULL;
     char msg[96];
     size_t i;
@@ -649,18 +655,8 @@ static int only_xform(const struct material *m)
     lx__cbuf_init(&t, NULL);
     lx__xform_init(&x, NULL);
     memset(&prev, 0, sizeof(prev));
-    memset(&r, 0, sizeof(r));
-    r.kind = LX_CAPTURE_WS_FRAME;
-    r.dir = 1;
-    r.n1 = 1;
     for (i = 0; i < m->n && raw.len < (1u << 20) && rc == 0; i++) {
-        r.gseq = i + 1;
-        r.seq = i;
-        r.wall_ns = 1723100000000000000LL + m->v[i].t;
-        r.mono_ns = m->v[i].t;
-        r.data.p = (const uint8_t *)m->v[i].p;
-        r.data.len = m->v[i].len;
-        rc = lx__cap_rec_encode(&raw, &r, &prev);
+        rc = add_frame(&raw, &prev, m, i);
     }
     back = lx__malloc(NULL, raw.len + LX__XFORM_SLACK);
     /* Both codecs, three rounds, interleaved (the machine drifts). */
