@@ -1864,6 +1864,10 @@ int lx__xform_decode(struct lx__xform *x, const uint8_t *in, size_t n,
         lx__snprintf(msg, msgcap, "transform header truncated");
         return LX_ERR_CORRUPT;
     }
+    /* Codec 2 has no W, Z, V: empty, at a real address (not NULL + 0). */
+    for (i = 0; i < NSEC; i++) {
+        d.s[i].p = in;
+    }
     for (i = 0; i < (d.two ? 4u : NSEC); i++) {
         uint64_t si = d.two ? order2[i] : i;
 
