@@ -144,8 +144,9 @@ struct lx__xform {
     int codec; /* LX__CAP_CODEC_NUM or _NUM2 (the default) */
     /*
      * After an encode: the lengths of the parts of the content after its
-     * header, in order (codec 1: the 7 sections; codec 2: the 5 sections
-     * then the number streams); a writer ends a zstd block at part ends.
+     * header, in order (codec 1: the 7 sections; codec 2: H, S, K and R,
+     * then the wall time and number streams as stored); a writer ends a
+     * zstd block at part ends.
      */
     size_t nparts;
     size_t parts[LX__XFORM_MAX_PARTS];
