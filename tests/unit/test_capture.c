@@ -1418,6 +1418,14 @@ static void rd_same(struct rd_pair *p, unsigned flags, const void *in,
     p->checked++;
 }
 
+/* The two real recordings of ../shared/samples. */
+static const char *const sample_files[2] = {
+    LX_CAPTURE_FIXTURES "/../../../../shared/samples/binance-spot/"
+                        "hftbacktest/btcusdt_20240808.first150s.txt",
+    LX_CAPTURE_FIXTURES "/../../../../shared/samples/binance-usdm/"
+                        "hftbacktest/btcusdt_20240718.txt",
+};
+
 /* Every flag combination a writer uses, and the structural ones alone. */
 static const unsigned rd_flags[] = {
     LX__RD_EXACT | LX__RD_JSON,
@@ -1513,12 +1521,6 @@ static void test_redact_fast_same(void **state)
         "\"x\":\"learned-x-value\"", "\"\":\"empty\"",
     };
     static const char *const extras[] = {NULL, "x", "*", "my.key"};
-    const char *samples[] = {
-        LX_CAPTURE_FIXTURES "/../../../../shared/samples/binance-spot/"
-                            "hftbacktest/btcusdt_20240808.first150s.txt",
-        LX_CAPTURE_FIXTURES "/../../../../shared/samples/binance-usdm/"
-                            "hftbacktest/btcusdt_20240718.txt",
-    };
     struct lx_secret *sec = NULL;
     struct lx_rng rng;
     uint8_t buf[600];
@@ -1568,10 +1570,11 @@ static void test_redact_fast_same(void **state)
             rd_same_all(&p, buf, n);
         }
         /* Real market data frames. */
-        for (i = 0; i < LX_ARRAY_LEN(samples); i++) {
+        for (i = 0; i < LX_ARRAY_LEN(sample_files); i++) {
             size_t len = 0, pos = 0, lines = 0;
-            uint8_t *text =
-                access(samples[i], R_OK) == 0 ? slurp(samples[i], &len) : NULL;
+            uint8_t *text = access(sample_files[i], R_OK) == 0
+                                ? slurp(sample_files[i], &len)
+                                : NULL;
 
             while (text != NULL && pos < len && lines++ < 2000) {
                 uint8_t *nl = memchr(text + pos, '\n', len - pos);
@@ -2481,63 +2484,84 @@ static void test_xform_numbers(void **state)
     lx__cbuf_free(&b);
 }
 
+/*
+ * Calls each(b, arg) on the first 3000 frames of the recording at path,
+ * as inbound text frame records, in chunks of up to 256 KiB (each with
+ * fresh deltas). False (and a message) if the recording is not there.
+ */
+static bool sample_chunks(const char *path,
+                          void (*each)(const struct lx__cbuf *, void *),
+                          void *arg)
+{
+    struct lx__cap_prev prev = {0, 0, 0, 0};
+    struct lx__cbuf b;
+    size_t len = 0, pos = 0;
+    uint8_t *text = NULL;
+    uint64_t n = 0;
+
+    if (access(path, R_OK) == 0) {
+        text = slurp(path, &len);
+    }
+    if (text == NULL) {
+        print_message("samples not found: %s (skipped)\n", path);
+        return false;
+    }
+    lx__cbuf_init(&b, NULL);
+    while (pos < len && n < 3000) {
+        uint8_t *nl = memchr(text + pos, '\n', len - pos);
+        size_t end = nl != NULL ? (size_t)(nl - text) : len;
+        uint8_t *sp = memchr(text + pos, ' ', end - pos);
+
+        if (sp != NULL) {
+            xf_add(&b, &prev, LX_CAPTURE_WS_FRAME, 1, sp + 1,
+                   end - (size_t)(sp + 1 - text), n++);
+        }
+        pos = end + 1;
+        if (b.len >= (256u << 10) || pos >= len || n == 3000) {
+            each(&b, arg);
+            b.len = 0;
+            memset(&prev, 0, sizeof(prev));
+        }
+    }
+    lx__cbuf_free(&b);
+    lx__free(NULL, text);
+    return true;
+}
+
+/* zstd -3 sizes of the records and of their transform, summed. */
+struct xf_sizes {
+    size_t plain, xf;
+};
+
+static void add_sizes(const struct lx__cbuf *b, void *arg)
+{
+    struct xf_sizes *sz = arg;
+    size_t cap = ZSTD_compressBound(b->len);
+    uint8_t *z = lx__malloc(NULL, cap);
+
+    assert_non_null(z);
+    sz->plain += ZSTD_compress(z, cap, b->p, b->len, 3);
+    lx__free(NULL, z);
+    sz->xf += xf_roundtrip(b);
+}
+
 /* The real recordings round-trip, in chunk-sized pieces, and shrink. */
 static void test_xform_samples(void **state)
 {
-    static const char *const files[] = {
-        LX_CAPTURE_FIXTURES
-        "/../../../../shared/samples/binance-spot/hftbacktest/"
-        "btcusdt_20240808.first150s.txt",
-        LX_CAPTURE_FIXTURES "/../../../../shared/samples/binance-usdm/"
-                            "hftbacktest/btcusdt_20240718.txt",
-    };
     size_t f;
 
     (void)state;
-    for (f = 0; f < LX_ARRAY_LEN(files); f++) {
-        struct lx__cap_prev prev = {0, 0, 0, 0};
-        struct lx__cbuf b;
-        size_t len = 0, pos = 0, plain = 0, xf = 0;
-        uint8_t *text = NULL;
-        uint64_t i = 0;
+    for (f = 0; f < LX_ARRAY_LEN(sample_files); f++) {
+        struct xf_sizes sz = {0, 0};
 
-        if (access(files[f], R_OK) == 0) {
-            text = slurp(files[f], &len);
-        }
-        if (text == NULL) {
-            print_message("samples not found: %s (skipped)\n", files[f]);
+        if (!sample_chunks(sample_files[f], add_sizes, &sz)) {
             continue;
-        }
-        lx__cbuf_init(&b, NULL);
-        /* The first 3000 lines: enough for every message type. */
-        while (pos < len && i < 3000) {
-            uint8_t *nl = memchr(text + pos, '\n', len - pos);
-            size_t end = nl != NULL ? (size_t)(nl - text) : len;
-            uint8_t *sp = memchr(text + pos, ' ', end - pos);
-
-            if (sp != NULL) {
-                xf_add(&b, &prev, LX_CAPTURE_WS_FRAME, 1, sp + 1,
-                       end - (size_t)(sp + 1 - text), i++);
-            }
-            pos = end + 1;
-            if (b.len >= (256u << 10) || pos >= len || i == 3000) {
-                size_t cap = ZSTD_compressBound(b.len);
-                uint8_t *z = lx__malloc(NULL, cap);
-
-                assert_non_null(z);
-                plain += ZSTD_compress(z, cap, b.p, b.len, 3);
-                lx__free(NULL, z);
-                xf += xf_roundtrip(&b);
-                b.len = 0;
-                memset(&prev, 0, sizeof(prev));
-            }
         }
         /* Compressed, the transform is under 0.75 of the records. */
         print_message("%s: zstd -3 of records %zu, of the transform %zu\n",
-                      files[f] + strlen(files[f]) - 20, plain, xf);
-        assert_true(xf * 4 < plain * 3);
-        lx__cbuf_free(&b);
-        lx__free(NULL, text);
+                      sample_files[f] + strlen(sample_files[f]) - 20, sz.plain,
+                      sz.xf);
+        assert_true(sz.xf * 4 < sz.plain * 3);
     }
 }
 
@@ -2570,6 +2594,19 @@ static uint64_t xf_hash(uint64_t h, const struct lx__cbuf *b, int codec)
     lx__xform_free(&x);
     xf_roundtrip(b);
     return h;
+}
+
+/* A running hash of transforms with one codec. */
+struct pin_hash {
+    uint64_t h;
+    int codec;
+};
+
+static void add_hash(const struct lx__cbuf *b, void *arg)
+{
+    struct pin_hash *ph = arg;
+
+    ph->h = xf_hash(ph->h, b, ph->codec);
 }
 
 /*
@@ -2605,40 +2642,12 @@ static void pinned_codec(const char *const *frames, size_t nframes,
                  (unsigned long long)h);
     }
     for (f = 0; f < nfiles; f++) {
-        size_t len = 0, pos = 0, n = 0;
-        uint8_t *text = NULL;
+        struct pin_hash ph = {0xcbf29ce484222325ull, codec};
 
-        if (access(files[f], R_OK) == 0) {
-            text = slurp(files[f], &len);
-        }
-        if (text == NULL) {
-            print_message("samples not found: %s (skipped)\n", files[f]);
-            continue;
-        }
-        h = 0xcbf29ce484222325ull;
-        b.len = 0;
-        memset(&prev, 0, sizeof(prev));
-        while (pos < len && n < 3000) {
-            uint8_t *nl = memchr(text + pos, '\n', len - pos);
-            size_t end = nl != NULL ? (size_t)(nl - text) : len;
-            uint8_t *sp = memchr(text + pos, ' ', end - pos);
-
-            if (sp != NULL) {
-                xf_add(&b, &prev, LX_CAPTURE_WS_FRAME, 1, sp + 1,
-                       end - (size_t)(sp + 1 - text), n++);
-            }
-            pos = end + 1;
-            if (b.len >= (256u << 10) || pos >= len || n == 3000) {
-                h = xf_hash(h, &b, codec);
-                b.len = 0;
-                memset(&prev, 0, sizeof(prev));
-            }
-        }
-        if (h != want_files[f]) {
+        if (sample_chunks(files[f], add_hash, &ph) && ph.h != want_files[f]) {
             fail_msg("codec %d transform of %s: hash %016llx", codec, files[f],
-                     (unsigned long long)h);
+                     (unsigned long long)ph.h);
         }
-        lx__free(NULL, text);
     }
     lx__cbuf_free(&b);
 }
@@ -2671,12 +2680,6 @@ static void test_xform_pinned(void **state)
         ("{\"b\":[[\"0.00000000\",\"100.000\"],[\"1000000000000000000000\","
          "\"7.0.0\"]],\"x\":\"\x01\",\"y\":12345678901234567890.5,\"z\":0}"),
     };
-    static const char *const files[] = {
-        LX_CAPTURE_FIXTURES "/../../../../shared/samples/binance-spot/"
-                            "hftbacktest/btcusdt_20240808.first150s.txt",
-        LX_CAPTURE_FIXTURES "/../../../../shared/samples/binance-usdm/"
-                            "hftbacktest/btcusdt_20240718.txt",
-    };
     /* [codec 1, codec 2] */
     static const uint64_t want_frames[2] = {0x6887b020345935a1ull,
                                             0x91b21c4488e5e693ull};
@@ -2687,8 +2690,9 @@ static void test_xform_pinned(void **state)
 
     (void)state;
     for (c = 0; c < 2; c++) {
-        pinned_codec(frames, LX_ARRAY_LEN(frames), files, LX_ARRAY_LEN(files),
-                     want_frames[c], want_files[c], c + 1);
+        pinned_codec(frames, LX_ARRAY_LEN(frames), sample_files,
+                     LX_ARRAY_LEN(sample_files), want_frames[c], want_files[c],
+                     c + 1);
     }
 }
 
